@@ -1,0 +1,231 @@
+/**
+ * The run record: the single source for every report and certificate. Its JSON Schema is
+ * harness/config/schemas/record.schema.json; keep the two in step (a test checks a real record
+ * against the schema).
+ *
+ * While a run goes, poshil appends `JournalEntry` lines to `record.ndjson`; `foldJournal` turns
+ * any prefix of that journal into a `RunRecord`, so a crash leaves a readable partial record.
+ */
+import type { Outcome } from './outcome.js';
+
+export const RECORD_SCHEMA_VERSION = 1;
+
+/** What the terminal says about itself in answer to `identify`. */
+export interface DeviceIdentity {
+  model: string;
+  serialNumber: string;
+  firmware: string;
+  vendor?: string;
+  hardware?: string;
+  application?: string;
+  capabilities: string[];
+  [extra: string]: unknown;
+}
+
+export interface InputFile {
+  kind: 'suite' | 'profile' | 'plan' | 'schema' | 'fixture';
+  path: string;
+  sha256: string;
+}
+
+export interface Limits {
+  min?: number;
+  max?: number;
+  /** Values beyond these but inside min/max are MARGINAL: passing, but flagged in the report. */
+  marginalMin?: number;
+  marginalMax?: number;
+}
+
+export interface Measurement {
+  name: string;
+  value: number;
+  unit: string;
+  limits: Limits;
+  verdict: 'PASS' | 'MARGINAL' | 'FAIL';
+}
+
+export interface ValidationIssue {
+  /** JSON pointer into the observed value. */
+  path: string;
+  message: string;
+}
+
+/** One line of the transcript: bytes in (rx) or out (tx) on a channel, or a note. */
+export interface TranscriptEntry {
+  seq: number;
+  /** Milliseconds since the run started. */
+  ms: number;
+  channel: string;
+  dir: 'rx' | 'tx' | 'note';
+  /** Printable content with PANs and track data masked. */
+  text?: string;
+  /** Non-printable content as hex (masked where it carries card data). */
+  hex?: string;
+}
+
+export type StepKind = 'do' | 'stimulus' | 'await' | 'prompt' | 'exec' | 'measure' | 'load';
+
+export interface StepRecord {
+  index: number;
+  kind: StepKind;
+  /** Human label, e.g. `do sale`, `stimulus swipe`, `await transaction.completed`. */
+  label: string;
+  outcome: Outcome;
+  reason?: string;
+  startedAt: string;
+  durationMs: number;
+  timeoutMs?: number;
+  /** What was sent: verb arguments, stimulus arguments (masked). */
+  request?: unknown;
+  /** The expectation as written (a JSON Schema), or the limits. */
+  expected?: unknown;
+  /** What the terminal answered, or the event it sent (masked). */
+  observed?: unknown;
+  issues?: ValidationIssue[];
+  measurements?: Measurement[];
+  /** Transcript lines written during the step; `excerpt` is kept for steps that did not pass. */
+  transcript?: { from: number; to: number; excerpt?: TranscriptEntry[] };
+  /** Extra data for the report, e.g. a latency histogram of a load step. */
+  details?: Record<string, unknown>;
+}
+
+export interface AttemptRecord {
+  attempt: number;
+  outcome: Outcome;
+  reason?: string;
+  startedAt: string;
+  durationMs: number;
+  steps: StepRecord[];
+}
+
+export interface CaseRecord {
+  id: string;
+  title?: string;
+  suite: string;
+  mandatory: boolean;
+  outcome: Outcome;
+  reason?: string;
+  troubleshoot?: string;
+  tags?: string[];
+  startedAt: string;
+  durationMs: number;
+  attempts: AttemptRecord[];
+}
+
+export interface SuiteRecord {
+  id: string;
+  title?: string;
+  file: string;
+  sha256: string;
+  cases: CaseRecord[];
+}
+
+export interface RunSummary {
+  total: number;
+  passed: number;
+  failed: number;
+  errors: number;
+  timeouts: number;
+  skipped: number;
+  aborted: number;
+  outcome: Outcome;
+}
+
+export type RunStatus = 'running' | 'finished' | 'interrupted' | 'crashed';
+
+export interface RunHeader {
+  schemaVersion: typeof RECORD_SCHEMA_VERSION;
+  runId: string;
+  tool: { name: 'poshil'; version: string; node: string };
+  host: string;
+  startedAt: string;
+  options: { grep?: string; retries: number; seed?: number };
+  device: { profile: string; name: string; protocol: string; address: string; identity?: DeviceIdentity };
+  inputs: InputFile[];
+}
+
+export interface RunRecord extends RunHeader {
+  status: RunStatus;
+  finishedAt?: string;
+  durationMs?: number;
+  suites: SuiteRecord[];
+  summary: RunSummary;
+  error?: { code: string; message: string };
+}
+
+export type JournalEntry =
+  | { type: 'run.started'; header: RunHeader }
+  | { type: 'device.identified'; identity: DeviceIdentity; address: string }
+  | { type: 'suite.started'; suite: Omit<SuiteRecord, 'cases'> }
+  | { type: 'case.finished'; case: CaseRecord }
+  | {
+      type: 'run.finished';
+      status: Exclude<RunStatus, 'running'>;
+      finishedAt: string;
+      durationMs: number;
+      error?: { code: string; message: string };
+    };
+
+export function summarize(suites: readonly SuiteRecord[]): RunSummary {
+  const summary: RunSummary = {
+    total: 0, passed: 0, failed: 0, errors: 0, timeouts: 0, skipped: 0, aborted: 0, outcome: 'PASS',
+  };
+  for (const suite of suites) {
+    for (const c of suite.cases) {
+      summary.total++;
+      if (c.outcome === 'PASS') summary.passed++;
+      else if (c.outcome === 'FAIL') summary.failed++;
+      else if (c.outcome === 'ERROR') summary.errors++;
+      else if (c.outcome === 'TIMEOUT') summary.timeouts++;
+      else if (c.outcome === 'SKIPPED') summary.skipped++;
+      else summary.aborted++;
+    }
+  }
+  summary.outcome =
+    summary.aborted > 0 ? 'ABORTED'
+    : summary.errors > 0 ? 'ERROR'
+    : summary.timeouts > 0 ? 'TIMEOUT'
+    : summary.failed > 0 ? 'FAIL'
+    : summary.passed > 0 ? 'PASS'
+    : 'SKIPPED';
+  return summary;
+}
+
+/**
+ * Folds journal entries (in order) into a record. A journal without `run.finished` yields a
+ * record with status `crashed` unless `runningIsLive` says the run is still going.
+ */
+export function foldJournal(entries: Iterable<JournalEntry>, runningIsLive = false): RunRecord | undefined {
+  let record: RunRecord | undefined;
+  for (const entry of entries) {
+    switch (entry.type) {
+      case 'run.started':
+        record = { ...entry.header, status: 'running', suites: [], summary: summarize([]) };
+        break;
+      case 'device.identified':
+        if (record) record.device = { ...record.device, identity: entry.identity, address: entry.address };
+        break;
+      case 'suite.started':
+        record?.suites.push({ ...entry.suite, cases: [] });
+        break;
+      case 'case.finished': {
+        const suite = record?.suites.findLast((s) => s.id === entry.case.suite);
+        suite?.cases.push(entry.case);
+        break;
+      }
+      case 'run.finished':
+        if (record) {
+          record.status = entry.status;
+          record.finishedAt = entry.finishedAt;
+          record.durationMs = entry.durationMs;
+          if (entry.error) record.error = entry.error;
+        }
+        break;
+    }
+  }
+  if (record) {
+    record.summary = summarize(record.suites);
+    if (record.status === 'running' && !runningIsLive) record.status = 'crashed';
+  }
+  return record;
+}
