@@ -1,0 +1,90 @@
+/**
+ * Serial ports (USB-serial, RS-232, and the pseudo-terminals socat makes) through serialport.
+ * Line settings come from the device profile; a pty ignores them, which is why the simulator
+ * paces itself in software when it must behave like a real line.
+ */
+import { existsSync } from 'node:fs';
+import { SerialPort } from 'serialport';
+import { DeviceError } from '../../harness/core/errors.js';
+import { abortReason, linkClosed } from './errors.js';
+import { TransportListeners } from './listeners.js';
+import type { Transport, Unsubscribe } from './transport.js';
+
+export interface SerialOptions {
+  path: string;
+  baudRate: number;
+  dataBits?: 5 | 6 | 7 | 8;
+  stopBits?: 1 | 1.5 | 2;
+  parity?: 'none' | 'even' | 'odd' | 'mark' | 'space';
+  rtscts?: boolean;
+}
+
+export class SerialTransport implements Transport {
+  readonly address: string;
+  private readonly listeners = new TransportListeners();
+  private port: SerialPort | undefined;
+
+  constructor(private readonly options: SerialOptions) {
+    this.address = `serial:${options.path}`;
+  }
+
+  get isOpen(): boolean {
+    return this.port?.isOpen === true && !this.listeners.isClosed;
+  }
+
+  async open(signal?: AbortSignal): Promise<void> {
+    if (this.isOpen) return;
+    if (signal?.aborted) throw abortReason(signal);
+    const { path, baudRate, dataBits = 8, stopBits = 1, parity = 'none', rtscts = false } = this.options;
+    if (!existsSync(path)) {
+      throw new DeviceError('E_PORT_NOT_FOUND', `serial port ${path} does not exist`, {
+        device: this.address,
+        hint: 'is the terminal plugged in? `poshil ports` lists the serial ports on this machine',
+      });
+    }
+    const port = new SerialPort({ path, baudRate, dataBits, stopBits, parity, rtscts, autoOpen: false, lock: true });
+    await new Promise<void>((resolve, reject) => {
+      port.open((error) => {
+        if (!error) return resolve();
+        const busy = /lock|busy|resource temporarily unavailable/i.test(error.message);
+        reject(
+          new DeviceError(busy ? 'E_PORT_BUSY' : 'E_TRANSPORT_OPEN', `cannot open ${path}: ${error.message}`, {
+            device: this.address,
+            hint: busy
+              ? 'another program holds the port; close it (only one process may open a serial port)'
+              : 'check the permissions (the dialout group) and the line settings in the profile',
+          }),
+        );
+      });
+    });
+    this.listeners.reset();
+    this.port = port;
+    port.on('data', (chunk: Buffer) => this.listeners.emitData(chunk));
+    port.on('error', (error: Error) => this.listeners.emitClose(error));
+    port.on('close', (error: Error | null) => this.listeners.emitClose(error ?? new Error('port closed')));
+  }
+
+  write(bytes: Uint8Array): Promise<void> {
+    const port = this.port;
+    if (!port || !this.isOpen) return Promise.reject(linkClosed(this.address));
+    return new Promise((resolve, reject) => {
+      port.write(bytes, (error) => (error ? reject(linkClosed(this.address)) : resolve()));
+    });
+  }
+
+  onData(listener: (chunk: Uint8Array) => void): Unsubscribe {
+    return this.listeners.onData(listener);
+  }
+
+  onClose(listener: (error: Error | null) => void): Unsubscribe {
+    return this.listeners.onClose(listener);
+  }
+
+  async close(): Promise<void> {
+    const port = this.port;
+    if (!port) return;
+    this.listeners.emitClose(null);
+    if (!port.isOpen) return;
+    await new Promise<void>((resolve) => port.close(() => resolve()));
+  }
+}
