@@ -1,0 +1,62 @@
+import { existsSync, readdirSync, realpathSync } from 'node:fs';
+import { join } from 'node:path';
+import type { Command } from 'commander';
+import { execa } from 'execa';
+import { SerialPort } from 'serialport';
+
+interface PortInfo {
+  path: string;
+  byId?: string;
+  manufacturer?: string;
+  serialNumber?: string;
+  vendorId?: string;
+  productId?: string;
+}
+
+/**
+ * serialport's Linux listing runs `udevadm`, and crashes the process when udevadm is missing
+ * (containers, minimal images). Without it, the kernel's by-id links and tty names still tell
+ * which ports exist.
+ */
+async function listPorts(): Promise<PortInfo[]> {
+  if (process.platform !== 'linux' || (await execa('udevadm', ['--version'], { reject: false })).exitCode === 0) {
+    return (await SerialPort.list()).map((p) => ({
+      path: p.path,
+      ...(p.manufacturer ? { manufacturer: p.manufacturer } : {}),
+      ...(p.serialNumber ? { serialNumber: p.serialNumber } : {}),
+      ...(p.vendorId ? { vendorId: p.vendorId } : {}),
+      ...(p.productId ? { productId: p.productId } : {}),
+    }));
+  }
+  const byId = new Map<string, string>();
+  const idDir = '/dev/serial/by-id';
+  if (existsSync(idDir)) for (const name of readdirSync(idDir)) byId.set(realpathSync(join(idDir, name)), join(idDir, name));
+  return readdirSync('/dev')
+    .filter((name) => /^tty(USB|ACM|AMA|S[0-9]|XRUSB|mxc)/.test(name))
+    .map((name) => join('/dev', name))
+    .filter((path) => !/^\/dev\/ttyS\d+$/.test(path) || byId.has(path))
+    .map((path) => ({ path, ...(byId.has(path) ? { byId: byId.get(path)! } : {}) }));
+}
+
+export function registerPorts(program: Command): void {
+  program
+    .command('ports')
+    .description('List the serial ports on this machine (USB-serial adapters, RS-232 ports).')
+    .option('--json', 'print JSON')
+    .addHelpText('after', `\nUse the path (or its stable /dev/serial/by-id/… link) as transport.path in a device profile.\nVirtual ports made by socat (ptys) are not listed.`)
+    .action(async (options: { json?: boolean }) => {
+      const ports = await listPorts();
+      if (options.json) {
+        process.stdout.write(JSON.stringify(ports, null, 2) + '\n');
+        return;
+      }
+      if (ports.length === 0) {
+        process.stdout.write('no serial ports found (is the adapter plugged in? `dmesg | tail` shows what the kernel saw)\n');
+        return;
+      }
+      for (const port of ports) {
+        const extra = [port.byId, port.manufacturer, port.serialNumber && `s/n ${port.serialNumber}`, port.vendorId && `${port.vendorId}:${port.productId ?? ''}`].filter(Boolean);
+        process.stdout.write(`${port.path}${extra.length ? '  ' + extra.join('  ') : ''}\n`);
+      }
+    });
+}

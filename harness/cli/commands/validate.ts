@@ -1,0 +1,49 @@
+import { basename } from 'node:path';
+import type { Command } from 'commander';
+import { InputError, PoshilError, formatError } from '../../core/errors.js';
+import { FixtureStore } from '../../config/fixtures.js';
+import { loadDocument } from '../../config/document.js';
+import { loadProfile } from '../../config/profile.js';
+import { loadSuite } from '../../config/suite.js';
+import { validateDocument } from '../../config/validate.js';
+import { Expectations } from '../../expect/expectations.js';
+import { dirname, join, resolve } from 'node:path';
+
+/** What a file is, from its name or, failing that, its content. */
+function kindOf(path: string): 'suite' | 'profile' | 'record' {
+  const name = basename(path);
+  if (/\.suite\.(ya?ml|json)$/.test(name)) return 'suite';
+  if (/^record\.json$/.test(name)) return 'record';
+  const value = loadDocument(path, 'file').value as Record<string, unknown> | null;
+  if (value && typeof value === 'object' && 'cases' in value) return 'suite';
+  if (value && typeof value === 'object' && 'schemaVersion' in value) return 'record';
+  return 'profile';
+}
+
+export function registerValidate(program: Command): void {
+  program
+    .command('validate')
+    .description('Check suites, device profiles and run records against their JSON Schemas, without running anything.')
+    .argument('<files...>', 'files to check (*.suite.yaml suites, *.json profiles, record.json)')
+    .addHelpText('after', `\nExamples:\n  $ poshil validate suites/*.suite.yaml\n  $ poshil validate devices/*.json\n\nExits 0 when every file is valid, 2 otherwise; each problem names the file, the JSON pointer and the line.`)
+    .action((files: string[]) => {
+      let bad = 0;
+      const expectations = new Expectations();
+      for (const file of files) {
+        try {
+          const path = resolve(file);
+          const kind = kindOf(path);
+          if (kind === 'suite') loadSuite(path, expectations, new FixtureStore(join(dirname(path), 'fixtures')), { stepTimeoutMs: 5000 });
+          else if (kind === 'profile') loadProfile(path);
+          else validateDocument('record', loadDocument(path, 'run record'), 'run record');
+          process.stdout.write(`ok       ${file} (${kind})\n`);
+        } catch (error) {
+          if (!(error instanceof PoshilError)) throw error;
+          bad++;
+          process.stdout.write(`invalid  ${file}\n`);
+          process.stderr.write(formatError(error) + '\n');
+        }
+      }
+      if (bad > 0) throw new InputError('E_INVALID_FILES', `${bad} of ${files.length} files are invalid`);
+    });
+}

@@ -1,0 +1,77 @@
+/**
+ * Reads a YAML or JSON file (YAML is a superset of JSON, so one parser serves both) and keeps
+ * the parsed document, so that a JSON pointer found by validation can be turned back into the
+ * line and column a user should look at.
+ */
+import { createHash } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { relative } from 'node:path';
+import { isNode, LineCounter, parseDocument, type Document } from 'yaml';
+import { InputError } from '../core/errors.js';
+
+export interface LoadedDocument {
+  /** Absolute path. */
+  path: string;
+  /** Path as shown to the user (relative to the working directory when inside it). */
+  shown: string;
+  text: string;
+  sha256: string;
+  value: unknown;
+  lineOf(pointer: string): { line: number; column: number } | undefined;
+}
+
+export function displayPath(path: string): string {
+  const rel = relative(process.cwd(), path);
+  return rel.startsWith('..') ? path : rel;
+}
+
+export function loadDocument(path: string, what: string): LoadedDocument {
+  const shown = displayPath(path);
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    throw new InputError(code === 'ENOENT' ? 'E_FILE_NOT_FOUND' : 'E_FILE_READ', `cannot read ${what} ${shown}: ${code === 'ENOENT' ? 'no such file' : (error as Error).message}`, {
+      file: shown,
+      hint: code === 'ENOENT' ? 'check the path (it is relative to the current directory)' : undefined,
+    });
+  }
+  const lineCounter = new LineCounter();
+  const doc = parseDocument(text, { lineCounter, prettyErrors: false, uniqueKeys: true });
+  const first = doc.errors[0];
+  if (first) {
+    const pos = lineCounter.linePos(first.pos[0]);
+    throw new InputError('E_SYNTAX', `${what} ${shown} is not valid YAML/JSON: ${first.message.split('\n')[0]}`, {
+      file: shown,
+      line: pos.line,
+      column: pos.col,
+      hint: 'fix the syntax at that line (indentation, a missing colon or quote)',
+    });
+  }
+  return {
+    path,
+    shown,
+    text,
+    sha256: createHash('sha256').update(text).digest('hex'),
+    value: doc.toJS({ maxAliasCount: 100 }) as unknown,
+    lineOf: (pointer) => lineOf(doc, lineCounter, pointer),
+  };
+}
+
+function lineOf(doc: Document, counter: LineCounter, pointer: string): { line: number; column: number } | undefined {
+  const path = pointer
+    .split('/')
+    .slice(1)
+    .map((part) => part.replace(/~1/g, '/').replace(/~0/g, '~'))
+    .map((part) => (/^\d+$/.test(part) ? Number(part) : part));
+  // The deepest node that exists: a missing property points at its parent object.
+  for (let depth = path.length; depth >= 0; depth--) {
+    const node = doc.getIn(path.slice(0, depth), true);
+    if (isNode(node) && node.range) {
+      const pos = counter.linePos(node.range[0]);
+      return { line: pos.line, column: pos.col };
+    }
+  }
+  return undefined;
+}

@@ -1,0 +1,69 @@
+/**
+ * Resolves what a run reads: the device profile and the suites (files, or the folders holding
+ * them), with every expectation compiled and every fixture found, before anything starts.
+ */
+import { readdirSync, statSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
+import { InputError } from '../core/errors.js';
+import type { InputFile } from '../core/record.js';
+import { Expectations } from '../expect/expectations.js';
+import { displayPath } from './document.js';
+import { FixtureStore } from './fixtures.js';
+import { loadProfile, type Profile } from './profile.js';
+import { loadSuite } from './suite.js';
+import type { Suite } from './types.js';
+
+export const SUITE_FILE = /\.suite\.(ya?ml|json)$/;
+
+export interface RunInputs {
+  profile: Profile;
+  suites: Suite[];
+  inputs: InputFile[];
+}
+
+/** Suite files named directly, or every `*.suite.yaml|yml|json` inside a named folder. */
+export function expandSuitePaths(paths: readonly string[]): string[] {
+  const files: string[] = [];
+  for (const path of paths) {
+    const absolute = resolve(path);
+    let isDir = false;
+    try {
+      isDir = statSync(absolute).isDirectory();
+    } catch {
+      throw new InputError('E_FILE_NOT_FOUND', `no such suite file or folder: ${path}`, { file: path, hint: 'suites are *.suite.yaml files; `poshil run --help` shows examples' });
+    }
+    if (!isDir) {
+      files.push(absolute);
+      continue;
+    }
+    const found = readdirSync(absolute).filter((name) => SUITE_FILE.test(name)).sort();
+    if (found.length === 0) throw new InputError('E_NO_SUITES', `folder ${path} holds no *.suite.yaml files`, { file: path });
+    files.push(...found.map((name) => join(absolute, name)));
+  }
+  return files;
+}
+
+export function loadRunInputs(profilePath: string, suitePaths: readonly string[]): RunInputs {
+  const profile = loadProfile(resolve(profilePath));
+  const expectations = new Expectations();
+  const fixtureStores = new Map<string, FixtureStore>();
+  const suites = expandSuitePaths(suitePaths).map((path) => {
+    const dir = join(dirname(path), 'fixtures');
+    let fixtures = fixtureStores.get(dir);
+    if (!fixtures) fixtureStores.set(dir, (fixtures = new FixtureStore(dir)));
+    return loadSuite(path, expectations, fixtures, { stepTimeoutMs: profile.timeouts.stepMs });
+  });
+  const ids = new Map<string, string>();
+  for (const suite of suites) {
+    const other = ids.get(suite.id);
+    if (other) throw new InputError('E_DUPLICATE_SUITE', `suite id "${suite.id}" is used by ${other} and ${suite.file}`, { file: suite.file, pointer: '/suite' });
+    ids.set(suite.id, suite.file);
+  }
+  const inputs: InputFile[] = [
+    { kind: 'profile', path: profile.file, sha256: profile.sha256 },
+    ...suites.map((s) => ({ kind: 'suite' as const, path: s.file, sha256: s.sha256 })),
+    ...[...expectations.referencedFiles].map(([path, sha256]) => ({ kind: 'schema' as const, path: displayPath(path), sha256 })),
+    ...[...fixtureStores.values()].flatMap((store) => store.loaded.map((doc) => ({ kind: 'fixture' as const, path: doc.shown, sha256: doc.sha256 }))),
+  ];
+  return { profile, suites, inputs };
+}

@@ -1,0 +1,219 @@
+/**
+ * Loads a suite file: parse (YAML/JSON) → validate against suite.schema.json → compile every
+ * expectation → resolve fixtures → a frozen Suite. Every problem is an InputError naming the
+ * file, the JSON pointer and the line.
+ */
+import { dirname } from 'node:path';
+import { InputError } from '../core/errors.js';
+import type { Limits } from '../core/record.js';
+import type { Expectations } from '../expect/expectations.js';
+import { loadDocument, type LoadedDocument } from './document.js';
+import type { FixtureStore } from './fixtures.js';
+import type { Case, LoadSpec, MeasureSpec, Step, Suite } from './types.js';
+import { validateDocument } from './validate.js';
+
+/** The suite document's shape once it passed the schema. */
+interface RawStep {
+  id?: string;
+  name?: string;
+  timeout?: number;
+  do?: string;
+  stimulus?: string;
+  await?: string;
+  absent?: string;
+  wait?: number;
+  exec?: string[];
+  prompt?: string;
+  load?: RawLoad;
+  args?: Record<string, unknown>;
+  fixture?: string;
+  within?: number;
+  where?: unknown;
+  expect?: unknown;
+  expectError?: unknown;
+  measure?: RawMeasure;
+}
+interface RawMeasure extends Limits {
+  name: string;
+  unit: string;
+  value?: string;
+  since?: string;
+}
+interface RawLoad {
+  verb?: string;
+  args?: Record<string, unknown>;
+  stimulus?: string;
+  fixture?: string;
+  stimulusArgs?: Record<string, unknown>;
+  await?: string;
+  success?: unknown;
+  count: number;
+  warmup?: number;
+  concurrency?: number;
+  transactionTimeout?: number;
+  limits?: LoadSpec['limits'];
+}
+interface RawCase {
+  id: string;
+  title?: string;
+  mandatory?: boolean;
+  tags?: string[];
+  requires?: string[];
+  troubleshoot?: string;
+  timeout?: number;
+  steps: RawStep[];
+}
+interface RawSuite {
+  suite: string;
+  title?: string;
+  requires?: string[];
+  timeout?: number;
+  cases: RawCase[];
+}
+
+export interface SuiteDefaults {
+  stepTimeoutMs: number;
+}
+
+export function loadSuite(path: string, expectations: Expectations, fixtures: FixtureStore, defaults: SuiteDefaults): Suite {
+  const doc = loadDocument(path, 'suite');
+  validateDocument('suite', doc);
+  const raw = doc.value as RawSuite;
+  const seen = new Map<string, number>();
+  const cases = raw.cases.map((c, ci) => {
+    const pointer = `/cases/${ci}`;
+    if (seen.has(c.id)) fail(doc, `${pointer}/id`, 'E_DUPLICATE_CASE', `case id "${c.id}" is used twice (also at /cases/${seen.get(c.id)})`);
+    seen.set(c.id, ci);
+    return resolveCase(doc, c, pointer, raw, expectations, fixtures, defaults);
+  });
+  return Object.freeze({
+    id: raw.suite,
+    ...(raw.title ? { title: raw.title } : {}),
+    file: doc.shown,
+    path: doc.path,
+    sha256: doc.sha256,
+    cases,
+  });
+}
+
+function resolveCase(
+  doc: LoadedDocument,
+  c: RawCase,
+  pointer: string,
+  suite: RawSuite,
+  expectations: Expectations,
+  fixtures: FixtureStore,
+  defaults: SuiteDefaults,
+): Case {
+  const timeoutMs = c.timeout ?? suite.timeout ?? defaults.stepTimeoutMs;
+  const stepIds = new Set<string>();
+  const steps = c.steps.map((s, si) => {
+    const stepPointer = `${pointer}/steps/${si}`;
+    const step = resolveStep(doc, s, si, stepPointer, timeoutMs, stepIds, expectations, fixtures);
+    if (s.id) stepIds.add(s.id);
+    return step;
+  });
+  return Object.freeze({
+    id: c.id,
+    ...(c.title ? { title: c.title } : {}),
+    mandatory: c.mandatory ?? true,
+    tags: c.tags ?? [],
+    requires: [...(suite.requires ?? []), ...(c.requires ?? [])],
+    ...(c.troubleshoot ? { troubleshoot: c.troubleshoot.trim() } : {}),
+    steps,
+  });
+}
+
+function resolveStep(
+  doc: LoadedDocument,
+  s: RawStep,
+  index: number,
+  pointer: string,
+  defaultTimeoutMs: number,
+  earlierIds: ReadonlySet<string>,
+  expectations: Expectations,
+  fixtures: FixtureStore,
+): Step {
+  const compile = (schema: unknown, key: string) =>
+    schema === undefined
+      ? undefined
+      : expectations.compile(schema, {
+          file: doc.shown,
+          baseDir: dirname(doc.path),
+          pointer: `${pointer}/${key}`,
+          ...lineAt(doc, `${pointer}/${key}`),
+        });
+  const base = {
+    index,
+    ...(s.id ? { id: s.id } : {}),
+    pointer,
+    timeoutMs: s.timeout ?? defaultTimeoutMs,
+  };
+  const label = (text: string) => s.name ?? text;
+  const measure = s.measure ? resolveMeasure(doc, s.measure, `${pointer}/measure`, earlierIds) : undefined;
+  const opt = <K extends string, V>(key: K, value: V | undefined) => (value === undefined ? {} : ({ [key]: value } as Record<K, V>));
+
+  if (s.do !== undefined) {
+    return { ...base, kind: 'do', label: label(`do ${s.do}`), verb: s.do, args: s.args ?? {}, ...opt('expect', compile(s.expect, 'expect')), ...opt('expectError', compile(s.expectError, 'expectError')), ...opt('measure', measure) };
+  }
+  if (s.stimulus !== undefined) {
+    const fixture = s.fixture ? fixtures.get(s.fixture, { file: doc.shown, pointer: `${pointer}/fixture`, ...lineAt(doc, `${pointer}/fixture`) }) : {};
+    return { ...base, kind: 'stimulus', label: label(`stimulus ${s.stimulus}${s.fixture ? ` (${s.fixture})` : ''}`), stimulus: s.stimulus, args: { ...(s.fixture ? { fixture: s.fixture } : {}), ...fixture, ...(s.args ?? {}) }, ...opt('expectError', compile(s.expectError, 'expectError')) };
+  }
+  if (s.await !== undefined) {
+    const within = s.within ?? s.timeout ?? defaultTimeoutMs;
+    return { ...base, timeoutMs: within, kind: 'await', label: label(`await ${s.await}`), event: s.await, ...opt('where', compile(s.where, 'where')), ...opt('expect', compile(s.expect, 'expect')), ...opt('measure', measure) };
+  }
+  if (s.absent !== undefined) {
+    const within = s.within ?? s.timeout ?? defaultTimeoutMs;
+    return { ...base, timeoutMs: within, kind: 'absent', label: label(`no ${s.absent} within ${within} ms`), event: s.absent, ...opt('where', compile(s.where, 'where')) };
+  }
+  if (s.wait !== undefined) {
+    return { ...base, timeoutMs: s.wait + 1000, kind: 'wait', label: label(`wait ${s.wait} ms`), ms: s.wait };
+  }
+  if (s.exec !== undefined) {
+    return { ...base, kind: 'exec', label: label(`exec ${s.exec[0] ?? ''}`), command: s.exec, ...opt('expect', compile(s.expect, 'expect')) };
+  }
+  if (s.prompt !== undefined) {
+    return { ...base, timeoutMs: s.timeout ?? 600_000, kind: 'prompt', label: label('operator prompt'), text: s.prompt };
+  }
+  if (s.load !== undefined) {
+    const l = s.load;
+    const stimulusFixture = l.fixture ? fixtures.get(l.fixture, { file: doc.shown, pointer: `${pointer}/load/fixture`, ...lineAt(doc, `${pointer}/load/fixture`) }) : {};
+    const load: LoadSpec = {
+      verb: l.verb ?? 'sale',
+      args: l.args ?? { amount: 1000, currency: 'EUR' },
+      stimulus: l.stimulus ?? 'swipe',
+      stimulusArgs: { ...stimulusFixture, ...(l.stimulusArgs ?? {}) },
+      await: l.await ?? 'transaction.completed',
+      ...opt('success', compile(l.success, 'load/success')),
+      count: l.count,
+      warmup: l.warmup ?? 0,
+      concurrency: l.concurrency ?? 1,
+      transactionTimeoutMs: l.transactionTimeout ?? 10_000,
+      limits: l.limits ?? {},
+    };
+    return { ...base, timeoutMs: s.timeout ?? 3_600_000, kind: 'load', label: label(`load ${load.count} × ${load.verb}`), load };
+  }
+  return fail(doc, pointer, 'E_SCHEMA', 'the step has no kind (do, stimulus, await, absent, wait, exec, prompt, load)');
+}
+
+function resolveMeasure(doc: LoadedDocument, m: RawMeasure, pointer: string, earlierIds: ReadonlySet<string>): MeasureSpec {
+  const since = m.since === undefined || m.since === 'step' ? 'step' : m.since === 'case' ? 'case' : { stepId: m.since };
+  if (typeof since === 'object' && !earlierIds.has(since.stepId)) {
+    fail(doc, `${pointer}/since`, 'E_UNKNOWN_STEP', `measure.since names "${since.stepId}", which is no earlier step's id in this case`);
+  }
+  const limits: Limits = {};
+  for (const key of ['min', 'max', 'marginalMin', 'marginalMax'] as const) if (m[key] !== undefined) limits[key] = m[key];
+  return { name: m.name, unit: m.unit, ...(m.value ? { value: m.value } : {}), since, limits };
+}
+
+function lineAt(doc: LoadedDocument, pointer: string): { line?: number } {
+  const pos = doc.lineOf(pointer);
+  return pos ? { line: pos.line } : {};
+}
+
+function fail(doc: LoadedDocument, pointer: string, code: string, message: string): never {
+  throw new InputError(code, `suite ${doc.shown}: ${message}`, { file: doc.shown, pointer, ...lineAt(doc, pointer) });
+}
+

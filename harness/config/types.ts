@@ -1,0 +1,107 @@
+/** Resolved, frozen configuration: what the runner executes. Built by suite.ts and profile.ts. */
+import type { Limits } from '../core/record.js';
+import type { Expectation } from '../expect/expectations.js';
+
+export interface MeasureSpec {
+  name: string;
+  unit: string;
+  /** JSON pointer into the observed value; without it, elapsed ms since `since`. */
+  value?: string;
+  since: 'step' | 'case' | { stepId: string };
+  limits: Limits;
+}
+
+interface StepBase {
+  index: number;
+  id?: string;
+  label: string;
+  /** Where the step is written, for errors and the report. */
+  pointer: string;
+  timeoutMs: number;
+}
+
+export interface DoStep extends StepBase {
+  kind: 'do';
+  verb: string;
+  args: Record<string, unknown>;
+  expect?: Expectation;
+  expectError?: Expectation;
+  measure?: MeasureSpec;
+}
+
+export interface StimulusStep extends StepBase {
+  kind: 'stimulus';
+  stimulus: string;
+  args: Record<string, unknown>;
+  expectError?: Expectation;
+}
+
+export interface AwaitStep extends StepBase {
+  kind: 'await';
+  event: string;
+  where?: Expectation;
+  expect?: Expectation;
+  measure?: MeasureSpec;
+}
+
+export interface AbsentStep extends StepBase {
+  kind: 'absent';
+  event: string;
+  where?: Expectation;
+}
+
+export interface WaitStep extends StepBase {
+  kind: 'wait';
+  ms: number;
+}
+
+export interface ExecStep extends StepBase {
+  kind: 'exec';
+  command: string[];
+  expect?: Expectation;
+}
+
+export interface PromptStep extends StepBase {
+  kind: 'prompt';
+  text: string;
+}
+
+export interface LoadSpec {
+  verb: string;
+  args: Record<string, unknown>;
+  stimulus: string;
+  stimulusArgs: Record<string, unknown>;
+  await: string;
+  success?: Expectation;
+  count: number;
+  warmup: number;
+  concurrency: number;
+  transactionTimeoutMs: number;
+  limits: Partial<Record<'successRate' | 'tps' | 'p50' | 'p95' | 'p99' | 'max', Limits>>;
+}
+
+export interface LoadStep extends StepBase {
+  kind: 'load';
+  load: LoadSpec;
+}
+
+export type Step = DoStep | StimulusStep | AwaitStep | AbsentStep | WaitStep | ExecStep | PromptStep | LoadStep;
+
+export interface Case {
+  id: string;
+  title?: string;
+  mandatory: boolean;
+  tags: string[];
+  requires: string[];
+  troubleshoot?: string;
+  steps: Step[];
+}
+
+export interface Suite {
+  id: string;
+  title?: string;
+  file: string;
+  path: string;
+  sha256: string;
+  cases: Case[];
+}

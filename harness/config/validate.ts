@@ -1,0 +1,80 @@
+/**
+ * Validates configuration documents (suites, profiles, plans) against poshil's published JSON
+ * Schemas and turns the first meaningful ajv error into one InputError naming the file, the
+ * JSON pointer, the line, and what is allowed there.
+ */
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { Ajv, type ErrorObject, type ValidateFunction } from 'ajv';
+import { InputError } from '../core/errors.js';
+import { packageRoot } from '../core/paths.js';
+import type { LoadedDocument } from './document.js';
+
+export type ConfigKind = 'suite' | 'profile' | 'plan' | 'record';
+
+const validators = new Map<ConfigKind, ValidateFunction>();
+let configAjv: Ajv | undefined;
+
+export function schemaPath(kind: ConfigKind): string {
+  return join(packageRoot(), 'harness', 'config', 'schemas', `${kind}.schema.json`);
+}
+
+function validatorFor(kind: ConfigKind): ValidateFunction {
+  let validate = validators.get(kind);
+  if (!validate) {
+    configAjv ??= new Ajv({ allErrors: true, strict: false });
+    validate = configAjv.compile(JSON.parse(readFileSync(schemaPath(kind), 'utf8')) as object);
+    validators.set(kind, validate);
+  }
+  return validate;
+}
+
+/** Returns normally when the document is valid; throws E_SCHEMA otherwise. */
+export function validateDocument(kind: ConfigKind, doc: LoadedDocument, what: string = kind): void {
+  const validate = validatorFor(kind);
+  if (validate(doc.value)) return;
+  const error = pickError(validate.errors ?? []);
+  const pointer = error?.instancePath ?? '';
+  const pos = doc.lineOf(pointer);
+  throw new InputError('E_SCHEMA', `${what} ${doc.shown} is invalid: ${describe(error)}`, {
+    file: doc.shown,
+    pointer,
+    ...(pos ? { line: pos.line, column: pos.column } : {}),
+    hint: `the schema is ${kind}.schema.json (poshil validate FILE checks a file; editors complete from the schema)`,
+  });
+}
+
+/**
+ * ajv reports every branch of an if/then or anyOf; the most useful error is the deepest one
+ * that is not a combinator's summary.
+ */
+function pickError(errors: readonly ErrorObject[]): ErrorObject | undefined {
+  const anyOfs = errors.filter((e) => e.keyword === 'anyOf');
+  // The branches of an anyOf ("missing do", "missing await", …) say less than the anyOf itself.
+  const isBranch = (e: ErrorObject) => anyOfs.some((a) => a.instancePath === e.instancePath && e.schemaPath.startsWith(a.schemaPath + '/'));
+  const concrete = errors.filter((e) => !['if', 'anyOf', 'oneOf', 'allOf'].includes(e.keyword) && !isBranch(e));
+  const pool = concrete.length > 0 ? concrete : anyOfs.length > 0 ? anyOfs : errors;
+  return [...pool].sort((a, b) => depth(b.instancePath) - depth(a.instancePath))[0];
+}
+
+function depth(pointer: string): number {
+  return pointer === '' ? 0 : pointer.split('/').length;
+}
+
+function describe(error: ErrorObject | undefined): string {
+  if (!error) return 'does not match the schema';
+  const at = error.instancePath === '' ? 'the document' : error.instancePath;
+  const params = error.params as Record<string, unknown>;
+  switch (error.keyword) {
+    case 'additionalProperties':
+      return `${at} has an unknown property "${String(params['additionalProperty'])}"`;
+    case 'required':
+      return `${at} is missing the property "${String(params['missingProperty'])}"`;
+    case 'enum':
+      return `${at} must be one of: ${(params['allowedValues'] as unknown[]).map((v) => JSON.stringify(v)).join(', ')}`;
+    case 'anyOf':
+      return `${at} is not a known kind of ${error.schemaPath.includes('step') ? 'step (it needs one of do, stimulus, await, absent, wait, exec, prompt, load)' : 'entry'}`;
+    default:
+      return `${at} ${error.message ?? 'is invalid'}`;
+  }
+}

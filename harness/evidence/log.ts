@@ -1,0 +1,45 @@
+/**
+ * pino NDJSON logs for a run (`poshil.log`). Strings and objects pass through the card-data
+ * mask before they are written, so a PAN or track that reaches a log call is still masked.
+ */
+import { mkdirSync } from 'node:fs';
+import { dirname } from 'node:path';
+import { pino, type Logger } from 'pino';
+import { maskText, maskValue } from './mask.js';
+
+export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
+export type LogLevel = (typeof LOG_LEVELS)[number];
+
+export interface RunLogger {
+  logger: Logger;
+  flushSync(): void;
+}
+
+export function createRunLogger(path: string | undefined, level: LogLevel): RunLogger {
+  if (!path) return { logger: pino({ level: 'silent' }), flushSync: () => undefined };
+  mkdirSync(dirname(path), { recursive: true });
+  const destination = pino.destination({ dest: path, sync: false, mkdir: true, minLength: 0 });
+  const logger = pino(
+    {
+      level,
+      base: { pid: process.pid },
+      hooks: {
+        logMethod(args, method) {
+          const masked = args.map((a) => (typeof a === 'string' ? maskText(a) : maskValue(a)));
+          method.apply(this, masked as Parameters<typeof method>);
+        },
+      },
+    },
+    destination,
+  );
+  return {
+    logger,
+    flushSync: () => {
+      try {
+        destination.flushSync();
+      } catch {
+        // not opened yet: nothing to flush
+      }
+    },
+  };
+}

@@ -1,0 +1,59 @@
+/**
+ * An append-only NDJSON file. Lines are handed to the OS as soon as the event loop allows
+ * (sonic-boom, no batching), and `flushSync` pushes out the rest when the process is being
+ * signalled, so a crash, Ctrl-C or kill leaves every finished line on disk. Readers skip a
+ * torn last line.
+ */
+import { mkdirSync, readFileSync } from 'node:fs';
+import { dirname } from 'node:path';
+import { SonicBoom } from 'sonic-boom';
+
+export class NdjsonFile {
+  private readonly stream: SonicBoom;
+  private ended = false;
+
+  constructor(readonly path: string) {
+    mkdirSync(dirname(path), { recursive: true });
+    this.stream = new SonicBoom({ dest: path, append: true, sync: false, minLength: 0 });
+  }
+
+  append(value: unknown): void {
+    if (this.ended) return;
+    this.stream.write(JSON.stringify(value) + '\n');
+  }
+
+  /** Writes out everything buffered, synchronously: for signal handlers and crashes. */
+  flushSync(): void {
+    if (this.ended) return;
+    try {
+      this.stream.flushSync();
+    } catch {
+      // sonic-boom throws when a write is still being opened; the async path finishes it.
+    }
+  }
+
+  async end(): Promise<void> {
+    if (this.ended) return;
+    this.ended = true;
+    await new Promise<void>((resolve) => {
+      this.stream.once('close', () => resolve());
+      this.stream.once('error', () => resolve());
+      this.stream.end();
+    });
+  }
+}
+
+/** Reads an NDJSON file, skipping a torn or corrupt line (the last one after a crash). */
+export function readNdjson<T>(path: string): { entries: T[]; skipped: number } {
+  const entries: T[] = [];
+  let skipped = 0;
+  for (const line of readFileSync(path, 'utf8').split('\n')) {
+    if (line.trim() === '') continue;
+    try {
+      entries.push(JSON.parse(line) as T);
+    } catch {
+      skipped++;
+    }
+  }
+  return { entries, skipped };
+}

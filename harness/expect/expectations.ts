@@ -1,0 +1,116 @@
+/**
+ * Expectations are JSON Schemas (draft-07) checked with ajv, plus payment keywords registered
+ * by `payment-keywords.ts`. One Expectations instance per run compiles every schema of the
+ * loaded suites once, before the first step, so a broken schema is an input error and not a
+ * failure in the middle of a run.
+ */
+import { createHash } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { Ajv, type ErrorObject, type ValidateFunction } from 'ajv';
+import addFormats from 'ajv-formats';
+import { parse as parseYaml } from 'yaml';
+import { InputError, errorMessage } from '../core/errors.js';
+import type { ValidationIssue } from '../core/record.js';
+import { addPaymentKeywords } from './payment-keywords.js';
+
+export interface Expectation {
+  /** The schema as written in the suite, for the report. */
+  readonly schema: unknown;
+  check(value: unknown): ValidationIssue[];
+}
+
+export interface SchemaOrigin {
+  /** The file the schema appears in, as shown to the user. */
+  file: string;
+  /** Absolute directory that relative `$ref`s resolve against. */
+  baseDir: string;
+  pointer: string;
+  line?: number;
+}
+
+export class Expectations {
+  private readonly ajv: Ajv;
+  /** Schema files added by `$ref`, by absolute path, with their content hash for the record. */
+  readonly referencedFiles = new Map<string, string>();
+
+  constructor() {
+    this.ajv = new Ajv({ allErrors: true, strict: true, strictRequired: false, allowUnionTypes: true });
+    addFormats.default(this.ajv);
+    addPaymentKeywords(this.ajv);
+  }
+
+  compile(schema: unknown, origin: SchemaOrigin): Expectation {
+    const resolved = this.resolveFileRefs(schema, origin);
+    let validate: ValidateFunction;
+    try {
+      validate = this.ajv.compile(resolved as object | boolean as object);
+    } catch (error) {
+      throw new InputError('E_EXPECTATION', `the expectation is not a valid JSON Schema: ${errorMessage(error)}`, {
+        file: origin.file,
+        pointer: origin.pointer,
+        ...(origin.line ? { line: origin.line } : {}),
+        hint: 'expectations are JSON Schema draft-07 plus the payment keywords in docs/suites.md',
+      });
+    }
+    return {
+      schema,
+      check: (value) => (validate(value) ? [] : toIssues(validate.errors ?? [])),
+    };
+  }
+
+  /** Replaces `$ref: "file.json#/x"` by an absolute file URL and registers the file once. */
+  private resolveFileRefs(schema: unknown, origin: SchemaOrigin, pointer = origin.pointer): unknown {
+    if (Array.isArray(schema)) return schema.map((item, i) => this.resolveFileRefs(item, origin, `${pointer}/${i}`));
+    if (typeof schema !== 'object' || schema === null) return schema;
+    const out: Record<string, unknown> = {};
+    for (const [key, value] of Object.entries(schema)) {
+      if (key === '$ref' && typeof value === 'string' && !value.startsWith('#') && !/^[a-z]+:/i.test(value)) {
+        const [file = '', fragment] = value.split('#', 2);
+        const path = resolve(origin.baseDir, file);
+        const id = pathToFileURL(path).href;
+        this.addFile(path, id, { ...origin, pointer: `${pointer}/$ref` });
+        out[key] = fragment === undefined ? id : `${id}#${fragment}`;
+      } else {
+        out[key] = this.resolveFileRefs(value, origin, `${pointer}/${key}`);
+      }
+    }
+    return out;
+  }
+
+  private addFile(path: string, id: string, origin: SchemaOrigin): void {
+    if (this.referencedFiles.has(path)) return;
+    let text: string;
+    try {
+      text = readFileSync(path, 'utf8');
+    } catch {
+      throw new InputError('E_REF_NOT_FOUND', `$ref points at ${path}, which does not exist`, {
+        file: origin.file,
+        pointer: origin.pointer,
+        ...(origin.line ? { line: origin.line } : {}),
+        hint: '$ref paths are relative to the file that contains them',
+      });
+    }
+    let parsed: unknown;
+    try {
+      parsed = parseYaml(text);
+    } catch (error) {
+      throw new InputError('E_SYNTAX', `schema file ${path} is not valid JSON/YAML: ${errorMessage(error)}`, { file: path });
+    }
+    this.referencedFiles.set(path, createHash('sha256').update(text).digest('hex'));
+    const nested = this.resolveFileRefs(parsed, { file: path, baseDir: dirname(path), pointer: '' });
+    try {
+      const withId = typeof nested === 'object' && nested !== null ? { ...(nested as object), $id: id } : nested;
+      this.ajv.addSchema(withId as object, id);
+    } catch (error) {
+      throw new InputError('E_EXPECTATION', `schema file ${path} is not a valid JSON Schema: ${errorMessage(error)}`, { file: path });
+    }
+  }
+}
+
+function toIssues(errors: readonly ErrorObject[]): ValidationIssue[] {
+  return errors
+    .filter((e) => e.keyword !== 'if')
+    .map((e) => ({ path: e.instancePath || '/', message: e.message ?? e.keyword }));
+}

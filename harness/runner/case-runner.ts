@@ -1,0 +1,99 @@
+/**
+ * Runs one case: up to 1 + retries attempts, each with its own event inbox; after a step that
+ * did not pass, the rest of the attempt is SKIPPED. Every attempt is kept in the record.
+ */
+import type { Terminal } from '../../devices/drivers/terminal.js';
+import type { AttemptRecord, CaseRecord, StepRecord } from '../core/record.js';
+import type { Case } from '../config/types.js';
+import type { Transcript } from '../evidence/transcript.js';
+import type { CaseRef } from '../reporters/reporter.js';
+import { EventInbox } from './inbox.js';
+import { executeStep } from './step-executor.js';
+import type { StimulusRouter } from './stimuli.js';
+
+export interface CaseEnvironment {
+  terminal: Terminal;
+  stimuli: StimulusRouter;
+  transcript: Transcript;
+  signal: AbortSignal;
+  retries: number;
+  onStepEnd(ref: CaseRef, step: StepRecord): void;
+  onAttemptStart(ref: CaseRef): void;
+}
+
+export async function runCase(suite: string, c: Case, env: CaseEnvironment): Promise<CaseRecord> {
+  const startedAt = new Date().toISOString();
+  const start = performance.now();
+  const attempts: AttemptRecord[] = [];
+  for (let attempt = 1; attempt <= env.retries + 1; attempt++) {
+    if (attempt > 1) await returnToIdle(env);
+    const ref: CaseRef = { suite, id: c.id, ...(c.title ? { title: c.title } : {}), attempt };
+    env.onAttemptStart(ref);
+    const record = await runAttempt(c, attempt, ref, env);
+    attempts.push(record);
+    if (record.outcome === 'PASS' || record.outcome === 'ABORTED' || env.signal.aborted) break;
+  }
+  const last = attempts.at(-1)!;
+  return {
+    id: c.id,
+    ...(c.title ? { title: c.title } : {}),
+    suite,
+    mandatory: c.mandatory,
+    outcome: last.outcome,
+    ...(last.reason ? { reason: last.reason } : {}),
+    ...(c.troubleshoot ? { troubleshoot: c.troubleshoot } : {}),
+    ...(c.tags.length ? { tags: c.tags } : {}),
+    startedAt,
+    durationMs: Math.round(performance.now() - start),
+    attempts,
+  };
+}
+
+async function runAttempt(c: Case, attempt: number, ref: CaseRef, env: CaseEnvironment): Promise<AttemptRecord> {
+  const startedAt = new Date().toISOString();
+  const start = performance.now();
+  const inbox = new EventInbox(env.terminal);
+  const ctx = { terminal: env.terminal, stimuli: env.stimuli, inbox, transcript: env.transcript, signal: env.signal, caseStart: start, stepStarts: new Map<string, number>() };
+  env.transcript.note('runner', `case ${ref.suite}/${c.id} attempt ${attempt}`);
+  const steps: StepRecord[] = [];
+  let stopper: StepRecord | undefined;
+  try {
+    for (const step of c.steps) {
+      if (stopper || env.signal.aborted) {
+        steps.push({
+          index: step.index,
+          kind: step.kind,
+          label: step.label,
+          outcome: env.signal.aborted && !stopper ? 'ABORTED' : 'SKIPPED',
+          reason: stopper ? `step ${stopper.index + 1} (${stopper.label}) did not pass` : 'the run was interrupted',
+          startedAt: new Date().toISOString(),
+          durationMs: 0,
+        });
+        continue;
+      }
+      const record = await executeStep(step, ctx);
+      steps.push(record);
+      env.onStepEnd(ref, record);
+      if (record.outcome !== 'PASS') stopper = record;
+    }
+  } finally {
+    inbox.close();
+  }
+  const outcome = stopper?.outcome ?? (env.signal.aborted ? 'ABORTED' : 'PASS');
+  const reason = stopper ? `step ${stopper.index + 1} (${stopper.label}): ${stopper.reason ?? stopper.outcome}` : undefined;
+  return { attempt, outcome, ...(reason ? { reason } : {}), startedAt, durationMs: Math.round(performance.now() - start), steps };
+}
+
+/**
+ * Before a retry the terminal may still be inside the failed attempt's transaction; `abort`
+ * brings a terminal back to idle. Its answer does not matter (there may be nothing to abort).
+ */
+async function returnToIdle(env: CaseEnvironment): Promise<void> {
+  if (!env.terminal.verbs.has('abort')) return;
+  env.transcript.note('runner', 'retry: sending abort to return the terminal to idle');
+  try {
+    await env.terminal.call('abort', {}, { timeoutMs: 2000, signal: env.signal });
+  } catch {
+    // A terminal that cannot even abort will show it in the next attempt's steps.
+  }
+}

@@ -1,0 +1,197 @@
+/**
+ * One run, start to end: run directory, journal, transcript and log; the simulator when the
+ * profile launches one; the link and the terminal's identity; the cases; then teardown in
+ * reverse order and the final record. Ctrl-C aborts the running step, marks the rest ABORTED
+ * and still writes everything; a second Ctrl-C exits at once after flushing what is on disk.
+ */
+import { hostname } from 'node:os';
+import { join } from 'node:path';
+import { randomBytes } from 'node:crypto';
+import { ExitCode, PoshilError, errorMessage } from '../core/errors.js';
+import { poshilVersion } from '../core/paths.js';
+import { RECORD_SCHEMA_VERSION, type CaseRecord, type DeviceIdentity, type RunHeader, type RunRecord } from '../core/record.js';
+import type { RunInputs } from '../config/inputs.js';
+import { Journal, writeRecordJson } from '../evidence/journal.js';
+import { createRunLogger, type LogLevel } from '../evidence/log.js';
+import { NdjsonFile } from '../evidence/ndjson-file.js';
+import { Transcript } from '../evidence/transcript.js';
+import { ReporterMultiplexer, type Reporter } from '../reporters/reporter.js';
+import { runSuites, selectCases } from './run.js';
+import { createStimuli, createTerminal, createTransport } from './session.js';
+import { startSimulatorProcess } from './simulator-process.js';
+import { Teardowns } from './tasks.js';
+
+export interface RunRequest {
+  inputs: RunInputs;
+  outDir: string;
+  grep?: RegExp;
+  retries: number;
+  logLevel: LogLevel;
+  /** Reporters for this run (console, JUnit, HTML…); given the run directory. */
+  reporters: (runDir: string) => Reporter[];
+  /** Process signals to handle; tests pass their own AbortSignal instead. */
+  handleSignals?: boolean;
+  signal?: AbortSignal;
+}
+
+export interface RunResult {
+  record: RunRecord;
+  runDir: string;
+  exitCode: number;
+  /** Why the run could not go on (device unreachable, simulator did not start). */
+  failure?: PoshilError;
+}
+
+export function newRunId(now = new Date()): string {
+  const stamp = now.toISOString().replace(/[-:]/g, '').replace(/\..*$/, '').replace('T', '-');
+  return `${stamp}-${randomBytes(3).toString('hex')}`;
+}
+
+export async function executeRun(request: RunRequest): Promise<RunResult> {
+  const { inputs } = request;
+  const runId = newRunId();
+  const runDir = join(request.outDir, runId);
+  const journalFile = new NdjsonFile(join(runDir, 'record.ndjson'));
+  const transcriptFile = new NdjsonFile(join(runDir, 'transcript.ndjson'));
+  const { logger, flushSync: flushLog } = createRunLogger(join(runDir, 'poshil.log'), request.logLevel);
+  const journal = new Journal(journalFile);
+  const transcript = new Transcript(transcriptFile);
+  const reporters = new ReporterMultiplexer(request.reporters(runDir));
+  const abort = new AbortController();
+  const signal = request.signal ? AbortSignal.any([request.signal, abort.signal]) : abort.signal;
+  const flushAll = () => {
+    journalFile.flushSync();
+    transcriptFile.flushSync();
+    flushLog();
+  };
+
+  let interrupts = 0;
+  const onSignal = (name: NodeJS.Signals) => {
+    interrupts++;
+    logger.warn({ signal: name }, 'interrupted');
+    if (interrupts > 1) {
+      flushAll();
+      process.exit(ExitCode.interrupted);
+    }
+    abort.abort(new Error(`interrupted by ${name}`));
+  };
+  if (request.handleSignals) {
+    process.on('SIGINT', onSignal);
+    process.on('SIGTERM', onSignal);
+  }
+
+  const profile = inputs.profile;
+  const planned = inputs.suites.reduce((n, s) => n + selectCases(s, request.grep).length, 0);
+  const header: RunHeader = {
+    schemaVersion: RECORD_SCHEMA_VERSION,
+    runId,
+    tool: { name: 'poshil', version: poshilVersion(), node: process.version },
+    host: hostname(),
+    startedAt: new Date().toISOString(),
+    options: { ...(request.grep ? { grep: request.grep.source } : {}), retries: request.retries },
+    device: { profile: profile.file, name: profile.name, protocol: profile.protocol, address: describeAddress(profile) },
+    inputs: inputs.inputs,
+  };
+  journal.append({ type: 'run.started', header });
+  reporters.onRunStart(header, planned);
+  logger.info({ runId, profile: profile.file, suites: inputs.suites.map((s) => s.id), planned }, 'run started');
+
+  const teardowns = new Teardowns();
+  const start = performance.now();
+  let failure: PoshilError | undefined;
+  try {
+    let announced: { link: string; control: string } | undefined;
+    if (profile.simulator) {
+      const simulator = await startSimulatorProcess(profile.simulator.args, profile.simulator.readyTimeoutMs, join(runDir, 'simulator.log'));
+      teardowns.add('simulator', () => simulator.stop());
+      announced = simulator;
+      transcript.note('runner', `simulator pid ${simulator.pid} on ${simulator.link}, control ${simulator.control}`);
+    }
+    const transport = createTransport(profile.transport, announced?.link);
+    const terminal = createTerminal(profile, transport, transcript);
+    teardowns.add('terminal', () => terminal.close());
+    await terminal.open(signal);
+    terminal.onAnomaly((text) => logger.warn({ anomaly: text }, 'protocol anomaly'));
+    const identity: DeviceIdentity = await terminal.identify({ timeoutMs: profile.timeouts.identifyMs, signal });
+    journal.append({ type: 'device.identified', identity, address: terminal.address });
+    logger.info({ identity }, 'terminal identified');
+    const stimuli = createStimuli(profile, transcript, announced?.control);
+    teardowns.add('stimuli', () => stimuli.close());
+    await runSuites(
+      { suites: inputs.suites, ...(request.grep ? { grep: request.grep } : {}), retries: request.retries },
+      { terminal, stimuli, transcript, journal, reporters, signal, identity, capabilities: profile.capabilities },
+    );
+  } catch (error) {
+    if (!signal.aborted) {
+      failure = error instanceof PoshilError ? error : new PoshilError('E_INTERNAL', `internal error: ${errorMessage(error)}`, ExitCode.deviceError);
+      logger.error({ code: failure.code, err: error }, 'run failed');
+      recordUnrun(journal, inputs, request.grep, failure.message);
+    }
+  } finally {
+    await teardowns.runAll();
+    for (const { name, error } of teardowns.failures) logger.warn({ teardown: name, err: errorMessage(error) }, 'teardown failed');
+    if (request.handleSignals) {
+      process.off('SIGINT', onSignal);
+      process.off('SIGTERM', onSignal);
+    }
+  }
+
+  const status = signal.aborted ? 'interrupted' : 'finished';
+  if (signal.aborted) recordUnrun(journal, inputs, request.grep, 'not run: the run was interrupted', 'ABORTED');
+  journal.append({
+    type: 'run.finished',
+    status,
+    finishedAt: new Date().toISOString(),
+    durationMs: Math.round(performance.now() - start),
+    ...(failure ? { error: { code: failure.code, message: failure.message } } : {}),
+  });
+  const record = journal.record();
+  writeRecordJson(join(runDir, 'record.json'), record);
+  await reporters.onRunEnd(record);
+  for (const { reporter, hook, error } of reporters.failures) logger.error({ reporter, hook, err: errorMessage(error) }, 'reporter failed');
+  logger.info({ summary: record.summary, status }, 'run finished');
+  flushLog();
+  await Promise.all([journalFile.end(), transcriptFile.end()]);
+
+  const exitCode = signal.aborted
+    ? ExitCode.interrupted
+    : failure
+      ? failure.exitCode
+      : record.summary.outcome === 'PASS' || record.summary.outcome === 'SKIPPED'
+        ? ExitCode.ok
+        : ExitCode.caseFailed;
+  return { record, runDir, exitCode, ...(failure ? { failure } : {}) };
+}
+
+/** Cases that never ran (device unreachable, interruption) still appear in the record. */
+function recordUnrun(journal: Journal, inputs: RunInputs, grep: RegExp | undefined, reason: string, outcome: 'ERROR' | 'ABORTED' = 'ERROR'): void {
+  const current = journal.record();
+  const done = new Set(current.suites.flatMap((s) => s.cases.map((c) => `${s.id}/${c.id}`)));
+  for (const suite of inputs.suites) {
+    const cases = selectCases(suite, grep).filter((c) => !done.has(`${suite.id}/${c.id}`));
+    if (cases.length === 0) continue;
+    if (!current.suites.some((s) => s.id === suite.id)) {
+      journal.append({ type: 'suite.started', suite: { id: suite.id, ...(suite.title ? { title: suite.title } : {}), file: suite.file, sha256: suite.sha256 } });
+    }
+    for (const c of cases) {
+      const record: CaseRecord = {
+        id: c.id,
+        ...(c.title ? { title: c.title } : {}),
+        suite: suite.id,
+        mandatory: c.mandatory,
+        outcome,
+        reason,
+        startedAt: new Date().toISOString(),
+        durationMs: 0,
+        attempts: [],
+      };
+      journal.append({ type: 'case.finished', case: record });
+    }
+  }
+}
+
+function describeAddress(profile: RunInputs['profile']): string {
+  const t = profile.transport;
+  if (profile.simulator) return t.type === 'tcp' ? `tcp://${t.host}:(simulator)` : 'serial:(simulator pty)';
+  return t.type === 'tcp' ? `tcp://${t.host}:${t.port}` : `serial:${t.path}`;
+}

@@ -1,0 +1,72 @@
+/**
+ * The events a terminal sent during one case attempt, in arrival order. An `await` takes the
+ * first event of its name (matching its `where`) that no earlier `await` took, so an event that
+ * arrives before the step that awaits it is not lost.
+ */
+import type { Terminal, TerminalEvent } from '../../devices/drivers/terminal.js';
+import type { Unsubscribe } from '../../devices/transports/transport.js';
+
+export type EventFilter = (event: TerminalEvent) => boolean;
+
+interface Waiter {
+  name: string;
+  filter: EventFilter;
+  resolve(event: TerminalEvent): void;
+}
+
+export class EventInbox {
+  private readonly events: TerminalEvent[] = [];
+  private readonly taken = new Set<TerminalEvent>();
+  private readonly waiters = new Set<Waiter>();
+  private readonly unsubscribe: Unsubscribe;
+
+  constructor(terminal: Terminal) {
+    this.unsubscribe = terminal.onEvent((event) => this.receive(event));
+  }
+
+  /** Events received since `index` (for evidence when an await times out). */
+  since(index: number): TerminalEvent[] {
+    return this.events.slice(index);
+  }
+
+  get size(): number {
+    return this.events.length;
+  }
+
+  /** The first untaken event of this name that passes the filter, now or when it arrives. */
+  take(name: string, filter: EventFilter, timeoutMs: number, signal: AbortSignal): Promise<TerminalEvent | undefined> {
+    const found = this.events.find((e) => e.name === name && !this.taken.has(e) && filter(e));
+    if (found) {
+      this.taken.add(found);
+      return Promise.resolve(found);
+    }
+    return new Promise((resolve) => {
+      const done = (event: TerminalEvent | undefined) => {
+        clearTimeout(timer);
+        signal.removeEventListener('abort', onAbort);
+        this.waiters.delete(waiter);
+        resolve(event);
+      };
+      const onAbort = () => done(undefined);
+      const timer = setTimeout(() => done(undefined), timeoutMs);
+      const waiter: Waiter = { name, filter, resolve: done };
+      signal.addEventListener('abort', onAbort, { once: true });
+      this.waiters.add(waiter);
+    });
+  }
+
+  close(): void {
+    this.unsubscribe();
+  }
+
+  private receive(event: TerminalEvent): void {
+    this.events.push(event);
+    for (const waiter of this.waiters) {
+      if (waiter.name === event.name && waiter.filter(event)) {
+        this.taken.add(event);
+        waiter.resolve(event);
+        return;
+      }
+    }
+  }
+}

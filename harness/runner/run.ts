@@ -1,0 +1,87 @@
+/**
+ * Runs the selected cases of the loaded suites against one terminal, appending to the journal
+ * as it goes. Cases the terminal cannot do (missing capability, a verb its driver lacks) are
+ * SKIPPED with the reason; after an interruption the cases not run are ABORTED.
+ */
+import type { Terminal } from '../../devices/drivers/terminal.js';
+import type { CaseRecord, DeviceIdentity, RunRecord } from '../core/record.js';
+import type { Case, Suite } from '../config/types.js';
+import type { Journal } from '../evidence/journal.js';
+import type { Transcript } from '../evidence/transcript.js';
+import type { ReporterMultiplexer } from '../reporters/reporter.js';
+import { runCase } from './case-runner.js';
+import type { StimulusRouter } from './stimuli.js';
+
+export interface RunSelection {
+  suites: readonly Suite[];
+  grep?: RegExp;
+  retries: number;
+}
+
+export interface RunParts {
+  terminal: Terminal;
+  stimuli: StimulusRouter;
+  transcript: Transcript;
+  journal: Journal;
+  reporters: ReporterMultiplexer;
+  signal: AbortSignal;
+  identity: DeviceIdentity;
+  /** Capabilities the profile declares, added to what the terminal reports. */
+  capabilities: readonly string[];
+}
+
+export function selectCases(suite: Suite, grep?: RegExp): Case[] {
+  return grep ? suite.cases.filter((c) => grep.test(`${suite.id}/${c.id}`) || grep.test(c.title ?? '')) : [...suite.cases];
+}
+
+export async function runSuites(selection: RunSelection, parts: RunParts): Promise<RunRecord> {
+  const capabilities = new Set([...parts.identity.capabilities, ...parts.capabilities]);
+  for (const suite of selection.suites) {
+    const cases = selectCases(suite, selection.grep);
+    if (cases.length === 0) continue;
+    const header = { id: suite.id, ...(suite.title ? { title: suite.title } : {}), file: suite.file, sha256: suite.sha256 };
+    parts.journal.append({ type: 'suite.started', suite: header });
+    parts.reporters.onSuiteStart(header);
+    for (const c of cases) {
+      const record = parts.signal.aborted
+        ? notRun(suite.id, c, 'ABORTED', 'not run: the run was interrupted')
+        : cannotRun(suite.id, c, capabilities, parts.terminal) ??
+          (await runCase(suite.id, c, {
+            terminal: parts.terminal,
+            stimuli: parts.stimuli,
+            transcript: parts.transcript,
+            signal: parts.signal,
+            retries: selection.retries,
+            onAttemptStart: (ref) => parts.reporters.onCaseStart(ref),
+            onStepEnd: (ref, step) => parts.reporters.onStepEnd(ref, step),
+          }));
+      parts.journal.append({ type: 'case.finished', case: record });
+      parts.reporters.onCaseEnd(record);
+    }
+  }
+  return parts.journal.record();
+}
+
+function cannotRun(suite: string, c: Case, capabilities: ReadonlySet<string>, terminal: Terminal): CaseRecord | undefined {
+  const missing = c.requires.filter((cap) => !capabilities.has(cap));
+  if (missing.length > 0) return notRun(suite, c, 'SKIPPED', `the terminal lacks ${missing.join(', ')}`);
+  const verbs = c.steps.flatMap((s) => (s.kind === 'do' ? [s.verb] : s.kind === 'load' ? [s.load.verb] : []));
+  const unsupported = verbs.filter((v) => !terminal.verbs.has(v));
+  if (unsupported.length > 0) return notRun(suite, c, 'SKIPPED', `the ${terminal.protocol} driver cannot send ${[...new Set(unsupported)].join(', ')}`);
+  return undefined;
+}
+
+function notRun(suite: string, c: Case, outcome: 'SKIPPED' | 'ABORTED', reason: string): CaseRecord {
+  return {
+    id: c.id,
+    ...(c.title ? { title: c.title } : {}),
+    suite,
+    mandatory: c.mandatory,
+    outcome,
+    reason,
+    ...(c.troubleshoot ? { troubleshoot: c.troubleshoot } : {}),
+    startedAt: new Date().toISOString(),
+    durationMs: 0,
+    attempts: [],
+  };
+}

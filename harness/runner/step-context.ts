@@ -1,0 +1,18 @@
+import type { Terminal } from '../../devices/drivers/terminal.js';
+import type { Transcript } from '../evidence/transcript.js';
+import type { EventInbox } from './inbox.js';
+import type { StimulusRouter } from './stimuli.js';
+
+/** What a step may use while it runs; one per case attempt. */
+export interface StepContext {
+  terminal: Terminal;
+  stimuli: StimulusRouter;
+  inbox: EventInbox;
+  transcript: Transcript;
+  /** Aborted when the run is interrupted (Ctrl-C, SIGTERM). */
+  signal: AbortSignal;
+  /** `performance.now()` when the attempt started. */
+  caseStart: number;
+  /** `performance.now()` when each step with an id started, for `measure.since`. */
+  stepStarts: Map<string, number>;
+}

@@ -1,0 +1,59 @@
+/**
+ * Runs one step and always returns its record: every exception is turned into an outcome here
+ * and nowhere else. Each step kind lives in steps/; this file adds what all share — timing, the
+ * time limit, the transcript range and its excerpt, masking of what goes into the record.
+ */
+import { DeviceError } from '../core/errors.js';
+import type { StepRecord } from '../core/record.js';
+import type { Step } from '../config/types.js';
+import { maskValue } from '../evidence/mask.js';
+import { outcomeOf } from './outcome-of.js';
+import type { StepContext } from './step-context.js';
+import { runStepKind, type StepResult } from './steps/index.js';
+
+/** Extra time a step gets beyond its own limit before the executor gives up on it. */
+const GRACE_MS = 1000;
+
+export async function executeStep(step: Step, ctx: StepContext): Promise<StepRecord> {
+  const startedAt = new Date().toISOString();
+  const start = performance.now();
+  if (step.id) ctx.stepStarts.set(step.id, start);
+  const from = ctx.transcript.next;
+  const guard = new AbortController();
+  const signal = AbortSignal.any([ctx.signal, guard.signal]);
+  let timer: NodeJS.Timeout | undefined;
+  let result: StepResult;
+  try {
+    const overrun = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => {
+        guard.abort();
+        reject(new DeviceError('E_STEP_TIMEOUT', `the step did not finish within ${step.timeoutMs} ms`));
+      }, step.timeoutMs + GRACE_MS);
+    });
+    result = await Promise.race([runStepKind(step, { ...ctx, signal }, start), overrun]);
+  } catch (error) {
+    result = outcomeOf(error, ctx.signal);
+  } finally {
+    clearTimeout(timer);
+  }
+  if (ctx.signal.aborted && result.outcome !== 'PASS') result = { ...result, outcome: 'ABORTED', reason: 'the run was interrupted' };
+  const to = ctx.transcript.next;
+  const record: StepRecord = {
+    index: step.index,
+    kind: step.kind,
+    label: step.label,
+    outcome: result.outcome,
+    ...(result.reason ? { reason: result.reason } : {}),
+    startedAt,
+    durationMs: Math.round((performance.now() - start) * 1000) / 1000,
+    timeoutMs: step.timeoutMs,
+    ...(result.request !== undefined ? { request: maskValue(result.request) } : {}),
+    ...(result.expected !== undefined ? { expected: result.expected } : {}),
+    ...(result.observed !== undefined ? { observed: maskValue(result.observed) } : {}),
+    ...(result.issues?.length ? { issues: result.issues } : {}),
+    ...(result.measurements?.length ? { measurements: result.measurements } : {}),
+    ...(result.details ? { details: maskValue(result.details) } : {}),
+    transcript: result.outcome === 'PASS' ? { from, to } : { from, to, excerpt: ctx.transcript.excerpt(from, to) },
+  };
+  return record;
+}

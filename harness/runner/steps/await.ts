@@ -1,0 +1,47 @@
+/** `await` an event within a time, and `absent`: no such event within a time. */
+import type { TerminalEvent } from '../../../devices/drivers/terminal.js';
+import type { AbsentStep, AwaitStep } from '../../config/types.js';
+import type { Expectation } from '../../expect/expectations.js';
+import type { StepContext } from '../step-context.js';
+import { measurementFailure, takeMeasurement } from './measure.js';
+import { describeIssues, type StepResult } from './result.js';
+
+function filterOf(where: Expectation | undefined): (e: TerminalEvent) => boolean {
+  return where ? (e) => where.check(e.data).length === 0 : () => true;
+}
+
+function summarize(events: readonly TerminalEvent[]): { name: string; data: unknown }[] {
+  return events.slice(-10).map((e) => ({ name: e.name, data: e.data }));
+}
+
+export async function runAwait(step: AwaitStep, ctx: StepContext, start: number): Promise<StepResult> {
+  const mark = ctx.inbox.size;
+  const event = await ctx.inbox.take(step.event, filterOf(step.where), step.timeoutMs, ctx.signal);
+  const expected = step.expect?.schema ?? (step.where ? { where: step.where.schema } : undefined);
+  if (!event) {
+    const meanwhile = ctx.inbox.since(mark);
+    const seen = meanwhile.length > 0 ? `; received meanwhile: ${[...new Set(meanwhile.map((e) => e.name))].join(', ')}` : '; nothing else arrived either';
+    return {
+      expected,
+      observed: { eventsReceived: summarize(meanwhile) },
+      outcome: ctx.signal.aborted ? 'ABORTED' : 'TIMEOUT',
+      reason: `no ${step.event}${step.where ? ' matching `where`' : ''} within ${step.timeoutMs} ms${seen}`,
+    };
+  }
+  const observed = { event: event.name, data: event.data };
+  const issues = step.expect?.check(event.data) ?? [];
+  const measurements = step.measure ? [takeMeasurement(step.measure, ctx, start, event.receivedAt, event.data)] : [];
+  if (issues.length > 0) {
+    return { expected, observed, issues, measurements, outcome: 'FAIL', reason: `${step.event} does not match the expectation: ${describeIssues(issues)}` };
+  }
+  const overLimit = measurementFailure(measurements);
+  return { expected, observed, measurements, outcome: overLimit ? 'FAIL' : 'PASS', ...(overLimit ? { reason: overLimit } : {}) };
+}
+
+export async function runAbsent(step: AbsentStep, ctx: StepContext): Promise<StepResult> {
+  const event = await ctx.inbox.take(step.event, filterOf(step.where), step.timeoutMs, ctx.signal);
+  if (ctx.signal.aborted) return { outcome: 'ABORTED', reason: 'the run was interrupted' };
+  return event
+    ? { observed: { event: event.name, data: event.data }, outcome: 'FAIL', reason: `${step.event} arrived, and it must not` }
+    : { outcome: 'PASS' };
+}

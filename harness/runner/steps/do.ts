@@ -1,0 +1,33 @@
+/** `do`: send a verb; check the result (`expect`) or the refusal (`expectError`). */
+import type { DoStep } from '../../config/types.js';
+import type { StepContext } from '../step-context.js';
+import { measurementFailure, takeMeasurement } from './measure.js';
+import { describeIssues, type StepResult } from './result.js';
+
+export async function runDo(step: DoStep, ctx: StepContext, start: number): Promise<StepResult> {
+  const reply = await ctx.terminal.call(step.verb, step.args, { timeoutMs: step.timeoutMs, signal: ctx.signal });
+  const end = performance.now();
+  const base = { request: { verb: step.verb, args: step.args } };
+  if (!reply.ok) {
+    const observed = { error: reply.error };
+    if (!step.expectError) {
+      return { ...base, observed, outcome: 'FAIL', reason: `the terminal refused ${step.verb}: ${reply.error.code} ${reply.error.message}` };
+    }
+    const issues = step.expectError.check(reply.error);
+    return issues.length === 0
+      ? { ...base, observed, expected: { error: step.expectError.schema }, outcome: 'PASS' }
+      : { ...base, observed, expected: { error: step.expectError.schema }, issues, outcome: 'FAIL', reason: `refused, but not as expected: ${describeIssues(issues)}` };
+  }
+  const observed = { result: reply.result };
+  if (step.expectError) {
+    return { ...base, observed, expected: { error: step.expectError.schema }, outcome: 'FAIL', reason: `the terminal accepted ${step.verb}; a refusal was expected` };
+  }
+  const issues = step.expect?.check(reply.result) ?? [];
+  const measurements = step.measure ? [takeMeasurement(step.measure, ctx, start, end, reply.result)] : [];
+  const expected = step.expect ? { result: step.expect.schema } : undefined;
+  if (issues.length > 0) {
+    return { ...base, observed, expected, issues, measurements, outcome: 'FAIL', reason: `the result does not match the expectation: ${describeIssues(issues)}` };
+  }
+  const overLimit = measurementFailure(measurements);
+  return { ...base, observed, expected, measurements, outcome: overLimit ? 'FAIL' : 'PASS', ...(overLimit ? { reason: overLimit } : {}) };
+}

@@ -1,0 +1,120 @@
+/**
+ * `load`: N transactions (verb → stimulus → completion event), `concurrency` at a time, with the
+ * first `warmup` left out of the figures. Reports success rate, throughput and latency
+ * percentiles against the step's limits, and the latency distribution for the report's chart.
+ */
+import type { Measurement } from '../../core/record.js';
+import type { LoadSpec, LoadStep } from '../../config/types.js';
+import { measurement } from '../../expect/limits.js';
+import type { StepContext } from '../step-context.js';
+import { measurementFailure } from './measure.js';
+import type { StepResult } from './result.js';
+
+interface Sample {
+  ok: boolean;
+  latencyMs: number;
+  failure?: string;
+}
+
+export async function runLoad(step: LoadStep, ctx: StepContext): Promise<StepResult> {
+  const spec = step.load;
+  const total = spec.warmup + spec.count;
+  const samples: Sample[] = [];
+  let next = 0;
+  let measuredStart = 0;
+  const worker = async () => {
+    while (next < total && !ctx.signal.aborted) {
+      const index = next++;
+      if (index === spec.warmup && measuredStart === 0) measuredStart = performance.now();
+      const sample = await oneTransaction(spec, ctx);
+      if (index >= spec.warmup) samples.push(sample);
+    }
+  };
+  if (spec.warmup === 0) measuredStart = performance.now();
+  await Promise.all(Array.from({ length: Math.min(spec.concurrency, total) }, worker));
+  const elapsedS = (performance.now() - measuredStart) / 1000;
+  if (ctx.signal.aborted) return { outcome: 'ABORTED', reason: 'the run was interrupted' };
+
+  const successes = samples.filter((s) => s.ok);
+  const latencies = successes.map((s) => s.latencyMs).sort((a, b) => a - b);
+  const figures = {
+    successRate: samples.length === 0 ? 0 : (100 * successes.length) / samples.length,
+    tps: elapsedS > 0 ? successes.length / elapsedS : 0,
+    p50: percentile(latencies, 50),
+    p95: percentile(latencies, 95),
+    p99: percentile(latencies, 99),
+    max: latencies.at(-1) ?? Number.NaN,
+  };
+  const units = { successRate: '%', tps: 'tps', p50: 'ms', p95: 'ms', p99: 'ms', max: 'ms' } as const;
+  const measurements: Measurement[] = (Object.keys(figures) as (keyof typeof figures)[]).map((key) =>
+    measurement(key, round(figures[key]), units[key], spec.limits[key] ?? {}),
+  );
+  const failures = tally(samples.filter((s) => !s.ok).map((s) => s.failure ?? 'unknown'));
+  const details = {
+    latency: { samplesMs: latencies.map(round), p50: round(figures.p50), p95: round(figures.p95), p99: round(figures.p99), histogram: histogram(latencies) },
+    transactions: { measured: samples.length, warmup: spec.warmup, succeeded: successes.length, failures, elapsedS: round(elapsedS) },
+  };
+  const overLimit = measurementFailure(measurements);
+  return {
+    request: { verb: spec.verb, args: spec.args, stimulus: spec.stimulus, count: spec.count, warmup: spec.warmup, concurrency: spec.concurrency },
+    expected: spec.limits,
+    measurements,
+    details,
+    outcome: overLimit ? 'FAIL' : 'PASS',
+    ...(overLimit ? { reason: overLimit + (Object.keys(failures).length ? `; failures: ${JSON.stringify(failures)}` : '') } : {}),
+  };
+}
+
+async function oneTransaction(spec: LoadSpec, ctx: StepContext): Promise<Sample> {
+  const start = performance.now();
+  const options = { timeoutMs: spec.transactionTimeoutMs, signal: ctx.signal };
+  try {
+    const reply = await ctx.terminal.call(spec.verb, spec.args, options);
+    if (!reply.ok) return { ok: false, latencyMs: performance.now() - start, failure: reply.error.code };
+    const txnId = (reply.result as { txnId?: unknown } | null)?.txnId;
+    const stimulus = await ctx.stimuli.apply(spec.stimulus, spec.stimulusArgs, options);
+    if (!stimulus.ok) return { ok: false, latencyMs: performance.now() - start, failure: `stimulus ${stimulus.error.code}` };
+    const event = await ctx.inbox.take(
+      spec.await,
+      (e) => txnId === undefined || (e.data as { txnId?: unknown } | null)?.txnId === txnId,
+      spec.transactionTimeoutMs,
+      ctx.signal,
+    );
+    if (!event) return { ok: false, latencyMs: performance.now() - start, failure: 'TIMEOUT' };
+    const ok = spec.success ? spec.success.check(event.data).length === 0 : (event.data as { result?: unknown } | null)?.result === 'approved';
+    return { ok, latencyMs: event.receivedAt - start, ...(ok ? {} : { failure: 'NOT_SUCCESSFUL' }) };
+  } catch (error) {
+    return { ok: false, latencyMs: performance.now() - start, failure: (error as { code?: string }).code ?? 'ERROR' };
+  }
+}
+
+/** Nearest-rank percentile of sorted values. */
+export function percentile(sorted: readonly number[], p: number): number {
+  if (sorted.length === 0) return Number.NaN;
+  const rank = Math.ceil((p / 100) * sorted.length);
+  return sorted[Math.min(sorted.length, Math.max(1, rank)) - 1]!;
+}
+
+function histogram(sorted: readonly number[]): { bucketMs: number; counts: number[] } {
+  const max = sorted.at(-1) ?? 0;
+  const bucketMs = niceBucket(max / 20);
+  const counts = new Array<number>(Math.floor(max / bucketMs) + 1).fill(0);
+  for (const v of sorted) counts[Math.floor(v / bucketMs)]!++;
+  return { bucketMs, counts };
+}
+
+function niceBucket(raw: number): number {
+  if (raw <= 0) return 1;
+  const magnitude = 10 ** Math.floor(Math.log10(raw));
+  return [1, 2, 5, 10].map((m) => m * magnitude).find((b) => b >= raw) ?? 10 * magnitude;
+}
+
+function tally(values: readonly string[]): Record<string, number> {
+  const counts: Record<string, number> = {};
+  for (const v of values) counts[v] = (counts[v] ?? 0) + 1;
+  return counts;
+}
+
+function round(value: number): number {
+  return Number.isFinite(value) ? Math.round(value * 1000) / 1000 : value;
+}

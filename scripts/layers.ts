@@ -1,0 +1,38 @@
+/**
+ * The layers of poshil and what each may import. Imports flow one way: transports ← framing ←
+ * protocols ← drivers ← runner ← cli; reporters read records only. A folder not listed here
+ * is a lint error, so a new folder must take a place in the order.
+ */
+export interface Layer {
+  /** Folder (or single file) relative to the repository root. */
+  path: string;
+  /** Layers this one may import, besides itself. */
+  may: string[];
+}
+
+export const LAYERS: Layer[] = [
+  { path: 'harness/core', may: [] },
+  { path: 'devices/formats', may: ['harness/core'] },
+  { path: 'devices/transports', may: ['harness/core'] },
+  { path: 'devices/framing', may: ['devices/transports', 'harness/core'] },
+  { path: 'devices/protocols', may: ['devices/framing', 'devices/transports', 'devices/formats', 'harness/core'] },
+  { path: 'devices/drivers', may: ['devices/protocols', 'devices/framing', 'devices/transports', 'devices/formats', 'harness/core'] },
+  {
+    path: 'devices/simulator',
+    may: ['devices/drivers/catalogue.ts', 'devices/protocols', 'devices/framing', 'devices/transports', 'devices/formats', 'harness/core'],
+  },
+  { path: 'harness/expect', may: ['devices/formats', 'harness/core'] },
+  { path: 'harness/config', may: ['harness/expect', 'devices/drivers/catalogue.ts', 'harness/core'] },
+  { path: 'harness/evidence', may: ['devices/framing/wire-tap.ts', 'devices/formats', 'harness/core'] },
+  { path: 'harness/reporters/reporter.ts', may: ['harness/core'] },
+  { path: 'harness/reporters', may: ['harness/core'] },
+  {
+    path: 'harness/runner',
+    may: ['harness/reporters/reporter.ts', 'harness/evidence', 'harness/config', 'harness/expect', 'devices/drivers', 'devices/transports', 'devices/framing/wire-tap.ts', 'harness/core'],
+  },
+  {
+    path: 'harness/cli',
+    may: ['harness/runner', 'harness/reporters', 'harness/evidence', 'harness/config', 'harness/expect', 'devices', 'harness/core'],
+  },
+  { path: 'scripts', may: ['harness', 'devices'] },
+];
