@@ -4,7 +4,8 @@
  * The readline parser buffers without limit, so a peer that sends garbage and never a newline
  * would grow memory for ever: past `maxLineBytes` this framer drops what the parser holds and
  * everything up to the next newline, hands those bytes to the tap, and reports `oversize` once
- * for that line. A trailing `\r` is removed, so CRLF peers work too.
+ * for that line. A trailing `\r` is removed, so CRLF peers work too. Empty lines are not
+ * delivered (the parser emits no empty frames); the tap sees every other byte.
  */
 import { ReadlineParser } from '@serialport/parser-readline';
 import type { Transport, Unsubscribe } from '../transports/transport.js';

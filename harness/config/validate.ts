@@ -22,7 +22,7 @@ export function schemaPath(kind: ConfigKind): string {
 function validatorFor(kind: ConfigKind): ValidateFunction {
   let validate = validators.get(kind);
   if (!validate) {
-    configAjv ??= new Ajv({ allErrors: true, strict: false });
+    configAjv ??= new Ajv({ allErrors: true, strict: false, verbose: true });
     validate = configAjv.compile(JSON.parse(readFileSync(schemaPath(kind), 'utf8')) as object);
     validators.set(kind, validate);
   }
@@ -34,7 +34,9 @@ export function validateDocument(kind: ConfigKind, doc: LoadedDocument, what: st
   const validate = validatorFor(kind);
   if (validate(doc.value)) return;
   const error = pickError(validate.errors ?? []);
-  const pointer = error?.instancePath ?? '';
+  // An unknown property is best shown at the property itself.
+  const extra = error?.keyword === 'additionalProperties' ? `/${String((error.params as Record<string, unknown>)['additionalProperty'])}` : '';
+  const pointer = (error?.instancePath ?? '') + extra;
   const pos = doc.lineOf(pointer);
   throw new InputError('E_SCHEMA', `${what} ${doc.shown} is invalid: ${describe(error)}`, {
     file: doc.shown,
@@ -72,8 +74,11 @@ function describe(error: ErrorObject | undefined): string {
       return `${at} is missing the property "${String(params['missingProperty'])}"`;
     case 'enum':
       return `${at} must be one of: ${(params['allowedValues'] as unknown[]).map((v) => JSON.stringify(v)).join(', ')}`;
-    case 'anyOf':
-      return `${at} is not a known kind of ${error.schemaPath.includes('step') ? 'step (it needs one of do, stimulus, await, absent, wait, exec, prompt, load)' : 'entry'}`;
+    case 'anyOf': {
+      // The step schema's anyOf lists one `required` key per kind of step.
+      const kinds = (Array.isArray(error.schema) ? (error.schema as { required?: string[] }[]) : []).flatMap((b) => b.required ?? []);
+      return kinds.length > 0 ? `${at} needs one of ${kinds.join(', ')}` : `${at} matches none of the allowed forms`;
+    }
     default:
       return `${at} ${error.message ?? 'is invalid'}`;
   }
