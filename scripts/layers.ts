@@ -30,9 +30,11 @@ export const LAYERS: Layer[] = [
     path: 'harness/runner',
     may: ['harness/reporters/reporter.ts', 'harness/evidence', 'harness/config', 'harness/expect', 'devices/drivers', 'devices/transports', 'devices/framing/wire-tap.ts', 'harness/core'],
   },
+  { path: 'harness/compare', may: ['harness/core'] },
+  { path: 'harness/certify', may: ['harness/evidence', 'harness/config', 'harness/core'] },
   {
     path: 'harness/cli',
-    may: ['harness/runner', 'harness/reporters', 'harness/evidence', 'harness/config', 'harness/expect', 'devices', 'harness/core'],
+    may: ['harness/compare', 'harness/certify', 'harness/runner', 'harness/reporters', 'harness/evidence', 'harness/config', 'harness/expect', 'devices', 'harness/core'],
   },
   { path: 'scripts', may: ['harness', 'devices'] },
 ];

@@ -6,6 +6,9 @@
 import { Command, CommanderError } from 'commander';
 import { ExitCode, PoshilError, formatError } from '../core/errors.js';
 import { poshilVersion } from '../core/paths.js';
+import { registerCertify } from './commands/certify.js';
+import { registerCompare } from './commands/compare.js';
+import { registerKeygen, registerVerify } from './commands/keys.js';
 import { registerPorts } from './commands/ports.js';
 import { registerReport } from './commands/report.js';
 import { registerRun } from './commands/run.js';
@@ -23,6 +26,10 @@ export function buildProgram(): Command {
   registerRun(program);
   registerSim(program);
   registerValidate(program);
+  registerCertify(program);
+  registerKeygen(program);
+  registerVerify(program);
+  registerCompare(program);
   registerPorts(program);
   registerReport(program);
   return program;

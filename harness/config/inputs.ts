@@ -9,6 +9,7 @@ import type { InputFile } from '../core/record.js';
 import { Expectations } from '../expect/expectations.js';
 import { displayPath } from './document.js';
 import { FixtureStore } from './fixtures.js';
+import { loadPlan, type Plan } from './plan.js';
 import { loadProfile, type Profile } from './profile.js';
 import { loadSuite } from './suite.js';
 import type { Suite } from './types.js';
@@ -59,11 +60,28 @@ export function loadRunInputs(profilePath: string, suitePaths: readonly string[]
     if (other) throw new InputError('E_DUPLICATE_SUITE', `suite id "${suite.id}" is used by ${other} and ${suite.file}`, { file: suite.file, pointer: '/suite' });
     ids.set(suite.id, suite.file);
   }
-  const inputs: InputFile[] = [
+  const fixtures = [...fixtureStores.values()].flatMap((store) => store.loaded);
+  return { profile, suites, inputs: describeInputs(profile, suites, expectations, fixtures) };
+}
+
+export interface PlanInputs extends RunInputs {
+  plan: Plan;
+}
+
+export function loadPlanInputs(profilePath: string, planPath: string): PlanInputs {
+  const profile = loadProfile(resolve(profilePath));
+  const expectations = new Expectations();
+  const plan = loadPlan(resolve(planPath), expectations, { stepTimeoutMs: profile.timeouts.stepMs });
+  const inputs = describeInputs(profile, plan.suites, expectations, plan.fixtures);
+  inputs.splice(1, 0, { kind: 'plan', path: plan.file, sha256: plan.sha256 });
+  return { profile, plan, suites: plan.suites, inputs };
+}
+
+function describeInputs(profile: Profile, suites: readonly Suite[], expectations: Expectations, fixtures: readonly { shown: string; sha256: string }[]): InputFile[] {
+  return [
     { kind: 'profile', path: profile.file, sha256: profile.sha256 },
     ...suites.map((s) => ({ kind: 'suite' as const, path: s.file, sha256: s.sha256 })),
     ...[...expectations.referencedFiles].map(([path, sha256]) => ({ kind: 'schema' as const, path: displayPath(path), sha256 })),
-    ...[...fixtureStores.values()].flatMap((store) => store.loaded.map((doc) => ({ kind: 'fixture' as const, path: doc.shown, sha256: doc.sha256 }))),
+    ...fixtures.map((doc) => ({ kind: 'fixture' as const, path: doc.shown, sha256: doc.sha256 })),
   ];
-  return { profile, suites, inputs };
 }

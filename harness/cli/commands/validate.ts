@@ -3,6 +3,7 @@ import type { Command } from 'commander';
 import { InputError, PoshilError, formatError } from '../../core/errors.js';
 import { FixtureStore } from '../../config/fixtures.js';
 import { loadDocument } from '../../config/document.js';
+import { loadPlan } from '../../config/plan.js';
 import { loadProfile } from '../../config/profile.js';
 import { loadSuite } from '../../config/suite.js';
 import { validateDocument } from '../../config/validate.js';
@@ -10,12 +11,14 @@ import { Expectations } from '../../expect/expectations.js';
 import { dirname, join, resolve } from 'node:path';
 
 /** What a file is, from its name or, failing that, its content. */
-function kindOf(path: string): 'suite' | 'profile' | 'record' {
+function kindOf(path: string): 'suite' | 'profile' | 'plan' | 'record' {
   const name = basename(path);
   if (/\.suite\.(ya?ml|json)$/.test(name)) return 'suite';
+  if (/\.plan\.(ya?ml|json)$/.test(name)) return 'plan';
   if (/^record\.json$/.test(name)) return 'record';
   const value = loadDocument(path, 'file').value as Record<string, unknown> | null;
   if (value && typeof value === 'object' && 'cases' in value) return 'suite';
+  if (value && typeof value === 'object' && 'plan' in value) return 'plan';
   if (value && typeof value === 'object' && 'schemaVersion' in value) return 'record';
   return 'profile';
 }
@@ -24,7 +27,7 @@ export function registerValidate(program: Command): void {
   program
     .command('validate')
     .description('Check suites, device profiles and run records against their JSON Schemas, without running anything.')
-    .argument('<files...>', 'files to check (*.suite.yaml suites, *.json profiles, record.json)')
+    .argument('<files...>', 'files to check (*.suite.yaml suites, *.plan.yaml plans, *.json profiles, record.json)')
     .addHelpText('after', `\nExamples:\n  $ poshil validate suites/*.suite.yaml\n  $ poshil validate devices/*.json\n\nExits 0 when every file is valid, 2 otherwise; each problem names the file, the JSON pointer and the line.`)
     .action((files: string[]) => {
       let bad = 0;
@@ -35,6 +38,7 @@ export function registerValidate(program: Command): void {
           const kind = kindOf(path);
           if (kind === 'suite') loadSuite(path, expectations, new FixtureStore(join(dirname(path), 'fixtures')), { stepTimeoutMs: 5000 });
           else if (kind === 'profile') loadProfile(path);
+          else if (kind === 'plan') loadPlan(path, expectations, { stepTimeoutMs: 5000 });
           else validateDocument('record', loadDocument(path, 'run record'), 'run record');
           process.stdout.write(`ok       ${file} (${kind})\n`);
         } catch (error) {

@@ -1,0 +1,78 @@
+import { join, relative, resolve } from 'node:path';
+import { Command, Option } from 'commander';
+import { ExitCode, formatError } from '../../core/errors.js';
+import { issueCertificate } from '../../certify/issue.js';
+import { loadPlanInputs } from '../../config/inputs.js';
+import { LOG_LEVELS, type LogLevel } from '../../evidence/log.js';
+import { loadPrivateKey } from '../../evidence/signing.js';
+import { ConsoleReporter } from '../../reporters/console.js';
+import { renderCertificateHtml } from '../../reporters/html-certificate.js';
+import { htmlReporter } from '../../reporters/html.js';
+import { junitReporter } from '../../reporters/junit.js';
+import { executeRun } from '../../runner/execute-run.js';
+
+interface CertifyOptions {
+  plan: string;
+  device: string;
+  key: string;
+  lab?: string;
+  tester?: string;
+  out: string;
+  logLevel: LogLevel;
+}
+
+export function registerCertify(program: Command): void {
+  program
+    .command('certify')
+    .description('Run a certification plan on a terminal and issue a signed certificate with its evidence bundle.')
+    .requiredOption('-p, --plan <file>', 'certification plan (YAML/JSON)')
+    .requiredOption('-d, --device <profile>', 'device profile')
+    .requiredOption('-k, --key <file>', 'the lab\'s Ed25519 private key (from `poshil keygen`)')
+    .option('--lab <name>', 'laboratory name printed on the certificate')
+    .option('--tester <name>', 'tester name printed on the certificate')
+    .option('-o, --out <dir>', 'folder for run directories', 'reports/out')
+    .addOption(new Option('--log-level <level>', 'level of RUNDIR/poshil.log').choices(LOG_LEVELS).default('info'))
+    .addHelpText(
+      'after',
+      `
+The run directory becomes the evidence bundle: record, transcript, log, JUnit XML, HTML report,
+certificate.html (printable), manifest.json (SHA-256 of every file) and certificate.json, signed
+over the manifest's hash. \`poshil verify RUNDIR --key lab.pub\` checks all of it.
+
+Exit codes: 0 CERTIFIED, 1 NOT CERTIFIED, 2 invalid input, 3 device error, 130 interrupted.
+
+Examples:
+  $ poshil keygen --out lab
+  $ poshil certify --plan suites/plans/acceptance.plan.yaml --device devices/simulator.json --key lab.key --lab "Bench 2" --tester "A. Tester"`,
+    )
+    .action(async (options: CertifyOptions) => {
+      const privateKey = loadPrivateKey(resolve(options.key));
+      const inputs = loadPlanInputs(options.device, options.plan);
+      const shown = (path: string) => relative(process.cwd(), path) || path;
+      const outputs: Record<string, string> = {};
+      const result = await executeRun({
+        inputs,
+        outDir: resolve(options.out),
+        retries: inputs.plan.retries,
+        logLevel: options.logLevel,
+        handleSignals: true,
+        reporters: (runDir) => {
+          outputs['bundle'] = shown(runDir);
+          outputs['report'] = shown(join(runDir, 'report.html'));
+          outputs['certificate'] = shown(join(runDir, 'certificate.html'));
+          return [junitReporter(join(runDir, 'junit.xml')), htmlReporter(join(runDir, 'report.html')), new ConsoleReporter({ outputs: () => outputs })];
+        },
+      });
+      if (result.failure) process.stderr.write(formatError(result.failure) + '\n');
+      if (result.exitCode === ExitCode.interrupted) {
+        process.exitCode = result.exitCode;
+        return;
+      }
+      const lab = { ...(options.lab ? { name: options.lab } : {}), ...(options.tester ? { tester: options.tester } : {}) };
+      const certificate = issueCertificate({ runDir: result.runDir, record: result.record, plan: inputs.plan, lab, privateKey, renderHtml: renderCertificateHtml });
+      process.stdout.write(`\n${certificate.verdict}: plan ${inputs.plan.id} ${inputs.plan.version}\n`);
+      for (const reason of certificate.reasons) process.stdout.write(`  - ${reason}\n`);
+      process.stdout.write(`signed by key ${certificate.signature.keyId}\n`);
+      process.exitCode = result.failure ? result.exitCode : certificate.verdict === 'CERTIFIED' ? ExitCode.ok : ExitCode.caseFailed;
+    });
+}

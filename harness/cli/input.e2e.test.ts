@@ -1,0 +1,116 @@
+/**
+ * Bad input meets one clear message — the file, the line or JSON pointer, what to do — and a
+ * documented exit code; never a stack trace.
+ */
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { poshil, ROOT, simulatorProfile, workspace } from './test-support/cli.js';
+
+const goodSuite = `suite: s
+cases:
+  - id: c
+    steps:
+      - do: status
+`;
+
+function expectClean(stderr: string): void {
+  expect(stderr).not.toMatch(/^\s+at /m);
+  expect(stderr.trim().split('\n').length).toBeLessThanOrEqual(4);
+}
+
+describe('bad input (black box)', () => {
+  const cases: { name: string; files: Record<string, string | object>; suite?: string; device?: string; code: number; stderr: RegExp[] }[] = [
+    {
+      name: 'a YAML syntax error',
+      files: { 'x.suite.yaml': 'suite: s\ncases:\n  - id: c\n    steps: [\n' },
+      code: 2,
+      stderr: [/is not valid YAML\/JSON/, /where: .*x\.suite\.yaml:\d+:\d+/, /E_SYNTAX/],
+    },
+    {
+      name: 'a schema violation',
+      files: { 'x.suite.yaml': goodSuite.replace('- do: status', '- do: status\n        colour: red') },
+      code: 2,
+      stderr: [/unknown property "colour"/, /x\.suite\.yaml:6.* at \/cases\/0\/steps\/0\/colour/],
+    },
+    {
+      name: 'an unknown verb',
+      files: { 'x.suite.yaml': goodSuite.replace('do: status', 'do: refundd') },
+      code: 2,
+      stderr: [/\/cases\/0\/steps\/0\/do must be one of: "identify"/, /x\.suite\.yaml:5/],
+    },
+    {
+      name: 'an unknown event',
+      files: { 'x.suite.yaml': goodSuite.replace('do: status', 'await: card.swiped') },
+      code: 2,
+      stderr: [/\/cases\/0\/steps\/0\/await must be one of: "terminal.ready"/],
+    },
+    {
+      name: 'a $ref to a missing file',
+      files: { 'x.suite.yaml': goodSuite.replace('do: status', 'do: status\n        expect: { $ref: schemas/missing.json }') },
+      code: 2,
+      stderr: [/\$ref points at .*schemas\/missing\.json, which does not exist/, /at \/cases\/0\/steps\/0\/expect\/\$ref/],
+    },
+    {
+      name: 'a profile pointing at a tty that does not exist',
+      files: { 'x.suite.yaml': goodSuite, 'tty.json': { name: 'usb', protocol: 'bench', transport: { type: 'serial', path: '/dev/ttyUSB-poshil-none', baudRate: 115200 } } },
+      device: 'tty.json',
+      code: 3,
+      stderr: [/serial port \/dev\/ttyUSB-poshil-none does not exist \[E_PORT_NOT_FOUND\]/, /hint: .*poshil ports/],
+    },
+    {
+      name: 'an invalid profile',
+      files: { 'x.suite.yaml': goodSuite, 'bad.json': { name: 'x', protocol: 'bench', transport: { type: 'tcp', host: 'h', port: 99999 } } },
+      device: 'bad.json',
+      code: 2,
+      stderr: [/\/transport/, /bad\.json:\d+/],
+    },
+    {
+      name: 'a missing suite file',
+      files: {},
+      suite: 'nope.suite.yaml',
+      code: 2,
+      stderr: [/no such suite file or folder: .*nope\.suite\.yaml/],
+    },
+  ];
+
+  for (const c of cases) {
+    it(`reports ${c.name}`, async () => {
+      const dir = workspace({ 'sim.json': simulatorProfile('tcp'), ...c.files });
+      const result = await poshil(['run', '-d', join(dir, c.device ?? 'sim.json'), '-o', join(dir, 'out'), join(dir, c.suite ?? 'x.suite.yaml')]);
+      expect(result.exitCode, result.stderr).toBe(c.code);
+      for (const pattern of c.stderr) expect(result.stderr).toMatch(pattern);
+      expectClean(result.stderr);
+    });
+  }
+
+  it('rejects a bad option value', async () => {
+    const result = await poshil(['run', '-d', 'devices/simulator.json', '--retries', 'many']);
+    expect(result.exitCode).toBe(2);
+    expect(result.stderr).toContain('--retries must be a whole number');
+  });
+
+  it('validates files and names each invalid one', async () => {
+    const dir = workspace({ 'x.suite.yaml': goodSuite.replace('do: status', 'do: nope') });
+    const result = await poshil(['validate', join(ROOT, 'suites/smoke.suite.yaml'), join(ROOT, 'devices/simulator.json'), join(dir, 'x.suite.yaml')]);
+    expect(result.exitCode).toBe(2);
+    expect(result.stdout).toMatch(/ok\s+.*smoke\.suite\.yaml \(suite\)/);
+    expect(result.stdout).toMatch(/ok\s+.*simulator\.json \(profile\)/);
+    expect(result.stdout).toMatch(/invalid\s+.*x\.suite\.yaml/);
+    expect(result.stderr).toContain('/cases/0/steps/0/do');
+  });
+
+  it('validates every bundled suite and profile', async () => {
+    const result = await poshil(['validate', ...['smoke', 'sales'].map((s) => `suites/${s}.suite.yaml`), 'devices/simulator.json', 'devices/simulator-pty.json', 'devices/bench-terminal-usb.json']);
+    expect(result.stderr).toBe('');
+    expect(result.exitCode).toBe(0);
+  });
+
+  it('teaches with --help', async () => {
+    const result = await poshil(['run', '--help']);
+    expect(result.exitCode).toBe(0);
+    expect(result.stdout).toContain('Examples:');
+    expect(result.stdout).toContain('--grep');
+    const top = await poshil(['--help']);
+    expect(top.stdout).toContain('Exit codes:');
+  });
+});

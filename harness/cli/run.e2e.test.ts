@@ -1,0 +1,160 @@
+/**
+ * The CLI as a user runs it: `poshil run` against the simulator it launches, over TCP and
+ * through a real socat pty, and what it leaves on disk.
+ */
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { Ajv } from 'ajv';
+import { describe, expect, it } from 'vitest';
+import { execa } from 'execa';
+import { logLines, poshil, readRecordJson, ROOT, runDir, simulatorProfile, workspace } from './test-support/cli.js';
+
+const recordSchema = JSON.parse(readFileSync(join(ROOT, 'harness/config/schemas/record.schema.json'), 'utf8')) as object;
+const validateRecord = new Ajv({ allErrors: true, strict: false }).compile(recordSchema);
+
+const suites = (...names: string[]) => names.map((n) => join(ROOT, 'suites', `${n}.suite.yaml`));
+
+describe('poshil run (black box)', () => {
+  it('runs the smoke and sales suites on the simulator over TCP and writes record, JUnit, HTML, transcript and log', async () => {
+    const dir = workspace({ 'sim.json': simulatorProfile('tcp') });
+    const out = join(dir, 'out');
+    const result = await poshil(['run', '--device', join(dir, 'sim.json'), '--out', out, ...suites('smoke', 'sales')]);
+    expect(result.stderr).toBe('');
+    expect(result.exitCode, result.stdout).toBe(0);
+    expect(result.stdout).toMatch(/PASS 6 passed, 0 failed of 6 cases/);
+    const run = runDir(out);
+    const record = readRecordJson(run);
+    expect(validateRecord(record), JSON.stringify(validateRecord.errors)).toBe(true);
+    expect(record.status).toBe('finished');
+    expect(record.device.identity).toMatchObject({ model: 'poshil-sim', firmware: expect.any(String) });
+    expect(record.inputs.map((i) => i.kind)).toEqual(expect.arrayContaining(['profile', 'suite', 'schema', 'fixture']));
+    const sale = record.suites.find((s) => s.id === 'sales')!.cases.find((c) => c.id === 'card-sale-approved')!;
+    const completion = sale.attempts[0]!.steps[3]!;
+    expect(completion.measurements?.[0]).toMatchObject({ name: 'authorisation-time', unit: 'ms', limits: { max: 3000 } });
+    const junit = readFileSync(join(run, 'junit.xml'), 'utf8');
+    expect(junit.match(/<testcase /g)).toHaveLength(6);
+    expect(readFileSync(join(run, 'report.html'), 'utf8')).toContain('card-sale-approved');
+    expect(readFileSync(join(run, 'transcript.ndjson'), 'utf8')).toContain('"op":"sale"');
+    const log = logLines(run);
+    expect(log.map((l) => l.msg)).toEqual(expect.arrayContaining(['run started', 'terminal identified', 'run finished']));
+  });
+
+  it('runs through a real pty with the serial transport', async () => {
+    const dir = workspace({ 'sim.json': simulatorProfile('pty') });
+    const out = join(dir, 'out');
+    const result = await poshil(['run', '-d', join(dir, 'sim.json'), '-o', out, ...suites('smoke', 'sales')]);
+    expect(result.exitCode, result.stdout + result.stderr).toBe(0);
+    const record = readRecordJson(runDir(out));
+    expect(record.device.address).toMatch(/^serial:\/dev\/pts\/\d+$/);
+  });
+
+  it('exits 1 with the failure, its evidence and troubleshoot text when a case fails', async () => {
+    const dir = workspace({
+      'sim.json': simulatorProfile('tcp'),
+      'wrong.suite.yaml': `suite: wrong
+cases:
+  - id: firmware-is-9
+    troubleshoot: Upgrade the terminal to firmware 9.
+    steps:
+      - do: identify
+        expect: { properties: { firmware: { const: "9.0.0" } } }
+  - id: after
+    steps:
+      - do: status
+`,
+    });
+    const out = join(dir, 'out');
+    const result = await poshil(['run', '-d', join(dir, 'sim.json'), '-o', out, join(dir, 'wrong.suite.yaml')]);
+    expect(result.exitCode).toBe(1);
+    expect(result.stdout).toContain('FAIL    wrong/firmware-is-9');
+    expect(result.stdout).toContain('troubleshoot: Upgrade the terminal to firmware 9.');
+    const run = runDir(out);
+    const step = readRecordJson(run).suites[0]!.cases[0]!.attempts[0]!.steps[0]!;
+    expect(step).toMatchObject({ outcome: 'FAIL', issues: [{ path: '/firmware', message: 'must be equal to constant' }] });
+    expect(step.transcript?.excerpt?.some((e) => e.dir === 'rx' && e.text?.includes('"firmware"'))).toBe(true);
+    expect(readFileSync(join(run, 'junit.xml'), 'utf8')).toMatch(/<failure[^>]*>/);
+  });
+
+  it('selects cases with --grep and records only those', async () => {
+    const dir = workspace({ 'sim.json': simulatorProfile('tcp') });
+    const out = join(dir, 'out');
+    const result = await poshil(['run', '-d', join(dir, 'sim.json'), '-o', out, '--grep', 'smoke/identify', ...suites('smoke', 'sales')]);
+    expect(result.exitCode).toBe(0);
+    const record = readRecordJson(runDir(out));
+    expect(record.summary.total).toBe(1);
+    expect(record.options.grep).toBe('smoke/identify');
+  });
+
+  it('stops cleanly on Ctrl-C: exit 130, the running case ABORTED, the record written, the simulator gone', async () => {
+    const dir = workspace({
+      'sim.json': simulatorProfile('tcp', ['--instance', 'ctrlc-test']),
+      'slow.suite.yaml': `suite: slow
+cases:
+  - id: quick
+    steps:
+      - do: status
+  - id: waits
+    steps:
+      - await: transaction.completed
+        within: 30000
+  - id: never
+    steps:
+      - do: status
+`,
+    });
+    const out = join(dir, 'out');
+    const child = poshil(['run', '-d', join(dir, 'sim.json'), '-o', out, join(dir, 'slow.suite.yaml')]);
+    await waitFor(() => existsSync(out) && readFileSync(join(runDir(out), 'record.ndjson'), 'utf8').includes('"quick"'));
+    child.kill('SIGINT');
+    const result = await child;
+    expect(result.exitCode).toBe(130);
+    const record = readRecordJson(runDir(out));
+    expect(record.status).toBe('interrupted');
+    expect(record.suites[0]!.cases.map((c) => c.outcome)).toEqual(['PASS', 'ABORTED', 'ABORTED']);
+    const left = await execa('pgrep', ['-f', 'ctrlc-test'], { reject: false });
+    expect(left.stdout).toBe('');
+  });
+
+  it('leaves a readable partial record when killed outright', async () => {
+    const dir = workspace({
+      'sim.json': simulatorProfile('tcp'),
+      'slow.suite.yaml': `suite: slow
+cases:
+  - id: quick
+    steps:
+      - do: status
+  - id: waits
+    steps:
+      - await: transaction.completed
+        within: 30000
+`,
+    });
+    const out = join(dir, 'out');
+    const child = poshil(['run', '-d', join(dir, 'sim.json'), '-o', out, join(dir, 'slow.suite.yaml')]);
+    await waitFor(() => existsSync(out) && readFileSync(join(runDir(out), 'record.ndjson'), 'utf8').includes('"quick"'));
+    child.kill('SIGKILL');
+    await child;
+    const run = runDir(out);
+    expect(existsSync(join(run, 'record.json'))).toBe(false);
+    const folded = await poshil(['report', join(run, 'record.ndjson'), '--format', 'json']);
+    expect(folded.exitCode).toBe(0);
+    const record = JSON.parse(folded.stdout) as { status: string; suites: { cases: { id: string; outcome: string }[] }[] };
+    expect(record.status).toBe('crashed');
+    expect(record.suites[0]!.cases).toEqual([expect.objectContaining({ id: 'quick', outcome: 'PASS' })]);
+    const html = await poshil(['report', join(run, 'record.ndjson'), '--format', 'html']);
+    expect(html.stdout).toContain('crashed');
+  });
+});
+
+async function waitFor(condition: () => boolean, timeoutMs = 15_000): Promise<void> {
+  const end = Date.now() + timeoutMs;
+  for (;;) {
+    try {
+      if (condition()) return;
+    } catch {
+      // not there yet
+    }
+    if (Date.now() > end) throw new Error('condition not met in time');
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}

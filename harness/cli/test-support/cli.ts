@@ -1,0 +1,58 @@
+/**
+ * Black-box helpers: write suites and profiles into a temp dir, run the built CLI as a child
+ * process, and read what it wrote (exit code, record, JUnit XML, log lines).
+ */
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { execa, type ResultPromise } from 'execa';
+import { packageRoot } from '../../core/paths.js';
+import type { RunRecord } from '../../core/record.js';
+
+export const CLI = join(packageRoot(), 'dist', 'harness', 'cli', 'main.js');
+export const ROOT = packageRoot();
+
+export function workspace(files: Record<string, string | object> = {}): string {
+  const dir = mkdtempSync(join(tmpdir(), 'poshil-e2e-'));
+  for (const [name, content] of Object.entries(files)) {
+    const path = join(dir, name);
+    mkdirSync(dirname(path), { recursive: true });
+    writeFileSync(path, typeof content === 'string' ? content : JSON.stringify(content, null, 2));
+  }
+  return dir;
+}
+
+export function poshil(args: readonly string[], options: { cwd?: string; env?: Record<string, string>; timeout?: number } = {}): ResultPromise<{ reject: false }> {
+  return execa(process.execPath, [CLI, ...args], {
+    cwd: options.cwd ?? ROOT,
+    reject: false,
+    timeout: options.timeout ?? 60_000,
+    env: { NO_COLOR: '1', ...options.env },
+    stdin: 'ignore',
+  }) as ResultPromise<{ reject: false }>;
+}
+
+/** The single run directory under OUT. */
+export function runDir(out: string): string {
+  const runs = readdirSync(out);
+  if (runs.length !== 1) throw new Error(`expected one run in ${out}, found ${runs.length}`);
+  return join(out, runs[0]!);
+}
+
+export function readRecordJson(dir: string): RunRecord {
+  return JSON.parse(readFileSync(join(dir, 'record.json'), 'utf8')) as RunRecord;
+}
+
+export function logLines(dir: string): { msg?: string; level: number; [k: string]: unknown }[] {
+  return readFileSync(join(dir, 'poshil.log'), 'utf8')
+    .split('\n')
+    .filter(Boolean)
+    .map((line) => JSON.parse(line) as { msg?: string; level: number });
+}
+
+/** A profile that launches the simulator, over TCP or a pty. */
+export function simulatorProfile(kind: 'tcp' | 'pty' = 'tcp', extraArgs: string[] = []): object {
+  return kind === 'tcp'
+    ? { name: 'sim', protocol: 'bench', transport: { type: 'tcp', host: '127.0.0.1' }, simulator: { args: ['--tcp', '127.0.0.1:0', '--seed', '7', ...extraArgs] }, defaultStimulus: { via: 'simulator' } }
+    : { name: 'sim-pty', protocol: 'bench', transport: { type: 'serial', baudRate: 115200 }, simulator: { args: ['--pty', '--seed', '7', ...extraArgs] }, defaultStimulus: { via: 'simulator' } };
+}

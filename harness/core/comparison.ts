@@ -1,0 +1,51 @@
+/** The comparison of two run records (`poshil compare A B`). Types only. */
+import type { Outcome } from './outcome.js';
+
+export type CaseChange = 'regressed' | 'recovered' | 'still failing' | 'still passing' | 'added' | 'removed';
+
+export interface CaseComparison {
+  key: string;
+  change: CaseChange;
+  before?: Outcome;
+  after?: Outcome;
+  reasonAfter?: string;
+}
+
+export interface MeasurementComparison {
+  /** `suite/case/measurement` */
+  key: string;
+  unit: string;
+  before: number;
+  after: number;
+  delta: number;
+  /** Relative change in %, when `before` is not 0. */
+  deltaPercent?: number;
+  verdictBefore: string;
+  verdictAfter: string;
+}
+
+export interface DistributionComparison {
+  /** `suite/case/step` of a load step. */
+  key: string;
+  samplesBefore: number;
+  samplesAfter: number;
+  medianBefore: number;
+  medianAfter: number;
+  p95Before: number;
+  p95After: number;
+  /** Two-sided p-value of the Mann-Whitney U test (normal approximation). */
+  pValue: number;
+  /** Slower or faster, when the difference is significant and large enough to matter. */
+  finding: 'slower' | 'faster' | 'no significant change';
+}
+
+export interface Comparison {
+  before: { runId: string; firmware?: string; startedAt: string; file: string };
+  after: { runId: string; firmware?: string; startedAt: string; file: string };
+  cases: CaseComparison[];
+  measurements: MeasurementComparison[];
+  distributions: DistributionComparison[];
+  counts: Record<CaseChange, number>;
+  /** True when something got worse: a regression, or a significantly slower distribution. */
+  worse: boolean;
+}

@@ -1,0 +1,143 @@
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { ScriptedStimuli, ScriptedTerminal, type VerbScript } from '../../devices/drivers/test-support/scripted-terminal.js';
+import { FixtureStore } from '../config/fixtures.js';
+import { loadSuite } from '../config/suite.js';
+import type { Case } from '../config/types.js';
+import { Transcript } from '../evidence/transcript.js';
+import { Expectations } from '../expect/expectations.js';
+import { runCase } from './case-runner.js';
+import { StimulusRouter } from './stimuli.js';
+
+function caseFrom(steps: string, extra = ''): Case {
+  const dir = mkdtempSync(join(tmpdir(), 'poshil-runner-'));
+  const path = join(dir, 't.suite.yaml');
+  writeFileSync(path, `suite: t\ncases:\n  - id: c\n${extra}    steps:\n${steps}`);
+  return loadSuite(path, new Expectations(), new FixtureStore(join(dir, 'fixtures')), { stepTimeoutMs: 300 }).cases[0]!;
+}
+
+const ok = (result: unknown) => ({ ok: true as const, result });
+
+async function run(c: Case, script: VerbScript, options: { retries?: number; signal?: AbortSignal; onStimulus?: (t: ScriptedTerminal, name: string) => void } = {}) {
+  const terminal = new ScriptedTerminal(script);
+  const stimuli = new ScriptedStimuli((name) => {
+    options.onStimulus?.(terminal, name);
+    return ok(null);
+  });
+  const record = await runCase('t', c, {
+    terminal,
+    stimuli: new StimulusRouter({}, { via: 'simulator' }, { simulator: stimuli }),
+    transcript: new Transcript(),
+    signal: options.signal ?? new AbortController().signal,
+    retries: options.retries ?? 0,
+    onAttemptStart: () => undefined,
+    onStepEnd: () => undefined,
+  });
+  return { record, terminal, stimuli };
+}
+
+const saleThenSwipe = `      - do: sale
+        args: { amount: 100, currency: EUR }
+        expect: { type: object, required: [txnId] }
+      - stimulus: swipe
+      - await: transaction.completed
+        within: 200
+        expect: { type: object, properties: { result: { const: approved } } }
+`;
+
+describe('runCase', () => {
+  it('passes a sale whose completion arrives before the await step starts', async () => {
+    const { record } = await run(caseFrom(saleThenSwipe), () => ok({ txnId: 't1' }), {
+      onStimulus: (t) => t.emit('transaction.completed', { result: 'approved' }),
+    });
+    expect(record.outcome).toBe('PASS');
+    expect(record.attempts[0]!.steps.map((s) => s.outcome)).toEqual(['PASS', 'PASS', 'PASS']);
+  });
+
+  it('fails on an unexpected result, keeps the issues, and skips the rest', async () => {
+    const { record } = await run(caseFrom(saleThenSwipe), () => ok({ state: 'idle' }));
+    expect(record.outcome).toBe('FAIL');
+    const [sale, swipe, wait] = record.attempts[0]!.steps;
+    expect(sale).toMatchObject({ outcome: 'FAIL', issues: [{ path: '/', message: "must have required property 'txnId'" }], observed: { result: { state: 'idle' } } });
+    expect(sale!.transcript?.excerpt).toBeDefined();
+    expect([swipe!.outcome, wait!.outcome]).toEqual(['SKIPPED', 'SKIPPED']);
+    expect(record.reason).toContain('step 1 (do sale)');
+  });
+
+  it('times out an await and lists what arrived instead', async () => {
+    const { record } = await run(caseFrom(saleThenSwipe), () => ok({ txnId: 't1' }), {
+      onStimulus: (t) => t.emit('card.rejected', { reason: 'EXPIRED' }),
+    });
+    expect(record.outcome).toBe('TIMEOUT');
+    expect(record.reason).toContain('no transaction.completed within 200 ms; received meanwhile: card.rejected');
+  });
+
+  it('fails when the completion does not match, naming the path', async () => {
+    const { record } = await run(caseFrom(saleThenSwipe), () => ok({ txnId: 't1' }), {
+      onStimulus: (t) => t.emit('transaction.completed', { result: 'declined' }),
+    });
+    expect(record.outcome).toBe('FAIL');
+    expect(record.attempts[0]!.steps[2]!.issues).toEqual([{ path: '/result', message: 'must be equal to constant' }]);
+  });
+
+  it('turns a dropped link into ERROR and a silent terminal into TIMEOUT', async () => {
+    expect((await run(caseFrom(saleThenSwipe), () => 'disconnect')).record.outcome).toBe('ERROR');
+    const silent = await run(caseFrom(saleThenSwipe), () => 'silence');
+    expect(silent.record.outcome).toBe('TIMEOUT');
+    expect(silent.record.reason).toContain('E_REPLY_TIMEOUT');
+  });
+
+  it('treats a refusal as FAIL unless expectError asks for it', async () => {
+    const busy = () => ({ ok: false as const, error: { code: 'BUSY', message: 'busy' } });
+    expect((await run(caseFrom('      - do: sale\n'), busy)).record).toMatchObject({ outcome: 'FAIL', reason: expect.stringContaining('refused sale: BUSY') });
+    const wanted = caseFrom('      - do: sale\n        expectError: { properties: { code: { const: BUSY } } }\n');
+    expect((await run(wanted, busy)).record.outcome).toBe('PASS');
+    expect((await run(wanted, () => ok({}))).record.outcome).toBe('FAIL');
+  });
+
+  it('retries, keeps every attempt, and sends abort between attempts', async () => {
+    let sales = 0;
+    const { record, terminal } = await run(caseFrom('      - do: sale\n        expect: { required: [txnId] }\n'), (verb) => (verb === 'sale' && ++sales === 1 ? ok({}) : ok({ txnId: 'x' })), { retries: 2 });
+    expect(record.outcome).toBe('PASS');
+    expect(record.attempts.map((a) => a.outcome)).toEqual(['FAIL', 'PASS']);
+    expect(terminal.calls.map((c) => c.verb)).toEqual(['sale', 'abort', 'sale']);
+  });
+
+  it('measures elapsed time against limits with a marginal band', async () => {
+    const steps = `      - id: start
+        do: sale
+      - await: transaction.completed
+        within: 500
+        measure: { name: auth, unit: ms, since: start, max: MAX, marginalMax: MARGINAL }
+`;
+    const script = () => ok({ txnId: 't' });
+    const emitLater = { onStimulus: () => undefined };
+    const slow = (max: number, marginal: number) =>
+      run(caseFrom(steps.replace('MAX', String(max)).replace('MARGINAL', String(marginal))), (verb, args, t) => {
+        t.emit('transaction.completed', {}, 60);
+        return script();
+      }, emitLater);
+    const pass = await slow(400, 300);
+    expect(pass.record.attempts[0]!.steps[1]!.measurements![0]).toMatchObject({ name: 'auth', unit: 'ms', verdict: 'PASS' });
+    expect((await slow(400, 20)).record.attempts[0]!.steps[1]!.measurements![0]!.verdict).toBe('MARGINAL');
+    const fail = await slow(20, 10);
+    expect(fail.record.outcome).toBe('FAIL');
+    expect(fail.record.reason).toMatch(/auth = [\d.]+ ms, above the maximum 20 ms/);
+  });
+
+  it('passes `absent` only when the event stays away', async () => {
+    const c = caseFrom('      - do: sale\n      - absent: transaction.completed\n        within: 100\n');
+    expect((await run(c, () => ok({}))).record.outcome).toBe('PASS');
+    expect((await run(c, (v, a, t) => (t.emit('transaction.completed', {}, 20), ok({})))).record.outcome).toBe('FAIL');
+  });
+
+  it('aborts the running step and marks the rest ABORTED when the run is interrupted', async () => {
+    const controller = new AbortController();
+    setTimeout(() => controller.abort(new Error('SIGINT')), 50);
+    const { record } = await run(caseFrom('      - do: sale\n      - await: transaction.completed\n        within: 5000\n      - do: status\n'), () => ok({}), { signal: controller.signal });
+    expect(record.outcome).toBe('ABORTED');
+    expect(record.attempts[0]!.steps.map((s) => s.outcome)).toEqual(['PASS', 'ABORTED', 'SKIPPED']);
+  });
+});
