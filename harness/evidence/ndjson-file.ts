@@ -6,7 +6,11 @@
  */
 import { mkdirSync, readFileSync } from 'node:fs';
 import { dirname } from 'node:path';
-import { SonicBoom } from 'sonic-boom';
+import SonicBoomModule from 'sonic-boom';
+
+// sonic-boom is CommonJS: its class is the default export at run time.
+const SonicBoom = SonicBoomModule as unknown as typeof SonicBoomModule.SonicBoom;
+type SonicBoom = InstanceType<typeof SonicBoom>;
 
 export class NdjsonFile {
   private readonly stream: SonicBoom;

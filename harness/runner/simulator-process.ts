@@ -26,9 +26,9 @@ export function cliEntry(): string {
 }
 
 export async function startSimulatorProcess(args: readonly string[], readyTimeoutMs: number, logFile?: string): Promise<RunningSimulator> {
-  const child: ResultPromise = execa(process.execPath, [cliEntry(), 'sim', ...args], {
+  const child: ResultPromise = execa(process.execPath, [cliEntry(), 'sim', ...args, '--exit-with-parent'], {
     reject: false,
-    stdin: 'ignore',
+    stdin: 'pipe',
     stdout: 'pipe',
     stderr: logFile ? { file: logFile, append: true } : 'pipe',
     forceKillAfterDelay: 3000,

@@ -1,0 +1,120 @@
+/**
+ * Puts a simulated terminal on a link — TCP, an existing tty, a pty pair it makes itself, or an
+ * in-memory transport — with its control channel on a TCP socket of its own.
+ */
+import { realpathSync } from 'node:fs';
+import { createServer, type Server, type Socket } from 'node:net';
+import { createSocatPair, type SocatPair } from '../transports/socat-pair.js';
+import { SerialTransport } from '../transports/serial.js';
+import { AcceptedSocketTransport } from '../transports/tcp.js';
+import type { Transport } from '../transports/transport.js';
+import { BenchSession } from './bench-frontend.js';
+import { SimulatedTerminal, type SimulatorOptions } from './terminal.js';
+
+export type LinkSpec =
+  | { kind: 'tcp'; host: string; port: number }
+  | { kind: 'serial'; path: string; baudRate?: number }
+  | { kind: 'pty' }
+  | { kind: 'memory'; transport: Transport };
+
+export interface StartOptions extends SimulatorOptions {
+  link: LinkSpec;
+  /** Control channel address; default 127.0.0.1 on a free port. Not opened for memory links unless given. */
+  control?: { host: string; port: number };
+}
+
+export interface RunningSimulator {
+  /** What a harness opens: `tcp://HOST:PORT` or `serial:/dev/pts/N`. */
+  link: string;
+  control: string;
+  terminal: SimulatedTerminal;
+  stop(): Promise<void>;
+}
+
+export async function startSimulator(options: StartOptions): Promise<RunningSimulator> {
+  const terminal = new SimulatedTerminal(options);
+  const stops: (() => Promise<void>)[] = [];
+  const serve = (transport: Transport) => {
+    const session = new BenchSession(transport, (op, args) => terminal.handle(op, args), () => off());
+    const off = terminal.onEvent((event, data) => session.event(event, data));
+  };
+
+  let link: string;
+  switch (options.link.kind) {
+    case 'tcp': {
+      const server = await listen(options.link.host, options.link.port, (socket) => serve(new AcceptedSocketTransport(socket)));
+      stops.push(() => close(server));
+      link = `tcp://${options.link.host}:${(server.address() as { port: number }).port}`;
+      break;
+    }
+    case 'serial': {
+      const transport = new SerialTransport({ path: options.link.path, baudRate: options.link.baudRate ?? 115200 });
+      await transport.open();
+      serve(transport);
+      stops.push(() => transport.close());
+      link = `serial:${options.link.path}`;
+      break;
+    }
+    case 'pty': {
+      const pair: SocatPair = await createSocatPair();
+      const transport = new SerialTransport({ path: pair.a, baudRate: 115200 });
+      await transport.open();
+      serve(transport);
+      stops.push(() => pair.stop(), () => transport.close());
+      link = `serial:${realpathSync(pair.b)}`;
+      break;
+    }
+    case 'memory':
+      serve(options.link.transport);
+      link = options.link.transport.address;
+      break;
+  }
+
+  let control = '';
+  if (options.control || options.link.kind !== 'memory') {
+    const { host, port } = options.control ?? { host: '127.0.0.1', port: 0 };
+    const server = await listen(host, port, (socket) => {
+      new BenchSession(new AcceptedSocketTransport(socket), (op, args) => {
+        if (op === 'stimulus') return terminal.stimulus(typeof args['name'] === 'string' ? args['name'] : '', args);
+        if (op === 'state') return { ok: true, result: terminal.snapshot() };
+        return { ok: false, error: { code: 'UNKNOWN_OP', message: `the control channel has no operation "${op}"` } };
+      });
+    });
+    stops.push(() => close(server));
+    control = `tcp://${host}:${(server.address() as { port: number }).port}`;
+  }
+
+  return {
+    link,
+    control,
+    terminal,
+    stop: async () => {
+      terminal.shutdown();
+      for (const stop of stops.reverse()) await stop().catch(() => undefined);
+    },
+  };
+}
+
+const openSockets = new WeakMap<Server, Set<Socket>>();
+
+function listen(host: string, port: number, onSocket: (socket: Socket) => void): Promise<Server> {
+  const sockets = new Set<Socket>();
+  const server = createServer((socket) => {
+    sockets.add(socket);
+    socket.on('close', () => sockets.delete(socket));
+    onSocket(socket);
+  });
+  openSockets.set(server, sockets);
+  return new Promise((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(port, host, () => resolve(server));
+  });
+}
+
+/** Stops listening and drops the connections still open, so the process can exit. */
+function close(server: Server): Promise<void> {
+  return new Promise((resolve) => {
+    server.close(() => resolve());
+    for (const socket of openSockets.get(server) ?? []) socket.destroy();
+  });
+}

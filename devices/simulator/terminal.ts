@@ -1,0 +1,356 @@
+/**
+ * The simulated terminal's core: its state, its verbs, how it reacts to stimuli, and the events
+ * it sends. Front ends (bench protocol, …) and the control channel call into one instance.
+ * It behaves like a terminal rather than echoing expectations: it parses the tracks it is
+ * swiped with, checks Luhn, LRC, expiry and service code, validates QR CRCs, asks its host,
+ * and prints real ESC/POS receipts with the PAN masked.
+ */
+import { CURRENCY_NUMERIC, parseEmvQr } from '../formats/emv-qr.js';
+import { maskPan } from '../formats/pan.js';
+import { isExpired, parseSwipe, serviceCodeRequiresChip } from '../formats/track.js';
+import { SimulatedHost } from './host.js';
+import { SimulatedPrinter } from './printer.js';
+import { SeededRandom } from './random.js';
+
+export type Reply = { ok: true; result: unknown } | { ok: false; error: { code: string; message: string } };
+export type TerminalState = 'idle' | 'awaiting_card' | 'processing' | 'rebooting';
+
+export interface SimulatorOptions {
+  seed?: number;
+  model?: string;
+  firmware?: string;
+  /** How long a sale waits for a card or QR by default, ms. */
+  cardTimeoutMs?: number;
+  bootMs?: number;
+  now?: () => Date;
+}
+
+interface Sale {
+  txnId: string;
+  amount: number;
+  currency: string;
+  reference?: string;
+  timer: NodeJS.Timeout;
+}
+
+export interface LoggedTransaction {
+  txnId: string;
+  type: 'sale' | 'refund';
+  amount: number;
+  currency: string;
+  result: 'approved' | 'declined' | 'voided';
+  method: string;
+  maskedPan?: string;
+  at: string;
+  items: string[];
+}
+
+const ok = (result: unknown): Reply => ({ ok: true, result });
+const refuse = (code: string, message: string): Reply => ({ ok: false, error: { code, message } });
+
+export class SimulatedTerminal {
+  readonly random: SeededRandom;
+  readonly host: SimulatedHost;
+  readonly printer: SimulatedPrinter;
+  state: TerminalState = 'idle';
+  readerFault = false;
+  private sale: Sale | undefined;
+  private sequence = 0;
+  private readonly log: LoggedTransaction[] = [];
+  private readonly listeners = new Set<(event: string, data: unknown) => void>();
+  private readonly identity: { model: string; serialNumber: string; firmware: string };
+  private readonly cardTimeoutMs: number;
+  private readonly bootMs: number;
+  private readonly now: () => Date;
+
+  constructor(options: SimulatorOptions = {}) {
+    const seed = options.seed ?? 1;
+    this.random = new SeededRandom(seed);
+    this.host = new SimulatedHost(this.random);
+    this.printer = new SimulatedPrinter(
+      (receipt) => this.emit('printer.output', receipt),
+      (status) => this.emit('printer.status', status),
+    );
+    this.identity = { model: options.model ?? 'poshil-sim', serialNumber: `PSIM-${String(seed).padStart(6, '0')}`, firmware: options.firmware ?? '1.4.2' };
+    this.cardTimeoutMs = options.cardTimeoutMs ?? 30_000;
+    this.bootMs = options.bootMs ?? 300;
+    this.now = options.now ?? (() => new Date());
+  }
+
+  onEvent(listener: (event: string, data: unknown) => void): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+
+  /** A verb from the ECR link. */
+  async handle(op: string, args: Record<string, unknown>): Promise<Reply> {
+    if (this.state === 'rebooting') return refuse('REBOOTING', 'the terminal is starting up');
+    switch (op) {
+      case 'identify':
+        return ok({ ...this.identity, vendor: 'poshil', hardware: 'rev-B', capabilities: ['magstripe', 'chip', 'qr', 'printer', 'host'] });
+      case 'status':
+        return ok({ state: this.state, paper: this.printer.paper, cover: this.printer.cover, reader: this.readerFault ? 'fault' : 'ok', network: this.host.online ? 'up' : 'down', heldReceipts: this.printer.heldCount });
+      case 'sale':
+        return this.startSale(args);
+      case 'abort':
+        return this.abort();
+      case 'refund':
+        return this.refund(args);
+      case 'void':
+        return this.voidTransaction(args);
+      case 'print':
+        return this.printFree(args);
+      case 'endOfDay':
+        return this.endOfDay();
+      case 'reboot':
+        this.reboot('reboot');
+        return ok({ state: 'rebooting', bootMs: this.bootMs });
+      case 'exportData':
+        return ok({ firmware: this.identity.firmware, transactions: this.log.map((t) => ({ ...t })), totals: this.totals() });
+      default:
+        return refuse('UNKNOWN_OP', `the terminal has no operation "${op}"`);
+    }
+  }
+
+  /** A stimulus from the control channel: what a person or an instrument does. */
+  stimulus(name: string, args: Record<string, unknown>): Reply {
+    switch (name) {
+      case 'swipe':
+        return this.swipe(typeof args['track'] === 'string' ? args['track'] : '');
+      case 'scan':
+        return this.scan(typeof args['payload'] === 'string' ? args['payload'] : '');
+      case 'paperOut':
+        this.printer.setPaper('out');
+        return ok({ paper: 'out' });
+      case 'paperLoaded':
+        this.printer.setPaper('ok');
+        return ok({ paper: 'ok' });
+      case 'coverOpen':
+        this.printer.setCover('open');
+        return ok({ cover: 'open' });
+      case 'coverClosed':
+        this.printer.setCover('closed');
+        return ok({ cover: 'closed' });
+      case 'readerFailure':
+        this.readerFault = true;
+        return ok({ reader: 'fault' });
+      case 'readerRestored':
+        this.readerFault = false;
+        return ok({ reader: 'ok' });
+      case 'unplugNetwork':
+        this.host.online = false;
+        return ok({ network: 'down' });
+      case 'plugNetwork':
+        this.host.online = true;
+        return ok({ network: 'up' });
+      case 'powerCycle':
+        this.reboot('power');
+        return ok({ state: 'rebooting' });
+      default:
+        return refuse('NOT_ACCEPTED', `the simulator cannot apply stimulus "${name}"`);
+    }
+  }
+
+  snapshot(): Record<string, unknown> {
+    return { state: this.state, sale: this.sale ? { txnId: this.sale.txnId, amount: this.sale.amount } : null, transactions: this.log.length, paper: this.printer.paper, network: this.host.online };
+  }
+
+  shutdown(): void {
+    if (this.sale) clearTimeout(this.sale.timer);
+    this.sale = undefined;
+  }
+
+  private emit(event: string, data: unknown): void {
+    for (const listener of this.listeners) listener(event, data);
+  }
+
+  private setState(state: TerminalState): void {
+    if (this.state === state) return;
+    this.state = state;
+    this.emit('status.changed', { state });
+  }
+
+  private startSale(args: Record<string, unknown>): Reply {
+    const amount = args['amount'];
+    const currency = args['currency'];
+    if (typeof amount !== 'number' || !Number.isInteger(amount) || amount <= 0) return refuse('BAD_ARGS', 'amount must be a positive whole number of minor units (cents)');
+    if (typeof currency !== 'string' || !/^[A-Z]{3}$/.test(currency)) return refuse('BAD_ARGS', 'currency must be an ISO 4217 alphabetic code such as EUR');
+    if (!(currency in CURRENCY_NUMERIC)) return refuse('CURRENCY_NOT_SUPPORTED', `the terminal is not configured for ${currency}`);
+    if (this.sale || this.state !== 'idle') return refuse('BUSY', `a transaction is in progress (state ${this.state})`);
+    const txnId = `TXN-${String(++this.sequence).padStart(6, '0')}`;
+    const waitMs = typeof args['cardTimeoutMs'] === 'number' ? args['cardTimeoutMs'] : this.cardTimeoutMs;
+    const timer = setTimeout(() => this.endSale('CARD_TIMEOUT'), waitMs);
+    this.sale = { txnId, amount, currency, ...(typeof args['reference'] === 'string' ? { reference: args['reference'] } : {}), timer };
+    this.setState('awaiting_card');
+    this.emit('display.text', { text: `${formatAmount(amount, currency)} - please present card` });
+    return ok({ txnId, state: 'awaiting_card' });
+  }
+
+  private abort(): Reply {
+    if (!this.sale) return ok({ aborted: false, state: this.state });
+    const txnId = this.sale.txnId;
+    this.endSale('ABORTED');
+    return ok({ aborted: true, txnId });
+  }
+
+  private endSale(reason: string): void {
+    const sale = this.sale;
+    if (!sale) return;
+    clearTimeout(sale.timer);
+    this.sale = undefined;
+    this.emit('transaction.failed', { txnId: sale.txnId, reason });
+    this.setState('idle');
+  }
+
+  private swipe(track: string): Reply {
+    if (this.state !== 'awaiting_card' || !this.sale) return refuse('NOT_ACCEPTED', 'the terminal is not waiting for a card');
+    if (this.readerFault) {
+      this.emit('card.rejected', { reason: 'READER_FAULT', detail: 'the magnetic stripe reader does not respond' });
+      return ok({ accepted: true });
+    }
+    const parsed = parseSwipe(track);
+    if (!parsed.ok) {
+      const reason = parsed.error.code === 'LUHN' || parsed.error.code === 'LRC_MISMATCH' ? (parsed.error.code === 'LUHN' ? 'LUHN' : 'BAD_LRC') : 'UNREADABLE';
+      this.emit('card.rejected', { reason, detail: parsed.error.reason, offset: parsed.error.offset });
+      return ok({ accepted: true });
+    }
+    const data = parsed.value.track2 ?? parsed.value.track1!;
+    if (isExpired(data.expiry, this.now())) {
+      this.emit('card.rejected', { reason: 'EXPIRED', detail: `the card expired at the end of ${data.expiry.slice(2)}/20${data.expiry.slice(0, 2)}`, maskedPan: maskPan(data.pan) });
+      return ok({ accepted: true });
+    }
+    if (serviceCodeRequiresChip(data.serviceCode)) {
+      this.emit('card.rejected', { reason: 'CHIP_REQUIRED', detail: `service code ${data.serviceCode}: insert the card`, maskedPan: maskPan(data.pan) });
+      return ok({ accepted: true });
+    }
+    this.emit('card.read', { maskedPan: maskPan(data.pan), expiry: data.expiry, serviceCode: data.serviceCode, source: 'magstripe', lrc: data.lrc });
+    void this.authorise('magstripe', data.pan);
+    return ok({ accepted: true });
+  }
+
+  private scan(payload: string): Reply {
+    if (this.state !== 'awaiting_card' || !this.sale) return refuse('NOT_ACCEPTED', 'the terminal is not waiting for a payment');
+    const parsed = parseEmvQr(payload);
+    if (!parsed.ok) {
+      this.emit('qr.rejected', { reason: parsed.error.code === 'CRC_MISMATCH' ? 'BAD_CRC' : parsed.error.code, detail: parsed.error.reason, offset: parsed.error.offset });
+      return ok({ accepted: true });
+    }
+    const qr = parsed.value;
+    const expected = CURRENCY_NUMERIC[this.sale.currency];
+    if (qr.currency !== undefined && qr.currency !== expected) {
+      this.emit('qr.rejected', { reason: 'CURRENCY_MISMATCH', detail: `the QR is in currency ${qr.currency}, the sale in ${this.sale.currency} (${expected})` });
+      return ok({ accepted: true });
+    }
+    if (qr.amount !== undefined && Math.round(Number(qr.amount) * 100) !== this.sale.amount) {
+      this.emit('qr.rejected', { reason: 'AMOUNT_MISMATCH', detail: `the QR asks for ${qr.amount}, the sale is ${formatAmount(this.sale.amount, this.sale.currency)}` });
+      return ok({ accepted: true });
+    }
+    this.emit('qr.scanned', { merchantName: qr.merchantName ?? '', merchantCity: qr.merchantCity ?? '', currency: qr.currency ?? expected, ...(qr.amount ? { amount: qr.amount } : {}), dynamic: qr.dynamic });
+    void this.authorise('qr');
+    return ok({ accepted: true });
+  }
+
+  private async authorise(method: 'magstripe' | 'qr', pan?: string): Promise<void> {
+    const sale = this.sale!;
+    clearTimeout(sale.timer);
+    this.setState('processing');
+    this.emit('host.request', { txnId: sale.txnId, amount: sale.amount, currency: sale.currency });
+    const answer = await this.host.authorise({ amount: sale.amount, ...(pan ? { pan } : {}) });
+    if (this.sale !== sale) return; // rebooted or aborted meanwhile
+    this.sale = undefined;
+    if (!answer) {
+      this.emit('host.timeout', { txnId: sale.txnId });
+      this.emit('transaction.failed', { txnId: sale.txnId, reason: 'HOST_UNREACHABLE' });
+      this.setState('idle');
+      return;
+    }
+    this.emit('host.response', { txnId: sale.txnId, responseCode: answer.responseCode, latencyMs: answer.latencyMs });
+    const at = this.now().toISOString();
+    const maskedPan = pan ? maskPan(pan) : undefined;
+    const result = answer.approved ? 'approved' : 'declined';
+    this.log.push({ txnId: sale.txnId, type: 'sale', amount: sale.amount, currency: sale.currency, result, method, ...(maskedPan ? { maskedPan } : {}), at, items: sale.reference ? [sale.reference] : ['SALE'] });
+    this.emit('transaction.completed', {
+      txnId: sale.txnId,
+      result,
+      amount: sale.amount,
+      currency: sale.currency,
+      ...(maskedPan ? { maskedPan } : {}),
+      ...(answer.approvalCode && answer.approved ? { approvalCode: answer.approvalCode } : {}),
+      responseCode: answer.responseCode,
+      method,
+      at,
+    });
+    this.setState('idle');
+    for (const copy of ['merchant', 'customer']) this.printer.print(copy, receiptLines(copy, sale, result, at, maskedPan, answer.approvalCode), sale.txnId, sale.txnId);
+  }
+
+  private refund(args: Record<string, unknown>): Reply {
+    const amount = args['amount'];
+    const currency = args['currency'];
+    if (typeof amount !== 'number' || !Number.isInteger(amount) || amount <= 0 || typeof currency !== 'string') return refuse('BAD_ARGS', 'refund needs amount (cents) and currency');
+    if (this.state !== 'idle') return refuse('BUSY', `a transaction is in progress (state ${this.state})`);
+    const txnId = `TXN-${String(++this.sequence).padStart(6, '0')}`;
+    const at = this.now().toISOString();
+    this.log.push({ txnId, type: 'refund', amount, currency, result: 'approved', method: 'manual', at, items: ['REFUND'] });
+    return ok({ txnId, result: 'approved', amount, currency });
+  }
+
+  private voidTransaction(args: Record<string, unknown>): Reply {
+    const txn = this.log.find((t) => t.txnId === args['txnId']);
+    if (!txn) return refuse('NO_TRANSACTION', `no transaction ${String(args['txnId'])} in the batch`);
+    if (txn.result !== 'approved') return refuse('NOT_VOIDABLE', `transaction ${txn.txnId} is ${txn.result}`);
+    txn.result = 'voided';
+    return ok({ txnId: txn.txnId, result: 'voided' });
+  }
+
+  private printFree(args: Record<string, unknown>): Reply {
+    const lines = Array.isArray(args['lines']) ? args['lines'].filter((l): l is string => typeof l === 'string') : [];
+    if (lines.length === 0) return refuse('BAD_ARGS', 'print needs lines: an array of strings');
+    this.printer.print('document', lines.map((text) => ({ text })));
+    return ok({ printed: this.printer.ready, held: !this.printer.ready });
+  }
+
+  private endOfDay(): Reply {
+    const totals = this.totals();
+    this.log.length = 0;
+    return ok({ totals, closedAt: this.now().toISOString() });
+  }
+
+  private totals(): Record<string, { count: number; amount: number }> {
+    const totals: Record<string, { count: number; amount: number }> = {};
+    for (const t of this.log) {
+      if (t.result !== 'approved') continue;
+      const key = `${t.type}:${t.currency}`;
+      totals[key] ??= { count: 0, amount: 0 };
+      totals[key].count++;
+      totals[key].amount += t.amount;
+    }
+    return totals;
+  }
+
+  private reboot(cause: 'reboot' | 'power'): void {
+    if (this.sale) this.endSale(cause === 'power' ? 'POWER_LOST' : 'REBOOT');
+    this.state = 'rebooting';
+    setTimeout(() => {
+      this.state = 'idle';
+      this.emit('terminal.ready', { firmware: this.identity.firmware, cause });
+    }, this.bootMs).unref();
+  }
+}
+
+export function formatAmount(cents: number, currency: string): string {
+  return `${currency} ${(cents / 100).toFixed(2)}`;
+}
+
+function receiptLines(copy: string, sale: Sale, result: string, at: string, maskedPan: string | undefined, approvalCode: string | undefined) {
+  return [
+    { text: 'POSHIL BAKERY', bold: true, align: 'center' as const },
+    { text: 'Simulated terminal PSIM', align: 'center' as const },
+    { text: at.replace('T', ' ').slice(0, 19) },
+    { text: `SALE ${sale.txnId}` },
+    ...(maskedPan ? [{ text: `CARD ${maskedPan}` }] : [{ text: 'PAID BY QR' }]),
+    { text: `TOTAL ${formatAmount(sale.amount, sale.currency)}`, bold: true },
+    { text: result === 'approved' ? `APPROVED ${approvalCode ?? ''}`.trim() : 'DECLINED', bold: true },
+    { text: `${copy.toUpperCase()} COPY`, align: 'center' as const },
+  ];
+}

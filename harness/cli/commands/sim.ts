@@ -1,0 +1,78 @@
+import type { Command } from 'commander';
+import { InputError } from '../../core/errors.js';
+import { runSimulatorProcess } from '../../../devices/simulator/main.js';
+import type { LinkSpec } from '../../../devices/simulator/server.js';
+
+interface SimOptions {
+  tcp?: string;
+  serial?: string;
+  pty?: boolean;
+  baud: string;
+  control?: string;
+  seed: string;
+  firmware?: string;
+  cardTimeout?: string;
+  logLevel: string;
+  instance?: string;
+  exitWithParent?: boolean;
+}
+
+function hostPort(value: string, option: string): { host: string; port: number } {
+  const m = /^(.+):(\d{1,5})$/.exec(value);
+  const port = Number(m?.[2]);
+  if (!m || port > 65535) throw new InputError('E_OPTION', `${option} must be HOST:PORT, not "${value}"`, { hint: 'e.g. 127.0.0.1:20007, or port 0 for a free port' });
+  return { host: m[1]!, port };
+}
+
+function whole(value: string, option: string): number {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 0) throw new InputError('E_OPTION', `${option} must be a whole number, not "${value}"`);
+  return n;
+}
+
+export function registerSim(program: Command): void {
+  program
+    .command('sim')
+    .description('Run the simulated terminal: bench protocol on TCP, a serial tty or a pty pair, with a control channel for stimuli.')
+    .option('--tcp <host:port>', 'listen for the ECR link on TCP (port 0: any free port)')
+    .option('--serial <path>', 'speak on an existing serial tty')
+    .option('--pty', 'make a socat pty pair and announce the end a harness should open')
+    .option('--baud <n>', 'line rate for --serial', '115200')
+    .option('--control <host:port>', 'control channel address (default 127.0.0.1, free port)')
+    .option('--seed <n>', 'seed for latencies, codes and serial number: the same seed replays the same run', '1')
+    .option('--firmware <version>', 'firmware version to report', '1.4.2')
+    .option('--card-timeout <ms>', 'how long a sale waits for a card or QR', '30000')
+    .option('--log-level <level>', 'stderr log level (pino)', 'info')
+    .option('--instance <name>', 'a name for this simulator in its logs')
+    .option('--exit-with-parent', 'stop when stdin closes (used when poshil launches it)')
+    .addHelpText(
+      'after',
+      `
+When ready it prints one JSON line on stdout: {"event":"ready","link":"…","control":"…","pid":…}.
+Stop it with Ctrl-C or SIGTERM. Protocol: docs/bench-protocol.md; behaviour: docs/simulator.md.
+
+Examples:
+  $ poshil sim --tcp 127.0.0.1:20007
+  $ poshil sim --pty --seed 42
+  $ printf '{"id":1,"op":"identify"}\\n' | nc 127.0.0.1 20007`,
+    )
+    .action(async (options: SimOptions) => {
+      const chosen = [options.tcp, options.serial, options.pty].filter(Boolean).length;
+      if (chosen !== 1) throw new InputError('E_OPTION', 'give exactly one of --tcp HOST:PORT, --serial PATH or --pty');
+      const link: LinkSpec = options.tcp
+        ? { kind: 'tcp', ...hostPort(options.tcp, '--tcp') }
+        : options.serial
+          ? { kind: 'serial', path: options.serial, baudRate: whole(options.baud, '--baud') }
+          : { kind: 'pty' };
+      await runSimulatorProcess({
+        link,
+        ...(options.control ? { control: hostPort(options.control, '--control') } : {}),
+        seed: whole(options.seed, '--seed'),
+        ...(options.firmware ? { firmware: options.firmware } : {}),
+        cardTimeoutMs: whole(options.cardTimeout ?? '30000', '--card-timeout'),
+        logLevel: options.logLevel,
+        ...(options.instance ? { instance: options.instance } : {}),
+        exitWithParent: options.exitWithParent === true,
+      });
+    });
+}

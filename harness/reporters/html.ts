@@ -1,0 +1,75 @@
+/**
+ * The HTML report: one self-contained file rendered from the run record with handlebars
+ * (reports/templates). Every string from the device or the suite is escaped by `{{…}}`; only
+ * the stylesheet and poshil's own SVG charts are inserted raw.
+ */
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { dirname } from 'node:path';
+import type { CaseRecord, RunRecord, StepRecord } from '../core/record.js';
+import { formatDuration, limitText, pretty, render } from './html-render.js';
+import type { Reporter } from './reporter.js';
+import { latencyChart, type LatencyDetails } from './svg-chart.js';
+
+function stepView(step: StepRecord) {
+  const failed = step.outcome !== 'PASS' && step.outcome !== 'SKIPPED';
+  const latency = step.details?.['latency'] as LatencyDetails | undefined;
+  return {
+    ...step,
+    index1: step.index + 1,
+    duration: formatDuration(step.durationMs),
+    measurements: (step.measurements ?? []).map((m) => ({ ...m, ...limitText(m.limits, m.unit) })),
+    chart: latency ? latencyChart(latency, `${step.label}: latency`) : undefined,
+    showEvidence: failed,
+    expected: failed ? pretty(step.expected) : undefined,
+    observed: failed ? pretty(step.observed) : undefined,
+    excerpt: step.transcript?.excerpt ?? [],
+  };
+}
+
+function caseView(c: CaseRecord) {
+  const failed = c.outcome !== 'PASS' && c.outcome !== 'SKIPPED';
+  return {
+    ...c,
+    anchor: `${c.suite}-${c.id}`,
+    open: failed,
+    duration: formatDuration(c.durationMs),
+    retried: c.attempts.length > 1,
+    attemptCount: c.attempts.length,
+    showTroubleshoot: failed && Boolean(c.troubleshoot),
+    attempts: c.attempts.map((a) => ({ ...a, steps: a.steps.map(stepView) })),
+  };
+}
+
+export function renderHtml(record: RunRecord): string {
+  const s = record.summary;
+  const partial = record.status !== 'finished';
+  const verdict = record.status === 'interrupted' ? 'INTERRUPTED' : record.status === 'crashed' ? 'CRASHED' : s.outcome;
+  const counts = [
+    ['passed', s.passed, 'PASS'],
+    ['failed', s.failed, 'FAIL'],
+    ['errors', s.errors, 'ERROR'],
+    ['timed out', s.timeouts, 'TIMEOUT'],
+    ['skipped', s.skipped, 'SKIPPED'],
+    ['aborted', s.aborted, 'ABORTED'],
+  ].map(([label, value, cls]) => ({ label, value, class: cls }));
+  return render('report', {
+    record,
+    verdict,
+    verdictClass: partial ? record.status : s.outcome,
+    partial,
+    summaryText: `${s.passed} of ${s.total} cases passed`,
+    duration: formatDuration(record.durationMs),
+    counts,
+    suites: record.suites.map((suite) => ({ ...suite, cases: suite.cases.map(caseView) })),
+  });
+}
+
+export function htmlReporter(path: string): Reporter {
+  return {
+    name: 'html',
+    onRunEnd(record) {
+      mkdirSync(dirname(path), { recursive: true });
+      writeFileSync(path, renderHtml(record));
+    },
+  };
+}

@@ -1,0 +1,86 @@
+/**
+ * JUnit XML as Jenkins, GitLab and GitHub test reporters read it: one <testsuite> per suite,
+ * one <testcase> per case. FAIL is a <failure>; ERROR, TIMEOUT and ABORTED are <error> with the
+ * outcome as type; SKIPPED is <skipped>. Earlier attempts of a retried case go to <system-out>.
+ */
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { dirname } from 'node:path';
+import type { CaseRecord, RunRecord, StepRecord } from '../core/record.js';
+import type { Reporter } from './reporter.js';
+
+// XML 1.0 allows tab, LF, CR and everything from 0x20 except the surrogates and FFFE/FFFF.
+const FORBIDDEN = /[^\t\n\r\u0020-\uD7FF\uE000-\uFFFD\u{10000}-\u{10FFFF}]/gu;
+
+export function xmlEscape(text: string): string {
+  return text
+    .replace(FORBIDDEN, '\uFFFD')
+    .replace(/&/g, '&amp;')
+    .replace(/</g, '&lt;')
+    .replace(/>/g, '&gt;')
+    .replace(/"/g, '&quot;')
+    .replace(/'/g, '&apos;');
+}
+
+const seconds = (ms: number | undefined) => ((ms ?? 0) / 1000).toFixed(3);
+
+function failingStep(c: CaseRecord): StepRecord | undefined {
+  return c.attempts.at(-1)?.steps.find((s) => s.outcome !== 'PASS' && s.outcome !== 'SKIPPED');
+}
+
+function details(c: CaseRecord): string {
+  const step = failingStep(c);
+  const lines = [`${c.outcome}: ${c.reason ?? ''}`];
+  if (step) {
+    if (step.expected !== undefined) lines.push(`expected: ${JSON.stringify(step.expected)}`);
+    if (step.observed !== undefined) lines.push(`observed: ${JSON.stringify(step.observed)}`);
+    for (const issue of step.issues ?? []) lines.push(`  ${issue.path}: ${issue.message}`);
+  }
+  if (c.troubleshoot) lines.push(`troubleshoot: ${c.troubleshoot}`);
+  return lines.join('\n');
+}
+
+function testcase(c: CaseRecord): string {
+  const name = xmlEscape(c.title ? `${c.id}: ${c.title}` : c.id);
+  const open = `    <testcase classname="poshil.${xmlEscape(c.suite)}" name="${name}" time="${seconds(c.durationMs)}"`;
+  const parts: string[] = [];
+  const message = xmlEscape((c.reason ?? c.outcome).slice(0, 500));
+  if (c.outcome === 'FAIL') parts.push(`      <failure message="${message}" type="FAIL">${xmlEscape(details(c))}</failure>`);
+  else if (c.outcome === 'ERROR' || c.outcome === 'TIMEOUT' || c.outcome === 'ABORTED') parts.push(`      <error message="${message}" type="${c.outcome}">${xmlEscape(details(c))}</error>`);
+  else if (c.outcome === 'SKIPPED') parts.push(`      <skipped message="${message}"/>`);
+  if (c.attempts.length > 1) {
+    const history = c.attempts.map((a) => `attempt ${a.attempt}: ${a.outcome}${a.reason ? ` — ${a.reason}` : ''}`).join('\n');
+    parts.push(`      <system-out>${xmlEscape(history)}</system-out>`);
+  }
+  return parts.length === 0 ? `${open}/>` : `${open}>\n${parts.join('\n')}\n    </testcase>`;
+}
+
+export function renderJunit(record: RunRecord): string {
+  const s = record.summary;
+  const identity = record.device.identity;
+  const props = [
+    ['poshil.version', record.tool.version],
+    ['run.id', record.runId],
+    ['run.status', record.status],
+    ['device.profile', record.device.profile],
+    ...(identity ? [['device.model', identity.model], ['device.serialNumber', identity.serialNumber], ['device.firmware', identity.firmware]] : []),
+  ];
+  const properties = props.map(([k, v]) => `      <property name="${xmlEscape(k!)}" value="${xmlEscape(v!)}"/>`).join('\n');
+  const suites = record.suites.map((suite) => {
+    const count = (pred: (c: CaseRecord) => boolean) => suite.cases.filter(pred).length;
+    const time = suite.cases.reduce((t, c) => t + c.durationMs, 0);
+    const attrs = `name="${xmlEscape(suite.id)}" tests="${suite.cases.length}" failures="${count((c) => c.outcome === 'FAIL')}" errors="${count((c) => ['ERROR', 'TIMEOUT', 'ABORTED'].includes(c.outcome))}" skipped="${count((c) => c.outcome === 'SKIPPED')}" time="${seconds(time)}" timestamp="${xmlEscape(suite.cases[0]?.startedAt ?? record.startedAt)}" hostname="${xmlEscape(record.host)}"`;
+    return `  <testsuite ${attrs}>\n    <properties>\n${properties}\n    </properties>\n${suite.cases.map(testcase).join('\n')}\n  </testsuite>`;
+  });
+  const head = `<testsuites name="poshil" tests="${s.total}" failures="${s.failed}" errors="${s.errors + s.timeouts + s.aborted}" skipped="${s.skipped}" time="${seconds(record.durationMs)}" timestamp="${xmlEscape(record.startedAt)}">`;
+  return `<?xml version="1.0" encoding="UTF-8"?>\n${head}\n${suites.join('\n')}\n</testsuites>\n`;
+}
+
+export function junitReporter(path: string): Reporter {
+  return {
+    name: 'junit',
+    onRunEnd(record) {
+      mkdirSync(dirname(path), { recursive: true });
+      writeFileSync(path, renderJunit(record));
+    },
+  };
+}

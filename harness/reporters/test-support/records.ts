@@ -1,0 +1,62 @@
+import type { CaseRecord, RunRecord, StepRecord } from '../../core/record.js';
+
+const at = '2026-11-24T10:00:00.000Z';
+
+function step(partial: Partial<StepRecord>): StepRecord {
+  return { index: 0, kind: 'do', label: 'do identify', outcome: 'PASS', startedAt: at, durationMs: 12, ...partial };
+}
+
+function kase(id: string, suite: string, outcome: CaseRecord['outcome'], steps: StepRecord[], extra: Partial<CaseRecord> = {}): CaseRecord {
+  return { id, suite, mandatory: true, outcome, startedAt: at, durationMs: 40, attempts: [{ attempt: 1, outcome, startedAt: at, durationMs: 40, steps }], ...extra };
+}
+
+/** A record with every outcome, a retry, a measurement, a load step and hostile strings. */
+export function sampleRecord(status: RunRecord['status'] = 'finished'): RunRecord {
+  const failed = step({
+    outcome: 'FAIL',
+    reason: 'does not match',
+    expected: { result: { properties: { firmware: { const: '9' } } } },
+    observed: { result: { firmware: '<script>alert(1)</script>' } },
+    issues: [{ path: '/firmware', message: 'must be equal to constant' }],
+    transcript: { from: 3, to: 5, excerpt: [{ seq: 3, ms: 1.5, channel: 'link', dir: 'tx', text: '{"id":1,"op":"identify"}' }, { seq: 4, ms: 2.5, channel: 'link', dir: 'rx', text: '{"id":1,"ok":true,"result":{"firmware":"<b>x</b>"}}' }] },
+  });
+  const load = step({
+    kind: 'load',
+    label: 'load 100 × sale',
+    measurements: [
+      { name: 'tps', value: 21.5, unit: 'tps', limits: { min: 10 }, verdict: 'PASS' },
+      { name: 'p95', value: 80, unit: 'ms', limits: { max: 100, marginalMax: 60 }, verdict: 'MARGINAL' },
+    ],
+    details: { latency: { samplesMs: [30, 35, 40, 42, 50, 61, 80], p50: 42, p95: 80, p99: 80, histogram: { bucketMs: 10, counts: [0, 0, 0, 2, 2, 1, 1, 0, 1] } } },
+  });
+  const retried = kase('flaky', 'smoke', 'PASS', [step({})], {
+    attempts: [
+      { attempt: 1, outcome: 'FAIL', reason: 'first try failed', startedAt: at, durationMs: 10, steps: [step({ outcome: 'FAIL' })] },
+      { attempt: 2, outcome: 'PASS', startedAt: at, durationMs: 10, steps: [step({})] },
+    ],
+  });
+  const cases: CaseRecord[] = [
+    kase('identify', 'smoke', 'FAIL', [failed], { reason: 'step 1 (do identify): does not match', troubleshoot: 'Check <img src=x onerror=alert(1)> the cable' }),
+    retried,
+    kase('throughput', 'smoke', 'PASS', [load]),
+    kase('sale', 'sales', 'TIMEOUT', [step({ kind: 'await', label: 'await transaction.completed', outcome: 'TIMEOUT', reason: 'no answer' })], { reason: 'no answer' }),
+    kase('chip', 'sales', 'SKIPPED', [], { reason: 'the terminal lacks chip', attempts: [] }),
+  ];
+  return {
+    schemaVersion: 1,
+    runId: '20261124-100000-abcdef',
+    tool: { name: 'poshil', version: '0.1.0', node: 'v20.20.2' },
+    host: 'bench-1',
+    startedAt: at,
+    ...(status === 'finished' ? { finishedAt: at, durationMs: 1234 } : {}),
+    options: { retries: 1 },
+    device: { profile: 'devices/x.json', name: 'Bench <1>', protocol: 'bench', address: 'tcp://127.0.0.1:1', identity: { model: 'Model <X> & "Co"', serialNumber: 'SN-1', firmware: '1.0', capabilities: ['magstripe'] } },
+    inputs: [{ kind: 'suite', path: 'suites/smoke.suite.yaml', sha256: 'a'.repeat(64) }],
+    status,
+    suites: [
+      { id: 'smoke', file: 'suites/smoke.suite.yaml', sha256: 'a'.repeat(64), cases: cases.slice(0, 3) },
+      { id: 'sales', file: 'suites/sales.suite.yaml', sha256: 'b'.repeat(64), cases: cases.slice(3) },
+    ],
+    summary: { total: 5, passed: 2, failed: 1, errors: 0, timeouts: 1, skipped: 1, aborted: 0, outcome: 'TIMEOUT' },
+  };
+}
