@@ -34,7 +34,9 @@ describe('poshil run (black box)', () => {
     const junit = readFileSync(join(run, 'junit.xml'), 'utf8');
     expect(junit.match(/<testcase /g)).toHaveLength(6);
     expect(readFileSync(join(run, 'report.html'), 'utf8')).toContain('card-sale-approved');
-    expect(readFileSync(join(run, 'transcript.ndjson'), 'utf8')).toContain('"op":"sale"');
+    const transcript = readFileSync(join(run, 'transcript.ndjson'), 'utf8').trim().split('\n').map((l) => JSON.parse(l) as { channel: string; dir: string; text?: string });
+    expect(transcript.some((e) => e.channel === 'link' && e.dir === 'tx' && e.text?.includes('"op":"sale"'))).toBe(true);
+    expect(transcript.some((e) => e.channel === 'link' && e.dir === 'rx' && e.text?.includes('"event":"transaction.completed"'))).toBe(true);
     const log = logLines(run);
     expect(log.map((l) => l.msg)).toEqual(expect.arrayContaining(['run started', 'terminal identified', 'run finished']));
   });

@@ -36,7 +36,9 @@ export class Expectations {
   readonly referencedFiles = new Map<string, string>();
 
   constructor() {
-    this.ajv = new Ajv({ allErrors: true, strict: true, strictRequired: false, allowUnionTypes: true });
+    // Strict about unknown keywords (a typo such as `requried` must not silently pass), but not
+    // about omitting `type`: `{ properties: … }` is ordinary JSON Schema that suites write.
+    this.ajv = new Ajv({ allErrors: true, strict: true, strictTypes: false, strictTuples: false, strictRequired: false, allowUnionTypes: true });
     addFormats.default(this.ajv);
     addPaymentKeywords(this.ajv);
   }

@@ -71,7 +71,7 @@ describe('runCase', () => {
       onStimulus: (t) => t.emit('card.rejected', { reason: 'EXPIRED' }),
     });
     expect(record.outcome).toBe('TIMEOUT');
-    expect(record.reason).toContain('no transaction.completed within 200 ms; received meanwhile: card.rejected');
+    expect(record.reason).toContain('no transaction.completed within 200 ms; received instead: card.rejected');
   });
 
   it('fails when the completion does not match, naming the path', async () => {

@@ -25,6 +25,8 @@ export interface RunRequest {
   inputs: RunInputs;
   outDir: string;
   grep?: RegExp;
+  /** The --grep text as the user wrote it, for the record. */
+  grepText?: string;
   retries: number;
   logLevel: LogLevel;
   /** Reporters for this run (console, JUnit, HTML…); given the run directory. */
@@ -88,7 +90,7 @@ export async function executeRun(request: RunRequest): Promise<RunResult> {
     tool: { name: 'poshil', version: poshilVersion(), node: process.version },
     host: hostname(),
     startedAt: new Date().toISOString(),
-    options: { ...(request.grep ? { grep: request.grep.source } : {}), retries: request.retries },
+    options: { ...(request.grepText ? { grep: request.grepText } : {}), retries: request.retries },
     device: { profile: profile.file, name: profile.name, protocol: profile.protocol, address: describeAddress(profile) },
     inputs: inputs.inputs,
   };

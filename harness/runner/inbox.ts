@@ -24,13 +24,9 @@ export class EventInbox {
     this.unsubscribe = terminal.onEvent((event) => this.receive(event));
   }
 
-  /** Events received since `index` (for evidence when an await times out). */
-  since(index: number): TerminalEvent[] {
-    return this.events.slice(index);
-  }
-
-  get size(): number {
-    return this.events.length;
+  /** Events of this attempt that no await took (evidence when an await times out). */
+  untaken(): TerminalEvent[] {
+    return this.events.filter((e) => !this.taken.has(e));
   }
 
   /** The first untaken event of this name that passes the filter, now or when it arrives. */

@@ -9,6 +9,7 @@ import { htmlReporter } from '../../reporters/html.js';
 import { junitReporter } from '../../reporters/junit.js';
 import type { Reporter } from '../../reporters/reporter.js';
 import { executeRun } from '../../runner/execute-run.js';
+import { selectCases } from '../../runner/run.js';
 
 interface RunOptions {
   device: string;
@@ -60,13 +61,13 @@ Examples:
         }
       }
       const inputs = loadRunInputs(options.device, suites);
-      const planned = inputs.suites.reduce((n, s) => n + s.cases.filter((c) => !grep || grep.test(`${s.id}/${c.id}`) || grep.test(c.title ?? '')).length, 0);
+      const planned = inputs.suites.reduce((n, s) => n + selectCases(s, grep).length, 0);
       if (planned === 0) throw new InputError('E_NO_CASES', `no case matches --grep ${options.grep ?? ''}`, { hint: 'cases are matched as "suite/case", case-insensitively' });
       const outputs: Record<string, string> = {};
       const result = await executeRun({
         inputs,
         outDir: resolve(options.out),
-        ...(grep ? { grep } : {}),
+        ...(grep ? { grep, grepText: options.grep! } : {}),
         retries,
         logLevel: options.logLevel,
         handleSignals: true,

@@ -15,12 +15,11 @@ function summarize(events: readonly TerminalEvent[]): { name: string; data: unkn
 }
 
 export async function runAwait(step: AwaitStep, ctx: StepContext, start: number): Promise<StepResult> {
-  const mark = ctx.inbox.size;
   const event = await ctx.inbox.take(step.event, filterOf(step.where), step.timeoutMs, ctx.signal);
   const expected = step.expect?.schema ?? (step.where ? { where: step.where.schema } : undefined);
   if (!event) {
-    const meanwhile = ctx.inbox.since(mark);
-    const seen = meanwhile.length > 0 ? `; received meanwhile: ${[...new Set(meanwhile.map((e) => e.name))].join(', ')}` : '; nothing else arrived either';
+    const meanwhile = ctx.inbox.untaken();
+    const seen = meanwhile.length > 0 ? `; received instead: ${[...new Set(meanwhile.map((e) => e.name))].join(', ')}` : '; nothing else arrived either';
     return {
       expected,
       observed: { eventsReceived: summarize(meanwhile) },
