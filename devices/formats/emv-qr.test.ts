@@ -2,8 +2,11 @@ import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import { crc16ccitt } from 'crc';
 import QRCode from 'qrcode';
-import jsQR from 'jsqr';
+import jsqrModule from 'jsqr';
 import { buildEmvQr, emvQrCrc, parseEmvQr } from './emv-qr.js';
+
+// jsqr is CommonJS with an ES-style default export; depending on the loader it arrives wrapped.
+const jsQR = ((jsqrModule as unknown as { default?: unknown }).default ?? jsqrModule) as (data: Uint8ClampedArray, width: number, height: number) => { data: string } | null;
 
 const SPEC_EXAMPLE =
   '00020101021229300012D156000000000510A93FO3230Q31280012D15600000001030812345678520441115802CN5914BEST TRANSPORT6007BEIJING64200002ZH0104最佳运输0202北京540523.7253031565502016233030412340603***0708A60086670902ME91320016A0112233449988770708123456786304A13A';
