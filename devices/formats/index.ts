@@ -7,3 +7,5 @@ export * from './luhn.js';
 export * from './pan.js';
 export * from './result.js';
 export * from './track.js';
+export * from './tlv.js';
+export * from './decode.js';

@@ -8,6 +8,7 @@ import { ExitCode, PoshilError, formatError } from '../core/errors.js';
 import { poshilVersion } from '../core/paths.js';
 import { registerCertify } from './commands/certify.js';
 import { registerCompare } from './commands/compare.js';
+import { registerDecode } from './commands/decode.js';
 import { registerKeygen, registerVerify } from './commands/keys.js';
 import { registerPorts } from './commands/ports.js';
 import { registerReport } from './commands/report.js';
@@ -30,6 +31,7 @@ export function buildProgram(): Command {
   registerKeygen(program);
   registerVerify(program);
   registerCompare(program);
+  registerDecode(program);
   registerPorts(program);
   registerReport(program);
   return program;
