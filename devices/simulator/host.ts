@@ -29,12 +29,12 @@ export class SimulatedHost {
     private readonly rules: HostRules = DEFAULT_HOST_RULES,
   ) {}
 
-  /** Resolves with the decision, or with `undefined` when the host cannot be reached. */
-  async authorise(request: { amount: number; pan?: string }): Promise<Authorisation | undefined> {
+  /** Resolves with the decision; never resolves when the host cannot be reached (the terminal times out). */
+  async authorise(request: { amount: number; pan?: string }): Promise<Authorisation> {
     const latencyMs = Math.round(this.random.between(...this.rules.latencyMs));
     const approvalCode = this.random.code(6);
+    if (!this.online) return new Promise<never>(() => undefined);
     await new Promise((resolve) => setTimeout(resolve, latencyMs));
-    if (!this.online) return undefined;
     // Amounts ending in .51 decline as "insufficient funds": a fixed rule suites can rely on.
     if (request.amount % 100 === 51) return { approved: false, responseCode: '51', latencyMs };
     if (request.pan && this.rules.declinePrefixes.some((p) => request.pan!.startsWith(p))) return { approved: false, responseCode: '05', latencyMs };

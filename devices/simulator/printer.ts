@@ -14,6 +14,8 @@ export interface PrintedReceipt {
 export class SimulatedPrinter {
   paper: 'ok' | 'out' = 'ok';
   cover: 'closed' | 'open' = 'closed';
+  /** A planted defect: receipts held during paper-out are lost instead of printed. */
+  dropHeld = false;
   private readonly held: PrintedReceipt[] = [];
 
   constructor(private readonly output: (receipt: PrintedReceipt) => void, private readonly status: (state: Record<string, unknown>) => void) {}
@@ -51,6 +53,7 @@ export class SimulatedPrinter {
 
   private changed(): void {
     this.status({ paper: this.paper, cover: this.cover, held: this.held.length });
+    if (this.ready && this.dropHeld) this.held.length = 0;
     while (this.ready && this.held.length > 0) this.output(this.held.shift()!);
   }
 }

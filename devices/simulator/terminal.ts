@@ -5,9 +5,10 @@
  * swiped with, checks Luhn, LRC, expiry and service code, validates QR CRCs, asks its host,
  * and prints real ESC/POS receipts with the PAN masked.
  */
-import { CURRENCY_NUMERIC, parseEmvQr } from '../formats/emv-qr.js';
+import { CURRENCY_NUMERIC, emvQrCrc, parseEmvQr } from '../formats/emv-qr.js';
 import { maskPan } from '../formats/pan.js';
 import { isExpired, parseSwipe, serviceCodeRequiresChip } from '../formats/track.js';
+import type { Defect } from './defects.js';
 import { SimulatedHost } from './host.js';
 import { SimulatedPrinter } from './printer.js';
 import { SeededRandom } from './random.js';
@@ -22,6 +23,9 @@ export interface SimulatorOptions {
   /** How long a sale waits for a card or QR by default, ms. */
   cardTimeoutMs?: number;
   bootMs?: number;
+  /** How long the terminal waits for its host before it reverses the transaction, ms. */
+  hostTimeoutMs?: number;
+  defects?: readonly Defect[];
   now?: () => Date;
 }
 
@@ -61,6 +65,8 @@ export class SimulatedTerminal {
   private readonly identity: { model: string; serialNumber: string; firmware: string };
   private readonly cardTimeoutMs: number;
   private readonly bootMs: number;
+  private readonly hostTimeoutMs: number;
+  private readonly defects: ReadonlySet<Defect>;
   private readonly now: () => Date;
 
   constructor(options: SimulatorOptions = {}) {
@@ -74,6 +80,9 @@ export class SimulatedTerminal {
     this.identity = { model: options.model ?? 'poshil-sim', serialNumber: `PSIM-${String(seed).padStart(6, '0')}`, firmware: options.firmware ?? '1.4.2' };
     this.cardTimeoutMs = options.cardTimeoutMs ?? 30_000;
     this.bootMs = options.bootMs ?? 300;
+    this.hostTimeoutMs = options.hostTimeoutMs ?? 1500;
+    this.defects = new Set(options.defects ?? []);
+    this.printer.dropHeld = this.defects.has('lose-held-receipts');
     this.now = options.now ?? (() => new Date());
   }
 
@@ -209,13 +218,18 @@ export class SimulatedTerminal {
       return ok({ accepted: true });
     }
     const parsed = parseSwipe(track);
-    if (!parsed.ok) {
+    if (this.defects.has('leak-track-in-log')) this.emit('log.line', { level: 'debug', text: `reader: raw swipe ${track}` });
+    if (!parsed.ok && !(parsed.error.code === 'LUHN' && this.defects.has('skip-luhn'))) {
       const reason = parsed.error.code === 'LUHN' || parsed.error.code === 'LRC_MISMATCH' ? (parsed.error.code === 'LUHN' ? 'LUHN' : 'BAD_LRC') : 'UNREADABLE';
       this.emit('card.rejected', { reason, detail: parsed.error.reason, offset: parsed.error.offset });
       return ok({ accepted: true });
     }
-    const data = parsed.value.track2 ?? parsed.value.track1!;
-    if (isExpired(data.expiry, this.now())) {
+    const data = parsed.ok ? (parsed.value.track2 ?? parsed.value.track1!) : lenientTrack(track);
+    if (!data) {
+      this.emit('card.rejected', { reason: 'UNREADABLE', detail: 'no track could be read' });
+      return ok({ accepted: true });
+    }
+    if (isExpired(data.expiry, this.now()) && !this.defects.has('accept-expired')) {
       this.emit('card.rejected', { reason: 'EXPIRED', detail: `the card expired at the end of ${data.expiry.slice(2)}/20${data.expiry.slice(0, 2)}`, maskedPan: maskPan(data.pan) });
       return ok({ accepted: true });
     }
@@ -230,7 +244,10 @@ export class SimulatedTerminal {
 
   private scan(payload: string): Reply {
     if (this.state !== 'awaiting_card' || !this.sale) return refuse('NOT_ACCEPTED', 'the terminal is not waiting for a payment');
-    const parsed = parseEmvQr(payload);
+    let parsed = parseEmvQr(payload);
+    if (!parsed.ok && parsed.error.code === 'CRC_MISMATCH' && this.defects.has('accept-bad-qr-crc')) {
+      parsed = parseEmvQr(payload.slice(0, -4) + emvQrCrc(payload.slice(0, -4)));
+    }
     if (!parsed.ok) {
       this.emit('qr.rejected', { reason: parsed.error.code === 'CRC_MISMATCH' ? 'BAD_CRC' : parsed.error.code, detail: parsed.error.reason, offset: parsed.error.offset });
       return ok({ accepted: true });
@@ -255,19 +272,27 @@ export class SimulatedTerminal {
     clearTimeout(sale.timer);
     this.setState('processing');
     this.emit('host.request', { txnId: sale.txnId, amount: sale.amount, currency: sale.currency });
-    const answer = await this.host.authorise({ amount: sale.amount, ...(pan ? { pan } : {}) });
+    const extraMs = this.defects.has('slow-transactions') ? 3500 : 0;
+    const answer = await Promise.race([
+      this.host.authorise({ amount: sale.amount, ...(pan ? { pan } : {}) }).then(async (a) => (await delay(extraMs), a)),
+      delay(this.hostTimeoutMs + extraMs).then(() => 'timeout' as const),
+    ]);
     if (this.sale !== sale) return; // rebooted or aborted meanwhile
     this.sale = undefined;
-    if (!answer) {
-      this.emit('host.timeout', { txnId: sale.txnId });
-      this.emit('transaction.failed', { txnId: sale.txnId, reason: 'HOST_UNREACHABLE' });
+    if (answer === 'timeout') {
+      // The request may have reached the issuer: a terminal must reverse it, or the customer
+      // may be charged for a sale that failed.
+      this.emit('host.timeout', { txnId: sale.txnId, afterMs: this.hostTimeoutMs });
+      if (!this.defects.has('no-reversal-after-host-timeout')) this.emit('reversal.sent', { txnId: sale.txnId, amount: sale.amount, currency: sale.currency });
+      this.emit('transaction.failed', { txnId: sale.txnId, reason: 'HOST_TIMEOUT' });
       this.setState('idle');
       return;
     }
     this.emit('host.response', { txnId: sale.txnId, responseCode: answer.responseCode, latencyMs: answer.latencyMs });
     const at = this.now().toISOString();
     const maskedPan = pan ? maskPan(pan) : undefined;
-    const result = answer.approved ? 'approved' : 'declined';
+    const result = answer.approved || this.defects.has('approve-declined') ? 'approved' : 'declined';
+    if (result === 'approved' && this.defects.has('double-charge')) this.log.push({ txnId: sale.txnId, type: 'sale', amount: sale.amount, currency: sale.currency, result, method, ...(maskedPan ? { maskedPan } : {}), at, items: ['SALE'] });
     this.log.push({ txnId: sale.txnId, type: 'sale', amount: sale.amount, currency: sale.currency, result, method, ...(maskedPan ? { maskedPan } : {}), at, items: sale.reference ? [sale.reference] : ['SALE'] });
     this.emit('transaction.completed', {
       txnId: sale.txnId,
@@ -275,13 +300,14 @@ export class SimulatedTerminal {
       amount: sale.amount,
       currency: sale.currency,
       ...(maskedPan ? { maskedPan } : {}),
-      ...(answer.approvalCode && answer.approved ? { approvalCode: answer.approvalCode } : {}),
+      ...(answer.approvalCode && result === 'approved' ? { approvalCode: answer.approvalCode } : {}),
       responseCode: answer.responseCode,
       method,
       at,
     });
     this.setState('idle');
-    for (const copy of ['merchant', 'customer']) this.printer.print(copy, receiptLines(copy, sale, result, at, maskedPan, answer.approvalCode), sale.txnId, sale.txnId);
+    const printedPan = this.defects.has('full-pan-on-receipt') && pan ? pan : maskedPan;
+    for (const copy of ['merchant', 'customer']) this.printer.print(copy, receiptLines(copy, sale, result, at, printedPan, answer.approvalCode), sale.txnId, sale.txnId);
   }
 
   private refund(args: Record<string, unknown>): Reply {
@@ -336,6 +362,16 @@ export class SimulatedTerminal {
       this.emit('terminal.ready', { firmware: this.identity.firmware, cause });
     }, this.bootMs).unref();
   }
+}
+
+function delay(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}
+
+/** What a reader with the Luhn check switched off would take from a swipe: the track 2 fields. */
+function lenientTrack(track: string): { pan: string; expiry: string; serviceCode: string; lrc: string } | undefined {
+  const m = /;(\d{8,19})=(\d{4})(\d{3})/.exec(track);
+  return m ? { pan: m[1]!, expiry: m[2]!, serviceCode: m[3]!, lrc: 'absent' } : undefined;
 }
 
 export function formatAmount(cents: number, currency: string): string {

@@ -1,5 +1,6 @@
 import type { Command } from 'commander';
 import { InputError } from '../../core/errors.js';
+import { DEFECTS, isDefect } from '../../../devices/simulator/defects.js';
 import { runSimulatorProcess } from '../../../devices/simulator/main.js';
 import type { LinkSpec } from '../../../devices/simulator/server.js';
 
@@ -15,6 +16,8 @@ interface SimOptions {
   logLevel: string;
   instance?: string;
   exitWithParent?: boolean;
+  defect: string[];
+  hostTimeout: string;
 }
 
 function hostPort(value: string, option: string): { host: string; port: number } {
@@ -42,6 +45,8 @@ export function registerSim(program: Command): void {
     .option('--seed <n>', 'seed for latencies, codes and serial number: the same seed replays the same run', '1')
     .option('--firmware <version>', 'firmware version to report', '1.4.2')
     .option('--card-timeout <ms>', 'how long a sale waits for a card or QR', '30000')
+    .option('--host-timeout <ms>', 'how long the terminal waits for its host before reversing', '1500')
+    .option('--defect <name>', `plant a firmware defect (repeatable): ${Object.keys(DEFECTS).join(', ')}`, (value: string, list: string[]) => [...list, value], [] as string[])
     .option('--log-level <level>', 'stderr log level (pino)', 'info')
     .option('--instance <name>', 'a name for this simulator in its logs')
     .option('--exit-with-parent', 'stop when stdin closes (used when poshil launches it)')
@@ -64,7 +69,12 @@ Examples:
         : options.serial
           ? { kind: 'serial', path: options.serial, baudRate: whole(options.baud, '--baud') }
           : { kind: 'pty' };
+      for (const name of options.defect) {
+        if (!isDefect(name)) throw new InputError('E_OPTION', `unknown --defect "${name}"`, { hint: `known defects: ${Object.keys(DEFECTS).join(', ')}` });
+      }
       await runSimulatorProcess({
+        defects: options.defect.filter(isDefect),
+        hostTimeoutMs: whole(options.hostTimeout, '--host-timeout'),
         link,
         ...(options.control ? { control: hostPort(options.control, '--control') } : {}),
         seed: whole(options.seed, '--seed'),
