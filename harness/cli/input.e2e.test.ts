@@ -2,6 +2,7 @@
  * Bad input meets one clear message — the file, the line or JSON pointer, what to do — and a
  * documented exit code; never a stack trace.
  */
+import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { poshil, ROOT, simulatorProfile, workspace } from './test-support/cli.js';
@@ -100,7 +101,10 @@ describe('bad input (black box)', () => {
   });
 
   it('validates every bundled suite and profile', async () => {
-    const result = await poshil(['validate', ...['smoke', 'sales'].map((s) => `suites/${s}.suite.yaml`), 'devices/simulator.json', 'devices/simulator-pty.json', 'devices/bench-terminal-usb.json']);
+    const suites = readdirSync(join(ROOT, 'suites')).filter((f) => f.endsWith('.suite.yaml')).map((f) => `suites/${f}`);
+    expect(suites.length).toBeGreaterThanOrEqual(7);
+    const devices = readdirSync(join(ROOT, 'devices')).filter((f) => f.endsWith('.json')).map((f) => `devices/${f}`);
+    const result = await poshil(['validate', ...suites, ...devices, 'suites/plans/acceptance.plan.yaml']);
     expect(result.stderr).toBe('');
     expect(result.exitCode).toBe(0);
   });

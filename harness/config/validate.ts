@@ -6,6 +6,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Ajv, type ErrorObject, type ValidateFunction } from 'ajv';
+import addFormats from 'ajv-formats';
 import { InputError } from '../core/errors.js';
 import { packageRoot } from '../core/paths.js';
 import type { LoadedDocument } from './document.js';
@@ -22,7 +23,10 @@ export function schemaPath(kind: ConfigKind): string {
 function validatorFor(kind: ConfigKind): ValidateFunction {
   let validate = validators.get(kind);
   if (!validate) {
-    configAjv ??= new Ajv({ allErrors: true, strict: false, verbose: true });
+    if (!configAjv) {
+      configAjv = new Ajv({ allErrors: true, strict: false, verbose: true });
+      addFormats.default(configAjv);
+    }
     validate = configAjv.compile(JSON.parse(readFileSync(schemaPath(kind), 'utf8')) as object);
     validators.set(kind, validate);
   }

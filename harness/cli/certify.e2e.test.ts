@@ -1,0 +1,90 @@
+/**
+ * Certification from the outside: keygen, certify on the simulator, verify, tamper, verify
+ * again; and compare two runs of different firmware.
+ */
+import { readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { poshil, ROOT, runDir, simulatorProfile, workspace } from './test-support/cli.js';
+
+const plan = join(ROOT, 'suites/plans/acceptance.plan.yaml');
+
+describe('certify, verify, compare (black box)', () => {
+  it('issues a signed certificate that verifies, and names the file when one byte changes', async () => {
+    const dir = workspace({ 'sim.json': simulatorProfile('tcp') });
+    expect((await poshil(['keygen', '--out', join(dir, 'lab')])).exitCode).toBe(0);
+    const out = join(dir, 'out');
+    const result = await poshil(['certify', '--plan', plan, '--device', join(dir, 'sim.json'), '--key', join(dir, 'lab.key'), '--lab', 'Bench <2>', '--tester', 'A. Tester', '-o', out], { timeout: 120_000 });
+    expect(result.stdout).toContain('CERTIFIED: plan pos-acceptance 1.0');
+    expect(result.exitCode, result.stdout + result.stderr).toBe(0);
+    const run = runDir(out);
+    const certificate = JSON.parse(readFileSync(join(run, 'certificate.json'), 'utf8')) as { verdict: string; waivers: { applied: boolean }[]; lab: { name: string }; cases: unknown[] };
+    expect(certificate.verdict).toBe('CERTIFIED');
+    expect(certificate.lab.name).toBe('Bench <2>');
+    expect(readFileSync(join(run, 'certificate.html'), 'utf8')).toContain('Bench &lt;2&gt;');
+    expect(JSON.stringify(certificate)).not.toContain('PRIVATE KEY');
+
+    const verified = await poshil(['verify', run, '--key', join(dir, 'lab.pub')]);
+    expect(verified.exitCode, verified.stdout).toBe(0);
+    expect(verified.stdout).toMatch(/^verified: \d+ files/);
+
+    for (const file of ['transcript.ndjson', 'record.json', 'certificate.html', 'certificate.json']) {
+      const path = join(run, file);
+      const original = readFileSync(path);
+      const flipped = Buffer.from(original);
+      const at = Math.floor(flipped.length / 2);
+      flipped[at] = flipped[at]! ^ 0x01;
+      writeFileSync(path, flipped);
+      const tampered = await poshil(['verify', run, '--key', join(dir, 'lab.pub')]);
+      expect(tampered.exitCode, file).toBe(1);
+      expect(tampered.stdout).toContain(file);
+      writeFileSync(path, original);
+    }
+    const other = workspace();
+    await poshil(['keygen', '--out', join(other, 'other')]);
+    const wrongKey = await poshil(['verify', run, '--key', join(other, 'other.pub')]);
+    expect(wrongKey.exitCode).toBe(1);
+    expect(wrongKey.stdout).toContain('not with the key given');
+  }, 150_000);
+
+  it('does not certify a terminal with a planted defect, and says why', async () => {
+    const dir = workspace({ 'sim.json': simulatorProfile('tcp', ['--defect', 'accept-expired']) });
+    await poshil(['keygen', '--out', join(dir, 'lab')]);
+    const result = await poshil(['certify', '--plan', plan, '--device', join(dir, 'sim.json'), '--key', join(dir, 'lab.key'), '-o', join(dir, 'out')], { timeout: 120_000 });
+    expect(result.exitCode).toBe(1);
+    expect(result.stdout).toContain('NOT CERTIFIED');
+    expect(result.stdout).toMatch(/mandatory case card-swipe\/expired-refused (FAIL|TIMEOUT)/);
+  }, 150_000);
+
+  it('compare shows the regression of a slower firmware', async () => {
+    const dir = workspace({
+      'old.json': simulatorProfile('tcp', ['--firmware', '1.4.2']),
+      'new.json': simulatorProfile('tcp', ['--firmware', '1.5.0', '--defect', 'slow-transactions']),
+      'quick.suite.yaml': `suite: quick
+cases:
+  - id: sale
+    steps:
+      - do: sale
+        args: { amount: 1000, currency: EUR }
+      - id: swipe
+        stimulus: swipe
+        args: { track: ";4111111111111111=30121010000000000000?" }
+      - await: transaction.completed
+        within: 8000
+        measure: { name: authorisation, unit: ms, since: swipe, max: 3000 }
+`,
+    });
+    await poshil(['run', '-d', join(dir, 'old.json'), '-o', join(dir, 'a'), join(dir, 'quick.suite.yaml')]);
+    await poshil(['run', '-d', join(dir, 'new.json'), '-o', join(dir, 'b'), join(dir, 'quick.suite.yaml')]);
+    const before = join(runDir(join(dir, 'a')), 'record.json');
+    const after = join(runDir(join(dir, 'b')), 'record.json');
+    const result = await poshil(['compare', before, after, '--html', join(dir, 'compare.html')]);
+    expect(result.exitCode, result.stdout).toBe(1);
+    expect(result.stdout).toContain('firmware 1.5.0');
+    expect(result.stdout).toMatch(/regressed\s+quick\/sale\s+PASS → FAIL/);
+    expect(result.stdout).toMatch(/quick\/sale\/authorisation: [\d.]+ → [\d.]+ ms/);
+    expect(readFileSync(join(dir, 'compare.html'), 'utf8')).toContain('WORSE');
+    const same = await poshil(['compare', before, before]);
+    expect(same.exitCode).toBe(0);
+  }, 60_000);
+});
