@@ -6,6 +6,12 @@ export interface Pair {
   client: Transport;
   peer: Transport;
   dispose(): Promise<void>;
+  /**
+   * Cuts the link as it fails in the field: the peer closing (TCP, memory), or the line itself
+   * going away (serial: a serial line has no connection state, so only a vanished adapter — here
+   * socat stopping — is detectable; a far end that merely stops listening is not).
+   */
+  cut?(): Promise<void>;
 }
 
 export function transportContract(name: string, make: () => Promise<Pair>): void {
@@ -43,14 +49,20 @@ export function transportContract(name: string, make: () => Promise<Pair>): void
       await expect(client.write(Uint8Array.of(1))).rejects.toMatchObject({ code: 'E_LINK_CLOSED' });
     });
 
-    it('tells the other side with an error when the peer goes away', async () => {
+    it('tells the client when the link is cut, at the latest on its next write', async () => {
       pair = await make();
       const { client, peer } = pair;
-      const closed = new Promise<Error | null>((resolve) => client.onClose(resolve));
-      await peer.close();
-      const error = await closed;
-      expect(error).toBeInstanceOf(Error);
-      expect(client.isOpen).toBe(false);
+      let closedWith: Error | null | undefined;
+      client.onClose((e) => (closedWith = e));
+      await (pair.cut ? pair.cut() : peer.close());
+      // A pty shows its peer's death only as EIO on a later write (TOOLCHAIN.md), so writing
+      // is part of noticing; TCP and memory tell at once.
+      let writeFailed = false;
+      for (let i = 0; i < 50 && closedWith === undefined && !writeFailed; i++) {
+        await new Promise((r) => setTimeout(r, 20));
+        await client.write(Uint8Array.of(0x0a)).catch(() => (writeFailed = true));
+      }
+      expect(closedWith instanceof Error || writeFailed).toBe(true);
     });
   });
 }
