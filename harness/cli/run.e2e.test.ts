@@ -6,11 +6,26 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Ajv } from 'ajv';
 import { describe, expect, it } from 'vitest';
-import { execa } from 'execa';
+import { execa, execaSync } from 'execa';
 import { logLines, poshil, readRecordJson, ROOT, runDir, simulatorProfile, workspace } from './test-support/cli.js';
 
 const recordSchema = JSON.parse(readFileSync(join(ROOT, 'harness/config/schemas/record.schema.json'), 'utf8')) as object;
 const validateRecord = new Ajv({ allErrors: true, strict: false }).compile(recordSchema);
+
+/** A quick case, then one that waits long enough to be interrupted, then one never reached. */
+const SLOW_SUITE = `suite: slow
+cases:
+  - id: quick
+    steps:
+      - do: status
+  - id: waits
+    steps:
+      - await: transaction.completed
+        within: 30000
+  - id: never
+    steps:
+      - do: status
+`;
 
 const suites = (...names: string[]) => names.map((n) => join(ROOT, 'suites', `${n}.suite.yaml`));
 
@@ -90,19 +105,7 @@ cases:
   it('stops cleanly on Ctrl-C: exit 130, the running case ABORTED, the record written, the simulator gone', async () => {
     const dir = workspace({
       'sim.json': simulatorProfile('tcp', ['--instance', 'ctrlc-test']),
-      'slow.suite.yaml': `suite: slow
-cases:
-  - id: quick
-    steps:
-      - do: status
-  - id: waits
-    steps:
-      - await: transaction.completed
-        within: 30000
-  - id: never
-    steps:
-      - do: status
-`,
+      'slow.suite.yaml': SLOW_SUITE,
     });
     const out = join(dir, 'out');
     const child = poshil(['run', '-d', join(dir, 'sim.json'), '-o', out, join(dir, 'slow.suite.yaml')]);
@@ -117,19 +120,10 @@ cases:
     expect(left.stdout).toBe('');
   });
 
-  it('leaves a readable partial record when killed outright', async () => {
+  it('leaves a readable partial record when killed outright, and the simulator follows', async () => {
     const dir = workspace({
-      'sim.json': simulatorProfile('tcp'),
-      'slow.suite.yaml': `suite: slow
-cases:
-  - id: quick
-    steps:
-      - do: status
-  - id: waits
-    steps:
-      - await: transaction.completed
-        within: 30000
-`,
+      'sim.json': simulatorProfile('tcp', ['--instance', 'sigkill-test']),
+      'slow.suite.yaml': SLOW_SUITE,
     });
     const out = join(dir, 'out');
     const child = poshil(['run', '-d', join(dir, 'sim.json'), '-o', out, join(dir, 'slow.suite.yaml')]);
@@ -145,6 +139,7 @@ cases:
     expect(record.suites[0]!.cases).toEqual([expect.objectContaining({ id: 'quick', outcome: 'PASS' })]);
     const html = await poshil(['report', join(run, 'record.ndjson'), '--format', 'html']);
     expect(html.stdout).toContain('crashed');
+    await waitFor(() => execaSync('pgrep', ['-f', 'sigkill-test'], { reject: false }).stdout === '', 5000);
   });
 });
 
