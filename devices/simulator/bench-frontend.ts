@@ -15,7 +15,7 @@ export class BenchSession {
   private closed = false;
 
   constructor(
-    transport: Transport,
+    private readonly transport: Transport,
     private readonly handler: RequestHandler,
     private readonly onClosed: () => void = () => undefined,
   ) {
@@ -53,6 +53,11 @@ export class BenchSession {
       reply = { ok: false, error: { code: 'INTERNAL', message: (error as Error).message } };
     }
     this.send(reply.ok ? { id, ok: true, result: reply.result } : { id, ok: false, error: reply.error });
+  }
+
+  /** Bytes that are not a message (a garbled-link fault). */
+  sendRaw(bytes: Uint8Array): void {
+    if (!this.closed) this.transport.write(bytes).catch(() => undefined);
   }
 
   send(message: unknown): void {

@@ -23,6 +23,9 @@ export const DEFAULT_HOST_RULES: HostRules = { latencyMs: [15, 60], declinePrefi
 
 export class SimulatedHost {
   online = true;
+  /** Faults: the next request is lost (never answered), or answered this much later. */
+  dropNext = false;
+  extraLatencyMs = 0;
 
   constructor(
     private readonly random: SeededRandom,
@@ -33,8 +36,12 @@ export class SimulatedHost {
   async authorise(request: { amount: number; pan?: string }): Promise<Authorisation> {
     const latencyMs = Math.round(this.random.between(...this.rules.latencyMs));
     const approvalCode = this.random.code(6);
-    if (!this.online) return new Promise<never>(() => undefined);
-    await new Promise((resolve) => setTimeout(resolve, latencyMs));
+    const lost = !this.online || this.dropNext;
+    this.dropNext = false;
+    if (lost) return new Promise<never>(() => undefined);
+    const extra = this.extraLatencyMs;
+    this.extraLatencyMs = 0;
+    await new Promise((resolve) => setTimeout(resolve, latencyMs + extra));
     // Amounts ending in .51 decline as "insufficient funds": a fixed rule suites can rely on.
     if (request.amount % 100 === 51) return { approved: false, responseCode: '51', latencyMs };
     if (request.pan && this.rules.declinePrefixes.some((p) => request.pan!.startsWith(p))) return { approved: false, responseCode: '05', latencyMs };

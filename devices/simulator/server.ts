@@ -8,7 +8,9 @@ import { createSocatPair, type SocatPair } from '../transports/socat-pair.js';
 import { SerialTransport } from '../transports/serial.js';
 import { AcceptedSocketTransport } from '../transports/tcp.js';
 import type { Transport } from '../transports/transport.js';
+import { PacedTransport } from '../transports/paced.js';
 import { BenchSession } from './bench-frontend.js';
+import { FAULTS, injectFaults, type Fault, type FaultRule } from './faults.js';
 import { SimulatedTerminal, type SimulatorOptions } from './terminal.js';
 
 export type LinkSpec =
@@ -19,6 +21,9 @@ export type LinkSpec =
 
 export interface StartOptions extends SimulatorOptions {
   link: LinkSpec;
+  /** Pace serial output to this line rate (a pty ignores baud rates). */
+  paceBaud?: number;
+  faults?: readonly FaultRule[];
   /** Control channel address; default 127.0.0.1 on a free port. Not opened for memory links unless given. */
   control?: { host: string; port: number };
 }
@@ -34,10 +39,17 @@ export interface RunningSimulator {
 export async function startSimulator(options: StartOptions): Promise<RunningSimulator> {
   const terminal = new SimulatedTerminal(options);
   const stops: (() => Promise<void>)[] = [];
-  const serve = (transport: Transport) => {
-    const session = new BenchSession(transport, (op, args) => terminal.handle(op, args), () => off());
+  const serve = (link: Transport) => {
+    const transport = options.paceBaud && options.link.kind !== 'tcp' ? new PacedTransport(link, options.paceBaud) : link;
+    const session = new BenchSession(transport, (op, args) => terminal.handle(op, args), () => {
+      off();
+      offRaw();
+    });
     const off = terminal.onEvent((event, data) => session.event(event, data));
+    const offRaw = terminal.onRaw((bytes) => session.sendRaw(bytes));
   };
+  if (options.faults?.length) stops.push(async () => stopFaults());
+  const stopFaults = options.faults?.length ? injectFaults(terminal, options.faults, options.seed ?? 1) : () => undefined;
 
   let link: string;
   switch (options.link.kind) {
@@ -77,6 +89,12 @@ export async function startSimulator(options: StartOptions): Promise<RunningSimu
       new BenchSession(new AcceptedSocketTransport(socket), (op, args) => {
         if (op === 'stimulus') return terminal.stimulus(typeof args['name'] === 'string' ? args['name'] : '', args);
         if (op === 'state') return { ok: true, result: terminal.snapshot() };
+        if (op === 'fault') {
+          const name = args['name'];
+          if (!FAULTS.includes(name as Fault)) return { ok: false, error: { code: 'BAD_ARGS', message: `fault must be one of ${FAULTS.join(', ')}` } };
+          terminal.fault(name as Fault, typeof args['durationMs'] === 'number' ? args['durationMs'] : undefined);
+          return { ok: true, result: { fault: name } };
+        }
         return { ok: false, error: { code: 'UNKNOWN_OP', message: `the control channel has no operation "${op}"` } };
       });
     });

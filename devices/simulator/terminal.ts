@@ -9,6 +9,7 @@ import { CURRENCY_NUMERIC, emvQrCrc, parseEmvQr } from '../formats/emv-qr.js';
 import { maskPan } from '../formats/pan.js';
 import { isExpired, parseSwipe, serviceCodeRequiresChip } from '../formats/track.js';
 import type { Defect } from './defects.js';
+import type { Fault } from './faults.js';
 import { SimulatedHost } from './host.js';
 import { SimulatedPrinter } from './printer.js';
 import { SeededRandom } from './random.js';
@@ -62,6 +63,8 @@ export class SimulatedTerminal {
   private sequence = 0;
   private readonly log: LoggedTransaction[] = [];
   private readonly listeners = new Set<(event: string, data: unknown) => void>();
+  private readonly rawListeners = new Set<(bytes: Uint8Array) => void>();
+  private readonly faultNoise: SeededRandom;
   private readonly identity: { model: string; serialNumber: string; firmware: string };
   private readonly cardTimeoutMs: number;
   private readonly bootMs: number;
@@ -72,6 +75,7 @@ export class SimulatedTerminal {
   constructor(options: SimulatorOptions = {}) {
     const seed = options.seed ?? 1;
     this.random = new SeededRandom(seed);
+    this.faultNoise = new SeededRandom(seed + 1);
     this.host = new SimulatedHost(this.random);
     this.printer = new SimulatedPrinter(
       (receipt) => this.emit('printer.output', receipt),
@@ -89,6 +93,48 @@ export class SimulatedTerminal {
   onEvent(listener: (event: string, data: unknown) => void): () => void {
     this.listeners.add(listener);
     return () => this.listeners.delete(listener);
+  }
+
+  /** Link-level output that is not a message: garbled bytes from a fault. */
+  onRaw(listener: (bytes: Uint8Array) => void): () => void {
+    this.rawListeners.add(listener);
+    return () => this.rawListeners.delete(listener);
+  }
+
+  /** An environmental fault, from a fault plan or the control channel. */
+  fault(name: Fault, durationMs?: number): void {
+    const restoreAfter = (restore: () => void) => {
+      if (durationMs) setTimeout(restore, durationMs).unref();
+    };
+    switch (name) {
+      case 'paperOut':
+        this.printer.setPaper('out');
+        restoreAfter(() => this.printer.setPaper('ok'));
+        break;
+      case 'readerFailure':
+        this.readerFault = true;
+        restoreAfter(() => (this.readerFault = false));
+        break;
+      case 'hostTimeout':
+        this.host.dropNext = true;
+        break;
+      case 'hostDown':
+        this.host.online = false;
+        restoreAfter(() => (this.host.online = true));
+        break;
+      case 'slowHost':
+        this.host.extraLatencyMs = durationMs ?? 2000;
+        break;
+      case 'garble': {
+        const bytes = Uint8Array.from({ length: 24 }, () => Math.floor(this.faultNoise.next() * 256));
+        bytes[bytes.length - 1] = 0x0a;
+        for (const listener of this.rawListeners) listener(bytes);
+        break;
+      }
+      case 'reboot':
+        this.reboot('reboot');
+        break;
+    }
   }
 
   /** A verb from the ECR link. */

@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
 import { InputError } from '../../core/errors.js';
 import { DEFECTS, isDefect } from '../../../devices/simulator/defects.js';
+import { loadFaultPlan } from '../../../devices/simulator/faults.js';
 import { runSimulatorProcess } from '../../../devices/simulator/main.js';
 import type { LinkSpec } from '../../../devices/simulator/server.js';
 
@@ -8,7 +9,8 @@ interface SimOptions {
   tcp?: string;
   serial?: string;
   pty?: boolean;
-  baud: string;
+  baud?: string;
+  faults?: string;
   control?: string;
   seed: string;
   firmware?: string;
@@ -40,7 +42,8 @@ export function registerSim(program: Command): void {
     .option('--tcp <host:port>', 'listen for the ECR link on TCP (port 0: any free port)')
     .option('--serial <path>', 'speak on an existing serial tty')
     .option('--pty', 'make a socat pty pair and announce the end a harness should open')
-    .option('--baud <n>', 'line rate for --serial', '115200')
+    .option('--baud <n>', 'line rate: opens --serial at it, and paces serial/pty output to it (8N1: baud/10 bytes/s)')
+    .option('--faults <file>', 'fault plan (YAML/JSON) injected with the --seed generator: docs/simulator.md')
     .option('--control <host:port>', 'control channel address (default 127.0.0.1, free port)')
     .option('--seed <n>', 'seed for latencies, codes and serial number: the same seed replays the same run', '1')
     .option('--firmware <version>', 'firmware version to report', '1.4.2')
@@ -67,13 +70,15 @@ Examples:
       const link: LinkSpec = options.tcp
         ? { kind: 'tcp', ...hostPort(options.tcp, '--tcp') }
         : options.serial
-          ? { kind: 'serial', path: options.serial, baudRate: whole(options.baud, '--baud') }
+          ? { kind: 'serial', path: options.serial, baudRate: options.baud ? whole(options.baud, '--baud') : 115200 }
           : { kind: 'pty' };
       for (const name of options.defect) {
         if (!isDefect(name)) throw new InputError('E_OPTION', `unknown --defect "${name}"`, { hint: `known defects: ${Object.keys(DEFECTS).join(', ')}` });
       }
       await runSimulatorProcess({
         defects: options.defect.filter(isDefect),
+        ...(options.baud ? { paceBaud: whole(options.baud, '--baud') } : {}),
+        ...(options.faults ? { faults: loadFaultPlan(options.faults) } : {}),
         hostTimeoutMs: whole(options.hostTimeout, '--host-timeout'),
         link,
         ...(options.control ? { control: hostPort(options.control, '--control') } : {}),

@@ -1,0 +1,72 @@
+/**
+ * Environmental faults a good terminal must survive — paper out, reader failure, host time-out,
+ * host down, slow host, garbled bytes on the link, reboot — injected from a fault plan when
+ * the simulator sees a trigger event, with the simulator's seeded generator deciding, so the
+ * same plan and seed replay the same run.
+ *
+ * ```yaml
+ * faults:
+ *   - on: host.request        # the event that triggers the rule
+ *     fault: hostTimeout      # what happens
+ *     nth: 2                  # only on the 2nd such event (default: every one)
+ *     probability: 0.5        # chance per trigger (default 1)
+ *     durationMs: 2000        # how long a paperOut / readerFailure / hostDown / slowHost lasts
+ * ```
+ */
+import { readFileSync } from 'node:fs';
+import { parse } from 'yaml';
+import { InputError } from '../../harness/core/errors.js';
+import { SeededRandom } from './random.js';
+
+export const FAULTS = ['paperOut', 'readerFailure', 'hostTimeout', 'hostDown', 'slowHost', 'garble', 'reboot'] as const;
+export type Fault = (typeof FAULTS)[number];
+
+export interface FaultRule {
+  on: string;
+  fault: Fault;
+  nth?: number;
+  probability?: number;
+  durationMs?: number;
+}
+
+export interface FaultTarget {
+  fault(name: Fault, durationMs?: number): void;
+  onEvent(listener: (event: string, data: unknown) => void): () => void;
+}
+
+export function loadFaultPlan(path: string): FaultRule[] {
+  let value: unknown;
+  try {
+    value = parse(readFileSync(path, 'utf8'));
+  } catch (error) {
+    throw new InputError('E_FAULT_PLAN', `cannot read fault plan ${path}: ${(error as Error).message}`, { file: path });
+  }
+  const rules = (value as { faults?: unknown } | null)?.faults;
+  if (!Array.isArray(rules)) throw new InputError('E_FAULT_PLAN', `fault plan ${path} needs a "faults" list`, { file: path, pointer: '/faults' });
+  return rules.map((rule: unknown, i) => {
+    const r = (rule ?? {}) as Record<string, unknown>;
+    const pointer = `/faults/${i}`;
+    const bad = (what: string) => new InputError('E_FAULT_PLAN', `fault plan ${path}: ${pointer} ${what}`, { file: path, pointer });
+    if (typeof r['on'] !== 'string') throw bad('needs "on": the triggering event, e.g. host.request');
+    if (!FAULTS.includes(r['fault'] as Fault)) throw bad(`needs "fault", one of ${FAULTS.join(', ')}`);
+    for (const key of ['nth', 'durationMs'] as const) if (r[key] !== undefined && !(Number.isInteger(r[key]) && (r[key] as number) > 0)) throw bad(`${key} must be a positive whole number`);
+    if (r['probability'] !== undefined && !(typeof r['probability'] === 'number' && r['probability'] >= 0 && r['probability'] <= 1)) throw bad('probability must be from 0 to 1');
+    return r as unknown as FaultRule;
+  });
+}
+
+/** Watches the terminal's events and applies the plan's faults. Returns a function that stops it. */
+export function injectFaults(target: FaultTarget, rules: readonly FaultRule[], seed: number): () => void {
+  // A generator of its own, so that adding a fault plan does not change the host's decisions.
+  const random = new SeededRandom((seed ^ 0x9e3779b9) >>> 0);
+  const seen = new Map<string, number>();
+  return target.onEvent((event) => {
+    if (!rules.some((r) => r.on === event)) return;
+    const count = (seen.get(event) ?? 0) + 1;
+    seen.set(event, count);
+    for (const rule of rules) {
+      if (rule.on !== event || (rule.nth !== undefined && rule.nth !== count)) continue;
+      if (random.next() < (rule.probability ?? 1)) target.fault(rule.fault, rule.durationMs);
+    }
+  });
+}
