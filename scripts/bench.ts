@@ -125,7 +125,7 @@ async function harnessSteps(pair: Pair): Promise<number[]> {
   await terminal.open();
   const expect = new Expectations().compile({ type: 'object', required: ['state'], properties: { state: { const: 'idle' } } }, { file: 'bench', baseDir: dir, pointer: '' });
   const step: DoStep = { kind: 'do', index: 0, label: 'do status', pointer: '', timeoutMs: 2000, verb: 'status', args: { pad: 'x'.repeat(26) }, expect };
-  const ctx = { terminal, stimuli: new StimulusRouter({}, { via: 'simulator' }, {}), inbox: new EventInbox(terminal), transcript, signal: new AbortController().signal, caseStart: 0, stepStarts: new Map<string, number>() };
+  const ctx = { terminal, stimuli: new StimulusRouter({}, { via: 'simulator' }, {}), inbox: new EventInbox(terminal), transcript, signal: new AbortController().signal, caseStart: 0, stepStarts: new Map<string, number>(), saved: new Map<string, unknown>() };
   const samples: number[] = [];
   for (let i = 0; i < ROUNDS + WARMUP; i++) {
     const start = performance.now();

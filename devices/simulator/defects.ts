@@ -13,6 +13,10 @@ export const DEFECTS = {
   'accept-expired': 'accepts expired cards',
   'skip-luhn': 'accepts card numbers that fail the Luhn check',
   'lose-held-receipts': 'drops receipts held during paper-out instead of printing them',
+  'drop-last-transaction': 'loses the last transaction when upgrading',
+  'round-amounts': 'rounds amounts to whole units when upgrading',
+  'mangle-item-names': 'reads item names as Latin-1 when upgrading',
+  'reset-configuration': 'resets the configuration when upgrading',
 } as const;
 
 export type Defect = keyof typeof DEFECTS;

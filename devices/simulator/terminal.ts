@@ -10,6 +10,7 @@ import { maskPan } from '../formats/pan.js';
 import { isExpired, parseSwipe, serviceCodeRequiresChip } from '../formats/track.js';
 import type { Defect } from './defects.js';
 import type { Fault } from './faults.js';
+import { checkImage, DEFAULT_CONFIG, migrate, type TerminalConfig } from './firmware.js';
 import { SimulatedHost } from './host.js';
 import { SimulatedPrinter } from './printer.js';
 import { SeededRandom } from './random.js';
@@ -35,6 +36,7 @@ interface Sale {
   amount: number;
   currency: string;
   reference?: string;
+  items: string[];
   timer: NodeJS.Timeout;
 }
 
@@ -66,6 +68,7 @@ export class SimulatedTerminal {
   private readonly rawListeners = new Set<(bytes: Uint8Array) => void>();
   private readonly faultNoise: SeededRandom;
   private readonly identity: { model: string; serialNumber: string; firmware: string };
+  private config: TerminalConfig = { ...DEFAULT_CONFIG };
   private readonly cardTimeoutMs: number;
   private readonly bootMs: number;
   private readonly hostTimeoutMs: number;
@@ -161,7 +164,11 @@ export class SimulatedTerminal {
         this.reboot('reboot');
         return ok({ state: 'rebooting', bootMs: this.bootMs });
       case 'exportData':
-        return ok({ firmware: this.identity.firmware, transactions: this.log.map((t) => ({ ...t })), totals: this.totals() });
+        return ok({ firmware: this.identity.firmware, configuration: { ...this.config }, transactions: this.log.map((t) => ({ ...t, items: [...t.items] })), totals: this.totals() });
+      case 'configure':
+        return this.configure(args);
+      case 'upgrade':
+        return this.upgrade(args);
       default:
         return refuse('UNKNOWN_OP', `the terminal has no operation "${op}"`);
     }
@@ -235,7 +242,8 @@ export class SimulatedTerminal {
     const txnId = `TXN-${String(++this.sequence).padStart(6, '0')}`;
     const waitMs = typeof args['cardTimeoutMs'] === 'number' ? args['cardTimeoutMs'] : this.cardTimeoutMs;
     const timer = setTimeout(() => this.endSale('CARD_TIMEOUT'), waitMs);
-    this.sale = { txnId, amount, currency, ...(typeof args['reference'] === 'string' ? { reference: args['reference'] } : {}), timer };
+    const items = Array.isArray(args['items']) ? args['items'].filter((i): i is string => typeof i === 'string') : [];
+    this.sale = { txnId, amount, currency, ...(typeof args['reference'] === 'string' ? { reference: args['reference'] } : {}), items: items.length ? items : ['SALE'], timer };
     this.setState('awaiting_card');
     this.emit('display.text', { text: `${formatAmount(amount, currency)} - please present card` });
     return ok({ txnId, state: 'awaiting_card' });
@@ -338,8 +346,8 @@ export class SimulatedTerminal {
     const at = this.now().toISOString();
     const maskedPan = pan ? maskPan(pan) : undefined;
     const result = answer.approved || this.defects.has('approve-declined') ? 'approved' : 'declined';
-    if (result === 'approved' && this.defects.has('double-charge')) this.log.push({ txnId: sale.txnId, type: 'sale', amount: sale.amount, currency: sale.currency, result, method, ...(maskedPan ? { maskedPan } : {}), at, items: ['SALE'] });
-    this.log.push({ txnId: sale.txnId, type: 'sale', amount: sale.amount, currency: sale.currency, result, method, ...(maskedPan ? { maskedPan } : {}), at, items: sale.reference ? [sale.reference] : ['SALE'] });
+    if (result === 'approved' && this.defects.has('double-charge')) this.log.push({ txnId: sale.txnId, type: 'sale', amount: sale.amount, currency: sale.currency, result, method, ...(maskedPan ? { maskedPan } : {}), at, items: sale.items });
+    this.log.push({ txnId: sale.txnId, type: 'sale', amount: sale.amount, currency: sale.currency, result, method, ...(maskedPan ? { maskedPan } : {}), at, items: sale.items });
     this.emit('transaction.completed', {
       txnId: sale.txnId,
       result,
@@ -380,6 +388,32 @@ export class SimulatedTerminal {
     if (lines.length === 0) return refuse('BAD_ARGS', 'print needs lines: an array of strings');
     this.printer.print('document', lines.map((text) => ({ text })));
     return ok({ printed: this.printer.ready, held: !this.printer.ready });
+  }
+
+  private configure(args: Record<string, unknown>): Reply {
+    for (const [key, value] of Object.entries(args)) {
+      if (!(key in this.config) || typeof value !== typeof this.config[key as keyof TerminalConfig]) return refuse('BAD_ARGS', `unknown or mistyped setting "${key}"`);
+    }
+    this.config = { ...this.config, ...(args as Partial<TerminalConfig>) };
+    return ok({ configuration: { ...this.config } });
+  }
+
+  /** Checks the image, flashes it (progress events), migrates the data, and reboots into it. */
+  private upgrade(args: Record<string, unknown>): Reply {
+    if (this.state !== 'idle') return refuse('BUSY', `cannot upgrade in state ${this.state}`);
+    const image = checkImage(args['image'], args['sha256']);
+    if (!image.ok) return refuse(image.code, image.message);
+    this.state = 'rebooting';
+    for (const percent of [0, 50, 100]) this.emit('firmware.progress', { percent, version: image.version });
+    const migrated = migrate(this.log, this.config, this.defects);
+    this.log.splice(0, this.log.length, ...migrated.log);
+    this.config = migrated.config;
+    this.identity.firmware = image.version;
+    setTimeout(() => {
+      this.state = 'idle';
+      this.emit('terminal.ready', { firmware: image.version, cause: 'upgrade' });
+    }, this.bootMs).unref();
+    return ok({ state: 'rebooting', version: image.version, bytes: image.bytes });
   }
 
   private endOfDay(): Reply {

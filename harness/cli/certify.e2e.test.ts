@@ -56,6 +56,14 @@ describe('certify, verify, compare (black box)', () => {
     expect(result.stdout).toMatch(/mandatory case card-swipe\/expired-refused (FAIL|TIMEOUT)/);
   }, 150_000);
 
+  it('certifies a clean firmware upgrade with the upgrade plan', async () => {
+    const dir = workspace({ 'sim.json': simulatorProfile('tcp') });
+    await poshil(['keygen', '--out', join(dir, 'lab')]);
+    const result = await poshil(['certify', '--plan', join(ROOT, 'suites/plans/upgrade.plan.yaml'), '--device', join(dir, 'sim.json'), '--key', join(dir, 'lab.key'), '-o', join(dir, 'out')], { timeout: 120_000 });
+    expect(result.stdout).toContain('CERTIFIED: plan firmware-upgrade 1.0');
+    expect(result.exitCode).toBe(0);
+  }, 150_000);
+
   it('compare shows the regression of a slower firmware', async () => {
     const dir = workspace({
       'old.json': simulatorProfile('tcp', ['--firmware', '1.4.2']),

@@ -21,6 +21,18 @@ const CATCHERS: Record<Defect, { suite: string; case: string }> = {
   'accept-expired': { suite: 'card-swipe', case: 'expired-refused' },
   'skip-luhn': { suite: 'card-swipe', case: 'luhn-refused' },
   'lose-held-receipts': { suite: 'printing', case: 'paper-out-recovery' },
+  'drop-last-transaction': { suite: 'upgrade', case: 'upgrade-keeps-data' },
+  'round-amounts': { suite: 'upgrade', case: 'upgrade-keeps-data' },
+  'mangle-item-names': { suite: 'upgrade', case: 'upgrade-keeps-data' },
+  'reset-configuration': { suite: 'upgrade', case: 'upgrade-keeps-data' },
+};
+
+/** What the data-migration check must name for each migration defect. */
+const NAMED: Partial<Record<Defect, RegExp>> = {
+  'drop-last-transaction': /\/transactions\/1 missing after: .*TXN-/,
+  'round-amounts': /\/transactions\/\d\/amount changed from (1250 to 1300|349 to 300)/,
+  'mangle-item-names': /\/items\/0 changed from "Brötchen ×4" to "BrÃ¶tchen/,
+  'reset-configuration': /\/configuration\/merchantName changed from "Bäckerei Poshil"/,
 };
 
 describe('planted defects are caught', () => {
@@ -37,6 +49,11 @@ describe('planted defects are caught', () => {
       const record = readRecordJson(runDir(out));
       const failed = record.suites.flatMap((s) => s.cases).filter((c) => c.mandatory && c.outcome !== 'PASS' && c.outcome !== 'SKIPPED');
       expect(failed.map((c) => c.id)).toContain(catcher.case);
+      const named = NAMED[defect as Defect];
+      if (named) {
+        const step = failed.find((c) => c.id === catcher.case)!.attempts.at(-1)!.steps.find((s) => s.kind === 'same')!;
+        expect(step.issues?.map((i) => `${i.path} ${i.message}`).join('\n')).toMatch(named);
+      }
     }, 160_000);
   }
 });

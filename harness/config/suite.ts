@@ -32,6 +32,8 @@ interface RawStep {
   expect?: unknown;
   expectError?: unknown;
   measure?: RawMeasure;
+  save?: string;
+  same?: { before: string; after: string; ignore?: string[] };
 }
 interface RawMeasure extends Limits {
   name: string;
@@ -154,7 +156,8 @@ function resolveStep(
   const opt = <K extends string, V>(key: K, value: V | undefined) => (value === undefined ? {} : ({ [key]: value } as Record<K, V>));
 
   if (s.do !== undefined) {
-    return { ...base, kind: 'do', label: label(`do ${s.do}`), verb: s.do, args: s.args ?? {}, ...opt('expect', compile(s.expect, 'expect')), ...opt('expectError', compile(s.expectError, 'expectError')), ...opt('measure', measure) };
+    const fixture = s.fixture ? fixtures.get(s.fixture, { file: doc.shown, pointer: `${pointer}/fixture`, ...lineAt(doc, `${pointer}/fixture`) }) : {};
+    return { ...base, kind: 'do', label: label(`do ${s.do}`), verb: s.do, args: { ...fixture, ...(s.args ?? {}) }, ...opt('save', s.save), ...opt('expect', compile(s.expect, 'expect')), ...opt('expectError', compile(s.expectError, 'expectError')), ...opt('measure', measure) };
   }
   if (s.stimulus !== undefined) {
     const fixture = s.fixture ? fixtures.get(s.fixture, { file: doc.shown, pointer: `${pointer}/fixture`, ...lineAt(doc, `${pointer}/fixture`) }) : {};
@@ -167,6 +170,9 @@ function resolveStep(
   if (s.absent !== undefined) {
     const within = s.within ?? s.timeout ?? defaultTimeoutMs;
     return { ...base, timeoutMs: within, kind: 'absent', label: label(`no ${s.absent} within ${within} ms`), event: s.absent, ...opt('where', compile(s.where, 'where')) };
+  }
+  if (s.same !== undefined) {
+    return { ...base, kind: 'same', label: label(`same ${s.same.before} and ${s.same.after}`), before: s.same.before, after: s.same.after, ignore: s.same.ignore ?? [] };
   }
   if (s.wait !== undefined) {
     return { ...base, timeoutMs: s.wait + 1000, kind: 'wait', label: label(`wait ${s.wait} ms`), ms: s.wait };

@@ -27,6 +27,8 @@ export interface DoStep extends StepBase {
   expect?: Expectation;
   expectError?: Expectation;
   measure?: MeasureSpec;
+  /** Keep the result under this name for a later `same` step. */
+  save?: string;
 }
 
 export interface StimulusStep extends StepBase {
@@ -85,7 +87,14 @@ export interface LoadStep extends StepBase {
   load: LoadSpec;
 }
 
-export type Step = DoStep | StimulusStep | AwaitStep | AbsentStep | WaitStep | ExecStep | PromptStep | LoadStep;
+export interface SameStep extends StepBase {
+  kind: 'same';
+  before: string;
+  after: string;
+  ignore: string[];
+}
+
+export type Step = SameStep | DoStep | StimulusStep | AwaitStep | AbsentStep | WaitStep | ExecStep | PromptStep | LoadStep;
 
 export interface Case {
   id: string;

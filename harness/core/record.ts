@@ -63,7 +63,7 @@ export interface TranscriptEntry {
   hex?: string;
 }
 
-export type StepKind = 'do' | 'stimulus' | 'await' | 'absent' | 'wait' | 'prompt' | 'exec' | 'load';
+export type StepKind = 'do' | 'stimulus' | 'await' | 'absent' | 'wait' | 'prompt' | 'exec' | 'load' | 'same';
 
 export interface StepRecord {
   index: number;

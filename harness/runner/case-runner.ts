@@ -53,7 +53,7 @@ async function runAttempt(c: Case, attempt: number, ref: CaseRef, env: CaseEnvir
   const startedAt = new Date().toISOString();
   const start = performance.now();
   const inbox = new EventInbox(env.terminal);
-  const ctx = { terminal: env.terminal, stimuli: env.stimuli, inbox, transcript: env.transcript, signal: env.signal, caseStart: start, stepStarts: new Map<string, number>() };
+  const ctx = { terminal: env.terminal, stimuli: env.stimuli, inbox, transcript: env.transcript, signal: env.signal, caseStart: start, stepStarts: new Map<string, number>(), saved: new Map<string, unknown>() };
   env.transcript.note('runner', `case ${ref.suite}/${c.id} attempt ${attempt}`);
   const steps: StepRecord[] = [];
   let stopper: StepRecord | undefined;

@@ -15,4 +15,6 @@ export interface StepContext {
   caseStart: number;
   /** `performance.now()` when each step with an id started, for `measure.since`. */
   stepStarts: Map<string, number>;
+  /** Results kept by `save:` for later `same` steps. */
+  saved: Map<string, unknown>;
 }

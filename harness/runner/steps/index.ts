@@ -5,6 +5,7 @@ import { runDo } from './do.js';
 import { runLoad } from './load.js';
 import type { StepResult } from './result.js';
 import { runExec, runPrompt, runWait } from './simple.js';
+import { runSame } from './same.js';
 import { runStimulus } from './stimulus.js';
 
 export type { StepResult } from './result.js';
@@ -27,5 +28,7 @@ export function runStepKind(step: Step, ctx: StepContext, start: number): Promis
       return runPrompt(step, ctx);
     case 'load':
       return runLoad(step, ctx);
+    case 'same':
+      return runSame(step, ctx);
   }
 }
