@@ -75,7 +75,7 @@ export class ConsoleReporter implements Reporter {
 
   private status(text: string): void {
     if (!this.tty) return;
-    const width = this.stream.columns ?? 100;
+    const width = this.stream.columns || 100;
     this.stream.write(`\r\x1b[2K${this.dim(text.slice(0, width - 1))}`);
     this.statusShown = true;
   }
