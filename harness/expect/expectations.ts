@@ -114,5 +114,14 @@ export class Expectations {
 function toIssues(errors: readonly ErrorObject[]): ValidationIssue[] {
   return errors
     .filter((e) => e.keyword !== 'if')
-    .map((e) => ({ path: e.instancePath || '/', message: e.message ?? e.keyword }));
+    .map((e) => ({ path: e.instancePath || '/', message: withExpected(e) }));
+}
+
+/** ajv says "must be equal to constant"; a report reader wants to see which. */
+function withExpected(e: ErrorObject): string {
+  const params = e.params as Record<string, unknown>;
+  const message = e.message ?? e.keyword;
+  if (e.keyword === 'const') return `${message} ${JSON.stringify(params['allowedValue'])}`;
+  if (e.keyword === 'enum') return `must be one of ${JSON.stringify(params['allowedValues'])}`;
+  return message;
 }

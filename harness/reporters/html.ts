@@ -31,7 +31,8 @@ function caseView(c: CaseRecord) {
   return {
     ...c,
     anchor: `${c.suite}-${c.id}`,
-    open: failed,
+    // Failures and load steps (with their latency chart) are shown unfolded.
+    open: failed || c.attempts.some((a) => a.steps.some((s) => s.details?.['latency'])),
     duration: formatDuration(c.durationMs),
     retried: c.attempts.length > 1,
     attemptCount: c.attempts.length,
