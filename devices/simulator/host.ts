@@ -3,6 +3,7 @@
  * by rule, and can be unreachable. Response codes follow ISO 8583 field 39 ("00" approved,
  * "05" do not honour, "51" insufficient funds, "91" issuer unavailable).
  */
+import { decodeIso8583, encodeIso8583 } from '../formats/iso8583.js';
 import type { SeededRandom } from './random.js';
 
 export interface HostRules {
@@ -10,13 +11,6 @@ export interface HostRules {
   latencyMs: [number, number];
   /** PAN prefixes the issuer declines with "05". */
   declinePrefixes: string[];
-}
-
-export interface Authorisation {
-  approved: boolean;
-  responseCode: string;
-  approvalCode?: string;
-  latencyMs: number;
 }
 
 export const DEFAULT_HOST_RULES: HostRules = { latencyMs: [15, 60], declinePrefixes: ['400000'] };
@@ -32,8 +26,12 @@ export class SimulatedHost {
     private readonly rules: HostRules = DEFAULT_HOST_RULES,
   ) {}
 
-  /** Resolves with the decision; never resolves when the host cannot be reached (the terminal times out). */
-  async authorise(request: { amount: number; pan?: string }): Promise<Authorisation> {
+  /**
+   * The acquirer's side of the link: takes an ISO 8583 request (docs: devices/formats/iso8583.ts)
+   * and answers with the matching response message. Never answers when the host cannot be
+   * reached, so the terminal must time out.
+   */
+  async exchange(requestText: string): Promise<string> {
     const latencyMs = Math.round(this.random.between(...this.rules.latencyMs));
     const approvalCode = this.random.code(6);
     const lost = !this.online || this.dropNext;
@@ -42,9 +40,19 @@ export class SimulatedHost {
     const extra = this.extraLatencyMs;
     this.extraLatencyMs = 0;
     await new Promise((resolve) => setTimeout(resolve, latencyMs + extra));
+    const request = decodeIso8583(requestText);
+    if (!request.ok) return encodeIso8583({ mti: '0210', fields: { 39: '30' } }); // 30: format error
+    const { mti, fields } = request.value;
+    const answer: Record<number, string> = {};
+    for (const echoed of [11, 41]) if (fields[echoed] !== undefined) answer[echoed] = fields[echoed];
+    const responseMti = String(Number(mti) + 10).padStart(4, '0');
+    if (mti === '0400') return encodeIso8583({ mti: responseMti, fields: { ...answer, 39: '00' } });
+    const amount = Number(fields[4] ?? '0');
+    const pan = fields[2];
     // Amounts ending in .51 decline as "insufficient funds": a fixed rule suites can rely on.
-    if (request.amount % 100 === 51) return { approved: false, responseCode: '51', latencyMs };
-    if (request.pan && this.rules.declinePrefixes.some((p) => request.pan!.startsWith(p))) return { approved: false, responseCode: '05', latencyMs };
-    return { approved: true, responseCode: '00', approvalCode, latencyMs };
+    const code = amount % 100 === 51 ? '51' : pan && this.rules.declinePrefixes.some((p) => pan.startsWith(p)) ? '05' : '00';
+    if (code === '00') answer[38] = approvalCode;
+    answer[39] = code;
+    return encodeIso8583({ mti: responseMti, fields: answer });
   }
 }

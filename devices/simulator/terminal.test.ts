@@ -96,7 +96,7 @@ describe('simulated terminal', () => {
       terminal.stimulus('swipe', { track: VISA });
       await until('printer.output');
       await new Promise((r) => setTimeout(r, 20));
-      const result = JSON.stringify(events.map((e) => e.data)).replace(/"(at|ts)":"[^"]*"|\d{4}-\d\d-\d\d \d\d:\d\d:\d\d|[0-9a-f]{40,}/g, '');
+      const result = JSON.stringify(events.map((e) => e.data)).replace(/"(at|ts)":"[^"]*"|"latencyMs":\d+|\d{4}-\d\d-\d\d \d\d:\d\d:\d\d|[0-9a-f]{40,}/g, '');
       await client!.close();
       await sim!.stop();
       client = undefined;

@@ -6,6 +6,7 @@
  * and prints real ESC/POS receipts with the PAN masked.
  */
 import { CURRENCY_NUMERIC, emvQrCrc, parseEmvQr } from '../formats/emv-qr.js';
+import { decodeIso8583, describeIso8583, encodeIso8583 } from '../formats/iso8583.js';
 import { maskPan } from '../formats/pan.js';
 import { isExpired, parseSwipe, serviceCodeRequiresChip } from '../formats/track.js';
 import type { Defect } from './defects.js';
@@ -325,27 +326,47 @@ export class SimulatedTerminal {
     const sale = this.sale!;
     clearTimeout(sale.timer);
     this.setState('processing');
-    this.emit('host.request', { txnId: sale.txnId, amount: sale.amount, currency: sale.currency });
+    const stan = String(this.sequence).padStart(6, '0');
+    const requestFields: Record<number, string> = {
+      3: '000000',
+      4: String(sale.amount).padStart(12, '0'),
+      11: stan,
+      22: method === 'magstripe' ? '021' : '031',
+      41: this.config.terminalId.padEnd(8).slice(0, 8),
+      49: CURRENCY_NUMERIC[sale.currency]!,
+    };
+    if (pan) requestFields[2] = pan;
+    const request = { mti: '0200', fields: requestFields };
+    this.emit('host.request', { txnId: sale.txnId, amount: sale.amount, currency: sale.currency, iso8583: describeIso8583(request) });
     const extraMs = this.defects.has('slow-transactions') ? 3500 : 0;
+    const sentAt = performance.now();
     const answer = await Promise.race([
-      this.host.authorise({ amount: sale.amount, ...(pan ? { pan } : {}) }).then(async (a) => (await delay(extraMs), a)),
+      this.host.exchange(encodeIso8583(request)).then(async (text) => (await delay(extraMs), text)),
       delay(this.hostTimeoutMs + extraMs).then(() => 'timeout' as const),
     ]);
     if (this.sale !== sale) return; // rebooted or aborted meanwhile
     this.sale = undefined;
-    if (answer === 'timeout') {
+    const response = answer === 'timeout' ? undefined : decodeIso8583(answer);
+    if (!response?.ok) {
       // The request may have reached the issuer: a terminal must reverse it, or the customer
       // may be charged for a sale that failed.
       this.emit('host.timeout', { txnId: sale.txnId, afterMs: this.hostTimeoutMs });
-      if (!this.defects.has('no-reversal-after-host-timeout')) this.emit('reversal.sent', { txnId: sale.txnId, amount: sale.amount, currency: sale.currency });
+      if (!this.defects.has('no-reversal-after-host-timeout')) {
+        const reversal = { mti: '0400', fields: { 4: requestFields[4]!, 11: stan, 41: requestFields[41]!, 49: requestFields[49]!, 90: `0200${stan}`.padEnd(42, '0') } };
+        void this.host.exchange(encodeIso8583(reversal)).catch(() => undefined);
+        this.emit('reversal.sent', { txnId: sale.txnId, amount: sale.amount, currency: sale.currency, iso8583: describeIso8583(reversal) });
+      }
       this.emit('transaction.failed', { txnId: sale.txnId, reason: 'HOST_TIMEOUT' });
       this.setState('idle');
       return;
     }
-    this.emit('host.response', { txnId: sale.txnId, responseCode: answer.responseCode, latencyMs: answer.latencyMs });
+    const responseCode = response.value.fields[39] ?? '96';
+    const approvalCode = response.value.fields[38];
+    const approved = responseCode === '00';
+    this.emit('host.response', { txnId: sale.txnId, responseCode, latencyMs: Math.round(performance.now() - sentAt), iso8583: describeIso8583(response.value) });
     const at = this.now().toISOString();
     const maskedPan = pan ? maskPan(pan) : undefined;
-    const result = answer.approved || this.defects.has('approve-declined') ? 'approved' : 'declined';
+    const result = approved || this.defects.has('approve-declined') ? 'approved' : 'declined';
     if (result === 'approved' && this.defects.has('double-charge')) this.log.push({ txnId: sale.txnId, type: 'sale', amount: sale.amount, currency: sale.currency, result, method, ...(maskedPan ? { maskedPan } : {}), at, items: sale.items });
     this.log.push({ txnId: sale.txnId, type: 'sale', amount: sale.amount, currency: sale.currency, result, method, ...(maskedPan ? { maskedPan } : {}), at, items: sale.items });
     this.emit('transaction.completed', {
@@ -354,14 +375,14 @@ export class SimulatedTerminal {
       amount: sale.amount,
       currency: sale.currency,
       ...(maskedPan ? { maskedPan } : {}),
-      ...(answer.approvalCode && result === 'approved' ? { approvalCode: answer.approvalCode } : {}),
-      responseCode: answer.responseCode,
+      ...(approvalCode && result === 'approved' ? { approvalCode } : {}),
+      responseCode,
       method,
       at,
     });
     this.setState('idle');
     const printedPan = this.defects.has('full-pan-on-receipt') && pan ? pan : maskedPan;
-    for (const copy of ['merchant', 'customer']) this.printer.print(copy, receiptLines(copy, sale, result, at, printedPan, answer.approvalCode), sale.txnId, sale.txnId);
+    for (const copy of ['merchant', 'customer']) this.printer.print(copy, receiptLines(copy, sale, result, at, printedPan, approvalCode), sale.txnId, sale.txnId);
   }
 
   private refund(args: Record<string, unknown>): Reply {
