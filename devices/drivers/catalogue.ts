@@ -58,13 +58,3 @@ export const STIMULI = [
   'readerRestored',
 ] as const;
 export type Stimulus = (typeof STIMULI)[number];
-
-export function isVerb(name: string): name is Verb {
-  return (VERBS as readonly string[]).includes(name);
-}
-export function isEventName(name: string): name is EventName {
-  return (EVENTS as readonly string[]).includes(name);
-}
-export function isStimulus(name: string): name is Stimulus {
-  return (STIMULI as readonly string[]).includes(name);
-}

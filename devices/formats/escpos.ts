@@ -144,8 +144,3 @@ export function decodeEscPos(bytes: Uint8Array): Parsed<Receipt> {
   if (text !== '') flush();
   return { ok: true, value: receipt };
 }
-
-/** The printed text of a receipt, one string per line. */
-export function receiptText(receipt: Receipt): string[] {
-  return receipt.lines.map((l) => l.text);
-}

@@ -33,9 +33,9 @@ export class Transcript {
     return this.seq;
   }
 
-  tap(channel: string, renderBinary?: (bytes: Uint8Array) => string): WireTap {
+  tap(channel: string): WireTap {
     return {
-      frame: (dir, frame) => this.add(channel, dir, frame, renderBinary),
+      frame: (dir, frame) => this.add(channel, dir, frame),
       discarded: (dir, bytes, reason) => {
         this.add(channel, 'note', `discarded ${bytes.length} bytes: ${reason}`);
         this.add(channel, dir, bytes);
@@ -55,10 +55,9 @@ export class Transcript {
     return [...inRange.slice(0, EXCERPT_HEAD), ...inRange.slice(-EXCERPT_TAIL)];
   }
 
-  private add(channel: string, dir: TranscriptEntry['dir'], content: string | Uint8Array, renderBinary?: (bytes: Uint8Array) => string): void {
+  private add(channel: string, dir: TranscriptEntry['dir'], content: string | Uint8Array): void {
     const entry: TranscriptEntry = { seq: this.seq++, ms: Math.round((performance.now() - this.start) * 1000) / 1000, channel, dir };
     if (typeof content === 'string') entry.text = maskText(content);
-    else if (renderBinary) entry.hex = renderBinary(content);
     else if (isPrintable(content)) entry.text = maskText(Buffer.from(content).toString('utf8'));
     else entry.hex = maskText(toHex(content));
     this.recent.push(entry);

@@ -13,10 +13,3 @@ export function judge(value: number, limits: Limits): Measurement['verdict'] {
 export function measurement(name: string, value: number, unit: string, limits: Limits): Measurement {
   return { name, value, unit, limits, verdict: judge(value, limits) };
 }
-
-export function describeLimits(limits: Limits, unit: string): string {
-  const parts: string[] = [];
-  if (limits.min !== undefined) parts.push(`≥ ${limits.min} ${unit}`);
-  if (limits.max !== undefined) parts.push(`≤ ${limits.max} ${unit}`);
-  return parts.join(' and ') || 'no limits';
-}

@@ -3,7 +3,6 @@
  * One JSON object per line, UTF-8, at most MAX_LINE_BYTES bytes.
  */
 
-export const BENCH_PROTOCOL_VERSION = 1;
 export const MAX_LINE_BYTES = 64 * 1024;
 
 export type JsonObject = { [key: string]: unknown };
