@@ -4,7 +4,7 @@
  * no output of a run carries a full PAN or track data.
  */
 import { readdirSync, readFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { join, relative } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { DEFECTS, type Defect } from '../../devices/simulator/defects.js';
 import { poshil, readRecordJson, ROOT, runDir, simulatorProfile, workspace } from './test-support/cli.js';
@@ -65,8 +65,8 @@ describe('card data stays out of every output', () => {
     const result = await poshil(['run', '-d', join(dir, 'sim.json'), '-o', out, '--log-level', 'debug', join(ROOT, 'suites')]);
     expect(result.exitCode).toBe(1);
     const run = runDir(out);
-    const files = readdirSync(run);
-    expect(files).toEqual(expect.arrayContaining(['record.json', 'record.ndjson', 'transcript.ndjson', 'poshil.log', 'simulator.log', 'junit.xml', 'report.html']));
+    const files = readdirSync(run, { recursive: true, withFileTypes: true }).filter((e) => e.isFile()).map((e) => relative(run, join(e.parentPath, e.name)));
+    expect(files).toEqual(expect.arrayContaining(['record.json', 'record.ndjson', 'transcript.ndjson', 'poshil.log', 'simulator.log', 'junit.xml', 'report.html', 'receipts/002-customer.json']));
     const fixtures = JSON.parse(readFileSync(join(ROOT, 'suites/fixtures/cards.json'), 'utf8')) as Record<string, { track: string }>;
     const pans = [...new Set(Object.values(fixtures).flatMap((f) => [...f.track.matchAll(/\d{13,19}/g)].map((m) => m[0])))];
     expect(pans.length).toBeGreaterThan(3);

@@ -14,6 +14,7 @@ import type { RunInputs } from '../config/inputs.js';
 import { Journal, writeRecordJson } from '../evidence/journal.js';
 import { createRunLogger, type LogLevel } from '../evidence/log.js';
 import { NdjsonFile } from '../evidence/ndjson-file.js';
+import { ReceiptArchive } from '../evidence/receipts.js';
 import { Transcript } from '../evidence/transcript.js';
 import { ReporterMultiplexer, type Reporter } from '../reporters/reporter.js';
 import { runSuites, selectCases } from './run.js';
@@ -114,6 +115,10 @@ export async function executeRun(request: RunRequest): Promise<RunResult> {
     teardowns.add('terminal', () => terminal.close());
     await terminal.open(signal);
     terminal.onAnomaly((text) => logger.warn({ anomaly: text }, 'protocol anomaly'));
+    const receipts = new ReceiptArchive(join(runDir, 'receipts'));
+    terminal.onEvent((event) => {
+      if (event.name === 'printer.output') logger.debug({ receipt: receipts.add(event.data) }, 'receipt kept');
+    });
     const identity: DeviceIdentity = await terminal.identify({ timeoutMs: profile.timeouts.identifyMs, signal });
     journal.append({ type: 'device.identified', identity, address: terminal.address });
     logger.info({ identity }, 'terminal identified');
