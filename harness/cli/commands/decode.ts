@@ -25,7 +25,7 @@ export function registerDecode(program: Command): void {
     .addHelpText(
       'after',
       `
-Prints JSON; exits 2 with the reason and the offset when the input does not decode.
+Prints a readable view on a terminal and JSON when piped (or with --json); exits 2 with the reason and the offset when the input does not decode.
 
 Examples:
   $ poshil decode track ';4111111111111111=30121010000000000000?'
@@ -33,11 +33,27 @@ Examples:
   $ poshil decode tlv '9F0206000000001000 5A084111111111111111 5F2A020978'
   $ poshil decode escpos @receipt.bin`,
     )
-    .action((format: Decodable, input: string) => {
+    .option('--json', 'print JSON also on a terminal (JSON is the default when piped)')
+    .action((format: Decodable, input: string, options: { json?: boolean }) => {
       const decoded = decodeForDisplay(format, readInput(format, input));
       if (!decoded.ok) {
         throw new InputError(`E_DECODE_${decoded.error.code}`, `${format} does not decode: ${decoded.error.reason} (at offset ${decoded.error.offset})`);
       }
-      process.stdout.write(JSON.stringify(decoded.value, null, 2) + '\n');
+      process.stdout.write(process.stdout.isTTY && !options.json ? readable(decoded.value) : JSON.stringify(decoded.value, null, 2) + '\n');
     });
+}
+
+/** An indented `key: value` view for people; JSON stays the format for scripts. */
+function readable(value: unknown, indent = ''): string {
+  if (Array.isArray(value)) {
+    if (value.length === 0) return `${indent}(none)\n`;
+    return value.map((item, i) => (typeof item === 'object' && item !== null ? `${indent}- [${i}]\n${readable(item, indent + '    ')}` : `${indent}- ${String(item)}\n`)).join('');
+  }
+  if (typeof value === 'object' && value !== null) {
+    return Object.entries(value)
+      .filter(([, v]) => v !== undefined)
+      .map(([k, v]) => (typeof v === 'object' && v !== null ? `${indent}${k}:\n${readable(v, indent + '  ')}` : `${indent}${k}: ${String(v)}\n`))
+      .join('');
+  }
+  return `${indent}${String(value)}\n`;
 }
