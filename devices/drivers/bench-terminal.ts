@@ -7,6 +7,7 @@ import type { DeviceIdentity } from '../../harness/core/record.js';
 import type { WireTap } from '../framing/wire-tap.js';
 import { BenchClient } from '../protocols/bench/client.js';
 import type { JsonObject } from '../protocols/bench/messages.js';
+import { linkClosed } from '../transports/errors.js';
 import type { Transport, Unsubscribe } from '../transports/transport.js';
 import { VERBS } from './catalogue.js';
 import type { CallOptions, Terminal, TerminalEvent, VerbReply } from './terminal.js';
@@ -17,6 +18,8 @@ export class BenchTerminal implements Terminal {
   private client: BenchClient | undefined;
   private readonly eventListeners = new Set<(event: TerminalEvent) => void>();
   private readonly anomalyListeners = new Set<(text: string) => void>();
+  private readonly lostListeners = new Set<(error: Error) => void>();
+  private lost: Error | undefined;
 
   constructor(
     private readonly transport: Transport,
@@ -37,6 +40,12 @@ export class BenchTerminal implements Terminal {
     client.onAnomaly((text) => {
       this.tap?.note?.(text);
       for (const listener of this.anomalyListeners) listener(text);
+    });
+    client.onClose((error) => {
+      if (!error) return;
+      this.tap?.note?.(`link lost: ${error.message}`);
+      this.lost = linkClosed(this.address);
+      for (const listener of this.lostListeners) listener(this.lost);
     });
     this.client = client;
   }
@@ -64,6 +73,13 @@ export class BenchTerminal implements Terminal {
   onAnomaly(listener: (text: string) => void): Unsubscribe {
     this.anomalyListeners.add(listener);
     return () => this.anomalyListeners.delete(listener);
+  }
+
+  onLinkLost(listener: (error: Error) => void): Unsubscribe {
+    const lost = this.lost;
+    if (lost) queueMicrotask(() => listener(lost));
+    this.lostListeners.add(listener);
+    return () => this.lostListeners.delete(listener);
   }
 
   async close(): Promise<void> {

@@ -39,6 +39,8 @@ export interface Terminal {
   onEvent(listener: (event: TerminalEvent) => void): Unsubscribe;
   /** Protocol anomalies (garbage, replies to nothing): evidence, never fatal by themselves. */
   onAnomaly(listener: (text: string) => void): Unsubscribe;
+  /** Runs once if the link to the terminal is lost (not after a local close); at once if it already was. */
+  onLinkLost(listener: (error: Error) => void): Unsubscribe;
   close(): Promise<void>;
 }
 

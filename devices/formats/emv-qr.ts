@@ -73,7 +73,7 @@ export function parseEmvQr(payload: string): Parsed<EmvQr> {
   if (!first || first.id !== '00' || first.value !== '01') return failure('BAD_FORMAT_INDICATOR', 0, 'the payload must start with 000201');
   const crc = list.at(-1)!;
   const expected = emvQrCrc(chars.slice(0, crcAt + 4).join(''));
-  if (crc.value.toUpperCase() !== expected) return failure('CRC_MISMATCH', crcAt + 4, `CRC is ${crc.value}, the payload computes to ${expected}`);
+  if (crc.value !== expected) return failure('CRC_MISMATCH', crcAt + 4, `CRC is ${crc.value}, the payload computes to ${expected}`);
   const get = (id: string) => list.find((o) => o.id === id)?.value;
   const currency = get('53');
   if (currency !== undefined && !/^\d{3}$/.test(currency)) return failure('BAD_CURRENCY', 0, `currency ${currency} is not a numeric ISO 4217 code`);

@@ -64,7 +64,7 @@ function checkPan(pan: string, offset: number): Parsed<true> {
 }
 
 /** Parses one track 1 including its sentinels, with an optional LRC character after `?`. */
-export function parseTrack1(raw: string, offset = 0): Parsed<TrackData> {
+export function parseTrack1(raw: string, offset = 0, options: ParseOptions = {}): Parsed<TrackData> {
   if (!raw.startsWith('%')) return failure('BAD_SENTINEL', offset, 'track 1 must start with %');
   const end = raw.indexOf('?');
   if (end === -1) return failure('TRUNCATED', offset + raw.length, 'track 1 has no end sentinel ?');
@@ -82,13 +82,13 @@ export function parseTrack1(raw: string, offset = 0): Parsed<TrackData> {
   const restOffset = offset + 4 + pan.length + name.length;
   const fields = fieldsAfterPan(parts.slice(2).join('^'), restOffset);
   if (!fields.ok) return fields;
-  const lrc = lrcOf(1, raw, text, offset);
+  const lrc = lrcOf(1, raw, text, offset, options);
   if (!lrc.ok) return lrc;
   return { ok: true, value: { track: 1, pan, name: name.trim(), ...fields.value, lrc: lrc.value } };
 }
 
 /** Parses one track 2 including its sentinels, with an optional LRC character after `?`. */
-export function parseTrack2(raw: string, offset = 0): Parsed<TrackData> {
+export function parseTrack2(raw: string, offset = 0, options: ParseOptions = {}): Parsed<TrackData> {
   if (!raw.startsWith(';')) return failure('BAD_SENTINEL', offset, 'track 2 must start with ;');
   const end = raw.indexOf('?');
   if (end === -1) return failure('TRUNCATED', offset + raw.length, 'track 2 has no end sentinel ?');
@@ -103,14 +103,24 @@ export function parseTrack2(raw: string, offset = 0): Parsed<TrackData> {
   if (!panCheck.ok) return panCheck;
   const fields = fieldsAfterPan(text.slice(sep + 1, -1), offset + sep + 1);
   if (!fields.ok) return fields;
-  const lrc = lrcOf(2, raw, text, offset);
+  const lrc = lrcOf(2, raw, text, offset, options);
   if (!lrc.ok) return lrc;
   return { ok: true, value: { track: 2, pan, ...fields.value, lrc: lrc.value } };
 }
 
-function lrcOf(track: 1 | 2, raw: string, text: string, offset: number): Parsed<'checked' | 'absent'> {
+export interface ParseOptions {
+  /**
+   * Refuse a track without its LRC character. Only then is every single-character corruption
+   * detectable: without the LRC, a damaged end sentinel followed by an LRC of `?` reads as a
+   * shorter, valid track.
+   */
+  requireLrc?: boolean;
+}
+
+function lrcOf(track: 1 | 2, raw: string, text: string, offset: number, options: ParseOptions): Parsed<'checked' | 'absent'> {
   const next = raw[text.length];
-  if (next === undefined) return { ok: true, value: 'absent' };
+  if (next === undefined) return options.requireLrc ? failure('LRC_MISSING', offset + text.length, 'the track has no LRC character') : { ok: true, value: 'absent' };
+  if (raw.length > text.length + 1) return failure('TRAILING_DATA', offset + text.length + 1, `${raw.length - text.length - 1} characters after the LRC`);
   const expected = trackLrc(track, text);
   if (next !== expected) return failure('LRC_MISMATCH', offset + text.length, `LRC is ${JSON.stringify(next)}, the track computes to ${JSON.stringify(expected)}`);
   return { ok: true, value: 'checked' };

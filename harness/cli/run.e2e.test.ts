@@ -120,6 +120,25 @@ cases:
     expect(left.stdout).toBe('');
   });
 
+  it('turns a terminal that dies mid-step into ERROR for that case and the rest, with the evidence kept', async () => {
+    const dir = workspace({ 'sim.json': simulatorProfile('tcp'), 'slow.suite.yaml': SLOW_SUITE });
+    const out = join(dir, 'out');
+    const child = poshil(['run', '-d', join(dir, 'sim.json'), '-o', out, join(dir, 'slow.suite.yaml')]);
+    await waitFor(() => existsSync(out) && readFileSync(join(runDir(out), 'record.ndjson'), 'utf8').includes('"quick"'));
+    const note = readFileSync(join(runDir(out), 'transcript.ndjson'), 'utf8').match(/simulator pid (\d+)/);
+    process.kill(Number(note![1]), 'SIGKILL');
+    const result = await child;
+    expect(result.exitCode).toBe(1);
+    const record = readRecordJson(runDir(out));
+    expect(record.status).toBe('finished');
+    const [quick, waits, never] = record.suites[0]!.cases;
+    expect(quick!.outcome).toBe('PASS');
+    expect(waits!.outcome).toBe('ERROR');
+    expect(waits!.reason).toContain('E_LINK_CLOSED');
+    expect(never!.outcome).toBe('ERROR');
+    expect(waits!.attempts[0]!.steps[0]!.transcript?.excerpt).toBeDefined();
+  });
+
   it('leaves a readable partial record when killed outright, and the simulator follows', async () => {
     const dir = workspace({
       'sim.json': simulatorProfile('tcp', ['--instance', 'sigkill-test']),

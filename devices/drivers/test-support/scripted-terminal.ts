@@ -15,6 +15,7 @@ export class ScriptedTerminal implements Terminal {
   readonly verbs: ReadonlySet<string> = new Set(VERBS);
   readonly calls: { verb: string; args: Record<string, unknown> }[] = [];
   private readonly listeners = new Set<(event: TerminalEvent) => void>();
+  private readonly lostListeners = new Set<(error: Error) => void>();
   private closed = false;
 
   constructor(private readonly script: VerbScript) {}
@@ -32,7 +33,9 @@ export class ScriptedTerminal implements Terminal {
     const answer = await this.script(verb, args, this);
     if (answer === 'disconnect') {
       this.closed = true;
-      throw new DeviceError('E_LINK_CLOSED', 'the link to scripted: is closed');
+      const error = new DeviceError('E_LINK_CLOSED', 'the link to scripted: is closed');
+      for (const listener of this.lostListeners) listener(error);
+      throw error;
     }
     if (answer === 'silence') {
       await new Promise((resolve) => setTimeout(resolve, options.timeoutMs));
@@ -57,6 +60,11 @@ export class ScriptedTerminal implements Terminal {
 
   onAnomaly(): () => void {
     return () => undefined;
+  }
+
+  onLinkLost(listener: (error: Error) => void): () => void {
+    this.lostListeners.add(listener);
+    return () => this.lostListeners.delete(listener);
   }
 
   async close(): Promise<void> {

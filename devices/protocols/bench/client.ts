@@ -26,6 +26,7 @@ export class BenchClient {
   private readonly framer: LineFramer;
   private readonly eventListeners = new Set<(event: BenchEvent) => void>();
   private readonly anomalyListeners = new Set<(text: string) => void>();
+  private readonly closeListeners = new Set<(error: Error | null) => void>();
   private closedError: Error | undefined;
 
   constructor(
@@ -56,6 +57,12 @@ export class BenchClient {
   onAnomaly(listener: (text: string) => void): Unsubscribe {
     this.anomalyListeners.add(listener);
     return () => this.anomalyListeners.delete(listener);
+  }
+
+  /** Runs once when the link closes: `null` after a local close, an Error when the terminal went away. */
+  onClose(listener: (error: Error | null) => void): Unsubscribe {
+    this.closeListeners.add(listener);
+    return () => this.closeListeners.delete(listener);
   }
 
   /**
@@ -140,5 +147,6 @@ export class BenchClient {
     if (this.closedError) return;
     this.closedError = error ?? new Error('closed');
     for (const pending of [...this.pending.values()]) pending.reject(linkClosed(this.address));
+    for (const listener of this.closeListeners) listener(error);
   }
 }
