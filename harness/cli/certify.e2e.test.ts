@@ -62,6 +62,9 @@ describe('certify, verify, compare (black box)', () => {
     const result = await poshil(['certify', '--plan', join(ROOT, 'suites/plans/upgrade.plan.yaml'), '--device', join(dir, 'sim.json'), '--key', join(dir, 'lab.key'), '-o', join(dir, 'out')], { timeout: 120_000 });
     expect(result.stdout).toContain('CERTIFIED: plan firmware-upgrade 1.0');
     expect(result.exitCode).toBe(0);
+    const certificate = JSON.parse(readFileSync(join(runDir(join(dir, 'out')), 'certificate.json'), 'utf8')) as { device: { identity: { firmware: string }; identityAtStart: { firmware: string } } };
+    expect(certificate.device.identity.firmware).toBe('1.5.0');
+    expect(certificate.device.identityAtStart.firmware).toBe('1.4.2');
   }, 150_000);
 
   it('compare shows the regression of a slower firmware', async () => {

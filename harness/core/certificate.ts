@@ -43,7 +43,7 @@ export interface CertificateBody {
   issuedAt: string;
   tool: { name: 'poshil'; version: string };
   lab: { name?: string; tester?: string };
-  device: { profile: string; name: string; protocol: string; address: string; identity?: DeviceIdentity };
+  device: { profile: string; name: string; protocol: string; address: string; identity?: DeviceIdentity; identityAtStart?: DeviceIdentity };
   plan: { id: string; version: string; title?: string; file: string; sha256: string };
   run: { runId: string; startedAt: string; finishedAt?: string; status: string; summary: RunSummary };
   verdict: 'CERTIFIED' | 'NOT CERTIFIED';

@@ -140,7 +140,16 @@ export interface RunHeader {
   host: string;
   startedAt: string;
   options: { grep?: string; retries: number; seed?: number };
-  device: { profile: string; name: string; protocol: string; address: string; identity?: DeviceIdentity };
+  device: {
+    profile: string;
+    name: string;
+    protocol: string;
+    address: string;
+    /** What the terminal said it was: at the end of the run when that differs from the start. */
+    identity?: DeviceIdentity;
+    /** The identity at the start, kept when the run changed it (a firmware upgrade). */
+    identityAtStart?: DeviceIdentity;
+  };
   inputs: InputFile[];
 }
 
@@ -203,7 +212,11 @@ export function foldJournal(entries: Iterable<JournalEntry>, runningIsLive = fal
         record = { ...entry.header, status: 'running', suites: [], summary: summarize([]) };
         break;
       case 'device.identified':
-        if (record) record.device = { ...record.device, identity: entry.identity, address: entry.address };
+        if (record) {
+          const before = record.device.identity;
+          const atStart = record.device.identityAtStart ?? (before && JSON.stringify(before) !== JSON.stringify(entry.identity) ? before : undefined);
+          record.device = { ...record.device, identity: entry.identity, address: entry.address, ...(atStart ? { identityAtStart: atStart } : {}) };
+        }
         break;
       case 'suite.started':
         record?.suites.push({ ...entry.suite, cases: [] });

@@ -128,6 +128,11 @@ export async function executeRun(request: RunRequest): Promise<RunResult> {
       { suites: inputs.suites, ...(request.grep ? { grep: request.grep } : {}), retries: request.retries },
       { terminal, stimuli, transcript, journal, reporters, signal, identity, capabilities: profile.capabilities },
     );
+    // A run may change what the terminal is (a firmware upgrade): the record names both.
+    if (!signal.aborted) {
+      const final = await terminal.identify({ timeoutMs: profile.timeouts.identifyMs, signal }).catch(() => undefined);
+      if (final && JSON.stringify(final) !== JSON.stringify(identity)) journal.append({ type: 'device.identified', identity: final, address: terminal.address });
+    }
   } catch (error) {
     if (!signal.aborted) {
       failure = error instanceof PoshilError ? error : new PoshilError('E_INTERNAL', `internal error: ${errorMessage(error)}`, ExitCode.deviceError);
