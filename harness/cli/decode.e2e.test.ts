@@ -20,6 +20,11 @@ describe('poshil decode (black box)', () => {
     expect(JSON.parse(receipt.stdout)).toMatchObject({ lines: [{ text: 'TOTAL EUR 1.00', bold: true }], cuts: [{ type: 'partial' }] });
   });
 
+  it('decodes a ZVT APDU', async () => {
+    const zvt = await poshil(['decode', 'zvt', '06 01 07 04 00 00 00 00 10 00']);
+    expect(JSON.parse(zvt.stdout)).toMatchObject({ command: 'Authorisation', fields: [{ name: 'amount', text: '1000' }] });
+  });
+
   it('names the reason and offset of what does not decode, with exit code 2', async () => {
     const result = await poshil(['decode', 'track', ';4111111111111112=3012101?']);
     expect(result.exitCode).toBe(2);

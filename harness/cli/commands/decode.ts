@@ -1,9 +1,19 @@
 import { readFileSync } from 'node:fs';
 import { Argument, type Command } from 'commander';
 import { InputError } from '../../core/errors.js';
-import { DECODABLE, decodeForDisplay, type Decodable } from '../../../devices/formats/decode.js';
+import { DECODABLE, decodeForDisplay, hexToBytes, type Decodable } from '../../../devices/formats/decode.js';
+import type { Parsed } from '../../../devices/formats/result.js';
+import { decodeZvt } from '../../../devices/protocols/zvt/describe.js';
 
-function readInput(kind: Decodable, input: string): string {
+type Format = Decodable | 'zvt';
+
+function decode(format: Format, input: string): Parsed<unknown> {
+  if (format !== 'zvt') return decodeForDisplay(format, input);
+  const bytes = hexToBytes(input);
+  return bytes.ok ? decodeZvt(bytes.value) : bytes;
+}
+
+function readInput(kind: Format, input: string): string {
   if (!input.startsWith('@')) return input;
   const path = input.slice(1);
   let data: Buffer;
@@ -13,15 +23,15 @@ function readInput(kind: Decodable, input: string): string {
     throw new InputError('E_FILE_NOT_FOUND', `cannot read ${path}`, { file: path });
   }
   // Binary formats read from a file arrive as raw bytes; text formats as text.
-  return kind === 'escpos' || kind === 'tlv' ? (/^[\s0-9a-fA-F]*$/.test(data.toString('latin1')) ? data.toString('latin1') : data.toString('hex')) : data.toString('utf8').trim();
+  return kind === 'escpos' || kind === 'tlv' || kind === 'zvt' ? (/^[\s0-9a-fA-F]*$/.test(data.toString('latin1')) ? data.toString('latin1') : data.toString('hex')) : data.toString('utf8').trim();
 }
 
 export function registerDecode(program: Command): void {
   program
     .command('decode')
-    .description('Decode what a terminal sent: magstripe tracks, an EMV merchant QR, EMV TLV, or ESC/POS receipt bytes. Card numbers are masked.')
-    .addArgument(new Argument('<format>', 'what the input is').choices(DECODABLE))
-    .argument('<input>', 'the data: text, hex (for tlv and escpos), or @FILE')
+    .description('Decode what a terminal sent: magstripe tracks, an EMV merchant QR, EMV TLV, ESC/POS receipt bytes, or a ZVT APDU or serial frame. Card numbers are masked.')
+    .addArgument(new Argument('<format>', 'what the input is').choices([...DECODABLE, 'zvt']))
+    .argument('<input>', 'the data: text, hex (for tlv, escpos and zvt), or @FILE')
     .addHelpText(
       'after',
       `
@@ -31,11 +41,12 @@ Examples:
   $ poshil decode track ';4111111111111111=30121010000000000000?'
   $ poshil decode qr '00020101021126340013eu.poshil.pay…6304928E'
   $ poshil decode tlv '9F0206000000001000 5A084111111111111111 5F2A020978'
-  $ poshil decode escpos @receipt.bin`,
+  $ poshil decode escpos @receipt.bin
+  $ poshil decode zvt '06 01 07 04 00 00 00 00 10 00'`,
     )
     .option('--json', 'print JSON also on a terminal (JSON is the default when piped)')
-    .action((format: Decodable, input: string, options: { json?: boolean }) => {
-      const decoded = decodeForDisplay(format, readInput(format, input));
+    .action((format: Format, input: string, options: { json?: boolean }) => {
+      const decoded = decode(format, readInput(format, input));
       if (!decoded.ok) {
         throw new InputError(`E_DECODE_${decoded.error.code}`, `${format} does not decode: ${decoded.error.reason} (at offset ${decoded.error.offset})`);
       }
