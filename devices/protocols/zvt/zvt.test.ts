@@ -76,7 +76,7 @@ describe('ZVT serial framing', () => {
   it('reports a bad CRC and stray bytes as typed errors and goes on', () => {
     const good = encodeSerialFrame(bytes('800000'));
     const bad = good.slice();
-    bad[bad.length - 1] ^= 0xff;
+    bad[bad.length - 1] = bad.at(-1)! ^ 0xff;
     const items = new SerialFrameDecoder().push(Uint8Array.from([0x41, 0x42, ...bad, ...good]));
     expect(items.map((i) => (i.type === 'error' ? i.code : i.type))).toEqual(['STRAY_BYTES', 'CRC_MISMATCH', 'frame']);
     expect(decodeZvt(bad)).toMatchObject({ ok: false, error: { code: 'CRC_MISMATCH' } });
