@@ -10,6 +10,7 @@ import { AcceptedSocketTransport } from '../transports/tcp.js';
 import type { Transport } from '../transports/transport.js';
 import { PacedTransport } from '../transports/paced.js';
 import { BenchSession } from './bench-frontend.js';
+import { ZvtSession } from './zvt-frontend.js';
 import { FAULTS, injectFaults, type Fault, type FaultRule } from './faults.js';
 import { SimulatedTerminal, type SimulatorOptions } from './terminal.js';
 
@@ -21,6 +22,8 @@ export type LinkSpec =
 
 export interface StartOptions extends SimulatorOptions {
   link: LinkSpec;
+  /** The ECR protocol on the link: bench (default) or ZVT. */
+  protocol?: 'bench' | 'zvt';
   /** Pace serial output to this line rate (a pty ignores baud rates). */
   paceBaud?: number;
   faults?: readonly FaultRule[];
@@ -41,6 +44,11 @@ export async function startSimulator(options: StartOptions): Promise<RunningSimu
   const stops: (() => Promise<void>)[] = [];
   const serve = (link: Transport) => {
     const transport = options.paceBaud && options.link.kind !== 'tcp' ? new PacedTransport(link, options.paceBaud) : link;
+    if (options.protocol === 'zvt') {
+      const form = options.link.kind === 'serial' || options.link.kind === 'pty' ? 'serial' : 'tcp';
+      new ZvtSession(transport, form, terminal, { model: terminal.model, terminalId: String(options.seed ?? 1).padStart(8, '0') });
+      return;
+    }
     const session = new BenchSession(transport, (op, args) => terminal.handle(op, args), () => {
       off();
       offRaw();

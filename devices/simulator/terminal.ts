@@ -94,6 +94,14 @@ export class SimulatedTerminal {
     this.now = options.now ?? (() => new Date());
   }
 
+  get model(): string {
+    return this.identity.model;
+  }
+
+  get firmware(): string {
+    return this.identity.firmware;
+  }
+
   onEvent(listener: (event: string, data: unknown) => void): () => void {
     this.listeners.add(listener);
     return () => this.listeners.delete(listener);
@@ -146,7 +154,7 @@ export class SimulatedTerminal {
     if (this.state === 'rebooting') return refuse('REBOOTING', 'the terminal is starting up');
     switch (op) {
       case 'identify':
-        return ok({ ...this.identity, vendor: 'poshil', hardware: 'rev-B', capabilities: ['magstripe', 'chip', 'qr', 'printer', 'host'] });
+        return ok({ ...this.identity, vendor: 'poshil', hardware: 'rev-B', capabilities: ['magstripe', 'chip', 'qr', 'printer', 'host', 'card-events', 'printer-status', 'batch-totals'] });
       case 'status':
         return ok({ state: this.state, paper: this.printer.paper, cover: this.printer.cover, reader: this.readerFault ? 'fault' : 'ok', network: this.host.online ? 'up' : 'down', heldReceipts: this.printer.heldCount });
       case 'sale':

@@ -8,6 +8,7 @@ import { ExternalCommand, type ExternalCommandSpec } from '../../devices/drivers
 import { OperatorPrompt } from '../../devices/drivers/stimuli/operator-prompt.js';
 import { SimulatorControl } from '../../devices/drivers/stimuli/simulator-control.js';
 import type { Terminal } from '../../devices/drivers/terminal.js';
+import { ZvtTerminal } from '../../devices/drivers/zvt-terminal.js';
 import { SerialTransport } from '../../devices/transports/serial.js';
 import { TcpTransport } from '../../devices/transports/tcp.js';
 import type { Transport } from '../../devices/transports/transport.js';
@@ -48,7 +49,7 @@ export function createTerminal(profile: Profile, transport: Transport, transcrip
     case 'bench':
       return new BenchTerminal(transport, transcript.tap('link'));
     case 'zvt':
-      throw new DeviceError('E_PROTOCOL', 'the ZVT driver is not available in this build', { hint: 'use a bench-protocol profile' });
+      return new ZvtTerminal(transport, profile.transport.type === 'serial' ? 'serial' : 'tcp', transcript.tap('link'));
   }
 }
 

@@ -156,3 +156,36 @@ export function encodeFields(fields: { tag: number; value: Uint8Array }[]): Uint
   }
   return Uint8Array.from(out);
 }
+
+/** The raw value of each known BMP, by tag, up to the first unknown one. */
+export function readFields(bytes: Uint8Array): Map<number, Uint8Array> {
+  const values = new Map<number, Uint8Array>();
+  let i = 0;
+  while (i < bytes.length) {
+    const tag = bytes[i]!;
+    const format = BMPS[tag];
+    if (!format) break;
+    let start = i + 1;
+    let length = format.length ?? 0;
+    if (format.kind === 'llvar' || format.kind === 'llvar-bcd' || format.kind === 'lllvar') {
+      const digits = format.kind === 'lllvar' ? 3 : 2;
+      const n = varLength(bytes, start, digits);
+      if (n === undefined) break;
+      length = n;
+      start += digits;
+    } else if (format.kind === 'tlv') {
+      const ber = berLength(bytes, start);
+      if (!ber) break;
+      length = ber.length;
+      start += ber.size;
+    }
+    if (start + length > bytes.length) break;
+    values.set(tag, bytes.subarray(start, start + length));
+    i = start + length;
+  }
+  return values;
+}
+
+export function fromBcd(value: Uint8Array | undefined): string | undefined {
+  return value ? Buffer.from(value).toString('hex').toUpperCase() : undefined;
+}

@@ -19,6 +19,7 @@ interface SimOptions {
   instance?: string;
   exitWithParent?: boolean;
   defect: string[];
+  protocol: string;
   hostTimeout: string;
 }
 
@@ -39,6 +40,7 @@ export function registerSim(program: Command): void {
   program
     .command('sim')
     .description('Run the simulated terminal: bench protocol on TCP, a serial tty or a pty pair, with a control channel for stimuli.')
+    .option('--protocol <name>', 'ECR protocol on the link: bench or zvt', 'bench')
     .option('--tcp <host:port>', 'listen for the ECR link on TCP (port 0: any free port)')
     .option('--serial <path>', 'speak on an existing serial tty')
     .option('--pty', 'make a socat pty pair and announce the end a harness should open')
@@ -62,6 +64,7 @@ Stop it with Ctrl-C or SIGTERM. Protocol: docs/bench-protocol.md; behaviour: doc
 Examples:
   $ poshil sim --tcp 127.0.0.1:20007
   $ poshil sim --pty --seed 42
+  $ poshil sim --protocol zvt --tcp 127.0.0.1:20007
   $ printf '{"id":1,"op":"identify"}\\n' | nc 127.0.0.1 20007`,
     )
     .action(async (options: SimOptions) => {
@@ -72,10 +75,12 @@ Examples:
         : options.serial
           ? { kind: 'serial', path: options.serial, baudRate: options.baud ? whole(options.baud, '--baud') : 115200 }
           : { kind: 'pty' };
+      if (options.protocol !== 'bench' && options.protocol !== 'zvt') throw new InputError('E_OPTION', `--protocol must be bench or zvt, not "${options.protocol}"`);
       for (const name of options.defect) {
         if (!isDefect(name)) throw new InputError('E_OPTION', `unknown --defect "${name}"`, { hint: `known defects: ${Object.keys(DEFECTS).join(', ')}` });
       }
       await runSimulatorProcess({
+        protocol: options.protocol,
         defects: options.defect.filter(isDefect),
         ...(options.baud ? { paceBaud: whole(options.baud, '--baud') } : {}),
         ...(options.faults ? { faults: loadFaultPlan(options.faults) } : {}),
