@@ -67,7 +67,8 @@ export class ZvtTerminal implements Terminal {
     await this.transport.open(signal);
     const link = new ZvtLink(this.transport, this.form, this.tap);
     link.onApdu((apdu) => this.receive(apdu));
-    link.onAnomaly((text) => this.anomaly(text));
+    // The link writes its own notes to the transcript; listeners still hear of them.
+    link.onAnomaly((text) => this.anomalyListeners.forEach((listener) => listener(text)));
     this.transport.onClose((error) => {
       if (!error) return;
       this.lost = linkClosed(this.address);
