@@ -6,12 +6,22 @@ import { createMemoryPair } from '../transports/memory.js';
 import type { Transport } from '../transports/transport.js';
 import { ZvtTerminal } from './zvt-terminal.js';
 
+/** A driver on a memory link whose far end accepts the registration, then is up to the test. */
 async function pair(): Promise<{ driver: ZvtTerminal; peer: Transport; notes: string[] }> {
   const [a, b] = createMemoryPair();
   await b.open();
   const notes: string[] = [];
   const driver = new ZvtTerminal(a, 'serial', { frame: () => undefined, discarded: () => undefined, note: (t) => notes.push(t) });
+  const registration = new SerialFrameDecoder();
+  const off = b.onData((chunk) => {
+    if (registration.push(chunk).some((i) => i.type === 'frame')) {
+      off();
+      void b.write(Uint8Array.of(0x06));
+      void b.write(encodeSerialFrame(encodeApdu({ cls: 0x80, instr: 0x00, data: new Uint8Array() })));
+    }
+  });
   await driver.open();
+  await new Promise((r) => setTimeout(r, 5));
   return { driver, peer: b, notes };
 }
 

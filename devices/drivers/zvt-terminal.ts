@@ -75,6 +75,13 @@ export class ZvtTerminal implements Terminal {
       for (const listener of this.lostListeners) listener(this.lost);
     });
     this.link = link;
+    // An ECR registers with the terminal before anything else (06 00): password, config, currency.
+    const ack = this.nextReply({ timeoutMs: 5000 });
+    await link.send(zvt.registration(CURRENCY_NUMERIC['EUR']!));
+    const answer = await ack;
+    if (answer.cls === 0x84) {
+      throw new DeviceError('E_ZVT_REGISTRATION', `the terminal refused registration: ${resultText(answer.instr)}`, { device: this.address, hint: 'check the ECR password and the terminal configuration' });
+    }
   }
 
   async identify(options: CallOptions): Promise<DeviceIdentity> {

@@ -55,8 +55,10 @@ export class ZvtSession {
     const fields = () => readFields(data);
     const money = (f: Map<number, Uint8Array>) => ({ amount: Number(fromBcd(f.get(0x04)) ?? '0'), currency: ALPHA_BY_NUMERIC[(fromBcd(f.get(0x49)) ?? '0978').replace(/^0/, '')] ?? 'EUR' });
     switch (control) {
-      case '0501':
       case '0600':
+        this.send(zvt.ack());
+        return this.send(zvt.completion());
+      case '0501':
         this.send(zvt.ack());
         this.send(zvt.statusInformation([
           { tag: 0x27, value: Uint8Array.of(0) },
