@@ -77,6 +77,7 @@ export class ZvtTerminal implements Terminal {
     this.link = link;
     // An ECR registers with the terminal before anything else (06 00): password, config, currency.
     const ack = this.nextReply({ timeoutMs: 5000 });
+    void ack.catch(() => undefined);
     await link.send(zvt.registration(CURRENCY_NUMERIC['EUR']!));
     const answer = await ack;
     if (answer.cls === 0x84) {
@@ -109,11 +110,16 @@ export class ZvtTerminal implements Terminal {
       : verb === 'endOfDay' ? zvt.endOfDay()
       : verb === 'diagnosis' ? zvt.diagnosis()
       : zvt.statusEnquiry();
+    // Both waiters are set before sending, as the answers may arrive in the same chunk; they are
+    // marked handled so that a failed send or a refusal leaves no stray rejection behind.
     const status = verb === 'identify' || verb === 'status' ? this.nextStatus(options) : undefined;
     const reply = this.nextReply(options);
+    void status?.catch(() => undefined);
+    void reply.catch(() => undefined);
     await link.send(command);
     const answer = await reply;
     if (answer.cls === 0x84) {
+      this.statusWaiter = undefined;
       return { ok: false, error: { code: `ZVT_${hex2(answer.instr)}`, message: resultText(answer.instr) } };
     }
     if (verb === 'sale') {
@@ -161,16 +167,14 @@ export class ZvtTerminal implements Terminal {
 
   private waitFor<T>(register: (resolve: (value: T) => void) => void, options: CallOptions, what: string): Promise<T> {
     return new Promise<T>((resolve, reject) => {
-      const timer = setTimeout(() => reject(new DeviceError('E_REPLY_TIMEOUT', `no ${what} within ${options.timeoutMs} ms`, { device: this.address })), options.timeoutMs);
-      const off = this.onLinkLost((error) => {
-        clearTimeout(timer);
-        reject(error);
-      });
-      register((value) => {
+      const settle = (finish: () => void) => {
         clearTimeout(timer);
         off();
-        resolve(value);
-      });
+        finish();
+      };
+      const off = this.onLinkLost((error) => settle(() => reject(error)));
+      const timer = setTimeout(() => settle(() => reject(new DeviceError('E_REPLY_TIMEOUT', `no ${what} within ${options.timeoutMs} ms`, { device: this.address }))), options.timeoutMs);
+      register((value) => settle(() => resolve(value)));
     });
   }
 

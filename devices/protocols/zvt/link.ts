@@ -1,7 +1,8 @@
 /**
  * A ZVT link over any byte transport, in either transport form: bare APDUs on TCP, or framed
  * APDUs on a serial line, where every frame is acknowledged (ACK/NAK) and a sender repeats a
- * frame that was refused or not acknowledged in time (up to 3 times).
+ * frame that was refused or not acknowledged in time (up to 3 times). The transcript gets each
+ * APDU, each ACK/NAK byte, and every byte that formed no frame.
  */
 import { DeviceError } from '../../../harness/core/errors.js';
 import type { WireTap } from '../../framing/wire-tap.js';
@@ -84,16 +85,24 @@ export class ZvtLink {
       return;
     }
     for (const item of this.serial.push(chunk)) {
-      if (item.type === 'ack' || item.type === 'nak') this.waitingAck?.(item.type === 'ack');
-      else if (item.type === 'frame') {
-        void this.transport.write(Uint8Array.of(ACK)).catch(() => undefined);
+      if (item.type === 'ack' || item.type === 'nak') {
+        this.tap?.frame('rx', Uint8Array.of(item.type === 'ack' ? ACK : NAK));
+        this.waitingAck?.(item.type === 'ack');
+      } else if (item.type === 'frame') {
+        this.answer(ACK);
         this.deliver(item.apdu);
       } else {
         this.tap?.discarded('rx', item.raw, item.code);
-        if (item.code === 'CRC_MISMATCH') void this.transport.write(Uint8Array.of(NAK)).catch(() => undefined);
+        if (item.code === 'CRC_MISMATCH') this.answer(NAK);
         this.note(`${item.code} at byte ${item.offset}`);
       }
     }
+  }
+
+  /** ACK or NAK for a received frame; in the transcript as the single byte it is. */
+  private answer(byte: number): void {
+    this.tap?.frame('tx', Uint8Array.of(byte));
+    void this.transport.write(Uint8Array.of(byte)).catch(() => undefined);
   }
 
   private deliver(apdu: Uint8Array): void {
