@@ -56,6 +56,19 @@ describe('ZvtTerminal', () => {
     await driver.close();
   });
 
+  it('turns a print text block (TLV text lines) into one receipt', async () => {
+    const { driver, peer } = await pair();
+    const receipts: unknown[] = [];
+    driver.onEvent((e) => e.name === 'printer.output' && receipts.push(e.data));
+    const line = (text: string) => [0x07, text.length, ...Buffer.from(text, 'latin1')];
+    const lines = [...line('TOTAL EUR 1.00'), ...line('CUSTOMER COPY')];
+    const container = [0x25, lines.length, ...lines];
+    await peer.write(encodeSerialFrame(encodeApdu({ cls: 0x06, instr: 0xd3, data: Uint8Array.from([0x06, container.length, ...container]) })));
+    await new Promise((r) => setTimeout(r, 20));
+    expect(receipts).toEqual([expect.objectContaining({ copy: 'customer', lines: ['TOTAL EUR 1.00', 'CUSTOMER COPY'] })]);
+    await driver.close();
+  });
+
   it('answers a frame with a bad CRC with NAK and keeps it as evidence', async () => {
     const { driver, peer, notes } = await pair();
     const sent: number[] = [];

@@ -9,6 +9,7 @@ import type { DeviceIdentity } from '../../harness/core/record.js';
 import { CURRENCY_NUMERIC } from '../formats/emv-qr.js';
 import { ReceiptEncoder } from '../formats/escpos-encode.js';
 import { maskPan } from '../formats/pan.js';
+import { parseTlv, type TlvNode } from '../formats/tlv.js';
 import type { WireTap } from '../framing/wire-tap.js';
 import { decodeApdu, hex2 } from '../protocols/zvt/apdu.js';
 import { fromBcd, readFields } from '../protocols/zvt/bmp.js';
@@ -195,6 +196,7 @@ export class ZvtTerminal implements Terminal {
     if (control === '04FF') this.emit('display.text', { code: data[0] ?? 0, text: INTERMEDIATE[data[0] ?? -1] ?? `status ${hex2(data[0] ?? 0)}` });
     else if (control === '040F') this.statusInformation(readFields(data));
     else if (control === '06D1') this.printLine(data[0] ?? 0, Buffer.from(data.subarray(1)).toString('latin1'));
+    else if (control === '06D3') this.printTextBlock(data);
     else if (control === '061E') {
       const code = data[0] ?? 0xff;
       this.emit('transaction.failed', { txnId: this.txnId, reason: resultText(code), resultCode: hex2(code) });
@@ -235,6 +237,23 @@ export class ZvtTerminal implements Terminal {
     for (const line of lines) encoder.line(line);
     const copy = lines.find((l) => / COPY$/.test(l))?.replace(/ COPY$/, '').toLowerCase() ?? `receipt-${++this.receiptCount}`;
     this.emit('printer.output', { copy, txnId: this.txnId, lines, escpos: Buffer.from(encoder.cut('partial').encode()).toString('hex'), source: 'zvt print lines' });
+  }
+
+  /** A print text block (06 D3): a TLV container whose text lines (tag 07) make one receipt. */
+  private printTextBlock(data: Uint8Array): void {
+    const fields = readFields(data);
+    const container = fields.get(0x06);
+    const tlv = container ? parseTlv(container) : undefined;
+    if (!tlv?.ok) return this.anomaly('print text block without a readable TLV container');
+    const lines: string[] = [];
+    const walk = (nodes: TlvNode[]) => {
+      for (const node of nodes) {
+        if (node.tag === '07') lines.push(Buffer.from(node.value, 'hex').toString('latin1'));
+        if (node.children) walk(node.children);
+      }
+    };
+    walk(tlv.value);
+    for (const [i, line] of lines.entries()) this.printLine(i === lines.length - 1 ? LAST_LINE : 0, line);
   }
 
   private emit(name: string, data: unknown): void {

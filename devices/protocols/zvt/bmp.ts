@@ -6,6 +6,7 @@
  */
 import { maskPan } from '../../formats/pan.js';
 import { failure, type Parsed } from '../../formats/result.js';
+import { parseTlv, type TlvNode } from '../../formats/tlv.js';
 import { hex2 } from './apdu.js';
 
 type Kind = 'bcd' | 'binary' | 'ascii' | 'llvar-bcd' | 'llvar' | 'lllvar' | 'tlv';
@@ -53,6 +54,8 @@ export const BMPS: Readonly<Record<number, BmpFormat>> = {
 export interface BmpField {
   tag: string;
   name: string;
+  /** The TLV container's objects (BMP 06), unknown tags kept. */
+  tlv?: TlvNode[];
   /** Hex of the value bytes (masked for PAN and track data). */
   value: string;
   /** A readable form: digits for BCD, text for ASCII, a masked PAN. */
@@ -135,6 +138,10 @@ function describeField(tag: number, format: BmpFormat, value: Uint8Array): BmpFi
     return { ...base, value: maskPan(digits), text: maskPan(digits) };
   }
   if (tag === 0x23 || tag === 0x24 || tag === 0x2d) return { ...base, value: '[redacted]' };
+  if (format.kind === 'tlv') {
+    const tlv = parseTlv(value);
+    return { ...base, value: hex(value), ...(tlv.ok ? { tlv: tlv.value } : {}) };
+  }
   if (format.kind === 'bcd') return { ...base, value: hex(value), text: hex(value).replace(/^0+(?=\d)/, '') };
   if (format.kind === 'ascii' || format.kind === 'llvar' || format.kind === 'lllvar') return { ...base, value: hex(value), text: Buffer.from(value).toString('latin1') };
   return { ...base, value: hex(value) };
