@@ -27,7 +27,17 @@ const ECC = ['L', 'M', 'Q', 'H'];
 /** ESC commands that take one argument byte and change nothing the receipt model keeps (font, code page, spacing). */
 const ESC_ONE_ARG_IGNORED = new Set([0x21, 0x33, 0x47, 0x4a, 0x4d, 0x52, 0x74, 0x7b]);
 
-export function decodeEscPos(bytes: Uint8Array): Parsed<Receipt> {
+/** Told where printed text sits in the bytes, so card data can be masked where it prints. */
+export interface EscPosTextSink {
+  /** A printed character at this offset, in the current line. */
+  char(offset: number): void;
+  /** The current line ended (line feed, or the end of the bytes). */
+  lineEnd(): void;
+  /** QR code data stored at [offset, offset+length). */
+  qrData(offset: number, length: number): void;
+}
+
+export function decodeEscPos(bytes: Uint8Array, sink?: EscPosTextSink): Parsed<Receipt> {
   const receipt: Receipt = { initialised: false, lines: [], qrCodes: [], cuts: [], statusRequests: [], unknown: [] };
   const style = { bold: false, underline: false, align: 'left' as ReceiptLine['align'], width: 1, height: 1 };
   let text = '';
@@ -37,6 +47,7 @@ export function decodeEscPos(bytes: Uint8Array): Parsed<Receipt> {
   let underlineSeen = false;
   let pendingQr: { model?: number; moduleSize?: number; ecc?: string; data?: string } = {};
   const flush = () => {
+    sink?.lineEnd();
     receipt.lines.push({ text, ...style, bold: boldSeen || style.bold, underline: underlineSeen || style.underline });
     text = '';
     boldSeen = underlineSeen = false;
@@ -114,7 +125,10 @@ export function decodeEscPos(bytes: Uint8Array): Parsed<Receipt> {
         else if (fn === 0x41) pendingQr.model = (args[0] ?? 0x32) - 0x30;
         else if (fn === 0x43) pendingQr.moduleSize = args[0] ?? 0;
         else if (fn === 0x45) pendingQr.ecc = ECC[(args[0] ?? 0x30) - 0x30] ?? '?';
-        else if (fn === 0x50) pendingQr.data = Buffer.from(args.subarray(1)).toString('utf8');
+        else if (fn === 0x50) {
+          pendingQr.data = Buffer.from(args.subarray(1)).toString('utf8');
+          sink?.qrData(i + 8, Math.max(0, length - 3));
+        }
         else if (fn === 0x51) {
           receipt.qrCodes.push({ data: pendingQr.data ?? '', ...(pendingQr.model ? { model: pendingQr.model } : {}), ...(pendingQr.moduleSize ? { moduleSize: pendingQr.moduleSize } : {}), ...(pendingQr.ecc ? { ecc: pendingQr.ecc } : {}) });
           pendingQr = {};
@@ -134,6 +148,7 @@ export function decodeEscPos(bytes: Uint8Array): Parsed<Receipt> {
       i++;
     } else {
       text += String.fromCharCode(b);
+      sink?.char(i);
       if (b !== 0x20) {
         boldSeen ||= style.bold;
         underlineSeen ||= style.underline;

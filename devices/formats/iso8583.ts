@@ -37,11 +37,13 @@ export const FIELDS: Readonly<Record<number, FieldFormat>> = {
   14: n('Expiration date', 4),
   22: n('POS entry mode', 3),
   35: an('Track 2 data', 37, true),
+  36: an('Track 3 data', 99, true),
   37: an('Retrieval reference number', 12),
   38: an('Approval code', 6),
   39: an('Response code', 2),
   41: an('Card acceptor terminal id', 8),
   42: an('Card acceptor id code', 15),
+  45: an('Track 1 data', 76, true),
   49: n('Currency code, transaction', 3),
   90: n('Original data elements', 42),
 };
@@ -68,7 +70,8 @@ export function encodeIso8583(message: Iso8583Message): string {
   return message.mti + bitmap + body;
 }
 
-export function decodeIso8583(text: string): Parsed<Iso8583Message> {
+/** `positions`, when given, is filled with the offset of each field's value in the text. */
+export function decodeIso8583(text: string, positions?: Record<number, number>): Parsed<Iso8583Message> {
   const mti = text.slice(0, 4);
   if (!/^\d{4}$/.test(mti)) return failure('BAD_MTI', 0, 'the message must start with a 4-digit MTI');
   const primary = text.slice(4, 20);
@@ -98,6 +101,7 @@ export function decodeIso8583(text: string): Parsed<Iso8583Message> {
     if (value.length < length) return failure('TRUNCATED', offset, `field ${field} needs ${length} characters, ${value.length} remain`);
     if (!format.chars.test(value)) return failure('BAD_FIELD', offset, `field ${field} (${format.name}) has characters outside its format`);
     fields[field] = value;
+    if (positions) positions[field] = offset;
     offset += length;
   }
   if (offset !== text.length) return failure('TRAILING_DATA', offset, `${text.length - offset} characters after the last field`);
@@ -110,7 +114,7 @@ export function describeIso8583(message: Iso8583Message): { mti: string; fields:
     mti: message.mti,
     fields: Object.entries(message.fields).map(([key, value]) => {
       const number = Number(key);
-      const shown = number === 2 ? maskPan(value) : number === 35 ? '[redacted]' : value;
+      const shown = number === 2 ? maskPan(value) : number === 35 || number === 36 || number === 45 ? '[redacted]' : value;
       return { number, name: FIELDS[number]?.name ?? `field ${number}`, value: shown };
     }),
   };

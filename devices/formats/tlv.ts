@@ -21,7 +21,8 @@ export const TAG_NAMES: Readonly<Record<string, string>> = {
   '9F36': 'Application Transaction Counter', '9F37': 'Unpredictable Number', A5: 'FCI Proprietary Template',
 };
 
-export function parseTlv(bytes: Uint8Array, base = 0): Parsed<TlvNode[]> {
+/** `visit` is told each object's tag and where its value sits (offset from `base`), templates first. */
+export function parseTlv(bytes: Uint8Array, base = 0, visit?: (tag: string, offset: number, length: number) => void): Parsed<TlvNode[]> {
   const nodes: TlvNode[] = [];
   let i = 0;
   while (i < bytes.length) {
@@ -47,9 +48,10 @@ export function parseTlv(bytes: Uint8Array, base = 0): Parsed<TlvNode[]> {
     }
     if (i + length > bytes.length) return failure('TRUNCATED', base + i, `tag ${tag} declares ${length} bytes, ${bytes.length - i} remain`);
     const value = bytes.subarray(i, i + length);
+    visit?.(tag, base + i, length);
     const node: TlvNode = { tag, ...(TAG_NAMES[tag] ? { name: TAG_NAMES[tag] } : {}), length, value: displayValue(tag, value) };
     if (first & 0x20) {
-      const children = parseTlv(value, base + i);
+      const children = parseTlv(value, base + i, visit);
       if (!children.ok) return children;
       node.children = children.value;
     }

@@ -4,7 +4,7 @@
  * or when its parent's stdin pipe closes, so a harness that dies never leaves it behind.
  */
 import { pino } from 'pino';
-import { redactCardData } from '../formats/pan.js';
+import { maskJsonValue } from '../formats/json-card-data.js';
 import { startSimulator, type StartOptions } from './server.js';
 
 export interface ProcessOptions extends StartOptions {
@@ -16,7 +16,7 @@ export interface ProcessOptions extends StartOptions {
 export async function runSimulatorProcess(options: ProcessOptions): Promise<void> {
   const logger = pino({ level: options.logLevel ?? 'info', base: { instance: options.instance ?? 'sim', pid: process.pid } }, pino.destination(2));
   const simulator = await startSimulator(options);
-  simulator.terminal.onEvent((event, data) => logger.debug({ event, data: JSON.parse(redactCardData(JSON.stringify(data))) as unknown }, 'event'));
+  simulator.terminal.onEvent((event, data) => logger.debug({ event, data: maskJsonValue(data) }, 'event'));
   let stopping = false;
   const stop = async (why: string) => {
     if (stopping) return;

@@ -57,10 +57,14 @@ export interface TranscriptEntry {
   ms: number;
   channel: string;
   dir: 'rx' | 'tx' | 'note';
-  /** Printable content with PANs and track data masked. */
+  /** Printable content, card data masked in place (same length). */
   text?: string;
-  /** Non-printable content as hex (masked where it carries card data). */
+  /** Non-printable content as hex, card data masked in place (same length). */
   hex?: string;
+  /** Where card data was masked: offsets in characters of `text`, or in bytes of `hex`. */
+  masked?: { at: number; length: number; kind: string; where?: string }[];
+  /** Why the content could not be parsed in its format; card data in it was masked by a best guess. */
+  unparsed?: string;
 }
 
 export type StepKind = 'do' | 'stimulus' | 'await' | 'absent' | 'wait' | 'prompt' | 'exec' | 'load' | 'same';

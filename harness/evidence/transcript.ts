@@ -1,14 +1,24 @@
 /**
  * The transcript: every frame and every discarded byte on every channel, in and out, with the
- * time since the run started, masked. Written as NDJSON (`transcript.ndjson`); the latest
- * entries are also kept in memory so the record can carry the excerpt of a failed step.
+ * time since the run started. Card data is masked in place by each channel's protocol (the
+ * masked positions are listed in the entry), so every other byte stays as it crossed the wire.
+ * Written as NDJSON (`transcript.ndjson`); the latest entries are also kept in memory so the
+ * record can carry the excerpt of a failed step.
  */
+import { maskUnknown, type FrameMasker, type MaskedBytes } from '../../devices/formats/card-data.js';
+import { maskCardText, type MaskedSpan } from '../../devices/formats/redaction.js';
 import type { WireTap } from '../../devices/framing/wire-tap.js';
 import type { TranscriptEntry } from '../core/record.js';
-import { maskText } from './mask.js';
 import type { NdjsonFile } from './ndjson-file.js';
 
 const RECENT = 4096;
+/** Notes are poshil's own text; it still passes the text rule, in case it quotes the terminal. */
+const NOTES: FrameMasker = { text: maskCardText, bytes: (bytes) => maskUnknown(bytes, 'binary note') };
+/** Bytes that formed no frame cannot be parsed in the channel's format. */
+const DISCARDED: FrameMasker = {
+  text: (text) => ({ ...maskCardText(text), unparsed: 'bytes that formed no frame' }),
+  bytes: (bytes) => maskUnknown(bytes, 'bytes that formed no frame'),
+};
 const EXCERPT_HEAD = 10;
 const EXCERPT_TAIL = 50;
 
@@ -33,12 +43,13 @@ export class Transcript {
     return this.seq;
   }
 
-  tap(channel: string): WireTap {
+  /** A tap for one channel whose frames `masker` knows how to mask (by default: as free text and unknown bytes). */
+  tap(channel: string, masker: FrameMasker = NOTES): WireTap {
     return {
-      frame: (dir, frame) => this.add(channel, dir, frame),
+      frame: (dir, frame) => this.add(channel, dir, frame, masker),
       discarded: (dir, bytes, reason) => {
         this.add(channel, 'note', `discarded ${bytes.length} bytes: ${reason}`);
-        this.add(channel, dir, bytes);
+        this.add(channel, dir, bytes, DISCARDED);
       },
       note: (text) => this.add(channel, 'note', text),
     };
@@ -55,11 +66,20 @@ export class Transcript {
     return [...inRange.slice(0, EXCERPT_HEAD), ...inRange.slice(-EXCERPT_TAIL)];
   }
 
-  private add(channel: string, dir: TranscriptEntry['dir'], content: string | Uint8Array): void {
+  private add(channel: string, dir: TranscriptEntry['dir'], content: string | Uint8Array, masker: FrameMasker = NOTES): void {
     const entry: TranscriptEntry = { seq: this.seq++, ms: Math.round((performance.now() - this.start) * 1000) / 1000, channel, dir };
-    if (typeof content === 'string') entry.text = maskText(content);
-    else if (isPrintable(content)) entry.text = maskText(Buffer.from(content).toString('utf8'));
-    else entry.hex = maskText(toHex(content));
+    let masked: { spans: MaskedSpan[]; unparsed?: string };
+    if (typeof content === 'string' || isPrintable(content)) {
+      const text = masker.text(typeof content === 'string' ? content : Buffer.from(content).toString('utf8'));
+      entry.text = text.text;
+      masked = text;
+    } else {
+      const bytes: MaskedBytes = masker.bytes(content);
+      entry.hex = toHex(bytes.bytes);
+      masked = bytes;
+    }
+    if (masked.spans.length > 0) entry.masked = masked.spans;
+    if (masked.unparsed) entry.unparsed = masked.unparsed;
     this.recent.push(entry);
     if (this.recent.length > RECENT) this.recent.splice(0, this.recent.length - RECENT);
     this.file?.append(entry);

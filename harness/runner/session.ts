@@ -4,6 +4,7 @@
  * from its announcement.
  */
 import { BenchTerminal } from '../../devices/drivers/bench-terminal.js';
+import { ndjsonFrames, zvtFrames } from '../../devices/drivers/card-data.js';
 import { ExternalCommand, type ExternalCommandSpec } from '../../devices/drivers/stimuli/external-command.js';
 import { OperatorPrompt } from '../../devices/drivers/stimuli/operator-prompt.js';
 import { SimulatorControl } from '../../devices/drivers/stimuli/simulator-control.js';
@@ -47,9 +48,9 @@ export function createTransport(spec: TransportSpec, announced?: string): Transp
 export function createTerminal(profile: Profile, transport: Transport, transcript: Transcript): Terminal {
   switch (profile.protocol) {
     case 'bench':
-      return new BenchTerminal(transport, transcript.tap('link'));
+      return new BenchTerminal(transport, transcript.tap('link', ndjsonFrames));
     case 'zvt':
-      return new ZvtTerminal(transport, profile.transport.type === 'serial' ? 'serial' : 'tcp', transcript.tap('link'));
+      return new ZvtTerminal(transport, profile.transport.type === 'serial' ? 'serial' : 'tcp', transcript.tap('link', zvtFrames));
   }
 }
 
@@ -58,7 +59,7 @@ export function createStimuli(profile: Profile, transcript: Transcript, control?
   const drivers: StimulusDrivers = {};
   if (control) {
     const spec = parseAddress(control);
-    if (spec.type === 'tcp' && spec.port !== undefined) drivers.simulator = new SimulatorControl(new TcpTransport({ host: spec.host, port: spec.port }), transcript.tap('control'));
+    if (spec.type === 'tcp' && spec.port !== undefined) drivers.simulator = new SimulatorControl(new TcpTransport({ host: spec.host, port: spec.port }), transcript.tap('control', ndjsonFrames));
   }
   if (routes.some((r) => r.via === 'operator')) {
     const prompts: Record<string, string> = {};

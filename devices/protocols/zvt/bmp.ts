@@ -11,7 +11,7 @@ import { hex2 } from './apdu.js';
 
 type Kind = 'bcd' | 'binary' | 'ascii' | 'llvar-bcd' | 'llvar' | 'lllvar' | 'tlv';
 
-interface BmpFormat {
+export interface BmpFormat {
   name: string;
   kind: Kind;
   /** Fixed length in bytes (for bcd, binary, ascii). */
@@ -167,7 +167,16 @@ export function encodeFields(fields: { tag: number; value: Uint8Array }[]): Uint
 /** The raw value of each known BMP, by tag, up to the first unknown one. */
 export function readFields(bytes: Uint8Array): Map<number, Uint8Array> {
   const values = new Map<number, Uint8Array>();
-  let i = 0;
+  walkFields(bytes, (tag, start, length) => values.set(tag, bytes.subarray(start, start + length)));
+  return values;
+}
+
+/**
+ * Visits each known BMP with where its value starts and how long it is, in order; returns the
+ * offset where it stopped (the length of `bytes` when every field was known and complete).
+ */
+export function walkFields(bytes: Uint8Array, visit: (tag: number, start: number, length: number, format: BmpFormat) => void, from = 0): number {
+  let i = from;
   while (i < bytes.length) {
     const tag = bytes[i]!;
     const format = BMPS[tag];
@@ -187,10 +196,10 @@ export function readFields(bytes: Uint8Array): Map<number, Uint8Array> {
       start += ber.size;
     }
     if (start + length > bytes.length) break;
-    values.set(tag, bytes.subarray(start, start + length));
+    visit(tag, start, length, format);
     i = start + length;
   }
-  return values;
+  return i;
 }
 
 export function fromBcd(value: Uint8Array | undefined): string | undefined {

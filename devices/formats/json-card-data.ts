@@ -1,0 +1,184 @@
+/**
+ * Card data masked inside JSON: a raw NDJSON line exactly as it crossed the wire (every other
+ * character kept, so the line stays byte-exact but for the masked positions), or a parsed value
+ * bound for a record or a log.
+ *
+ * Each string is masked by what it holds, told by its key and its shape: hex (an `escpos` field,
+ * a `…hex` field, or any long even-length hex string) is decoded and masked in its format;
+ * base64 is decoded and masked as bytes of unknown format; an `iso8583` message by its fields;
+ * everything else as text.
+ */
+import { maskEscPos, maskIso8583, maskTlv, maskUnknown, type MaskedBytes } from './card-data.js';
+import { maskCardText, type MaskedSpan } from './redaction.js';
+
+export interface MaskedText {
+  text: string;
+  spans: MaskedSpan[];
+  unparsed?: string;
+}
+
+const HEX = /^(?:[0-9a-fA-F]{2})+$/;
+const BASE64 = /^(?:[A-Za-z0-9+/]{4}){5,}(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$/;
+
+/** Masks one JSON string value (already decoded), knowing the key it belongs to. */
+export function maskStringValue(value: string, key = ''): MaskedText {
+  const lower = key.toLowerCase();
+  if (HEX.test(value) && (lower === 'escpos' || lower.endsWith('hex') || (value.length >= 26 && /[a-fA-F]/.test(value)))) {
+    const bytes = Buffer.from(value, 'hex');
+    const masked = lower === 'escpos' ? maskEscPos(bytes) : lower.includes('tlv') || lower.includes('emv') ? maskTlv(bytes) : maskUnknown(bytes, `hex of unknown format in "${key}"`);
+    return fromBytes(value, masked, 'hex');
+  }
+  if (lower.includes('iso8583')) {
+    const iso = maskIso8583(value);
+    if (iso) return iso;
+  }
+  const text = maskCardText(value, key ? `"${key}"` : undefined);
+  if (text.spans.length === 0 && BASE64.test(value) && /[A-Z]/.test(value) && /[a-z]/.test(value)) {
+    const masked = maskUnknown(Buffer.from(value, 'base64'), `base64 in "${key}"`);
+    if (masked.spans.length > 0) return fromBytes(value, masked, 'base64');
+  }
+  return text;
+}
+
+/** Re-encodes masked bytes the way they came (hex keeps its letter case); spans are in characters of the encoding. */
+function fromBytes(original: string, masked: MaskedBytes, encoding: 'hex' | 'base64'): MaskedText {
+  if (masked.spans.length === 0) return { text: original, spans: [], ...(masked.unparsed ? { unparsed: masked.unparsed } : {}) };
+  let text = Buffer.from(masked.bytes).toString(encoding);
+  if (encoding === 'hex' && original !== original.toLowerCase()) text = text.toUpperCase();
+  const spans: MaskedSpan[] = masked.spans.map((s) =>
+    encoding === 'hex' ? { ...s, at: s.at * 2, length: s.length * 2 } : { ...s, at: Math.floor(s.at / 3) * 4, length: Math.ceil((s.at + s.length) / 3) * 4 - Math.floor(s.at / 3) * 4 },
+  );
+  return { text, spans, ...(masked.unparsed ? { unparsed: masked.unparsed } : {}) };
+}
+
+/**
+ * Masks card data in a raw JSON text (one NDJSON line) without re-serialising it: each string
+ * and number token is masked where it stands. Text that is not JSON is masked as text and
+ * marked unparsed.
+ */
+export function maskJsonText(raw: string): MaskedText {
+  if (!/[0-9]{8}|[0-9a-fA-F]{26}|[A-Za-z0-9+/]{20}/.test(raw)) return { text: raw, spans: [] };
+  const tokens = tokenize(raw);
+  if (!tokens) {
+    const text = maskCardText(raw);
+    return { ...text, unparsed: 'not JSON' };
+  }
+  const chars = raw.split('');
+  const spans: MaskedSpan[] = [];
+  const unparsed: string[] = [];
+  for (const token of tokens) {
+    const masked: MaskedText = token.kind === 'number' ? maskCardText(token.value) : maskStringValue(token.value, token.key);
+    if (masked.unparsed) unparsed.push(masked.unparsed);
+    for (const span of masked.spans) {
+      const from = token.rawIndex[span.at]!;
+      const to = token.rawIndex[span.at + span.length]!;
+      chars.fill('*', from, to);
+      for (let i = span.at; i < span.at + span.length; i++) chars[token.rawIndex[i]!] = masked.text[i]!;
+      spans.push({ ...span, at: from, length: to - from });
+    }
+  }
+  return { text: spans.length ? chars.join('') : raw, spans, ...(unparsed.length ? { unparsed: unparsed.join('; ') } : {}) };
+}
+
+interface Token {
+  kind: 'string' | 'number';
+  /** The decoded value. */
+  value: string;
+  /** The key this value belongs to ('' for array items and top-level values). */
+  key: string;
+  /** rawIndex[i] = where decoded character i starts in the raw text; one extra entry for the end. */
+  rawIndex: number[];
+}
+
+/** The value tokens of a JSON text with where each decoded character stands; undefined when it is not JSON. */
+function tokenize(raw: string): Token[] | undefined {
+  try {
+    JSON.parse(raw);
+  } catch {
+    return undefined;
+  }
+  const tokens: Token[] = [];
+  const keys: string[] = [];
+  let key = '';
+  let i = 0;
+  while (i < raw.length) {
+    const c = raw[i]!;
+    if (c === '"') {
+      const { value, rawIndex, end } = readString(raw, i);
+      let j = end;
+      while (j < raw.length && /\s/.test(raw[j]!)) j++;
+      if (raw[j] === ':') key = value;
+      else tokens.push({ kind: 'string', value, key, rawIndex });
+      i = end;
+    } else if (c === '-' || (c >= '0' && c <= '9')) {
+      const m = /^-?[0-9]+(?:\.[0-9]+)?(?:[eE][+-]?[0-9]+)?/.exec(raw.slice(i, i + 400))!;
+      tokens.push({ kind: 'number', value: m[0], key, rawIndex: Array.from({ length: m[0].length + 1 }, (_, k) => i + k) });
+      i += m[0].length;
+    } else {
+      if (c === '{') keys.push(key);
+      else if (c === '}') key = keys.pop() ?? '';
+      else if (c === '[') keys.push(key);
+      else if (c === ']') key = keys.pop() ?? '';
+      i++;
+    }
+  }
+  return tokens;
+}
+
+const ESCAPES: Readonly<Record<string, string>> = { '"': '"', '\\': '\\', '/': '/', b: '\b', f: '\f', n: '\n', r: '\r', t: '\t' };
+
+function readString(raw: string, start: number): { value: string; rawIndex: number[]; end: number } {
+  let value = '';
+  const rawIndex: number[] = [];
+  let i = start + 1;
+  while (raw[i] !== '"') {
+    rawIndex.push(i);
+    if (raw[i] === '\\') {
+      const e = raw[i + 1]!;
+      if (e === 'u') {
+        value += String.fromCharCode(parseInt(raw.slice(i + 2, i + 6), 16));
+        i += 6;
+      } else {
+        value += ESCAPES[e] ?? e;
+        i += 2;
+      }
+    } else value += raw[i++];
+  }
+  rawIndex.push(i);
+  return { value, rawIndex, end: i + 1 };
+}
+
+/**
+ * Masks card data in a parsed JSON value (for records and logs); returns the same object when
+ * nothing changed. A number that is a card number becomes its masked string.
+ */
+export function maskJsonValue<T>(value: T, key = ''): T {
+  if (typeof value === 'string') {
+    const masked = maskStringValue(value, key);
+    return (masked.spans.length ? masked.text : value) as T;
+  }
+  if (typeof value === 'number' && Number.isInteger(value) && Math.abs(value) >= 1e12) {
+    const masked = maskCardText(String(value));
+    return (masked.spans.length ? masked.text : value) as T;
+  }
+  if (Array.isArray(value)) {
+    let changed = false;
+    const out = value.map((item: unknown) => {
+      const masked = maskJsonValue(item, key);
+      changed ||= masked !== item;
+      return masked;
+    });
+    return (changed ? out : value) as T;
+  }
+  if (value !== null && typeof value === 'object') {
+    let changed = false;
+    const out: Record<string, unknown> = {};
+    for (const [k, item] of Object.entries(value as Record<string, unknown>)) {
+      const masked = maskJsonValue(item, k);
+      changed ||= masked !== item;
+      out[k] = masked;
+    }
+    return (changed ? out : value) as T;
+  }
+  return value;
+}

@@ -1,0 +1,64 @@
+import { describe, expect, it } from 'vitest';
+import fc from 'fast-check';
+import { ByteMasker, maskCardText, maskUnknownBytes } from './redaction.js';
+import { schemePan } from './test-support/pans.js';
+
+describe('maskCardText', () => {
+  it('keeps the first six and last four digits of a PAN, in place', () => {
+    expect(maskCardText('CARD 4111111111111111 OK').text).toBe('CARD 411111******1111 OK');
+    expect(maskCardText('amex 378282246310005').text).toBe('amex 378282*****0005');
+    expect(maskCardText('pan 4111111111111111').spans).toEqual([{ at: 10, length: 6, kind: 'pan' }]);
+  });
+
+  it('masks a PAN printed in groups, keeping the separators', () => {
+    expect(maskCardText('4111 1111 1111 1111').text).toBe('4111 11** **** 1111');
+    expect(maskCardText('5555-5555-5555-4444').text).toBe('5555-55**-****-4444');
+  });
+
+  it('masks everything of a track but sentinels, separators and first six / last four', () => {
+    const swipe = '%B4111111111111111^TEST/POSHIL^30121010000000000000?;4111111111111111=30121010000000000000?';
+    const masked = maskCardText(swipe).text;
+    expect(masked).toBe('%B411111******1111^***********^********************?;411111******1111=********************?');
+    expect(masked).toHaveLength(swipe.length);
+    expect(maskCardText('57 body 4111111111111111D30121010000F').text).toBe('57 body 411111******1111D************');
+  });
+
+  it('leaves numbers that are not card numbers alone', () => {
+    for (const text of ['order 1234567890123 ts 1732400000000', 'TXN-000001 2026-11-25 17:43:07', '4111111111111112', 'EUR 12.50']) {
+      expect(maskCardText(text)).toEqual({ text, spans: [] });
+    }
+  });
+
+  it('leaves no scheme PAN behind, keeps the length and changes only what it lists (property)', () => {
+    fc.assert(
+      fc.property(schemePan, fc.string(), fc.string(), (pan, before, after) => {
+        const text = `${before} ${pan} ${after}`;
+        const { text: out, spans } = maskCardText(text);
+        expect(out).toHaveLength(text.length);
+        expect(out).not.toContain(pan);
+        const listed = new Set(spans.flatMap((s) => Array.from({ length: s.length }, (_, i) => s.at + i)));
+        for (let i = 0; i < text.length; i++) if (!listed.has(i)) expect(out[i]).toBe(text[i]);
+      }),
+    );
+  });
+});
+
+describe('ByteMasker', () => {
+  it('masks a BCD PAN with E nibbles and BCD track 2 equivalent data up to its padding', () => {
+    const pan = new ByteMasker(Uint8Array.from(Buffer.from('4111111111111111', 'hex')));
+    pan.bcd(0, 8, 'pan', 'test');
+    expect(Buffer.from(pan.bytes).toString('hex')).toBe('411111eeeeee1111');
+    const track = new ByteMasker(Uint8Array.from(Buffer.from('4111111111111111d30121010000f0', 'hex')));
+    track.bcd(0, 15, 'track2', 'test');
+    expect(Buffer.from(track.bytes).toString('hex')).toBe('411111eeeeee1111deeeeeeeeeeef0');
+  });
+
+  it('finds card data in printable runs and BCD runs of bytes of no known format', () => {
+    const bytes = Uint8Array.from([0x01, ...Buffer.from('PAN 4111111111111111'), 0x00, 0x41, 0x11, 0x11, 0x11, 0x11, 0x11, 0x11, 0x11, 0xff]);
+    const masker = new ByteMasker(Uint8Array.from(bytes));
+    maskUnknownBytes(masker);
+    expect(Buffer.from(masker.bytes).toString('latin1')).toContain('PAN 411111******1111');
+    expect(Buffer.from(masker.bytes.subarray(22, 30)).toString('hex')).toBe('411111eeeeee1111');
+    expect(masker.bytes).toHaveLength(bytes.length);
+  });
+});

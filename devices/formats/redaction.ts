@@ -1,0 +1,212 @@
+/**
+ * Card data masked where each format puts it, in place and length-preserving, so that masked
+ * evidence keeps every other byte and every offset of what crossed the wire.
+ *
+ * The policy (PCI DSS requirement 3.4: at most the first six and last four digits of a PAN may be
+ * shown; track data is never kept):
+ * - a PAN keeps its first six and last four digits; the digits between become `*` in text and
+ *   the nibble `E` in BCD (the filler ZVT terminals use for masked PANs);
+ * - track 1 and track 2 keep their sentinels, field separators and the PAN's first six and last
+ *   four; every other character (the rest of the PAN, name, expiry, service code, discretionary
+ *   data) is masked the same way;
+ * - the masked positions are reported as spans, so a reader knows exactly which bytes changed.
+ *
+ * Text is masked by its grammar: tracks by their sentinels and separators, a PAN as a
+ * Luhn-valid run of 13–19 digits with a card-scheme prefix (major industry identifier 2–6 or 8),
+ * standing alone or in groups of digits separated by single spaces or dashes, as receipts print
+ * it. Binary formats are parsed first (ESC/POS, EMV TLV, ISO 8583, ZVT) and only their text and
+ * card-data fields are looked at; hex or base64 renderings are decoded, never searched as text.
+ */
+import { luhnValid } from './luhn.js';
+
+export type CardDataKind = 'pan' | 'track1' | 'track2' | 'track3' | 'discretionary';
+
+/** A masked run: offset and length in the unit of what was masked (characters or bytes). */
+export interface MaskedSpan {
+  at: number;
+  length: number;
+  kind: CardDataKind;
+  /** Where inside the format it was found, e.g. `ESC/POS text`, `TLV 5A`, `ISO 8583 field 2`. */
+  where?: string;
+}
+
+export const MASK_CHAR = '*';
+const MASK_CODE = 0x2a;
+/** The nibble that stands for a masked digit in BCD. */
+export const MASK_NIBBLE = 0xe;
+
+const PAN_RUN = /(?<![0-9])[2-68][0-9]{12,18}(?![0-9])/g;
+// As receipts print it: groups of 3 to 6 digits separated by the same single space or dash.
+const GROUPED_PAN = /(?<![0-9])[2-68][0-9]{2,5}([ -])[0-9]{3,6}(?:\1[0-9]{1,6}){1,3}(?![0-9])/g;
+// Track 1: %B PAN ^ NAME ^ YYMM SC discretionary ? — the sentinel is optional (EMV tag 56 has none).
+const TRACK1 = /%?B([0-9]{12,19})\^([^^?\n\r]{0,26})\^([0-9]{4}[^?\n\r"]*)\??/g;
+// Track 2: ; PAN = YYMM SC discretionary ? — or its bare body (PAN, separator, at least YYMM + SC).
+const TRACK2 = /;([0-9]{8,19})=([0-9A-Fa-f]*)\??|(?<![0-9])([0-9]{12,19})[=Dd]([0-9]{7,}F?)(?![0-9])/g;
+const QUICK = /[0-9]{4}[ -]?[0-9]{4}[ -]?[0-9]{4}|%?B[0-9]{8}|;[0-9]{8}/;
+
+/** Masks card data in human-readable text. Returns the text unchanged (same object) when there is none. */
+export function maskCardText(text: string, where?: string): { text: string; spans: MaskedSpan[] } {
+  if (!QUICK.test(text)) return { text, spans: [] };
+  const chars = text.split('');
+  const spans: MaskedSpan[] = [];
+  const taken = new Uint8Array(text.length);
+  const mask = (indices: Iterable<number>, kind: CardDataKind) => {
+    for (const run of contiguous(indices)) {
+      for (let i = run.at; i < run.at + run.length; i++) chars[i] = MASK_CHAR;
+      spans.push({ ...run, kind, ...(where ? { where } : {}) });
+    }
+  };
+  const range = (from: number, length: number) => Array.from({ length }, (_, i) => from + i);
+  for (const m of text.matchAll(TRACK1)) {
+    const panAt = m.index + m[0].indexOf(m[1]!);
+    const nameAt = panAt + m[1]!.length + 1;
+    const restAt = nameAt + m[2]!.length + 1;
+    mask([...hiddenPanDigits(text, panAt, m[1]!.length), ...range(nameAt, m[2]!.length), ...range(restAt, m[3]!.length)], 'track1');
+    taken.fill(1, m.index, m.index + m[0].length);
+  }
+  for (const m of text.matchAll(TRACK2)) {
+    if (taken[m.index]) continue;
+    const pan = m[1] ?? m[3]!;
+    const rest = m[2] ?? m[4]!;
+    const panAt = m.index + (m[1] !== undefined ? 1 : 0);
+    mask([...hiddenPanDigits(text, panAt, pan.length), ...range(panAt + pan.length + 1, rest.length)], 'track2');
+    taken.fill(1, m.index, m.index + m[0].length);
+  }
+  for (const pattern of [PAN_RUN, GROUPED_PAN]) {
+    for (const m of text.matchAll(pattern)) {
+      if (taken.subarray(m.index, m.index + m[0].length).some(Boolean)) continue;
+      const digits = m[0].replace(/[ -]/g, '');
+      if (digits.length < 13 || digits.length > 19 || !luhnValid(digits)) continue;
+      mask(hiddenPanDigits(text, m.index, m[0].length), 'pan');
+      taken.fill(1, m.index, m.index + m[0].length);
+    }
+  }
+  if (spans.length === 0) return { text, spans };
+  spans.sort((a, b) => a.at - b.at);
+  return { text: chars.join(''), spans };
+}
+
+/** The positions of a PAN's digits written at [at, at+length), but the first six and the last four. */
+function hiddenPanDigits(text: string, at: number, length: number): number[] {
+  const positions: number[] = [];
+  for (let i = at; i < at + length; i++) if (text.charCodeAt(i) >= 48 && text.charCodeAt(i) <= 57) positions.push(i);
+  return positions.slice(6, positions.length - 4);
+}
+
+/** Sorted positions grouped into runs of consecutive ones. */
+function contiguous(indices: Iterable<number>): { at: number; length: number }[] {
+  const sorted = [...indices].sort((a, b) => a - b);
+  const runs: { at: number; length: number }[] = [];
+  for (const i of sorted) {
+    const last = runs.at(-1);
+    if (last && i === last.at + last.length) last.length++;
+    else if (!last || i >= last.at + last.length) runs.push({ at: i, length: 1 });
+  }
+  return runs;
+}
+
+/** A byte buffer being masked in place, with the spans it collected. */
+export class ByteMasker {
+  readonly spans: MaskedSpan[] = [];
+  constructor(readonly bytes: Uint8Array) {}
+
+  /** Masks card data in the single-byte text at [at, at+length). */
+  text(at: number, length: number, where: string): void {
+    this.textAt(Array.from({ length }, (_, i) => at + i), where);
+  }
+
+  /** Masks card data in text whose characters sit at the given byte offsets (one byte each). */
+  textAt(offsets: readonly number[], where: string): void {
+    if (offsets.length < 13) return;
+    let text = '';
+    for (const o of offsets) text += String.fromCharCode(this.bytes[o]!);
+    const masked = maskCardText(text, where);
+    for (const span of masked.spans) {
+      const positions = offsets.slice(span.at, span.at + span.length);
+      for (const p of positions) this.bytes[p] = MASK_CODE;
+      for (const run of contiguous(positions)) this.spans.push({ ...run, kind: span.kind, where });
+    }
+  }
+
+  /** Masks a whole field (every byte) as `kind`. */
+  all(at: number, length: number, kind: CardDataKind, where: string): void {
+    if (length <= 0) return;
+    this.bytes.fill(MASK_CODE, at, at + length);
+    this.spans.push({ at, length, kind, where });
+  }
+
+  /**
+   * Masks packed BCD card data: a PAN (keeping its first six and last four digits), or track-2
+   * equivalent data (PAN, separator D, the rest masked up to the F padding).
+   */
+  bcd(at: number, length: number, kind: CardDataKind, where: string): void {
+    const nibbles: number[] = [];
+    for (let i = 0; i < length; i++) nibbles.push(this.bytes[at + i]! >> 4, this.bytes[at + i]! & 0x0f);
+    let panEnd = nibbles.findIndex((n) => n > 9);
+    if (panEnd < 0) panEnd = nibbles.length;
+    const hide = new Set<number>();
+    for (let i = 6; i < panEnd - 4; i++) hide.add(i);
+    if (panEnd < nibbles.length && nibbles[panEnd] === 0xd) for (let i = panEnd + 1; i < nibbles.length && nibbles[i] !== 0xf; i++) hide.add(i);
+    if (hide.size === 0) return;
+    for (const i of hide) nibbles[i] = MASK_NIBBLE;
+    for (let i = 0; i < length; i++) this.bytes[at + i] = (nibbles[2 * i]! << 4) | nibbles[2 * i + 1]!;
+    const first = Math.min(...hide) >> 1;
+    const last = Math.max(...hide) >> 1;
+    this.spans.push({ at: at + first, length: last - first + 1, kind, where });
+  }
+}
+
+/** Offsets of the printable single-byte text runs in bytes (for formats poshil cannot parse). */
+export function printableRuns(bytes: Uint8Array, from = 0, to = bytes.length): { at: number; length: number }[] {
+  const runs: { at: number; length: number }[] = [];
+  let start = -1;
+  for (let i = from; i <= to; i++) {
+    const b = i < to ? bytes[i]! : 0;
+    const printable = (b >= 0x20 && b < 0x7f) || b === 0x09;
+    if (printable && start < 0) start = i;
+    else if (!printable && start >= 0) {
+      runs.push({ at: start, length: i - start });
+      start = -1;
+    }
+  }
+  return runs;
+}
+
+/**
+ * The last resort for bytes of no known format: card data in their printable runs, and packed
+ * BCD digit runs outside them that form a Luhn-valid scheme PAN (a BCD PAN whose bytes happen
+ * to read as four or more printable characters is taken for text). Marked as a guess by the caller.
+ */
+export function maskUnknownBytes(masker: ByteMasker, from = 0, to = masker.bytes.length): void {
+  const inText = new Uint8Array(masker.bytes.length);
+  for (const run of printableRuns(masker.bytes, from, to)) {
+    if (run.length >= 4) inText.fill(1, run.at, run.at + run.length);
+    masker.text(run.at, run.length, 'printable text');
+  }
+  let start = -1;
+  for (let i = from; i <= to; i++) {
+    const b = i < to ? masker.bytes[i]! : 0xff;
+    const bcd = (b >> 4) <= 9 && (b & 0x0f) <= 9;
+    if (bcd && start < 0) start = i;
+    else if (!bcd && start >= 0) {
+      maskBcdPans(masker, start, i, inText);
+      start = -1;
+    }
+  }
+}
+
+const PAN_LENGTHS = [16, 15, 19, 18, 17, 14, 13];
+
+/** Masks each Luhn-valid scheme PAN that starts on a byte boundary of the BCD digits at [from, to). */
+function maskBcdPans(masker: ByteMasker, from: number, to: number, inText: Uint8Array): void {
+  const digits = Buffer.from(masker.bytes.subarray(from, to)).toString('hex');
+  for (let d = 0; d + 13 <= digits.length; d += 2) {
+    if (!/[2-68]/.test(digits[d]!)) continue;
+    // Text read as BCD ("CARD 41" is 43 41 52 44 20 34 31) is not a PAN: the text rule has seen it.
+    const text = (n: number) => inText.subarray(from + d / 2, from + Math.ceil((d + n) / 2)).some(Boolean);
+    const length = PAN_LENGTHS.find((n) => d + n <= digits.length && luhnValid(digits.slice(d, d + n)) && !text(n));
+    if (length === undefined) continue;
+    masker.bcd(from + d / 2, Math.ceil(length / 2), 'pan', 'BCD digits');
+    d += length - (length % 2);
+  }
+}
