@@ -1,15 +1,19 @@
-import { mkdtempSync, writeFileSync, mkdirSync } from 'node:fs';
+import { mkdtempSync, writeFileSync, mkdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { InputError } from '../core/errors.js';
 import { Expectations } from '../expect/expectations.js';
 import { FixtureStore } from './fixtures.js';
 import { loadProfile } from './profile.js';
 import { loadSuite } from './suite.js';
 
+const made: string[] = [];
+afterAll(() => made.forEach((dir) => rmSync(dir, { recursive: true, force: true })));
+
 function tempDir(): string {
   const dir = mkdtempSync(join(tmpdir(), 'poshil-config-'));
+  made.push(dir);
   mkdirSync(join(dir, 'fixtures'));
   writeFileSync(join(dir, 'fixtures', 'cards.json'), JSON.stringify({ good: { description: 'x', track: ';4111111111111111=3012101?' } }));
   return dir;

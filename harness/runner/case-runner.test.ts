@@ -1,7 +1,7 @@
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { ScriptedStimuli, ScriptedTerminal, type VerbScript } from '../../devices/drivers/test-support/scripted-terminal.js';
 import { FixtureStore } from '../config/fixtures.js';
 import { loadSuite } from '../config/suite.js';
@@ -11,8 +11,12 @@ import { Expectations } from '../expect/expectations.js';
 import { runCase } from './case-runner.js';
 import { StimulusRouter } from './stimuli.js';
 
+const made: string[] = [];
+afterAll(() => made.forEach((dir) => rmSync(dir, { recursive: true, force: true })));
+
 function caseFrom(steps: string, extra = ''): Case {
   const dir = mkdtempSync(join(tmpdir(), 'poshil-runner-'));
+  made.push(dir);
   const path = join(dir, 't.suite.yaml');
   writeFileSync(path, `suite: t\ncases:\n  - id: c\n${extra}    steps:\n${steps}`);
   return loadSuite(path, new Expectations(), new FixtureStore(join(dir, 'fixtures')), { stepTimeoutMs: 300 }).cases[0]!;

@@ -2,18 +2,24 @@
  * Black-box helpers: write suites and profiles into a temp dir, run the built CLI as a child
  * process, and read what it wrote (exit code, record, JUnit XML, log lines).
  */
-import { mkdirSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { execa, type ResultPromise } from 'execa';
+import { afterAll } from 'vitest';
 import { packageRoot } from '../../core/paths.js';
 import type { RunRecord } from '../../core/record.js';
 
 export const CLI = join(packageRoot(), 'dist', 'harness', 'cli', 'main.js');
 export const ROOT = packageRoot();
 
+/** Every workspace a test file made is removed when the file's tests end. */
+const made: string[] = [];
+afterAll(() => made.forEach((dir) => rmSync(dir, { recursive: true, force: true })));
+
 export function workspace(files: Record<string, string | object> = {}): string {
   const dir = mkdtempSync(join(tmpdir(), 'poshil-e2e-'));
+  made.push(dir);
   for (const [name, content] of Object.entries(files)) {
     const path = join(dir, name);
     mkdirSync(dirname(path), { recursive: true });
