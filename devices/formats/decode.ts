@@ -10,8 +10,10 @@ export const DECODABLE = ['track', 'qr', 'tlv', 'escpos'] as const;
 export type Decodable = (typeof DECODABLE)[number];
 
 export function hexToBytes(text: string): Parsed<Uint8Array> {
+  const bad = /[^\s:0-9a-fA-F]/.exec(text);
+  if (bad) return failure('BAD_HEX', bad.index, `expected hex digits (spaces allowed), found ${JSON.stringify(bad[0])} at character ${bad.index + 1}`);
   const hex = text.replace(/[\s:]/g, '');
-  if (!/^([0-9a-fA-F]{2})*$/.test(hex)) return failure('BAD_HEX', 0, 'expected hex digits in pairs (spaces allowed)');
+  if (hex.length % 2 !== 0) return failure('BAD_HEX', text.length, `expected hex digits in pairs, found an odd number (${hex.length})`);
   return { ok: true, value: Uint8Array.from(Buffer.from(hex, 'hex')) };
 }
 

@@ -3,6 +3,7 @@
  * in-memory transport — with its control channel on a TCP socket of its own.
  */
 import { realpathSync } from 'node:fs';
+import { InputError } from '../../harness/core/errors.js';
 import { createServer, type Server, type Socket } from 'node:net';
 import { createSocatPair, type SocatPair } from '../transports/socat-pair.js';
 import { SerialTransport } from '../transports/serial.js';
@@ -132,9 +133,17 @@ function listen(host: string, port: number, onSocket: (socket: Socket) => void):
   });
   openSockets.set(server, sockets);
   return new Promise((resolve, reject) => {
-    server.once('error', reject);
+    server.once('error', (error: NodeJS.ErrnoException) => reject(listenError(error, host, port)));
     server.listen(port, host, () => resolve(server));
   });
+}
+
+/** A port that is taken or not allowed is the caller's choice to fix, not a fault of the simulator. */
+function listenError(error: NodeJS.ErrnoException, host: string, port: number): Error {
+  if (error.code === 'EADDRINUSE') return new InputError('E_PORT_IN_USE', `port ${port} on ${host} is in use; pick another or use port 0 (any free port)`);
+  if (error.code === 'EACCES') return new InputError('E_PORT_DENIED', `port ${port} on ${host} needs privileges poshil does not have; use a port above 1023, or 0`);
+  if (error.code === 'EADDRNOTAVAIL' || error.code === 'ENOTFOUND') return new InputError('E_ADDRESS', `${host} is not an address of this machine`);
+  return error;
 }
 
 /** Stops listening and drops the connections still open, so the process can exit. */

@@ -29,11 +29,16 @@ export function verifyBundle(dir: string, trustedPublicKeyPath?: string): Verify
   } catch {
     return { ok: false, problems: [`${CERTIFICATE_FILE}: not valid JSON (changed or damaged)`], trustedKey: false, checkedFiles: 0 };
   }
+  const shapeProblem = certificateShapeProblem(certificate);
+  if (shapeProblem) return { ok: false, problems: [`${CERTIFICATE_FILE}: ${shapeProblem} (changed or damaged)`], trustedKey: false, checkedFiles: 0 };
   const { signature, ...body } = certificate;
-  if (!signature?.value || !signature.publicKey) {
-    return { ok: false, problems: [`${CERTIFICATE_FILE}: no signature`], trustedKey: false, checkedFiles: 0 };
+  let key: ReturnType<typeof loadPublicKey>;
+  try {
+    key = trustedPublicKeyPath ? loadPublicKey(trustedPublicKeyPath) : loadPublicKey(signature.publicKey, false);
+  } catch (error) {
+    if (trustedPublicKeyPath) throw error;
+    return { ok: false, problems: [`${CERTIFICATE_FILE}: the embedded public key is not an Ed25519 key (changed or damaged)`], trustedKey: false, checkedFiles: 0 };
   }
-  const key = trustedPublicKeyPath ? loadPublicKey(trustedPublicKeyPath) : loadPublicKey(signature.publicKey, false);
   if (trustedPublicKeyPath && keyId(key) !== signature.keyId) problems.push(`${CERTIFICATE_FILE}: signed with key ${signature.keyId}, not with the key given (${keyId(key)})`);
   else if (!verifyDocument(body, signature.value, key)) problems.push(`${CERTIFICATE_FILE}: the signature does not match its content (the certificate was changed)`);
 
@@ -43,10 +48,16 @@ export function verifyBundle(dir: string, trustedPublicKeyPath?: string): Verify
   else {
     const text = readFileSync(manifestPath);
     if (sha256(text) !== body.evidence.manifestSha256) problems.push(`${body.evidence.manifest}: changed (its hash differs from the one the certificate signs)`);
+    let parsed: unknown;
     try {
-      manifest = JSON.parse(text.toString('utf8')) as Manifest;
+      parsed = JSON.parse(text.toString('utf8'));
     } catch {
       problems.push(`${body.evidence.manifest}: not valid JSON`);
+    }
+    if (parsed !== undefined) {
+      const problem = manifestShapeProblem(parsed);
+      if (problem) problems.push(`${body.evidence.manifest}: ${problem}`);
+      else manifest = parsed as Manifest;
     }
   }
   let checked = 0;
@@ -64,4 +75,31 @@ export function verifyBundle(dir: string, trustedPublicKeyPath?: string): Verify
     for (const path of bundleFiles(dir)) if (!listed.has(path)) problems.push(`${path}: not in the manifest (added after signing)`);
   }
   return { ok: problems.length === 0, problems, verdict: body.verdict, keyId: signature.keyId, trustedKey: Boolean(trustedPublicKeyPath), checkedFiles: checked };
+}
+
+const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
+const SHA256 = /^[0-9a-f]{64}$/;
+/** A file name inside the bundle: relative, forward slashes, no `..`, nothing absolute. */
+const BUNDLE_PATH = /^(?!\/)(?!.*(?:^|\/)\.\.?(?:\/|$))[^\\\0]+$/;
+
+/** What is wrong with the certificate's shape, before any of it is trusted as a path or a key. */
+function certificateShapeProblem(value: unknown): string | undefined {
+  if (!isObject(value)) return 'not a certificate object';
+  const { signature, evidence } = value;
+  if (!isObject(signature) || typeof signature['value'] !== 'string' || typeof signature['publicKey'] !== 'string' || typeof signature['keyId'] !== 'string') return 'no signature';
+  if (!isObject(evidence) || typeof evidence['manifest'] !== 'string' || !BUNDLE_PATH.test(evidence['manifest']) || typeof evidence['manifestSha256'] !== 'string') return 'no evidence manifest named';
+  return undefined;
+}
+
+function manifestShapeProblem(value: unknown): string | undefined {
+  if (!isObject(value) || !Array.isArray(value['files'])) return 'not a manifest (no list of files)';
+  const seen = new Set<string>();
+  for (const [i, file] of value['files'].entries()) {
+    if (!isObject(file) || typeof file['path'] !== 'string' || typeof file['sha256'] !== 'string') return `entry ${i} is not {path, sha256}`;
+    if (!BUNDLE_PATH.test(file['path'])) return `entry ${i} names ${JSON.stringify(file['path'])}, which is not a file inside the bundle`;
+    if (!SHA256.test(file['sha256'])) return `entry ${i} (${file['path']}) has no SHA-256`;
+    if (seen.has(file['path'])) return `${file['path']} is listed twice`;
+    seen.add(file['path']);
+  }
+  return undefined;
 }

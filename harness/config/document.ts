@@ -4,7 +4,7 @@
  * line and column a user should look at.
  */
 import { createHash } from 'node:crypto';
-import { readFileSync } from 'node:fs';
+import { readFileSync, statSync } from 'node:fs';
 import { relative } from 'node:path';
 import { isNode, LineCounter, parseDocument, type Document } from 'yaml';
 import { InputError } from '../core/errors.js';
@@ -25,12 +25,28 @@ export function displayPath(path: string): string {
   return rel.startsWith('..') ? path : rel;
 }
 
+/**
+ * The largest suite, profile, plan or fixture file poshil reads. The bundled ones are under
+ * 20 KiB; a bigger file is almost surely the wrong file, and parsing megabytes of YAML costs
+ * seconds and hundreds of MB.
+ */
+export const MAX_INPUT_BYTES = 1024 * 1024;
+
 export function loadDocument(path: string, what: string): LoadedDocument {
   const shown = displayPath(path);
   let text: string;
   try {
+    // A FIFO or a device (/dev/zero) would block or never end: read regular files only.
+    const stat = statSync(path);
+    if (!stat.isFile()) {
+      throw new InputError('E_NOT_A_FILE', `${what} ${shown} is not a regular file (${stat.isDirectory() ? 'a folder' : 'a pipe, socket or device'})`, { file: shown, hint: 'give the path of a regular file' });
+    }
+    if (stat.size > MAX_INPUT_BYTES) {
+      throw new InputError('E_FILE_TOO_LARGE', `${what} ${shown} is ${stat.size} bytes; poshil reads ${what} files of at most ${MAX_INPUT_BYTES} bytes`, { file: shown, hint: `check that this is the ${what} you meant` });
+    }
     text = readFileSync(path, 'utf8');
   } catch (error) {
+    if (error instanceof InputError) throw error;
     const code = (error as NodeJS.ErrnoException).code;
     throw new InputError(code === 'ENOENT' ? 'E_FILE_NOT_FOUND' : 'E_FILE_READ', `cannot read ${what} ${shown}: ${code === 'ENOENT' ? 'no such file' : (error as Error).message}`, {
       file: shown,
@@ -49,12 +65,23 @@ export function loadDocument(path: string, what: string): LoadedDocument {
       hint: 'fix the syntax at that line (indentation, a missing colon or quote)',
     });
   }
+  let value: unknown;
+  try {
+    // Aliases are expanded here: an undefined one, or a "billion laughs" that multiplies them, is the file's fault.
+    value = doc.toJS({ maxAliasCount: 100 });
+  } catch (error) {
+    const alias = /alias/i.test((error as Error).message);
+    throw new InputError('E_SYNTAX', `${what} ${shown} is not valid YAML/JSON: ${(error as Error).message}`, {
+      file: shown,
+      hint: alias ? 'YAML aliases (*name) must refer to an anchor (&name) set before them, and may not expand to more than 100 copies' : 'fix the syntax',
+    });
+  }
   return {
     path,
     shown,
     text,
     sha256: createHash('sha256').update(text).digest('hex'),
-    value: doc.toJS({ maxAliasCount: 100 }) as unknown,
+    value,
     lineOf: (pointer) => lineOf(doc, lineCounter, pointer),
   };
 }

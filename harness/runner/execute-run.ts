@@ -161,6 +161,11 @@ export async function executeRun(request: RunRequest): Promise<RunResult> {
   writeRecordJson(join(runDir, 'record.json'), record);
   await reporters.onRunEnd(record);
   for (const { reporter, hook, error } of reporters.failures) logger.error({ reporter, hook, err: errorMessage(error) }, 'reporter failed');
+  // A report that was asked for and not written fails the run: a CI job must not pass on a missing junit.xml.
+  if (!failure && reporters.failures.length > 0) {
+    const what = reporters.failures.map(({ reporter, error }) => `${reporter}: ${errorMessage(error)}`).join('; ');
+    failure = new PoshilError('E_OUTPUT', `could not write every output: ${what}`, ExitCode.deviceError);
+  }
   logger.info({ summary: record.summary, status }, 'run finished');
   flushLog();
   await Promise.all([journalFile.end(), transcriptFile.end()]);

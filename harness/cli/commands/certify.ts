@@ -10,6 +10,7 @@ import { renderCertificateHtml } from '../../reporters/html-certificate.js';
 import { htmlReporter } from '../../reporters/html.js';
 import { junitReporter } from '../../reporters/junit.js';
 import { executeRun } from '../../runner/execute-run.js';
+import { prepareOutputFolder } from '../../evidence/output-folder.js';
 
 interface CertifyOptions {
   plan: string;
@@ -48,6 +49,7 @@ Examples:
     .action(async (options: CertifyOptions) => {
       const privateKey = loadPrivateKey(resolve(options.key));
       const inputs = loadPlanInputs(options.device, options.plan);
+      prepareOutputFolder(resolve(options.out), '--out');
       const shown = (path: string) => relative(process.cwd(), path) || path;
       const outputs: Record<string, string> = {};
       const result = await executeRun({

@@ -1,4 +1,4 @@
-import { readFileSync } from 'node:fs';
+import { readFileSync, statSync } from 'node:fs';
 import { Argument, type Command } from 'commander';
 import { InputError } from '../../core/errors.js';
 import { DECODABLE, decodeForDisplay, hexToBytes, type Decodable } from '../../../devices/formats/decode.js';
@@ -13,13 +13,20 @@ function decode(format: Format, input: string): Parsed<unknown> {
   return bytes.ok ? decodeZvt(bytes.value) : bytes;
 }
 
+/** One receipt, frame or payload: a few KiB; 16 MiB leaves room for a whole capture. */
+const MAX_DECODE_BYTES = 16 * 1024 * 1024;
+
 function readInput(kind: Format, input: string): string {
   if (!input.startsWith('@')) return input;
   const path = input.slice(1);
   let data: Buffer;
   try {
+    const stat = statSync(path);
+    if (!stat.isFile()) throw new InputError('E_NOT_A_FILE', `${path} is not a regular file`, { file: path });
+    if (stat.size > MAX_DECODE_BYTES) throw new InputError('E_FILE_TOO_LARGE', `${path} is ${stat.size} bytes; decode reads at most ${MAX_DECODE_BYTES}`, { file: path });
     data = readFileSync(path);
-  } catch {
+  } catch (error) {
+    if (error instanceof InputError) throw error;
     throw new InputError('E_FILE_NOT_FOUND', `cannot read ${path}`, { file: path });
   }
   // Binary formats read from a file arrive as raw bytes; text formats as text.

@@ -1,9 +1,10 @@
-import { join, relative, resolve } from 'node:path';
+import { dirname, join, relative, resolve } from 'node:path';
 import { Command, Option } from 'commander';
 import { InputError, formatError } from '../../core/errors.js';
 import { packageRoot } from '../../core/paths.js';
 import { loadRunInputs } from '../../config/inputs.js';
 import { LOG_LEVELS, type LogLevel } from '../../evidence/log.js';
+import { prepareOutputFolder } from '../../evidence/output-folder.js';
 import { ConsoleReporter } from '../../reporters/console.js';
 import { htmlReporter } from '../../reporters/html.js';
 import { junitReporter } from '../../reporters/junit.js';
@@ -61,6 +62,8 @@ Examples:
         }
       }
       const inputs = loadRunInputs(options.device, suites);
+      prepareOutputFolder(resolve(options.out), '--out');
+      for (const [option, path] of [['--junit', options.junit], ['--html', options.html]] as const) if (typeof path === 'string') prepareOutputFolder(dirname(resolve(path)), option);
       const planned = inputs.suites.reduce((n, s) => n + selectCases(s, grep).length, 0);
       if (planned === 0) throw new InputError('E_NO_CASES', `no case matches --grep ${options.grep ?? ''}`, { hint: 'cases are matched as "suite/case", case-insensitively' });
       const outputs: Record<string, string> = {};
@@ -78,12 +81,12 @@ Examples:
           if (options.junit !== false) {
             const path = options.junit ? resolve(options.junit) : join(runDir, 'junit.xml');
             outputs['junit'] = shown(path);
-            list.push(junitReporter(path));
+            list.push(namedOutput(outputs, 'junit', junitReporter(path)));
           }
           if (options.html !== false) {
             const path = options.html ? resolve(options.html) : join(runDir, 'report.html');
             outputs['report'] = shown(path);
-            list.push(htmlReporter(path));
+            list.push(namedOutput(outputs, 'report', htmlReporter(path)));
           }
           outputs['transcript'] = shown(join(runDir, 'transcript.ndjson'));
           outputs['log'] = shown(join(runDir, 'poshil.log'));
@@ -95,4 +98,20 @@ Examples:
       if (result.failure) process.stderr.write(formatError(result.failure) + '\n');
       process.exitCode = result.exitCode;
     });
+}
+
+/** A file reporter whose file the console names only once it was written. */
+function namedOutput(outputs: Record<string, string>, key: string, reporter: Reporter): Reporter {
+  return {
+    ...reporter,
+    name: reporter.name,
+    onRunEnd: async (record) => {
+      try {
+        await reporter.onRunEnd?.(record);
+      } catch (error) {
+        delete outputs[key];
+        throw error;
+      }
+    },
+  };
 }

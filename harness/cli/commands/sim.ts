@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { InputError } from '../../core/errors.js';
+import { formatError, InputError, PoshilError } from '../../core/errors.js';
 import { DEFECTS, isDefect } from '../../../devices/simulator/defects.js';
 import { loadFaultPlan } from '../../../devices/simulator/faults.js';
 import { runSimulatorProcess } from '../../../devices/simulator/main.js';
@@ -79,6 +79,7 @@ Examples:
       for (const name of options.defect) {
         if (!isDefect(name)) throw new InputError('E_OPTION', `unknown --defect "${name}"`, { hint: `known defects: ${Object.keys(DEFECTS).join(', ')}` });
       }
+      // A simulator that failed to start may hold a listener already: print why and end the process.
       await runSimulatorProcess({
         protocol: options.protocol,
         defects: options.defect.filter(isDefect),
@@ -93,6 +94,10 @@ Examples:
         logLevel: options.logLevel,
         ...(options.instance ? { instance: options.instance } : {}),
         exitWithParent: options.exitWithParent === true,
+      }).catch((error: unknown) => {
+        if (!(error instanceof PoshilError)) throw error;
+        process.stderr.write(formatError(error) + '\n');
+        process.exit(error.exitCode);
       });
     });
 }
