@@ -24,22 +24,29 @@ export function verifyBundle(dir: string, trustedPublicKeyPath?: string): Verify
   if (!existsSync(certPath)) throw new InputError('E_NO_CERTIFICATE', `${dir} holds no ${CERTIFICATE_FILE}`, { file: dir, hint: 'give the run directory that `poshil certify` wrote' });
   const problems: string[] = [];
   let certificate: Certificate;
+  const text = readFileSync(certPath, 'utf8');
   try {
-    certificate = JSON.parse(readFileSync(certPath, 'utf8')) as Certificate;
+    certificate = JSON.parse(text) as Certificate;
   } catch {
     return { ok: false, problems: [`${CERTIFICATE_FILE}: not valid JSON (changed or damaged)`], trustedKey: false, checkedFiles: 0 };
   }
+  // The signature covers the content, not the bytes: a byte that changes neither (a base64 pad,
+  // white space) must still not pass, so the file must be exactly as certify wrote it.
+  if (JSON.stringify(certificate, null, 2) + '\n' !== text) problems.push(`${CERTIFICATE_FILE}: changed (not byte for byte as certify wrote it)`);
   const shapeProblem = certificateShapeProblem(certificate);
   if (shapeProblem) return { ok: false, problems: [`${CERTIFICATE_FILE}: ${shapeProblem} (changed or damaged)`], trustedKey: false, checkedFiles: 0 };
   const { signature, ...body } = certificate;
-  let key: ReturnType<typeof loadPublicKey>;
+  let embedded: ReturnType<typeof loadPublicKey>;
   try {
-    key = trustedPublicKeyPath ? loadPublicKey(trustedPublicKeyPath) : loadPublicKey(signature.publicKey, false);
-  } catch (error) {
-    if (trustedPublicKeyPath) throw error;
+    embedded = loadPublicKey(signature.publicKey, false);
+  } catch {
     return { ok: false, problems: [`${CERTIFICATE_FILE}: the embedded public key is not an Ed25519 key (changed or damaged)`], trustedKey: false, checkedFiles: 0 };
   }
-  if (trustedPublicKeyPath && keyId(key) !== signature.keyId) problems.push(`${CERTIFICATE_FILE}: signed with key ${signature.keyId}, not with the key given (${keyId(key)})`);
+  const key = trustedPublicKeyPath ? loadPublicKey(trustedPublicKeyPath) : embedded;
+  // Every byte of the signature block counts, though the signature checks only the body.
+  if (signature.algorithm !== 'Ed25519' || keyId(embedded) !== signature.keyId || embedded.export({ type: 'spki', format: 'pem' }).toString() !== signature.publicKey || Buffer.from(signature.value, 'base64').toString('base64') !== signature.value) {
+    problems.push(`${CERTIFICATE_FILE}: the signature block was changed (algorithm, key id, key or signature not as signed)`);
+  } else if (trustedPublicKeyPath && keyId(key) !== signature.keyId) problems.push(`${CERTIFICATE_FILE}: signed with key ${signature.keyId}, not with the key given (${keyId(key)})`);
   else if (!verifyDocument(body, signature.value, key)) problems.push(`${CERTIFICATE_FILE}: the signature does not match its content (the certificate was changed)`);
 
   const manifestPath = join(dir, body.evidence.manifest);
