@@ -15,6 +15,8 @@ export interface LastResult {
   outcome: string;
   /** Why the device could not be used, when it could not. */
   error?: string;
+  /** What the terminal said it was, when it answered. */
+  identity?: { model: string; serialNumber: string; firmware: string };
 }
 
 export interface DeviceHealth {

@@ -11,9 +11,10 @@ import { junitReporter } from '../../reporters/junit.js';
 import type { Reporter } from '../../reporters/reporter.js';
 import { executeRun } from '../../runner/execute-run.js';
 import { selectCases } from '../../runner/run.js';
+import { addBenchRunOptions, runBenchCommand, type BenchRunOptions } from './run-bench.js';
 
-interface RunOptions {
-  device: string;
+interface RunOptions extends BenchRunOptions {
+  device?: string;
   grep?: string;
   retries: string;
   out: string;
@@ -23,11 +24,11 @@ interface RunOptions {
 }
 
 export function registerRun(program: Command): void {
-  program
+  const run = program
     .command('run')
     .description('Run acceptance suites against a terminal (real or simulated) and write the record, transcript, log, JUnit XML and HTML report.')
     .argument('[suites...]', 'suite files (*.suite.yaml) or folders holding them', [join(packageRoot(), 'suites')])
-    .requiredOption('-d, --device <profile>', 'device profile (JSON), e.g. devices/simulator.json')
+    .option('-d, --device <profile>', 'device profile (JSON), e.g. devices/simulator.json (or --bench FILE)')
     .option('-g, --grep <regex>', 'run only the cases whose "suite/case" id or title matches')
     .option('-r, --retries <n>', 'retry a case that did not pass up to n times; every attempt is kept', '0')
     .option('-o, --out <dir>', 'folder for run directories', 'reports/out')
@@ -47,8 +48,10 @@ Examples:
   $ poshil run --device devices/simulator-pty.json suites/smoke.suite.yaml
   $ poshil run -d devices/simulator.json --grep 'card-swipe/.*expired' --retries 2
   $ poshil run -d devices/bench-terminal-usb.json --junit results/junit.xml suites/`,
-    )
-    .action(async (suites: string[], options: RunOptions) => {
+    );
+  addBenchRunOptions(run).action(async (suites: string[], options: RunOptions) => {
+      if (options.bench !== undefined) return runBenchCommand(suites, options);
+      if (options.device === undefined) throw new InputError('E_OPTION', "required option '-d, --device <profile>' not specified", { hint: 'or run a bench of devices with --bench FILE' });
       const retries = Number(options.retries);
       if (!Number.isInteger(retries) || retries < 0 || retries > 100) {
         throw new InputError('E_OPTION', `--retries must be a whole number from 0 to 100, not "${options.retries}"`);

@@ -1,0 +1,208 @@
+/**
+ * A bench run: the selected devices run at once (up to `workers` at a time), each as one
+ * ordinary run (executeRun) with its own session, folder, transcript, journal and receipts, under
+ * one bench run folder. Each device is leased from the pool first (health good, lock taken) and
+ * gives back how it ended. One failing device never stops the others; Ctrl-C stops them all
+ * and keeps what ran.
+ */
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { hostname } from 'node:os';
+import { join, relative } from 'node:path';
+import { ExitCode, PoshilError, errorMessage } from '../core/errors.js';
+import type { RunRecord } from '../core/record.js';
+import type { RunInputs } from '../config/inputs.js';
+import type { LogLevel } from '../evidence/log.js';
+import { htmlReporter } from '../reporters/html.js';
+import { junitReporter } from '../reporters/junit.js';
+import type { Reporter } from '../reporters/reporter.js';
+import { executeRun, newRunId } from '../runner/execute-run.js';
+import { selectCases } from '../runner/run.js';
+import type { Bench, BenchDevice } from './bench-file.js';
+import { checkInterchangeable, dealCases, exactCases } from './deal.js';
+import { deviceLineReporter, type LineSink } from './device-lines.js';
+import type { LastResult, RunEnding } from './pool/health.js';
+import type { DevicePool } from './pool/pool.js';
+import { casesOf, renderBenchJunit, worstExitCode, type BenchSummary, type DeviceRunSummary } from './summary.js';
+
+export interface BenchRunRequest {
+  bench: Bench;
+  /** The selected devices, each with its run inputs (its profile and the suites). */
+  devices: readonly { device: BenchDevice; inputs: RunInputs }[];
+  pool: DevicePool;
+  selection: string;
+  spread: boolean;
+  /** How many devices run at once. */
+  workers: number;
+  outDir: string;
+  lockWaitMs: number;
+  grep?: RegExp;
+  grepText?: string;
+  retries: number;
+  logLevel: LogLevel;
+  junit: boolean;
+  html: boolean;
+  write: LineSink;
+  signal: AbortSignal;
+}
+
+export interface BenchRunResult {
+  summary: BenchSummary;
+  benchDir: string;
+  exitCode: number;
+}
+
+interface DeviceWork {
+  device: BenchDevice;
+  inputs: RunInputs;
+  grep?: RegExp;
+  grepText?: string;
+}
+
+export async function runBench(request: BenchRunRequest): Promise<BenchRunResult> {
+  const benchRunId = newRunId();
+  const benchDir = join(request.outDir, benchRunId);
+  mkdirSync(benchDir, { recursive: true });
+  const startedAt = new Date();
+  const work = planWork(request);
+  const width = Math.max(...work.map((w) => w.device.name.length));
+  const records: { device: string; record: RunRecord }[] = [];
+
+  const results = await eachLimited(work, request.workers, async (item): Promise<DeviceRunSummary> => {
+    const { device } = item;
+    const base = { device: device.name, labels: device.labels, address: device.address, cases: [] };
+    if (request.signal.aborted) return { ...base, outcome: 'NOT-RUN', exitCode: ExitCode.interrupted, skipped: 'interrupted before it started', health: healthOf(request.pool, device.name) };
+    if (item.grep && selectCount(item) === 0) return { ...base, outcome: 'NOT-RUN', exitCode: ExitCode.ok, skipped: 'no case was dealt to it', health: healthOf(request.pool, device.name) };
+    let lease;
+    try {
+      lease = await request.pool.lease(device.name, benchRunId, { waitMs: request.lockWaitMs, signal: request.signal });
+    } catch (error) {
+      const failure = asPoshilError(error);
+      request.write(`${device.name.padEnd(width)}  NOT-RUN ${failure.message}`);
+      return { ...base, outcome: 'NOT-RUN', exitCode: failure.exitCode, error: { code: failure.code, message: failure.message }, health: healthOf(request.pool, device.name) };
+    }
+    if (!lease.leased) {
+      const why = `${lease.health.state}: ${lease.health.reason}`;
+      request.write(`${device.name.padEnd(width)}  SKIPPED ${why} (poshil bench release brings it back)`);
+      return { ...base, outcome: 'NOT-RUN', skipped: why, health: { state: lease.health.state, reason: lease.health.reason } };
+    }
+    const runDir = join(benchDir, device.name);
+    try {
+      const result = await executeRun({
+        inputs: item.inputs,
+        outDir: benchDir,
+        runDir,
+        ...(item.grep ? { grep: item.grep, grepText: item.grepText! } : {}),
+        retries: request.retries,
+        logLevel: request.logLevel,
+        signal: request.signal,
+        reporters: (dir) => deviceReporters(dir, device.name, width, request),
+      });
+      records.push({ device: device.name, record: result.record });
+      const identity = result.record.device.identity;
+      const last: LastResult = {
+        benchRunId,
+        at: new Date().toISOString(),
+        exitCode: result.exitCode,
+        outcome: result.record.summary.outcome,
+        ...(result.failure ? { error: result.failure.message } : {}),
+        ...(identity ? { identity: { model: identity.model, serialNumber: identity.serialNumber, firmware: identity.firmware } } : {}),
+      };
+      const health = await request.pool.recordEnding(device.name, endingOf(result.exitCode, last, result.failure));
+      if (lease.lock.compromised) request.write(`${device.name.padEnd(width)}  warning: its lock was taken over while it ran (${lease.lock.compromised.message})`);
+      return {
+        ...base,
+        outcome: result.record.summary.outcome,
+        exitCode: result.exitCode,
+        status: result.record.status,
+        runDir: relative(benchDir, result.runDir),
+        summary: result.record.summary,
+        ...(identity ? { identity: { model: identity.model, serialNumber: identity.serialNumber, firmware: identity.firmware } } : {}),
+        cases: casesOf(result.record),
+        ...(result.failure ? { error: { code: result.failure.code, message: result.failure.message } } : {}),
+        health: { state: health.state, reason: health.reason },
+      };
+    } finally {
+      await lease.lock.release();
+    }
+  });
+
+  const finishedAt = new Date();
+  const ran = results.filter((r) => r.exitCode !== undefined);
+  let exitCode = worstExitCode(ran.map((r) => r.exitCode!));
+  // Every device skipped for its health: nothing was tested, which CI must not take for a pass.
+  if (ran.length === 0 || ran.every((r) => r.skipped)) exitCode = worstExitCode([exitCode, ExitCode.deviceError]);
+  if (request.signal.aborted) exitCode = ExitCode.interrupted;
+  const summary: BenchSummary = {
+    kind: 'poshil.bench-run',
+    schemaVersion: 1,
+    benchRunId,
+    bench: { name: request.bench.name, file: request.bench.file, sha256: request.bench.sha256 },
+    selection: request.selection,
+    mode: request.spread ? 'spread' : 'fleet',
+    host: hostname(),
+    startedAt: startedAt.toISOString(),
+    finishedAt: finishedAt.toISOString(),
+    durationMs: finishedAt.getTime() - startedAt.getTime(),
+    exitCode,
+    devices: results,
+  };
+  writeFileSync(join(benchDir, 'bench.json'), JSON.stringify(summary, null, 2) + '\n');
+  const ordered = work.flatMap((w) => records.filter((r) => r.device === w.device.name));
+  if (request.junit) writeFileSync(join(benchDir, 'junit.xml'), renderBenchJunit(ordered));
+  return { summary, benchDir, exitCode };
+}
+
+/** Fleet: every device runs every selected case. Spread: the cases are dealt out among the devices. */
+function planWork(request: BenchRunRequest): DeviceWork[] {
+  if (!request.spread) return request.devices.map(({ device, inputs }) => ({ device, inputs, ...(request.grep ? { grep: request.grep, grepText: request.grepText! } : {}) }));
+  checkInterchangeable(request.devices.map(({ device }) => ({ name: device.name, protocol: device.profile.protocol, capabilities: device.profile.capabilities })));
+  const first = request.devices[0]!.inputs;
+  const ids = first.suites.flatMap((s) => selectCases(s, request.grep).map((c) => `${s.id}/${c.id}`));
+  const hands = dealCases(ids, request.devices.map((d) => d.device.name));
+  return request.devices.map(({ device, inputs }) => {
+    const hand = hands.get(device.name) ?? [];
+    // A device dealt nothing gets a pattern that matches nothing, and is reported as not run.
+    return { device, inputs, grep: hand.length > 0 ? exactCases(hand) : /(?!)/, grepText: `(spread: ${hand.length} of ${ids.length} cases)` };
+  });
+}
+
+function selectCount(item: DeviceWork): number {
+  return item.inputs.suites.reduce((n, s) => n + selectCases(s, item.grep).length, 0);
+}
+
+function deviceReporters(dir: string, device: string, width: number, request: BenchRunRequest): Reporter[] {
+  const list: Reporter[] = [];
+  if (request.junit) list.push(junitReporter(join(dir, 'junit.xml')));
+  if (request.html) list.push(htmlReporter(join(dir, 'report.html')));
+  list.push(deviceLineReporter(device, width, request.write));
+  return list;
+}
+
+function endingOf(exitCode: number, result: LastResult, failure: PoshilError | undefined): RunEnding {
+  if (exitCode === ExitCode.interrupted) return { kind: 'interrupted', result };
+  if (exitCode === ExitCode.deviceError) return { kind: 'device-failure', result, reason: failure?.message ?? 'device error' };
+  return { kind: 'answered', result };
+}
+
+function healthOf(pool: DevicePool, name: string): DeviceRunSummary['health'] {
+  const health = pool.health(name);
+  return { state: health.state, reason: health.reason };
+}
+
+function asPoshilError(error: unknown): PoshilError {
+  return error instanceof PoshilError ? error : new PoshilError('E_INTERNAL', `internal error: ${errorMessage(error)}`, ExitCode.deviceError);
+}
+
+/** Runs fn over items with at most `limit` at once; results keep the items' order. */
+async function eachLimited<T, R>(items: readonly T[], limit: number, fn: (item: T) => Promise<R>): Promise<R[]> {
+  const results = new Array<R>(items.length);
+  let next = 0;
+  const worker = async () => {
+    while (next < items.length) {
+      const index = next++;
+      results[index] = await fn(items[index]!);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.max(1, Math.min(limit, items.length)) }, worker));
+  return results;
+}

@@ -1,0 +1,115 @@
+/**
+ * `poshil run --bench FILE`: the bench options of `run` and the hand-over to harness/bench. The
+ * run command only branches here; everything bench-specific lives in this file and below.
+ */
+import { resolve } from 'node:path';
+import type { Command } from 'commander';
+import { ExitCode, InputError } from '../../core/errors.js';
+import { loadBench } from '../../bench/bench-file.js';
+import { runBench } from '../../bench/bench-run.js';
+import { DevicePool, labDirectory } from '../../bench/pool/pool.js';
+import { parseSelection, requireSelection } from '../../bench/select.js';
+import { formatBenchSummary } from '../../bench/summary.js';
+import { loadRunInputs, type RunInputs } from '../../config/inputs.js';
+import type { LogLevel } from '../../evidence/log.js';
+import { selectCases } from '../../runner/run.js';
+import { prepareOutputFolder } from '../../evidence/output-folder.js';
+
+export interface BenchRunOptions {
+  bench?: string;
+  select?: string;
+  spread?: boolean;
+  workers?: string;
+  lockWait: string;
+  lab?: string;
+  grep?: string;
+  retries: string;
+  out: string;
+  junit?: string | false;
+  html?: string | false;
+  logLevel: LogLevel;
+}
+
+export function addBenchRunOptions(command: Command): Command {
+  return command
+    .option('--bench <file>', 'run on every device of a bench file (*.bench.yaml) at once, instead of --device: docs/benches.md')
+    .option('--select <labels>', 'with --bench: only the devices whose labels match, e.g. brand=acme,firmware=2.1')
+    .option('--spread', 'with --bench: share the cases among the (interchangeable) devices instead of running all on each')
+    .option('--workers <n>', 'with --bench: how many devices run at once (default: all)')
+    .option('--lock-wait <ms>', 'with --bench: how long to wait for a device another run holds', '0')
+    .option('--lab <dir>', 'with --bench: the lab folder holding device locks and health (default: $POSHIL_LAB_DIR or .poshil)');
+}
+
+function whole(text: string, option: string, min: number, max: number): number {
+  const value = Number(text);
+  if (!Number.isInteger(value) || value < min || value > max) throw new InputError('E_OPTION', `${option} must be a whole number from ${min} to ${max}, not "${text}"`);
+  return value;
+}
+
+export async function runBenchCommand(suites: string[], options: BenchRunOptions): Promise<void> {
+  const retries = whole(options.retries, '--retries', 0, 100);
+  const lockWaitMs = whole(options.lockWait, '--lock-wait', 0, 24 * 3600_000);
+  for (const [option, value] of [['--junit', options.junit], ['--html', options.html]] as const) {
+    if (typeof value === 'string') throw new InputError('E_OPTION', `${option} FILE is not used with --bench`, { hint: `a bench run writes one ${option.slice(2)} per device and a combined junit.xml in its folder; --no-${option.slice(2)} turns them off` });
+  }
+  let grep: RegExp | undefined;
+  if (options.grep !== undefined) {
+    try {
+      grep = new RegExp(options.grep, 'i');
+    } catch (error) {
+      throw new InputError('E_OPTION', `--grep is not a valid regular expression: ${(error as Error).message}`);
+    }
+  }
+  const bench = loadBench(options.bench!);
+  const selection = parseSelection(options.select);
+  const chosen = requireSelection(bench.devices, selection, bench.file);
+  const workers = options.workers === undefined ? chosen.length : whole(options.workers, '--workers', 1, 1024);
+  // Suites are loaded once per profile file; each device then gets its own profile (its overrides).
+  const loaded = new Map<string, RunInputs>();
+  const devices = chosen.map((device) => {
+    let inputs = loaded.get(device.profile.path);
+    if (!inputs) loaded.set(device.profile.path, (inputs = loadRunInputs(device.profile.path, suites)));
+    return { device, inputs: { ...inputs, profile: device.profile } };
+  });
+  const planned = devices[0]!.inputs.suites.reduce((n, s) => n + selectCases(s, grep).length, 0);
+  if (planned === 0) throw new InputError('E_NO_CASES', `no case matches --grep ${options.grep ?? ''}`, { hint: 'cases are matched as "suite/case", case-insensitively' });
+  const outDir = resolve(options.out);
+  prepareOutputFolder(outDir, '--out');
+  const pool = new DevicePool(bench, labDirectory(options.lab));
+  // Read the state file before anything starts: a damaged one is exit 2 now, not one error per device.
+  pool.state.read();
+
+  const abort = new AbortController();
+  let interrupts = 0;
+  const onSignal = (name: NodeJS.Signals) => {
+    if (++interrupts > 1) process.exit(ExitCode.interrupted);
+    process.stderr.write(`\nposhil: ${name}: stopping every device (again to quit at once)\n`);
+    abort.abort(new Error(`interrupted by ${name}`));
+  };
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
+  try {
+    const result = await runBench({
+      bench,
+      devices,
+      pool,
+      selection: selection.text,
+      spread: options.spread === true,
+      workers,
+      outDir,
+      lockWaitMs,
+      ...(grep ? { grep, grepText: options.grep! } : {}),
+      retries,
+      logLevel: options.logLevel,
+      junit: options.junit !== false,
+      html: options.html !== false,
+      write: (line) => process.stdout.write(line + '\n'),
+      signal: abort.signal,
+    });
+    process.stdout.write(formatBenchSummary(result.summary, `${resolve(result.benchDir, 'bench.json')}`));
+    process.exitCode = result.exitCode;
+  } finally {
+    process.off('SIGINT', onSignal);
+    process.off('SIGTERM', onSignal);
+  }
+}
