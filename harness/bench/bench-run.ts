@@ -22,6 +22,7 @@ import { checkInterchangeable, dealCases, exactCases } from './deal.js';
 import { deviceLineReporter, type LineSink } from './device-lines.js';
 import type { LastResult, RunEnding } from './pool/health.js';
 import type { DevicePool } from './pool/pool.js';
+import { resolvePort, systemPorts, type PortLister } from './port-match.js';
 import { casesOf, renderBenchJunit, worstExitCode, type BenchSummary, type DeviceRunSummary } from './summary.js';
 
 export interface BenchRunRequest {
@@ -43,6 +44,8 @@ export interface BenchRunRequest {
   html: boolean;
   write: LineSink;
   signal: AbortSignal;
+  /** Where ports found by USB identity are looked up (tests give a fake list). */
+  portLister?: PortLister;
 }
 
 export interface BenchRunResult {
@@ -87,8 +90,23 @@ export async function runBench(request: BenchRunRequest): Promise<BenchRunResult
     }
     const runDir = join(benchDir, device.name);
     try {
+      let inputs = item.inputs;
+      if (device.match) {
+        try {
+          const port = await resolvePort(device.name, device.match, request.portLister ?? systemPorts);
+          const transport = { ...inputs.profile.transport, path: port.path };
+          inputs = { ...inputs, profile: { ...inputs.profile, transport } };
+          request.write(`${device.name.padEnd(width)}  port    ${port.path} (found by USB identity)`);
+        } catch (error) {
+          const failure = asPoshilError(error);
+          request.write(`${device.name.padEnd(width)}  NOT-RUN ${failure.message}`);
+          const last: LastResult = { benchRunId, at: new Date().toISOString(), exitCode: failure.exitCode, outcome: 'ERROR', error: failure.message };
+          const health = await request.pool.recordEnding(device.name, { kind: 'device-failure', result: last, reason: failure.message });
+          return { ...base, outcome: 'NOT-RUN', exitCode: failure.exitCode, error: { code: failure.code, message: `${failure.message}${failure.context.hint ? ` (${failure.context.hint})` : ''}` }, health: { state: health.state, reason: health.reason } };
+        }
+      }
       const result = await executeRun({
-        inputs: item.inputs,
+        inputs,
         outDir: benchDir,
         runDir,
         ...(item.grep ? { grep: item.grep, grepText: item.grepText! } : {}),

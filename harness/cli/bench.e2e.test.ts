@@ -105,6 +105,17 @@ describe('poshil run --bench (black box)', () => {
     expect(bad.stderr).not.toMatch(/\n\s+at /);
   }, 180_000);
 
+  it('looks a device up by USB identity, and is exit 3 listing the ports when it is not there', async () => {
+    const usb = { name: 'usb terminal', protocol: 'bench', transport: { type: 'serial', baudRate: 115200 } };
+    const dir = workspace({ 'usb.json': usb, 'lab.bench.yaml': 'bench: usb\ndevices:\n  - name: counter-3\n    profile: usb.json\n    match: { vendorId: "0403", serialNumber: NOT-PLUGGED-IN }\n' });
+    const out = join(dir, 'out');
+    const result = await poshil(['run', '--bench', join(dir, 'lab.bench.yaml'), '--lab', join(dir, 'lab'), '--out', out, suite('smoke')]);
+    expect(result.exitCode, result.stdout + result.stderr).toBe(3);
+    expect(result.stdout).toMatch(/counter-3 +NOT-RUN device counter-3: no serial port match vendorId=0403,serialNumber=NOT-PLUGGED-IN/);
+    const device = summaryOf(out).summary.devices[0]!;
+    expect(device).toMatchObject({ outcome: 'NOT-RUN', exitCode: 3, error: { code: 'E_PORT_NOT_FOUND' }, health: { state: 'good' } });
+  }, 180_000);
+
   it('quarantines a device after repeated device errors, skips it, and runs it again once released', async () => {
     const broken = { ...simulatorProfile('tcp'), simulator: { args: ['--tcp', '127.0.0.1:0', '--faults', 'no-such-plan.yaml'] } };
     const dir = workspace({

@@ -44,8 +44,9 @@ export function expandSuitePaths(paths: readonly string[]): string[] {
   return files;
 }
 
-export function loadRunInputs(profilePath: string, suitePaths: readonly string[]): RunInputs {
-  const profile = loadProfile(resolve(profilePath));
+/** The profile as a path, or already loaded (a bench file loads each device's profile with its overrides). */
+export function loadRunInputs(profilePath: string | Profile, suitePaths: readonly string[]): RunInputs {
+  const profile = typeof profilePath === 'string' ? loadProfile(resolve(profilePath)) : profilePath;
   const expectations = new Expectations();
   const fixtureStores = new Map<string, FixtureStore>();
   const suites = expandSuitePaths(suitePaths).map((path) => {

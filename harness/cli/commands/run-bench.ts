@@ -68,7 +68,7 @@ export async function runBenchCommand(suites: string[], options: BenchRunOptions
   const loaded = new Map<string, RunInputs>();
   const devices = chosen.map((device) => {
     let inputs = loaded.get(device.profile.path);
-    if (!inputs) loaded.set(device.profile.path, (inputs = loadRunInputs(device.profile.path, suites)));
+    if (!inputs) loaded.set(device.profile.path, (inputs = loadRunInputs(device.profile, suites)));
     return { device, inputs: { ...inputs, profile: device.profile } };
   });
   const planned = devices[0]!.inputs.suites.reduce((n, s) => n + selectCases(s, grep).length, 0);

@@ -1,6 +1,7 @@
 import { basename } from 'node:path';
 import type { Command } from 'commander';
 import { InputError, PoshilError, formatError } from '../../core/errors.js';
+import { loadBench } from '../../bench/bench-file.js';
 import { FixtureStore } from '../../config/fixtures.js';
 import { loadDocument } from '../../config/document.js';
 import { loadPlan } from '../../config/plan.js';
@@ -11,8 +12,9 @@ import { Expectations } from '../../expect/expectations.js';
 import { dirname, join, resolve } from 'node:path';
 
 /** What a file is, from its name or, failing that, its content. */
-function kindOf(path: string): 'suite' | 'profile' | 'plan' | 'record' {
+function kindOf(path: string): 'suite' | 'profile' | 'plan' | 'record' | 'bench' {
   const name = basename(path);
+  if (/\.bench\.(ya?ml|json)$/.test(name)) return 'bench';
   if (/\.suite\.(ya?ml|json)$/.test(name)) return 'suite';
   if (/\.plan\.(ya?ml|json)$/.test(name)) return 'plan';
   if (/^record\.json$/.test(name)) return 'record';
@@ -39,6 +41,7 @@ export function registerValidate(program: Command): void {
           if (kind === 'suite') loadSuite(path, expectations, new FixtureStore(join(dirname(path), 'fixtures')), { stepTimeoutMs: 5000 });
           else if (kind === 'profile') loadProfile(path);
           else if (kind === 'plan') loadPlan(path, expectations, { stepTimeoutMs: 5000 });
+          else if (kind === 'bench') loadBench(path);
           else validateDocument('record', loadDocument(path, 'run record'), 'run record');
           process.stdout.write(`ok       ${file} (${kind})\n`);
         } catch (error) {
