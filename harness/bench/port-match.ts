@@ -6,6 +6,7 @@
  */
 import { readdirSync, realpathSync } from 'node:fs';
 import { join } from 'node:path';
+import { execa } from 'execa';
 import { SerialPort } from 'serialport';
 import { DeviceError } from '../core/errors.js';
 import type { PortMatch } from './bench-file.js';
@@ -25,9 +26,16 @@ export type PortLister = () => Promise<ListedPort[]>;
 
 export const BY_ID_DIR = '/dev/serial/by-id';
 
-/** serialport's list, with the by-id links that point to each port. */
+/**
+ * serialport's list, with the by-id links that point to each port. serialport's Linux listing runs
+ * `udevadm` and crashes the process without it (containers): then only the by-id links are known.
+ */
 export const systemPorts: PortLister = async () => {
   const links = byIdLinks(BY_ID_DIR);
+  if (process.platform === 'linux' && (await execa('udevadm', ['--version'], { reject: false })).exitCode !== 0) {
+    const targets = [...new Set(links.map((l) => l.target))];
+    return targets.map((path) => ({ path, byId: links.filter((l) => l.target === path).map((l) => l.name) }));
+  }
   const ports = await SerialPort.list();
   return ports.map((p) => ({
     path: p.path,
