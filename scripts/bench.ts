@@ -7,6 +7,7 @@
  *    minimal echo in both, so the difference is the harness's own cost.
  * 2. Transactions per second with 1 and with 64 simulated terminals driven at once.
  * 3. The throughput suite's figures, run by the CLI against the simulator.
+ * 4. Benches: 1 to 64 simulated terminals in one `poshil run --bench` (scripts/bench-benches.ts).
  */
 import { mkdtempSync, readdirSync, readFileSync } from 'node:fs';
 import { createServer, type Socket } from 'node:net';
@@ -31,6 +32,7 @@ import { Expectations } from '../harness/expect/expectations.js';
 import { EventInbox } from '../harness/runner/inbox.js';
 import { executeStep } from '../harness/runner/step-executor.js';
 import { StimulusRouter } from '../harness/runner/stimuli.js';
+import { benchSection } from './bench-benches.js';
 
 const ROUNDS = Number(process.env['BENCH_ROUNDS'] ?? 5000);
 const WARMUP = 500;
@@ -208,3 +210,4 @@ console.log(`  64 terminals: ${many.tps.toFixed(1)} tps  (${(many.tps / one.tps)
 const record = await throughputSuite();
 const load = record.suites[0]?.cases[0]?.attempts.at(-1)?.steps[0];
 console.log(`\nthroughput suite (${record.suites[0]?.cases[0]?.outcome}): ${(load?.measurements ?? []).map((m) => `${m.name} ${m.value} ${m.unit}`).join(', ')}`);
+await benchSection();

@@ -18,6 +18,7 @@ import type { Reporter } from '../reporters/reporter.js';
 import { executeRun, newRunId } from '../runner/execute-run.js';
 import { selectCases } from '../runner/run.js';
 import type { Bench, BenchDevice } from './bench-file.js';
+import { renderBenchHtml } from './bench-html.js';
 import { checkInterchangeable, dealCases, exactCases } from './deal.js';
 import { deviceLineReporter, type LineSink } from './device-lines.js';
 import type { LastResult, RunEnding } from './pool/health.js';
@@ -167,6 +168,7 @@ export async function runBench(request: BenchRunRequest): Promise<BenchRunResult
   writeFileSync(join(benchDir, 'bench.json'), JSON.stringify(summary, null, 2) + '\n');
   const ordered = work.flatMap((w) => records.filter((r) => r.device === w.device.name));
   if (request.junit) writeFileSync(join(benchDir, 'junit.xml'), renderBenchJunit(ordered));
+  if (request.html) writeFileSync(join(benchDir, 'index.html'), renderBenchHtml(summary));
   return { summary, benchDir, exitCode };
 }
 

@@ -68,6 +68,9 @@ describe('poshil run --bench (black box)', () => {
     expect(junit.match(/<testsuite /g)).toHaveLength(4);
     expect(junit).toContain('name="sim-zvt-1/smoke"');
     expect(junit.match(/<testcase /g)).toHaveLength(12);
+    const html = readFileSync(join(bench, 'index.html'), 'utf8');
+    expect(html).toContain('<a href="sim-zvt-1/report.html">sim-zvt-1</a>');
+    expect(html.match(/<span class="badge PASS">3\/3<\/span>/g)).toHaveLength(4);
     // Piped: every finished case on its own line, carrying its device.
     for (const device of ['sim-tcp-1', 'sim-tcp-2', 'sim-pty-1', 'sim-zvt-1']) {
       expect(result.stdout.split('\n').filter((l) => l.startsWith(device) && / PASS +smoke\//.test(l))).toHaveLength(3);
