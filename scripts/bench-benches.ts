@@ -4,11 +4,13 @@
  * against its slowest device's own wall time, and the peak resident memory of poshil and every
  * simulator it launched (summed over the process tree, sampled from /proc).
  *
- * Sizes come from BENCH_TERMINALS (default "1,8,32,64").
+ * Sizes come from BENCH_TERMINALS (default "1,8,32,64"). Run alone with
+ * `npm run build && node dist/scripts/bench-benches.js`.
  */
 import { mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { execa } from 'execa';
 import { packageRoot } from '../harness/core/paths.js';
 import type { BenchSummary } from '../harness/bench/summary.js';
@@ -81,3 +83,6 @@ export async function benchSection(): Promise<void> {
     }
   }
 }
+
+// Run alone (node dist/scripts/bench-benches.js) as well as from bench.ts.
+if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) await benchSection();

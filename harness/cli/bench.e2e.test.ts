@@ -83,7 +83,7 @@ describe('poshil run --bench (black box)', () => {
   it('shares the cases among interchangeable devices with --spread: none lost, none run twice', async () => {
     const dir = workspace();
     const out = join(dir, 'out');
-    const result = await poshil(['run', '--bench', SIMULATORS, '--lab', join(dir, 'lab'), '--out', out, '--select', 'protocol=bench', '--spread', suite('smoke'), suite('sales')], { timeout: 120_000 });
+    const result = await poshil(['run', '--bench', SIMULATORS, '--lab', join(dir, 'lab'), '--out', out, '--select', 'protocol=bench', '--spread', '--workers', '2', suite('smoke'), suite('sales')], { timeout: 120_000 });
     expect(result.exitCode, result.stdout + result.stderr).toBe(0);
     const { summary } = summaryOf(out);
     expect(summary.mode).toBe('spread');
@@ -94,6 +94,10 @@ describe('poshil run --bench (black box)', () => {
     expect(ran).toEqual(expect.arrayContaining(smoke));
     expect(ran.filter((id) => id.startsWith('sales/')).length).toBeGreaterThan(0);
     for (const device of summary.devices) expect(device.cases.length).toBeGreaterThan(0);
+    // --workers 2: never three device runs at the same time.
+    const spans = summary.devices.map((d) => readRecordJson(join(runDir(out), d.device))).map((r) => [Date.parse(r.startedAt), Date.parse(r.finishedAt!)] as const);
+    const overlapping = spans.map(([start]) => spans.filter(([s, e]) => s <= start && start < e).length);
+    expect(Math.max(...overlapping)).toBeLessThanOrEqual(2);
   }, 180_000);
 
   it('refuses an empty selection with exit 2 listing the labels, and a bad bench file naming file, pointer and line', async () => {
