@@ -64,7 +64,7 @@ export async function benchOfTerminals(kind: 'tcp' | 'pty', terminals: number): 
       if (!device.runDir) continue;
       const record = JSON.parse(readFileSync(join(out, summary.benchRunId, device.runDir, 'record.json'), 'utf8')) as { durationMs?: number };
       slowest = Math.max(slowest, (record.durationMs ?? 0) / 1000);
-      cases += device.cases.length;
+      cases += device.cases.filter((c) => c.outcome === 'PASS').length;
     }
     return { cases, wallS, slowestDeviceS: slowest, peakRssMiB: peak / 1024 / 1024, exitCode: result.exitCode ?? -1 };
   } finally {
@@ -75,7 +75,7 @@ export async function benchOfTerminals(kind: 'tcp' | 'pty', terminals: number): 
 export async function benchSection(): Promise<void> {
   const sizes = (process.env['BENCH_TERMINALS'] ?? '1,8,32,64').split(',').map(Number).filter((n) => n > 0);
   console.log('\nbenches: poshil run --bench, smoke + sales suites on every simulated terminal');
-  console.log('link  terminals   cases   cases/s    wall s   slowest device s   wall/slowest   peak RSS MiB   exit');
+  console.log('link  terminals  passed   cases/s    wall s   slowest device s   wall/slowest   peak RSS MiB   exit');
   for (const kind of ['tcp', 'pty'] as const) {
     for (const n of sizes) {
       const r = await benchOfTerminals(kind, n);

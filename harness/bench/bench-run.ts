@@ -6,7 +6,7 @@
  * and keeps what ran.
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
-import { hostname } from 'node:os';
+import { availableParallelism, hostname } from 'node:os';
 import { join, relative } from 'node:path';
 import { ExitCode, PoshilError, errorMessage } from '../core/errors.js';
 import type { RunRecord } from '../core/record.js';
@@ -45,6 +45,11 @@ export interface BenchRunRequest {
   html: boolean;
   write: LineSink;
   signal: AbortSignal;
+  /**
+   * How many devices may be starting at once (simulator launch, link, identify); default twice
+   * the CPUs. Dozens of Node simulators booting together on two cores miss their ready time-out.
+   */
+  startsAtOnce?: number;
   /** Where ports found by USB identity are looked up (tests give a fake list). */
   portLister?: PortLister;
 }
@@ -70,6 +75,7 @@ export async function runBench(request: BenchRunRequest): Promise<BenchRunResult
   const work = planWork(request);
   const width = Math.max(...work.map((w) => w.device.name.length));
   const records: { device: string; record: RunRecord }[] = [];
+  const starting = new StartGate(request.startsAtOnce ?? Math.max(2, availableParallelism() * 2));
 
   const results = await eachLimited(work, request.workers, async (item): Promise<DeviceRunSummary> => {
     const { device } = item;
@@ -106,6 +112,7 @@ export async function runBench(request: BenchRunRequest): Promise<BenchRunResult
           return { ...base, outcome: 'NOT-RUN', exitCode: failure.exitCode, error: { code: failure.code, message: `${failure.message}${failure.context.hint ? ` (${failure.context.hint})` : ''}` }, health: { state: health.state, reason: health.reason } };
         }
       }
+      const started = await starting.enter(request.signal);
       const result = await executeRun({
         inputs,
         outDir: benchDir,
@@ -114,8 +121,10 @@ export async function runBench(request: BenchRunRequest): Promise<BenchRunResult
         retries: request.retries,
         logLevel: request.logLevel,
         signal: request.signal,
-        reporters: (dir) => deviceReporters(dir, device.name, width, request),
+        // The device has started once its first suite begins (its terminal answered identify).
+        reporters: (dir) => [...deviceReporters(dir, device.name, width, request), { name: 'start-gate', onSuiteStart: started, onRunEnd: started }],
       });
+      started();
       records.push({ device: device.name, record: result.record });
       const identity = result.record.device.identity;
       const last: LastResult = {
@@ -211,6 +220,34 @@ function healthOf(pool: DevicePool, name: string): DeviceRunSummary['health'] {
 
 function asPoshilError(error: unknown): PoshilError {
   return error instanceof PoshilError ? error : new PoshilError('E_INTERNAL', `internal error: ${errorMessage(error)}`, ExitCode.deviceError);
+}
+
+/** A counting gate: enter() waits for a free place and gives back the function that leaves (once). */
+class StartGate {
+  private inside = 0;
+  private readonly waiting: (() => void)[] = [];
+  constructor(private readonly places: number) {}
+
+  async enter(signal: AbortSignal): Promise<() => void> {
+    if (this.inside >= this.places && !signal.aborted) {
+      await new Promise<void>((resolve) => {
+        const done = () => {
+          signal.removeEventListener('abort', done);
+          resolve();
+        };
+        this.waiting.push(done);
+        signal.addEventListener('abort', done, { once: true });
+      });
+    }
+    this.inside++;
+    let left = false;
+    return () => {
+      if (left) return;
+      left = true;
+      this.inside--;
+      this.waiting.shift()?.();
+    };
+  }
 }
 
 /** Runs fn over items with at most `limit` at once; results keep the items' order. */

@@ -2,6 +2,7 @@
  * `poshil run --bench FILE`: the bench options of `run` and the hand-over to harness/bench. The
  * run command only branches here; everything bench-specific lives in this file and below.
  */
+import { setMaxListeners } from 'node:events';
 import { resolve } from 'node:path';
 import type { Command } from 'commander';
 import { ExitCode, InputError } from '../../core/errors.js';
@@ -80,6 +81,8 @@ export async function runBenchCommand(suites: string[], options: BenchRunOptions
   pool.state.read();
 
   const abort = new AbortController();
+  // Every device's run listens to this one signal: many listeners are the design, not a leak.
+  setMaxListeners(0, abort.signal);
   let interrupts = 0;
   const onSignal = (name: NodeJS.Signals) => {
     if (++interrupts > 1) process.exit(ExitCode.interrupted);
