@@ -77,7 +77,16 @@ export async function runBench(request: BenchRunRequest): Promise<BenchRunResult
   const records: { device: string; record: RunRecord }[] = [];
   const starting = new StartGate(request.startsAtOnce ?? Math.max(2, availableParallelism() * 2));
 
-  const results = await eachLimited(work, request.workers, async (item): Promise<DeviceRunSummary> => {
+  const results = await eachLimited(work, request.workers, (item) =>
+    runDevice(item).catch((error: unknown): DeviceRunSummary => {
+      // One device's trouble (a damaged state file, a bug) never takes the others or the summary down.
+      const failure = asPoshilError(error);
+      request.write(`${item.device.name.padEnd(width)}  NOT-RUN ${failure.message}`);
+      return { device: item.device.name, labels: item.device.labels, address: item.device.address, outcome: 'NOT-RUN', exitCode: failure.exitCode, cases: [], error: { code: failure.code, message: failure.message }, health: { state: 'good', reason: 'unknown: its run failed before health was recorded' } };
+    }),
+  );
+
+  async function runDevice(item: DeviceWork): Promise<DeviceRunSummary> {
     const { device } = item;
     const base = { device: device.name, labels: device.labels, address: device.address, cases: [] };
     if (request.signal.aborted) return { ...base, outcome: 'NOT-RUN', exitCode: ExitCode.interrupted, skipped: 'interrupted before it started', health: healthOf(request.pool, device.name) };
@@ -123,8 +132,7 @@ export async function runBench(request: BenchRunRequest): Promise<BenchRunResult
         signal: request.signal,
         // The device has started once its first suite begins (its terminal answered identify).
         reporters: (dir) => [...deviceReporters(dir, device.name, width, request), { name: 'start-gate', onSuiteStart: started, onRunEnd: started }],
-      });
-      started();
+      }).finally(started);
       records.push({ device: device.name, record: result.record });
       const identity = result.record.device.identity;
       const last: LastResult = {
@@ -152,7 +160,7 @@ export async function runBench(request: BenchRunRequest): Promise<BenchRunResult
     } finally {
       await lease.lock.release();
     }
-  });
+  }
 
   const finishedAt = new Date();
   const ran = results.filter((r) => r.exitCode !== undefined);
