@@ -20,7 +20,7 @@ import { selectCases } from '../runner/run.js';
 import type { Bench, BenchDevice } from './bench-file.js';
 import { renderBenchHtml } from './bench-html.js';
 import { checkInterchangeable, dealCases, exactCases } from './deal.js';
-import { deviceLineReporter, type LineSink } from './device-lines.js';
+import { deviceLineReporter, type BenchConsole } from './device-lines.js';
 import type { LastResult, RunEnding } from './pool/health.js';
 import type { DevicePool } from './pool/pool.js';
 import { resolvePort, systemPorts, type PortLister } from './port-match.js';
@@ -43,7 +43,7 @@ export interface BenchRunRequest {
   logLevel: LogLevel;
   junit: boolean;
   html: boolean;
-  write: LineSink;
+  console: BenchConsole;
   signal: AbortSignal;
   /**
    * How many devices may be starting at once (simulator launch, link, identify); default twice
@@ -73,7 +73,6 @@ export async function runBench(request: BenchRunRequest): Promise<BenchRunResult
   mkdirSync(benchDir, { recursive: true });
   const startedAt = new Date();
   const work = planWork(request);
-  const width = Math.max(...work.map((w) => w.device.name.length));
   const records: { device: string; record: RunRecord }[] = [];
   const starting = new StartGate(request.startsAtOnce ?? Math.max(2, availableParallelism() * 2));
 
@@ -81,7 +80,7 @@ export async function runBench(request: BenchRunRequest): Promise<BenchRunResult
     runDevice(item).catch((error: unknown): DeviceRunSummary => {
       // One device's trouble (a damaged state file, a bug) never takes the others or the summary down.
       const failure = asPoshilError(error);
-      request.write(`${item.device.name.padEnd(width)}  NOT-RUN ${failure.message}`);
+      request.console.show(item.device.name, `NOT-RUN ${failure.message}`, true);
       return { device: item.device.name, labels: item.device.labels, address: item.device.address, outcome: 'NOT-RUN', exitCode: failure.exitCode, cases: [], error: { code: failure.code, message: failure.message }, health: { state: 'good', reason: 'unknown: its run failed before health was recorded' } };
     }),
   );
@@ -96,12 +95,12 @@ export async function runBench(request: BenchRunRequest): Promise<BenchRunResult
       lease = await request.pool.lease(device.name, benchRunId, { waitMs: request.lockWaitMs, signal: request.signal });
     } catch (error) {
       const failure = asPoshilError(error);
-      request.write(`${device.name.padEnd(width)}  NOT-RUN ${failure.message}`);
+      request.console.show(device.name, `NOT-RUN ${failure.message}`, true);
       return { ...base, outcome: 'NOT-RUN', exitCode: failure.exitCode, error: { code: failure.code, message: failure.message }, health: healthOf(request.pool, device.name) };
     }
     if (!lease.leased) {
       const why = `${lease.health.state}: ${lease.health.reason}`;
-      request.write(`${device.name.padEnd(width)}  SKIPPED ${why} (poshil bench release brings it back)`);
+      request.console.show(device.name, `SKIPPED ${why} (poshil bench release brings it back)`, true);
       return { ...base, outcome: 'NOT-RUN', skipped: why, health: { state: lease.health.state, reason: lease.health.reason } };
     }
     const runDir = join(benchDir, device.name);
@@ -112,10 +111,10 @@ export async function runBench(request: BenchRunRequest): Promise<BenchRunResult
           const port = await resolvePort(device.name, device.match, request.portLister ?? systemPorts);
           const transport = { ...inputs.profile.transport, path: port.path };
           inputs = { ...inputs, profile: { ...inputs.profile, transport } };
-          request.write(`${device.name.padEnd(width)}  port    ${port.path} (found by USB identity)`);
+          request.console.show(device.name, `port    ${port.path} (found by USB identity)`, false);
         } catch (error) {
           const failure = asPoshilError(error);
-          request.write(`${device.name.padEnd(width)}  NOT-RUN ${failure.message}`);
+          request.console.show(device.name, `NOT-RUN ${failure.message}`, true);
           const last: LastResult = { benchRunId, at: new Date().toISOString(), exitCode: failure.exitCode, outcome: 'ERROR', error: failure.message };
           const health = await request.pool.recordEnding(device.name, { kind: 'device-failure', result: last, reason: failure.message });
           return { ...base, outcome: 'NOT-RUN', exitCode: failure.exitCode, error: { code: failure.code, message: `${failure.message}${failure.context.hint ? ` (${failure.context.hint})` : ''}` }, health: { state: health.state, reason: health.reason } };
@@ -131,7 +130,7 @@ export async function runBench(request: BenchRunRequest): Promise<BenchRunResult
         logLevel: request.logLevel,
         signal: request.signal,
         // The device has started once its first suite begins (its terminal answered identify).
-        reporters: (dir) => [...deviceReporters(dir, device.name, width, request), { name: 'start-gate', onSuiteStart: started, onRunEnd: started }],
+        reporters: (dir) => [...deviceReporters(dir, device.name, request), { name: 'start-gate', onSuiteStart: started, onRunEnd: started }],
       }).finally(started);
       records.push({ device: device.name, record: result.record });
       const identity = result.record.device.identity;
@@ -144,7 +143,7 @@ export async function runBench(request: BenchRunRequest): Promise<BenchRunResult
         ...(identity ? { identity: { model: identity.model, serialNumber: identity.serialNumber, firmware: identity.firmware } } : {}),
       };
       const health = await request.pool.recordEnding(device.name, endingOf(result.exitCode, last, result.failure));
-      if (lease.lock.compromised) request.write(`${device.name.padEnd(width)}  warning: its lock was taken over while it ran (${lease.lock.compromised.message})`);
+      if (lease.lock.compromised) request.console.show(device.name, `warning: its lock was taken over while it ran (${lease.lock.compromised.message})`, true);
       return {
         ...base,
         outcome: result.record.summary.outcome,
@@ -162,6 +161,7 @@ export async function runBench(request: BenchRunRequest): Promise<BenchRunResult
     }
   }
 
+  request.console.end();
   const finishedAt = new Date();
   const ran = results.filter((r) => r.exitCode !== undefined);
   let exitCode = worstExitCode(ran.map((r) => r.exitCode!));
@@ -207,11 +207,11 @@ function selectCount(item: DeviceWork): number {
   return item.inputs.suites.reduce((n, s) => n + selectCases(s, item.grep).length, 0);
 }
 
-function deviceReporters(dir: string, device: string, width: number, request: BenchRunRequest): Reporter[] {
+function deviceReporters(dir: string, device: string, request: BenchRunRequest): Reporter[] {
   const list: Reporter[] = [];
   if (request.junit) list.push(junitReporter(join(dir, 'junit.xml')));
   if (request.html) list.push(htmlReporter(join(dir, 'report.html')));
-  list.push(deviceLineReporter(device, width, request.write));
+  list.push(deviceLineReporter(device, request.console));
   return list;
 }
 

@@ -8,6 +8,7 @@ import type { Command } from 'commander';
 import { ExitCode, InputError } from '../../core/errors.js';
 import { loadBench } from '../../bench/bench-file.js';
 import { runBench } from '../../bench/bench-run.js';
+import { liveConsole, pipedConsole } from '../../bench/device-lines.js';
 import { DevicePool, labDirectory } from '../../bench/pool/pool.js';
 import { parseSelection, requireSelection } from '../../bench/select.js';
 import { formatBenchSummary } from '../../bench/summary.js';
@@ -106,7 +107,7 @@ export async function runBenchCommand(suites: string[], options: BenchRunOptions
       logLevel: options.logLevel,
       junit: options.junit !== false,
       html: options.html !== false,
-      write: (line) => process.stdout.write(line + '\n'),
+      console: (process.stdout.isTTY ? liveConsole : pipedConsole)(devices.map((d) => d.device.name), process.stdout),
       signal: abort.signal,
     });
     process.stdout.write(formatBenchSummary(result.summary, `${resolve(result.benchDir, 'bench.json')}`));
