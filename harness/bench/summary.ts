@@ -1,7 +1,8 @@
 /**
  * The one result of a bench run: `bench.json` (per device: how its run ended, which cases it ran,
- * its health after), one JUnit file whose test suites carry the device's name, and the text
- * printed at the end. The exit code of the bench is the worst of its devices'.
+ * its health after; schema harness/config/schemas/bench-run.schema.json), one JUnit file whose
+ * test suites carry the device's name, and the text printed at the end. The exit code of the
+ * bench is the worst of its devices'.
  */
 import type { DeviceIdentity, RunRecord, RunStatus, RunSummary } from '../core/record.js';
 import type { Outcome } from '../core/outcome.js';

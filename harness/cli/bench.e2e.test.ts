@@ -15,12 +15,16 @@ const recordSchema = JSON.parse(readFileSync(join(ROOT, 'harness/config/schemas/
 const ajv = new Ajv({ allErrors: true, strict: false });
 addFormats.default(ajv);
 const validateRecord = ajv.compile(recordSchema);
+const validateSummary = ajv.compile(JSON.parse(readFileSync(join(ROOT, 'harness/config/schemas/bench-run.schema.json'), 'utf8')) as object);
 const SIMULATORS = join(ROOT, 'devices', 'benches', 'simulators.bench.yaml');
 const suite = (name: string) => join(ROOT, 'suites', `${name}.suite.yaml`);
 
+/** The bench run's bench.json, checked against its published schema. */
 function summaryOf(out: string): { dir: string; summary: BenchSummary } {
   const dir = runDir(out);
-  return { dir, summary: JSON.parse(readFileSync(join(dir, 'bench.json'), 'utf8')) as BenchSummary };
+  const summary = JSON.parse(readFileSync(join(dir, 'bench.json'), 'utf8')) as BenchSummary;
+  expect(validateSummary(summary), JSON.stringify(validateSummary.errors)).toBe(true);
+  return { dir, summary };
 }
 
 interface StatusEntry {
