@@ -114,6 +114,15 @@ describe('poshil run --bench (black box)', () => {
     expect(bad.exitCode).toBe(2);
     expect(bad.stderr).toMatch(/bad\.bench\.yaml:5:\d+ at \/devices\/1\/name/);
     expect(bad.stderr).not.toMatch(/\n\s+at /);
+    for (const [args, message] of [
+      [['--device', join(ROOT, 'devices/simulator.json')], /--bench and --device do not go together/],
+      [['--workers', '0'], /--workers must be a whole number from 1/],
+      [['--select', 'brand'], /--select term "brand" is not key=value/],
+    ] as const) {
+      const refused = await poshil(['run', '--bench', SIMULATORS, ...args]);
+      expect(refused.exitCode).toBe(2);
+      expect(refused.stderr).toMatch(message);
+    }
   }, 180_000);
 
   it('looks a device up by USB identity, and is exit 3 listing the ports when it is not there', async () => {

@@ -19,6 +19,7 @@ import { prepareOutputFolder } from '../../evidence/output-folder.js';
 
 export interface BenchRunOptions {
   bench?: string;
+  device?: string;
   select?: string;
   spread?: boolean;
   workers?: string;
@@ -49,6 +50,7 @@ function whole(text: string, option: string, min: number, max: number): number {
 }
 
 export async function runBenchCommand(suites: string[], options: BenchRunOptions): Promise<void> {
+  if (options.device !== undefined) throw new InputError('E_OPTION', '--bench and --device do not go together', { hint: 'a bench file names each device and its profile; run one profile with --device alone' });
   const retries = whole(options.retries, '--retries', 0, 100);
   const lockWaitMs = whole(options.lockWait, '--lock-wait', 0, 24 * 3600_000);
   for (const [option, value] of [['--junit', options.junit], ['--html', options.html]] as const) {
