@@ -32,5 +32,8 @@ describe('ZVT frames against Wireshark', () => {
     expect(rows).toContain('0x0601,1251,,0x0978');
     expect(rows).toContain('0x040f,1251,0x51,0x0978'); // declined: host code 51
     expect(rows.some((r) => r.startsWith('0x06d1'))).toBe(true); // print lines
+    expect(rows.some((r) => r.startsWith('0x061e'))).toBe(true); // the decline ends with Abort 06 1E
+    const malformed = await execa('tshark', ['-r', pcap, '-d', `tcp.port==${PORT},zvt`, '-Y', '_ws.malformed']);
+    expect(malformed.stdout.trim()).toBe('');
   }, 60_000);
 });
