@@ -41,6 +41,18 @@ describe('ZVT APDUs and fields', () => {
     expect(decodeZvt(bytes('06 B0 00'))).toMatchObject({ ok: true, value: { command: 'Abort request' } });
   });
 
+  it('round-trips any status Completion: software version, status byte and terminal id (property)', () => {
+    fc.assert(
+      fc.property(fc.string({ maxLength: 120 }).map((t) => t.replace(/[^\x20-\x7e]/g, '?')), fc.integer({ min: 0, max: 255 }), fc.integer({ min: 0, max: 99_999_999 }), (version, status, tid) => {
+        const apdu = zvt.statusCompletion(version, status, [{ tag: 0x29, value: toBcd(tid, 4) }]);
+        const decoded = decodeZvt(apdu);
+        expect(decoded).toMatchObject({ ok: true, value: { command: 'Completion', softwareVersion: version, terminalStatus: status.toString(16).toUpperCase().padStart(2, '0'), fields: [{ tag: '29', text: String(tid) }] } });
+        const framed = decodeZvt(encodeSerialFrame(apdu));
+        expect(framed.ok && framed.value.softwareVersion).toBe(version);
+      }),
+    );
+  });
+
   it('masks a PAN and keeps unknown BMPs with their offset', () => {
     const data = Uint8Array.from([...encodeFields([{ tag: 0x22, value: bytes('4111111111111111') }]), 0x99, 0x01, 0x02]);
     const decoded = decodeFields(data);
