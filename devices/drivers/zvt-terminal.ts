@@ -21,12 +21,13 @@ import type { WireTap } from '../framing/wire-tap.js';
 import { commandName, decodeApdu, hex2 } from '../protocols/zvt/apdu.js';
 import { formatCents, fromBcd, readFields } from '../protocols/zvt/bmp.js';
 import { ZvtLink, type SerialTiming, type ZvtForm } from '../protocols/zvt/link.js';
-import { DEFAULT_PASSWORD, readStatusCompletion, zvt } from '../protocols/zvt/messages.js';
+import { DEFAULT_PASSWORD, zvt } from '../protocols/zvt/messages.js';
 import { resultText } from '../protocols/zvt/result-codes.js';
 import { linkClosed } from '../transports/errors.js';
 import type { Transport, Unsubscribe } from '../transports/transport.js';
 import type { CallOptions, Terminal, TerminalEvent, VerbReply } from './terminal.js';
 import { endWithin, Exchange, type ExchangeEnd } from './zvt-exchange.js';
+import { bcdNumber, verbResult } from './zvt-results.js';
 
 const ALPHA_BY_NUMERIC = Object.fromEntries(Object.entries(CURRENCY_NUMERIC).map(([alpha, numeric]) => [numeric, alpha]));
 
@@ -155,7 +156,7 @@ export class ZvtTerminal implements Terminal {
     if (end.kind === 'refused' || end.kind === 'abort') return { ok: false, error: { code: `ZVT_${hex2(end.resultCode)}`, message: resultText(end.resultCode) } };
     if (end.kind === 'lost') throw end.error;
     if (verb === 'sale') return { ok: true, result: { txnId, state: 'awaiting_card' } };
-    return { ok: true, result: this.resultOf(verb, exchange, end) };
+    return { ok: true, result: verbResult(verb, exchange, end, this.terminalId) };
   }
 
   /** Waits for the open exchange to end; a refusal that names it when it does not end in time. */
@@ -208,36 +209,6 @@ export class ZvtTerminal implements Terminal {
   private receiptOf(args: Record<string, unknown>): number | undefined {
     if (typeof args['receipt'] === 'number' && Number.isInteger(args['receipt'])) return args['receipt'];
     return typeof args['txnId'] === 'string' ? this.receipts.get(args['txnId']) : undefined;
-  }
-
-  private resultOf(verb: string, exchange: Exchange, end: ExchangeEnd): Record<string, unknown> {
-    const status = exchange.status ?? new Map<number, Uint8Array>();
-    const completion = end.kind === 'completion' ? readStatusCompletion(end.data) : undefined;
-    const fields = end.kind === 'completion' ? (completion ? readFields(completion.rest) : readFields(end.data)) : new Map<number, Uint8Array>();
-    const terminalId = fromBcd(fields.get(0x29)) ?? fromBcd(status.get(0x29)) ?? this.terminalId ?? 'unknown';
-    const booked = { ...number('receiptNumber', status.get(0x87)), ...number('traceNumber', status.get(0x0b)) };
-    switch (verb) {
-      case 'identify': {
-        // The software version names model and firmware: "MODEL VERSION"; an older terminal puts "MODEL SW VERSION" in BMP 3C.
-        const text = completion?.softwareVersion ?? (status.get(0x3c) ? Buffer.from(status.get(0x3c)!).toString('latin1') : '');
-        const m = /^(.*?)\s+(?:SW\s+)?(\S+)$/.exec(text.trim());
-        return { model: m?.[1] || 'ZVT terminal', serialNumber: terminalId, firmware: m?.[2] ?? (text.trim() || 'unknown'), capabilities: [], protocol: 'zvt' };
-      }
-      case 'status': {
-        const code = completion?.terminalStatus ?? 0;
-        return { state: code === 0 ? 'idle' : 'busy', terminalStatus: hex2(code), terminalStatusText: code === 0 ? 'ready' : resultText(code), terminalId, ...(completion ? { softwareVersion: completion.softwareVersion } : {}) };
-      }
-      case 'refund':
-        return { result: 'approved', ...exchange.money, ...booked };
-      case 'void':
-        return { result: 'voided', ...booked, ...(status.get(0x04) ? { amount: Number(fromBcd(status.get(0x04))) } : {}) };
-      case 'endOfDay': {
-        const currency = ALPHA_BY_NUMERIC[(fromBcd(status.get(0x49)) ?? '0978').replace(/^0/, '')] ?? 'EUR';
-        return { totals: { amount: Number(fromBcd(status.get(0x04)) ?? '0'), currency }, ...booked };
-      }
-      default:
-        return { accepted: true };
-    }
   }
 
   onEvent(listener: (event: TerminalEvent) => void): Unsubscribe {
@@ -336,8 +307,8 @@ export class ZvtTerminal implements Terminal {
       responseCode: result === 0 ? '00' : hex2(result),
       method: fields.get(0x8a)?.[0] === 0x51 ? 'qr' : 'magstripe',
       resultText: resultText(result),
-      ...number('receiptNumber', fields.get(0x87)),
-      ...number('traceNumber', fields.get(0x0b)),
+      ...bcdNumber('receiptNumber', fields.get(0x87)),
+      ...bcdNumber('traceNumber', fields.get(0x0b)),
       ...(fields.get(0x29) ? { terminalId: fromBcd(fields.get(0x29)) } : {}),
     });
   }
@@ -381,8 +352,4 @@ export class ZvtTerminal implements Terminal {
     this.tap?.note?.(text);
     for (const listener of this.anomalyListeners) listener(text);
   }
-}
-
-function number(key: string, bcd: Uint8Array | undefined): Record<string, number> {
-  return bcd ? { [key]: Number(fromBcd(bcd)) } : {};
 }
