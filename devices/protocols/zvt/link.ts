@@ -3,7 +3,8 @@
  * APDUs on a serial line, where every frame is acknowledged (ACK/NAK) and a sender sends a
  * frame that was refused or not acknowledged in time at most 3 times in all. After the last
  * failed attempt the link is dead: the failure listeners hear why, and every later send fails
- * at once, so no exchange carries on over a line that lost a message. A frame whose bytes stop
+ * at once, so no exchange carries on over a line that lost a message — until a good frame from
+ * the peer shows the line works again. A frame whose bytes stop
  * for longer than T1 is dropped and answered with NAK. The transcript gets each APDU, each
  * ACK/NAK byte, and every byte that formed no frame. Timer values and their source: docs/zvt.md.
  */
@@ -146,6 +147,9 @@ export class ZvtLink {
         this.tap?.frame('rx', Uint8Array.of(item.type === 'ack' ? ACK : NAK));
         this.waitingAck?.(item.type === 'ack');
       } else if (item.type === 'frame') {
+        // A good frame from the peer shows the line works again: later sends are allowed. (The
+        // exchange that lost its message stays failed; the driver has reported the link lost.)
+        this.dead = undefined;
         this.answer(ACK);
         this.deliver(item.apdu);
       } else {
