@@ -194,7 +194,8 @@ export class ZvtSession {
   /** What the ECR hears of the terminal's events during a sale. */
   private forward(event: string, data: Record<string, unknown>): void {
     const sale = this.sale;
-    if (!sale || (typeof data['txnId'] === 'string' && data['txnId'] !== sale.txnId && event !== 'printer.output')) return;
+    // Only what belongs to the open sale reaches the ECR (a receipt held for paper-out and printed later does not).
+    if (!sale || (typeof data['txnId'] === 'string' && data['txnId'] !== sale.txnId)) return;
     switch (event) {
       case 'card.rejected':
       case 'qr.rejected':
