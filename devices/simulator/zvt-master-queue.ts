@@ -5,7 +5,7 @@
  * arrives where the ECR waits for the line-level ACK.
  */
 
-/** How long the terminal waits for the ECR's answer to a master message before it gives the exchange up. */
+/** How long the terminal waits for the ECR's answer to a master message before it gives the exchange up (T3, docs/zvt.md). */
 export const ECR_ANSWER_TIMEOUT_MS = 5000;
 
 interface Pending {

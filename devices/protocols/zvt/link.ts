@@ -20,8 +20,8 @@ export type ZvtForm = 'tcp' | 'serial';
 export const SERIAL_TIMING = {
   /** T1: the longest gap between two bytes of one frame. */
   interByteMs: 200,
-  /** How long a sender waits for ACK/NAK after a frame before sending it again. */
-  ackTimeoutMs: 1000,
+  /** T3: how long a sender waits for ACK/NAK after a frame before sending it again. */
+  ackTimeoutMs: 5000,
   /** Transmissions of one frame in all (the first and two repeats). */
   attempts: 3,
 };
