@@ -6,7 +6,7 @@
  * the case passes on them; when it prints no merchant copy the case times out.
  */
 import { createServer, type Server } from 'node:net';
-import { readFileSync } from 'node:fs';
+import { readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { hex2, type Apdu } from '../../devices/protocols/zvt/apdu.js';
@@ -64,7 +64,9 @@ async function terminalServer(secondMerchantCopy: boolean): Promise<{ port: numb
 
 describe('evidence belongs to its own transaction (ZVT, black box)', () => {
   let server: Server | undefined;
+  const dirs: string[] = [];
   afterEach(async () => {
+    for (const dir of dirs.splice(0)) rmSync(dir, { recursive: true, force: true });
     await new Promise((resolve) => (server ? server.close(resolve) : resolve(undefined)));
     server = undefined;
   });
@@ -77,6 +79,7 @@ describe('evidence belongs to its own transaction (ZVT, black box)', () => {
         'evidence.suite.yaml': SUITE,
         'pt.json': { name: 'strict ZVT terminal', protocol: 'zvt', transport: { type: 'tcp', host: '127.0.0.1', port: started.port }, capabilities: ['printer'] },
       });
+      dirs.push(dir);
       const run = await poshil(['run', '-d', join(dir, 'pt.json'), '-o', join(dir, 'out'), join(dir, 'evidence.suite.yaml')], { timeout: 60_000 });
       const out = runDir(join(dir, 'out'));
       const record = readRecordJson(out);

@@ -3,9 +3,9 @@
  * the serial framing: what a ZVT terminal can show passes, and every other case is SKIPPED with
  * its reason (events ZVT does not carry, verbs it has no command for). The run exits 0.
  */
-import { readdirSync, readFileSync } from 'node:fs';
+import { readdirSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it } from 'vitest';
 import { poshil, readRecordJson, ROOT, runDir, workspace } from './test-support/cli.js';
 
 const SUITES = readdirSync(join(ROOT, 'suites'))
@@ -24,9 +24,16 @@ const MUST_PASS = [
 ];
 
 describe('all bundled suites over ZVT (black box)', () => {
+  const dirs: string[] = [];
+  afterEach(() => {
+    for (const dir of dirs.splice(0)) rmSync(dir, { recursive: true, force: true });
+  });
+
   for (const profile of ['simulator-zvt.json', 'simulator-zvt-serial.json']) {
     it(`pass or are skipped with their reason with ${profile}`, async () => {
-      const out = join(workspace(), 'out');
+      const base = workspace();
+      dirs.push(base);
+      const out = join(base, 'out');
       const result = await poshil(['run', '-d', join(ROOT, 'devices', profile), '-o', out, ...SUITES], { timeout: 170_000 });
       expect(result.exitCode, result.stdout + result.stderr).toBe(0);
       const dir = runDir(out);
