@@ -24,6 +24,7 @@ type Phase = 'idle' | 'awaitAnswer' | 'master' | 'answering';
 type Ended = { messages: Apdu[]; end: Apdu };
 
 interface Current {
+  fail: (error: Error) => void;
   messages: Apdu[];
   first: (a: Apdu) => void;
   firstMessage: Promise<Apdu>;
@@ -46,6 +47,8 @@ export class StrictEcr {
     private readonly answerDelayMs = 15,
   ) {
     this.line = new StrictLine(transport, form, (apdu) => this.receive(apdu));
+    // The exchange being followed fails on the first frame out of turn, with what was wrong.
+    this.line.onViolation = (text) => this.current?.fail(new Error(`out of turn: ${text}`));
   }
 
   get violations(): readonly string[] {
@@ -64,10 +67,13 @@ export class StrictEcr {
     }
     let answer!: (a: Apdu) => void;
     let end!: (r: Ended) => void;
-    const answered = new Promise<Apdu>((resolve) => (answer = resolve));
-    const ended = new Promise<Ended>((resolve) => (end = resolve));
     let first!: (a: Apdu) => void;
-    const firstMessage = new Promise<Apdu>((resolve) => (first = resolve));
+    const failures: ((error: Error) => void)[] = [];
+    const answered = new Promise<Apdu>((resolve, reject) => ((answer = resolve), failures.push(reject)));
+    const ended = new Promise<Ended>((resolve, reject) => ((end = resolve), failures.push(reject)));
+    const firstMessage = new Promise<Apdu>((resolve, reject) => ((first = resolve), failures.push(reject)));
+    for (const p of [answered, ended, firstMessage]) p.catch(() => undefined);
+    const fail = (error: Error) => failures.forEach((reject) => reject(error));
     if (inExchange && abortRequest && this.current) {
       // An abort request into the open exchange, sent only after our answer to the last master
       // message; its answer comes first, and the exchange ends as before (with Abort 06 1E).
@@ -77,7 +83,7 @@ export class StrictEcr {
       else void this.line.send(command);
       return { answered, ended: outer.ended, firstMessage: outer.firstMessage };
     }
-    this.current = { messages: [], answer, end, ended, first, firstMessage, endsWithAnswer: options.endsWithAnswer ?? false };
+    this.current = { fail, messages: [], answer, end, ended, first, firstMessage, endsWithAnswer: options.endsWithAnswer ?? false };
     this.phase = 'awaitAnswer';
     void this.line.send(command);
     return { answered, ended, firstMessage };

@@ -25,8 +25,12 @@ export class StrictLine {
     this.offData = transport.onData((chunk) => this.receive(chunk));
   }
 
+  /** Runs on each violation (a strict peer fails the exchange it follows at once). */
+  onViolation: ((text: string) => void) | undefined;
+
   violation(text: string): void {
     this.violations.push(text);
+    this.onViolation?.(text);
   }
 
   private queue: Promise<void> = Promise.resolve();
