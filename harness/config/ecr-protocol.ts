@@ -31,7 +31,7 @@ interface RawProtocol {
     start: Byte;
     end: Byte;
     length: { encoding: Framing['length']['encoding']; bytes?: number; counts?: FramePart[] };
-    checksum: { type: Framing['checksum']['type']; over?: FramePart[] };
+    checksum: { type: Framing['checksum']['type']; over?: FramePart[]; init?: Byte };
     ack: Byte;
     nak: Byte;
     session?: { enq: Byte; eot: Byte };
@@ -72,7 +72,7 @@ export function checkEcrProtocol(doc: LoadedDocument): EcrProtocol {
     start: byte(f.start),
     end: byte(f.end),
     length: { encoding: f.length.encoding, bytes: f.length.encoding === 'none' ? 0 : (f.length.bytes ?? 2), counts: f.length.counts ?? ['data'] },
-    checksum: { type: f.checksum.type, over: f.checksum.over ?? ['length', 'data', 'end'] },
+    checksum: { type: f.checksum.type, over: f.checksum.over ?? ['length', 'data', 'end'], init: f.checksum.init === undefined ? 0 : byte(f.checksum.init) },
     ack: byte(f.ack),
     nak: byte(f.nak),
     ...(f.session ? { session: { enq: byte(f.session.enq), eot: byte(f.session.eot) } } : {}),

@@ -6,8 +6,8 @@
 import { crc16CcittFalse, crc16Kermit } from '../../formats/crc.js';
 import type { ChecksumType } from './description.js';
 
-export function lrc(bytes: Uint8Array): number {
-  let x = 0;
+export function lrc(bytes: Uint8Array, init = 0): number {
+  let x = init;
   for (const b of bytes) x ^= b;
   return x;
 }
@@ -16,12 +16,12 @@ export function checksumBytes(type: ChecksumType): number {
   return type === 'none' ? 0 : type === 'lrc' ? 1 : 2;
 }
 
-export function checksum(type: ChecksumType, covered: Uint8Array): Uint8Array {
+export function checksum(type: ChecksumType, covered: Uint8Array, init = 0): Uint8Array {
   switch (type) {
     case 'none':
       return new Uint8Array(0);
     case 'lrc':
-      return Uint8Array.of(lrc(covered));
+      return Uint8Array.of(lrc(covered, init));
     case 'crc16-kermit': {
       const crc = crc16Kermit(covered);
       return Uint8Array.of(crc & 0xff, crc >> 8);

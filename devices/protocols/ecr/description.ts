@@ -17,7 +17,8 @@ export interface Framing {
   start: number;
   end: number;
   length: { encoding: LengthEncoding; bytes: number; counts: FramePart[] };
-  checksum: { type: ChecksumType; over: FramePart[] };
+  /** `init`: the value an LRC starts from (0 for a plain XOR; some vendors use 0x7F). */
+  checksum: { type: ChecksumType; over: FramePart[]; init: number };
   ack: number;
   nak: number;
   /** Concert-style sessions: the sender asks with ENQ, sends once answered ACK, and ends with EOT. */

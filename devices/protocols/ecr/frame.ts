@@ -78,7 +78,7 @@ export function encodeFrame(framing: Framing, data: Uint8Array): Uint8Array {
     data,
     end: Uint8Array.of(framing.end),
   };
-  return Uint8Array.from(Buffer.concat([parts.start, parts.length, data, parts.end, checksum(framing.checksum.type, covered(framing, parts))]));
+  return Uint8Array.from(Buffer.concat([parts.start, parts.length, data, parts.end, checksum(framing.checksum.type, covered(framing, parts), framing.checksum.init)]));
 }
 
 type State = 'idle' | 'length' | 'data' | 'end' | 'checksum';
@@ -216,7 +216,7 @@ export class EcrFrameDecoder {
     const data = Uint8Array.from(this.data);
     const raw = Uint8Array.from(this.raw);
     const parts: Record<FramePart, Uint8Array> = { start: Uint8Array.of(f.start), length: Uint8Array.from(this.lengthBytes), data, end: Uint8Array.of(f.end) };
-    const expected = checksum(f.checksum.type, covered(f, parts));
+    const expected = checksum(f.checksum.type, covered(f, parts), f.checksum.init);
     this.state = 'idle';
     this.raw = [];
     if (Buffer.compare(Buffer.from(expected), Buffer.from(this.sum)) === 0) items.push({ type: 'frame', data, raw });

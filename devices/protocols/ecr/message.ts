@@ -53,7 +53,8 @@ function readField(field: Field, bytes: Uint8Array, offset: number): Parsed<Deco
   } else if (field.type === 'hex') value = hex;
   else {
     const text = Buffer.from(bytes).toString('latin1');
-    value = field.align === 'right' ? text.replace(new RegExp(`^${escape(field.pad)}+(?=.)`), '') : text.replace(new RegExp(`${escape(field.pad)}+$`), '');
+    // Numeric fields keep every digit: "00" and "0" are different result codes.
+    value = field.type === 'numeric' ? text : field.align === 'right' ? text.replace(new RegExp(`^${escape(field.pad)}+(?=.)`), '') : text.replace(new RegExp(`${escape(field.pad)}+$`), '');
     if (field.type === 'numeric' && !/^\d*$/.test(text.trim())) return failure('BAD_NUMERIC', offset, `field ${field.name} is not numeric: "${text}"`);
   }
   return { ok: true, value: { name: field.name, offset, width: bytes.length, type: field.type, hex, value, ...(field.source ? { source: field.source } : {}) } };
