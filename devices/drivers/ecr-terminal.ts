@@ -71,12 +71,20 @@ export class EcrTerminal implements Terminal {
 
   /** With no identify message, the identity is the description's: the protocol cannot ask. */
   async identify(options: CallOptions): Promise<DeviceIdentity> {
-    const fallback: DeviceIdentity = { model: this.description.title, serialNumber: 'unknown', firmware: 'unknown', capabilities: [...this.description.capabilities], protocol: this.protocol };
-    if (!this.verbs.has('identify')) return fallback;
+    if (!this.verbs.has('identify')) return this.identity({});
     const reply = await this.call('identify', {}, options);
     if (!reply.ok) throw new DeviceError('E_IDENTIFY', `the terminal refused identify: ${reply.error.message}`, { device: this.address });
-    const values = reply.result as Record<string, string>;
-    return { ...fallback, model: values['model'] || fallback.model, serialNumber: values['terminalId'] || 'unknown', firmware: values['firmware'] || 'unknown' };
+    return reply.result as DeviceIdentity;
+  }
+
+  private identity(values: Record<string, string>): DeviceIdentity {
+    return {
+      model: values['model'] || this.description.title,
+      serialNumber: values['terminalId'] || 'unknown',
+      firmware: values['firmware'] || 'unknown',
+      capabilities: [...this.description.capabilities],
+      protocol: this.protocol,
+    };
   }
 
   async call(verb: string, args: Record<string, unknown>, options: CallOptions): Promise<VerbReply> {
@@ -188,7 +196,9 @@ export class EcrTerminal implements Terminal {
     if (code !== undefined && !outcomes.approved.includes(code) && verb !== 'status' && verb !== 'identify') {
       return { ok: false, error: { code: `ECR_${code}`, message: outcomes.failed[code] ?? 'refused by the terminal', details: response.values } };
     }
-    if (verb === 'status') return { ok: true, result: { state: 'idle', ...response.values } };
+    if (verb === 'identify') return { ok: true, result: this.identity(response.values) };
+    if (verb === 'status') return { ok: true, result: { ...response.values, state: response.values['text'] || 'unknown' } };
+    if (verb === 'endOfDay') return { ok: true, result: { ...response.values, count: Number(response.values['count'] ?? 0), total: Number(response.values['total'] ?? 0) } };
     return { ok: true, result: { ...response.values } };
   }
 

@@ -74,12 +74,17 @@ export class EcrSession {
       currency: ALPHA_BY_NUMERIC[(request.values['currency'] ?? '978').replace(/^0+(?=\d{3})/, '')] ?? 'EUR',
       ...(request.values['reference'] ? { reference: request.values['reference'] } : {}),
     };
+    const interrupting = mapping.interrupts && this.exchange !== undefined;
+    // A sale's exchange opens before the core runs it: its first display text belongs to it.
+    const exchange: Exchange | undefined = mapping.verb === 'sale' ? { mapping, request } : undefined;
+    if (exchange) this.exchange = exchange;
     const reply = await this.terminal.handle(mapping.verb, args);
-    if (mapping.interrupts && this.exchange) return; // the open exchange ends with its own response
-    if (mapping.verb === 'sale' && reply.ok) {
-      this.exchange = { mapping, request, txnId: (reply.result as { txnId: string }).txnId };
+    if (interrupting) return; // the open exchange ends with its own response
+    if (exchange && reply.ok) {
+      exchange.txnId = (reply.result as { txnId: string }).txnId;
       return;
     }
+    if (exchange) this.exchange = undefined;
     this.finish(mapping, { ...echo, ...this.resultSources(mapping.verb, reply) });
   }
 
