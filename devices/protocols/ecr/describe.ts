@@ -42,3 +42,17 @@ export function decodeEcr(protocol: EcrProtocol, bytes: Uint8Array): Parsed<EcrD
   const fields = decoded.value.fields.map((f) => (f.source === 'maskedPan' && /^\d{13,19}$/.test(f.value.replace(/^0+/, '')) ? { ...f, value: maskPan(f.value.replace(/^0+/, '')), hex: '[masked]' } : f));
   return { ok: true, value: { protocol: protocol.id, framing, bytes: data.length, message: decoded.value.message, direction: decoded.value.direction, fields, ...(skipped ? { skipped } : {}) } };
 }
+
+/** The field table as people read it: offset, width, name, type, value. */
+export function formatEcrTable(d: EcrDescription): string {
+  const rows = d.fields.map((f) => [String(f.offset), String(f.width), f.name, f.type, JSON.stringify(f.value), f.source ?? '']);
+  const header = ['offset', 'width', 'field', 'type', 'value', 'source'];
+  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
+  const line = (cells: string[]) => cells.map((c, i) => c.padEnd(widths[i]!)).join('  ').trimEnd();
+  return [
+    `${d.protocol} ${d.direction} ${d.message} (${d.bytes} data bytes${d.framing === 'frame' ? ', checksum correct' : ', no frame'})`,
+    ...(d.skipped ? [`skipped before the frame: ${d.skipped}`] : []),
+    line(header),
+    ...rows.map(line),
+  ].join('\n') + '\n';
+}

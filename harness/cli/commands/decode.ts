@@ -4,7 +4,7 @@ import { InputError } from '../../core/errors.js';
 import { DECODABLE, decodeForDisplay, hexToBytes, type Decodable } from '../../../devices/formats/decode.js';
 import type { Parsed } from '../../../devices/formats/result.js';
 import { decodeZvt } from '../../../devices/protocols/zvt/describe.js';
-import { decodeEcr } from '../../../devices/protocols/ecr/describe.js';
+import { decodeEcr, formatEcrTable, type EcrDescription } from '../../../devices/protocols/ecr/describe.js';
 import { loadEcrProtocol } from '../../config/ecr-protocol.js';
 
 type Format = Decodable | 'zvt' | 'ecr';
@@ -60,7 +60,8 @@ Examples:
       if (!decoded.ok) {
         throw new InputError(`E_DECODE_${decoded.error.code}`, `${format} does not decode: ${decoded.error.reason} (at offset ${decoded.error.offset})`);
       }
-      process.stdout.write(process.stdout.isTTY && !options.json ? readable(decoded.value) : JSON.stringify(decoded.value, null, 2) + '\n');
+      const people = process.stdout.isTTY && !options.json;
+      process.stdout.write(!people ? JSON.stringify(decoded.value, null, 2) + '\n' : format === 'ecr' ? formatEcrTable(decoded.value as EcrDescription) : readable(decoded.value));
     });
 }
 
