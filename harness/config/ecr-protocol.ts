@@ -113,6 +113,10 @@ export function checkEcrProtocol(doc: LoadedDocument): EcrProtocol {
         ...(rf.source ? { source: rf.source } : {}),
         ...(rf.description ? { description: rf.description } : {}),
       };
+      // Without a length (or between separators) the end byte is found by looking for it: binary data could contain it.
+      if ((framing.length.encoding === 'none' || layout === 'delimited') && numeric && rf.type !== 'numeric') {
+        throw invalid(doc, `${fieldAt}/type`, `is ${rf.type}, but ${layout === 'delimited' ? 'a delimited layout' : 'a frame without a length field'} can only carry text: its bytes could contain the ${layout === 'delimited' ? 'separator' : 'end byte'}`, 'use numeric or ascii, or give the frame a length field');
+      }
       if (rf.value !== undefined && !fits(field, rf.value)) throw invalid(doc, `${fieldAt}/value`, `"${rf.value}" does not fit a ${rf.type} field of width ${rf.width}`);
       fields.push(field);
       end = offset + rf.width;

@@ -1,8 +1,10 @@
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { CRC } from 'crc-full';
 import { crc16kermit } from 'crc';
 import fc from 'fast-check';
-import { describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { loadEcrProtocol } from '../../../harness/config/ecr-protocol.js';
 import { packageRoot } from '../../../harness/core/paths.js';
 import { checksum, lrc } from './checksum.js';
@@ -11,7 +13,44 @@ import { decodeEcr } from './describe.js';
 import { EcrFrameDecoder, encodeFrame, type FrameItem } from './frame.js';
 import { decodeMessage, encodeMessage } from './message.js';
 
-const DESCRIPTIONS = ['concert-v2', 'nexi-traditional', 'template'].map((name) => loadEcrProtocol(join(packageRoot(), 'devices', 'protocols', `${name}.ecr.yaml`)));
+const shipped = ['concert-v2', 'nexi-traditional', 'template'].map((name) => loadEcrProtocol(join(packageRoot(), 'devices', 'protocols', `${name}.ecr.yaml`)));
+
+/** Forms no shipped description uses: separator-delimited fields, binary and ASCII lengths, CRCs, BCD and hex fields. */
+const dir = mkdtempSync(join(tmpdir(), 'poshil-ecr-forms-'));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+function synthetic(name: string, framing: string, layout: string, binary = true): EcrProtocol {
+  const path = join(dir, `${name}.ecr.yaml`);
+  writeFileSync(path, `protocol: ${name}
+title: ${name}
+specification: a test of the ${name} form
+framing: ${framing}
+messages:
+  ask:
+    direction: request
+    ${layout}
+    fields:
+      - { name: code, width: 2, type: ascii, value: "T0" }
+      - { name: amount, width: 12, type: numeric, source: amount }
+      - { name: ref, width: 16, type: ascii, source: reference }
+${binary ? '      - { name: stamp, width: 3, type: bcd }\n      - { name: flags, width: 2, type: hex }\n' : ''}  answer:
+    direction: response
+    ${layout}
+    fields:
+      - { name: code, width: 2, type: ascii, value: "T1" }
+      - { name: result, width: 2, type: ascii }
+      - { name: text, width: 30, type: ascii, source: text }
+verbs:
+  sale: { request: ask, reply: ack, responses: [answer], transaction: true }
+outcomes: { field: result, approved: ["00"], declined: ["05"] }
+`);
+  return loadEcrProtocol(path);
+}
+const DESCRIPTIONS = [
+  ...shipped,
+  synthetic('delimited-lrc', '{ start: "02", end: "03", length: { encoding: none }, checksum: { type: lrc, over: [data, end] }, ack: "06", nak: "15" }', 'layout: delimited\n    separator: "1C"', false),
+  synthetic('binary-crc', '{ start: "02", end: "03", length: { encoding: binary-le, bytes: 2, counts: [data, end] }, checksum: { type: crc16-kermit, over: [start, length, data, end] }, ack: "06", nak: "15" }', 'layout: fixed'),
+  synthetic('ascii-ccitt', '{ start: "02", end: "03", length: { encoding: ascii, bytes: 4 }, checksum: { type: crc16-ccitt-false }, ack: "06", nak: "15" }', 'layout: fixed'),
+];
 const byId = (id: string) => DESCRIPTIONS.find((d) => d.id === id)!;
 
 /** A value a field can carry: digits, printable ASCII (no pad at the padded end), or bytes. */
