@@ -68,6 +68,27 @@ describe('all bundled suites over the shipped ECR protocol descriptions (black b
   }
 });
 
+describe('a garbled link', () => {
+  it('garbage between Concert frames is skipped, kept in the transcript, and the sale still completes', async () => {
+    const dir = temp({ 'plan.yaml': 'faults:\n  - { on: card.read, fault: garble, nth: 1 }\n' });
+    const profile = {
+      name: 'concert, garbled once',
+      protocol: 'ecr',
+      ecrProtocol: join(ROOT, 'devices', 'protocols', 'concert-v2.ecr.yaml'),
+      transport: { type: 'tcp', host: '127.0.0.1' },
+      capabilities: ['magstripe'],
+      simulator: { args: ['--tcp', '127.0.0.1:0', '--seed', '42', '--faults', join(dir, 'plan.yaml')] },
+      defaultStimulus: { via: 'simulator' },
+    };
+    const profilePath = join(temp({ 'p.json': profile }), 'p.json');
+    const out = join(dir, 'out');
+    const result = await poshil(['run', '-d', profilePath, '-o', out, '--grep', 'no-card-data', join(ROOT, 'suites', 'card-swipe.suite.yaml')], { timeout: 120_000 });
+    expect(result.exitCode, result.stdout + result.stderr).toBe(0);
+    const transcript = readFileSync(join(runDir(out), 'transcript.ndjson'), 'utf8');
+    expect(transcript).toMatch(/"channel":"link","dir":"note","text":"discarded 24 bytes: STRAY_BYTES"/);
+  }, 150_000);
+});
+
 describe('the CLI around descriptions', () => {
   it('poshil validate checks descriptions and refuses a bad one with exit 2, file, pointer and line', async () => {
     const good = await poshil(['validate', ...['concert-v2', 'nexi-traditional', 'template'].map((n) => join(ROOT, 'devices', 'protocols', `${n}.ecr.yaml`))]);
