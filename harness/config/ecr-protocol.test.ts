@@ -5,6 +5,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { InputError } from '../core/errors.js';
 import { packageRoot } from '../core/paths.js';
 import { loadEcrProtocol } from './ecr-protocol.js';
+import { loadProfile } from './profile.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'poshil-ecr-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -74,6 +75,28 @@ describe('ECR protocol descriptions that cannot work are refused with file, poin
     expect(inputError(constant.path).context).toMatchObject({ pointer: '/messages/result/fields/0/value', line: constant.line });
     const twins = variant('twins', 'values: { command: RF }', 'values: { command: SA }');
     expect(inputError(twins.path).message).toMatch(/sends the same request as verb "sale"/);
+  });
+
+  it('binary fields where the end byte is searched for', () => {
+    const text = template.replace('length: { encoding: bcd, bytes: 2, counts: [data] }', 'length: { encoding: none }').replace('{ name: kind, width: 2, type: ascii, value: RS }', '{ name: kind, width: 2, type: hex, value: "5253" }');
+    const path = join(dir, 'binary.ecr.yaml');
+    writeFileSync(path, text);
+    const error = inputError(path);
+    expect(error.message).toMatch(/\/messages\/result\/fields\/0\/type is hex, but a frame without a length field can only carry text/);
+    expect(error.context.line).toBe(text.split('\n').findIndex((l) => l.includes('type: hex, value: "5253"')) + 1);
+  });
+
+  it('a profile with protocol ecr names its description, and the description is checked with it', () => {
+    const profile = join(dir, 'terminal.json');
+    writeFileSync(profile, JSON.stringify({ name: 't', protocol: 'ecr', transport: { type: 'tcp', host: '127.0.0.1', port: 9999 } }));
+    expect(() => loadProfile(profile)).toThrow(/protocol "ecr" needs "ecrProtocol"/);
+    variant('unmapped', 'status: { request: request, values: { command: ST }', 'status: { request: statusRequest, values: { command: ST }');
+    writeFileSync(profile, JSON.stringify({ name: 't', protocol: 'ecr', ecrProtocol: 'unmapped.ecr.yaml', transport: { type: 'tcp', host: '127.0.0.1', port: 9999 } }));
+    expect(() => loadProfile(profile)).toThrow(/unmapped\.ecr\.yaml is invalid: \/verbs\/status\/request names no message/);
+    writeFileSync(profile, JSON.stringify({ name: 't', protocol: 'ecr', ecrProtocol: join(packageRoot(), 'devices', 'protocols', 'concert-v2.ecr.yaml'), transport: { type: 'tcp', host: '127.0.0.1' }, simulator: { args: ['--tcp', '127.0.0.1:0'] } }));
+    const loaded = loadProfile(profile);
+    expect(loaded.ecr?.id).toBe('concert-v2');
+    expect(loaded.simulator?.args).toEqual(['--tcp', '127.0.0.1:0', '--protocol', 'ecr', '--ecr-protocol', join(packageRoot(), 'devices', 'protocols', 'concert-v2.ecr.yaml')]);
   });
 
   it('loads the shipped descriptions', () => {
