@@ -136,6 +136,41 @@ describe('EcrTerminal', () => {
     await driver.close();
   });
 
+  it('Concert sessions: ENQ until answered, then the frame, then EOT — and EOT after the last failed ENQ', async () => {
+    const concert = loadEcrProtocol(join(packageRoot(), 'devices', 'protocols', 'concert-v2.ecr.yaml'));
+    const [a, b] = createMemoryPair();
+    await b.open();
+    const driver = new EcrTerminal(a, { ...concert, framing: { ...concert.framing, ackTimeoutMs: 40 } });
+    const seen: number[] = [];
+    b.onData((chunk) => seen.push(...chunk));
+    await driver.open();
+    await expect(driver.call('sale', { amount: 100, currency: 'EUR' }, { timeoutMs: 1000 })).rejects.toMatchObject({ code: 'E_ECR_NO_ACK', message: expect.stringMatching(/ENQ after 3 attempts/) });
+    expect(seen).toEqual([0x05, 0x05, 0x05, 0x04]);
+    // The terminal's own session: the driver answers ENQ and the frame with ACK, and takes the response.
+    const events: TerminalEvent[] = [];
+    driver.onEvent((e) => events.push(e));
+    seen.length = 0;
+    const decoder = new EcrFrameDecoder(concert.framing);
+    b.onData((chunk) => {
+      for (const item of decoder.push(chunk)) {
+        if ((item.type === 'control' && item.byte === 'enq') || item.type === 'frame') void b.write(Uint8Array.of(0x06));
+      }
+    });
+    await driver.call('sale', { amount: 100, currency: 'EUR' }, { timeoutMs: 1000 });
+    const data = encodeMessage(concert.messages['paymentResult']!, { status: '7' }, { amount: '100', currency: '978', reference: '000002' });
+    if (!data.ok) throw new Error(data.error.reason);
+    seen.length = 0;
+    await b.write(Uint8Array.of(0x05));
+    await settle();
+    await b.write(encodeFrame(concert.framing, data.value));
+    await settle();
+    await b.write(Uint8Array.of(0x04));
+    await settle();
+    expect(seen).toEqual([0x06, 0x06]);
+    expect(events.map((e) => [e.name, (e.data as { result: string }).result])).toEqual([['transaction.completed', 'declined']]);
+    await driver.close();
+  });
+
   it('refuses amounts the layout cannot hold, without sending', async () => {
     const { driver, requests } = await setup();
     const reply = await driver.call('sale', { amount: 1_000_000_000, currency: 'EUR' }, { timeoutMs: 500 });

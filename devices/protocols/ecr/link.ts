@@ -66,9 +66,14 @@ export class EcrLink {
   private async sendNow(data: Uint8Array): Promise<void> {
     if (this.peerSession) await Promise.race([this.peerSession.ended, delay(this.framing.ackTimeoutMs * this.framing.attempts)]);
     const session = this.framing.session;
-    if (session) await this.exchange(Uint8Array.of(session.enq), 'ENQ');
-    await this.exchange(encodeFrame(this.framing, data), 'frame');
-    if (session) await this.write(Uint8Array.of(session.eot));
+    if (!session) return this.exchange(encodeFrame(this.framing, data), 'frame');
+    try {
+      await this.exchange(Uint8Array.of(session.enq), 'ENQ');
+      await this.exchange(encodeFrame(this.framing, data), 'frame');
+    } finally {
+      // A session ends with EOT whether the frame got through or the attempts ran out.
+      await this.write(Uint8Array.of(session.eot)).catch(() => undefined);
+    }
   }
 
   /** Writes bytes and waits for ACK; repeats after NAK or silence. */
