@@ -171,6 +171,27 @@ describe('EcrTerminal', () => {
     await driver.close();
   });
 
+  it('a receipt inside the sale’s exchange is its printer.output; one outside any exchange is not counted', async () => {
+    const template = loadEcrProtocol(join(packageRoot(), 'devices', 'protocols', 'template.ecr.yaml'));
+    const { driver, terminal, events, wire } = await setup(template);
+    const send = async (message: string, sources: Record<string, string>, values: Record<string, string> = {}) => {
+      const data = encodeMessage(template.messages[message]!, values, sources);
+      if (!data.ok) throw new Error(data.error.reason);
+      await terminal.write(encodeFrame(template.framing, data.value));
+      await settle();
+    };
+    await send('receipt', { receipt: 'OLD SALE|CUSTOMER COPY' });
+    expect(events).toEqual([]);
+    expect(wire.log.some((l) => /receipt \(printer\.output\) outside any exchange: not counted/.test(l))).toBe(true);
+    await driver.call('sale', { amount: 500, currency: 'EUR' }, { timeoutMs: 1000 });
+    await send('receipt', { receipt: 'TOTAL EUR 5.00|CUSTOMER COPY' });
+    await send('result', { reference: '000001', amount: '500', currency: '978', approvalCode: 'ABC123' }, { responseCode: '00' });
+    expect(events.map((e) => e.name)).toEqual(['printer.output', 'transaction.completed']);
+    expect(events[0]!.data).toMatchObject({ copy: 'customer', txnId: 'ECR-000001', lines: ['TOTAL EUR 5.00', 'CUSTOMER COPY'] });
+    expect(events[1]!.data).toMatchObject({ txnId: 'ECR-000001', result: 'approved', responseCode: '00', approvalCode: 'ABC123' });
+    await driver.close();
+  });
+
   it('refuses amounts the layout cannot hold, without sending', async () => {
     const { driver, requests } = await setup();
     const reply = await driver.call('sale', { amount: 1_000_000_000, currency: 'EUR' }, { timeoutMs: 500 });

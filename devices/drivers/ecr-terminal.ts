@@ -208,7 +208,11 @@ export class EcrTerminal implements Terminal {
     const message = decoded.value;
     const intermediate = this.description.events.find((e) => e.message === message.message);
     const exchange = this.exchange;
-    if (intermediate) return this.intermediate(intermediate.event, message, exchange?.txnId);
+    if (intermediate) {
+      // Outside an exchange a receipt or a text belongs to no transaction poshil can name.
+      if (!exchange) return this.anomaly(`${message.message} (${intermediate.event}) outside any exchange: not counted`);
+      return this.intermediate(intermediate.event, message, exchange.txnId);
+    }
     if (!exchange || !exchange.mapping.responses.includes(message.message)) {
       return this.anomaly(`response ${message.message} to no open request${exchange ? ` (the open ${exchange.mapping.verb} waits for ${exchange.mapping.responses.join(' or ')})` : ''}`);
     }
@@ -245,7 +249,7 @@ export class EcrTerminal implements Terminal {
     });
   }
 
-  private intermediate(event: string, message: DecodedMessage, txnId: string | undefined): void {
+  private intermediate(event: string, message: DecodedMessage, txnId: string): void {
     const values = message.values;
     if (event === 'display.text') return this.emit(event, { txnId, text: values['text'] ?? '' });
     if (event === 'status.changed') return this.emit(event, { state: values['text'] ?? 'idle' });
