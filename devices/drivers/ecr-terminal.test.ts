@@ -192,6 +192,18 @@ describe('EcrTerminal', () => {
     await driver.close();
   });
 
+  it('keeps no full card number in the transcript, and reports it masked', async () => {
+    const { driver, terminal, events, wire } = await setup();
+    await driver.call('sale', { amount: 100, currency: 'EUR' }, { timeoutMs: 1000 });
+    await response(terminal, 'paymentApproved', { maskedPan: '4111111111111111', approvalCode: 'A1B2C3' });
+    await settle();
+    expect(events[0]!.data).toMatchObject({ maskedPan: '411111******1111' });
+    const pan = Buffer.from('4111111111111111', 'latin1').toString('hex');
+    expect(wire.log.join('\n')).not.toContain(pan);
+    expect(wire.log.join('\n')).toContain(Buffer.from('411111******1111', 'latin1').toString('hex'));
+    await driver.close();
+  });
+
   it('refuses amounts the layout cannot hold, without sending', async () => {
     const { driver, requests } = await setup();
     const reply = await driver.call('sale', { amount: 1_000_000_000, currency: 'EUR' }, { timeoutMs: 500 });

@@ -14,7 +14,7 @@ import { maskPan } from '../formats/pan.js';
 import type { WireTap } from '../framing/wire-tap.js';
 import type { EcrProtocol, VerbMapping } from '../protocols/ecr/description.js';
 import { EcrLink } from '../protocols/ecr/link.js';
-import { decodeMessage, encodeMessage, type DecodedMessage } from '../protocols/ecr/message.js';
+import { decodeMessage, encodeMessage, maskCardFields, type DecodedMessage } from '../protocols/ecr/message.js';
 import { linkClosed } from '../transports/errors.js';
 import type { Transport, Unsubscribe } from '../transports/transport.js';
 import type { CallOptions, Terminal, TerminalEvent, VerbReply } from './terminal.js';
@@ -57,7 +57,7 @@ export class EcrTerminal implements Terminal {
 
   async open(signal?: AbortSignal): Promise<void> {
     await this.transport.open(signal);
-    const link = new EcrLink(this.transport, this.description.framing, this.tap);
+    const link = new EcrLink(this.transport, this.description.framing, this.tap, (data) => maskCardFields(this.description, data));
     link.onMessage((data) => this.receive(data));
     link.onAnomaly((text) => this.anomalyListeners.forEach((listener) => listener(text)));
     this.transport.onClose((error) => {

@@ -7,6 +7,7 @@
  * every byte to the transcript: frames, control bytes, and garbage between frames.
  */
 import { DeviceError } from '../../../harness/core/errors.js';
+import { redactCardData } from '../../formats/pan.js';
 import type { WireTap } from '../../framing/wire-tap.js';
 import { linkClosed } from '../../transports/errors.js';
 import type { Transport, Unsubscribe } from '../../transports/transport.js';
@@ -28,6 +29,8 @@ export class EcrLink {
     private readonly transport: Transport,
     private readonly framing: Framing,
     private readonly tap?: WireTap,
+    /** Masks the card-number fields of a data part for the transcript (from the description). */
+    private readonly maskData: (data: Uint8Array) => Uint8Array = (data) => data,
   ) {
     this.decoder = new EcrFrameDecoder(framing);
     this.offData = transport.onData((chunk) => this.receive(chunk));
@@ -66,10 +69,12 @@ export class EcrLink {
   private async sendNow(data: Uint8Array): Promise<void> {
     if (this.peerSession) await Promise.race([this.peerSession.ended, delay(this.framing.ackTimeoutMs * this.framing.attempts)]);
     const session = this.framing.session;
-    if (!session) return this.exchange(encodeFrame(this.framing, data), 'frame');
+    const frame = encodeFrame(this.framing, data);
+    const shown = this.evidence(frame, data);
+    if (!session) return this.exchange(frame, 'frame', shown);
     try {
       await this.exchange(Uint8Array.of(session.enq), 'ENQ');
-      await this.exchange(encodeFrame(this.framing, data), 'frame');
+      await this.exchange(frame, 'frame', shown);
     } finally {
       // A session ends with EOT whether the frame got through or the attempts ran out.
       await this.write(Uint8Array.of(session.eot)).catch(() => undefined);
@@ -77,7 +82,7 @@ export class EcrLink {
   }
 
   /** Writes bytes and waits for ACK; repeats after NAK or silence. */
-  private async exchange(bytes: Uint8Array, what: string): Promise<void> {
+  private async exchange(bytes: Uint8Array, what: string, shown = bytes): Promise<void> {
     const { attempts, ackTimeoutMs } = this.framing;
     for (let attempt = 1; attempt <= attempts; attempt++) {
       const answer = new Promise<ControlByte | undefined>((resolve) => {
@@ -87,7 +92,7 @@ export class EcrLink {
           resolve(byte);
         };
       });
-      await this.write(bytes);
+      await this.write(bytes, shown);
       const byte = await answer;
       this.waiting = undefined;
       if (byte === 'ack') return;
@@ -99,9 +104,9 @@ export class EcrLink {
     });
   }
 
-  private async write(bytes: Uint8Array): Promise<void> {
+  private async write(bytes: Uint8Array, shown = bytes): Promise<void> {
     if (!this.transport.isOpen) throw linkClosed(this.transport.address);
-    this.tap?.frame('tx', bytes);
+    this.tap?.frame('tx', shown);
     await this.transport.write(bytes);
   }
 
@@ -118,11 +123,11 @@ export class EcrLink {
     for (const item of items) {
       if (item.type === 'control') this.control(item.byte);
       else if (item.type === 'frame') {
-        this.tap?.frame('rx', item.raw);
+        this.tap?.frame('rx', this.evidence(item.raw, item.data));
         this.answer(this.framing.ack);
         for (const listener of this.listeners) listener(item.data);
       } else {
-        this.tap?.discarded('rx', item.raw, item.code);
+        this.tap?.discarded('rx', this.evidence(item.raw, item.data), item.code);
         if (item.code === 'BAD_CHECKSUM') this.answer(this.framing.nak);
         this.note(`${item.code} at byte ${item.offset} (${item.raw.length} bytes kept in the transcript)`);
       }
@@ -147,6 +152,26 @@ export class EcrLink {
     }
     this.peerSession?.end();
     this.peerSession = undefined;
+  }
+
+  /**
+   * A frame as the transcript keeps it: card-number fields masked (first six, last four) in the
+   * data part, and any other card data in free text redacted. The checksum stays the one that
+   * went over the wire.
+   */
+  private evidence(raw: Uint8Array, data: Uint8Array | undefined): Uint8Array {
+    let shown = raw;
+    if (data && data.length > 0) {
+      const at = 1 + (this.framing.length.encoding === 'none' ? 0 : this.framing.length.bytes);
+      const masked = this.maskData(data);
+      if (masked !== data && Buffer.compare(Buffer.from(raw.subarray(at, at + data.length)), Buffer.from(data)) === 0) {
+        shown = Uint8Array.from(raw);
+        shown.set(masked, at);
+      }
+    }
+    const text = Buffer.from(shown).toString('latin1');
+    const redacted = redactCardData(text);
+    return redacted === text ? shown : Uint8Array.from(Buffer.from(redacted, 'latin1'));
   }
 
   /** ACK or NAK for what the peer sent; in the transcript as the single byte it is. */

@@ -5,6 +5,7 @@
  * decoding finds which described message a data part is (by size and constants) and reads every
  * field back, with its offset, for `poshil decode ecr` and for the driver's events.
  */
+import { maskPan } from '../../formats/pan.js';
 import { failure, type Parsed } from '../../formats/result.js';
 import type { EcrProtocol, Field, Message } from './description.js';
 
@@ -133,4 +134,25 @@ export function decodeMessage(protocol: EcrProtocol, data: Uint8Array, direction
     if (!best || decoded.error.code !== 'SIZE') best = decoded;
   }
   return failure('UNKNOWN_MESSAGE', 0, `no ${direction ?? ''} message of ${protocol.id} matches these ${data.length} bytes${best && !best.ok ? ` (closest: ${best.error.reason})` : ''}`.replace('  ', ' '));
+}
+
+/**
+ * The data part with every card-number field (source maskedPan) that holds a full PAN masked to
+ * first six and last four, in place and at the same width: for transcripts. Returns the same
+ * array when there is nothing to mask.
+ */
+export function maskCardFields(protocol: EcrProtocol, data: Uint8Array): Uint8Array {
+  const decoded = decodeMessage(protocol, data);
+  if (!decoded.ok) return data;
+  let out = data;
+  for (const field of decoded.value.fields) {
+    if (field.source !== 'maskedPan') continue;
+    const text = Buffer.from(data.subarray(field.offset, field.offset + field.width)).toString('latin1');
+    const digits = /^[0 ]*(\d{13,19})\s*$/.exec(text)?.[1];
+    if (!digits) continue;
+    const masked = text.replace(digits, maskPan(digits));
+    if (out === data) out = Uint8Array.from(data);
+    out.set(Buffer.from(masked, 'latin1'), field.offset);
+  }
+  return out;
 }
