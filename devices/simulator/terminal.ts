@@ -154,7 +154,7 @@ export class SimulatedTerminal {
     if (this.state === 'rebooting') return refuse('REBOOTING', 'the terminal is starting up');
     switch (op) {
       case 'identify':
-        return ok({ ...this.identity, vendor: 'poshil', hardware: 'rev-B', capabilities: ['magstripe', 'chip', 'qr', 'printer', 'host', 'card-events', 'qr-events', 'host-events', 'printer-status', 'batch-totals'] });
+        return ok({ ...this.identity, vendor: 'poshil', hardware: 'rev-B', capabilities: ['magstripe', 'chip', 'qr', 'printer', 'host', 'card-events', 'qr-events', 'host-events', 'printer-status', 'batch-totals', 'issuer-details'] });
       case 'status':
         return ok({ state: this.state, paper: this.printer.paper, cover: this.printer.cover, reader: this.readerFault ? 'fault' : 'ok', network: this.host.online ? 'up' : 'down', heldReceipts: this.printer.heldCount });
       case 'sale':

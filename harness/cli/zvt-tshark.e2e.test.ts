@@ -21,7 +21,7 @@ describe('ZVT frames against Wireshark', () => {
 
   it.skipIf(!tshark || !root)(`agree with tshark's ZVT dissector (needs tshark and root to capture on lo: ${tshark ? 'has tshark' : 'no tshark'}, ${root ? 'root' : 'not root'})`, async () => {
     const dir = workspace({
-      'zvt.json': { name: 'zvt on 20007', protocol: 'zvt', transport: { type: 'tcp', host: '127.0.0.1' }, capabilities: ['magstripe', 'printer', 'host'], simulator: { args: ['--protocol', 'zvt', '--tcp', `127.0.0.1:${PORT}`, '--seed', '3'] }, defaultStimulus: { via: 'simulator' } },
+      'zvt.json': { name: 'zvt on 20007', protocol: 'zvt', transport: { type: 'tcp', host: '127.0.0.1' }, capabilities: ['magstripe', 'printer', 'host', 'issuer-details'], simulator: { args: ['--protocol', 'zvt', '--tcp', `127.0.0.1:${PORT}`, '--seed', '3'] }, defaultStimulus: { via: 'simulator' } },
     });
     dirs.push(dir);
     const pcap = join(dir, 'zvt.pcap');

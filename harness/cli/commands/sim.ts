@@ -4,6 +4,7 @@ import { DEFECTS, isDefect } from '../../../devices/simulator/defects.js';
 import { loadFaultPlan } from '../../../devices/simulator/faults.js';
 import { runSimulatorProcess } from '../../../devices/simulator/main.js';
 import type { LinkSpec } from '../../../devices/simulator/server.js';
+import { loadEcrProtocol } from '../../config/ecr-protocol.js';
 
 interface SimOptions {
   tcp?: string;
@@ -20,6 +21,7 @@ interface SimOptions {
   exitWithParent?: boolean;
   defect: string[];
   protocol: string;
+  ecrProtocol?: string;
   hostTimeout: string;
 }
 
@@ -40,7 +42,8 @@ export function registerSim(program: Command): void {
   program
     .command('sim')
     .description('Run the simulated terminal: bench protocol on TCP, a serial tty or a pty pair, with a control channel for stimuli.')
-    .option('--protocol <name>', 'ECR protocol on the link: bench or zvt', 'bench')
+    .option('--protocol <name>', 'ECR protocol on the link: bench, zvt, or ecr (with --ecr-protocol)', 'bench')
+    .option('--ecr-protocol <file>', 'the vendor protocol description (*.ecr.yaml) to speak with --protocol ecr: docs/ecr-protocols.md')
     .option('--tcp <host:port>', 'listen for the ECR link on TCP (port 0: any free port)')
     .option('--serial <path>', 'speak on an existing serial tty')
     .option('--pty', 'make a socat pty pair and announce the end a harness should open')
@@ -65,6 +68,7 @@ Examples:
   $ poshil sim --tcp 127.0.0.1:20007
   $ poshil sim --pty --seed 42
   $ poshil sim --protocol zvt --tcp 127.0.0.1:20007
+  $ poshil sim --protocol ecr --ecr-protocol devices/protocols/concert-v2.ecr.yaml --pty
   $ printf '{"id":1,"op":"identify"}\\n' | nc 127.0.0.1 20007`,
     )
     .action(async (options: SimOptions) => {
@@ -75,13 +79,16 @@ Examples:
         : options.serial
           ? { kind: 'serial', path: options.serial, baudRate: options.baud ? whole(options.baud, '--baud') : 115200 }
           : { kind: 'pty' };
-      if (options.protocol !== 'bench' && options.protocol !== 'zvt') throw new InputError('E_OPTION', `--protocol must be bench or zvt, not "${options.protocol}"`);
+      if (options.protocol !== 'bench' && options.protocol !== 'zvt' && options.protocol !== 'ecr') throw new InputError('E_OPTION', `--protocol must be bench, zvt or ecr, not "${options.protocol}"`);
+      if ((options.protocol === 'ecr') !== (options.ecrProtocol !== undefined)) throw new InputError('E_OPTION', '--protocol ecr and --ecr-protocol FILE go together', { hint: 'e.g. --protocol ecr --ecr-protocol devices/protocols/concert-v2.ecr.yaml' });
+      const ecrProtocol = options.ecrProtocol ? loadEcrProtocol(options.ecrProtocol) : undefined;
       for (const name of options.defect) {
         if (!isDefect(name)) throw new InputError('E_OPTION', `unknown --defect "${name}"`, { hint: `known defects: ${Object.keys(DEFECTS).join(', ')}` });
       }
       // A simulator that failed to start may hold a listener already: print why and end the process.
       await runSimulatorProcess({
         protocol: options.protocol,
+        ...(ecrProtocol ? { ecrProtocol } : {}),
         defects: options.defect.filter(isDefect),
         ...(options.baud ? { paceBaud: whole(options.baud, '--baud') } : {}),
         ...(options.faults ? { faults: loadFaultPlan(options.faults) } : {}),

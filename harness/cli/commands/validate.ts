@@ -4,6 +4,7 @@ import { InputError, PoshilError, formatError } from '../../core/errors.js';
 import { FixtureStore } from '../../config/fixtures.js';
 import { loadDocument } from '../../config/document.js';
 import { loadPlan } from '../../config/plan.js';
+import { loadEcrProtocol } from '../../config/ecr-protocol.js';
 import { loadProfile } from '../../config/profile.js';
 import { loadSuite } from '../../config/suite.js';
 import { validateDocument } from '../../config/validate.js';
@@ -11,10 +12,11 @@ import { Expectations } from '../../expect/expectations.js';
 import { dirname, join, resolve } from 'node:path';
 
 /** What a file is, from its name or, failing that, its content. */
-function kindOf(path: string): 'suite' | 'profile' | 'plan' | 'record' {
+function kindOf(path: string): 'suite' | 'profile' | 'plan' | 'record' | 'ecr protocol' {
   const name = basename(path);
   if (/\.suite\.(ya?ml|json)$/.test(name)) return 'suite';
   if (/\.plan\.(ya?ml|json)$/.test(name)) return 'plan';
+  if (/\.ecr\.(ya?ml|json)$/.test(name)) return 'ecr protocol';
   if (/^record\.json$/.test(name)) return 'record';
   const value = loadDocument(path, 'file').value as Record<string, unknown> | null;
   if (value && typeof value === 'object' && 'cases' in value) return 'suite';
@@ -26,8 +28,8 @@ function kindOf(path: string): 'suite' | 'profile' | 'plan' | 'record' {
 export function registerValidate(program: Command): void {
   program
     .command('validate')
-    .description('Check suites, device profiles and run records against their JSON Schemas, without running anything.')
-    .argument('<files...>', 'files to check (*.suite.yaml suites, *.plan.yaml plans, *.json profiles, record.json)')
+    .description('Check suites, device profiles, ECR protocol descriptions and run records against their JSON Schemas, without running anything.')
+    .argument('<files...>', 'files to check (*.suite.yaml suites, *.plan.yaml plans, *.ecr.yaml protocol descriptions, *.json profiles, record.json)')
     .addHelpText('after', `\nExamples:\n  $ poshil validate suites/*.suite.yaml\n  $ poshil validate devices/*.json\n\nExits 0 when every file is valid, 2 otherwise; each problem names the file, the JSON pointer and the line.`)
     .action((files: string[]) => {
       let bad = 0;
@@ -38,6 +40,7 @@ export function registerValidate(program: Command): void {
           const kind = kindOf(path);
           if (kind === 'suite') loadSuite(path, expectations, new FixtureStore(join(dirname(path), 'fixtures')), { stepTimeoutMs: 5000 });
           else if (kind === 'profile') loadProfile(path);
+          else if (kind === 'ecr protocol') loadEcrProtocol(path);
           else if (kind === 'plan') loadPlan(path, expectations, { stepTimeoutMs: 5000 });
           else validateDocument('record', loadDocument(path, 'run record'), 'run record');
           process.stdout.write(`ok       ${file} (${kind})\n`);
