@@ -37,6 +37,8 @@ describe('poshil run (black box)', () => {
     expect(result.stderr).toBe('');
     expect(result.exitCode, result.stdout).toBe(0);
     expect(result.stdout).toMatch(/PASS 6 passed, 0 failed of 6 cases/);
+    expect(result.stdout).toMatch(/^device sim \(bench\) at tcp:\/\/127\.0\.0\.1:\d+$/m);
+    expect(result.stdout).toMatch(/^✓ PASS {4}smoke\/identify \(\d+ ms\)$/m);
     const run = runDir(out);
     const record = readRecordJson(run);
     expect(validateRecord(record), JSON.stringify(validateRecord.errors)).toBe(true);
@@ -116,6 +118,9 @@ cases:
     const record = readRecordJson(runDir(out));
     expect(record.status).toBe('interrupted');
     expect(record.suites[0]!.cases.map((c) => c.outcome)).toEqual(['PASS', 'ABORTED', 'ABORTED']);
+    // One line for what never started, not a line (and advice) per case.
+    expect(result.stdout).toContain('INTERRUPTED 1 case not run');
+    expect(result.stdout).not.toContain('slow/never');
     const left = await execa('pgrep', ['-f', 'ctrlc-test'], { reject: false });
     expect(left.stdout).toBe('');
   });

@@ -122,6 +122,7 @@ function resolveCase(
     tags: c.tags ?? [],
     requires: [...(suite.requires ?? []), ...(c.requires ?? [])],
     ...(c.troubleshoot ? { troubleshoot: c.troubleshoot.trim() } : {}),
+    ...lineAt(doc, pointer),
     steps,
   });
 }

@@ -103,6 +103,8 @@ export interface Case {
   tags: string[];
   requires: string[];
   troubleshoot?: string;
+  /** Line of the case in its suite file. */
+  line?: number;
   steps: Step[];
 }
 

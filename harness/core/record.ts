@@ -107,6 +107,10 @@ export interface CaseRecord {
   reason?: string;
   troubleshoot?: string;
   tags?: string[];
+  /** Passed, but only after an attempt that did not: counted as passed and as flaky. */
+  flaky?: boolean;
+  /** Line of the case in its suite file, for annotations that point at it. */
+  line?: number;
   startedAt: string;
   durationMs: number;
   attempts: AttemptRecord[];
@@ -128,10 +132,20 @@ export interface RunSummary {
   timeouts: number;
   skipped: number;
   aborted: number;
+  /** Passed after a retry; these are also in `passed`. Absent in records from before 0.2. */
+  flaky?: number;
   outcome: Outcome;
 }
 
-export type RunStatus = 'running' | 'finished' | 'interrupted' | 'crashed';
+/** `error`: the run could not go on (terminal unreachable, simulator did not start). */
+export type RunStatus = 'running' | 'finished' | 'interrupted' | 'crashed' | 'error';
+
+/** Why a run could not go on: one error for the whole run, not one per case. */
+export interface RunError {
+  code: string;
+  message: string;
+  hint?: string;
+}
 
 export interface RunHeader {
   schemaVersion: typeof RECORD_SCHEMA_VERSION;
@@ -159,7 +173,7 @@ export interface RunRecord extends RunHeader {
   durationMs?: number;
   suites: SuiteRecord[];
   summary: RunSummary;
-  error?: { code: string; message: string };
+  error?: RunError;
 }
 
 export type JournalEntry =
@@ -172,16 +186,17 @@ export type JournalEntry =
       status: Exclude<RunStatus, 'running'>;
       finishedAt: string;
       durationMs: number;
-      error?: { code: string; message: string };
+      error?: RunError;
     };
 
 export function summarize(suites: readonly SuiteRecord[]): RunSummary {
   const summary: RunSummary = {
-    total: 0, passed: 0, failed: 0, errors: 0, timeouts: 0, skipped: 0, aborted: 0, outcome: 'PASS',
+    total: 0, passed: 0, failed: 0, errors: 0, timeouts: 0, skipped: 0, aborted: 0, flaky: 0, outcome: 'PASS',
   };
   for (const suite of suites) {
     for (const c of suite.cases) {
       summary.total++;
+      if (isFlaky(c)) summary.flaky!++;
       if (c.outcome === 'PASS') summary.passed++;
       else if (c.outcome === 'FAIL') summary.failed++;
       else if (c.outcome === 'ERROR') summary.errors++;
@@ -198,6 +213,11 @@ export function summarize(suites: readonly SuiteRecord[]): RunSummary {
     : summary.passed > 0 ? 'PASS'
     : 'SKIPPED';
   return summary;
+}
+
+/** A pass that needed a retry. Older records lack the flag; their attempts tell the same. */
+export function isFlaky(c: CaseRecord): boolean {
+  return c.outcome === 'PASS' && (c.flaky ?? c.attempts.length > 1);
 }
 
 /**

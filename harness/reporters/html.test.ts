@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { renderHtml } from './html.js';
-import { sampleRecord } from './test-support/records.js';
+import { sampleRecord, unreachableRecord } from './test-support/records.js';
 
 describe('renderHtml', () => {
   const html = renderHtml(sampleRecord());
@@ -30,6 +30,20 @@ describe('renderHtml', () => {
     expect(html).not.toMatch(/(src|href)="https?:/);
     expect(html).not.toMatch(/<link[^>]+stylesheet/);
     expect(html).toContain('<style>');
+  });
+
+  it('badges a flaky case, counts it, and greys the counts that are zero', () => {
+    expect(html).toContain('<span class="badge FLAKY" title="passed only after a retry">FLAKY</span>');
+    expect(html).toContain('<th>flaky</th>');
+    expect(html).toContain('2 of 5 cases passed (1 flaky)');
+    expect(html).toMatch(/<span class="badge zero">0<\/span>/);
+  });
+
+  it('puts the reason first when the run never reached its terminal', () => {
+    const page = renderHtml(unreachableRecord());
+    expect(page.indexOf('The run could not go on')).toBeLessThan(page.indexOf('class="banner'));
+    expect(page).toContain('serial port /dev/ttyUSB0 does not exist');
+    expect(page).toContain('ERROR — no case ran');
   });
 
   it('marks a partial record from a crash', () => {

@@ -5,7 +5,7 @@
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
-import type { CaseRecord, RunRecord, StepRecord } from '../core/record.js';
+import { isFlaky, type CaseRecord, type RunRecord, type StepRecord } from '../core/record.js';
 import { formatDuration, limitText, pretty, render } from './html-render.js';
 import type { Reporter } from './reporter.js';
 import { latencyChart, type LatencyDetails } from './svg-chart.js';
@@ -35,6 +35,7 @@ function caseView(c: CaseRecord) {
     open: failed || c.attempts.some((a) => a.steps.some((s) => s.details?.['latency'])),
     duration: formatDuration(c.durationMs),
     retried: c.attempts.length > 1,
+    flaky: isFlaky(c),
     attemptCount: c.attempts.length,
     showTroubleshoot: failed && Boolean(c.troubleshoot),
     attempts: c.attempts.map((a) => ({ ...a, steps: a.steps.map(stepView) })),
@@ -43,22 +44,24 @@ function caseView(c: CaseRecord) {
 
 export function renderHtml(record: RunRecord): string {
   const s = record.summary;
-  const partial = record.status !== 'finished';
-  const verdict = record.status === 'interrupted' ? 'INTERRUPTED' : record.status === 'crashed' ? 'CRASHED' : s.outcome;
+  const partial = record.status !== 'finished' && record.status !== 'error';
+  const verdict = record.status === 'interrupted' ? 'INTERRUPTED' : record.status === 'crashed' ? 'CRASHED' : record.status === 'error' ? 'ERROR' : s.outcome;
+  const flaky = s.flaky ?? 0;
   const counts = [
-    ['passed', s.passed, 'PASS'],
+    ['passed', s.passed - flaky, 'PASS'],
+    ['flaky', flaky, 'FLAKY'],
     ['failed', s.failed, 'FAIL'],
     ['errors', s.errors, 'ERROR'],
     ['timed out', s.timeouts, 'TIMEOUT'],
     ['skipped', s.skipped, 'SKIPPED'],
     ['aborted', s.aborted, 'ABORTED'],
-  ].map(([label, value, cls]) => ({ label, value, class: cls }));
+  ].map(([label, value, cls]) => ({ label, value, class: value === 0 ? 'zero' : cls }));
   return render('report', {
     record,
     verdict,
-    verdictClass: partial ? record.status : s.outcome,
+    verdictClass: partial ? record.status : record.status === 'error' ? 'ERROR' : s.outcome,
     partial,
-    summaryText: `${s.passed} of ${s.total} cases passed`,
+    summaryText: record.status === 'error' && s.total === 0 ? 'no case ran' : `${s.passed} of ${s.total} cases passed${flaky ? ` (${flaky} flaky)` : ''}`,
     duration: formatDuration(record.durationMs),
     counts,
     suites: record.suites.map((suite) => ({ ...suite, cases: suite.cases.map(caseView) })),

@@ -53,6 +53,8 @@ export async function runSuites(selection: RunSelection, parts: RunParts): Promi
             signal: parts.signal,
             retries: selection.retries,
             onAttemptStart: (ref) => parts.reporters.onCaseStart(ref),
+            onStepStart: (ref, step) => parts.reporters.onStepStart(ref, step),
+            onStepProgress: (ref, progress) => parts.reporters.onStepProgress(ref, progress),
             onStepEnd: (ref, step) => parts.reporters.onStepEnd(ref, step),
           }));
       parts.journal.append({ type: 'case.finished', case: record });
@@ -80,6 +82,7 @@ function notRun(suite: string, c: Case, outcome: 'SKIPPED' | 'ABORTED', reason: 
     outcome,
     reason,
     ...(c.troubleshoot ? { troubleshoot: c.troubleshoot } : {}),
+    ...(c.line ? { line: c.line } : {}),
     startedAt: new Date().toISOString(),
     durationMs: 0,
     attempts: [],

@@ -4,12 +4,10 @@ import { InputError, formatError } from '../../core/errors.js';
 import { packageRoot } from '../../core/paths.js';
 import { loadRunInputs } from '../../config/inputs.js';
 import { LOG_LEVELS, type LogLevel } from '../../evidence/log.js';
-import { ConsoleReporter } from '../../reporters/console.js';
-import { htmlReporter } from '../../reporters/html.js';
-import { junitReporter } from '../../reporters/junit.js';
-import type { Reporter } from '../../reporters/reporter.js';
+import { REPORTER_NAMES } from '../../reporters/choice.js';
 import { executeRun } from '../../runner/execute-run.js';
 import { selectCases } from '../../runner/run.js';
+import { buildReporters, chooseReporters } from './run-reporters.js';
 
 interface RunOptions {
   device: string;
@@ -18,6 +16,7 @@ interface RunOptions {
   out: string;
   junit?: string | false;
   html?: string | false;
+  reporter?: string[];
   logLevel: LogLevel;
 }
 
@@ -30,10 +29,11 @@ export function registerRun(program: Command): void {
     .option('-g, --grep <regex>', 'run only the cases whose "suite/case" id or title matches')
     .option('-r, --retries <n>', 'retry a case that did not pass up to n times; every attempt is kept', '0')
     .option('-o, --out <dir>', 'folder for run directories', 'reports/out')
-    .option('--junit <file>', 'also write JUnit XML here (default: RUNDIR/junit.xml)')
-    .option('--no-junit', 'do not write JUnit XML')
-    .option('--html <file>', 'also write the HTML report here (default: RUNDIR/report.html)')
-    .option('--no-html', 'do not write the HTML report')
+    .option('--reporter <name[=file]>', `how to report: ${REPORTER_NAMES.join(', ')}; several at once, comma-separated or repeated; name=file writes a file (default: list, with a live status line on a terminal)`, (value: string, list: string[] = []) => [...list, value])
+    .option('--junit <file>', 'write a copy of the JUnit XML here as well as RUNDIR/junit.xml')
+    .option('--no-junit', 'do not write RUNDIR/junit.xml')
+    .option('--html <file>', 'write a copy of the HTML report here as well as RUNDIR/report.html')
+    .option('--no-html', 'do not write RUNDIR/report.html')
     .addOption(new Option('--log-level <level>', 'level of RUNDIR/poshil.log').choices(LOG_LEVELS).default('info'))
     .addHelpText(
       'after',
@@ -45,7 +45,9 @@ Examples:
   $ poshil run --device devices/simulator.json
   $ poshil run --device devices/simulator-pty.json suites/smoke.suite.yaml
   $ poshil run -d devices/simulator.json --grep 'card-swipe/.*expired' --retries 2
-  $ poshil run -d devices/bench-terminal-usb.json --junit results/junit.xml suites/`,
+  $ poshil run -d devices/bench-terminal-usb.json --junit results/junit.xml suites/
+  $ CI=true poshil run -d devices/simulator.json --reporter list,github   in GitHub Actions
+  $ poshil run -d devices/simulator.json --reporter dot,json=results/record.json`,
     )
     .action(async (suites: string[], options: RunOptions) => {
       const retries = Number(options.retries);
@@ -60,6 +62,7 @@ Examples:
           throw new InputError('E_OPTION', `--grep is not a valid regular expression: ${(error as Error).message}`);
         }
       }
+      const reporterChoices = chooseReporters(options);
       const inputs = loadRunInputs(options.device, suites);
       const planned = inputs.suites.reduce((n, s) => n + selectCases(s, grep).length, 0);
       if (planned === 0) throw new InputError('E_NO_CASES', `no case matches --grep ${options.grep ?? ''}`, { hint: 'cases are matched as "suite/case", case-insensitively' });
@@ -71,26 +74,7 @@ Examples:
         retries,
         logLevel: options.logLevel,
         handleSignals: true,
-        reporters: (runDir) => {
-          const shown = (path: string) => relative(process.cwd(), path) || path;
-          outputs['record'] = shown(join(runDir, 'record.json'));
-          const list: Reporter[] = [];
-          if (options.junit !== false) {
-            const path = options.junit ? resolve(options.junit) : join(runDir, 'junit.xml');
-            outputs['junit'] = shown(path);
-            list.push(junitReporter(path));
-          }
-          if (options.html !== false) {
-            const path = options.html ? resolve(options.html) : join(runDir, 'report.html');
-            outputs['report'] = shown(path);
-            list.push(htmlReporter(path));
-          }
-          outputs['transcript'] = shown(join(runDir, 'transcript.ndjson'));
-          outputs['log'] = shown(join(runDir, 'poshil.log'));
-          // The console goes last so that the files it names exist when it prints them.
-          list.push(new ConsoleReporter({ outputs: () => outputs }));
-          return list;
-        },
+        reporters: (runDir) => buildReporters(reporterChoices, options, runDir, outputs),
       });
       if (result.failure) process.stderr.write(formatError(result.failure) + '\n');
       process.exitCode = result.exitCode;

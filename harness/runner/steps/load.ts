@@ -21,13 +21,25 @@ export async function runLoad(step: LoadStep, ctx: StepContext): Promise<StepRes
   const total = spec.warmup + spec.count;
   const samples: Sample[] = [];
   let next = 0;
+  let finished = 0;
   let measuredStart = 0;
+  // Sorting on every request for a figure is fine: reporters ask every few seconds, not per transaction.
+  ctx.progress?.(() => {
+    const sorted = samples.filter((s) => s.ok).map((s) => s.latencyMs).sort((a, b) => a - b);
+    const p50 = spec.limits.p50 ?? {};
+    return {
+      done: finished,
+      total,
+      figures: [{ name: 'p50', value: round(percentile(sorted, 50)), unit: 'ms', ...(p50.max !== undefined ? { max: p50.max } : {}), ...(p50.min !== undefined ? { min: p50.min } : {}) }],
+    };
+  });
   const worker = async () => {
     while (next < total && !ctx.signal.aborted) {
       const index = next++;
       if (index === spec.warmup && measuredStart === 0) measuredStart = performance.now();
       const sample = await oneTransaction(spec, ctx);
       if (index >= spec.warmup) samples.push(sample);
+      finished++;
     }
   };
   if (spec.warmup === 0) measuredStart = performance.now();
