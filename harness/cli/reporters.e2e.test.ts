@@ -39,7 +39,7 @@ describe('poshil run reporters (black box)', () => {
     expect(stdout).toMatch(/± FLAKY {3}bench\/settles-on-retry \(.+, passed on attempt 2 of 2\)/);
     expect(stdout).toMatch(/✗ FAIL {4}bench\/wrong-firmware/);
     expect(stdout).toContain('Failures (1):\n  1) FAIL bench/wrong-firmware');
-    expect(stdout).toContain('troubleshoot: Upgrade the terminal.');
+    expect(stdout).toContain('troubleshoot (answer does not match): Upgrade the terminal.');
     expect(stdout).toContain('Flaky (1):');
     expect(stdout).toMatch(/FAIL 1 passed, 1 flaky, 1 failed of 3 cases/);
     expect(stdout).toMatch(/^::error file=.*bench\.suite\.yaml,line=10,title=FAIL bench\/wrong-firmware::/m);

@@ -86,7 +86,7 @@ cases:
     const result = await poshil(['run', '-d', join(dir, 'sim.json'), '-o', out, join(dir, 'wrong.suite.yaml')]);
     expect(result.exitCode).toBe(1);
     expect(result.stdout).toContain('FAIL    wrong/firmware-is-9');
-    expect(result.stdout).toContain('troubleshoot: Upgrade the terminal to firmware 9.');
+    expect(result.stdout).toContain('troubleshoot (answer does not match): Upgrade the terminal to firmware 9.');
     const run = runDir(out);
     const step = readRecordJson(run).suites[0]!.cases[0]!.attempts[0]!.steps[0]!;
     expect(step).toMatchObject({ outcome: 'FAIL', issues: [{ path: '/firmware', message: 'must be equal to constant "9.0.0"' }] });

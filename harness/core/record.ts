@@ -6,6 +6,7 @@
  * While a run goes, poshil appends `JournalEntry` lines to `record.ndjson`; `foldJournal` turns
  * any prefix of that journal into a `RunRecord`, so a crash leaves a readable partial record.
  */
+import type { FailureKind } from './failure-kind.js';
 import type { Outcome } from './outcome.js';
 
 export const RECORD_SCHEMA_VERSION = 1;
@@ -111,6 +112,8 @@ export interface CaseRecord {
   flaky?: boolean;
   /** Line of the case in its suite file, for annotations that point at it. */
   line?: number;
+  /** The kind of failure the last attempt ended in; it chose `troubleshoot`. */
+  failureKind?: FailureKind;
   startedAt: string;
   durationMs: number;
   attempts: AttemptRecord[];

@@ -28,7 +28,7 @@ describe('ConsoleReporter', () => {
     expect(out).toMatch(/± FLAKY {3}smoke\/flaky \(40 ms, passed on attempt 2 of 2\)/);
     expect(out).toMatch(/✗ FAIL {4}smoke\/identify \(40 ms\)\n {10}step 1 \(do identify\): does not match/);
     expect(out).toContain('Failures (2):\n  1) FAIL smoke/identify');
-    expect(out).toContain('     troubleshoot: Check <img');
+    expect(out).toContain('     troubleshoot (answer does not match): Check <img');
     expect(out).toContain('Flaky (1):\n  ± smoke/flaky: passed on attempt 2 of 2; attempt 1: FAIL — first try failed');
     expect(out).toContain('TIMEOUT 1 passed, 1 flaky, 1 failed, 1 timed out, 1 skipped of 5 cases');
     expect(out).toContain('terminal Model <X> & "Co" s/n SN-1 firmware 1.0');

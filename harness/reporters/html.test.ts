@@ -16,7 +16,7 @@ describe('renderHtml', () => {
     expect(html).toContain('must be equal to constant');
     expect(html).toContain('transcript excerpt');
     expect(html).toContain('&quot;op&quot;:&quot;identify&quot;');
-    expect(html).toContain('Troubleshoot:');
+    expect(html).toContain('Troubleshoot (answer does not match):');
     expect(html).toContain('attempt 1:');
   });
 

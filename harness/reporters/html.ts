@@ -8,6 +8,7 @@ import { dirname } from 'node:path';
 import { isFlaky, type CaseRecord, type RunRecord, type StepRecord } from '../core/record.js';
 import { formatDuration, limitText, pretty, render } from './html-render.js';
 import type { Reporter } from './reporter.js';
+import { KIND_NAMES } from './text.js';
 import { latencyChart, type LatencyDetails } from './svg-chart.js';
 
 function stepView(step: StepRecord) {
@@ -38,6 +39,7 @@ function caseView(c: CaseRecord) {
     flaky: isFlaky(c),
     attemptCount: c.attempts.length,
     showTroubleshoot: failed && Boolean(c.troubleshoot),
+    kindName: c.failureKind ? KIND_NAMES[c.failureKind] : undefined,
     attempts: c.attempts.map((a) => ({ ...a, steps: a.steps.map(stepView) })),
   };
 }

@@ -3,6 +3,7 @@
  * flaky cases, the terminal and its firmware, and the run-level error. Kept in one place so
  * that list, line, dot and github say the same thing the same way.
  */
+import type { FailureKind } from '../core/failure-kind.js';
 import type { Outcome } from '../core/outcome.js';
 import { isFlaky, type CaseRecord, type RunRecord, type RunSummary } from '../core/record.js';
 
@@ -14,6 +15,15 @@ export type Paint = (code: number, text: string) => string;
 export const NO_PAINT: Paint = (_code, text) => text;
 export const COLORS: Record<Outcome | 'FLAKY', number> = { PASS: 32, FAIL: 31, ERROR: 35, TIMEOUT: 33, SKIPPED: 90, ABORTED: 31, FLAKY: 33 };
 const DIM = 2;
+
+export const KIND_NAMES: Record<FailureKind, string> = {
+  limit: 'limit exceeded',
+  refused: 'refused',
+  schema: 'answer does not match',
+  timeout: 'time-out',
+  link: 'link lost',
+  other: 'failure',
+};
 
 export function formatMs(ms: number): string {
   return ms < 1000 ? `${Math.round(ms)} ms` : ms < 60_000 ? `${(ms / 1000).toFixed(1)} s` : `${Math.floor(ms / 60_000)} min ${Math.round((ms % 60_000) / 1000)} s`;
@@ -69,7 +79,7 @@ export function recapText(record: RunRecord, paint: Paint = NO_PAINT): string {
     failures.forEach((c, i) => {
       lines.push(`  ${i + 1}) ${paint(COLORS[c.outcome], c.outcome)} ${c.suite}/${c.id}${c.title ? ` — ${c.title}` : ''}`);
       if (c.reason) lines.push(`     ${oneLine(c.reason)}`);
-      if (c.troubleshoot && c.outcome !== 'ABORTED') lines.push(paint(DIM, `     troubleshoot: ${oneLine(c.troubleshoot)}`));
+      if (c.troubleshoot && c.outcome !== 'ABORTED') lines.push(paint(DIM, `     troubleshoot${c.failureKind ? ` (${KIND_NAMES[c.failureKind]})` : ''}: ${oneLine(c.troubleshoot)}`));
     });
   }
   const flaky = flakyCases(record);

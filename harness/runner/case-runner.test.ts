@@ -127,6 +127,25 @@ describe('runCase', () => {
     expect(fail.record.reason).toMatch(/auth = [\d.]+ ms, above the maximum 20 ms/);
   });
 
+  it('picks the troubleshooting text for the kind of failure, flags a retried pass as flaky', async () => {
+    const texts = `    troubleshoot:\n      refused: is the card valid?\n      timeout: did the terminal see the swipe?\n      link: check the cable\n`;
+    const declined = await run(caseFrom(saleThenSwipe, texts), () => ok({ txnId: 't1' }), { onStimulus: (t) => t.emit('transaction.completed', { result: 'declined' }) });
+    expect(declined.record).toMatchObject({ failureKind: 'refused', troubleshoot: 'is the card valid?' });
+    const silent = await run(caseFrom(saleThenSwipe, texts), () => ok({ txnId: 't1' }));
+    expect(silent.record).toMatchObject({ failureKind: 'timeout', troubleshoot: 'did the terminal see the swipe?' });
+    const dropped = await run(caseFrom(saleThenSwipe, texts), () => 'disconnect');
+    expect(dropped.record).toMatchObject({ outcome: 'ERROR', failureKind: 'link', troubleshoot: 'check the cable' });
+    const mismatch = await run(caseFrom(saleThenSwipe, texts), () => ok({ state: 'idle' }));
+    expect(mismatch.record.failureKind).toBe('schema');
+    expect(mismatch.record).not.toHaveProperty('troubleshoot');
+    const single = await run(caseFrom(saleThenSwipe, '    troubleshoot: one text for all\n'), () => ok({ state: 'idle' }));
+    expect(single.record.troubleshoot).toBe('one text for all');
+    let sales = 0;
+    const retried = await run(caseFrom('      - do: sale\n        expect: { required: [txnId] }\n', texts), (verb) => (verb === 'sale' && ++sales === 1 ? ok({}) : ok({ txnId: 'x' })), { retries: 1 });
+    expect(retried.record).toMatchObject({ outcome: 'PASS', flaky: true });
+    expect(retried.record).not.toHaveProperty('troubleshoot');
+  });
+
   it('passes `absent` only when the event stays away', async () => {
     const c = caseFrom('      - do: sale\n      - absent: transaction.completed\n        within: 100\n');
     expect((await run(c, () => ok({}))).record.outcome).toBe('PASS');

@@ -3,6 +3,7 @@
  * did not pass, the rest of the attempt is SKIPPED. Every attempt is kept in the record.
  */
 import type { Terminal } from '../../devices/drivers/terminal.js';
+import { failureKindOf, troubleshootFor } from '../core/failure-kind.js';
 import type { AttemptRecord, CaseRecord, StepRecord } from '../core/record.js';
 import type { Case } from '../config/types.js';
 import type { Transcript } from '../evidence/transcript.js';
@@ -38,6 +39,9 @@ export async function runCase(suite: string, c: Case, env: CaseEnvironment): Pro
   }
   const last = attempts.at(-1)!;
   const flaky = last.outcome === 'PASS' && attempts.length > 1;
+  const stopper = last.steps.find((s) => s.outcome !== 'PASS' && s.outcome !== 'SKIPPED');
+  const kind = last.outcome !== 'PASS' && last.outcome !== 'ABORTED' && stopper ? failureKindOf(stopper) : undefined;
+  const troubleshoot = kind ? troubleshootFor(c.troubleshoot, kind) : undefined;
   return {
     id: c.id,
     ...(c.title ? { title: c.title } : {}),
@@ -45,7 +49,8 @@ export async function runCase(suite: string, c: Case, env: CaseEnvironment): Pro
     mandatory: c.mandatory,
     outcome: last.outcome,
     ...(last.reason ? { reason: last.reason } : {}),
-    ...(c.troubleshoot ? { troubleshoot: c.troubleshoot } : {}),
+    ...(kind ? { failureKind: kind } : {}),
+    ...(troubleshoot ? { troubleshoot } : {}),
     ...(c.tags.length ? { tags: c.tags } : {}),
     ...(flaky ? { flaky } : {}),
     ...(c.line ? { line: c.line } : {}),

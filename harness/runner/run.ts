@@ -81,7 +81,6 @@ function notRun(suite: string, c: Case, outcome: 'SKIPPED' | 'ABORTED', reason: 
     mandatory: c.mandatory,
     outcome,
     reason,
-    ...(c.troubleshoot ? { troubleshoot: c.troubleshoot } : {}),
     ...(c.line ? { line: c.line } : {}),
     startedAt: new Date().toISOString(),
     durationMs: 0,

@@ -38,7 +38,7 @@ export function sampleRecord(status: RunRecord['status'] = 'finished'): RunRecor
     ],
   });
   const cases: CaseRecord[] = [
-    kase('identify', 'smoke', 'FAIL', [failed], { line: 4, reason: 'step 1 (do identify): does not match', troubleshoot: 'Check <img src=x onerror=alert(1)> the cable' }),
+    kase('identify', 'smoke', 'FAIL', [failed], { line: 4, failureKind: 'schema', reason: 'step 1 (do identify): does not match', troubleshoot: 'Check <img src=x onerror=alert(1)> the cable' }),
     retried,
     kase('throughput', 'smoke', 'PASS', [load]),
     kase('sale', 'sales', 'TIMEOUT', [step({ kind: 'await', label: 'await transaction.completed', outcome: 'TIMEOUT', reason: 'no answer' })], { reason: 'no answer' }),
