@@ -3,7 +3,7 @@
  * flaky cases named as such everywhere, the reporters chosen with --reporter, and a run that
  * could not reach its terminal booked as one run-level error with its reason first.
  */
-import { readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { poshil, readRecordJson, runDir, simulatorProfile, workspace } from './test-support/cli.js';
@@ -55,6 +55,7 @@ describe('poshil run reporters (black box)', () => {
     expect(readFileSync(join(dir, 'copy.xml'), 'utf8')).toBe(junit);
     expect(junit).toMatch(/<testcase classname="poshil.bench" name="settles-on-retry" time="[\d.]+">\s*<flakyFailure message="step 1 \(exec sh\)/);
     expect(readFileSync(join(run, 'report.html'), 'utf8')).toContain('<span class="badge FLAKY"');
+    rmSync(dir, { recursive: true, force: true });
   });
 
   it('rejects an unknown reporter before anything runs', async () => {
@@ -83,5 +84,29 @@ describe('poshil run reporters (black box)', () => {
     expect(junit.match(/<error /g)).toHaveLength(1);
     expect(junit).toContain('<property name="run.status" value="error"/>');
     expect(readFileSync(join(run, 'report.html'), 'utf8')).toContain('The run could not go on');
+
+    // OUT/latest names the run; report --last finds it and --open hands its page to the desktop.
+    const last = await poshil(['report', '--last', '--out', out, '--format', 'json']);
+    expect(last.exitCode, last.stderr).toBe(0);
+    expect(JSON.parse(last.stdout)).toMatchObject({ runId: record.runId, status: 'error' });
+    const bin = join(dir, 'bin');
+    mkdirSync(bin);
+    writeFileSync(join(bin, 'xdg-open'), `#!/bin/sh\necho "$1" > '${join(dir, 'opened')}'\n`, { mode: 0o755 });
+    const opened = await poshil(['report', '--last', '--out', out, '--open'], { env: { PATH: `${bin}:${process.env['PATH']}` } });
+    expect(opened.stdout).toContain(`opened ${join(out, 'latest', 'report.html')}`);
+    await waitFor(() => existsSync(join(dir, 'opened')));
+    expect(readFileSync(join(dir, 'opened'), 'utf8').trim()).toBe(`file://${join(out, 'latest', 'report.html')}`);
+    const none = await poshil(['report', '--last', '--out', join(dir, 'nowhere')]);
+    expect(none.exitCode).toBe(2);
+    expect(none.stderr).toContain('no run found');
+    rmSync(dir, { recursive: true, force: true });
   });
 });
+
+async function waitFor(condition: () => boolean, timeoutMs = 10_000): Promise<void> {
+  const end = Date.now() + timeoutMs;
+  while (!condition()) {
+    if (Date.now() > end) throw new Error('condition not met in time');
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}

@@ -5,12 +5,16 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Ajv } from 'ajv';
+import addFormats from 'ajv-formats';
 import { describe, expect, it } from 'vitest';
 import { execa, execaSync } from 'execa';
 import { logLines, poshil, readRecordJson, ROOT, runDir, simulatorProfile, workspace } from './test-support/cli.js';
 
 const recordSchema = JSON.parse(readFileSync(join(ROOT, 'harness/config/schemas/record.schema.json'), 'utf8')) as object;
-const validateRecord = new Ajv({ allErrors: true, strict: false }).compile(recordSchema);
+// With the formats registered, so that date-time is checked rather than ignored with a warning.
+const recordAjv = new Ajv({ allErrors: true, strict: false });
+addFormats.default(recordAjv);
+const validateRecord = recordAjv.compile(recordSchema);
 
 /** A quick case, then one that waits long enough to be interrupted, then one never reached. */
 const SLOW_SUITE = `suite: slow

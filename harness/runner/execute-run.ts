@@ -20,6 +20,7 @@ import { ReporterMultiplexer, type Reporter } from '../reporters/reporter.js';
 import { runSuites, selectCases } from './run.js';
 import { createStimuli, createTerminal, createTransport } from './session.js';
 import { startSimulatorProcess } from './simulator-process.js';
+import { linkLatest } from './latest-link.js';
 import { Teardowns } from './tasks.js';
 
 export interface RunRequest {
@@ -166,6 +167,7 @@ export async function executeRun(request: RunRequest): Promise<RunResult> {
   });
   const record = journal.record();
   writeRecordJson(join(runDir, 'record.json'), record);
+  linkLatest(request.outDir, runId);
   await reporters.onRunEnd(record);
   for (const { reporter, hook, error } of reporters.failures) logger.error({ reporter, hook, err: errorMessage(error) }, 'reporter failed');
   logger.info({ summary: record.summary, status }, 'run finished');

@@ -7,10 +7,11 @@ import { LOG_LEVELS, type LogLevel } from '../../evidence/log.js';
 import { REPORTER_NAMES } from '../../reporters/choice.js';
 import { executeRun } from '../../runner/execute-run.js';
 import { selectCases } from '../../runner/run.js';
+import { required } from './required.js';
 import { buildReporters, chooseReporters } from './run-reporters.js';
 
 interface RunOptions {
-  device: string;
+  device?: string;
   grep?: string;
   retries: string;
   out: string;
@@ -25,7 +26,7 @@ export function registerRun(program: Command): void {
     .command('run')
     .description('Run acceptance suites against a terminal (real or simulated) and write the record, transcript, log, JUnit XML and HTML report.')
     .argument('[suites...]', 'suite files (*.suite.yaml) or folders holding them', [join(packageRoot(), 'suites')])
-    .requiredOption('-d, --device <profile>', 'device profile (JSON), e.g. devices/simulator.json')
+    .option('-d, --device <profile>', 'device profile (JSON), e.g. devices/simulator.json (required)')
     .option('-g, --grep <regex>', 'run only the cases whose "suite/case" id or title matches')
     .option('-r, --retries <n>', 'retry a case that did not pass up to n times; every attempt is kept', '0')
     .option('-o, --out <dir>', 'folder for run directories', 'reports/out')
@@ -63,7 +64,7 @@ Examples:
         }
       }
       const reporterChoices = chooseReporters(options);
-      const inputs = loadRunInputs(options.device, suites);
+      const inputs = loadRunInputs(required(options.device, '-d, --device <profile>', 'run'), suites);
       const planned = inputs.suites.reduce((n, s) => n + selectCases(s, grep).length, 0);
       if (planned === 0) throw new InputError('E_NO_CASES', `no case matches --grep ${options.grep ?? ''}`, { hint: 'cases are matched as "suite/case", case-insensitively' });
       const outputs: Record<string, string> = {};
