@@ -156,7 +156,15 @@ export interface RunHeader {
   tool: { name: 'poshil'; version: string; node: string };
   host: string;
   startedAt: string;
-  options: { grep?: string; retries: number; seed?: number };
+  options: {
+    grep?: string;
+    grepInvert?: string;
+    /** The "suite/case" ids a --last-failed run was limited to. */
+    only?: string[];
+    maxFailures?: number;
+    retries: number;
+    seed?: number;
+  };
   device: {
     profile: string;
     name: string;

@@ -115,3 +115,12 @@ describe('ConsoleReporter', () => {
     expect(progressText({ done: 3, total: 10, figures: [{ name: 'p50', value: Number.NaN, unit: 'ms', min: 1 }] })).toBe('3 of 10 done, p50 n/a (limit ≥ 1 ms)');
   });
 });
+
+describe('ConsoleReporter after --max-failures', () => {
+  it('says the run stopped and how many cases it left, in one line', () => {
+    const record = { ...interruptedRecord(4), status: 'finished' as const, options: { retries: 0, maxFailures: 1 } };
+    const out = replay('list', record);
+    expect(out).toContain('STOPPED after 1 failure (--max-failures 1): 4 cases not run');
+    expect(out).not.toContain('never-');
+  });
+});

@@ -118,7 +118,12 @@ export function runErrorText(record: RunRecord, paint: Paint = NO_PAINT): string
 export function closingText(record: RunRecord, paint: Paint = NO_PAINT): string {
   let text = runErrorText(record, paint);
   const skipped = notRun(record).length;
-  if (record.status === 'interrupted') text += `\n${paint(COLORS.ABORTED, 'INTERRUPTED')} ${skipped} ${skipped === 1 ? 'case' : 'cases'} not run\n`;
+  const cases = `${skipped} ${skipped === 1 ? 'case' : 'cases'} not run`;
+  if (record.status === 'interrupted') text += `\n${paint(COLORS.ABORTED, 'INTERRUPTED')} ${cases}\n`;
+  else if (skipped > 0 && record.options.maxFailures !== undefined) {
+    const n = record.options.maxFailures;
+    text += `\n${paint(COLORS.ABORTED, 'STOPPED')} after ${n} ${n === 1 ? 'failure' : 'failures'} (--max-failures ${n}): ${cases}\n`;
+  }
   text += recapText(record, paint);
   const { word, color } = verdictOf(record);
   const s = record.summary;

@@ -17,7 +17,7 @@ import { NdjsonFile } from '../evidence/ndjson-file.js';
 import { ReceiptArchive } from '../evidence/receipts.js';
 import { Transcript } from '../evidence/transcript.js';
 import { ReporterMultiplexer, type Reporter } from '../reporters/reporter.js';
-import { runSuites, selectCases } from './run.js';
+import { runSuites, selectCases, type CaseSelection } from './run.js';
 import { createStimuli, createTerminal, createTransport } from './session.js';
 import { startSimulatorProcess } from './simulator-process.js';
 import { linkLatest } from './latest-link.js';
@@ -29,6 +29,10 @@ export interface RunRequest {
   grep?: RegExp;
   /** The --grep text as the user wrote it, for the record. */
   grepText?: string;
+  grepInvert?: RegExp;
+  /** Only these "suite/case" ids (--last-failed). */
+  only?: ReadonlySet<string>;
+  maxFailures?: number;
   retries: number;
   logLevel: LogLevel;
   /** Reporters for this run (console, JUnit, HTML…); given the run directory. */
@@ -104,14 +108,20 @@ export async function executeRun(request: RunRequest): Promise<RunResult> {
       if (!signal.aborted) fail(error);
     }
   }
-  const planned = inputs.suites.reduce((n, s) => n + selectCases(s, request.grep).length, 0);
+  const planned = inputs.suites.reduce((n, s) => n + selectCases(s, request).length, 0);
   const header: RunHeader = {
     schemaVersion: RECORD_SCHEMA_VERSION,
     runId,
     tool: { name: 'poshil', version: poshilVersion(), node: process.version },
     host: hostname(),
     startedAt: new Date().toISOString(),
-    options: { ...(request.grepText ? { grep: request.grepText } : {}), retries: request.retries },
+    options: {
+      ...(request.grepText ? { grep: request.grepText } : {}),
+      ...(request.grepInvert ? { grepInvert: request.grepInvert.source } : {}),
+      ...(request.only ? { only: [...request.only] } : {}),
+      ...(request.maxFailures !== undefined ? { maxFailures: request.maxFailures } : {}),
+      retries: request.retries,
+    },
     device: { profile: profile.file, name: profile.name, protocol: profile.protocol, address: describeAddress(profile, announced?.link) },
     inputs: inputs.inputs,
   };
@@ -136,7 +146,14 @@ export async function executeRun(request: RunRequest): Promise<RunResult> {
     const stimuli = createStimuli(profile, transcript, announced?.control);
     teardowns.add('stimuli', () => stimuli.close());
     await runSuites(
-      { suites: inputs.suites, ...(request.grep ? { grep: request.grep } : {}), retries: request.retries },
+      {
+        suites: inputs.suites,
+        ...(request.grep ? { grep: request.grep } : {}),
+        ...(request.grepInvert ? { grepInvert: request.grepInvert } : {}),
+        ...(request.only ? { only: request.only } : {}),
+        ...(request.maxFailures !== undefined ? { maxFailures: request.maxFailures } : {}),
+        retries: request.retries,
+      },
       { terminal, stimuli, transcript, journal, reporters, signal, identity, capabilities: profile.capabilities },
     );
     // A run may change what the terminal is (a firmware upgrade): the record names both.
@@ -157,7 +174,7 @@ export async function executeRun(request: RunRequest): Promise<RunResult> {
   }
 
   const status = signal.aborted ? 'interrupted' : failure ? 'error' : 'finished';
-  if (signal.aborted) recordUnrun(journal, inputs, request.grep, 'not run: the run was interrupted');
+  if (signal.aborted) recordUnrun(journal, inputs, request, 'not run: the run was interrupted');
   journal.append({
     type: 'run.finished',
     status,
@@ -185,11 +202,11 @@ export async function executeRun(request: RunRequest): Promise<RunResult> {
 }
 
 /** Cases an interruption kept from running still appear in the record, as ABORTED. */
-function recordUnrun(journal: Journal, inputs: RunInputs, grep: RegExp | undefined, reason: string): void {
+function recordUnrun(journal: Journal, inputs: RunInputs, selection: CaseSelection, reason: string): void {
   const current = journal.record();
   const done = new Set(current.suites.flatMap((s) => s.cases.map((c) => `${s.id}/${c.id}`)));
   for (const suite of inputs.suites) {
-    const cases = selectCases(suite, grep).filter((c) => !done.has(`${suite.id}/${c.id}`));
+    const cases = selectCases(suite, selection).filter((c) => !done.has(`${suite.id}/${c.id}`));
     if (cases.length === 0) continue;
     if (!current.suites.some((s) => s.id === suite.id)) {
       journal.append({ type: 'suite.started', suite: { id: suite.id, ...(suite.title ? { title: suite.title } : {}), file: suite.file, sha256: suite.sha256 } });
