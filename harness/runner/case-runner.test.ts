@@ -146,6 +146,39 @@ describe('runCase', () => {
     expect(retried.record).not.toHaveProperty('troubleshoot');
   });
 
+  it('stops a load step early, FAIL with the reason, once its limits can no longer be met', async () => {
+    const steps = `      - load:
+          verb: sale
+          args: { amount: 100, currency: EUR }
+          stimulus: swipe
+          count: 50
+          concurrency: 1
+          transactionTimeout: 200
+          limits:
+            successRate: { min: 95 }
+`;
+    const progress: { done: number; total: number }[] = [];
+    const c = caseFrom(steps);
+    const terminal = new ScriptedTerminal(() => ({ ok: false as const, error: { code: 'BUSY', message: 'busy' } }));
+    const record = await runCase('t', c, {
+      terminal,
+      stimuli: new StimulusRouter({}, { via: 'simulator' }, { simulator: new ScriptedStimuli(() => ok(null)) }),
+      transcript: new Transcript(),
+      signal: new AbortController().signal,
+      retries: 0,
+      onAttemptStart: () => undefined,
+      onStepEnd: () => undefined,
+      onStepProgress: (_ref, snapshot) => progress.push(snapshot()),
+    });
+    const load = record.attempts[0]!.steps[0]!;
+    expect(load.outcome).toBe('FAIL');
+    expect(load.reason).toMatch(/^stopped after 3 of 50 transactions: successRate cannot reach 95 %: 3 of 50 transactions failed already/);
+    expect(terminal.calls.filter((call) => call.verb === 'sale')).toHaveLength(3);
+    expect(load.details?.['transactions']).toMatchObject({ measured: 3, stoppedEarly: true });
+    expect(record.failureKind).toBe('limit');
+    expect(progress).toEqual([{ done: 0, total: 50, figures: [{ name: 'p50', value: Number.NaN, unit: 'ms' }] }]);
+  });
+
   it('passes `absent` only when the event stays away', async () => {
     const c = caseFrom('      - do: sale\n      - absent: transaction.completed\n        within: 100\n');
     expect((await run(c, () => ok({}))).record.outcome).toBe('PASS');
