@@ -67,7 +67,7 @@ Examples:
           outputs['bundle'] = shown(runDir);
           outputs['report'] = shown(join(runDir, 'report.html'));
           outputs['certificate'] = shown(join(runDir, 'certificate.html'));
-          return [junitReporter(join(runDir, 'junit.xml')), htmlReporter(join(runDir, 'report.html')), new ConsoleReporter({ outputs: () => outputs })];
+          return [junitReporter(join(runDir, 'junit.xml')), htmlReporter(join(runDir, 'report.html'), runDir), new ConsoleReporter({ outputs: () => outputs })];
         },
       });
       if (result.failure) process.stderr.write(formatError(result.failure) + '\n');

@@ -1,9 +1,10 @@
 import { existsSync, writeFileSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { dirname, join, relative, resolve } from 'node:path';
 import { Command, Option } from 'commander';
 import { InputError } from '../../core/errors.js';
 import { readRecord } from '../../evidence/journal.js';
 import { renderHtml } from '../../reporters/html.js';
+import { readReceipts } from '../../reporters/html-receipts.js';
 import { renderJunit } from '../../reporters/junit.js';
 import { LATEST } from '../../runner/latest-link.js';
 import { openInBrowser } from './open.js';
@@ -38,7 +39,7 @@ export function registerReport(program: Command): void {
         // The run's own report when it is there; otherwise one rendered from the record.
         const beside = join(recordPath, '..', 'report.html');
         const page = options.output ?? (existsSync(beside) && !recordPath.endsWith('.ndjson') ? beside : join(recordPath, '..', 'report.rendered.html'));
-        if (page !== beside) writeFileSync(page, renderHtml(record));
+        if (page !== beside) writeFileSync(page, renderHtml(record, { receipts: readReceipts(dirname(recordPath)), runFolder: relative(dirname(page), dirname(recordPath)) }));
         process.stdout.write(`${await openInBrowser(page)}\n`);
         return;
       }

@@ -39,7 +39,7 @@ export function buildReporters(choices: readonly ReporterChoice[], options: Repo
     const absolute = resolve(path);
     if (Object.values(outputs).includes(shown(absolute))) return;
     outputs[label] = shown(absolute);
-    files.push(kind === 'junit' ? junitReporter(absolute) : kind === 'html' ? htmlReporter(absolute) : jsonReporter(absolute));
+    files.push(kind === 'junit' ? junitReporter(absolute) : kind === 'html' ? htmlReporter(absolute, runDir) : jsonReporter(absolute));
   };
   if (options.junit !== false) addFile('junit', join(runDir, 'junit.xml'), 'junit');
   if (options.html !== false) addFile('html', join(runDir, 'report.html'), 'report');

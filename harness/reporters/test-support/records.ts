@@ -34,7 +34,7 @@ export function sampleRecord(status: RunRecord['status'] = 'finished'): RunRecor
     line: 12,
     attempts: [
       { attempt: 1, outcome: 'FAIL', reason: 'first try failed', startedAt: at, durationMs: 10, steps: [step({ outcome: 'FAIL' })] },
-      { attempt: 2, outcome: 'PASS', startedAt: at, durationMs: 10, steps: [step({})] },
+      { attempt: 2, outcome: 'PASS', startedAt: at, durationMs: 10, steps: [step({}), step({ index: 1, kind: 'await', label: 'await printer.output', observed: { event: 'printer.output', data: { copy: 'customer', txnId: 'T1', escpos: '1b40' } } })] },
     ],
   });
   const cases: CaseRecord[] = [

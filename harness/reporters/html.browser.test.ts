@@ -1,0 +1,93 @@
+/**
+ * The HTML report in a real browser (Debian's chromium through playwright-core): the filters
+ * and the search hide and show the right cases, a link in the failures index lands on its case
+ * and opens it, zero counts are grey, and the page logs no error. A screenshot of the failing
+ * report is kept under reports/out/test-artefacts/ (git-ignored) and named in the test output.
+ */
+import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { chromium, type Browser, type Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { packageRoot } from '../core/paths.js';
+import { htmlReporter } from './html.js';
+import { sampleRecord } from './test-support/records.js';
+
+const CHROMIUM = '/usr/bin/chromium';
+const FLAGS = ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'];
+
+describe.skipIf(!existsSync(CHROMIUM))('HTML report in chromium', () => {
+  let browser: Browser;
+  let page: Page;
+  let dir: string;
+  const problems: string[] = [];
+
+  beforeAll(async () => {
+    dir = mkdtempSync(join(tmpdir(), 'poshil-browser-'));
+    const runDir = join(dir, 'run');
+    mkdirSync(join(runDir, 'receipts'), { recursive: true });
+    writeFileSync(join(runDir, 'receipts', '001-customer.json'), JSON.stringify({ copy: 'customer', txnId: 'T1', text: ['POSHIL MART', 'TOTAL EUR 12.50'] }));
+    await htmlReporter(join(runDir, 'report.html'), runDir).onRunEnd!(sampleRecord());
+    // launchPersistentContext takes the empty user-data dir TOOLCHAIN.md asks for.
+    const context = await chromium.launchPersistentContext(join(dir, 'profile'), { executablePath: CHROMIUM, headless: true, args: FLAGS, viewport: { width: 1100, height: 800 } });
+    browser = context.browser()!;
+    page = context.pages()[0] ?? (await context.newPage());
+    page.on('console', (m) => m.type() === 'error' && problems.push(`console: ${m.text()}`));
+    page.on('pageerror', (e) => problems.push(`page error: ${e.message}`));
+    await page.goto(`file://${join(runDir, 'report.html')}`);
+  }, 60_000);
+
+  afterAll(async () => {
+    await page?.context().close();
+    await browser?.close().catch(() => undefined);
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  const visibleCases = () => page.$$eval('details.case', (all) => all.filter((d) => !(d as HTMLElement).hidden).map((d) => d.id));
+
+  it('filters by failed, flaky and skipped, and searches', async () => {
+    expect(await page.textContent('#shown')).toBe('5 of 5 cases shown');
+    await page.click('[data-filter="failed"]');
+    expect(await visibleCases()).toEqual(['smoke-identify', 'sales-sale']);
+    expect(await page.getAttribute('[data-filter="failed"]', 'aria-pressed')).toBe('true');
+    await page.click('[data-filter="flaky"]');
+    expect(await visibleCases()).toEqual(['smoke-flaky']);
+    // A suite with nothing left to show is hidden with its cases.
+    expect(await page.isHidden('#suite-sales')).toBe(true);
+    await page.click('[data-filter="skipped"]');
+    expect(await visibleCases()).toEqual(['sales-chip']);
+    await page.click('[data-filter="all"]');
+    await page.fill('#search', 'THROUGH');
+    expect(await visibleCases()).toEqual(['smoke-throughput']);
+    await page.fill('#search', '');
+    expect(await visibleCases()).toHaveLength(5);
+  });
+
+  it('lands on a case from the failures index, opening it even when a filter hid it', async () => {
+    await page.click('[data-filter="skipped"]');
+    await page.click('.failures a[href="#sales-sale"]');
+    const target = page.locator('#sales-sale');
+    expect(await target.isVisible()).toBe(true);
+    expect(await target.evaluate((d) => (d as HTMLDetailsElement).open)).toBe(true);
+    const box = await target.boundingBox();
+    expect(box!.y).toBeGreaterThanOrEqual(0);
+    expect(box!.y).toBeLessThan(800);
+    expect(page.url()).toMatch(/#sales-sale$/);
+  });
+
+  it('greys zero counts, shows the receipt, and logs no error; keeps a screenshot', async () => {
+    const zero = await page.$eval('.badge.zero', (e) => getComputedStyle(e).backgroundColor);
+    expect(zero).toBe('rgb(200, 200, 200)');
+    await page.click('[data-filter="all"]');
+    await page.evaluate(() => ((document.getElementById('smoke-flaky') as HTMLDetailsElement).open = true));
+    expect(await page.textContent('#smoke-flaky pre.receipt')).toBe('POSHIL MART\nTOTAL EUR 12.50');
+    const shots = join(packageRoot(), 'reports', 'out', 'test-artefacts');
+    mkdirSync(shots, { recursive: true });
+    const file = join(shots, 'html-report-failing.png');
+    await page.evaluate(() => window.scrollTo(0, 0));
+    await page.screenshot({ path: file, fullPage: true });
+    console.log(`screenshot of the failing report: ${file}`);
+    expect(existsSync(file)).toBe(true);
+    expect(problems).toEqual([]);
+  });
+});
