@@ -84,7 +84,7 @@ describe.skipIf(!existsSync(CHROMIUM))('HTML report in chromium', () => {
     const shots = join(packageRoot(), 'reports', 'out', 'test-artefacts');
     mkdirSync(shots, { recursive: true });
     const file = join(shots, 'html-report-failing.png');
-    await page.evaluate(() => window.scrollTo(0, 0));
+    await page.evaluate('window.scrollTo(0, 0)');
     await page.screenshot({ path: file, fullPage: true });
     console.log(`screenshot of the failing report: ${file}`);
     expect(existsSync(file)).toBe(true);
