@@ -43,7 +43,7 @@ describe.skipIf(!existsSync(CHROMIUM))('HTML report in chromium', () => {
     rmSync(dir, { recursive: true, force: true });
   });
 
-  const visibleCases = () => page.$$eval('details.case', (all) => all.filter((d) => !(d as HTMLElement).hidden).map((d) => d.id));
+  const visibleCases = () => page.$$eval('details.case', (all) => all.filter((d) => !(d as unknown as { hidden: boolean }).hidden).map((d) => d.id));
 
   it('filters by failed, flaky and skipped, and searches', async () => {
     expect(await page.textContent('#shown')).toBe('5 of 5 cases shown');
@@ -68,7 +68,7 @@ describe.skipIf(!existsSync(CHROMIUM))('HTML report in chromium', () => {
     await page.click('.failures a[href="#sales-sale"]');
     const target = page.locator('#sales-sale');
     expect(await target.isVisible()).toBe(true);
-    expect(await target.evaluate((d) => (d as HTMLDetailsElement).open)).toBe(true);
+    expect(await target.evaluate((d) => (d as unknown as { open: boolean }).open)).toBe(true);
     const box = await target.boundingBox();
     expect(box!.y).toBeGreaterThanOrEqual(0);
     expect(box!.y).toBeLessThan(800);
@@ -76,10 +76,10 @@ describe.skipIf(!existsSync(CHROMIUM))('HTML report in chromium', () => {
   });
 
   it('greys zero counts, shows the receipt, and logs no error; keeps a screenshot', async () => {
-    const zero = await page.$eval('.badge.zero', (e) => getComputedStyle(e).backgroundColor);
+    const zero = await page.locator('.badge.zero').first().evaluate((e) => (globalThis as unknown as { getComputedStyle(e: unknown): { backgroundColor: string } }).getComputedStyle(e).backgroundColor);
     expect(zero).toBe('rgb(200, 200, 200)');
     await page.click('[data-filter="all"]');
-    await page.evaluate(() => ((document.getElementById('smoke-flaky') as HTMLDetailsElement).open = true));
+    await page.locator('#smoke-flaky').evaluate((d) => ((d as unknown as { open: boolean }).open = true));
     expect(await page.textContent('#smoke-flaky pre.receipt')).toBe('POSHIL MART\nTOTAL EUR 12.50');
     const shots = join(packageRoot(), 'reports', 'out', 'test-artefacts');
     mkdirSync(shots, { recursive: true });
