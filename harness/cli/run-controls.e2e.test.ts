@@ -52,6 +52,9 @@ describe('run controls (black box)', () => {
     expect(result.exitCode).toBe(2);
     expect(result.stderr).toMatch(/configuration poshil\.config\.yaml is invalid: .*\/retries/);
     expect(result.stderr).toContain('poshil.config.yaml:2');
+    const checked = await poshil(['validate', 'poshil.config.yaml'], { cwd: dir });
+    expect(checked.exitCode).toBe(2);
+    expect(checked.stdout).toContain('invalid  poshil.config.yaml');
   });
 
   it('runs from POSHIL_* variables, stops at the first failure with --bail, then reruns only the failure with --last-failed', async () => {

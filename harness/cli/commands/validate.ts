@@ -5,14 +5,16 @@ import { FixtureStore } from '../../config/fixtures.js';
 import { loadDocument } from '../../config/document.js';
 import { loadPlan } from '../../config/plan.js';
 import { loadProfile } from '../../config/profile.js';
+import { loadConfigFile } from '../../config/run-config.js';
 import { loadSuite } from '../../config/suite.js';
 import { validateDocument } from '../../config/validate.js';
 import { Expectations } from '../../expect/expectations.js';
 import { dirname, join, resolve } from 'node:path';
 
 /** What a file is, from its name or, failing that, its content. */
-function kindOf(path: string): 'suite' | 'profile' | 'plan' | 'record' {
+function kindOf(path: string): 'suite' | 'profile' | 'plan' | 'record' | 'config' {
   const name = basename(path);
+  if (/^poshil\.config\.(ya?ml|json)$/.test(name)) return 'config';
   if (/\.suite\.(ya?ml|json)$/.test(name)) return 'suite';
   if (/\.plan\.(ya?ml|json)$/.test(name)) return 'plan';
   if (/^record\.json$/.test(name)) return 'record';
@@ -27,7 +29,7 @@ export function registerValidate(program: Command): void {
   program
     .command('validate')
     .description('Check suites, device profiles and run records against their JSON Schemas, without running anything.')
-    .argument('<files...>', 'files to check (*.suite.yaml suites, *.plan.yaml plans, *.json profiles, record.json)')
+    .argument('<files...>', 'files to check (*.suite.yaml suites, *.plan.yaml plans, *.json profiles, record.json, poshil.config.yaml)')
     .addHelpText('after', `\nExamples:\n  $ poshil validate suites/*.suite.yaml\n  $ poshil validate devices/*.json\n\nExits 0 when every file is valid, 2 otherwise; each problem names the file, the JSON pointer and the line.`)
     .action((files: string[]) => {
       let bad = 0;
@@ -39,6 +41,7 @@ export function registerValidate(program: Command): void {
           if (kind === 'suite') loadSuite(path, expectations, new FixtureStore(join(dirname(path), 'fixtures')), { stepTimeoutMs: 5000 });
           else if (kind === 'profile') loadProfile(path);
           else if (kind === 'plan') loadPlan(path, expectations, { stepTimeoutMs: 5000 });
+          else if (kind === 'config') loadConfigFile(path);
           else validateDocument('record', loadDocument(path, 'run record'), 'run record');
           process.stdout.write(`ok       ${file} (${kind})\n`);
         } catch (error) {
