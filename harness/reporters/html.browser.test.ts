@@ -10,6 +10,8 @@ import { join } from 'node:path';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { packageRoot } from '../core/paths.js';
+import { CERTIFICATE_SCHEMA, type CertificateBody } from '../core/certificate.js';
+import { renderCertificateHtml } from './html-certificate.js';
 import { htmlReporter } from './html.js';
 import { sampleRecord } from './test-support/records.js';
 
@@ -88,6 +90,35 @@ describe.skipIf(!existsSync(CHROMIUM))('HTML report in chromium', () => {
     await page.screenshot({ path: file, fullPage: true });
     console.log(`screenshot of the failing report: ${file}`);
     expect(existsSync(file)).toBe(true);
+    expect(problems).toEqual([]);
+  });
+
+  it('keeps the certificate\'s plan hash inside its own column', async () => {
+    const record = sampleRecord();
+    const cert: CertificateBody = {
+      schema: CERTIFICATE_SCHEMA,
+      certificateId: 'c-1',
+      issuedAt: record.startedAt,
+      tool: { name: 'poshil', version: '0.1.0' },
+      lab: {},
+      device: record.device,
+      plan: { id: 'acceptance', version: '1', file: 'plan.yaml', sha256: 'f'.repeat(64) },
+      run: { runId: record.runId, startedAt: record.startedAt, status: 'finished', summary: record.summary },
+      verdict: 'CERTIFIED',
+      reasons: [],
+      cases: [],
+      waivers: [],
+      evidence: { manifest: 'manifest.json', manifestSha256: 'e'.repeat(64) },
+    };
+    const file = join(dir, 'certificate.html');
+    writeFileSync(file, renderCertificateHtml(cert, { keyId: 'k' }));
+    await page.setViewportSize({ width: 900, height: 800 });
+    await page.goto(`file://${file}`);
+    const hash = page.locator('.grid .mono', { hasText: 'ffff' });
+    const [own, cell, next] = await Promise.all([hash.boundingBox(), hash.locator('xpath=..').boundingBox(), hash.locator('xpath=../following-sibling::div[1]').boundingBox()]);
+    expect(own!.x + own!.width).toBeLessThanOrEqual(cell!.x + cell!.width + 0.5);
+    // The next column starts to the right of the hash, or on a row of its own below it.
+    expect(next!.x >= own!.x + own!.width || next!.y >= own!.y + own!.height).toBe(true);
     expect(problems).toEqual([]);
   });
 });
