@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { renderJunit, xmlEscape } from './junit.js';
-import { sampleRecord, unreachableRecord } from './test-support/records.js';
+import { interruptedRecord, sampleRecord, unreachableRecord } from './test-support/records.js';
 
 /** A strict enough well-formedness check: balanced tags, escaped text, no stray ampersands. */
 function wellFormed(xml: string): boolean {
@@ -50,6 +50,13 @@ describe('renderJunit', () => {
     expect(xml.match(/<error /g)).toHaveLength(1);
     expect(xml).toContain('<error message="serial port /dev/ttyUSB0 does not exist" type="E_PORT_NOT_FOUND">');
     expect(xml).toContain('<property name="run.status" value="error"/>');
+  });
+
+  it('writes cases an interruption kept from running as skipped, not as errors', () => {
+    const xml = renderJunit(interruptedRecord(30));
+    expect(wellFormed(xml)).toBe(true);
+    expect(xml).toMatch(/<testsuites name="poshil" tests="31" failures="1" errors="0" skipped="30"/);
+    expect(xml.match(/<skipped message="not run: the run was interrupted"\/>/g)).toHaveLength(30);
   });
 
   it('escapes markup and replaces characters XML forbids', () => {

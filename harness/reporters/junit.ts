@@ -1,7 +1,8 @@
 /**
  * JUnit XML as Jenkins, GitLab and GitHub test reporters read it: one <testsuite> per suite,
  * one <testcase> per case. FAIL is a <failure>; ERROR, TIMEOUT and ABORTED are <error> with the
- * outcome as type; SKIPPED is <skipped>. Earlier attempts of a retried case are written as Maven
+ * outcome as type; SKIPPED is <skipped>, and so is a case that never started (Ctrl-C, --bail):
+ * thirty red errors for one interruption would bury the failure that matters. Earlier attempts of a retried case are written as Maven
  * Surefire writes reruns, which Jenkins and GitLab show: <flakyFailure>/<flakyError> in a case
  * that passed at last, <rerunFailure>/<rerunError> in one that never did. A run that could not
  * go on (terminal unreachable) is one <error> in a testsuite of its own, not an error per case.
@@ -42,14 +43,18 @@ function details(c: CaseRecord): string {
   return lines.join('\n');
 }
 
+const neverRan = (c: CaseRecord) => c.outcome === 'ABORTED' && c.attempts.length === 0;
+const isError = (c: CaseRecord) => (c.outcome === 'ERROR' || c.outcome === 'TIMEOUT' || c.outcome === 'ABORTED') && !neverRan(c);
+const isSkipped = (c: CaseRecord) => c.outcome === 'SKIPPED' || neverRan(c);
+
 function testcase(c: CaseRecord): string {
   const name = xmlEscape(c.title ? `${c.id}: ${c.title}` : c.id);
   const open = `    <testcase classname="poshil.${xmlEscape(c.suite)}" name="${name}" time="${seconds(c.durationMs)}"`;
   const parts: string[] = [];
   const message = xmlEscape((c.reason ?? c.outcome).slice(0, 500));
   if (c.outcome === 'FAIL') parts.push(`      <failure message="${message}" type="FAIL">${xmlEscape(details(c))}</failure>`);
+  else if (c.outcome === 'SKIPPED' || neverRan(c)) parts.push(`      <skipped message="${message}"/>`);
   else if (c.outcome === 'ERROR' || c.outcome === 'TIMEOUT' || c.outcome === 'ABORTED') parts.push(`      <error message="${message}" type="${c.outcome}">${xmlEscape(details(c))}</error>`);
-  else if (c.outcome === 'SKIPPED') parts.push(`      <skipped message="${message}"/>`);
   const earlier = c.attempts.slice(0, -1);
   if (earlier.length > 0) {
     const kind = isFlaky(c) ? 'flaky' : 'rerun';
@@ -94,12 +99,13 @@ export function renderJunit(record: RunRecord): string {
   const suites = record.suites.map((suite) => {
     const count = (pred: (c: CaseRecord) => boolean) => suite.cases.filter(pred).length;
     const time = suite.cases.reduce((t, c) => t + c.durationMs, 0);
-    const attrs = `name="${xmlEscape(suite.id)}" tests="${suite.cases.length}" failures="${count((c) => c.outcome === 'FAIL')}" errors="${count((c) => ['ERROR', 'TIMEOUT', 'ABORTED'].includes(c.outcome))}" skipped="${count((c) => c.outcome === 'SKIPPED')}" time="${seconds(time)}" timestamp="${xmlEscape(suite.cases[0]?.startedAt ?? record.startedAt)}" hostname="${xmlEscape(record.host)}"`;
+    const attrs = `name="${xmlEscape(suite.id)}" tests="${suite.cases.length}" failures="${count((c) => c.outcome === 'FAIL')}" errors="${count(isError)}" skipped="${count(isSkipped)}" time="${seconds(time)}" timestamp="${xmlEscape(suite.cases[0]?.startedAt ?? record.startedAt)}" hostname="${xmlEscape(record.host)}"`;
     return `  <testsuite ${attrs}>\n    <properties>\n${properties}\n    </properties>\n${suite.cases.map(testcase).join('\n')}\n  </testsuite>`;
   });
   const runError = record.error ? 1 : 0;
   if (record.error) suites.unshift(runErrorSuite(record, properties));
-  const head = `<testsuites name="poshil" tests="${s.total + runError}" failures="${s.failed}" errors="${s.errors + s.timeouts + s.aborted + runError}" skipped="${s.skipped}" time="${seconds(record.durationMs)}" timestamp="${xmlEscape(record.startedAt)}">`;
+  const cases = record.suites.flatMap((suite) => suite.cases);
+  const head = `<testsuites name="poshil" tests="${s.total + runError}" failures="${s.failed}" errors="${cases.filter(isError).length + runError}" skipped="${cases.filter(isSkipped).length}" time="${seconds(record.durationMs)}" timestamp="${xmlEscape(record.startedAt)}">`;
   return `<?xml version="1.0" encoding="UTF-8"?>\n${head}\n${suites.join('\n')}\n</testsuites>\n`;
 }
 
