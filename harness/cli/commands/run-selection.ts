@@ -16,11 +16,15 @@ export function listCases(suites: readonly Suite[], selection: CaseSelection): s
   return `${lines.join('\n')}${lines.length ? '\n' : ''}${rows.length} ${rows.length === 1 ? 'case' : 'cases'} in ${suitesWithCases} ${suitesWithCases === 1 ? 'suite' : 'suites'}\n`;
 }
 
-/** "suite/case" ids that did not pass (failed, errored, timed out or never ran) in OUT/latest. */
-export function lastFailed(outDir: string): Set<string> {
+/**
+ * "suite/case" ids that did not pass (failed, errored, timed out or never ran) in OUT/latest;
+ * undefined when that run never reached its terminal, so that everything runs again.
+ */
+export function lastFailed(outDir: string): Set<string> | undefined {
   const dir = join(outDir, LATEST);
   const file = ['record.json', 'record.ndjson'].map((name) => join(dir, name)).find((path) => existsSync(path));
   if (!file) throw new InputError('E_NO_RUN', `--last-failed: no previous run under ${outDir}`, { file: dir, hint: 'run once without --last-failed first, or give the --out of that run' });
   const record = readRecord(file);
+  if (record.status === 'error') return undefined;
   return new Set(record.suites.flatMap((s) => s.cases.filter((c) => c.outcome !== 'PASS' && c.outcome !== 'SKIPPED').map((c) => `${s.id}/${c.id}`)));
 }

@@ -82,10 +82,11 @@ Examples:
       const maxFailures = bail ?? (options.maxFailures !== undefined ? wholeNumber('--max-failures', options.maxFailures, 1, 1_000_000, 1) : config.maxFailures);
       const timeout = options.timeout !== undefined ? wholeNumber('--timeout', options.timeout, 1, 3_600_000, 1) : config.timeout;
       const out = resolve(options.out ?? config.out ?? 'reports/out');
+      const only = options.lastFailed ? lastFailed(out) : undefined;
       const selection: CaseSelection = {
         ...(options.grep !== undefined ? { grep: regex('--grep', options.grep) } : {}),
         ...(options.grepInvert !== undefined ? { grepInvert: regex('--grep-invert', options.grepInvert) } : {}),
-        ...(options.lastFailed ? { only: lastFailed(out) } : {}),
+        ...(only ? { only } : {}),
       };
       if (selection.only?.size === 0) {
         process.stdout.write(`the last run under ${out} had no case that did not pass; nothing to run\n`);
