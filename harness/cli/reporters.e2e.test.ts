@@ -58,6 +58,15 @@ describe('poshil run reporters (black box)', () => {
     rmSync(dir, { recursive: true, force: true });
   });
 
+  it('piped: a step longer than 10 s gets a heartbeat line, so the log does not look hung', async () => {
+    const dir = workspace({ 'sim.json': simulatorProfile('tcp'), 'slow.suite.yaml': 'suite: slow\ncases:\n  - id: settles\n    steps:\n      - wait: 10600\n' });
+    const result = await poshil(['run', '-d', join(dir, 'sim.json'), '-o', join(dir, 'out'), '--timeout', '20000', '--reporter', 'dot', join(dir, 'slow.suite.yaml')], { env: { CI: 'true' } });
+    expect(result.exitCode, result.stderr).toBe(0);
+    expect(result.stdout).toMatch(/^ {2}… slow\/settles · wait 10600 ms: running 10\.\d s$/m);
+    expect(result.stdout).toMatch(/^·$/m);
+    rmSync(dir, { recursive: true, force: true });
+  }, 60_000);
+
   it('rejects an unknown reporter before anything runs', async () => {
     const result = await poshil(['run', '-d', 'devices/simulator.json', '--reporter', 'tap']);
     expect(result.exitCode).toBe(2);
