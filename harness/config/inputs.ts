@@ -44,8 +44,10 @@ export function expandSuitePaths(paths: readonly string[]): string[] {
   return files;
 }
 
-export function loadRunInputs(profilePath: string, suitePaths: readonly string[]): RunInputs {
-  const profile = loadProfile(resolve(profilePath));
+/** `stepTimeoutMs` (from --timeout) replaces the profile's default step time-out. */
+export function loadRunInputs(profilePath: string, suitePaths: readonly string[], overrides: { stepTimeoutMs?: number } = {}): RunInputs {
+  const loaded = loadProfile(resolve(profilePath));
+  const profile = overrides.stepTimeoutMs ? { ...loaded, timeouts: { ...loaded.timeouts, stepMs: overrides.stepTimeoutMs } } : loaded;
   const expectations = new Expectations();
   const fixtureStores = new Map<string, FixtureStore>();
   const suites = expandSuitePaths(suitePaths).map((path) => {

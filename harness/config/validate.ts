@@ -11,7 +11,7 @@ import { InputError } from '../core/errors.js';
 import { packageRoot } from '../core/paths.js';
 import type { LoadedDocument } from './document.js';
 
-export type ConfigKind = 'suite' | 'profile' | 'plan' | 'record' | 'ecr-protocol';
+export type ConfigKind = 'suite' | 'profile' | 'plan' | 'record' | 'ecr-protocol' | 'config';
 
 const validators = new Map<ConfigKind, ValidateFunction>();
 let configAjv: Ajv | undefined;

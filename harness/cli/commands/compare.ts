@@ -32,9 +32,10 @@ Example:
 }
 
 export function formatComparison(c: Comparison): string {
+  const firmware = (side: Comparison['before']) => (side.firmware ? ` firmware ${side.firmware}${side.firmwareAtEnd ? ` (${side.firmwareAtEnd} at the end of the run)` : ''}` : '');
   const lines = [
-    `before: run ${c.before.runId}${c.before.firmware ? ` firmware ${c.before.firmware}` : ''}`,
-    `after:  run ${c.after.runId}${c.after.firmware ? ` firmware ${c.after.firmware}` : ''}`,
+    `before: run ${c.before.runId}${firmware(c.before)}`,
+    `after:  run ${c.after.runId}${firmware(c.after)}`,
     '',
     `cases: ${c.counts.regressed} regressed, ${c.counts.recovered} recovered, ${c.counts['still failing']} still failing, ${c.counts['still passing']} still passing, ${c.counts.added} added, ${c.counts.removed} removed`,
   ];

@@ -1,5 +1,5 @@
-import { existsSync, writeFileSync } from 'node:fs';
-import { resolve } from 'node:path';
+import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
 import type { Command } from 'commander';
 import { InputError } from '../../core/errors.js';
 import { verifyBundle } from '../../certify/verify.js';
@@ -9,7 +9,7 @@ export function registerKeygen(program: Command): void {
   program
     .command('keygen')
     .description('Make an Ed25519 key pair for signing certificates: NAME.key (private, mode 600) and NAME.pub.')
-    .option('-o, --out <name>', 'path and base name of the two files', 'poshil-lab')
+    .option('-o, --out <name>', 'path and base name of the two files (keys/ is git-ignored for *.key)', 'keys/poshil-lab')
     .option('--force', 'overwrite existing files')
     .addHelpText('after', `\nKeep NAME.key off shared drives and out of evidence bundles; hand NAME.pub to whoever verifies.\n\nExample:\n  $ poshil keygen --out keys/bench2`)
     .action((options: { out: string; force?: boolean }) => {
@@ -17,6 +17,7 @@ export function registerKeygen(program: Command): void {
       for (const path of [`${base}.key`, `${base}.pub`]) {
         if (existsSync(path) && !options.force) throw new InputError('E_EXISTS', `${path} exists`, { file: path, hint: 'choose another --out, or --force to replace it' });
       }
+      mkdirSync(dirname(base), { recursive: true });
       const keys = generateLabKeys();
       writeFileSync(`${base}.key`, keys.privateKey, { mode: 0o600 });
       writeFileSync(`${base}.pub`, keys.publicKey);
@@ -30,7 +31,7 @@ export function registerVerify(program: Command): void {
     .description('Check a certificate bundle: the signature, the manifest, and the SHA-256 of every evidence file.')
     .argument('<dir>', 'the run directory holding certificate.json')
     .option('-k, --key <file>', 'the lab public key to trust (without it, the key embedded in the certificate is used and named)')
-    .addHelpText('after', `\nExits 0 when everything checks out, 1 naming each file that changed, went missing or appeared.\n\nExample:\n  $ poshil verify reports/out/RUNID --key keys/bench2.pub`)
+    .addHelpText('after', `\nExits 0 when everything checks out, 1 naming each file that changed, went missing or appeared.\n\nExample:\n  $ poshil verify reports/out/latest --key keys/bench2.pub`)
     .action((dir: string, options: { key?: string }) => {
       const result = verifyBundle(resolve(dir), options.key ? resolve(options.key) : undefined);
       if (result.ok) {
