@@ -2,14 +2,8 @@ import { join, relative, resolve } from 'node:path';
 import { Command, Option } from 'commander';
 import { InputError, formatError } from '../../core/errors.js';
 import { packageRoot } from '../../core/paths.js';
-import { loadRunInputs } from '../../config/inputs.js';
-import { LOG_LEVELS, type LogLevel } from '../../evidence/log.js';
-import { ConsoleReporter } from '../../reporters/console.js';
-import { htmlReporter } from '../../reporters/html.js';
-import { junitReporter } from '../../reporters/junit.js';
+import { LOG_LEVELS, type LogLevel } from '../../evidence/log-levels.js';
 import type { Reporter } from '../../reporters/reporter.js';
-import { executeRun } from '../../runner/execute-run.js';
-import { selectCases } from '../../runner/run.js';
 
 interface RunOptions {
   device: string;
@@ -48,6 +42,13 @@ Examples:
   $ poshil run -d devices/bench-terminal-usb.json --junit results/junit.xml suites/`,
     )
     .action(async (suites: string[], options: RunOptions) => {
+      // Loaded here, not at start: `poshil --help` and the other commands never pay for it.
+      const { loadRunInputs } = await import('../../config/inputs.js');
+      const { ConsoleReporter } = await import('../../reporters/console.js');
+      const { htmlReporter } = await import('../../reporters/html.js');
+      const { junitReporter } = await import('../../reporters/junit.js');
+      const { executeRun } = await import('../../runner/execute-run.js');
+      const { selectCases } = await import('../../runner/run.js');
       const retries = Number(options.retries);
       if (!Number.isInteger(retries) || retries < 0 || retries > 100) {
         throw new InputError('E_OPTION', `--retries must be a whole number from 0 to 100, not "${options.retries}"`);

@@ -1,8 +1,6 @@
 import type { Command } from 'commander';
 import { InputError } from '../../core/errors.js';
 import { DEFECTS, isDefect } from '../../../devices/simulator/defects.js';
-import { loadFaultPlan } from '../../../devices/simulator/faults.js';
-import { runSimulatorProcess } from '../../../devices/simulator/main.js';
 import type { LinkSpec } from '../../../devices/simulator/server.js';
 
 interface SimOptions {
@@ -68,6 +66,9 @@ Examples:
   $ printf '{"id":1,"op":"identify"}\\n' | nc 127.0.0.1 20007`,
     )
     .action(async (options: SimOptions) => {
+      // Loaded here, not at start: `poshil --help` and the other commands never pay for it.
+      const { loadFaultPlan } = await import('../../../devices/simulator/faults.js');
+      const { runSimulatorProcess } = await import('../../../devices/simulator/main.js');
       const chosen = [options.tcp, options.serial, options.pty].filter(Boolean).length;
       if (chosen !== 1) throw new InputError('E_OPTION', 'give exactly one of --tcp HOST:PORT, --serial PATH or --pty');
       const link: LinkSpec = options.tcp
