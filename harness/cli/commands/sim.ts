@@ -19,6 +19,7 @@ interface SimOptions {
   defect: string[];
   protocol: string;
   hostTimeout: string;
+  hostLatency?: string;
 }
 
 function hostPort(value: string, option: string): { host: string; port: number } {
@@ -26,6 +27,15 @@ function hostPort(value: string, option: string): { host: string; port: number }
   const port = Number(m?.[2]);
   if (!m || port > 65535) throw new InputError('E_OPTION', `${option} must be HOST:PORT, not "${value}"`, { hint: 'e.g. 127.0.0.1:20007, or port 0 for a free port' });
   return { host: m[1]!, port };
+}
+
+/** `MIN-MAX` or a single `MS`, in milliseconds. */
+function latencyRange(value: string): [number, number] {
+  const m = /^(\d{1,6})(?:-(\d{1,6}))?$/.exec(value.trim());
+  const min = Number(m?.[1]);
+  const max = m?.[2] === undefined ? min : Number(m[2]);
+  if (!m || max < min) throw new InputError('E_OPTION', `--host-latency must be MIN-MAX in milliseconds (MIN ≤ MAX), not "${value}"`, { hint: 'e.g. 15-60, or 0 for a host that answers at once' });
+  return [min, max];
 }
 
 function whole(value: string, option: string): number {
@@ -49,6 +59,7 @@ export function registerSim(program: Command): void {
     .option('--firmware <version>', 'firmware version to report', '1.4.2')
     .option('--card-timeout <ms>', 'how long a sale waits for a card or QR', '30000')
     .option('--host-timeout <ms>', 'how long the terminal waits for its host before reversing', '1500')
+    .option('--host-latency <min-max>', 'the simulated host\'s latency per authorisation, ms (default 15-60; 0 answers at once)')
     .option('--defect <name>', `plant a firmware defect (repeatable): ${Object.keys(DEFECTS).join(', ')}`, (value: string, list: string[]) => [...list, value], [] as string[])
     .option('--log-level <level>', 'stderr log level (pino)', 'info')
     .option('--instance <name>', 'a name for this simulator in its logs')
@@ -86,6 +97,7 @@ Examples:
         ...(options.baud ? { paceBaud: whole(options.baud, '--baud') } : {}),
         ...(options.faults ? { faults: loadFaultPlan(options.faults) } : {}),
         hostTimeoutMs: whole(options.hostTimeout, '--host-timeout'),
+        ...(options.hostLatency !== undefined ? { hostLatencyMs: latencyRange(options.hostLatency) } : {}),
         link,
         ...(options.control ? { control: hostPort(options.control, '--control') } : {}),
         seed: whole(options.seed, '--seed'),
