@@ -18,7 +18,8 @@ import { pacing } from './bench/pacing.js';
 import { roundTrips, roundTripTable } from './bench/round-trips.js';
 import { startup } from './bench/startup.js';
 import { loadHarness, type Harness } from './bench/step-loop.js';
-import { transactionsPerSecond } from './bench/terminals.js';
+import { onOneThread, onWorkers, type FleetResult } from './bench/terminals.js';
+import { table } from './bench/stats.js';
 
 const env = (name: string, fallback: number) => Number(process.env[name] ?? fallback);
 const ROUNDS = Math.max(5, env('BENCH_ROUNDS', 7));
@@ -59,9 +60,13 @@ if (only.has('pacing')) {
   console.log((await pacing(builds)) + '\n');
 }
 if (only.has('terminals')) {
-  console.log('5. Simulated terminals, in memory (host latency 15-60 ms per sale)');
-  const one = await transactionsPerSecond(1, 40);
-  const many = await transactionsPerSecond(64, 40);
-  console.log(`  1 terminal:   ${one.tps.toFixed(1)} tps`);
-  console.log(`  64 terminals: ${many.tps.toFixed(1)} tps  (${(many.tps / one.tps).toFixed(1)}× one terminal)`);
+  console.log('5. Simulated terminals in memory, one process: sale, swipe, transaction.completed');
+  const rows: (string | number)[][] = [];
+  const row = (what: string, r: FleetResult) => rows.push([what, r.tps.toFixed(0), r.cpuMsPerSale.toFixed(3), r.rssMiB.toFixed(0)]);
+  row('1 terminal, host 15-60 ms', await onOneThread(1, 40, [15, 60]));
+  row('64 terminals, host 15-60 ms', await onOneThread(64, 40, [15, 60]));
+  row('256 terminals, host 0, main thread', await onOneThread(256, 40, [0, 0]));
+  const spread = await onWorkers(256, 80, [0, 0]);
+  row(`256 terminals, host 0, ${spread.threads} worker threads`, spread);
+  console.log(table(['terminals', 'tx/s', 'CPU ms per sale', 'RSS MiB'], rows) + '\n');
 }

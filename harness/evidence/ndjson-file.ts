@@ -4,9 +4,10 @@
  * signalled, so a crash, Ctrl-C or kill leaves every finished line on disk. Readers skip a
  * torn last line.
  */
-import { mkdirSync, readFileSync } from 'node:fs';
+import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import SonicBoomModule from 'sonic-boom';
+import { forEachLine } from './record-json.js';
 
 // sonic-boom is CommonJS: its class is the default export at run time.
 const SonicBoom = SonicBoomModule as unknown as typeof SonicBoomModule.SonicBoom;
@@ -48,16 +49,20 @@ export class NdjsonFile {
 }
 
 /** Reads an NDJSON file, skipping a torn or corrupt line (the last one after a crash). */
-export function readNdjson<T>(path: string): { entries: T[]; skipped: number } {
+export function readNdjson<T>(path: string, map: (entry: T) => T = (e) => e): { entries: T[]; skipped: number } {
   const entries: T[] = [];
   let skipped = 0;
-  for (const line of readFileSync(path, 'utf8').split('\n')) {
-    if (line.trim() === '') continue;
+  // A line at a time: a long run's journal is tens of megabytes, never one string.
+  forEachLine(path, (line) => {
+    if (line.trim() === '') return;
+    let entry: T;
     try {
-      entries.push(JSON.parse(line) as T);
+      entry = JSON.parse(line) as T;
     } catch {
       skipped++;
+      return;
     }
-  }
+    entries.push(map(entry));
+  });
   return { entries, skipped };
 }

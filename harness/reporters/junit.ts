@@ -3,7 +3,7 @@
  * one <testcase> per case. FAIL is a <failure>; ERROR, TIMEOUT and ABORTED are <error> with the
  * outcome as type; SKIPPED is <skipped>. Earlier attempts of a retried case go to <system-out>.
  */
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { closeSync, mkdirSync, openSync, writeSync } from 'node:fs';
 import { dirname } from 'node:path';
 import type { CaseRecord, RunRecord, StepRecord } from '../core/record.js';
 import type { Reporter } from './reporter.js';
@@ -54,7 +54,14 @@ function testcase(c: CaseRecord): string {
   return parts.length === 0 ? `${open}/>` : `${open}>\n${parts.join('\n')}\n    </testcase>`;
 }
 
-export function renderJunit(record: RunRecord): string {
+/** What JUnit shows of a case: its attempts, and of the last one only the step that failed. */
+export function junitEssentials(c: CaseRecord): CaseRecord {
+  const failing = failingStep(c);
+  return { ...c, attempts: c.attempts.map((a, i) => ({ ...a, steps: i === c.attempts.length - 1 && failing ? [failing] : [] })) };
+}
+
+/** Writes the JUnit XML in pieces, a test case at a time (a 100,000-step run is never one string). */
+export function writeJunit(record: RunRecord, write: (text: string) => void): void {
   const s = record.summary;
   const identity = record.device.identity;
   const props = [
@@ -65,14 +72,46 @@ export function renderJunit(record: RunRecord): string {
     ...(identity ? [['device.model', identity.model], ['device.serialNumber', identity.serialNumber], ['device.firmware', identity.firmware]] : []),
   ];
   const properties = props.map(([k, v]) => `      <property name="${xmlEscape(k!)}" value="${xmlEscape(v!)}"/>`).join('\n');
-  const suites = record.suites.map((suite) => {
-    const count = (pred: (c: CaseRecord) => boolean) => suite.cases.filter(pred).length;
-    const time = suite.cases.reduce((t, c) => t + c.durationMs, 0);
-    const attrs = `name="${xmlEscape(suite.id)}" tests="${suite.cases.length}" failures="${count((c) => c.outcome === 'FAIL')}" errors="${count((c) => ['ERROR', 'TIMEOUT', 'ABORTED'].includes(c.outcome))}" skipped="${count((c) => c.outcome === 'SKIPPED')}" time="${seconds(time)}" timestamp="${xmlEscape(suite.cases[0]?.startedAt ?? record.startedAt)}" hostname="${xmlEscape(record.host)}"`;
-    return `  <testsuite ${attrs}>\n    <properties>\n${properties}\n    </properties>\n${suite.cases.map(testcase).join('\n')}\n  </testsuite>`;
+  write(`<?xml version="1.0" encoding="UTF-8"?>\n<testsuites name="poshil" tests="${s.total}" failures="${s.failed}" errors="${s.errors + s.timeouts + s.aborted}" skipped="${s.skipped}" time="${seconds(record.durationMs)}" timestamp="${xmlEscape(record.startedAt)}">\n`);
+  record.suites.forEach((suite, i) => {
+    let failures = 0;
+    let errors = 0;
+    let skipped = 0;
+    let time = 0;
+    for (const c of suite.cases) {
+      if (c.outcome === 'FAIL') failures++;
+      else if (c.outcome === 'ERROR' || c.outcome === 'TIMEOUT' || c.outcome === 'ABORTED') errors++;
+      else if (c.outcome === 'SKIPPED') skipped++;
+      time += c.durationMs;
+    }
+    const attrs = `name="${xmlEscape(suite.id)}" tests="${suite.cases.length}" failures="${failures}" errors="${errors}" skipped="${skipped}" time="${seconds(time)}" timestamp="${xmlEscape(suite.cases[0]?.startedAt ?? record.startedAt)}" hostname="${xmlEscape(record.host)}"`;
+    write(`${i > 0 ? '\n' : ''}  <testsuite ${attrs}>\n    <properties>\n${properties}\n    </properties>\n`);
+    suite.cases.forEach((c, n) => write((n > 0 ? '\n' : '') + testcase(c)));
+    write('\n  </testsuite>');
   });
-  const head = `<testsuites name="poshil" tests="${s.total}" failures="${s.failed}" errors="${s.errors + s.timeouts + s.aborted}" skipped="${s.skipped}" time="${seconds(record.durationMs)}" timestamp="${xmlEscape(record.startedAt)}">`;
-  return `<?xml version="1.0" encoding="UTF-8"?>\n${head}\n${suites.join('\n')}\n</testsuites>\n`;
+  write('\n</testsuites>\n');
+}
+
+export function renderJunit(record: RunRecord): string {
+  const parts: string[] = [];
+  writeJunit(record, (text) => parts.push(text));
+  return parts.join('');
+}
+
+/** Writes through to a file a block at a time. */
+export function fileWriter(path: string): { write(text: string): void; end(): void } {
+  const fd = openSync(path, 'w');
+  let pending = '';
+  return {
+    write(text) {
+      pending += text;
+      if (pending.length >= 1 << 16) (writeSync(fd, pending), (pending = ''));
+    },
+    end() {
+      writeSync(fd, pending);
+      closeSync(fd);
+    },
+  };
 }
 
 export function junitReporter(path: string): Reporter {
@@ -80,7 +119,12 @@ export function junitReporter(path: string): Reporter {
     name: 'junit',
     onRunEnd(record) {
       mkdirSync(dirname(path), { recursive: true });
-      writeFileSync(path, renderJunit(record));
+      const out = fileWriter(path);
+      try {
+        writeJunit(record, out.write);
+      } finally {
+        out.end();
+      }
     },
   };
 }

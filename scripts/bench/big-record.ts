@@ -2,7 +2,7 @@
  * Section 3 of the bench: a run record of 100,000 steps, written by each build's own journal
  * from real steps (memory link, the minimal responder; one case in a hundred fails and so
  * carries its transcript excerpt), then rendered by that build's `poshil report` as JUnit and
- * HTML, timed with its peak memory. Bytes per step are the size of record.ndjson / steps.
+ * HTML, timed with its peak memory. Bytes per step are each file's size / steps.
  */
 import { mkdtempSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -56,7 +56,10 @@ export async function bigRecord(steps: number, rounds: number, builds: [string, 
       const dir = mkdtempSync(join(tmpdir(), 'poshil-bench-record-'));
       dirs.set(name, dir);
       await writeBigRecord(h, dir, steps);
-      rows.push([`${name}: record.ndjson`, `${(statSync(join(dir, 'record.ndjson')).size / steps).toFixed(0)} B/step`, `${(statSync(join(dir, 'record.ndjson')).size / 2 ** 20).toFixed(1)} MiB`, '']);
+      for (const file of ['record.json', 'record.ndjson']) {
+        const size = statSync(join(dir, file)).size;
+        rows.push([`${name}: ${file}`, `${(size / steps).toFixed(0)} B/step`, `${(size / 2 ** 20).toFixed(1)} MiB`, '']);
+      }
     }
     const jobs = builds.flatMap(([name, h]) =>
       (['junit', 'html'] as const).map((format) => ({ name: `${name}: report --format ${format}`, args: [join(h.root, 'dist/harness/cli/main.js'), 'report', join(dirs.get(name)!, 'record.json'), '--format', format, '-o', join(dirs.get(name)!, `out.${format}`)], out: join(dirs.get(name)!, `out.${format}`) })),

@@ -1,43 +1,53 @@
 /**
  * Section 5 of the bench: simulated sales per second, many terminals driven at once by one
- * process over memory links (sale, swipe, wait for transaction.completed).
+ * process over memory links (sale, swipe, wait for transaction.completed), on the main thread
+ * alone and spread over worker threads, with the CPU time each sale cost the process.
  */
-import { BenchTerminal } from '../../devices/drivers/bench-terminal.js';
-import { buildTrack2 } from '../../devices/formats/track.js';
-import { createMemoryPair } from '../../devices/transports/memory.js';
-import { startSimulator } from '../../devices/simulator/server.js';
+import { availableParallelism } from 'node:os';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { Worker } from 'node:worker_threads';
+import { prepareShare, type FleetShare } from './fleet-worker.js';
 
-export async function transactionsPerSecond(terminals: number, perTerminal: number): Promise<{ tps: number; elapsedS: number }> {
-  const track = buildTrack2({ pan: '4111111111111111', expiry: '3012', serviceCode: '101' });
-  const sims = await Promise.all(
-    Array.from({ length: terminals }, async (_, i) => {
-      const [harnessEnd, terminalEnd] = createMemoryPair();
-      await harnessEnd.open();
-      await terminalEnd.open();
-      const sim = await startSimulator({ link: { kind: 'memory', transport: terminalEnd }, seed: i + 1 });
-      const terminal = new BenchTerminal(harnessEnd);
-      await terminal.open();
-      return { sim, terminal };
-    }),
-  );
+export interface FleetResult {
+  tps: number;
+  cpuMsPerSale: number;
+  rssMiB: number;
+}
+
+const workerFile = join(dirname(fileURLToPath(import.meta.url)), 'fleet-worker.js');
+
+function measure(sales: number, start: number, cpu: NodeJS.CpuUsage): FleetResult {
+  const elapsed = (performance.now() - start) / 1000;
+  const used = process.cpuUsage(cpu);
+  return { tps: sales / elapsed, cpuMsPerSale: (used.user + used.system) / 1000 / sales, rssMiB: process.memoryUsage().rss / 2 ** 20 };
+}
+
+/** All terminals on this thread. */
+export async function onOneThread(terminals: number, salesEach: number, hostLatencyMs: [number, number]): Promise<FleetResult> {
+  const share = await prepareShare({ firstSeed: 1, terminals, salesEach, hostLatencyMs });
+  const cpu = process.cpuUsage();
   const start = performance.now();
-  await Promise.all(
-    sims.map(async ({ sim, terminal }) => {
-      for (let n = 0; n < perTerminal; n++) {
-        const done = new Promise<void>((resolve) => {
-          const off = terminal.onEvent((e) => e.name === 'transaction.completed' && (off(), resolve()));
-        });
-        const reply = await terminal.call('sale', { amount: 1000, currency: 'EUR' }, { timeoutMs: 5000 });
-        if (!reply.ok) throw new Error(reply.error.message);
-        sim.terminal.stimulus('swipe', { track });
-        await done;
-      }
-    }),
-  );
-  const elapsedS = (performance.now() - start) / 1000;
-  for (const { sim, terminal } of sims) {
-    await terminal.close();
-    await sim.stop();
-  }
-  return { tps: (terminals * perTerminal) / elapsedS, elapsedS };
+  const sales = await share.sell();
+  const result = measure(sales, start, cpu);
+  await share.stop();
+  return result;
+}
+
+/** The terminals spread over one worker thread per core. */
+export async function onWorkers(terminals: number, salesEach: number, hostLatencyMs: [number, number], threads = availableParallelism()): Promise<FleetResult & { threads: number }> {
+  const workers = Array.from({ length: threads }, (_, w) => {
+    const share: FleetShare = { firstSeed: 1 + w * terminals, terminals: Math.floor(terminals / threads) + (w < terminals % threads ? 1 : 0), salesEach, hostLatencyMs };
+    return new Worker(workerFile, { workerData: share });
+  });
+  const next = (worker: Worker) => new Promise<{ sales?: number }>((resolve, reject) => (worker.once('message', resolve), worker.once('error', reject)));
+  await Promise.all(workers.map(next));
+  const cpu = process.cpuUsage();
+  const start = performance.now();
+  const done = workers.map(next);
+  for (const worker of workers) worker.postMessage('go');
+  const sales = (await Promise.all(done)).reduce((n, m) => n + (m.sales ?? 0), 0);
+  const result = measure(sales, start, cpu);
+  await Promise.all(workers.map((w) => w.terminate()));
+  return { ...result, threads };
 }

@@ -1,4 +1,3 @@
-import { writeFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { Command, Option } from 'commander';
 
@@ -12,11 +11,20 @@ export function registerReport(program: Command): void {
     .addHelpText('after', `\nExamples:\n  $ poshil report reports/out/RUNID/record.json -o report.html\n  $ poshil report reports/out/RUNID/record.ndjson --format junit > junit.xml`)
     .action(async (path: string, options: { format: 'html' | 'junit' | 'json'; output?: string }) => {
       const { readRecord } = await import('../../evidence/journal.js');
-      const { renderHtml } = await import('../../reporters/html.js');
-      const { renderJunit } = await import('../../reporters/junit.js');
-      const record = readRecord(resolve(path));
-      const text = options.format === 'html' ? renderHtml(record) : options.format === 'junit' ? renderJunit(record) : JSON.stringify(record, null, 2) + '\n';
-      if (options.output) writeFileSync(options.output, text);
-      else process.stdout.write(text);
+      const out = options.output ? (await import('../../reporters/junit.js')).fileWriter(options.output) : { write: (text: string) => void process.stdout.write(text), end: () => undefined };
+      try {
+        if (options.format === 'junit') {
+          // JUnit needs no passing steps: each case is slimmed as it is read.
+          const { junitEssentials, writeJunit } = await import('../../reporters/junit.js');
+          writeJunit(readRecord(resolve(path), junitEssentials), out.write);
+        } else if (options.format === 'html') {
+          const { renderHtml } = await import('../../reporters/html.js');
+          out.write(renderHtml(readRecord(resolve(path))));
+        } else {
+          out.write(JSON.stringify(readRecord(resolve(path)), null, 2) + '\n');
+        }
+      } finally {
+        out.end();
+      }
     });
 }
