@@ -10,6 +10,7 @@
  *   BENCH_STEPS=n        steps in the generated record (default 100000)
  *   BENCH_ONLY=a,b       sections: trips,startup,record,pacing,terminals
  */
+import { availableParallelism, loadavg } from 'node:os';
 import { resolve } from 'node:path';
 import { packageRoot } from '../harness/core/paths.js';
 import { bigRecord } from './bench/big-record.js';
@@ -37,7 +38,8 @@ const builds: [string, Harness][] = baseline ? [['before', baseline], ['now', cu
 const python = pythonWithPyserial();
 
 console.log(`poshil bench · node ${process.version} · ${ROUNDS} rounds · ${SAMPLES} round trips per side per round, in ${SLICES} slices after ${WARMUP} warm-up each`);
-console.log(baselineRoot ? `"before" is the build in ${baselineRoot}\n` : 'no BENCH_BASELINE: this build only\n');
+console.log(baselineRoot ? `"before" is the build in ${baselineRoot}` : 'no BENCH_BASELINE: this build only');
+console.log(`load average ${loadavg().map((l) => l.toFixed(1)).join(' ')} on ${availableParallelism()} cores (figures are of a shared machine: read ratios)\n`);
 
 if (only.has('trips')) {
   console.log('1. Round trip of a 64-byte request: raw transport vs a full harness step (µs)');

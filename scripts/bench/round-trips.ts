@@ -24,7 +24,8 @@ export interface RoundTripOptions {
 
 interface Side {
   name: string;
-  run(link: Link, tty: string | undefined): Promise<number[]>;
+  /** Runs one slice; `also` takes further figures of the same run (CPU time per step). */
+  run(link: Link, tty: string | undefined, also: (name: string, samples: number[]) => void): Promise<number[]>;
 }
 
 async function withLink<T>(kind: 'memory' | 'pty' | 'tcp', use: (link: Link, tty: string | undefined) => Promise<T>): Promise<T> {
@@ -49,17 +50,23 @@ async function withLink<T>(kind: 'memory' | 'pty' | 'tcp', use: (link: Link, tty
 }
 
 export async function roundTrips(kind: 'memory' | 'pty' | 'tcp', o: RoundTripOptions): Promise<Sides> {
+  const steps = async (h: Harness, link: Link, cpuName: string, also: (name: string, samples: number[]) => void) => {
+    const cpu: number[] = [];
+    const wall = await harnessSteps(h, link, o.samples / o.slices, o.warmup, cpu);
+    also(cpuName, cpu);
+    return wall;
+  };
   const sides: Side[] = [
     { name: 'raw', run: (link) => rawRoundTrips(o.current, link, o.samples / o.slices, o.warmup) },
-    { name: 'step', run: (link) => harnessSteps(o.current, link, o.samples / o.slices, o.warmup) },
+    { name: 'step', run: (link, _, also) => steps(o.current, link, 'step CPU', also) },
   ];
-  if (o.baseline) sides.push({ name: 'step before', run: (link) => harnessSteps(o.baseline!, link, o.samples / o.slices, o.warmup) });
+  if (o.baseline) sides.push({ name: 'step before', run: (link, _, also) => steps(o.baseline!, link, 'step before CPU', also) });
   if (kind === 'pty' && o.python) sides.push({ name: 'pyserial', run: (_, tty) => pyserialLoop(o.python!, tty!, o.samples / o.slices, o.warmup) });
   const result = new Sides();
   for (let round = 0; round < o.rounds; round++) {
     await withLink(kind, async (link, tty) => {
       for (let slice = 0; slice < o.slices; slice++) {
-        for (const side of rotated(sides, round + slice)) result.add(side.name, round, await side.run(link, tty));
+        for (const side of rotated(sides, round + slice)) result.add(side.name, round, await side.run(link, tty, (name, samples) => result.add(name, round, samples)));
       }
     });
   }
@@ -72,6 +79,10 @@ export function roundTripTable(kind: string, sides: Sides, floor: string): strin
   const notes: string[] = [];
   for (const name of sides.rounds.keys()) {
     const all = sides.all(name);
+    if (name.endsWith(' CPU')) {
+      rows.push([`${kind} ${name}`, median(all), percentile(all, 99), '—', '—', '—']);
+      continue;
+    }
     const over = sides.perRound(name, 'raw', median, 'diff');
     const invalid = name !== 'raw' && name !== 'pyserial' && over.some((v) => v < 0);
     if (invalid) notes.push(`  ${name}: INVALID in ${over.filter((v) => v < 0).length} round(s) — faster than the raw round trip it contains; the machine was too noisy, run again`);

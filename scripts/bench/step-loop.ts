@@ -112,8 +112,12 @@ export async function rawRoundTrips(h: Harness, link: Link, count: number, warmu
   return samples;
 }
 
-/** `count` full harness steps after `warmup`, each with its record entry, in µs. */
-export async function harnessSteps(h: Harness, link: Link, count: number, warmup: number): Promise<number[]> {
+/**
+ * `count` full harness steps after `warmup`, each with its record entry, in µs of wall time.
+ * `cpu` receives the process's CPU time of each step: on a shared machine a step can wait for a
+ * core for milliseconds, which shows in the wall time's p99 but is not the harness's doing.
+ */
+export async function harnessSteps(h: Harness, link: Link, count: number, warmup: number, cpu: number[] = []): Promise<number[]> {
   const { client } = await openLink(h, link);
   const dir = mkdtempSync(join(tmpdir(), 'poshil-bench-'));
   const journalFile = new h.ndjson.NdjsonFile(join(dir, 'record.ndjson'));
@@ -129,12 +133,17 @@ export async function harnessSteps(h: Harness, link: Link, count: number, warmup
   const ctx = { terminal, stimuli: new h.stimuli.StimulusRouter({}, { via: 'simulator' }, {}), inbox: new h.inbox.EventInbox(terminal), transcript, signal: new AbortController().signal, caseStart: 0, stepStarts: new Map<string, number>(), saved: new Map<string, unknown>() };
   const samples: number[] = [];
   try {
+    // Let the warm-up lines reach the disk before the first measured step.
+    await new Promise((resolve) => setTimeout(resolve, 50));
     for (let i = 0; i < count + warmup; i++) {
+      const cpu0 = process.cpuUsage();
       const start = performance.now();
       const record = await h.executor.executeStep(step, ctx);
       journal.append({ type: 'case.finished', case: { id: 'c', suite: 's', mandatory: true, outcome: record.outcome, startedAt: record.startedAt, durationMs: record.durationMs, attempts: [{ attempt: 1, outcome: record.outcome, startedAt: record.startedAt, durationMs: record.durationMs, steps: [record] }] } });
+      const wall = (performance.now() - start) * 1000;
+      const used = process.cpuUsage(cpu0);
       if (record.outcome !== 'PASS') throw new Error(`bench step did not pass: ${record.reason}`);
-      if (i >= warmup) samples.push((performance.now() - start) * 1000);
+      if (i >= warmup) (samples.push(wall), cpu.push(used.user + used.system));
     }
   } finally {
     await terminal.close();
