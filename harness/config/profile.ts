@@ -50,7 +50,12 @@ interface RawProfile {
   stimuli?: Record<string, StimulusRoute>;
   defaultStimulus?: StimulusRoute;
   timeouts?: { step?: number; identify?: number };
-  simulator?: { args?: string[]; readyTimeout?: number };
+  simulator?: { args?: string[]; readyTimeout?: number; hostLatency?: { min: number; max: number } };
+}
+
+/** The launched simulator's arguments: those written, then the profile's own settings. */
+function simulatorArgs(sim: NonNullable<RawProfile['simulator']>): string[] {
+  return [...(sim.args ?? []), ...(sim.hostLatency ? ['--host-latency', `${sim.hostLatency.min}-${sim.hostLatency.max}`] : [])];
 }
 
 export function loadProfile(path: string): Profile {
@@ -69,6 +74,11 @@ export function loadProfile(path: string): Profile {
     });
   }
   const ecr = raw.protocol === 'ecr' ? loadEcrFor(raw, doc) : undefined;
+  const lat = raw.simulator?.hostLatency;
+  if (lat && lat.max < lat.min) {
+    const pos = doc.lineOf('/simulator/hostLatency');
+    throw new InputError('E_SCHEMA', `device profile ${doc.shown} is invalid: /simulator/hostLatency has max ${lat.max} below min ${lat.min}`, { file: doc.shown, pointer: '/simulator/hostLatency', ...(pos ? { line: pos.line } : {}) });
+  }
   const defaultStimulus = raw.defaultStimulus ?? (raw.simulator ? { via: 'simulator' as const } : { via: 'operator' as const });
   return Object.freeze({
     name: raw.name,
@@ -80,7 +90,7 @@ export function loadProfile(path: string): Profile {
     stimuli: raw.stimuli ?? {},
     defaultStimulus,
     timeouts: { stepMs: raw.timeouts?.step ?? 5000, identifyMs: raw.timeouts?.identify ?? 5000 },
-    ...(raw.simulator ? { simulator: { args: [...(raw.simulator.args ?? []), ...(ecr?.simulatorArgs ?? [])], readyTimeoutMs: raw.simulator.readyTimeout ?? 15_000 } } : {}),
+    ...(raw.simulator ? { simulator: { args: [...simulatorArgs(raw.simulator), ...(ecr?.simulatorArgs ?? [])], readyTimeoutMs: raw.simulator.readyTimeout ?? 15_000 } } : {}),
     file: doc.shown,
     path: doc.path,
     sha256: doc.sha256,

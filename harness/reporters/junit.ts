@@ -7,7 +7,7 @@
  * that passed at last, <rerunFailure>/<rerunError> in one that never did. A run that could not
  * go on (terminal unreachable) is one <error> in a testsuite of its own, not an error per case.
  */
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { closeSync, mkdirSync, openSync, writeSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { isFlaky, type AttemptRecord, type CaseRecord, type RunRecord, type StepRecord } from '../core/record.js';
 import type { Reporter } from './reporter.js';
@@ -85,7 +85,13 @@ function runErrorSuite(record: RunRecord, properties: string): string {
   </testsuite>`;
 }
 
-export function renderJunit(record: RunRecord): string {
+/** What JUnit shows of a case: its attempts, each with only the step that failed. */
+export function junitEssentials(c: CaseRecord): CaseRecord {
+  return { ...c, attempts: c.attempts.map((a) => ({ ...a, steps: a.steps.filter((s) => s.outcome !== 'PASS' && s.outcome !== 'SKIPPED').slice(0, 1) })) };
+}
+
+/** Writes the JUnit XML in pieces, a test case at a time (a 100,000-step run is never one string). */
+export function writeJunit(record: RunRecord, write: (text: string) => void): void {
   const s = record.summary;
   const identity = record.device.identity;
   const props = [
@@ -96,17 +102,51 @@ export function renderJunit(record: RunRecord): string {
     ...(identity ? [['device.model', identity.model], ['device.serialNumber', identity.serialNumber], ['device.firmware', identity.firmware]] : []),
   ];
   const properties = props.map(([k, v]) => `      <property name="${xmlEscape(k!)}" value="${xmlEscape(v!)}"/>`).join('\n');
-  const suites = record.suites.map((suite) => {
-    const count = (pred: (c: CaseRecord) => boolean) => suite.cases.filter(pred).length;
-    const time = suite.cases.reduce((t, c) => t + c.durationMs, 0);
-    const attrs = `name="${xmlEscape(suite.id)}" tests="${suite.cases.length}" failures="${count((c) => c.outcome === 'FAIL')}" errors="${count(isError)}" skipped="${count(isSkipped)}" time="${seconds(time)}" timestamp="${xmlEscape(suite.cases[0]?.startedAt ?? record.startedAt)}" hostname="${xmlEscape(record.host)}"`;
-    return `  <testsuite ${attrs}>\n    <properties>\n${properties}\n    </properties>\n${suite.cases.map(testcase).join('\n')}\n  </testsuite>`;
-  });
   const runError = record.error ? 1 : 0;
-  if (record.error) suites.unshift(runErrorSuite(record, properties));
-  const cases = record.suites.flatMap((suite) => suite.cases);
-  const head = `<testsuites name="poshil" tests="${s.total + runError}" failures="${s.failed}" errors="${cases.filter(isError).length + runError}" skipped="${cases.filter(isSkipped).length}" time="${seconds(record.durationMs)}" timestamp="${xmlEscape(record.startedAt)}">`;
-  return `<?xml version="1.0" encoding="UTF-8"?>\n${head}\n${suites.join('\n')}\n</testsuites>\n`;
+  let allErrors = 0;
+  let allSkipped = 0;
+  for (const suite of record.suites) for (const c of suite.cases) (allErrors += isError(c) ? 1 : 0), (allSkipped += isSkipped(c) ? 1 : 0);
+  write(`<?xml version="1.0" encoding="UTF-8"?>\n<testsuites name="poshil" tests="${s.total + runError}" failures="${s.failed}" errors="${allErrors + runError}" skipped="${allSkipped}" time="${seconds(record.durationMs)}" timestamp="${xmlEscape(record.startedAt)}">\n`);
+  if (record.error) write(runErrorSuite(record, properties) + (record.suites.length ? '\n' : ''));
+  record.suites.forEach((suite, i) => {
+    let failures = 0;
+    let errors = 0;
+    let skipped = 0;
+    let time = 0;
+    for (const c of suite.cases) {
+      if (c.outcome === 'FAIL') failures++;
+      else if (isError(c)) errors++;
+      else if (isSkipped(c)) skipped++;
+      time += c.durationMs;
+    }
+    const attrs = `name="${xmlEscape(suite.id)}" tests="${suite.cases.length}" failures="${failures}" errors="${errors}" skipped="${skipped}" time="${seconds(time)}" timestamp="${xmlEscape(suite.cases[0]?.startedAt ?? record.startedAt)}" hostname="${xmlEscape(record.host)}"`;
+    write(`${i > 0 ? '\n' : ''}  <testsuite ${attrs}>\n    <properties>\n${properties}\n    </properties>\n`);
+    suite.cases.forEach((c, n) => write((n > 0 ? '\n' : '') + testcase(c)));
+    write('\n  </testsuite>');
+  });
+  write('\n</testsuites>\n');
+}
+
+export function renderJunit(record: RunRecord): string {
+  const parts: string[] = [];
+  writeJunit(record, (text) => parts.push(text));
+  return parts.join('');
+}
+
+/** Writes through to a file a block at a time. */
+export function fileWriter(path: string): { write(text: string): void; end(): void } {
+  const fd = openSync(path, 'w');
+  let pending = '';
+  return {
+    write(text) {
+      pending += text;
+      if (pending.length >= 1 << 16) (writeSync(fd, pending), (pending = ''));
+    },
+    end() {
+      writeSync(fd, pending);
+      closeSync(fd);
+    },
+  };
 }
 
 export function junitReporter(path: string): Reporter {
@@ -114,7 +154,12 @@ export function junitReporter(path: string): Reporter {
     name: 'junit',
     onRunEnd(record) {
       mkdirSync(dirname(path), { recursive: true });
-      writeFileSync(path, renderJunit(record));
+      const out = fileWriter(path);
+      try {
+        writeJunit(record, out.write);
+      } finally {
+        out.end();
+      }
     },
   };
 }

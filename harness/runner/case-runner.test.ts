@@ -1,4 +1,5 @@
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { getEventListeners } from 'node:events';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -187,6 +188,13 @@ describe('runCase', () => {
     const c = caseFrom('      - do: sale\n      - absent: transaction.completed\n        within: 100\n');
     expect((await run(c, () => ok({}))).record.outcome).toBe('PASS');
     expect((await run(c, (v, a, t) => (t.emit('transaction.completed', {}, 20), ok({})))).record.outcome).toBe('FAIL');
+  });
+
+  it('leaves no listener on the run\'s signal once its steps are done', async () => {
+    const controller = new AbortController();
+    const { record } = await run(caseFrom('      - do: status\n      - do: status\n      - do: status\n'), () => ok({}), { signal: controller.signal });
+    expect(record.outcome).toBe('PASS');
+    expect(getEventListeners(controller.signal, 'abort')).toHaveLength(0);
   });
 
   it('aborts the running step and marks the rest ABORTED when the run is interrupted', async () => {

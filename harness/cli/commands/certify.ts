@@ -1,16 +1,7 @@
 import { join, relative, resolve } from 'node:path';
 import { Command, Option } from 'commander';
 import { ExitCode, formatError } from '../../core/errors.js';
-import { issueCertificate } from '../../certify/issue.js';
-import { loadPlanInputs } from '../../config/inputs.js';
-import { LOG_LEVELS, type LogLevel } from '../../evidence/log.js';
-import { loadPrivateKey } from '../../evidence/signing.js';
-import { ConsoleReporter } from '../../reporters/console.js';
-import { renderCertificateHtml } from '../../reporters/html-certificate.js';
-import { htmlReporter } from '../../reporters/html.js';
-import { junitReporter } from '../../reporters/junit.js';
-import { executeRun } from '../../runner/execute-run.js';
-import { prepareOutputFolder } from '../../evidence/output-folder.js';
+import { LOG_LEVELS, type LogLevel } from '../../evidence/log-levels.js';
 import { required } from './required.js';
 
 interface CertifyOptions {
@@ -48,6 +39,16 @@ Examples:
   $ poshil certify --plan suites/plans/acceptance.plan.yaml --device devices/simulator.json --key keys/poshil-lab.key --lab "Bench 2" --tester "A. Tester"`,
     )
     .action(async (options: CertifyOptions) => {
+      // Loaded here, not at start: `poshil --help` and the other commands never pay for it.
+      const { issueCertificate } = await import('../../certify/issue.js');
+      const { loadPlanInputs } = await import('../../config/inputs.js');
+      const { loadPrivateKey } = await import('../../evidence/signing.js');
+      const { ConsoleReporter } = await import('../../reporters/console.js');
+      const { renderCertificateHtml } = await import('../../reporters/html-certificate.js');
+      const { htmlReporter } = await import('../../reporters/html.js');
+      const { junitReporter } = await import('../../reporters/junit.js');
+      const { executeRun } = await import('../../runner/execute-run.js');
+      const { prepareOutputFolder } = await import('../../evidence/output-folder.js');
       required(options.plan, '-p, --plan <file>', 'certify');
       required(options.device, '-d, --device <profile>', 'certify');
       required(options.key, '-k, --key <file>', 'certify', 'make one with poshil keygen (keys/poshil-lab.key)');

@@ -2,10 +2,6 @@ import { existsSync, writeFileSync } from 'node:fs';
 import { dirname, join, relative, resolve } from 'node:path';
 import { Command, Option } from 'commander';
 import { InputError } from '../../core/errors.js';
-import { readRecord } from '../../evidence/journal.js';
-import { renderHtml } from '../../reporters/html.js';
-import { readReceipts } from '../../reporters/html-receipts.js';
-import { renderJunit } from '../../reporters/junit.js';
 import { LATEST } from '../../runner/latest-link.js';
 import { openInBrowser } from './open.js';
 
@@ -32,6 +28,11 @@ export function registerReport(program: Command): void {
       `\nEvery run also links OUT/${LATEST} to its folder, so reports/out/${LATEST}/report.html is always the newest report.\n\nExamples:\n  $ poshil report --last --open\n  $ poshil report reports/out/${LATEST}/record.json -o report.html\n  $ poshil report reports/out/RUNID/record.ndjson --format junit > junit.xml`,
     )
     .action(async (path: string | undefined, options: ReportOptions) => {
+      // Loaded here, not at start: `poshil --help` and the other commands never pay for it.
+      const { readRecord } = await import('../../evidence/journal.js');
+      const { renderHtml } = await import('../../reporters/html.js');
+      const { readReceipts } = await import('../../reporters/html-receipts.js');
+      const { renderJunit } = await import('../../reporters/junit.js');
       const recordPath = resolve(path ?? lastRecord(options));
       const record = readRecord(recordPath);
       if (options.open) {

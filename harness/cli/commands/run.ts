@@ -2,16 +2,10 @@ import { dirname, join, resolve } from 'node:path';
 import { Command, Option } from 'commander';
 import { InputError, formatError } from '../../core/errors.js';
 import { packageRoot } from '../../core/paths.js';
-import { loadRunInputs } from '../../config/inputs.js';
-import { runConfig } from '../../config/run-config.js';
-import { LOG_LEVELS, type LogLevel } from '../../evidence/log.js';
-import { prepareOutputFolder } from '../../evidence/output-folder.js';
+import { LOG_LEVELS, type LogLevel } from '../../evidence/log-levels.js';
 import { REPORTER_NAMES } from '../../reporters/choice.js';
-import { executeRun } from '../../runner/execute-run.js';
-import { selectCases, type CaseSelection } from '../../runner/run.js';
+import type { CaseSelection } from '../../runner/run.js';
 import { required } from './required.js';
-import { buildReporters, chooseReporters } from './run-reporters.js';
-import { lastFailed, listCases } from './run-selection.js';
 
 interface RunOptions {
   device?: string;
@@ -77,6 +71,14 @@ Examples:
   $ poshil run -d devices/simulator.json --reporter dot,json=results/record.json`,
     )
     .action(async (suiteArgs: string[], options: RunOptions) => {
+      // Loaded here, not at start: `poshil --help` and the other commands never pay for it.
+      const { loadRunInputs } = await import('../../config/inputs.js');
+      const { runConfig } = await import('../../config/run-config.js');
+      const { prepareOutputFolder } = await import('../../evidence/output-folder.js');
+      const { executeRun } = await import('../../runner/execute-run.js');
+      const { selectCases } = await import('../../runner/run.js');
+      const { buildReporters, chooseReporters } = await import('./run-reporters.js');
+      const { lastFailed, listCases } = await import('./run-selection.js');
       const config = runConfig(options.config);
       const retries = wholeNumber('--retries', options.retries, config.retries ?? 0, 100);
       const bail = options.bail ? 1 : undefined;

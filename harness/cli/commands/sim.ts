@@ -1,8 +1,6 @@
 import type { Command } from 'commander';
 import { formatError, InputError, PoshilError } from '../../core/errors.js';
 import { DEFECTS, isDefect } from '../../../devices/simulator/defects.js';
-import { loadFaultPlan } from '../../../devices/simulator/faults.js';
-import { runSimulatorProcess } from '../../../devices/simulator/main.js';
 import type { LinkSpec } from '../../../devices/simulator/server.js';
 import { loadEcrProtocol } from '../../config/ecr-protocol.js';
 
@@ -23,6 +21,7 @@ interface SimOptions {
   protocol: string;
   ecrProtocol?: string;
   hostTimeout: string;
+  hostLatency?: string;
 }
 
 function hostPort(value: string, option: string): { host: string; port: number } {
@@ -30,6 +29,15 @@ function hostPort(value: string, option: string): { host: string; port: number }
   const port = Number(m?.[2]);
   if (!m || port > 65535) throw new InputError('E_OPTION', `${option} must be HOST:PORT, not "${value}"`, { hint: 'e.g. 127.0.0.1:20007, or port 0 for a free port' });
   return { host: m[1]!, port };
+}
+
+/** `MIN-MAX` or a single `MS`, in milliseconds. */
+function latencyRange(value: string): [number, number] {
+  const m = /^(\d{1,6})(?:-(\d{1,6}))?$/.exec(value.trim());
+  const min = Number(m?.[1]);
+  const max = m?.[2] === undefined ? min : Number(m[2]);
+  if (!m || max < min) throw new InputError('E_OPTION', `--host-latency must be MIN-MAX in milliseconds (MIN ≤ MAX), not "${value}"`, { hint: 'e.g. 15-60, or 0 for a host that answers at once' });
+  return [min, max];
 }
 
 function whole(value: string, option: string): number {
@@ -54,6 +62,7 @@ export function registerSim(program: Command): void {
     .option('--firmware <version>', 'firmware version to report', '1.4.2')
     .option('--card-timeout <ms>', 'how long a sale waits for a card or QR', '30000')
     .option('--host-timeout <ms>', 'how long the terminal waits for its host before reversing', '1500')
+    .option('--host-latency <min-max>', 'the simulated host\'s latency per authorisation, ms (default 15-60; 0 answers at once)')
     .option('--defect <name>', `plant a firmware defect (repeatable): ${Object.keys(DEFECTS).join(', ')}`, (value: string, list: string[]) => [...list, value], [] as string[])
     .option('--log-level <level>', 'stderr log level (pino)', 'info')
     .option('--instance <name>', 'a name for this simulator in its logs')
@@ -72,6 +81,9 @@ Examples:
   $ printf '{"id":1,"op":"identify"}\\n' | nc 127.0.0.1 20007`,
     )
     .action(async (options: SimOptions) => {
+      // Loaded here, not at start: `poshil --help` and the other commands never pay for it.
+      const { loadFaultPlan } = await import('../../../devices/simulator/faults.js');
+      const { runSimulatorProcess } = await import('../../../devices/simulator/main.js');
       const chosen = [options.tcp, options.serial, options.pty].filter(Boolean).length;
       if (chosen !== 1) throw new InputError('E_OPTION', 'give exactly one of --tcp HOST:PORT, --serial PATH or --pty');
       const link: LinkSpec = options.tcp
@@ -93,6 +105,7 @@ Examples:
         ...(options.baud ? { paceBaud: whole(options.baud, '--baud') } : {}),
         ...(options.faults ? { faults: loadFaultPlan(options.faults) } : {}),
         hostTimeoutMs: whole(options.hostTimeout, '--host-timeout'),
+        ...(options.hostLatency !== undefined ? { hostLatencyMs: latencyRange(options.hostLatency) } : {}),
         link,
         ...(options.control ? { control: hostPort(options.control, '--control') } : {}),
         seed: whole(options.seed, '--seed'),

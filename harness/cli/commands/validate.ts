@@ -1,19 +1,11 @@
 import { basename } from 'node:path';
 import type { Command } from 'commander';
+import type { loadDocument as LoadDocument } from '../../config/document.js';
 import { InputError, PoshilError, formatError } from '../../core/errors.js';
-import { FixtureStore } from '../../config/fixtures.js';
-import { loadDocument } from '../../config/document.js';
-import { loadPlan } from '../../config/plan.js';
-import { loadEcrProtocol } from '../../config/ecr-protocol.js';
-import { loadProfile } from '../../config/profile.js';
-import { loadConfigFile } from '../../config/run-config.js';
-import { loadSuite } from '../../config/suite.js';
-import { validateDocument } from '../../config/validate.js';
-import { Expectations } from '../../expect/expectations.js';
 import { dirname, join, resolve } from 'node:path';
 
 /** What a file is, from its name or, failing that, its content. */
-function kindOf(path: string): 'suite' | 'profile' | 'plan' | 'record' | 'ecr protocol' | 'config' {
+function kindOf(path: string, loadDocument: typeof LoadDocument): 'suite' | 'profile' | 'plan' | 'record' | 'ecr protocol' | 'config' {
   const name = basename(path);
   if (/^poshil\.config\.(ya?ml|json)$/.test(name)) return 'config';
   if (/\.suite\.(ya?ml|json)$/.test(name)) return 'suite';
@@ -33,13 +25,23 @@ export function registerValidate(program: Command): void {
     .description('Check suites, plans, device profiles, ECR protocol descriptions, poshil.config files and run records against their JSON Schemas, without running anything.')
     .argument('<files...>', 'files to check (*.suite.yaml suites, *.plan.yaml plans, *.ecr.yaml protocol descriptions, *.json profiles, record.json, poshil.config.yaml)')
     .addHelpText('after', `\nExamples:\n  $ poshil validate suites/*.suite.yaml\n  $ poshil validate devices/*.json\n\nExits 0 when every file is valid, 2 otherwise; each problem names the file, the JSON pointer and the line.`)
-    .action((files: string[]) => {
+    .action(async (files: string[]) => {
+      // Loaded here, not at start: `poshil --help` and the other commands never pay for it.
+      const { FixtureStore } = await import('../../config/fixtures.js');
+      const { loadDocument } = await import('../../config/document.js');
+      const { loadPlan } = await import('../../config/plan.js');
+      const { loadEcrProtocol } = await import('../../config/ecr-protocol.js');
+      const { loadProfile } = await import('../../config/profile.js');
+      const { loadConfigFile } = await import('../../config/run-config.js');
+      const { loadSuite } = await import('../../config/suite.js');
+      const { validateDocument } = await import('../../config/validate.js');
+      const { Expectations } = await import('../../expect/expectations.js');
       let bad = 0;
       const expectations = new Expectations();
       for (const file of files) {
         try {
           const path = resolve(file);
-          const kind = kindOf(path);
+          const kind = kindOf(path, loadDocument);
           if (kind === 'suite') loadSuite(path, expectations, new FixtureStore(join(dirname(path), 'fixtures')), { stepTimeoutMs: 5000 });
           else if (kind === 'profile') loadProfile(path);
           else if (kind === 'ecr protocol') loadEcrProtocol(path);
