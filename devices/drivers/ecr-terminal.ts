@@ -16,8 +16,9 @@ import type { EcrProtocol, VerbMapping } from '../protocols/ecr/description.js';
 import { EcrLink } from '../protocols/ecr/link.js';
 import { decodeMessage, encodeMessage, type DecodedMessage } from '../protocols/ecr/message.js';
 import { linkClosed } from '../transports/errors.js';
-import type { Transport, Unsubscribe } from '../transports/transport.js';
+import type { Transport } from '../transports/transport.js';
 import type { CallOptions, Terminal, TerminalEvent, VerbReply } from './terminal.js';
+import { TerminalSignals } from './terminal-signals.js';
 
 const ALPHA_BY_NUMERIC = Object.fromEntries(Object.entries(CURRENCY_NUMERIC).map(([alpha, numeric]) => [numeric, alpha]));
 
@@ -30,23 +31,20 @@ interface Exchange {
   fail: (error: Error) => void;
 }
 
-export class EcrTerminal implements Terminal {
+export class EcrTerminal extends TerminalSignals implements Terminal {
   readonly protocol: string;
   readonly verbs: ReadonlySet<string>;
   private link: EcrLink | undefined;
   private exchange: Exchange | undefined;
-  private readonly eventListeners = new Set<(event: TerminalEvent) => void>();
-  private readonly anomalyListeners = new Set<(text: string) => void>();
-  private readonly lostListeners = new Set<(error: Error) => void>();
   private sequence = 0;
   private receipts = 0;
-  private lost: Error | undefined;
 
   constructor(
     private readonly transport: Transport,
     private readonly description: EcrProtocol,
     private readonly tap?: WireTap,
   ) {
+    super();
     this.protocol = `ecr:${description.id}`;
     this.verbs = new Set(Object.keys(description.verbs));
   }
@@ -59,12 +57,12 @@ export class EcrTerminal implements Terminal {
     await this.transport.open(signal);
     const link = new EcrLink(this.transport, this.description.framing, this.tap);
     link.onMessage((data) => this.receive(data));
-    link.onAnomaly((text) => this.anomalyListeners.forEach((listener) => listener(text)));
+    link.onAnomaly((text) => this.signalAnomaly(text));
     this.transport.onClose((error) => {
       if (!error) return;
       this.lost = linkClosed(this.address);
       this.exchange?.fail(this.lost);
-      for (const listener of this.lostListeners) listener(this.lost);
+      this.signalLinkLost(this.lost);
     });
     this.link = link;
   }
@@ -121,23 +119,6 @@ export class EcrTerminal implements Terminal {
     if (mapping.reply === 'ack') return { ok: true, result: verb === 'sale' ? { txnId, state: 'awaiting_card' } : { txnId, accepted: true } };
     const response = await this.within(exchange.ended, options, `response to ${verb}`);
     return this.replyFrom(verb, response);
-  }
-
-  onEvent(listener: (event: TerminalEvent) => void): Unsubscribe {
-    this.eventListeners.add(listener);
-    return () => this.eventListeners.delete(listener);
-  }
-
-  onAnomaly(listener: (text: string) => void): Unsubscribe {
-    this.anomalyListeners.add(listener);
-    return () => this.anomalyListeners.delete(listener);
-  }
-
-  onLinkLost(listener: (error: Error) => void): Unsubscribe {
-    const lost = this.lost;
-    if (lost) queueMicrotask(() => listener(lost));
-    this.lostListeners.add(listener);
-    return () => this.lostListeners.delete(listener);
   }
 
   async close(): Promise<void> {
@@ -262,11 +243,11 @@ export class EcrTerminal implements Terminal {
 
   private emit(name: string, data: unknown): void {
     const event: TerminalEvent = { name, data, receivedAt: performance.now() };
-    for (const listener of this.eventListeners) listener(event);
+    this.signalEvent(event);
   }
 
   private anomaly(text: string): void {
     this.tap?.note?.(text);
-    for (const listener of this.anomalyListeners) listener(text);
+    this.signalAnomaly(text);
   }
 }

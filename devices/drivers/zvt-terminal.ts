@@ -24,8 +24,9 @@ import { ZvtLink, type SerialTiming, type ZvtForm } from '../protocols/zvt/link.
 import { DEFAULT_PASSWORD, zvt } from '../protocols/zvt/messages.js';
 import { resultText } from '../protocols/zvt/result-codes.js';
 import { linkClosed } from '../transports/errors.js';
-import type { Transport, Unsubscribe } from '../transports/transport.js';
+import type { Transport } from '../transports/transport.js';
 import type { CallOptions, Terminal, TerminalEvent, VerbReply } from './terminal.js';
+import { TerminalSignals } from './terminal-signals.js';
 import { endWithin, Exchange, type ExchangeEnd } from './zvt-exchange.js';
 import { bcdNumber, verbResult } from './zvt-results.js';
 
@@ -57,13 +58,10 @@ export interface ZvtOptions {
   timing?: Partial<SerialTiming>;
 }
 
-export class ZvtTerminal implements Terminal {
+export class ZvtTerminal extends TerminalSignals implements Terminal {
   readonly protocol = 'zvt';
   readonly verbs: ReadonlySet<string> = new Set(['identify', 'status', 'sale', 'refund', 'void', 'abort', 'endOfDay', 'diagnosis', 'logOff']);
   private link: ZvtLink | undefined;
-  private readonly eventListeners = new Set<(event: TerminalEvent) => void>();
-  private readonly anomalyListeners = new Set<(text: string) => void>();
-  private readonly lostListeners = new Set<(error: Error) => void>();
   private replyWaiter: ((reply: Reply) => void) | undefined;
   private exchange: Exchange | undefined;
   /** Calls take turns: a command is sent only when the one before it was answered. */
@@ -73,7 +71,6 @@ export class ZvtTerminal implements Terminal {
   /** Receipt numbers (BMP 87) of approved payments, by poshil's transaction id, for `void`. */
   private readonly receipts = new Map<string, number>();
   private terminalId: string | undefined;
-  private lost: Error | undefined;
   private readonly password: string;
 
   constructor(
@@ -82,6 +79,7 @@ export class ZvtTerminal implements Terminal {
     private readonly tap?: WireTap,
     private readonly options: ZvtOptions = {},
   ) {
+    super();
     this.password = options.password ?? DEFAULT_PASSWORD;
   }
 
@@ -94,7 +92,7 @@ export class ZvtTerminal implements Terminal {
     const link = new ZvtLink(this.transport, this.form, this.tap, this.options.timing);
     link.onApdu((apdu) => this.receive(apdu));
     // The link writes its own notes to the transcript; listeners still hear of them.
-    link.onAnomaly((text) => this.anomalyListeners.forEach((listener) => listener(text)));
+    link.onAnomaly((text) => this.signalAnomaly(text));
     link.onFailure((error) => this.loseLink(error));
     this.transport.onClose((error) => {
       if (error) this.loseLink(linkClosed(this.address));
@@ -211,23 +209,6 @@ export class ZvtTerminal implements Terminal {
     return typeof args['txnId'] === 'string' ? this.receipts.get(args['txnId']) : undefined;
   }
 
-  onEvent(listener: (event: TerminalEvent) => void): Unsubscribe {
-    this.eventListeners.add(listener);
-    return () => this.eventListeners.delete(listener);
-  }
-
-  onAnomaly(listener: (text: string) => void): Unsubscribe {
-    this.anomalyListeners.add(listener);
-    return () => this.anomalyListeners.delete(listener);
-  }
-
-  onLinkLost(listener: (error: Error) => void): Unsubscribe {
-    const lost = this.lost;
-    if (lost) queueMicrotask(() => listener(lost));
-    this.lostListeners.add(listener);
-    return () => this.lostListeners.delete(listener);
-  }
-
   async close(): Promise<void> {
     this.link?.detach();
     await this.transport.close();
@@ -237,7 +218,7 @@ export class ZvtTerminal implements Terminal {
     if (this.lost) return;
     this.lost = error;
     this.exchange?.finish({ kind: 'lost', error });
-    for (const listener of this.lostListeners) listener(error);
+    this.signalLinkLost(error);
   }
 
   private nextReply(options: CallOptions): Promise<Reply> {
@@ -345,11 +326,11 @@ export class ZvtTerminal implements Terminal {
   private emit(exchange: Exchange, name: string, data: Record<string, unknown>): void {
     if (exchange.superseded) return this.anomaly(`${name} of the ${exchange.label} arrived after the next command was asked for: kept in the transcript, not given to a later step`);
     const event: TerminalEvent = { name, data: { ...(exchange.txnId ? { txnId: exchange.txnId } : {}), ...data }, receivedAt: performance.now() };
-    for (const listener of this.eventListeners) listener(event);
+    this.signalEvent(event);
   }
 
   private anomaly(text: string): void {
     this.tap?.note?.(text);
-    for (const listener of this.anomalyListeners) listener(text);
+    this.signalAnomaly(text);
   }
 }
