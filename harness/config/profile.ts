@@ -112,7 +112,15 @@ function loadEcrFor(raw: RawProfile, doc: ReturnType<typeof loadDocument>): { pr
     });
   }
   const path = resolve(dirname(doc.path), raw.ecrProtocol);
-  const protocol = loadEcrProtocol(path);
+  let protocol: EcrProtocol;
+  try {
+    protocol = loadEcrProtocol(path);
+  } catch (error) {
+    // A description that is missing is the profile's mistake: name the profile and its line.
+    if (!(error instanceof InputError) || (error.code !== 'E_FILE_NOT_FOUND' && error.code !== 'E_NOT_A_FILE')) throw error;
+    const pos = doc.lineOf('/ecrProtocol');
+    throw new InputError(error.code, `device profile ${doc.shown}: ${error.message}`, { file: doc.shown, pointer: '/ecrProtocol', ...(pos ? { line: pos.line } : {}), hint: '"ecrProtocol" is relative to the profile' });
+  }
   const given = raw.simulator?.args ?? [];
   const simulatorArgs = [...(given.includes('--protocol') ? [] : ['--protocol', 'ecr']), ...(given.includes('--ecr-protocol') ? [] : ['--ecr-protocol', path])];
   return { protocol, simulatorArgs };
