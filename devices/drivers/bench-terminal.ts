@@ -8,23 +8,22 @@ import type { WireTap } from '../framing/wire-tap.js';
 import { BenchClient } from '../protocols/bench/client.js';
 import type { JsonObject } from '../protocols/bench/messages.js';
 import { linkClosed } from '../transports/errors.js';
-import type { Transport, Unsubscribe } from '../transports/transport.js';
+import type { Transport } from '../transports/transport.js';
 import { VERBS } from './catalogue.js';
 import type { CallOptions, Terminal, TerminalEvent, VerbReply } from './terminal.js';
+import { TerminalSignals } from './terminal-signals.js';
 
-export class BenchTerminal implements Terminal {
+export class BenchTerminal extends TerminalSignals implements Terminal {
   readonly protocol = 'bench';
   readonly verbs: ReadonlySet<string> = new Set(VERBS);
   private client: BenchClient | undefined;
-  private readonly eventListeners = new Set<(event: TerminalEvent) => void>();
-  private readonly anomalyListeners = new Set<(text: string) => void>();
-  private readonly lostListeners = new Set<(error: Error) => void>();
-  private lost: Error | undefined;
 
   constructor(
     private readonly transport: Transport,
     private readonly tap?: WireTap,
-  ) {}
+  ) {
+    super();
+  }
 
   get address(): string {
     return this.transport.address;
@@ -35,17 +34,16 @@ export class BenchTerminal implements Terminal {
     const client = new BenchClient(this.transport, this.tap);
     client.onEvent((event) => {
       const received: TerminalEvent = { name: event.event, ts: event.ts, data: event.data ?? null, receivedAt: performance.now() };
-      for (const listener of this.eventListeners) listener(received);
+      this.signalEvent(received);
     });
     client.onAnomaly((text) => {
       this.tap?.note?.(text);
-      for (const listener of this.anomalyListeners) listener(text);
+      this.signalAnomaly(text);
     });
     client.onClose((error) => {
       if (!error) return;
       this.tap?.note?.(`link lost: ${error.message}`);
-      this.lost = linkClosed(this.address);
-      for (const listener of this.lostListeners) listener(this.lost);
+      this.signalLinkLost(linkClosed(this.address));
     });
     this.client = client;
   }
@@ -63,23 +61,6 @@ export class BenchTerminal implements Terminal {
     if (!client) throw new DeviceError('E_NOT_OPEN', `call "${verb}" before the link was opened`, { device: this.address, state: 'closed' });
     const response = await client.request(verb, args as JsonObject, options);
     return response.ok ? { ok: true, result: response.result } : { ok: false, error: response.error };
-  }
-
-  onEvent(listener: (event: TerminalEvent) => void): Unsubscribe {
-    this.eventListeners.add(listener);
-    return () => this.eventListeners.delete(listener);
-  }
-
-  onAnomaly(listener: (text: string) => void): Unsubscribe {
-    this.anomalyListeners.add(listener);
-    return () => this.anomalyListeners.delete(listener);
-  }
-
-  onLinkLost(listener: (error: Error) => void): Unsubscribe {
-    const lost = this.lost;
-    if (lost) queueMicrotask(() => listener(lost));
-    this.lostListeners.add(listener);
-    return () => this.lostListeners.delete(listener);
   }
 
   async close(): Promise<void> {

@@ -26,3 +26,6 @@ export const plainFrames: FrameMasker = {
   text: maskCardText,
   bytes: (bytes) => maskUnknown(bytes, 'binary of no known format'),
 };
+
+/** A vendor ECR protocol's frames, masked by its description's field layout. */
+export { ecrFrameMasker as ecrFrames } from '../protocols/ecr/card-data.js';

@@ -1,13 +1,14 @@
 /**
- * Newline-delimited framing over any byte transport, built on serialport's readline parser.
+ * Newline-delimited framing over any byte transport.
  *
- * The readline parser buffers without limit, so a peer that sends garbage and never a newline
- * would grow memory for ever: past `maxLineBytes` this framer drops what the parser holds and
- * everything up to the next newline, hands those bytes to the tap, and reports `oversize` once
- * for that line. A trailing `\r` is removed, so CRLF peers work too. Empty lines are not
- * delivered (the parser emits no empty frames); the tap sees every other byte.
+ * Lines are cut straight out of the received chunks: a chunk that holds whole lines is decoded
+ * in place, and only the tail of an unfinished line is copied and held (this runs for every
+ * line of every step, so it has no stream machinery and no per-chunk concatenation). What is
+ * held never grows past `maxLineBytes`: past it this framer drops what it holds and everything
+ * up to the next newline, hands those bytes to the tap, and reports `oversize` once for that
+ * line. A trailing `\r` is removed, so CRLF peers work too. Empty lines are not delivered; the
+ * tap sees every other byte.
  */
-import { ReadlineParser } from '@serialport/parser-readline';
 import type { Transport, Unsubscribe } from '../transports/transport.js';
 import type { WireTap } from './wire-tap.js';
 
@@ -25,9 +26,16 @@ export interface LineHandlers {
 
 const NEWLINE = 0x0a;
 const encoder = new TextEncoder();
+const EMPTY = Buffer.alloc(0);
+
+/** A Buffer over the same memory as `bytes` (no copy). */
+function view(bytes: Uint8Array, start = 0, end = bytes.length): Buffer {
+  return Buffer.from(bytes.buffer, bytes.byteOffset + start, end - start);
+}
 
 export class LineFramer {
-  private readonly parser = new ReadlineParser({ delimiter: '\n', encoding: 'utf8' });
+  /** Bytes of an unfinished line, copied out of earlier chunks. */
+  private held: Buffer = EMPTY;
   private discarding = 0;
   private readonly maxLineBytes: number;
   private readonly tap: WireTap | undefined;
@@ -40,7 +48,6 @@ export class LineFramer {
   ) {
     this.maxLineBytes = options.maxLineBytes ?? 64 * 1024;
     this.tap = options.tap;
-    this.parser.on('data', (line: string) => this.deliver(line));
     this.unsubscribe = [
       transport.onData((chunk) => this.receive(chunk)),
       transport.onClose((error) => this.closed(error)),
@@ -58,7 +65,9 @@ export class LineFramer {
     for (const off of this.unsubscribe) off();
   }
 
-  private deliver(raw: string): void {
+  private deliver(bytes: Buffer): void {
+    if (bytes.length === 0) return;
+    const raw = bytes.toString('utf8');
     const line = raw.endsWith('\r') ? raw.slice(0, -1) : raw;
     this.tap?.frame('rx', line);
     this.handlers.line(line);
@@ -68,18 +77,24 @@ export class LineFramer {
     let start = 0;
     while (start < chunk.length) {
       const newline = chunk.indexOf(NEWLINE, start);
-      const end = newline === -1 ? chunk.length : newline + 1;
-      const piece = chunk.subarray(start, end);
-      start = end;
-      const held = this.parser.buffer.length;
-      if (this.discarding === 0 && held + piece.length - (newline === -1 ? 0 : 1) <= this.maxLineBytes) {
-        // The parser transforms synchronously, so `buffer` is current after each write.
-        this.parser.write(piece);
+      const end = newline === -1 ? chunk.length : newline;
+      const held = this.held.length;
+      if (this.discarding === 0 && held + end - start <= this.maxLineBytes) {
+        if (newline === -1) {
+          // An unfinished line: keep a copy, the transport may reuse its chunk.
+          this.held = held === 0 ? Buffer.from(view(chunk, start, end)) : Buffer.concat([this.held, view(chunk, start, end)]);
+          return;
+        }
+        this.deliver(held === 0 ? view(chunk, start, end) : Buffer.concat([this.held, view(chunk, start, end)]));
+        this.held = EMPTY;
+        start = newline + 1;
         continue;
       }
+      const piece = chunk.subarray(start, newline === -1 ? chunk.length : newline + 1);
+      start += piece.length;
       if (this.discarding === 0 && held > 0) {
-        this.tap?.discarded('rx', this.parser.buffer, 'line over the size limit');
-        this.parser.buffer = Buffer.alloc(0);
+        this.tap?.discarded('rx', this.held, 'line over the size limit');
+        this.held = EMPTY;
       }
       this.discarding += held + piece.length;
       this.tap?.discarded('rx', piece, 'line over the size limit');
@@ -91,8 +106,8 @@ export class LineFramer {
   }
 
   private closed(error: Error | null): void {
-    if (this.parser.buffer.length > 0) this.tap?.discarded('rx', this.parser.buffer, 'link closed mid-line');
-    this.parser.buffer = Buffer.alloc(0);
+    if (this.held.length > 0) this.tap?.discarded('rx', this.held, 'link closed mid-line');
+    this.held = EMPTY;
     this.handlers.closed?.(error);
   }
 }

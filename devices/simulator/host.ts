@@ -39,7 +39,8 @@ export class SimulatedHost {
     if (lost) return new Promise<never>(() => undefined);
     const extra = this.extraLatencyMs;
     this.extraLatencyMs = 0;
-    await new Promise((resolve) => setTimeout(resolve, latencyMs + extra));
+    // No timer at all for a host with no latency: a timer takes at least a millisecond.
+    if (latencyMs + extra > 0) await new Promise((resolve) => setTimeout(resolve, latencyMs + extra));
     const request = decodeIso8583(requestText);
     if (!request.ok) return encodeIso8583({ mti: '0210', fields: { 39: '30' } }); // 30: format error
     const { mti, fields } = request.value;

@@ -16,7 +16,8 @@ export interface ProcessOptions extends StartOptions {
 export async function runSimulatorProcess(options: ProcessOptions): Promise<void> {
   const logger = pino({ level: options.logLevel ?? 'info', base: { instance: options.instance ?? 'sim', pid: process.pid } }, pino.destination(2));
   const simulator = await startSimulator(options);
-  simulator.terminal.onEvent((event, data) => logger.debug({ event, data: maskJsonValue(data) }, 'event'));
+  // Masking every event costs more than the sale itself: only when it is logged.
+  if (logger.isLevelEnabled('debug')) simulator.terminal.onEvent((event, data) => logger.debug({ event, data: maskJsonValue(data) }, 'event'));
   let stopping = false;
   const stop = async (why: string) => {
     if (stopping) return;

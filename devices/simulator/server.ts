@@ -12,6 +12,8 @@ import type { Transport } from '../transports/transport.js';
 import { PacedTransport } from '../transports/paced.js';
 import { BenchSession } from './bench-frontend.js';
 import { ZvtSession } from './zvt-frontend.js';
+import { EcrSession } from './ecr-frontend.js';
+import type { EcrProtocol } from '../protocols/ecr/description.js';
 import { FAULTS, injectFaults, type Fault, type FaultRule } from './faults.js';
 import { SimulatedTerminal, type SimulatorOptions } from './terminal.js';
 
@@ -23,8 +25,10 @@ export type LinkSpec =
 
 export interface StartOptions extends SimulatorOptions {
   link: LinkSpec;
-  /** The ECR protocol on the link: bench (default) or ZVT. */
-  protocol?: 'bench' | 'zvt';
+  /** The ECR protocol on the link: bench (default), ZVT, or a vendor protocol from a description. */
+  protocol?: 'bench' | 'zvt' | 'ecr';
+  /** The description the simulator speaks when protocol is ecr. */
+  ecrProtocol?: EcrProtocol;
   /** Pace serial output to this line rate (a pty ignores baud rates). */
   paceBaud?: number;
   faults?: readonly FaultRule[];
@@ -45,6 +49,10 @@ export async function startSimulator(options: StartOptions): Promise<RunningSimu
   const stops: (() => Promise<void>)[] = [];
   const serve = (link: Transport) => {
     const transport = options.paceBaud && options.link.kind !== 'tcp' ? new PacedTransport(link, options.paceBaud) : link;
+    if (options.protocol === 'ecr' && options.ecrProtocol) {
+      new EcrSession(transport, options.ecrProtocol, terminal);
+      return;
+    }
     if (options.protocol === 'zvt') {
       const form = options.link.kind === 'serial' || options.link.kind === 'pty' ? 'serial' : 'tcp';
       new ZvtSession(transport, form, terminal, { model: terminal.model, terminalId: String(options.seed ?? 1).padStart(8, '0') });

@@ -12,7 +12,7 @@ import { isExpired, parseSwipe, serviceCodeRequiresChip } from '../formats/track
 import type { Defect } from './defects.js';
 import type { Fault } from './faults.js';
 import { checkImage, DEFAULT_CONFIG, migrate, type TerminalConfig } from './firmware.js';
-import { SimulatedHost } from './host.js';
+import { DEFAULT_HOST_RULES, SimulatedHost } from './host.js';
 import { SimulatedPrinter } from './printer.js';
 import { SeededRandom } from './random.js';
 
@@ -28,6 +28,8 @@ export interface SimulatorOptions {
   bootMs?: number;
   /** How long the terminal waits for its host before it reverses the transaction, ms. */
   hostTimeoutMs?: number;
+  /** The simulated acquirer host's latency range per authorisation, ms; default 15–60. */
+  hostLatencyMs?: readonly [number, number];
   defects?: readonly Defect[];
   now?: () => Date;
 }
@@ -80,7 +82,7 @@ export class SimulatedTerminal {
     const seed = options.seed ?? 1;
     this.random = new SeededRandom(seed);
     this.faultNoise = new SeededRandom(seed + 1);
-    this.host = new SimulatedHost(this.random);
+    this.host = new SimulatedHost(this.random, { ...DEFAULT_HOST_RULES, ...(options.hostLatencyMs ? { latencyMs: [options.hostLatencyMs[0], options.hostLatencyMs[1]] } : {}) });
     this.printer = new SimulatedPrinter(
       (receipt) => this.emit('printer.output', receipt),
       (status) => this.emit('printer.status', status),
@@ -154,7 +156,7 @@ export class SimulatedTerminal {
     if (this.state === 'rebooting') return refuse('REBOOTING', 'the terminal is starting up');
     switch (op) {
       case 'identify':
-        return ok({ ...this.identity, vendor: 'poshil', hardware: 'rev-B', capabilities: ['magstripe', 'chip', 'qr', 'printer', 'host', 'card-events', 'printer-status', 'batch-totals'] });
+        return ok({ ...this.identity, vendor: 'poshil', hardware: 'rev-B', capabilities: ['magstripe', 'chip', 'qr', 'printer', 'host', 'card-events', 'qr-events', 'host-events', 'printer-status', 'batch-totals', 'issuer-details'] });
       case 'status':
         return ok({ state: this.state, paper: this.printer.paper, cover: this.printer.cover, reader: this.readerFault ? 'fault' : 'ok', network: this.host.online ? 'up' : 'down', heldReceipts: this.printer.heldCount });
       case 'sale':
@@ -348,10 +350,13 @@ export class SimulatedTerminal {
     this.emit('host.request', { txnId: sale.txnId, amount: sale.amount, currency: sale.currency, iso8583: describeIso8583(request) });
     const extraMs = this.defects.has('slow-transactions') ? 3500 : 0;
     const sentAt = performance.now();
+    let hostTimer: NodeJS.Timeout | undefined;
     const answer = await Promise.race([
       this.host.exchange(encodeIso8583(request)).then(async (text) => (await delay(extraMs), text)),
-      delay(this.hostTimeoutMs + extraMs).then(() => 'timeout' as const),
+      new Promise<'timeout'>((resolve) => (hostTimer = setTimeout(() => resolve('timeout'), this.hostTimeoutMs + extraMs))),
     ]);
+    // A timer left running per sale piles up at thousands of sales a second.
+    clearTimeout(hostTimer);
     if (this.sale !== sale) return; // rebooted or aborted meanwhile
     this.sale = undefined;
     const response = answer === 'timeout' ? undefined : decodeIso8583(answer);
@@ -474,7 +479,7 @@ export class SimulatedTerminal {
 }
 
 function delay(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, ms));
+  return ms <= 0 ? Promise.resolve() : new Promise((resolve) => setTimeout(resolve, ms));
 }
 
 /** What a reader with the Luhn check switched off would take from a swipe: the track 2 fields. */

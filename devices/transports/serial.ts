@@ -4,7 +4,7 @@
  * paces itself in software when it must behave like a real line.
  */
 import { existsSync } from 'node:fs';
-import { SerialPort } from 'serialport';
+import type { SerialPort } from 'serialport';
 import { DeviceError } from '../../harness/core/errors.js';
 import { abortReason, linkClosed } from './errors.js';
 import { TransportListeners } from './listeners.js';
@@ -42,6 +42,8 @@ export class SerialTransport implements Transport {
         hint: 'is the terminal plugged in? `poshil ports` lists the serial ports on this machine',
       });
     }
+    // serialport (and its native binding) loads when a port opens, not whenever poshil starts.
+    const { SerialPort } = await import('serialport');
     const port = new SerialPort({ path, baudRate, dataBits, stopBits, parity, rtscts, autoOpen: false, lock: true });
     await new Promise<void>((resolve, reject) => {
       port.open((error) => {

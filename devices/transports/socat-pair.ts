@@ -6,7 +6,6 @@ import { randomBytes } from 'node:crypto';
 import { rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { execa } from 'execa';
 import { DeviceError } from '../../harness/core/errors.js';
 
 export interface SocatPair {
@@ -23,6 +22,8 @@ export async function createSocatPair(options: { dir?: string; timeoutMs?: numbe
   const b = join(dir, `poshil-pty-${id}-b`);
   // A socat killed with SIGKILL leaves its links behind; never reuse a name blindly.
   for (const link of [a, b]) rmSync(link, { force: true });
+  // Loaded when a pair is made: most runs never make one, and execa is many modules.
+  const { execa } = await import('execa');
   const child = execa('socat', ['-d', '-d', `pty,raw,echo=0,link=${a}`, `pty,raw,echo=0,link=${b}`], { reject: false, stdin: 'ignore', stdout: 'ignore', stderr: 'pipe' });
   const stop = async () => {
     if (child.exitCode === null) child.kill('SIGTERM');

@@ -11,7 +11,7 @@ import { join, relative } from 'node:path';
 import { ExitCode, PoshilError, errorMessage } from '../core/errors.js';
 import type { RunRecord } from '../core/record.js';
 import type { RunInputs } from '../config/inputs.js';
-import type { LogLevel } from '../evidence/log.js';
+import type { LogLevel } from '../evidence/log-levels.js';
 import { htmlReporter } from '../reporters/html.js';
 import { junitReporter } from '../reporters/junit.js';
 import type { Reporter } from '../reporters/reporter.js';
@@ -19,7 +19,7 @@ import { executeRun, newRunId } from '../runner/execute-run.js';
 import { selectCases } from '../runner/run.js';
 import type { Bench, BenchDevice } from './bench-file.js';
 import { renderBenchHtml } from './bench-html.js';
-import { checkInterchangeable, dealCases, exactCases } from './deal.js';
+import { checkInterchangeable, dealCases } from './deal.js';
 import { deviceLineReporter, type BenchConsole } from './device-lines.js';
 import type { LastResult, RunEnding } from './pool/health.js';
 import type { DevicePool } from './pool/pool.js';
@@ -65,6 +65,8 @@ interface DeviceWork {
   inputs: RunInputs;
   grep?: RegExp;
   grepText?: string;
+  /** With --spread: exactly the "suite/case" ids dealt to this device. */
+  only?: ReadonlySet<string>;
 }
 
 export async function runBench(request: BenchRunRequest): Promise<BenchRunResult> {
@@ -89,7 +91,7 @@ export async function runBench(request: BenchRunRequest): Promise<BenchRunResult
     const { device } = item;
     const base = { device: device.name, labels: device.labels, address: device.address, cases: [] };
     if (request.signal.aborted) return { ...base, outcome: 'NOT-RUN', exitCode: ExitCode.interrupted, skipped: 'interrupted before it started', health: healthOf(request.pool, device.name) };
-    if (item.grep && selectCount(item) === 0) return { ...base, outcome: 'NOT-RUN', exitCode: ExitCode.ok, skipped: 'no case was dealt to it', health: healthOf(request.pool, device.name) };
+    if (selectCount(item) === 0) return { ...base, outcome: 'NOT-RUN', exitCode: ExitCode.ok, skipped: 'no case was dealt to it', health: healthOf(request.pool, device.name) };
     let lease;
     try {
       lease = await request.pool.lease(device.name, benchRunId, { waitMs: request.lockWaitMs, signal: request.signal });
@@ -126,6 +128,7 @@ export async function runBench(request: BenchRunRequest): Promise<BenchRunResult
         outDir: benchDir,
         runDir,
         ...(item.grep ? { grep: item.grep, grepText: item.grepText! } : {}),
+        ...(item.only ? { only: item.only } : {}),
         retries: request.retries,
         logLevel: request.logLevel,
         signal: request.signal,
@@ -134,11 +137,13 @@ export async function runBench(request: BenchRunRequest): Promise<BenchRunResult
       }).finally(started);
       records.push({ device: device.name, record: result.record });
       const identity = result.record.device.identity;
+      // A run that never reached its terminal records its cases as not run; for the bench it is an error.
+      const outcome = result.record.status === 'error' ? 'ERROR' : result.record.summary.outcome;
       const last: LastResult = {
         benchRunId,
         at: new Date().toISOString(),
         exitCode: result.exitCode,
-        outcome: result.record.summary.outcome,
+        outcome,
         ...(result.failure ? { error: result.failure.message } : {}),
         ...(identity ? { identity: { model: identity.model, serialNumber: identity.serialNumber, firmware: identity.firmware } } : {}),
       };
@@ -146,7 +151,7 @@ export async function runBench(request: BenchRunRequest): Promise<BenchRunResult
       if (lease.lock.compromised) request.console.show(device.name, `warning: its lock was taken over while it ran (${lease.lock.compromised.message})`, true);
       return {
         ...base,
-        outcome: result.record.summary.outcome,
+        outcome,
         exitCode: result.exitCode,
         status: result.record.status,
         runDir: relative(benchDir, result.runDir),
@@ -194,17 +199,17 @@ function planWork(request: BenchRunRequest): DeviceWork[] {
   if (!request.spread) return request.devices.map(({ device, inputs }) => ({ device, inputs, ...(request.grep ? { grep: request.grep, grepText: request.grepText! } : {}) }));
   checkInterchangeable(request.devices.map(({ device }) => ({ name: device.name, protocol: device.profile.protocol, capabilities: device.profile.capabilities })));
   const first = request.devices[0]!.inputs;
-  const ids = first.suites.flatMap((s) => selectCases(s, request.grep).map((c) => `${s.id}/${c.id}`));
+  const ids = first.suites.flatMap((s) => selectCases(s, request.grep ? { grep: request.grep } : {}).map((c) => `${s.id}/${c.id}`));
   const hands = dealCases(ids, request.devices.map((d) => d.device.name));
   return request.devices.map(({ device, inputs }) => {
     const hand = hands.get(device.name) ?? [];
-    // A device dealt nothing gets a pattern that matches nothing, and is reported as not run.
-    return { device, inputs, grep: hand.length > 0 ? exactCases(hand) : /(?!)/, grepText: `(spread: ${hand.length} of ${ids.length} cases)` };
+    // A device dealt nothing selects nothing, and is reported as not run.
+    return { device, inputs, ...(request.grep ? { grep: request.grep, grepText: request.grepText! } : {}), only: new Set(hand) };
   });
 }
 
 function selectCount(item: DeviceWork): number {
-  return item.inputs.suites.reduce((n, s) => n + selectCases(s, item.grep).length, 0);
+  return item.inputs.suites.reduce((n, s) => n + selectCases(s, { ...(item.grep ? { grep: item.grep } : {}), ...(item.only ? { only: item.only } : {}) }).length, 0);
 }
 
 function deviceReporters(dir: string, device: string, request: BenchRunRequest): Reporter[] {

@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { InputError } from '../core/errors.js';
-import { checkInterchangeable, dealCases, exactCases } from './deal.js';
+import { checkInterchangeable, dealCases } from './deal.js';
 
 describe('dealCases', () => {
   it('deals round robin in case order', () => {
@@ -22,17 +22,6 @@ describe('dealCases', () => {
         expect(Math.max(...sizes) - Math.min(...sizes)).toBeLessThanOrEqual(1);
       }),
     );
-  });
-});
-
-describe('exactCases', () => {
-  it('matches exactly the given ids, with regex characters taken literally', () => {
-    const re = exactCases(['smoke/identify', 'sales/card.sale(1)']);
-    expect(re.test('smoke/identify')).toBe(true);
-    expect(re.test('sales/card.sale(1)')).toBe(true);
-    expect(re.test('smoke/identify-again')).toBe(false);
-    expect(re.test('sales/cardXsale(1)')).toBe(false);
-    expect(re.test('x-smoke/identify')).toBe(false);
   });
 });
 

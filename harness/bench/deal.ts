@@ -16,12 +16,6 @@ export function dealCases(caseIds: readonly string[], devices: readonly string[]
   return hands;
 }
 
-/** A regular expression that matches exactly these "suite/case" ids, as --grep would be given. */
-export function exactCases(caseIds: readonly string[]): RegExp {
-  const escaped = caseIds.map((id) => id.replace(/[.*+?^${}()|[\]\\]/g, '\\$&'));
-  return new RegExp(`^(?:${escaped.join('|')})$`);
-}
-
 /** Devices share cases only when any of them could run any case: same protocol and capabilities. */
 export function checkInterchangeable(devices: readonly { name: string; protocol: string; capabilities: readonly string[] }[]): void {
   const kind = (d: { protocol: string; capabilities: readonly string[] }) => `${d.protocol} [${[...d.capabilities].sort().join(', ')}]`;

@@ -4,7 +4,7 @@
  * a valid waiver, and every threshold holds. Each reason against is stated.
  */
 import type { CaseVerdict, Waiver, WaiverUse } from '../core/certificate.js';
-import type { CaseRecord, RunRecord } from '../core/record.js';
+import { isFlaky, type CaseRecord, type RunRecord } from '../core/record.js';
 import type { PlanThresholds } from '../config/plan.js';
 
 export interface PlanTerms {
@@ -61,7 +61,7 @@ export function decide(record: RunRecord, terms: PlanTerms, today: string = new 
     if (rate < passRate) reasons.push(`pass rate ${rate.toFixed(1)} % is below the plan's ${passRate} %`);
   }
   if (maxRetriedPasses !== undefined) {
-    const retried = all.filter((c) => c.mandatory && c.outcome === 'PASS' && c.attempts.length > 1).length;
+    const retried = all.filter((c) => c.mandatory && isFlaky(c)).length;
     if (retried > maxRetriedPasses) reasons.push(`${retried} mandatory cases passed only after a retry (the plan allows ${maxRetriedPasses})`);
   }
   if (maxMarginal !== undefined) {

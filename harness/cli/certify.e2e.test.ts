@@ -2,8 +2,9 @@
  * Certification from the outside: keygen, certify on the simulator, verify, tamper, verify
  * again; and compare two runs of different firmware.
  */
-import { readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { execa } from 'execa';
 import { describe, expect, it } from 'vitest';
 import { poshil, ROOT, runDir, simulatorProfile, workspace } from './test-support/cli.js';
 
@@ -47,6 +48,17 @@ describe('certify, verify, compare (black box)', () => {
     expect(wrongKey.stdout).toContain('not with the key given');
   }, 150_000);
 
+  it('keygen writes to keys/ by default, where the private key is git-ignored', async () => {
+    const dir = workspace();
+    const result = await poshil(['keygen'], { cwd: dir });
+    expect(result.exitCode, result.stderr).toBe(0);
+    expect(statSync(join(dir, 'keys/poshil-lab.key')).mode & 0o777).toBe(0o600);
+    expect(existsSync(join(dir, 'keys/poshil-lab.pub'))).toBe(true);
+    // The repository ignores every *.key, wherever keygen was told to write it.
+    for (const path of ['keys/poshil-lab.key', 'lab.key']) expect((await execa('git', ['check-ignore', '-q', path], { cwd: ROOT, reject: false })).exitCode, path).toBe(0);
+    rmSync(dir, { recursive: true, force: true });
+  });
+
   it('does not certify a terminal with a planted defect, and says why', async () => {
     const dir = workspace({ 'sim.json': simulatorProfile('tcp', ['--defect', 'accept-expired']) });
     await poshil(['keygen', '--out', join(dir, 'lab')]);
@@ -54,6 +66,7 @@ describe('certify, verify, compare (black box)', () => {
     expect(result.exitCode).toBe(1);
     expect(result.stdout).toContain('NOT CERTIFIED');
     expect(result.stdout).toMatch(/mandatory case card-swipe\/expired-refused (FAIL|TIMEOUT)/);
+    expect(result.stderr).toContain('warning: no --lab or --tester given; the certificate will show "—" for them');
   }, 150_000);
 
   it('certifies a clean firmware upgrade with the upgrade plan', async () => {

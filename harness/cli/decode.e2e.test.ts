@@ -22,7 +22,10 @@ describe('poshil decode (black box)', () => {
 
   it('decodes a ZVT APDU', async () => {
     const zvt = await poshil(['decode', 'zvt', '06 01 07 04 00 00 00 00 10 00']);
-    expect(JSON.parse(zvt.stdout)).toMatchObject({ command: 'Authorisation', fields: [{ name: 'amount', text: '1000' }] });
+    expect(JSON.parse(zvt.stdout)).toMatchObject({ command: 'Authorisation', fields: [{ name: 'amount', text: '10.00' }] });
+    // A status enquiry's Completion: software version (LLLVAR), terminal status byte, then BMPs.
+    const completion = await poshil(['decode', 'zvt', '06 0F 0C F0 F0 F5 41 42 43 44 45 00 49 09 78']);
+    expect(JSON.parse(completion.stdout)).toMatchObject({ command: 'Completion', softwareVersion: 'ABCDE', terminalStatus: '00', fields: [{ tag: '49' }] });
   });
 
   it('names the reason and offset of what does not decode, with exit code 2', async () => {

@@ -83,6 +83,16 @@ describe('planted defects are caught, and no output carries card data', () => {
     }, 250_000);
   }
 
+  it.concurrent('over ZVT too: a terminal that prints the full card number leaves none in any file', async () => {
+    const profile = { name: 'sim-zvt', protocol: 'zvt', transport: { type: 'tcp', host: '127.0.0.1' }, capabilities: ['magstripe', 'qr', 'printer', 'host'], simulator: { args: ['--protocol', 'zvt', '--tcp', '127.0.0.1:0', '--seed', '7', '--defect', 'full-pan-on-receipt', '--log-level', 'debug'] }, defaultStimulus: { via: 'simulator' } };
+    const dir = workspace({ 'zvt.json': profile });
+    const out = join(dir, 'out');
+    const result = await poshil(['run', '-d', join(dir, 'zvt.json'), '-o', out, '--log-level', 'debug', join(ROOT, 'suites')], { timeout: 240_000 });
+    expect(result.exitCode, result.stdout + result.stderr).toBe(1);
+    expect(result.stdout).toMatch(/prints a full card number/);
+    expect(cardDataIn(runDir(out), result.stdout + result.stderr)).toEqual([]);
+  }, 250_000);
+
   it('a receipt with a full card number fails naming the line; the transcript keeps its bytes but for the listed masked positions', async () => {
     const dir = workspace({ 'sim.json': simulatorProfile('tcp', ['--defect', 'full-pan-on-receipt']) });
     const out = join(dir, 'out');

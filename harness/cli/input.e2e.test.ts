@@ -90,6 +90,18 @@ describe('bad input (black box)', () => {
     expect(result.stderr).toContain('--retries must be a whole number');
   });
 
+  it('names a misspelt option as unknown, suggests the right one, and points at the command\'s help', async () => {
+    const result = await poshil(['run', '--devcie', 'devices/simulator.json']);
+    expect(result.exitCode).toBe(2);
+    expect(result.stderr).toContain("unknown option '--devcie'");
+    expect(result.stderr).toContain('(Did you mean --device?)');
+    expect(result.stderr).toContain('(poshil run --help shows the options and examples)');
+    expect(result.stderr).not.toContain('COMMAND');
+    const missing = await poshil(['certify', '--device', 'devices/simulator.json']);
+    expect(missing.exitCode).toBe(2);
+    expect(missing.stderr).toContain("required option '-p, --plan <file>' not specified");
+  });
+
   it('validates files and names each invalid one', async () => {
     const dir = workspace({ 'x.suite.yaml': goodSuite.replace('do: status', 'do: nope') });
     const result = await poshil(['validate', join(ROOT, 'suites/smoke.suite.yaml'), join(ROOT, 'devices/simulator.json'), join(dir, 'x.suite.yaml')]);

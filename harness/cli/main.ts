@@ -22,7 +22,7 @@ export function buildProgram(): Command {
   const program = new Command('poshil')
     .description('Hardware-in-the-loop test and certification harness for POS payment terminals.')
     .version(poshilVersion(), '-V, --version')
-    .showHelpAfterError('(poshil COMMAND --help shows the options and examples)')
+    .showHelpAfterError('(poshil --help lists the commands)')
     .addHelpText('after', `\nExamples:\n  $ poshil run --device devices/simulator.json           all bundled suites on the simulator\n  $ poshil run --device devices/my-terminal.json suites/smoke.suite.yaml\n  $ poshil sim --tcp 127.0.0.1:20007                      a simulated terminal to explore by hand\n  $ poshil validate suites/*.suite.yaml devices/*.json\n${EXIT_CODES_HELP}`);
   program.exitOverride();
   registerRun(program);
@@ -36,6 +36,8 @@ export function buildProgram(): Command {
   registerPorts(program);
   registerReport(program);
   registerBench(program);
+  // Each command names itself in the line after an error, e.g. "(poshil run --help shows …)".
+  for (const command of program.commands) command.showHelpAfterError(`(poshil ${command.name()} --help shows the options and examples)`);
   return program;
 }
 

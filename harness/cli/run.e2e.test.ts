@@ -5,12 +5,16 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Ajv } from 'ajv';
+import addFormats from 'ajv-formats';
 import { describe, expect, it } from 'vitest';
 import { execa, execaSync } from 'execa';
 import { logLines, poshil, readRecordJson, ROOT, runDir, simulatorProfile, workspace } from './test-support/cli.js';
 
 const recordSchema = JSON.parse(readFileSync(join(ROOT, 'harness/config/schemas/record.schema.json'), 'utf8')) as object;
-const validateRecord = new Ajv({ allErrors: true, strict: false }).compile(recordSchema);
+// With the formats registered, so that date-time is checked rather than ignored with a warning.
+const recordAjv = new Ajv({ allErrors: true, strict: false });
+addFormats.default(recordAjv);
+const validateRecord = recordAjv.compile(recordSchema);
 
 /** A quick case, then one that waits long enough to be interrupted, then one never reached. */
 const SLOW_SUITE = `suite: slow
@@ -37,6 +41,8 @@ describe('poshil run (black box)', () => {
     expect(result.stderr).toBe('');
     expect(result.exitCode, result.stdout).toBe(0);
     expect(result.stdout).toMatch(/PASS 6 passed, 0 failed of 6 cases/);
+    expect(result.stdout).toMatch(/^device sim \(bench\) at tcp:\/\/127\.0\.0\.1:\d+$/m);
+    expect(result.stdout).toMatch(/^✓ PASS {4}smoke\/identify \(\d+ ms\)$/m);
     const run = runDir(out);
     const record = readRecordJson(run);
     expect(validateRecord(record), JSON.stringify(validateRecord.errors)).toBe(true);
@@ -84,7 +90,7 @@ cases:
     const result = await poshil(['run', '-d', join(dir, 'sim.json'), '-o', out, join(dir, 'wrong.suite.yaml')]);
     expect(result.exitCode).toBe(1);
     expect(result.stdout).toContain('FAIL    wrong/firmware-is-9');
-    expect(result.stdout).toContain('troubleshoot: Upgrade the terminal to firmware 9.');
+    expect(result.stdout).toContain('troubleshoot (answer does not match): Upgrade the terminal to firmware 9.');
     const run = runDir(out);
     const step = readRecordJson(run).suites[0]!.cases[0]!.attempts[0]!.steps[0]!;
     expect(step).toMatchObject({ outcome: 'FAIL', issues: [{ path: '/firmware', message: 'must be equal to constant "9.0.0"' }] });
@@ -116,6 +122,9 @@ cases:
     const record = readRecordJson(runDir(out));
     expect(record.status).toBe('interrupted');
     expect(record.suites[0]!.cases.map((c) => c.outcome)).toEqual(['PASS', 'ABORTED', 'ABORTED']);
+    // One line for what never started, not a line (and advice) per case.
+    expect(result.stdout).toContain('INTERRUPTED 1 case not run');
+    expect(result.stdout).not.toContain('slow/never');
     const left = await execa('pgrep', ['-f', 'ctrlc-test'], { reject: false });
     expect(left.stdout).toBe('');
   });

@@ -41,4 +41,39 @@ describe('poshil sim (black box)', () => {
     child.kill('SIGTERM');
     expect((await child).exitCode).toBe(0);
   });
+
+  for (const [range, low, high] of [['0', 0, 40], ['250-260', 250, 1400]] as const) {
+    it(`takes the host's latency from --host-latency ${range}`, async () => {
+      const child = execa(process.execPath, [CLI, 'sim', '--tcp', '127.0.0.1:0', '--host-latency', range], { reject: false });
+      try {
+        const ready = await new Promise<{ link: string; control: string }>((resolve) => {
+          createInterface({ input: child.stdout! }).once('line', (line) => resolve(JSON.parse(line) as never));
+        });
+        const socket = createConnection(Number(ready.link.split(':').pop()), '127.0.0.1');
+        const lines = createInterface({ input: socket });
+        const response = new Promise<{ latencyMs: number }>((resolve) =>
+          lines.on('line', (line) => {
+            const message = JSON.parse(line) as { event?: string; data?: { latencyMs: number } };
+            if (message.event === 'host.response') resolve(message.data!);
+          }),
+        );
+        socket.write('{"id":1,"op":"sale","args":{"amount":1000,"currency":"EUR"}}\n');
+        await new Promise((r) => setTimeout(r, 200));
+        await exchange(Number(ready.control.split(':').pop()), ['{"id":1,"op":"stimulus","args":{"name":"swipe","track":";4111111111111111=3012101?"}}'], 1);
+        const { latencyMs } = await response;
+        socket.destroy();
+        expect(latencyMs).toBeGreaterThanOrEqual(low);
+        expect(latencyMs).toBeLessThan(high);
+      } finally {
+        child.kill('SIGTERM');
+        await child;
+      }
+    }, 20_000);
+  }
+
+  it('refuses a malformed --host-latency with exit 2', async () => {
+    const result = await execa(process.execPath, [CLI, 'sim', '--tcp', '127.0.0.1:0', '--host-latency', '60-15'], { reject: false });
+    expect(result.exitCode).toBe(2);
+    expect(result.stderr).toContain('--host-latency must be MIN-MAX');
+  });
 });

@@ -60,7 +60,18 @@ export function compareRecords(before: RunRecord, after: RunRecord, files: { bef
   }
   const counts = { regressed: 0, recovered: 0, 'still failing': 0, 'still passing': 0, added: 0, removed: 0 } satisfies Record<CaseChange, number>;
   for (const c of cases) counts[c.change]++;
-  const describe = (r: RunRecord, file: string) => ({ runId: r.runId, startedAt: r.startedAt, file, ...(r.device.identity ? { firmware: r.device.identity.firmware } : {}) });
+  const describe = (r: RunRecord, file: string) => {
+    // The firmware under test is the one at the start; an upgrade suite may leave another behind.
+    const start = r.device.identityAtStart ?? r.device.identity;
+    const end = r.device.identity;
+    return {
+      runId: r.runId,
+      startedAt: r.startedAt,
+      file,
+      ...(start ? { firmware: start.firmware } : {}),
+      ...(end && start && end.firmware !== start.firmware ? { firmwareAtEnd: end.firmware } : {}),
+    };
+  };
   return {
     before: describe(before, files.before),
     after: describe(after, files.after),

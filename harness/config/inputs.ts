@@ -44,9 +44,13 @@ export function expandSuitePaths(paths: readonly string[]): string[] {
   return files;
 }
 
-/** The profile as a path, or already loaded (a bench file loads each device's profile with its overrides). */
-export function loadRunInputs(profilePath: string | Profile, suitePaths: readonly string[]): RunInputs {
-  const profile = typeof profilePath === 'string' ? loadProfile(resolve(profilePath)) : profilePath;
+/**
+ * The profile as a path, or already loaded (a bench file loads each device's profile with its
+ * overrides). `stepTimeoutMs` (from --timeout) replaces the profile's default step time-out.
+ */
+export function loadRunInputs(profilePath: string | Profile, suitePaths: readonly string[], overrides: { stepTimeoutMs?: number } = {}): RunInputs {
+  const loaded = typeof profilePath === 'string' ? loadProfile(resolve(profilePath)) : profilePath;
+  const profile = overrides.stepTimeoutMs ? { ...loaded, timeouts: { ...loaded.timeouts, stepMs: overrides.stepTimeoutMs } } : loaded;
   const expectations = new Expectations();
   const fixtureStores = new Map<string, FixtureStore>();
   const suites = expandSuitePaths(suitePaths).map((path) => {

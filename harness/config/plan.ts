@@ -27,7 +27,7 @@ export interface Plan {
   title?: string;
   file: string;
   sha256: string;
-  requires: { capabilities: string[]; protocol?: 'bench' | 'zvt'; firmware?: string };
+  requires: { capabilities: string[]; protocol?: 'bench' | 'zvt' | 'ecr'; firmware?: string };
   retries: number;
   thresholds: PlanThresholds;
   waivers: Waiver[];
@@ -40,7 +40,7 @@ interface RawPlan {
   plan: string;
   version: string;
   title?: string;
-  requires?: { capabilities?: string[]; protocol?: 'bench' | 'zvt'; firmware?: string };
+  requires?: { capabilities?: string[]; protocol?: 'bench' | 'zvt' | 'ecr'; firmware?: string };
   suites: { suite: string; cases?: string[]; mandatory?: string[]; optional?: string[] }[];
   retries?: number;
   thresholds?: PlanThresholds;

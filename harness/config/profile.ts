@@ -1,6 +1,9 @@
 /** Loads a device profile: parse → validate against profile.schema.json → a frozen Profile. */
 import { InputError } from '../core/errors.js';
+import { dirname, resolve } from 'node:path';
+import type { EcrProtocol } from '../../devices/protocols/ecr/description.js';
 import { loadDocument } from './document.js';
+import { loadEcrProtocol } from './ecr-protocol.js';
 import { validateDocument } from './validate.js';
 
 export type StimulusRoute =
@@ -23,7 +26,9 @@ export type TransportSpec =
 export interface Profile {
   name: string;
   description?: string;
-  protocol: 'bench' | 'zvt';
+  protocol: 'bench' | 'zvt' | 'ecr';
+  /** The vendor protocol description, when protocol is ecr. */
+  ecr?: EcrProtocol;
   transport: TransportSpec;
   capabilities: string[];
   stimuli: Readonly<Record<string, StimulusRoute>>;
@@ -38,13 +43,19 @@ export interface Profile {
 interface RawProfile {
   name: string;
   description?: string;
-  protocol: 'bench' | 'zvt';
+  protocol: 'bench' | 'zvt' | 'ecr';
+  ecrProtocol?: string;
   transport: TransportSpec;
   capabilities?: string[];
   stimuli?: Record<string, StimulusRoute>;
   defaultStimulus?: StimulusRoute;
   timeouts?: { step?: number; identify?: number };
-  simulator?: { args?: string[]; readyTimeout?: number };
+  simulator?: { args?: string[]; readyTimeout?: number; hostLatency?: { min: number; max: number } };
+}
+
+/** The launched simulator's arguments: those written, then the profile's own settings. */
+function simulatorArgs(sim: NonNullable<RawProfile['simulator']>): string[] {
+  return [...(sim.args ?? []), ...(sim.hostLatency ? ['--host-latency', `${sim.hostLatency.min}-${sim.hostLatency.max}`] : [])];
 }
 
 /**
@@ -66,19 +77,55 @@ export function loadProfile(path: string, options: { addressElsewhere?: boolean 
       ...(pos ? { line: pos.line } : {}),
     });
   }
+  const ecr = raw.protocol === 'ecr' ? loadEcrFor(raw, doc) : undefined;
+  const lat = raw.simulator?.hostLatency;
+  if (lat && lat.max < lat.min) {
+    const pos = doc.lineOf('/simulator/hostLatency');
+    throw new InputError('E_SCHEMA', `device profile ${doc.shown} is invalid: /simulator/hostLatency has max ${lat.max} below min ${lat.min}`, { file: doc.shown, pointer: '/simulator/hostLatency', ...(pos ? { line: pos.line } : {}) });
+  }
   const defaultStimulus = raw.defaultStimulus ?? (raw.simulator ? { via: 'simulator' as const } : { via: 'operator' as const });
   return Object.freeze({
     name: raw.name,
     ...(raw.description ? { description: raw.description } : {}),
     protocol: raw.protocol,
+    ...(ecr ? { ecr: ecr.protocol } : {}),
     transport: t,
     capabilities: raw.capabilities ?? [],
     stimuli: raw.stimuli ?? {},
     defaultStimulus,
     timeouts: { stepMs: raw.timeouts?.step ?? 5000, identifyMs: raw.timeouts?.identify ?? 5000 },
-    ...(raw.simulator ? { simulator: { args: raw.simulator.args ?? [], readyTimeoutMs: raw.simulator.readyTimeout ?? 15_000 } } : {}),
+    ...(raw.simulator ? { simulator: { args: [...simulatorArgs(raw.simulator), ...(ecr?.simulatorArgs ?? [])], readyTimeoutMs: raw.simulator.readyTimeout ?? 15_000 } } : {}),
     file: doc.shown,
     path: doc.path,
     sha256: doc.sha256,
   });
+}
+
+/**
+ * The description an ecr profile names, relative to the profile. A launched simulator speaks
+ * the same one: `--protocol ecr --ecr-protocol PATH` are added to its arguments unless given.
+ */
+function loadEcrFor(raw: RawProfile, doc: ReturnType<typeof loadDocument>): { protocol: EcrProtocol; simulatorArgs: string[] } {
+  if (!raw.ecrProtocol) {
+    const pos = doc.lineOf('/protocol');
+    throw new InputError('E_SCHEMA', `device profile ${doc.shown} is invalid: protocol "ecr" needs "ecrProtocol", the description file (*.ecr.yaml)`, {
+      file: doc.shown,
+      pointer: '/ecrProtocol',
+      ...(pos ? { line: pos.line } : {}),
+      hint: 'e.g. "ecrProtocol": "protocols/concert-v2.ecr.yaml" (relative to the profile)',
+    });
+  }
+  const path = resolve(dirname(doc.path), raw.ecrProtocol);
+  let protocol: EcrProtocol;
+  try {
+    protocol = loadEcrProtocol(path);
+  } catch (error) {
+    // A description that is missing is the profile's mistake: name the profile and its line.
+    if (!(error instanceof InputError) || (error.code !== 'E_FILE_NOT_FOUND' && error.code !== 'E_NOT_A_FILE')) throw error;
+    const pos = doc.lineOf('/ecrProtocol');
+    throw new InputError(error.code, `device profile ${doc.shown}: ${error.message}`, { file: doc.shown, pointer: '/ecrProtocol', ...(pos ? { line: pos.line } : {}), hint: '"ecrProtocol" is relative to the profile' });
+  }
+  const given = raw.simulator?.args ?? [];
+  const simulatorArgs = [...(given.includes('--protocol') ? [] : ['--protocol', 'ecr']), ...(given.includes('--ecr-protocol') ? [] : ['--ecr-protocol', path])];
+  return { protocol, simulatorArgs };
 }

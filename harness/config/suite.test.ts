@@ -146,6 +146,18 @@ describe('loadProfile', () => {
     expect(error.context.line).toBe(3);
   });
 
+  it('passes the simulated host latency to the launched simulator, and refuses max below min', () => {
+    const dir = tempDir();
+    const path = join(dir, 'p.json');
+    const profile = (hostLatency: object) => ({ name: 'x', protocol: 'bench', transport: { type: 'tcp', host: '127.0.0.1' }, simulator: { args: ['--tcp', '127.0.0.1:0'], hostLatency } });
+    writeFileSync(path, JSON.stringify(profile({ min: 0, max: 5 }), null, 2));
+    expect(loadProfile(path).simulator?.args).toEqual(['--tcp', '127.0.0.1:0', '--host-latency', '0-5']);
+    writeFileSync(path, JSON.stringify(profile({ min: 9, max: 5 }), null, 2));
+    expect(inputError(() => loadProfile(path)).context.pointer).toBe('/simulator/hostLatency');
+    writeFileSync(path, JSON.stringify(profile({ min: -1, max: 5 }), null, 2));
+    expect(inputError(() => loadProfile(path)).context.pointer).toBe('/simulator/hostLatency/min');
+  });
+
   it('loads the bundled profiles', () => {
     for (const name of ['simulator.json', 'simulator-pty.json', 'bench-terminal-usb.json']) {
       expect(loadProfile(join(import.meta.dirname, '../../devices', name)).protocol).toBe('bench');

@@ -5,6 +5,7 @@
  */
 import { dirname } from 'node:path';
 import { InputError } from '../core/errors.js';
+import type { Troubleshoot } from '../core/failure-kind.js';
 import type { Limits } from '../core/record.js';
 import type { Expectations } from '../expect/expectations.js';
 import { loadDocument, type LoadedDocument } from './document.js';
@@ -61,7 +62,7 @@ interface RawCase {
   mandatory?: boolean;
   tags?: string[];
   requires?: string[];
-  troubleshoot?: string;
+  troubleshoot?: Troubleshoot;
   timeout?: number;
   steps: RawStep[];
 }
@@ -121,7 +122,8 @@ function resolveCase(
     mandatory: c.mandatory ?? true,
     tags: c.tags ?? [],
     requires: [...(suite.requires ?? []), ...(c.requires ?? [])],
-    ...(c.troubleshoot ? { troubleshoot: c.troubleshoot.trim() } : {}),
+    ...(c.troubleshoot ? { troubleshoot: trimTexts(c.troubleshoot) } : {}),
+    ...lineAt(doc, pointer),
     steps,
   });
 }
@@ -223,3 +225,7 @@ function fail(doc: LoadedDocument, pointer: string, code: string, message: strin
   throw new InputError(code, `suite ${doc.shown}: ${message}`, { file: doc.shown, pointer, ...lineAt(doc, pointer) });
 }
 
+
+function trimTexts(texts: Troubleshoot): Troubleshoot {
+  return typeof texts === 'string' ? texts.trim() : Object.fromEntries(Object.entries(texts).map(([kind, text]) => [kind, String(text).trim()]));
+}

@@ -1,4 +1,5 @@
 /** Resolved, frozen configuration: what the runner executes. Built by suite.ts and profile.ts. */
+import type { Troubleshoot } from '../core/failure-kind.js';
 import type { Limits } from '../core/record.js';
 import type { Expectation } from '../expect/expectations.js';
 
@@ -102,7 +103,10 @@ export interface Case {
   mandatory: boolean;
   tags: string[];
   requires: string[];
-  troubleshoot?: string;
+  /** One text for every failure, or one per kind of failure (limit, refused, schema, timeout, link, other). */
+  troubleshoot?: Troubleshoot;
+  /** Line of the case in its suite file. */
+  line?: number;
   steps: Step[];
 }
 

@@ -3,33 +3,56 @@
  * Schemas and turns the first meaningful ajv error into one InputError naming the file, the
  * JSON pointer, the line, and what is allowed there.
  */
-import { readFileSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { existsSync, readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { join } from 'node:path';
-import { Ajv, type ErrorObject, type ValidateFunction } from 'ajv';
-import addFormats from 'ajv-formats';
+import type { Ajv, ErrorObject, Options, ValidateFunction } from 'ajv';
+import type addFormatsModule from 'ajv-formats';
 import { InputError } from '../core/errors.js';
 import { packageRoot } from '../core/paths.js';
 import type { LoadedDocument } from './document.js';
 
-export type ConfigKind = 'suite' | 'profile' | 'plan' | 'record' | 'bench';
+export const CONFIG_KINDS = ['suite', 'profile', 'plan', 'record', 'ecr-protocol', 'config', 'bench'] as const;
+export type ConfigKind = (typeof CONFIG_KINDS)[number];
+export const CONFIG_AJV_OPTIONS: Options = { allErrors: true, strict: false, verbose: true };
 
 const validators = new Map<ConfigKind, ValidateFunction>();
+const require = createRequire(import.meta.url);
 let configAjv: Ajv | undefined;
 
 export function schemaPath(kind: ConfigKind): string {
   return join(packageRoot(), 'harness', 'config', 'schemas', `${kind}.schema.json`);
 }
 
+/** The standalone validator `npm run build` makes from the schema (scripts/build-validators.ts). */
+export function validatorPath(kind: ConfigKind): string {
+  return join(packageRoot(), 'dist', 'harness', 'config', 'validators', `${kind}.cjs`);
+}
+
+/**
+ * The validator of a kind: the prebuilt one when it was made from this very schema text (its
+ * SHA-256 matches), else compiled here once per process.
+ */
 function validatorFor(kind: ConfigKind): ValidateFunction {
   let validate = validators.get(kind);
+  if (validate) return validate;
+  const text = readFileSync(schemaPath(kind), 'utf8');
+  const prebuilt = validatorPath(kind);
+  if (existsSync(prebuilt)) {
+    const loaded = require(prebuilt) as ValidateFunction & { schemaSha256?: string };
+    if (loaded.schemaSha256 === createHash('sha256').update(text).digest('hex')) validate = loaded;
+  }
   if (!validate) {
     if (!configAjv) {
-      configAjv = new Ajv({ allErrors: true, strict: false, verbose: true });
-      addFormats.default(configAjv);
+      // ajv loads only when there is no prebuilt validator (tests from sources, an edited schema).
+      const { Ajv: AjvClass } = require('ajv') as { Ajv: new (options: Options) => Ajv };
+      configAjv = new AjvClass(CONFIG_AJV_OPTIONS);
+      (require('ajv-formats') as typeof addFormatsModule).default(configAjv);
     }
-    validate = configAjv.compile(JSON.parse(readFileSync(schemaPath(kind), 'utf8')) as object);
-    validators.set(kind, validate);
+    validate = configAjv.compile(JSON.parse(text) as object);
   }
+  validators.set(kind, validate);
   return validate;
 }
 

@@ -40,8 +40,9 @@ export interface DistributionComparison {
 }
 
 export interface Comparison {
-  before: { runId: string; firmware?: string; startedAt: string; file: string };
-  after: { runId: string; firmware?: string; startedAt: string; file: string };
+  /** `firmware` is what the terminal ran at the start; `firmwareAtEnd` only when the run changed it. */
+  before: { runId: string; firmware?: string; firmwareAtEnd?: string; startedAt: string; file: string };
+  after: { runId: string; firmware?: string; firmwareAtEnd?: string; startedAt: string; file: string };
   cases: CaseComparison[];
   measurements: MeasurementComparison[];
   distributions: DistributionComparison[];

@@ -6,6 +6,7 @@
  * While a run goes, poshil appends `JournalEntry` lines to `record.ndjson`; `foldJournal` turns
  * any prefix of that journal into a `RunRecord`, so a crash leaves a readable partial record.
  */
+import type { FailureKind } from './failure-kind.js';
 import type { Outcome } from './outcome.js';
 
 export const RECORD_SCHEMA_VERSION = 1;
@@ -111,6 +112,12 @@ export interface CaseRecord {
   reason?: string;
   troubleshoot?: string;
   tags?: string[];
+  /** Passed, but only after an attempt that did not: counted as passed and as flaky. */
+  flaky?: boolean;
+  /** Line of the case in its suite file, for annotations that point at it. */
+  line?: number;
+  /** The kind of failure the last attempt ended in; it chose `troubleshoot`. */
+  failureKind?: FailureKind;
   startedAt: string;
   durationMs: number;
   attempts: AttemptRecord[];
@@ -132,10 +139,20 @@ export interface RunSummary {
   timeouts: number;
   skipped: number;
   aborted: number;
+  /** Passed after a retry; these are also in `passed`. Absent in records from before 0.2. */
+  flaky?: number;
   outcome: Outcome;
 }
 
-export type RunStatus = 'running' | 'finished' | 'interrupted' | 'crashed';
+/** `error`: the run could not go on (terminal unreachable, simulator did not start). */
+export type RunStatus = 'running' | 'finished' | 'interrupted' | 'crashed' | 'error';
+
+/** Why a run could not go on: one error for the whole run, not one per case. */
+export interface RunError {
+  code: string;
+  message: string;
+  hint?: string;
+}
 
 export interface RunHeader {
   schemaVersion: typeof RECORD_SCHEMA_VERSION;
@@ -143,7 +160,15 @@ export interface RunHeader {
   tool: { name: 'poshil'; version: string; node: string };
   host: string;
   startedAt: string;
-  options: { grep?: string; retries: number; seed?: number };
+  options: {
+    grep?: string;
+    grepInvert?: string;
+    /** The "suite/case" ids a --last-failed run was limited to. */
+    only?: string[];
+    maxFailures?: number;
+    retries: number;
+    seed?: number;
+  };
   device: {
     profile: string;
     name: string;
@@ -163,7 +188,7 @@ export interface RunRecord extends RunHeader {
   durationMs?: number;
   suites: SuiteRecord[];
   summary: RunSummary;
-  error?: { code: string; message: string };
+  error?: RunError;
 }
 
 export type JournalEntry =
@@ -176,16 +201,17 @@ export type JournalEntry =
       status: Exclude<RunStatus, 'running'>;
       finishedAt: string;
       durationMs: number;
-      error?: { code: string; message: string };
+      error?: RunError;
     };
 
 export function summarize(suites: readonly SuiteRecord[]): RunSummary {
   const summary: RunSummary = {
-    total: 0, passed: 0, failed: 0, errors: 0, timeouts: 0, skipped: 0, aborted: 0, outcome: 'PASS',
+    total: 0, passed: 0, failed: 0, errors: 0, timeouts: 0, skipped: 0, aborted: 0, flaky: 0, outcome: 'PASS',
   };
   for (const suite of suites) {
     for (const c of suite.cases) {
       summary.total++;
+      if (isFlaky(c)) summary.flaky!++;
       if (c.outcome === 'PASS') summary.passed++;
       else if (c.outcome === 'FAIL') summary.failed++;
       else if (c.outcome === 'ERROR') summary.errors++;
@@ -202,6 +228,11 @@ export function summarize(suites: readonly SuiteRecord[]): RunSummary {
     : summary.passed > 0 ? 'PASS'
     : 'SKIPPED';
   return summary;
+}
+
+/** A pass that needed a retry. Older records lack the flag; their attempts tell the same. */
+export function isFlaky(c: CaseRecord): boolean {
+  return c.outcome === 'PASS' && (c.flaky ?? c.attempts.length > 1);
 }
 
 /**

@@ -3,10 +3,13 @@
  * document (`record.json`) when it ends. `readRecord` accepts either; a journal without its end
  * is folded into a record with status `crashed`.
  */
-import { existsSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { InputError } from '../core/errors.js';
-import { foldJournal, type JournalEntry, type RunRecord } from '../core/record.js';
+import { foldJournal, type CaseRecord, type JournalEntry, type RunRecord } from '../core/record.js';
 import { NdjsonFile, readNdjson } from './ndjson-file.js';
+import { readRecordLines } from './record-json.js';
+
+export { writeRecordJson } from './record-json.js';
 
 export class Journal {
   private readonly entries: JournalEntry[] = [];
@@ -26,24 +29,22 @@ export class Journal {
   }
 }
 
-/** Writes record.json atomically (a reader never sees half a file). */
-export function writeRecordJson(path: string, record: RunRecord): void {
-  const tmp = `${path}.tmp-${process.pid}`;
-  writeFileSync(tmp, JSON.stringify(record, null, 2) + '\n');
-  renameSync(tmp, path);
-}
-
-export function readRecord(path: string): RunRecord {
+/**
+ * Reads a run record: record.ndjson (folded, a line at a time) or record.json (a case at a time
+ * in the layout poshil writes, whole otherwise: older records still read). `keep` may slim each
+ * case as it is read, for a reader that needs less than every step (JUnit).
+ */
+export function readRecord(path: string, keep: (c: CaseRecord) => CaseRecord = (c) => c): RunRecord {
   if (!existsSync(path)) throw new InputError('E_FILE_NOT_FOUND', `no run record at ${path}`, { file: path, hint: 'give record.json or record.ndjson from a run directory' });
   if (path.endsWith('.ndjson')) {
-    const { entries } = readNdjson<JournalEntry>(path);
+    const { entries } = readNdjson<JournalEntry>(path, (e) => (e.type === 'case.finished' ? { ...e, case: keep(e.case) } : e));
     const record = foldJournal(entries);
     if (!record) throw new InputError('E_RECORD', `${path} holds no run.started entry`, { file: path });
     return record;
   }
   let value: unknown;
   try {
-    value = JSON.parse(readFileSync(path, 'utf8'));
+    value = readRecordLines(path, keep) ?? JSON.parse(readFileSync(path, 'utf8'));
   } catch (error) {
     throw new InputError('E_RECORD', `${path} is not valid JSON: ${(error as Error).message}`, { file: path });
   }

@@ -7,8 +7,9 @@ import { dirname } from 'node:path';
 import { pino, type Logger } from 'pino';
 import { maskText, maskValue } from './mask.js';
 
-export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
-export type LogLevel = (typeof LOG_LEVELS)[number];
+import type { LogLevel } from './log-levels.js';
+
+export { LOG_LEVELS, type LogLevel } from './log-levels.js';
 
 export interface RunLogger {
   logger: Logger;

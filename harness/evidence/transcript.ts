@@ -33,7 +33,11 @@ function isPrintable(bytes: Uint8Array): boolean {
 
 export class Transcript {
   private seq = 0;
-  private readonly recent: TranscriptEntry[] = [];
+  /**
+   * The latest RECENT entries, as a ring: entry `seq` lives at `seq % RECENT`. Adding one is
+   * O(1) whatever the run's length (trimming an array from the front moved it all each time).
+   */
+  private readonly recent: (TranscriptEntry | undefined)[] = new Array<TranscriptEntry | undefined>(RECENT);
   private readonly start = performance.now();
 
   constructor(private readonly file?: NdjsonFile) {}
@@ -61,9 +65,11 @@ export class Transcript {
 
   /** Entries [from, to) still held in memory: the head and tail when there are many. */
   excerpt(from: number, to: number): TranscriptEntry[] {
-    const inRange = this.recent.filter((e) => e.seq >= from && e.seq < to);
-    if (inRange.length <= EXCERPT_HEAD + EXCERPT_TAIL) return inRange;
-    return [...inRange.slice(0, EXCERPT_HEAD), ...inRange.slice(-EXCERPT_TAIL)];
+    const first = Math.max(from, this.seq - RECENT, 0);
+    const last = Math.min(to, this.seq);
+    const pick = (a: number, b: number) => Array.from({ length: Math.max(0, b - a) }, (_, i) => this.recent[(a + i) % RECENT]!);
+    if (last - first <= EXCERPT_HEAD + EXCERPT_TAIL) return pick(first, last);
+    return [...pick(first, first + EXCERPT_HEAD), ...pick(last - EXCERPT_TAIL, last)];
   }
 
   private add(channel: string, dir: TranscriptEntry['dir'], content: string | Uint8Array, masker: FrameMasker = NOTES): void {
@@ -80,8 +86,7 @@ export class Transcript {
     }
     if (masked.spans.length > 0) entry.masked = masked.spans;
     if (masked.unparsed) entry.unparsed = masked.unparsed;
-    this.recent.push(entry);
-    if (this.recent.length > RECENT) this.recent.splice(0, this.recent.length - RECENT);
+    this.recent[entry.seq % RECENT] = entry;
     this.file?.append(entry);
   }
 }

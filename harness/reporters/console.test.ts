@@ -1,6 +1,7 @@
-import { describe, expect, it } from 'vitest';
-import { ConsoleReporter } from './console.js';
-import { sampleRecord } from './test-support/records.js';
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import { ConsoleReporter, progressText, type ConsoleStyle } from './console.js';
+import type { CaseRef } from './reporter.js';
+import { interruptedRecord, sampleRecord, unreachableRecord } from './test-support/records.js';
 
 function fakeStream(isTTY: boolean) {
   const chunks: string[] = [];
@@ -8,24 +9,92 @@ function fakeStream(isTTY: boolean) {
   return { stream, text: () => chunks.join('') };
 }
 
-describe('ConsoleReporter', () => {
-  const record = sampleRecord();
+function replay(style: ConsoleStyle, record = sampleRecord(), isTTY = false) {
+  const { stream, text } = fakeStream(isTTY);
+  const reporter = new ConsoleReporter({ style, stream, outputs: () => ({ report: 'out/report.html' }) });
+  reporter.onRunStart(record, record.summary.total);
+  for (const c of record.suites.flatMap((s) => s.cases)) reporter.onCaseEnd(c);
+  reporter.onRunEnd(record);
+  return text();
+}
 
-  it('prints only the cases that did not pass, and the summary, when not on a TTY', () => {
-    const { stream, text } = fakeStream(false);
-    const reporter = new ConsoleReporter({ stream, outputs: () => ({ report: 'out/report.html' }) });
-    for (const c of record.suites.flatMap((s) => s.cases)) reporter.onCaseEnd(c);
-    reporter.onRunEnd(record);
-    const out = text();
-    expect(out).not.toMatch(/PASS\s+smoke\/flaky/);
-    expect(out).toContain('FAIL    smoke/identify');
-    expect(out).toContain('troubleshoot: Check <img');
-    expect(out).toContain('TIMEOUT 2 passed, 1 failed, 1 timed out, 1 skipped of 5 cases');
+describe('ConsoleReporter', () => {
+  afterEach(() => vi.useRealTimers());
+
+  it('list, piped: a line per case with its duration, passes included, then the recap and the counts', () => {
+    const out = replay('list');
+    expect(out).toContain('device Bench <1> (bench) at tcp://127.0.0.1:1');
+    expect(out).toMatch(/✓ PASS {4}smoke\/throughput \(40 ms\)/);
+    expect(out).toMatch(/± FLAKY {3}smoke\/flaky \(40 ms, passed on attempt 2 of 2\)/);
+    expect(out).toMatch(/✗ FAIL {4}smoke\/identify \(40 ms\)\n {10}step 1 \(do identify\): does not match/);
+    expect(out).toContain('Failures (2):\n  1) FAIL smoke/identify');
+    expect(out).toContain('     troubleshoot (answer does not match): Check <img');
+    expect(out).toContain('Flaky (1):\n  ± smoke/flaky: passed on attempt 2 of 2; attempt 1: FAIL — first try failed');
+    expect(out).toContain('TIMEOUT 1 passed, 1 flaky, 1 failed, 1 timed out, 1 skipped of 5 cases');
+    expect(out).toContain('terminal Model <X> & "Co" s/n SN-1 firmware 1.0');
     expect(out).toContain('report     out/report.html');
     expect(out).not.toContain('\x1b[');
+    // The recap comes before the counts, the files last.
+    expect(out.indexOf('Failures (2)')).toBeLessThan(out.indexOf('TIMEOUT 1 passed'));
+    expect(out.indexOf('TIMEOUT 1 passed')).toBeLessThan(out.indexOf('report     out'));
+  });
+
+  it('line: only what did not pass plainly, and the same recap', () => {
+    const out = replay('line');
+    expect(out).not.toContain('smoke/throughput');
+    expect(out).toContain('FLAKY   smoke/flaky');
+    expect(out).toContain('FAIL    smoke/identify');
+    expect(out).toContain('Failures (2):');
+  });
+
+  it('dot: one character per case', () => {
+    const out = replay('dot');
+    expect(out).toContain('F±·T-\n');
+    expect(out).toContain('Flaky (1):');
+  });
+
+  it('names the firmware at the start and, when the run changed it, the one at the end', () => {
+    const record = sampleRecord();
+    const identity = record.device.identity!;
+    record.device = { ...record.device, identityAtStart: { ...identity, firmware: '1.4.2' }, identity: { ...identity, firmware: '1.5.0' } };
+    expect(replay('list', record)).toContain('firmware 1.4.2 (1.5.0 at the end of the run)');
+  });
+
+  it('after Ctrl-C prints one line for the cases never run, not a line each', () => {
+    const out = replay('list', interruptedRecord(30));
+    expect(out).toContain('INTERRUPTED 30 cases not run');
+    expect(out).not.toContain('never-');
+    expect(out).not.toContain('do not show me');
+    expect(out.indexOf('30 cases not run')).toBeLessThan(out.indexOf('Failures (1)'));
+  });
+
+  it('a run that could not go on gives its reason first, then the rest', () => {
+    const out = replay('list', unreachableRecord());
+    const end = out.slice(out.indexOf('to run'));
+    expect(end).toMatch(/^to run\n\nERROR the run could not go on: serial port \/dev\/ttyUSB0 does not exist \[E_PORT_NOT_FOUND\]\n {2}hint: poshil ports/);
+    expect(end).toContain('ERROR no case ran');
+  });
+
+  it('when piped, prints a heartbeat for a long step with the load progress against its limit', () => {
+    vi.useFakeTimers();
+    const { stream, text } = fakeStream(false);
+    const reporter = new ConsoleReporter({ stream, heartbeatMs: 10_000 });
+    const ref: CaseRef = { suite: 'throughput', id: 'sustained', attempt: 1 };
+    reporter.onStepStart(ref, { index: 0, label: 'load 500 × sale', timeoutMs: 600_000 });
+    let done = 0;
+    reporter.onStepProgress(ref, () => ({ done, total: 500, figures: [{ name: 'p50', value: 120, unit: 'ms', max: 200 }] }));
+    vi.advanceTimersByTime(9_000);
+    expect(text()).toBe('');
+    done = 40;
+    vi.advanceTimersByTime(1_000);
+    expect(text()).toMatch(/^ {2}… throughput\/sustained · load 500 × sale: running 10\.\d s, 40 of 500 done, p50 120 ms \(limit ≤ 200 ms\)\n$/);
+    reporter.onStepEnd(ref, { index: 0, kind: 'load', label: 'load 500 × sale', outcome: 'PASS', startedAt: '', durationMs: 10_500 });
+    vi.advanceTimersByTime(30_000);
+    expect(text().split('\n').filter(Boolean)).toHaveLength(1);
   });
 
   it('colours on a TTY unless NO_COLOR is set', () => {
+    const record = sampleRecord();
     const previous = process.env['NO_COLOR'];
     try {
       delete process.env['NO_COLOR'];
@@ -40,5 +109,18 @@ describe('ConsoleReporter', () => {
       if (previous === undefined) delete process.env['NO_COLOR'];
       else process.env['NO_COLOR'] = previous;
     }
+  });
+
+  it('writes progress as "n of N done" with each figure and its limit', () => {
+    expect(progressText({ done: 3, total: 10, figures: [{ name: 'p50', value: Number.NaN, unit: 'ms', min: 1 }] })).toBe('3 of 10 done, p50 n/a (limit ≥ 1 ms)');
+  });
+});
+
+describe('ConsoleReporter after --max-failures', () => {
+  it('says the run stopped and how many cases it left, in one line', () => {
+    const record = { ...interruptedRecord(4), status: 'finished' as const, options: { retries: 0, maxFailures: 1 } };
+    const out = replay('list', record);
+    expect(out).toContain('STOPPED after 1 failure (--max-failures 1): 4 cases not run');
+    expect(out).not.toContain('never-');
   });
 });

@@ -1,82 +1,145 @@
 /**
- * Progress and summary for a person at a terminal. On a TTY: a line per finished case and a
- * live status line while a case runs. Not on a TTY (CI logs): only cases that did not pass,
- * then the summary. Colours unless NO_COLOR is set or the output is not a TTY.
+ * Progress and summary on the console, in one of three styles:
+ * - `list`: a line per case, passes included, with its duration (the default; on a TTY a live
+ *   status line shows the running case and step);
+ * - `line`: only cases that did not pass (or were flaky) get a line; on a TTY one status line;
+ * - `dot`: a character per case.
+ * When not on a TTY (a CI log), a step running longer than the heartbeat interval gets a line
+ * every interval so that the log never looks hung; a load step adds how far it has got and its
+ * running median against the limit. Every style ends with the recap of failures and flaky cases.
+ * Colours only on a TTY and unless NO_COLOR is set.
  */
-import type { Outcome } from '../core/outcome.js';
-import type { CaseRecord, RunHeader, RunRecord, StepRecord } from '../core/record.js';
-import type { CaseRef, Reporter } from './reporter.js';
+import { isFlaky, type CaseRecord, type RunHeader, type RunRecord, type StepRecord } from '../core/record.js';
+import type { CaseRef, Reporter, StepProgress, StepStart } from './reporter.js';
+import { closingText, COLORS, FLAKY_SYMBOL, flakyHistory, formatMs, NO_PAINT, oneLine, SYMBOLS, type Paint } from './text.js';
+
+export type ConsoleStyle = 'list' | 'line' | 'dot';
 
 export interface ConsoleOptions {
+  style?: ConsoleStyle;
   stream?: NodeJS.WriteStream;
-  /** Files written by the run, named in the summary. */
+  /** Files written by the run, named at the end. */
   outputs?: () => Record<string, string>;
+  /** How often a long step is reported when not on a TTY (default 10 s). */
+  heartbeatMs?: number;
 }
 
-const COLORS: Record<Outcome, number> = { PASS: 32, FAIL: 31, ERROR: 35, TIMEOUT: 33, SKIPPED: 90, ABORTED: 31 };
-const SYMBOLS: Record<Outcome, string> = { PASS: '✓', FAIL: '✗', ERROR: '!', TIMEOUT: '⧗', SKIPPED: '-', ABORTED: '■' };
+const DOTS: Record<CaseRecord['outcome'], string> = { PASS: '·', FAIL: 'F', ERROR: 'E', TIMEOUT: 'T', SKIPPED: '-', ABORTED: 'A' };
+const DOTS_PER_LINE = 80;
+
+interface RunningStep {
+  ref: CaseRef;
+  step: StepStart;
+  started: number;
+  progress?: () => StepProgress;
+}
 
 export class ConsoleReporter implements Reporter {
-  readonly name = 'console';
+  readonly name: string;
+  private readonly style: ConsoleStyle;
   private readonly stream: NodeJS.WriteStream;
   private readonly tty: boolean;
-  private readonly color: boolean;
+  private readonly paint: Paint;
+  private readonly heartbeatMs: number;
   private planned = 0;
   private done = 0;
+  private dots = 0;
   private statusShown = false;
+  private running: RunningStep | undefined;
+  private timer: NodeJS.Timeout | undefined;
 
   constructor(private readonly options: ConsoleOptions = {}) {
+    this.style = options.style ?? 'list';
+    this.name = this.style;
     this.stream = options.stream ?? process.stdout;
     this.tty = this.stream.isTTY === true;
-    this.color = this.tty && !process.env['NO_COLOR'];
+    this.paint = this.tty && !process.env['NO_COLOR'] ? (code, text) => `\x1b[${code}m${text}\x1b[0m` : NO_PAINT;
+    this.heartbeatMs = options.heartbeatMs ?? 10_000;
   }
 
   onRunStart(header: RunHeader, plannedCases: number): void {
     this.planned = plannedCases;
     const d = header.device;
-    this.write(`poshil ${header.tool.version} · run ${header.runId}\ndevice ${d.name} (${d.protocol}) at ${d.address}\n`);
+    this.write(`poshil ${header.tool.version} · run ${header.runId}\ndevice ${d.name} (${d.protocol}) at ${d.address}\n${plannedCases} ${plannedCases === 1 ? 'case' : 'cases'} to run\n`);
   }
 
   onCaseStart(ref: CaseRef): void {
     this.status(`[${this.done + 1}/${this.planned}] ${ref.suite}/${ref.id}${ref.attempt > 1 ? ` (attempt ${ref.attempt})` : ''} …`);
   }
 
+  onStepStart(ref: CaseRef, step: StepStart): void {
+    this.stopTimer();
+    this.running = { ref, step, started: performance.now() };
+    // On a TTY the status line is refreshed every second; in a log a line every heartbeat.
+    this.timer = setInterval(() => this.beat(), this.tty ? 1000 : this.heartbeatMs);
+    this.timer.unref();
+  }
+
+  onStepProgress(ref: CaseRef, progress: () => StepProgress): void {
+    if (this.running && this.running.ref === ref) this.running.progress = progress;
+  }
+
   onStepEnd(ref: CaseRef, step: StepRecord): void {
+    this.stopTimer();
     this.status(`[${this.done + 1}/${this.planned}] ${ref.suite}/${ref.id} · ${step.label} ${step.outcome}`);
   }
 
   onCaseEnd(record: CaseRecord): void {
+    this.stopTimer();
     this.done++;
-    if (!this.tty && record.outcome === 'PASS') return;
-    const retries = record.attempts.length > 1 ? ` after ${record.attempts.length} attempts` : '';
-    let line = `${this.paint(record.outcome, `${SYMBOLS[record.outcome]} ${record.outcome.padEnd(7)}`)} ${record.suite}/${record.id} ${this.dim(`(${formatMs(record.durationMs)}${retries})`)}`;
-    if (record.outcome !== 'PASS' && record.reason) line += `\n          ${record.reason}`;
-    if (record.outcome !== 'PASS' && record.outcome !== 'SKIPPED' && record.troubleshoot) {
-      line += `\n          ${this.dim('troubleshoot: ' + record.troubleshoot.replace(/\s*\n\s*/g, ' '))}`;
-    }
-    this.write(line + '\n');
+    // Cases that never started after Ctrl-C are counted in one line at the end, not listed.
+    if (record.outcome === 'ABORTED' && record.attempts.length === 0) return;
+    if (this.style === 'dot') return this.dot(record);
+    if (this.style === 'line' && record.outcome === 'PASS' && !isFlaky(record)) return;
+    this.write(this.caseLine(record));
   }
 
   onRunEnd(record: RunRecord): void {
-    const s = record.summary;
-    const parts = [`${s.passed} passed`, `${s.failed} failed`];
-    if (s.errors) parts.push(`${s.errors} errors`);
-    if (s.timeouts) parts.push(`${s.timeouts} timed out`);
-    if (s.skipped) parts.push(`${s.skipped} skipped`);
-    if (s.aborted) parts.push(`${s.aborted} aborted`);
-    const verdict = record.status === 'interrupted' ? 'INTERRUPTED' : s.outcome;
-    const color: Outcome = verdict === 'INTERRUPTED' ? 'ABORTED' : s.outcome;
-    let text = `\n${this.paint(color, verdict)} ${parts.join(', ')} of ${s.total} cases in ${formatMs(record.durationMs ?? 0)}\n`;
-    const identity = record.device.identity;
-    if (identity) text += `terminal ${identity.model} s/n ${identity.serialNumber} firmware ${identity.firmware}\n`;
+    this.stopTimer();
+    if (this.dots > 0) this.write('\n');
+    let text = closingText(record, this.paint);
     for (const [what, path] of Object.entries(this.options.outputs?.() ?? {})) text += `${what.padEnd(10)} ${path}\n`;
     this.write(text);
   }
 
+  private caseLine(record: CaseRecord): string {
+    const flaky = isFlaky(record);
+    const word = flaky ? 'FLAKY' : record.outcome;
+    const symbol = flaky ? FLAKY_SYMBOL : SYMBOLS[record.outcome];
+    const color = flaky ? COLORS.FLAKY : COLORS[record.outcome];
+    const retries = flaky ? `, ${flakyHistory(record).split(';')[0]}` : record.attempts.length > 1 ? `, ${record.attempts.length} attempts` : '';
+    let line = `${this.paint(color, `${symbol} ${word.padEnd(7)}`)} ${record.suite}/${record.id} ${this.paint(2, `(${formatMs(record.durationMs)}${retries})`)}`;
+    if (record.outcome !== 'PASS' && record.reason) line += `\n          ${oneLine(record.reason)}`;
+    return line + '\n';
+  }
+
+  private dot(record: CaseRecord): void {
+    const flaky = isFlaky(record);
+    const char = flaky ? FLAKY_SYMBOL : DOTS[record.outcome];
+    this.dots++;
+    this.write(this.paint(flaky ? COLORS.FLAKY : COLORS[record.outcome], char) + (this.dots % DOTS_PER_LINE === 0 ? '\n' : ''));
+  }
+
+  private beat(): void {
+    const r = this.running;
+    if (!r) return;
+    const elapsed = performance.now() - r.started;
+    let text = `${r.ref.suite}/${r.ref.id} · ${r.step.label}: running ${formatMs(elapsed)}`;
+    if (r.progress) text += `, ${progressText(r.progress())}`;
+    if (this.tty) this.status(`[${this.done + 1}/${this.planned}] ${text}`);
+    else this.write(`${this.dots > 0 ? '\n' : ''}  … ${text}\n`);
+  }
+
+  private stopTimer(): void {
+    clearInterval(this.timer);
+    this.timer = undefined;
+    this.running = undefined;
+  }
+
   private status(text: string): void {
-    if (!this.tty) return;
+    if (!this.tty || this.style === 'dot') return;
     const width = this.stream.columns || 100;
-    this.stream.write(`\r\x1b[2K${this.dim(text.slice(0, width - 1))}`);
+    this.stream.write(`\r\x1b[2K${this.paint(2, text.slice(0, width - 1))}`);
     this.statusShown = true;
   }
 
@@ -87,16 +150,14 @@ export class ConsoleReporter implements Reporter {
     }
     this.stream.write(text);
   }
-
-  private paint(outcome: Outcome, text: string): string {
-    return this.color ? `\x1b[${COLORS[outcome]}m${text}\x1b[0m` : text;
-  }
-
-  private dim(text: string): string {
-    return this.color ? `\x1b[2m${text}\x1b[0m` : text;
-  }
 }
 
-function formatMs(ms: number): string {
-  return ms < 1000 ? `${Math.round(ms)} ms` : ms < 60_000 ? `${(ms / 1000).toFixed(1)} s` : `${Math.floor(ms / 60_000)} min ${Math.round((ms % 60_000) / 1000)} s`;
+/** "40 of 100 done, p50 120 ms (limit ≤ 200 ms)" */
+export function progressText(p: StepProgress): string {
+  const figures = p.figures.map((f) => {
+    const value = Number.isFinite(f.value) ? `${f.value} ${f.unit}` : 'n/a';
+    const limit = f.max !== undefined ? ` (limit ≤ ${f.max} ${f.unit})` : f.min !== undefined ? ` (limit ≥ ${f.min} ${f.unit})` : '';
+    return `${f.name} ${value}${limit}`;
+  });
+  return [`${p.done} of ${p.total} done`, ...figures].join(', ');
 }

@@ -4,15 +4,29 @@
  * the stylesheet and poshil's own SVG charts are inserted raw.
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
-import { dirname } from 'node:path';
-import type { CaseRecord, RunRecord, StepRecord } from '../core/record.js';
+import { dirname, relative } from 'node:path';
+import { isFlaky, type CaseRecord, type RunRecord, type StepRecord, type TranscriptEntry } from '../core/record.js';
+import { durationChart } from './duration-chart.js';
+import { ReceiptMatcher, readReceipts, type ReceiptText } from './html-receipts.js';
 import { formatDuration, limitText, pretty, render } from './html-render.js';
 import type { Reporter } from './reporter.js';
+import { KIND_NAMES } from './text.js';
 import { latencyChart, type LatencyDetails } from './svg-chart.js';
 
-function stepView(step: StepRecord) {
+/** A failure's transcript excerpt keeps the frames just before it ended, where the answer went wrong. */
+const EXCERPT_HEAD = 2;
+const EXCERPT_TAIL = 12;
+
+function trimExcerpt(excerpt: readonly TranscriptEntry[]): { lines: TranscriptEntry[]; omitted: number } {
+  if (excerpt.length <= EXCERPT_HEAD + EXCERPT_TAIL + 1) return { lines: [...excerpt], omitted: 0 };
+  return { lines: [...excerpt.slice(0, EXCERPT_HEAD), ...excerpt.slice(-EXCERPT_TAIL)], omitted: excerpt.length - EXCERPT_HEAD - EXCERPT_TAIL };
+}
+
+function stepView(step: StepRecord, receipts: ReceiptMatcher) {
   const failed = step.outcome !== 'PASS' && step.outcome !== 'SKIPPED';
   const latency = step.details?.['latency'] as LatencyDetails | undefined;
+  const excerpt = trimExcerpt(step.transcript?.excerpt ?? []);
+  const receipt = receipts.forStep(step);
   return {
     ...step,
     index1: step.index + 1,
@@ -22,55 +36,129 @@ function stepView(step: StepRecord) {
     showEvidence: failed,
     expected: failed ? pretty(step.expected) : undefined,
     observed: failed ? pretty(step.observed) : undefined,
-    excerpt: step.transcript?.excerpt ?? [],
+    excerpt: excerpt.lines.map((e, i) => ({ ...e, gapBefore: excerpt.omitted > 0 && i === EXCERPT_HEAD ? excerpt.omitted : 0 })),
+    receipt: receipt ? { ...receipt, body: receipt.text.join('\n') } : undefined,
   };
 }
 
-function caseView(c: CaseRecord) {
+const stateOf = (c: CaseRecord) => (isFlaky(c) ? 'flaky' : c.outcome === 'PASS' ? 'passed' : c.outcome === 'SKIPPED' ? 'skipped' : 'failed');
+
+function caseView(c: CaseRecord, receipts: ReceiptMatcher) {
   const failed = c.outcome !== 'PASS' && c.outcome !== 'SKIPPED';
   return {
     ...c,
-    anchor: `${c.suite}-${c.id}`,
+    anchor: anchorOf(c),
+    state: stateOf(c),
+    search: `${c.suite}/${c.id} ${c.title ?? ''}`.toLowerCase(),
     // Failures and load steps (with their latency chart) are shown unfolded.
     open: failed || c.attempts.some((a) => a.steps.some((s) => s.details?.['latency'])),
     duration: formatDuration(c.durationMs),
     retried: c.attempts.length > 1,
+    flaky: isFlaky(c),
     attemptCount: c.attempts.length,
     showTroubleshoot: failed && Boolean(c.troubleshoot),
-    attempts: c.attempts.map((a) => ({ ...a, steps: a.steps.map(stepView) })),
+    kindName: c.failureKind ? KIND_NAMES[c.failureKind] : undefined,
+    attempts: c.attempts.map((a) => ({ ...a, steps: a.steps.map((s) => stepView(s, receipts)) })),
   };
 }
 
-export function renderHtml(record: RunRecord): string {
+const anchorOf = (c: CaseRecord) => `${c.suite}-${c.id}`;
+
+export interface HtmlOptions {
+  /** Receipts of the run, shown next to the steps that received them. */
+  receipts?: readonly ReceiptText[];
+  /** Path from the report to the run folder, for links to its files; none when unknown. */
+  runFolder?: string;
+}
+
+export function renderHtml(record: RunRecord, options: HtmlOptions = {}): string {
   const s = record.summary;
-  const partial = record.status !== 'finished';
-  const verdict = record.status === 'interrupted' ? 'INTERRUPTED' : record.status === 'crashed' ? 'CRASHED' : s.outcome;
+  const partial = record.status !== 'finished' && record.status !== 'error';
+  const verdict = record.status === 'interrupted' ? 'INTERRUPTED' : record.status === 'crashed' ? 'CRASHED' : record.status === 'error' ? 'ERROR' : s.outcome;
+  const flaky = s.flaky ?? 0;
   const counts = [
-    ['passed', s.passed, 'PASS'],
+    ['passed', s.passed - flaky, 'PASS'],
+    ['flaky', flaky, 'FLAKY'],
     ['failed', s.failed, 'FAIL'],
     ['errors', s.errors, 'ERROR'],
     ['timed out', s.timeouts, 'TIMEOUT'],
     ['skipped', s.skipped, 'SKIPPED'],
     ['aborted', s.aborted, 'ABORTED'],
-  ].map(([label, value, cls]) => ({ label, value, class: cls }));
+  ].map(([label, value, cls]) => ({ label, value, class: value === 0 ? 'zero' : cls }));
+  const receipts = new ReceiptMatcher(options.receipts ?? []);
+  const cases = record.suites.flatMap((suite) => suite.cases);
+  const index = cases
+    .filter((c) => stateOf(c) === 'failed' || stateOf(c) === 'flaky')
+    .map((c) => ({ anchor: anchorOf(c), key: `${c.suite}/${c.id}`, outcome: isFlaky(c) ? 'FLAKY' : c.outcome, reason: c.reason ?? (isFlaky(c) ? `passed on attempt ${c.attempts.length}` : '') }));
+  const base = options.runFolder === undefined ? undefined : options.runFolder === '' ? '' : `${options.runFolder.replace(/\\/g, '/')}/`;
+  const links =
+    base === undefined
+      ? []
+      : [
+          { label: 'transcript', href: `${base}transcript.ndjson` },
+          { label: 'log', href: `${base}poshil.log` },
+          { label: 'JUnit XML', href: `${base}junit.xml` },
+          { label: 'record', href: `${base}record.json` },
+          ...((options.receipts?.length ?? 0) > 0 ? [{ label: `receipts (${options.receipts!.length})`, href: `${base}receipts/` }] : []),
+        ];
   return render('report', {
     record,
     verdict,
-    verdictClass: partial ? record.status : s.outcome,
+    verdictClass: partial ? record.status : record.status === 'error' ? 'ERROR' : s.outcome,
     partial,
-    summaryText: `${s.passed} of ${s.total} cases passed`,
+    summaryText: record.status === 'error' && s.total === 0 ? 'no case ran' : `${s.passed} of ${s.total} cases passed${flaky ? ` (${flaky} flaky)` : ''}`,
     duration: formatDuration(record.durationMs),
     counts,
-    suites: record.suites.map((suite) => ({ ...suite, cases: suite.cases.map(caseView) })),
+    index,
+    links,
+    filters: [
+      { name: 'all', label: `all (${cases.length})` },
+      { name: 'failed', label: `failed (${cases.filter((c) => stateOf(c) === 'failed').length})` },
+      { name: 'flaky', label: `flaky (${flaky})` },
+      { name: 'skipped', label: `skipped (${cases.filter((c) => stateOf(c) === 'skipped').length})` },
+    ],
+    script: FILTER_SCRIPT,
+    suites: record.suites.map((suite) => ({
+      ...suite,
+      chart: durationChart(suite.cases, `${suite.id}: time per case`, formatDuration),
+      cases: suite.cases.map((c) => caseView(c, receipts)),
+    })),
   });
 }
 
-export function htmlReporter(path: string): Reporter {
+/** Filters, search and anchors that open their case; no library, no network. */
+const FILTER_SCRIPT = `(() => {
+  const cases = Array.from(document.querySelectorAll('details.case'));
+  const shown = document.getElementById('shown');
+  let filter = 'all';
+  let query = '';
+  const apply = () => {
+    for (const c of cases) c.hidden = !((filter === 'all' || c.dataset.state === filter) && (!query || c.dataset.search.includes(query)));
+    for (const b of document.querySelectorAll('[data-filter]')) b.setAttribute('aria-pressed', String(b.dataset.filter === filter));
+    for (const s of document.querySelectorAll('section.suite')) s.hidden = !s.querySelector('details.case:not([hidden])');
+    shown.textContent = cases.filter((c) => !c.hidden).length + ' of ' + cases.length + ' cases shown';
+  };
+  for (const b of document.querySelectorAll('[data-filter]')) b.addEventListener('click', () => { filter = b.dataset.filter; apply(); });
+  document.getElementById('search').addEventListener('input', (e) => { query = e.target.value.trim().toLowerCase(); apply(); });
+  const openTarget = () => {
+    const target = location.hash ? document.getElementById(decodeURIComponent(location.hash.slice(1))) : null;
+    if (!target || !target.matches('details.case')) return;
+    if (target.hidden) { filter = 'all'; query = ''; document.getElementById('search').value = ''; apply(); }
+    target.open = true;
+    target.scrollIntoView();
+  };
+  window.addEventListener('hashchange', openTarget);
+  apply();
+  openTarget();
+})();`;
+
+export function htmlReporter(path: string, runDir?: string): Reporter {
   return {
     name: 'html',
     onRunEnd(record) {
       mkdirSync(dirname(path), { recursive: true });
-      writeFileSync(path, renderHtml(record));
+      const options: HtmlOptions = runDir ? { receipts: readReceipts(runDir), runFolder: relative(dirname(path), runDir) } : {};
+      writeFileSync(path, renderHtml(record, options));
     },
   };
 }

@@ -1,12 +1,12 @@
 import { describe, expect, it } from 'vitest';
 import { renderJunit, xmlEscape } from './junit.js';
-import { sampleRecord } from './test-support/records.js';
+import { interruptedRecord, sampleRecord, unreachableRecord } from './test-support/records.js';
 
 /** A strict enough well-formedness check: balanced tags, escaped text, no stray ampersands. */
 function wellFormed(xml: string): boolean {
   const stack: string[] = [];
   const body = xml.replace(/^<\?xml[^>]*\?>\s*/, '');
-  for (const m of body.matchAll(/<(\/?)([A-Za-z-]+)([^>]*?)(\/?)>/g)) {
+  for (const m of body.matchAll(/<(\/?)([A-Za-z.-]+)([^>]*?)(\/?)>/g)) {
     if (m[1]) {
       if (stack.pop() !== m[2]) return false;
     } else if (!m[4]) stack.push(m[2]!);
@@ -26,6 +26,37 @@ describe('renderJunit', () => {
     expect(xml).toContain('<skipped message="the terminal lacks chip"/>');
     expect(xml).toContain('attempt 1: FAIL');
     expect(xml).toContain('<property name="device.model" value="Model &lt;X&gt; &amp; &quot;Co&quot;"/>');
+  });
+
+  it('writes earlier attempts as Surefire does: flakyFailure in a case that passed, rerunFailure in one that did not', () => {
+    const record = sampleRecord();
+    const xml = renderJunit(record);
+    const flaky = xml.slice(xml.indexOf('name="flaky"'), xml.indexOf('</testcase>', xml.indexOf('name="flaky"')));
+    expect(flaky).toContain('<flakyFailure message="first try failed" type="FAIL">');
+    expect(flaky).toContain('<stackTrace>attempt 1: FAIL — first try failed</stackTrace>');
+    expect(flaky).not.toContain('<failure');
+    const identify = record.suites[0]!.cases[0]!;
+    identify.attempts = [{ ...identify.attempts[0]!, attempt: 1, outcome: 'TIMEOUT', reason: 'no answer' }, { ...identify.attempts[0]!, attempt: 2 }];
+    const again = renderJunit(record);
+    expect(wellFormed(again)).toBe(true);
+    expect(again).toContain('<rerunError message="no answer" type="TIMEOUT">');
+    expect(again).toMatch(/<failure message="step 1/);
+  });
+
+  it('books a run that never reached its terminal as one error, not an error per case', () => {
+    const xml = renderJunit(unreachableRecord());
+    expect(wellFormed(xml)).toBe(true);
+    expect(xml).toMatch(/<testsuites name="poshil" tests="1" failures="0" errors="1"/);
+    expect(xml.match(/<error /g)).toHaveLength(1);
+    expect(xml).toContain('<error message="serial port /dev/ttyUSB0 does not exist" type="E_PORT_NOT_FOUND">');
+    expect(xml).toContain('<property name="run.status" value="error"/>');
+  });
+
+  it('writes cases an interruption kept from running as skipped, not as errors', () => {
+    const xml = renderJunit(interruptedRecord(30));
+    expect(wellFormed(xml)).toBe(true);
+    expect(xml).toMatch(/<testsuites name="poshil" tests="31" failures="1" errors="0" skipped="30"/);
+    expect(xml.match(/<skipped message="not run: the run was interrupted"\/>/g)).toHaveLength(30);
   });
 
   it('escapes markup and replaces characters XML forbids', () => {

@@ -1,11 +1,15 @@
 /**
  * JUnit XML as Jenkins, GitLab and GitHub test reporters read it: one <testsuite> per suite,
  * one <testcase> per case. FAIL is a <failure>; ERROR, TIMEOUT and ABORTED are <error> with the
- * outcome as type; SKIPPED is <skipped>. Earlier attempts of a retried case go to <system-out>.
+ * outcome as type; SKIPPED is <skipped>, and so is a case that never started (Ctrl-C, --bail):
+ * thirty red errors for one interruption would bury the failure that matters. Earlier attempts of a retried case are written as Maven
+ * Surefire writes reruns, which Jenkins and GitLab show: <flakyFailure>/<flakyError> in a case
+ * that passed at last, <rerunFailure>/<rerunError> in one that never did. A run that could not
+ * go on (terminal unreachable) is one <error> in a testsuite of its own, not an error per case.
  */
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { closeSync, mkdirSync, openSync, writeSync } from 'node:fs';
 import { dirname } from 'node:path';
-import type { CaseRecord, RunRecord, StepRecord } from '../core/record.js';
+import { isFlaky, type AttemptRecord, type CaseRecord, type RunRecord, type StepRecord } from '../core/record.js';
 import type { Reporter } from './reporter.js';
 
 // XML 1.0 allows tab, LF, CR and everything from 0x20 except the surrogates and FFFE/FFFF.
@@ -39,22 +43,55 @@ function details(c: CaseRecord): string {
   return lines.join('\n');
 }
 
+const neverRan = (c: CaseRecord) => c.outcome === 'ABORTED' && c.attempts.length === 0;
+const isError = (c: CaseRecord) => (c.outcome === 'ERROR' || c.outcome === 'TIMEOUT' || c.outcome === 'ABORTED') && !neverRan(c);
+const isSkipped = (c: CaseRecord) => c.outcome === 'SKIPPED' || neverRan(c);
+
 function testcase(c: CaseRecord): string {
   const name = xmlEscape(c.title ? `${c.id}: ${c.title}` : c.id);
   const open = `    <testcase classname="poshil.${xmlEscape(c.suite)}" name="${name}" time="${seconds(c.durationMs)}"`;
   const parts: string[] = [];
   const message = xmlEscape((c.reason ?? c.outcome).slice(0, 500));
   if (c.outcome === 'FAIL') parts.push(`      <failure message="${message}" type="FAIL">${xmlEscape(details(c))}</failure>`);
+  else if (c.outcome === 'SKIPPED' || neverRan(c)) parts.push(`      <skipped message="${message}"/>`);
   else if (c.outcome === 'ERROR' || c.outcome === 'TIMEOUT' || c.outcome === 'ABORTED') parts.push(`      <error message="${message}" type="${c.outcome}">${xmlEscape(details(c))}</error>`);
-  else if (c.outcome === 'SKIPPED') parts.push(`      <skipped message="${message}"/>`);
-  if (c.attempts.length > 1) {
+  const earlier = c.attempts.slice(0, -1);
+  if (earlier.length > 0) {
+    const kind = isFlaky(c) ? 'flaky' : 'rerun';
+    for (const a of earlier) parts.push(rerun(kind, a));
     const history = c.attempts.map((a) => `attempt ${a.attempt}: ${a.outcome}${a.reason ? ` — ${a.reason}` : ''}`).join('\n');
     parts.push(`      <system-out>${xmlEscape(history)}</system-out>`);
   }
   return parts.length === 0 ? `${open}/>` : `${open}>\n${parts.join('\n')}\n    </testcase>`;
 }
 
-export function renderJunit(record: RunRecord): string {
+/** One earlier attempt, as Surefire's <flakyFailure>/<rerunError>…: message, type and a stack trace (here the failing step). */
+function rerun(kind: 'flaky' | 'rerun', a: AttemptRecord): string {
+  const element = `${kind}${a.outcome === 'FAIL' ? 'Failure' : 'Error'}`;
+  const step = a.steps.find((s) => s.outcome !== 'PASS' && s.outcome !== 'SKIPPED');
+  const trace = [`attempt ${a.attempt}: ${a.outcome}${a.reason ? ` — ${a.reason}` : ''}`, ...(step?.issues ?? []).map((i) => `  ${i.path}: ${i.message}`)].join('\n');
+  return `      <${element} message="${xmlEscape((a.reason ?? a.outcome).slice(0, 500))}" type="${a.outcome}">\n        <stackTrace>${xmlEscape(trace)}</stackTrace>\n      </${element}>`;
+}
+
+/** The run-level error as a testsuite of its own with one errored testcase. */
+function runErrorSuite(record: RunRecord, properties: string): string {
+  const e = record.error!;
+  const text = [`${e.message} [${e.code}]`, ...(e.hint ? [`hint: ${e.hint}`] : [])].join('\n');
+  return `  <testsuite name="poshil" tests="1" failures="0" errors="1" skipped="0" time="${seconds(record.durationMs)}" timestamp="${xmlEscape(record.startedAt)}" hostname="${xmlEscape(record.host)}">
+    <properties>\n${properties}\n    </properties>
+    <testcase classname="poshil.run" name="the run could not go on" time="${seconds(record.durationMs)}">
+      <error message="${xmlEscape(e.message.slice(0, 500))}" type="${xmlEscape(e.code)}">${xmlEscape(text)}</error>
+    </testcase>
+  </testsuite>`;
+}
+
+/** What JUnit shows of a case: its attempts, each with only the step that failed. */
+export function junitEssentials(c: CaseRecord): CaseRecord {
+  return { ...c, attempts: c.attempts.map((a) => ({ ...a, steps: a.steps.filter((s) => s.outcome !== 'PASS' && s.outcome !== 'SKIPPED').slice(0, 1) })) };
+}
+
+/** Writes the JUnit XML in pieces, a test case at a time (a 100,000-step run is never one string). */
+export function writeJunit(record: RunRecord, write: (text: string) => void): void {
   const s = record.summary;
   const identity = record.device.identity;
   const props = [
@@ -65,14 +102,51 @@ export function renderJunit(record: RunRecord): string {
     ...(identity ? [['device.model', identity.model], ['device.serialNumber', identity.serialNumber], ['device.firmware', identity.firmware]] : []),
   ];
   const properties = props.map(([k, v]) => `      <property name="${xmlEscape(k!)}" value="${xmlEscape(v!)}"/>`).join('\n');
-  const suites = record.suites.map((suite) => {
-    const count = (pred: (c: CaseRecord) => boolean) => suite.cases.filter(pred).length;
-    const time = suite.cases.reduce((t, c) => t + c.durationMs, 0);
-    const attrs = `name="${xmlEscape(suite.id)}" tests="${suite.cases.length}" failures="${count((c) => c.outcome === 'FAIL')}" errors="${count((c) => ['ERROR', 'TIMEOUT', 'ABORTED'].includes(c.outcome))}" skipped="${count((c) => c.outcome === 'SKIPPED')}" time="${seconds(time)}" timestamp="${xmlEscape(suite.cases[0]?.startedAt ?? record.startedAt)}" hostname="${xmlEscape(record.host)}"`;
-    return `  <testsuite ${attrs}>\n    <properties>\n${properties}\n    </properties>\n${suite.cases.map(testcase).join('\n')}\n  </testsuite>`;
+  const runError = record.error ? 1 : 0;
+  let allErrors = 0;
+  let allSkipped = 0;
+  for (const suite of record.suites) for (const c of suite.cases) (allErrors += isError(c) ? 1 : 0), (allSkipped += isSkipped(c) ? 1 : 0);
+  write(`<?xml version="1.0" encoding="UTF-8"?>\n<testsuites name="poshil" tests="${s.total + runError}" failures="${s.failed}" errors="${allErrors + runError}" skipped="${allSkipped}" time="${seconds(record.durationMs)}" timestamp="${xmlEscape(record.startedAt)}">\n`);
+  if (record.error) write(runErrorSuite(record, properties) + (record.suites.length ? '\n' : ''));
+  record.suites.forEach((suite, i) => {
+    let failures = 0;
+    let errors = 0;
+    let skipped = 0;
+    let time = 0;
+    for (const c of suite.cases) {
+      if (c.outcome === 'FAIL') failures++;
+      else if (isError(c)) errors++;
+      else if (isSkipped(c)) skipped++;
+      time += c.durationMs;
+    }
+    const attrs = `name="${xmlEscape(suite.id)}" tests="${suite.cases.length}" failures="${failures}" errors="${errors}" skipped="${skipped}" time="${seconds(time)}" timestamp="${xmlEscape(suite.cases[0]?.startedAt ?? record.startedAt)}" hostname="${xmlEscape(record.host)}"`;
+    write(`${i > 0 ? '\n' : ''}  <testsuite ${attrs}>\n    <properties>\n${properties}\n    </properties>\n`);
+    suite.cases.forEach((c, n) => write((n > 0 ? '\n' : '') + testcase(c)));
+    write('\n  </testsuite>');
   });
-  const head = `<testsuites name="poshil" tests="${s.total}" failures="${s.failed}" errors="${s.errors + s.timeouts + s.aborted}" skipped="${s.skipped}" time="${seconds(record.durationMs)}" timestamp="${xmlEscape(record.startedAt)}">`;
-  return `<?xml version="1.0" encoding="UTF-8"?>\n${head}\n${suites.join('\n')}\n</testsuites>\n`;
+  write('\n</testsuites>\n');
+}
+
+export function renderJunit(record: RunRecord): string {
+  const parts: string[] = [];
+  writeJunit(record, (text) => parts.push(text));
+  return parts.join('');
+}
+
+/** Writes through to a file a block at a time. */
+export function fileWriter(path: string): { write(text: string): void; end(): void } {
+  const fd = openSync(path, 'w');
+  let pending = '';
+  return {
+    write(text) {
+      pending += text;
+      if (pending.length >= 1 << 16) (writeSync(fd, pending), (pending = ''));
+    },
+    end() {
+      writeSync(fd, pending);
+      closeSync(fd);
+    },
+  };
 }
 
 export function junitReporter(path: string): Reporter {
@@ -80,7 +154,12 @@ export function junitReporter(path: string): Reporter {
     name: 'junit',
     onRunEnd(record) {
       mkdirSync(dirname(path), { recursive: true });
-      writeFileSync(path, renderJunit(record));
+      const out = fileWriter(path);
+      try {
+        writeJunit(record, out.write);
+      } finally {
+        out.end();
+      }
     },
   };
 }

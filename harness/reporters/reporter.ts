@@ -12,11 +12,28 @@ export interface CaseRef {
   attempt: number;
 }
 
+/** Where a long step stands (a load step: transactions done, the running median latency). */
+export interface StepProgress {
+  done: number;
+  total: number;
+  /** Figures so far against their limits, e.g. p50 120 ms against max 200 ms. */
+  figures: { name: string; value: number; unit: string; max?: number; min?: number }[];
+}
+
+export interface StepStart {
+  index: number;
+  label: string;
+  timeoutMs: number;
+}
+
 export interface Reporter {
   readonly name: string;
   onRunStart?(header: RunHeader, plannedCases: number): void;
   onSuiteStart?(suite: Omit<SuiteRecord, 'cases'>): void;
   onCaseStart?(ref: CaseRef): void;
+  onStepStart?(ref: CaseRef, step: StepStart): void;
+  /** A step that can tell its progress hands over a way to ask; reporters ask when they print. */
+  onStepProgress?(ref: CaseRef, progress: () => StepProgress): void;
   onStepEnd?(ref: CaseRef, step: StepRecord): void;
   onCaseEnd?(record: CaseRecord): void;
   /** Called once with the finished (or interrupted) record; may write files. */
@@ -46,6 +63,12 @@ export class ReporterMultiplexer {
   }
   onCaseStart(ref: CaseRef): void {
     this.each('onCaseStart', (r) => r.onCaseStart?.(ref));
+  }
+  onStepStart(ref: CaseRef, step: StepStart): void {
+    this.each('onStepStart', (r) => r.onStepStart?.(ref, step));
+  }
+  onStepProgress(ref: CaseRef, progress: () => StepProgress): void {
+    this.each('onStepProgress', (r) => r.onStepProgress?.(ref, progress));
   }
   onStepEnd(ref: CaseRef, step: StepRecord): void {
     this.each('onStepEnd', (r) => r.onStepEnd?.(ref, step));

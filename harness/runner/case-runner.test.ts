@@ -1,4 +1,5 @@
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { getEventListeners } from 'node:events';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -131,10 +132,69 @@ describe('runCase', () => {
     expect(fail.record.reason).toMatch(/auth = [\d.]+ ms, above the maximum 20 ms/);
   });
 
+  it('picks the troubleshooting text for the kind of failure, flags a retried pass as flaky', async () => {
+    const texts = `    troubleshoot:\n      refused: is the card valid?\n      timeout: did the terminal see the swipe?\n      link: check the cable\n`;
+    const declined = await run(caseFrom(saleThenSwipe, texts), () => ok({ txnId: 't1' }), { onStimulus: (t) => t.emit('transaction.completed', { result: 'declined' }) });
+    expect(declined.record).toMatchObject({ failureKind: 'refused', troubleshoot: 'is the card valid?' });
+    const silent = await run(caseFrom(saleThenSwipe, texts), () => ok({ txnId: 't1' }));
+    expect(silent.record).toMatchObject({ failureKind: 'timeout', troubleshoot: 'did the terminal see the swipe?' });
+    const dropped = await run(caseFrom(saleThenSwipe, texts), () => 'disconnect');
+    expect(dropped.record).toMatchObject({ outcome: 'ERROR', failureKind: 'link', troubleshoot: 'check the cable' });
+    const mismatch = await run(caseFrom(saleThenSwipe, texts), () => ok({ state: 'idle' }));
+    expect(mismatch.record.failureKind).toBe('schema');
+    expect(mismatch.record).not.toHaveProperty('troubleshoot');
+    const single = await run(caseFrom(saleThenSwipe, '    troubleshoot: one text for all\n'), () => ok({ state: 'idle' }));
+    expect(single.record.troubleshoot).toBe('one text for all');
+    let sales = 0;
+    const retried = await run(caseFrom('      - do: sale\n        expect: { required: [txnId] }\n', texts), (verb) => (verb === 'sale' && ++sales === 1 ? ok({}) : ok({ txnId: 'x' })), { retries: 1 });
+    expect(retried.record).toMatchObject({ outcome: 'PASS', flaky: true });
+    expect(retried.record).not.toHaveProperty('troubleshoot');
+  });
+
+  it('stops a load step early, FAIL with the reason, once its limits can no longer be met', async () => {
+    const steps = `      - load:
+          verb: sale
+          args: { amount: 100, currency: EUR }
+          stimulus: swipe
+          count: 50
+          concurrency: 1
+          transactionTimeout: 200
+          limits:
+            successRate: { min: 95 }
+`;
+    const progress: { done: number; total: number }[] = [];
+    const c = caseFrom(steps);
+    const terminal = new ScriptedTerminal(() => ({ ok: false as const, error: { code: 'BUSY', message: 'busy' } }));
+    const record = await runCase('t', c, {
+      terminal,
+      stimuli: new StimulusRouter({}, { via: 'simulator' }, { simulator: new ScriptedStimuli(() => ok(null)) }),
+      transcript: new Transcript(),
+      signal: new AbortController().signal,
+      retries: 0,
+      onAttemptStart: () => undefined,
+      onStepEnd: () => undefined,
+      onStepProgress: (_ref, snapshot) => progress.push(snapshot()),
+    });
+    const load = record.attempts[0]!.steps[0]!;
+    expect(load.outcome).toBe('FAIL');
+    expect(load.reason).toMatch(/^stopped after 3 of 50 transactions: successRate cannot reach 95 %: 3 of 50 transactions failed already/);
+    expect(terminal.calls.filter((call) => call.verb === 'sale')).toHaveLength(3);
+    expect(load.details?.['transactions']).toMatchObject({ measured: 3, stoppedEarly: true });
+    expect(record.failureKind).toBe('limit');
+    expect(progress).toEqual([{ done: 0, total: 50, figures: [{ name: 'p50', value: Number.NaN, unit: 'ms' }] }]);
+  });
+
   it('passes `absent` only when the event stays away', async () => {
     const c = caseFrom('      - do: sale\n      - absent: transaction.completed\n        within: 100\n');
     expect((await run(c, () => ok({}))).record.outcome).toBe('PASS');
     expect((await run(c, (v, a, t) => (t.emit('transaction.completed', {}, 20), ok({})))).record.outcome).toBe('FAIL');
+  });
+
+  it('leaves no listener on the run\'s signal once its steps are done', async () => {
+    const controller = new AbortController();
+    const { record } = await run(caseFrom('      - do: status\n      - do: status\n      - do: status\n'), () => ok({}), { signal: controller.signal });
+    expect(record.outcome).toBe('PASS');
+    expect(getEventListeners(controller.signal, 'abort')).toHaveLength(0);
   });
 
   it('aborts the running step and marks the rest ABORTED when the run is interrupted', async () => {

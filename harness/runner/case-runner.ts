@@ -3,12 +3,14 @@
  * did not pass, the rest of the attempt is SKIPPED. Every attempt is kept in the record.
  */
 import type { Terminal } from '../../devices/drivers/terminal.js';
+import { failureKindOf, troubleshootFor } from '../core/failure-kind.js';
 import type { AttemptRecord, CaseRecord, StepRecord } from '../core/record.js';
 import type { Case } from '../config/types.js';
 import type { Transcript } from '../evidence/transcript.js';
-import type { CaseRef } from '../reporters/reporter.js';
+import type { CaseRef, StepProgress, StepStart } from '../reporters/reporter.js';
 import { EventInbox } from './inbox.js';
 import { executeStep } from './step-executor.js';
+import type { StepContext } from './step-context.js';
 import type { StimulusRouter } from './stimuli.js';
 
 export interface CaseEnvironment {
@@ -19,6 +21,8 @@ export interface CaseEnvironment {
   retries: number;
   onStepEnd(ref: CaseRef, step: StepRecord): void;
   onAttemptStart(ref: CaseRef): void;
+  onStepStart?(ref: CaseRef, step: StepStart): void;
+  onStepProgress?(ref: CaseRef, progress: () => StepProgress): void;
 }
 
 export async function runCase(suite: string, c: Case, env: CaseEnvironment): Promise<CaseRecord> {
@@ -34,6 +38,10 @@ export async function runCase(suite: string, c: Case, env: CaseEnvironment): Pro
     if (record.outcome === 'PASS' || record.outcome === 'ABORTED' || env.signal.aborted) break;
   }
   const last = attempts.at(-1)!;
+  const flaky = last.outcome === 'PASS' && attempts.length > 1;
+  const stopper = last.steps.find((s) => s.outcome !== 'PASS' && s.outcome !== 'SKIPPED');
+  const kind = last.outcome !== 'PASS' && last.outcome !== 'ABORTED' && stopper ? failureKindOf(stopper) : undefined;
+  const troubleshoot = kind ? troubleshootFor(c.troubleshoot, kind) : undefined;
   return {
     id: c.id,
     ...(c.title ? { title: c.title } : {}),
@@ -41,8 +49,11 @@ export async function runCase(suite: string, c: Case, env: CaseEnvironment): Pro
     mandatory: c.mandatory,
     outcome: last.outcome,
     ...(last.reason ? { reason: last.reason } : {}),
-    ...(c.troubleshoot ? { troubleshoot: c.troubleshoot } : {}),
+    ...(kind ? { failureKind: kind } : {}),
+    ...(troubleshoot ? { troubleshoot } : {}),
     ...(c.tags.length ? { tags: c.tags } : {}),
+    ...(flaky ? { flaky } : {}),
+    ...(c.line ? { line: c.line } : {}),
     startedAt,
     durationMs: Math.round(performance.now() - start),
     attempts,
@@ -53,7 +64,17 @@ async function runAttempt(c: Case, attempt: number, ref: CaseRef, env: CaseEnvir
   const startedAt = new Date().toISOString();
   const start = performance.now();
   const inbox = new EventInbox(env.terminal);
-  const ctx = { terminal: env.terminal, stimuli: env.stimuli, inbox, transcript: env.transcript, signal: env.signal, caseStart: start, stepStarts: new Map<string, number>(), saved: new Map<string, unknown>() };
+  const ctx: StepContext = {
+    terminal: env.terminal,
+    stimuli: env.stimuli,
+    inbox,
+    transcript: env.transcript,
+    signal: env.signal,
+    caseStart: start,
+    stepStarts: new Map<string, number>(),
+    saved: new Map<string, unknown>(),
+    ...(env.onStepProgress ? { progress: (p: () => StepProgress) => env.onStepProgress?.(ref, p) } : {}),
+  };
   env.transcript.note('runner', `case ${ref.suite}/${c.id} attempt ${attempt}`);
   const steps: StepRecord[] = [];
   let stopper: StepRecord | undefined;
@@ -71,6 +92,7 @@ async function runAttempt(c: Case, attempt: number, ref: CaseRef, env: CaseEnvir
         });
         continue;
       }
+      env.onStepStart?.(ref, { index: step.index, label: step.label, timeoutMs: step.timeoutMs });
       const record = await executeStep(step, ctx);
       steps.push(record);
       env.onStepEnd(ref, record);

@@ -17,9 +17,10 @@ import { NdjsonFile } from '../evidence/ndjson-file.js';
 import { ReceiptArchive } from '../evidence/receipts.js';
 import { Transcript } from '../evidence/transcript.js';
 import { ReporterMultiplexer, type Reporter } from '../reporters/reporter.js';
-import { runSuites, selectCases } from './run.js';
+import { runSuites, selectCases, type CaseSelection } from './run.js';
 import { createStimuli, createTerminal, createTransport } from './session.js';
 import { startSimulatorProcess } from './simulator-process.js';
+import { linkLatest } from './latest-link.js';
 import { Teardowns } from './tasks.js';
 
 export interface RunRequest {
@@ -30,6 +31,10 @@ export interface RunRequest {
   grep?: RegExp;
   /** The --grep text as the user wrote it, for the record. */
   grepText?: string;
+  grepInvert?: RegExp;
+  /** Only these "suite/case" ids (--last-failed). */
+  only?: ReadonlySet<string>;
+  maxFailures?: number;
   retries: number;
   logLevel: LogLevel;
   /** Reporters for this run (console, JUnit, HTML…); given the run directory. */
@@ -86,32 +91,48 @@ export async function executeRun(request: RunRequest): Promise<RunResult> {
   }
 
   const profile = inputs.profile;
-  const planned = inputs.suites.reduce((n, s) => n + selectCases(s, request.grep).length, 0);
+  const teardowns = new Teardowns();
+  const start = performance.now();
+  let failure: PoshilError | undefined;
+  const fail = (error: unknown) => {
+    failure = error instanceof PoshilError ? error : new PoshilError('E_INTERNAL', `internal error: ${errorMessage(error)}`, ExitCode.deviceError);
+    logger.error({ code: failure.code, err: error }, 'run failed');
+  };
+  // The simulator starts before the header so that the header names the address it announced.
+  let announced: { link: string; control: string } | undefined;
+  if (profile.simulator) {
+    try {
+      const simulator = await startSimulatorProcess(profile.simulator.args, profile.simulator.readyTimeoutMs, join(runDir, 'simulator.log'));
+      teardowns.add('simulator', () => simulator.stop());
+      announced = simulator;
+      transcript.note('runner', `simulator pid ${simulator.pid} on ${simulator.link}, control ${simulator.control}`);
+    } catch (error) {
+      if (!signal.aborted) fail(error);
+    }
+  }
+  const planned = inputs.suites.reduce((n, s) => n + selectCases(s, request).length, 0);
   const header: RunHeader = {
     schemaVersion: RECORD_SCHEMA_VERSION,
     runId,
     tool: { name: 'poshil', version: poshilVersion(), node: process.version },
     host: hostname(),
     startedAt: new Date().toISOString(),
-    options: { ...(request.grepText ? { grep: request.grepText } : {}), retries: request.retries },
-    device: { profile: profile.file, name: profile.name, protocol: profile.protocol, address: describeAddress(profile) },
+    options: {
+      ...(request.grepText ? { grep: request.grepText } : {}),
+      ...(request.grepInvert ? { grepInvert: request.grepInvert.source } : {}),
+      ...(request.only ? { only: [...request.only] } : {}),
+      ...(request.maxFailures !== undefined ? { maxFailures: request.maxFailures } : {}),
+      retries: request.retries,
+    },
+    device: { profile: profile.file, name: profile.name, protocol: profile.protocol, address: describeAddress(profile, announced?.link) },
     inputs: inputs.inputs,
   };
   journal.append({ type: 'run.started', header });
   reporters.onRunStart(header, planned);
   logger.info({ runId, profile: profile.file, suites: inputs.suites.map((s) => s.id), planned }, 'run started');
 
-  const teardowns = new Teardowns();
-  const start = performance.now();
-  let failure: PoshilError | undefined;
   try {
-    let announced: { link: string; control: string } | undefined;
-    if (profile.simulator) {
-      const simulator = await startSimulatorProcess(profile.simulator.args, profile.simulator.readyTimeoutMs, join(runDir, 'simulator.log'));
-      teardowns.add('simulator', () => simulator.stop());
-      announced = simulator;
-      transcript.note('runner', `simulator pid ${simulator.pid} on ${simulator.link}, control ${simulator.control}`);
-    }
+    if (failure) throw failure;
     const transport = createTransport(profile.transport, announced?.link);
     const terminal = createTerminal(profile, transport, transcript);
     teardowns.add('terminal', () => terminal.close());
@@ -127,7 +148,14 @@ export async function executeRun(request: RunRequest): Promise<RunResult> {
     const stimuli = createStimuli(profile, transcript, announced?.control);
     teardowns.add('stimuli', () => stimuli.close());
     await runSuites(
-      { suites: inputs.suites, ...(request.grep ? { grep: request.grep } : {}), retries: request.retries },
+      {
+        suites: inputs.suites,
+        ...(request.grep ? { grep: request.grep } : {}),
+        ...(request.grepInvert ? { grepInvert: request.grepInvert } : {}),
+        ...(request.only ? { only: request.only } : {}),
+        ...(request.maxFailures !== undefined ? { maxFailures: request.maxFailures } : {}),
+        retries: request.retries,
+      },
       { terminal, stimuli, transcript, journal, reporters, signal, identity, capabilities: profile.capabilities },
     );
     // A run may change what the terminal is (a firmware upgrade): the record names both.
@@ -136,11 +164,8 @@ export async function executeRun(request: RunRequest): Promise<RunResult> {
       if (final && JSON.stringify(final) !== JSON.stringify(identity)) journal.append({ type: 'device.identified', identity: final, address: terminal.address });
     }
   } catch (error) {
-    if (!signal.aborted) {
-      failure = error instanceof PoshilError ? error : new PoshilError('E_INTERNAL', `internal error: ${errorMessage(error)}`, ExitCode.deviceError);
-      logger.error({ code: failure.code, err: error }, 'run failed');
-      recordUnrun(journal, inputs, request.grep, failure.message);
-    }
+    // One run-level error, not an ERROR per case: the cases did not fail, the run could not go on.
+    if (!signal.aborted && !failure) fail(error);
   } finally {
     await teardowns.runAll();
     for (const { name, error } of teardowns.failures) logger.warn({ teardown: name, err: errorMessage(error) }, 'teardown failed');
@@ -150,17 +175,18 @@ export async function executeRun(request: RunRequest): Promise<RunResult> {
     }
   }
 
-  const status = signal.aborted ? 'interrupted' : 'finished';
-  if (signal.aborted) recordUnrun(journal, inputs, request.grep, 'not run: the run was interrupted', 'ABORTED');
+  const status = signal.aborted ? 'interrupted' : failure ? 'error' : 'finished';
+  if (signal.aborted) recordUnrun(journal, inputs, request, 'not run: the run was interrupted');
   journal.append({
     type: 'run.finished',
     status,
     finishedAt: new Date().toISOString(),
     durationMs: Math.round(performance.now() - start),
-    ...(failure ? { error: { code: failure.code, message: failure.message } } : {}),
+    ...(failure ? { error: { code: failure.code, message: failure.message, ...(failure.context.hint ? { hint: failure.context.hint } : {}) } } : {}),
   });
   const record = journal.record();
   writeRecordJson(join(runDir, 'record.json'), record);
+  linkLatest(request.outDir, runId);
   await reporters.onRunEnd(record);
   for (const { reporter, hook, error } of reporters.failures) logger.error({ reporter, hook, err: errorMessage(error) }, 'reporter failed');
   // A report that was asked for and not written fails the run: a CI job must not pass on a missing junit.xml.
@@ -182,12 +208,12 @@ export async function executeRun(request: RunRequest): Promise<RunResult> {
   return { record, runDir, exitCode, ...(failure ? { failure } : {}) };
 }
 
-/** Cases that never ran (device unreachable, interruption) still appear in the record. */
-function recordUnrun(journal: Journal, inputs: RunInputs, grep: RegExp | undefined, reason: string, outcome: 'ERROR' | 'ABORTED' = 'ERROR'): void {
+/** Cases an interruption kept from running still appear in the record, as ABORTED. */
+function recordUnrun(journal: Journal, inputs: RunInputs, selection: CaseSelection, reason: string): void {
   const current = journal.record();
   const done = new Set(current.suites.flatMap((s) => s.cases.map((c) => `${s.id}/${c.id}`)));
   for (const suite of inputs.suites) {
-    const cases = selectCases(suite, grep).filter((c) => !done.has(`${suite.id}/${c.id}`));
+    const cases = selectCases(suite, selection).filter((c) => !done.has(`${suite.id}/${c.id}`));
     if (cases.length === 0) continue;
     if (!current.suites.some((s) => s.id === suite.id)) {
       journal.append({ type: 'suite.started', suite: { id: suite.id, ...(suite.title ? { title: suite.title } : {}), file: suite.file, sha256: suite.sha256 } });
@@ -198,7 +224,7 @@ function recordUnrun(journal: Journal, inputs: RunInputs, grep: RegExp | undefin
         ...(c.title ? { title: c.title } : {}),
         suite: suite.id,
         mandatory: c.mandatory,
-        outcome,
+        outcome: 'ABORTED',
         reason,
         startedAt: new Date().toISOString(),
         durationMs: 0,
@@ -209,8 +235,10 @@ function recordUnrun(journal: Journal, inputs: RunInputs, grep: RegExp | undefin
   }
 }
 
-function describeAddress(profile: RunInputs['profile']): string {
+/** The address the run will talk to: the one the simulator announced, or the profile's. */
+function describeAddress(profile: RunInputs['profile'], announced: string | undefined): string {
   const t = profile.transport;
-  if (profile.simulator) return t.type === 'tcp' ? `tcp://${t.host}:(simulator)` : 'serial:(simulator pty)';
+  if (announced) return announced;
+  if (profile.simulator) return 'simulator (did not start)';
   return t.type === 'tcp' ? `tcp://${t.host}:${t.port}` : `serial:${t.path}`;
 }

@@ -12,10 +12,18 @@ import type { ReporterMultiplexer } from '../reporters/reporter.js';
 import { runCase } from './case-runner.js';
 import type { StimulusRouter } from './stimuli.js';
 
-export interface RunSelection {
-  suites: readonly Suite[];
+/** Which cases run: --grep, --grep-invert, and a set of "suite/case" ids (--last-failed). */
+export interface CaseSelection {
   grep?: RegExp;
+  grepInvert?: RegExp;
+  only?: ReadonlySet<string>;
+}
+
+export interface RunSelection extends CaseSelection {
+  suites: readonly Suite[];
   retries: number;
+  /** Stop after this many cases did not pass (--bail is 1); the rest are not run. */
+  maxFailures?: number;
 }
 
 export interface RunParts {
@@ -30,22 +38,34 @@ export interface RunParts {
   capabilities: readonly string[];
 }
 
-export function selectCases(suite: Suite, grep?: RegExp): Case[] {
-  return grep ? suite.cases.filter((c) => grep.test(`${suite.id}/${c.id}`) || grep.test(c.title ?? '')) : [...suite.cases];
+export const STOPPED_AFTER = (n: number) => `the run stopped after ${n} ${n === 1 ? 'failure' : 'failures'} (--max-failures ${n})`;
+
+export function selectCases(suite: Suite, selection: CaseSelection = {}): Case[] {
+  const matches = (re: RegExp, c: Case) => re.test(`${suite.id}/${c.id}`) || re.test(c.title ?? '');
+  return suite.cases.filter(
+    (c) =>
+      (!selection.grep || matches(selection.grep, c)) &&
+      (!selection.grepInvert || !matches(selection.grepInvert, c)) &&
+      (!selection.only || selection.only.has(`${suite.id}/${c.id}`)),
+  );
 }
 
 export async function runSuites(selection: RunSelection, parts: RunParts): Promise<RunRecord> {
   const capabilities = new Set([...parts.identity.capabilities, ...parts.capabilities]);
+  let failures = 0;
   for (const suite of selection.suites) {
-    const cases = selectCases(suite, selection.grep);
+    const cases = selectCases(suite, selection);
     if (cases.length === 0) continue;
     const header = { id: suite.id, ...(suite.title ? { title: suite.title } : {}), file: suite.file, sha256: suite.sha256 };
     parts.journal.append({ type: 'suite.started', suite: header });
     parts.reporters.onSuiteStart(header);
     for (const c of cases) {
+      const stopped = selection.maxFailures !== undefined && failures >= selection.maxFailures;
       const record = parts.signal.aborted
         ? notRun(suite.id, c, 'ABORTED', 'not run: the run was interrupted')
-        : cannotRun(suite.id, c, capabilities, parts.terminal) ??
+        : stopped
+          ? notRun(suite.id, c, 'ABORTED', `not run: ${STOPPED_AFTER(selection.maxFailures!)}`)
+          : cannotRun(suite.id, c, capabilities, parts.terminal) ??
           (await runCase(suite.id, c, {
             terminal: parts.terminal,
             stimuli: parts.stimuli,
@@ -53,8 +73,11 @@ export async function runSuites(selection: RunSelection, parts: RunParts): Promi
             signal: parts.signal,
             retries: selection.retries,
             onAttemptStart: (ref) => parts.reporters.onCaseStart(ref),
+            onStepStart: (ref, step) => parts.reporters.onStepStart(ref, step),
+            onStepProgress: (ref, progress) => parts.reporters.onStepProgress(ref, progress),
             onStepEnd: (ref, step) => parts.reporters.onStepEnd(ref, step),
           }));
+      if (record.outcome !== 'PASS' && record.outcome !== 'SKIPPED' && record.attempts.length > 0) failures++;
       parts.journal.append({ type: 'case.finished', case: record });
       parts.reporters.onCaseEnd(record);
     }
@@ -79,7 +102,7 @@ function notRun(suite: string, c: Case, outcome: 'SKIPPED' | 'ABORTED', reason: 
     mandatory: c.mandatory,
     outcome,
     reason,
-    ...(c.troubleshoot ? { troubleshoot: c.troubleshoot } : {}),
+    ...(c.line ? { line: c.line } : {}),
     startedAt: new Date().toISOString(),
     durationMs: 0,
     attempts: [],

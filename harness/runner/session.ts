@@ -4,12 +4,13 @@
  * from its announcement.
  */
 import { BenchTerminal } from '../../devices/drivers/bench-terminal.js';
-import { ndjsonFrames, zvtFrames } from '../../devices/drivers/card-data.js';
+import { ecrFrames, ndjsonFrames, zvtFrames } from '../../devices/drivers/card-data.js';
 import { ExternalCommand, type ExternalCommandSpec } from '../../devices/drivers/stimuli/external-command.js';
 import { OperatorPrompt } from '../../devices/drivers/stimuli/operator-prompt.js';
 import { SimulatorControl } from '../../devices/drivers/stimuli/simulator-control.js';
 import type { Terminal } from '../../devices/drivers/terminal.js';
 import { ZvtTerminal } from '../../devices/drivers/zvt-terminal.js';
+import { EcrTerminal } from '../../devices/drivers/ecr-terminal.js';
 import { SerialTransport } from '../../devices/transports/serial.js';
 import { TcpTransport } from '../../devices/transports/tcp.js';
 import type { Transport } from '../../devices/transports/transport.js';
@@ -51,6 +52,8 @@ export function createTerminal(profile: Profile, transport: Transport, transcrip
       return new BenchTerminal(transport, transcript.tap('link', ndjsonFrames));
     case 'zvt':
       return new ZvtTerminal(transport, profile.transport.type === 'serial' ? 'serial' : 'tcp', transcript.tap('link', zvtFrames));
+    case 'ecr':
+      return new EcrTerminal(transport, profile.ecr!, transcript.tap('link', ecrFrames(profile.ecr!)));
   }
 }
 

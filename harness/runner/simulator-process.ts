@@ -1,11 +1,13 @@
 /**
  * Starts `poshil sim` as a child process for a profile that asks for it, waits for its ready
- * announcement (one JSON line on stdout), and always stops it. execa's cleanup also kills it if
- * poshil itself dies.
+ * announcement (one JSON line on stdout), and always stops it: SIGTERM, then SIGKILL after 3 s;
+ * and when poshil itself exits. Plain child_process: execa alone is 106 modules to load before
+ * a run can reach its first case.
  */
+import { spawn } from 'node:child_process';
+import { closeSync, openSync } from 'node:fs';
 import { createInterface } from 'node:readline';
 import { join } from 'node:path';
-import { execa, type ResultPromise } from 'execa';
 import { DeviceError } from '../core/errors.js';
 import { packageRoot } from '../core/paths.js';
 
@@ -26,14 +28,19 @@ export function cliEntry(): string {
 }
 
 export async function startSimulatorProcess(args: readonly string[], readyTimeoutMs: number, logFile?: string): Promise<RunningSimulator> {
-  const child: ResultPromise = execa(process.execPath, [cliEntry(), 'sim', ...args, '--exit-with-parent'], {
-    reject: false,
-    stdin: 'pipe',
-    stdout: 'pipe',
-    stderr: logFile ? { file: logFile, append: true } : 'pipe',
-    forceKillAfterDelay: 3000,
-    env: { NO_COLOR: '1' },
+  const logFd = logFile ? openSync(logFile, 'a') : undefined;
+  const child = spawn(process.execPath, [cliEntry(), 'sim', ...args, '--exit-with-parent'], {
+    stdio: ['pipe', 'pipe', logFd ?? 'pipe'],
+    env: { ...process.env, NO_COLOR: '1' },
   });
+  if (logFd !== undefined) closeSync(logFd);
+  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => {
+    child.once('exit', (code, signal) => resolve({ code, signal }));
+    child.once('error', () => resolve({ code: null, signal: null }));
+  });
+  const killOnExit = () => child.kill('SIGKILL');
+  process.once('exit', killOnExit);
+  void exited.then(() => process.removeListener('exit', killOnExit));
   const tail: string[] = [];
   child.stderr?.on('data', (chunk: Buffer) => {
     tail.push(chunk.toString());
@@ -41,7 +48,9 @@ export async function startSimulatorProcess(args: readonly string[], readyTimeou
   });
   const stop = async () => {
     if (child.exitCode === null && child.signalCode === null) child.kill('SIGTERM');
-    await child;
+    const force = setTimeout(() => child.kill('SIGKILL'), 3000);
+    await exited;
+    clearTimeout(force);
   };
   const lines = createInterface({ input: child.stdout! });
   try {
@@ -58,9 +67,9 @@ export async function startSimulatorProcess(args: readonly string[], readyTimeou
           // Not the announcement; the simulator's stdout carries nothing else we need.
         }
       });
-      void child.then((result) => {
+      void exited.then((result) => {
         clearTimeout(timer);
-        reject(new Error(`it exited with ${result.exitCode ?? result.signal} before it was ready`));
+        reject(new Error(`it exited with ${result.code ?? result.signal} before it was ready`));
       });
     });
     return { ...announcement, stop, stderrTail: () => tail.join('').slice(-2000) };

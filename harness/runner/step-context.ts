@@ -1,5 +1,6 @@
 import type { Terminal } from '../../devices/drivers/terminal.js';
 import type { Transcript } from '../evidence/transcript.js';
+import type { StepProgress } from '../reporters/reporter.js';
 import type { EventInbox } from './inbox.js';
 import type { StimulusRouter } from './stimuli.js';
 
@@ -17,4 +18,6 @@ export interface StepContext {
   stepStarts: Map<string, number>;
   /** Results kept by `save:` for later `same` steps. */
   saved: Map<string, unknown>;
+  /** For long steps: hands the reporters a way to ask how far the step has got. */
+  progress?: (snapshot: () => StepProgress) => void;
 }

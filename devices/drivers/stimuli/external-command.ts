@@ -3,7 +3,6 @@
  * display) or a relay script. `{name}` and `{args.KEY}` in the command's words are replaced by
  * the stimulus name and its arguments; the arguments also arrive as JSON on stdin.
  */
-import { execa } from 'execa';
 import type { CallOptions, StimulusDriver, StimulusReply } from '../terminal.js';
 
 export interface ExternalCommandSpec {
@@ -23,6 +22,7 @@ export class ExternalCommand implements StimulusDriver {
     }
     const words = spec.command.map((word) => fill(word, stimulus, args));
     const [file, ...rest] = words as [string, ...string[]];
+    const { execa } = await import('execa'); // loaded only when a stimulus runs a command
     const result = await execa(file, rest, {
       input: JSON.stringify(args),
       reject: false,

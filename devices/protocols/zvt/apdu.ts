@@ -16,6 +16,7 @@ export const COMMANDS: Readonly<Record<string, string>> = {
   '0601': 'Authorisation',
   '0602': 'Log-off',
   '061E': 'Abort',
+  '06B0': 'Abort request',
   '0630': 'Reversal',
   '0631': 'Refund',
   '0650': 'End-of-day',

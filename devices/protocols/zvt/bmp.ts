@@ -41,6 +41,7 @@ export const BMPS: Readonly<Record<number, BmpFormat>> = {
   0x37: { name: 'original trace number', kind: 'bcd', length: 3 },
   0x3b: { name: 'AID', kind: 'binary', length: 8 },
   0x3c: { name: 'additional text', kind: 'lllvar' },
+  0x60: { name: 'individual totals', kind: 'lllvar' },
   0x49: { name: 'currency code', kind: 'bcd', length: 2 },
   0x87: { name: 'receipt number', kind: 'bcd', length: 2 },
   0x88: { name: 'turnover number', kind: 'bcd', length: 3 },
@@ -142,9 +143,15 @@ function describeField(tag: number, format: BmpFormat, value: Uint8Array): BmpFi
     const tlv = parseTlv(value);
     return { ...base, value: hex(value), ...(tlv.ok ? { tlv: tlv.value } : {}) };
   }
+  if (tag === 0x04) return { ...base, value: hex(value), text: formatCents(Number(hex(value))) };
   if (format.kind === 'bcd') return { ...base, value: hex(value), text: hex(value).replace(/^0+(?=\d)/, '') };
   if (format.kind === 'ascii' || format.kind === 'llvar' || format.kind === 'lllvar') return { ...base, value: hex(value), text: Buffer.from(value).toString('latin1') };
   return { ...base, value: hex(value) };
+}
+
+/** Cents as a decimal amount with two places: 1000 → "10.00". */
+export function formatCents(cents: number): string {
+  return (cents / 100).toFixed(2);
 }
 
 export function encodeFields(fields: { tag: number; value: Uint8Array }[]): Uint8Array {

@@ -5,7 +5,9 @@
 import { failure, type Parsed } from '../../formats/result.js';
 import { commandName, decodeApdu, hex2 } from './apdu.js';
 import { decodeFields, type DecodedFields } from './bmp.js';
+import { isStatusCompletion, readStatusCompletion } from './messages.js';
 import { resultText } from './result-codes.js';
+import { CURRENCY_NUMERIC } from '../../formats/emv-qr.js';
 import { SerialFrameDecoder } from './serial-frame.js';
 
 export interface ZvtDescription {
@@ -15,6 +17,9 @@ export interface ZvtDescription {
   length: number;
   /** Bytes before the fields that the command defines by position (e.g. a status byte). */
   prefix?: { name: string; value: string; text?: string };
+  /** The status-enquiry form of a Completion: software version and terminal status byte before the BMPs. */
+  softwareVersion?: string;
+  terminalStatus?: string;
   fields?: DecodedFields['fields'];
   unparsed?: DecodedFields['unparsed'];
 }
@@ -50,7 +55,24 @@ export function decodeZvt(bytes: Uint8Array): Parsed<ZvtDescription> {
     description.fields = [{ tag: '--', name: 'text', value: Buffer.from(data.subarray(1)).toString('hex').toUpperCase(), text: Buffer.from(data.subarray(1)).toString('latin1') }];
     return { ok: true, value: description };
   }
+  if (control === '060F' && isStatusCompletion(data)) {
+    const status = readStatusCompletion(data);
+    if (!status) return failure('TRUNCATED', data.length, 'a status Completion needs its software version and status byte');
+    description.softwareVersion = status.softwareVersion;
+    description.terminalStatus = hex2(status.terminalStatus);
+    offset = data.length - status.rest.length;
+  }
   const fields = decodeFields(data.subarray(offset), offset);
   if (!fields.ok) return fields;
-  return { ok: true, value: { ...description, fields: fields.value.fields, ...(fields.value.unparsed ? { unparsed: fields.value.unparsed } : {}) } };
+  return { ok: true, value: { ...description, fields: withCurrency(fields.value.fields), ...(fields.value.unparsed ? { unparsed: fields.value.unparsed } : {}) } };
+}
+
+const ALPHA_BY_NUMERIC = Object.fromEntries(Object.entries(CURRENCY_NUMERIC).map(([alpha, numeric]) => [numeric, alpha]));
+
+/** An amount reads "10.00 EUR" when the message names its currency (BMP 49). */
+function withCurrency(fields: DecodedFields['fields']): DecodedFields['fields'] {
+  const numeric = fields.find((f) => f.tag === '49')?.value.replace(/^0/, '');
+  const alpha = numeric ? ALPHA_BY_NUMERIC[numeric] : undefined;
+  if (!alpha) return fields;
+  return fields.map((f) => (f.tag === '04' ? { ...f, text: `${f.text} ${alpha}` } : f));
 }

@@ -4,7 +4,9 @@
  * by the ETX byte 0x03 (DOMAIN.md). The receiver answers ACK (0x06) or NAK (0x15).
  *
  * `SerialFrameDecoder` takes bytes as they arrive, split anywhere, and yields frames, ACKs,
- * NAKs, and typed errors for bad input (the link goes on after them).
+ * NAKs, and typed errors for bad input (the link goes on after them). Given arrival times, it
+ * also ends a frame whose bytes stop for longer than the inter-character time-out T1: the
+ * partial frame is an error (`T1_TIMEOUT`), and the next `DLE STX` starts afresh.
  */
 import { crc16Kermit } from '../../formats/crc.js';
 
@@ -20,7 +22,7 @@ export type SerialItem =
   | { type: 'frame'; apdu: Uint8Array; raw: Uint8Array }
   | { type: 'ack' }
   | { type: 'nak' }
-  | { type: 'error'; code: 'CRC_MISMATCH' | 'STRAY_BYTES' | 'FRAME_TOO_LONG' | 'BAD_ESCAPE'; offset: number; raw: Uint8Array };
+  | { type: 'error'; code: 'CRC_MISMATCH' | 'STRAY_BYTES' | 'FRAME_TOO_LONG' | 'BAD_ESCAPE' | 'T1_TIMEOUT'; offset: number; raw: Uint8Array };
 
 export function frameCrc(apdu: Uint8Array): number {
   const withEtx = new Uint8Array(apdu.length + 1);
@@ -50,14 +52,41 @@ export class SerialFrameDecoder {
   private crcLow = 0;
   /** Bytes consumed so far, for error offsets. */
   private position = 0;
+  private lastByteAt = 0;
 
-  push(chunk: Uint8Array): SerialItem[] {
+  /** @param interByteMs T1: the longest gap allowed between two bytes of one frame (with arrival times). */
+  constructor(private readonly interByteMs = Infinity) {}
+
+  /** True while a frame has begun and not ended. */
+  get inFrame(): boolean {
+    return this.state !== 'idle';
+  }
+
+  /**
+   * Bytes as they arrive; `at` is their arrival time in ms (performance.now()). A gap longer
+   * than T1 inside a frame ends that frame as a `T1_TIMEOUT` error before the new bytes count.
+   */
+  push(chunk: Uint8Array, at?: number): SerialItem[] {
     const items: SerialItem[] = [];
+    if (at !== undefined) {
+      if (this.inFrame && at - this.lastByteAt > this.interByteMs) items.push(...this.expire());
+      this.lastByteAt = at;
+    }
     for (const b of chunk) {
       this.step(b, items);
       this.position++;
     }
     return items;
+  }
+
+  /** Ends a frame that stopped arriving (T1 elapsed): its bytes so far become a `T1_TIMEOUT` error. */
+  expire(): SerialItem[] {
+    if (!this.inFrame) return [];
+    const raw = this.state === 'dle' ? Uint8Array.of(DLE) : Uint8Array.from(this.raw);
+    this.state = 'idle';
+    this.body = [];
+    this.raw = [];
+    return [{ type: 'error', code: 'T1_TIMEOUT', offset: this.position, raw }];
   }
 
   private flushStray(items: SerialItem[]): void {

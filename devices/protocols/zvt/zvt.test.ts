@@ -4,6 +4,7 @@ import { crc16kermit } from 'crc';
 import { decodeApdu, encodeApdu } from './apdu.js';
 import { decodeFields, encodeFields, toBcd } from './bmp.js';
 import { decodeZvt } from './describe.js';
+import { readStatusCompletion, zvt } from './messages.js';
 import { encodeSerialFrame, SerialFrameDecoder, TcpApduSplitter, type SerialItem } from './serial-frame.js';
 
 const bytes = (hex: string) => Uint8Array.from(Buffer.from(hex.replace(/ /g, ''), 'hex'));
@@ -13,7 +14,7 @@ describe('ZVT APDUs and fields', () => {
   it('decodes the DOMAIN.md authorisation: amount 10.00 as BCD cents', () => {
     const apdu = bytes('06 01 07 04 00 00 00 00 10 00');
     const decoded = decodeZvt(apdu);
-    expect(decoded).toMatchObject({ ok: true, value: { command: 'Authorisation', controlField: '0601', length: 7, fields: [{ tag: '04', name: 'amount', value: '000000001000', text: '1000' }] } });
+    expect(decoded).toMatchObject({ ok: true, value: { command: 'Authorisation', controlField: '0601', length: 7, fields: [{ tag: '04', name: 'amount', value: '000000001000', text: '10.00' }] } });
     expect(hexOf(encodeApdu({ cls: 0x06, instr: 0x01, data: encodeFields([{ tag: 0x04, value: toBcd(1000, 6) }]) }))).toBe(hexOf(apdu));
   });
 
@@ -23,6 +24,33 @@ describe('ZVT APDUs and fields', () => {
     expect(hexOf(long.subarray(0, 5))).toBe('06d3ff2c01');
     expect(decodeApdu(long)).toMatchObject({ ok: true, value: { data: expect.any(Uint8Array) } });
     expect(decodeApdu(long.subarray(0, 100))).toMatchObject({ ok: false, error: { code: 'TRUNCATED' } });
+  });
+
+  it('shows an amount with its currency as 12.50 EUR', () => {
+    const info = zvt.statusInformation([{ tag: 0x27, value: Uint8Array.of(0) }, { tag: 0x04, value: toBcd(1250, 6) }, { tag: 0x49, value: toBcd('0978', 2) }]);
+    expect(decodeZvt(info)).toMatchObject({ ok: true, value: { command: 'Status information', fields: [{ tag: '27' }, { tag: '04', text: '12.50 EUR' }, { tag: '49' }] } });
+  });
+
+  it('decodes both forms of the Completion: BMPs after registration, software version and status byte after a status enquiry', () => {
+    const registered = zvt.completion([{ tag: 0x19, value: Uint8Array.of(0) }, { tag: 0x29, value: toBcd('12345678', 4) }]);
+    expect(decodeZvt(registered)).toMatchObject({ ok: true, value: { command: 'Completion', fields: [{ tag: '19' }, { tag: '29', text: '12345678' }] } });
+    const status = zvt.statusCompletion('ACME T1 2.0.9', 0x00, [{ tag: 0x29, value: toBcd('12345678', 4) }]);
+    expect(hexOf(status.subarray(0, 6))).toBe('060f' + '16' + 'f0f1f3'); // 22 bytes: LLL 013, 13 of text, status byte, BMP 29 (5)
+    expect(decodeZvt(status)).toMatchObject({ ok: true, value: { command: 'Completion', softwareVersion: 'ACME T1 2.0.9', terminalStatus: '00', fields: [{ tag: '29', text: '12345678' }] } });
+    expect(readStatusCompletion(status.subarray(3))).toMatchObject({ softwareVersion: 'ACME T1 2.0.9', terminalStatus: 0 });
+    expect(decodeZvt(bytes('06 B0 00'))).toMatchObject({ ok: true, value: { command: 'Abort request' } });
+  });
+
+  it('round-trips any status Completion: software version, status byte and terminal id (property)', () => {
+    fc.assert(
+      fc.property(fc.string({ maxLength: 120 }).map((t) => t.replace(/[^\x20-\x7e]/g, '?')), fc.integer({ min: 0, max: 255 }), fc.integer({ min: 0, max: 99_999_999 }), (version, status, tid) => {
+        const apdu = zvt.statusCompletion(version, status, [{ tag: 0x29, value: toBcd(tid, 4) }]);
+        const decoded = decodeZvt(apdu);
+        expect(decoded).toMatchObject({ ok: true, value: { command: 'Completion', softwareVersion: version, terminalStatus: status.toString(16).toUpperCase().padStart(2, '0'), fields: [{ tag: '29', text: String(tid) }] } });
+        const framed = decodeZvt(encodeSerialFrame(apdu));
+        expect(framed.ok && framed.value.softwareVersion).toBe(version);
+      }),
+    );
   });
 
   it('masks a PAN and keeps unknown BMPs with their offset', () => {
@@ -80,6 +108,19 @@ describe('ZVT serial framing', () => {
     const items = new SerialFrameDecoder().push(Uint8Array.from([0x41, 0x42, ...bad, ...good]));
     expect(items.map((i) => (i.type === 'error' ? i.code : i.type))).toEqual(['STRAY_BYTES', 'CRC_MISMATCH', 'frame']);
     expect(decodeZvt(bad)).toMatchObject({ ok: false, error: { code: 'CRC_MISMATCH' } });
+  });
+
+  it('ends a frame whose bytes stop for longer than T1, wherever the gap falls, and reads the next one', () => {
+    const frame = encodeSerialFrame(bytes('04FF010A'));
+    for (let cut = 1; cut < frame.length; cut++) {
+      const decoder = new SerialFrameDecoder(100);
+      expect(decoder.push(frame.subarray(0, cut), 0)).toEqual([]);
+      const items = decoder.push(frame, 150);
+      expect(items.map((i) => (i.type === 'error' ? i.code : i.type)), `gap after byte ${cut}`).toEqual(['T1_TIMEOUT', 'frame']);
+      const again = new SerialFrameDecoder(100);
+      again.push(frame.subarray(0, cut), 0);
+      expect(again.push(frame.subarray(cut), 90).map((i) => i.type), `no gap after byte ${cut}`).toEqual(['frame']);
+    }
   });
 
   it('decodes a serial frame around an abort with its result code in words', () => {

@@ -5,12 +5,19 @@
  */
 import { userInfo } from 'node:os';
 import type { Command } from 'commander';
-import { loadBench } from '../../bench/bench-file.js';
-import { DevicePool, labDirectory, type DeviceStatus } from '../../bench/pool/pool.js';
+import type { DevicePool, DeviceStatus } from '../../bench/pool/pool.js';
 
 interface LabOptions {
   lab?: string;
   json?: boolean;
+}
+
+/** Loaded when a bench command runs, not at start: `poshil --help` and the other commands never pay for it. */
+async function poolOf(file: string, lab: string | undefined): Promise<{ pool: DevicePool; name: string }> {
+  const { loadBench } = await import('../../bench/bench-file.js');
+  const { DevicePool, labDirectory } = await import('../../bench/pool/pool.js');
+  const bench = loadBench(file);
+  return { pool: new DevicePool(bench, labDirectory(lab)), name: bench.name };
 }
 
 export function registerBench(program: Command): void {
@@ -24,10 +31,9 @@ export function registerBench(program: Command): void {
     .option('--lab <dir>', 'lab folder (default: $POSHIL_LAB_DIR or .poshil)')
     .option('--json', 'print JSON instead of a table')
     .action(async (file: string, options: LabOptions) => {
-      const loaded = loadBench(file);
-      const pool = new DevicePool(loaded, labDirectory(options.lab));
+      const { pool, name } = await poolOf(file, options.lab);
       const status = await pool.status();
-      process.stdout.write(options.json ? JSON.stringify(status.map(asJson), null, 2) + '\n' : formatStatus(loaded.name, status));
+      process.stdout.write(options.json ? JSON.stringify(status.map(asJson), null, 2) + '\n' : formatStatus(name, status));
     });
   bench
     .command('release')
@@ -36,7 +42,7 @@ export function registerBench(program: Command): void {
     .argument('<device>', 'device name in the bench file')
     .option('--lab <dir>', 'lab folder (default: $POSHIL_LAB_DIR or .poshil)')
     .action(async (file: string, device: string, options: LabOptions) => {
-      const pool = new DevicePool(loadBench(file), labDirectory(options.lab));
+      const { pool } = await poolOf(file, options.lab);
       const health = await pool.release(device, userInfo().username);
       process.stdout.write(`${device}: ${health.state} — ${health.reason}\n`);
     });
@@ -48,7 +54,7 @@ export function registerBench(program: Command): void {
     .requiredOption('--reason <text>', 'why, for whoever reads bench status')
     .option('--lab <dir>', 'lab folder (default: $POSHIL_LAB_DIR or .poshil)')
     .action(async (file: string, device: string, options: LabOptions & { reason: string }) => {
-      const pool = new DevicePool(loadBench(file), labDirectory(options.lab));
+      const { pool } = await poolOf(file, options.lab);
       const health = await pool.hold(device, `${options.reason} (${userInfo().username})`);
       process.stdout.write(`${device}: ${health.state} — ${health.reason}\n`);
     });

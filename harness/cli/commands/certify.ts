@@ -1,16 +1,8 @@
 import { join, relative, resolve } from 'node:path';
 import { Command, Option } from 'commander';
 import { ExitCode, formatError } from '../../core/errors.js';
-import { issueCertificate } from '../../certify/issue.js';
-import { loadPlanInputs } from '../../config/inputs.js';
-import { LOG_LEVELS, type LogLevel } from '../../evidence/log.js';
-import { loadPrivateKey } from '../../evidence/signing.js';
-import { ConsoleReporter } from '../../reporters/console.js';
-import { renderCertificateHtml } from '../../reporters/html-certificate.js';
-import { htmlReporter } from '../../reporters/html.js';
-import { junitReporter } from '../../reporters/junit.js';
-import { executeRun } from '../../runner/execute-run.js';
-import { prepareOutputFolder } from '../../evidence/output-folder.js';
+import { LOG_LEVELS, type LogLevel } from '../../evidence/log-levels.js';
+import { required } from './required.js';
 
 interface CertifyOptions {
   plan: string;
@@ -26,9 +18,9 @@ export function registerCertify(program: Command): void {
   program
     .command('certify')
     .description('Run a certification plan on a terminal and issue a signed certificate with its evidence bundle.')
-    .requiredOption('-p, --plan <file>', 'certification plan (YAML/JSON)')
-    .requiredOption('-d, --device <profile>', 'device profile')
-    .requiredOption('-k, --key <file>', 'the lab\'s Ed25519 private key (from `poshil keygen`)')
+    .option('-p, --plan <file>', 'certification plan (YAML/JSON) (required)')
+    .option('-d, --device <profile>', 'device profile (required)')
+    .option('-k, --key <file>', 'the lab\'s Ed25519 private key (from `poshil keygen`) (required)')
     .option('--lab <name>', 'laboratory name printed on the certificate')
     .option('--tester <name>', 'tester name printed on the certificate')
     .option('-o, --out <dir>', 'folder for run directories', 'reports/out')
@@ -38,15 +30,31 @@ export function registerCertify(program: Command): void {
       `
 The run directory becomes the evidence bundle: record, transcript, log, JUnit XML, HTML report,
 certificate.html (printable), manifest.json (SHA-256 of every file) and certificate.json, signed
-over the manifest's hash. \`poshil verify RUNDIR --key lab.pub\` checks all of it.
+over the manifest's hash. \`poshil verify RUNDIR --key keys/poshil-lab.pub\` checks all of it.
 
 Exit codes: 0 CERTIFIED, 1 NOT CERTIFIED, 2 invalid input, 3 device error, 130 interrupted.
 
 Examples:
-  $ poshil keygen --out lab
-  $ poshil certify --plan suites/plans/acceptance.plan.yaml --device devices/simulator.json --key lab.key --lab "Bench 2" --tester "A. Tester"`,
+  $ poshil keygen                      keys/poshil-lab.key and keys/poshil-lab.pub
+  $ poshil certify --plan suites/plans/acceptance.plan.yaml --device devices/simulator.json --key keys/poshil-lab.key --lab "Bench 2" --tester "A. Tester"`,
     )
     .action(async (options: CertifyOptions) => {
+      // Loaded here, not at start: `poshil --help` and the other commands never pay for it.
+      const { issueCertificate } = await import('../../certify/issue.js');
+      const { loadPlanInputs } = await import('../../config/inputs.js');
+      const { loadPrivateKey } = await import('../../evidence/signing.js');
+      const { ConsoleReporter } = await import('../../reporters/console.js');
+      const { renderCertificateHtml } = await import('../../reporters/html-certificate.js');
+      const { htmlReporter } = await import('../../reporters/html.js');
+      const { junitReporter } = await import('../../reporters/junit.js');
+      const { executeRun } = await import('../../runner/execute-run.js');
+      const { prepareOutputFolder } = await import('../../evidence/output-folder.js');
+      required(options.plan, '-p, --plan <file>', 'certify');
+      required(options.device, '-d, --device <profile>', 'certify');
+      required(options.key, '-k, --key <file>', 'certify', 'make one with poshil keygen (keys/poshil-lab.key)');
+      // A certificate without a lab or a tester is valid but says "—" for them: say so before the run.
+      const unnamed = [...(options.lab ? [] : ['--lab']), ...(options.tester ? [] : ['--tester'])];
+      if (unnamed.length) process.stderr.write(`poshil: warning: no ${unnamed.join(' or ')} given; the certificate will show "—" for ${unnamed.length === 2 ? 'them' : 'it'}\n`);
       const privateKey = loadPrivateKey(resolve(options.key));
       const inputs = loadPlanInputs(options.device, options.plan);
       prepareOutputFolder(resolve(options.out), '--out');
@@ -62,7 +70,7 @@ Examples:
           outputs['bundle'] = shown(runDir);
           outputs['report'] = shown(join(runDir, 'report.html'));
           outputs['certificate'] = shown(join(runDir, 'certificate.html'));
-          return [junitReporter(join(runDir, 'junit.xml')), htmlReporter(join(runDir, 'report.html')), new ConsoleReporter({ outputs: () => outputs })];
+          return [junitReporter(join(runDir, 'junit.xml')), htmlReporter(join(runDir, 'report.html'), runDir), new ConsoleReporter({ outputs: () => outputs })];
         },
       });
       if (result.failure) process.stderr.write(formatError(result.failure) + '\n');

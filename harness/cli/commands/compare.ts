@@ -1,10 +1,7 @@
 import { writeFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import type { Command } from 'commander';
-import { compareRecords } from '../../compare/compare.js';
 import type { Comparison } from '../../core/comparison.js';
-import { readRecord } from '../../evidence/journal.js';
-import { renderCompareHtml } from '../../reporters/html-compare.js';
 
 export function registerCompare(program: Command): void {
   program
@@ -23,7 +20,11 @@ slower (Mann-Whitney U, p < 0.01, median at least 5 % higher).
 Example:
   $ poshil compare reports/out/RUN-OLD/record.json reports/out/RUN-NEW/record.json --html compare.html`,
     )
-    .action((beforePath: string, afterPath: string, options: { html?: string; json?: boolean }) => {
+    .action(async (beforePath: string, afterPath: string, options: { html?: string; json?: boolean }) => {
+      // Loaded here, not at start: `poshil --help` and the other commands never pay for it.
+      const { compareRecords } = await import('../../compare/compare.js');
+      const { readRecord } = await import('../../evidence/journal.js');
+      const { renderCompareHtml } = await import('../../reporters/html-compare.js');
       const comparison = compareRecords(readRecord(resolve(beforePath)), readRecord(resolve(afterPath)), { before: beforePath, after: afterPath });
       if (options.html) writeFileSync(options.html, renderCompareHtml(comparison));
       process.stdout.write(options.json ? JSON.stringify(comparison, null, 2) + '\n' : formatComparison(comparison));
@@ -32,9 +33,10 @@ Example:
 }
 
 export function formatComparison(c: Comparison): string {
+  const firmware = (side: Comparison['before']) => (side.firmware ? ` firmware ${side.firmware}${side.firmwareAtEnd ? ` (${side.firmwareAtEnd} at the end of the run)` : ''}` : '');
   const lines = [
-    `before: run ${c.before.runId}${c.before.firmware ? ` firmware ${c.before.firmware}` : ''}`,
-    `after:  run ${c.after.runId}${c.after.firmware ? ` firmware ${c.after.firmware}` : ''}`,
+    `before: run ${c.before.runId}${firmware(c.before)}`,
+    `after:  run ${c.after.runId}${firmware(c.after)}`,
     '',
     `cases: ${c.counts.regressed} regressed, ${c.counts.recovered} recovered, ${c.counts['still failing']} still failing, ${c.counts['still passing']} still passing, ${c.counts.added} added, ${c.counts.removed} removed`,
   ];

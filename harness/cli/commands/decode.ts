@@ -4,10 +4,18 @@ import { InputError } from '../../core/errors.js';
 import { DECODABLE, decodeForDisplay, hexToBytes, type Decodable } from '../../../devices/formats/decode.js';
 import type { Parsed } from '../../../devices/formats/result.js';
 import { decodeZvt } from '../../../devices/protocols/zvt/describe.js';
+import { decodeEcr, formatEcrTable, type EcrDescription } from '../../../devices/protocols/ecr/describe.js';
+import { loadEcrProtocol } from '../../config/ecr-protocol.js';
 
-type Format = Decodable | 'zvt';
+type Format = Decodable | 'zvt' | 'ecr';
 
-function decode(format: Format, input: string): Parsed<unknown> {
+function decode(format: Format, input: string, protocolFile?: string): Parsed<unknown> {
+  if (format === 'ecr') {
+    if (!protocolFile) throw new InputError('E_OPTION', 'decode ecr needs --protocol FILE, the protocol description (*.ecr.yaml)');
+    const protocol = loadEcrProtocol(protocolFile);
+    const bytes = hexToBytes(input);
+    return bytes.ok ? decodeEcr(protocol, bytes.value) : bytes;
+  }
   if (format !== 'zvt') return decodeForDisplay(format, input);
   const bytes = hexToBytes(input);
   return bytes.ok ? decodeZvt(bytes.value) : bytes;
@@ -30,14 +38,14 @@ function readInput(kind: Format, input: string): string {
     throw new InputError('E_FILE_NOT_FOUND', `cannot read ${path}`, { file: path });
   }
   // Binary formats read from a file arrive as raw bytes; text formats as text.
-  return kind === 'escpos' || kind === 'tlv' || kind === 'zvt' ? (/^[\s0-9a-fA-F]*$/.test(data.toString('latin1')) ? data.toString('latin1') : data.toString('hex')) : data.toString('utf8').trim();
+  return kind === 'escpos' || kind === 'tlv' || kind === 'zvt' || kind === 'ecr' ? (/^[\s0-9a-fA-F]*$/.test(data.toString('latin1')) ? data.toString('latin1') : data.toString('hex')) : data.toString('utf8').trim();
 }
 
 export function registerDecode(program: Command): void {
   program
     .command('decode')
-    .description('Decode what a terminal sent: magstripe tracks, an EMV merchant QR, EMV TLV, ESC/POS receipt bytes, or a ZVT APDU or serial frame. Card numbers are masked.')
-    .addArgument(new Argument('<format>', 'what the input is').choices([...DECODABLE, 'zvt']))
+    .description('Decode what a terminal sent: magstripe tracks, an EMV merchant QR, EMV TLV, ESC/POS receipt bytes, or a ZVT APDU or serial frame, or a vendor ECR frame from its description. Card numbers are masked.')
+    .addArgument(new Argument('<format>', 'what the input is').choices([...DECODABLE, 'zvt', 'ecr']))
     .argument('<input>', 'the data: text, hex (for tlv, escpos and zvt), or @FILE')
     .addHelpText(
       'after',
@@ -49,15 +57,18 @@ Examples:
   $ poshil decode qr '00020101021126340013eu.poshil.pay…6304928E'
   $ poshil decode tlv '9F0206000000001000 5A084111111111111111 5F2A020978'
   $ poshil decode escpos @receipt.bin
-  $ poshil decode zvt '06 01 07 04 00 00 00 00 10 00'`,
+  $ poshil decode zvt '06 01 07 04 00 00 00 00 10 00'
+  $ poshil decode ecr --protocol devices/protocols/concert-v2.ecr.yaml '02 30 31 …'`,
     )
     .option('--json', 'print JSON also on a terminal (JSON is the default when piped)')
-    .action((format: Format, input: string, options: { json?: boolean }) => {
-      const decoded = decode(format, readInput(format, input));
+    .option('--protocol <file>', 'for ecr: the protocol description (*.ecr.yaml) that names the fields')
+    .action((format: Format, input: string, options: { json?: boolean; protocol?: string }) => {
+      const decoded = decode(format, readInput(format, input), options.protocol);
       if (!decoded.ok) {
         throw new InputError(`E_DECODE_${decoded.error.code}`, `${format} does not decode: ${decoded.error.reason} (at offset ${decoded.error.offset})`);
       }
-      process.stdout.write(process.stdout.isTTY && !options.json ? readable(decoded.value) : JSON.stringify(decoded.value, null, 2) + '\n');
+      const people = process.stdout.isTTY && !options.json;
+      process.stdout.write(!people ? JSON.stringify(decoded.value, null, 2) + '\n' : format === 'ecr' ? formatEcrTable(decoded.value as EcrDescription) : readable(decoded.value));
     });
 }
 

@@ -1,22 +1,22 @@
-import { existsSync, writeFileSync } from 'node:fs';
-import { resolve } from 'node:path';
+import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
 import type { Command } from 'commander';
 import { InputError } from '../../core/errors.js';
-import { verifyBundle } from '../../certify/verify.js';
-import { generateLabKeys, keyId, loadPublicKey } from '../../evidence/signing.js';
 
 export function registerKeygen(program: Command): void {
   program
     .command('keygen')
     .description('Make an Ed25519 key pair for signing certificates: NAME.key (private, mode 600) and NAME.pub.')
-    .option('-o, --out <name>', 'path and base name of the two files', 'poshil-lab')
+    .option('-o, --out <name>', 'path and base name of the two files (keys/ is git-ignored for *.key)', 'keys/poshil-lab')
     .option('--force', 'overwrite existing files')
     .addHelpText('after', `\nKeep NAME.key off shared drives and out of evidence bundles; hand NAME.pub to whoever verifies.\n\nExample:\n  $ poshil keygen --out keys/bench2`)
-    .action((options: { out: string; force?: boolean }) => {
+    .action(async (options: { out: string; force?: boolean }) => {
+      const { generateLabKeys, keyId, loadPublicKey } = await import('../../evidence/signing.js');
       const base = resolve(options.out);
       for (const path of [`${base}.key`, `${base}.pub`]) {
         if (existsSync(path) && !options.force) throw new InputError('E_EXISTS', `${path} exists`, { file: path, hint: 'choose another --out, or --force to replace it' });
       }
+      mkdirSync(dirname(base), { recursive: true });
       const keys = generateLabKeys();
       writeFileSync(`${base}.key`, keys.privateKey, { mode: 0o600 });
       writeFileSync(`${base}.pub`, keys.publicKey);
@@ -30,8 +30,9 @@ export function registerVerify(program: Command): void {
     .description('Check a certificate bundle: the signature, the manifest, and the SHA-256 of every evidence file.')
     .argument('<dir>', 'the run directory holding certificate.json')
     .option('-k, --key <file>', 'the lab public key to trust (without it, the key embedded in the certificate is used and named)')
-    .addHelpText('after', `\nExits 0 when everything checks out, 1 naming each file that changed, went missing or appeared.\n\nExample:\n  $ poshil verify reports/out/RUNID --key keys/bench2.pub`)
-    .action((dir: string, options: { key?: string }) => {
+    .addHelpText('after', `\nExits 0 when everything checks out, 1 naming each file that changed, went missing or appeared.\n\nExample:\n  $ poshil verify reports/out/latest --key keys/bench2.pub`)
+    .action(async (dir: string, options: { key?: string }) => {
+      const { verifyBundle } = await import('../../certify/verify.js');
       const result = verifyBundle(resolve(dir), options.key ? resolve(options.key) : undefined);
       if (result.ok) {
         process.stdout.write(`verified: ${result.checkedFiles} files, signature by ${result.keyId}${result.trustedKey ? '' : ' (the key embedded in the certificate: pass --key to check it is yours)'}; verdict ${result.verdict}\n`);

@@ -1,8 +1,6 @@
 import { existsSync, readdirSync, realpathSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Command } from 'commander';
-import { execa } from 'execa';
-import { SerialPort } from 'serialport';
 
 interface PortInfo {
   path: string;
@@ -19,6 +17,8 @@ interface PortInfo {
  * which ports exist.
  */
 async function listPorts(): Promise<PortInfo[]> {
+  const { execa } = await import('execa');
+  const { SerialPort } = await import('serialport');
   if (process.platform !== 'linux' || (await execa('udevadm', ['--version'], { reject: false })).exitCode === 0) {
     return (await SerialPort.list()).map((p) => ({
       path: p.path,

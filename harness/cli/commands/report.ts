@@ -1,22 +1,58 @@
-import { writeFileSync } from 'node:fs';
-import { resolve } from 'node:path';
+import { existsSync, writeFileSync } from 'node:fs';
+import { dirname, join, relative, resolve } from 'node:path';
 import { Command, Option } from 'commander';
-import { readRecord } from '../../evidence/journal.js';
-import { renderHtml } from '../../reporters/html.js';
-import { renderJunit } from '../../reporters/junit.js';
+import { InputError } from '../../core/errors.js';
+import { LATEST } from '../../runner/latest-link.js';
+import { openInBrowser } from './open.js';
+
+interface ReportOptions {
+  format: 'html' | 'junit' | 'json';
+  output?: string;
+  last?: boolean;
+  out: string;
+  open?: boolean;
+}
 
 export function registerReport(program: Command): void {
   program
     .command('report')
-    .description('Render a report again from a run record (record.json, or record.ndjson of a run that crashed).')
-    .argument('<record>', 'record.json or record.ndjson')
+    .description('Render a report again from a run record (record.json, or record.ndjson of a run that crashed), or open the last run\'s report.')
+    .argument('[record]', 'record.json or record.ndjson (or --last)')
     .addOption(new Option('-f, --format <format>', 'output format').choices(['html', 'junit', 'json']).default('html'))
     .option('-o, --output <file>', 'write to this file instead of stdout')
-    .addHelpText('after', `\nExamples:\n  $ poshil report reports/out/RUNID/record.json -o report.html\n  $ poshil report reports/out/RUNID/record.ndjson --format junit > junit.xml`)
-    .action((path: string, options: { format: 'html' | 'junit' | 'json'; output?: string }) => {
-      const record = readRecord(resolve(path));
+    .option('--last', `the newest run under --out (OUT/${LATEST})`)
+    .option('--out <dir>', 'folder of run directories, for --last', 'reports/out')
+    .option('--open', 'open the HTML report in the browser instead of printing it')
+    .addHelpText(
+      'after',
+      `\nEvery run also links OUT/${LATEST} to its folder, so reports/out/${LATEST}/report.html is always the newest report.\n\nExamples:\n  $ poshil report --last --open\n  $ poshil report reports/out/${LATEST}/record.json -o report.html\n  $ poshil report reports/out/RUNID/record.ndjson --format junit > junit.xml`,
+    )
+    .action(async (path: string | undefined, options: ReportOptions) => {
+      // Loaded here, not at start: `poshil --help` and the other commands never pay for it.
+      const { readRecord } = await import('../../evidence/journal.js');
+      const { renderHtml } = await import('../../reporters/html.js');
+      const { readReceipts } = await import('../../reporters/html-receipts.js');
+      const { renderJunit } = await import('../../reporters/junit.js');
+      const recordPath = resolve(path ?? lastRecord(options));
+      const record = readRecord(recordPath);
+      if (options.open) {
+        if (options.format !== 'html') throw new InputError('E_OPTION', '--open shows the HTML report; leave out --format');
+        // The run's own report when it is there; otherwise one rendered from the record.
+        const beside = join(recordPath, '..', 'report.html');
+        const page = options.output ?? (existsSync(beside) && !recordPath.endsWith('.ndjson') ? beside : join(recordPath, '..', 'report.rendered.html'));
+        if (page !== beside) writeFileSync(page, renderHtml(record, { receipts: readReceipts(dirname(recordPath)), runFolder: relative(dirname(page), dirname(recordPath)) }));
+        process.stdout.write(`${await openInBrowser(page)}\n`);
+        return;
+      }
       const text = options.format === 'html' ? renderHtml(record) : options.format === 'junit' ? renderJunit(record) : JSON.stringify(record, null, 2) + '\n';
       if (options.output) writeFileSync(options.output, text);
       else process.stdout.write(text);
     });
+}
+
+function lastRecord(options: ReportOptions): string {
+  if (!options.last) throw new InputError('E_OPTION', 'name a record, or give --last for the newest run', { hint: 'poshil report --help shows the options and examples' });
+  const dir = resolve(options.out, LATEST);
+  for (const name of ['record.json', 'record.ndjson']) if (existsSync(join(dir, name))) return join(dir, name);
+  throw new InputError('E_NO_RUN', `no run found: ${dir} does not exist or holds no record`, { file: dir, hint: 'run poshil run first, or pass --out with the folder your runs went to' });
 }

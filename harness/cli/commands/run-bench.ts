@@ -1,10 +1,9 @@
 /**
- * `poshil run --bench FILE`: the bench options of `run` and the hand-over to harness/bench. The
- * run command only branches here; everything bench-specific lives in this file and below.
+ * `poshil run --bench FILE`: the hand-over to harness/bench. The run command only branches here
+ * (loading this file only then); everything bench-specific lives in this file and below.
  */
 import { setMaxListeners } from 'node:events';
 import { resolve } from 'node:path';
-import type { Command } from 'commander';
 import { ExitCode, InputError } from '../../core/errors.js';
 import { loadBench } from '../../bench/bench-file.js';
 import { runBench } from '../../bench/bench-run.js';
@@ -13,35 +12,10 @@ import { DevicePool, labDirectory } from '../../bench/pool/pool.js';
 import { parseSelection, requireSelection } from '../../bench/select.js';
 import { formatBenchSummary } from '../../bench/summary.js';
 import { loadRunInputs, type RunInputs } from '../../config/inputs.js';
-import type { LogLevel } from '../../evidence/log.js';
+import { LOG_LEVELS, type LogLevel } from '../../evidence/log-levels.js';
 import { selectCases } from '../../runner/run.js';
+import type { BenchRunOptions } from './run-bench-options.js';
 import { prepareOutputFolder } from '../../evidence/output-folder.js';
-
-export interface BenchRunOptions {
-  bench?: string;
-  device?: string;
-  select?: string;
-  spread?: boolean;
-  workers?: string;
-  lockWait: string;
-  lab?: string;
-  grep?: string;
-  retries: string;
-  out: string;
-  junit?: string | false;
-  html?: string | false;
-  logLevel: LogLevel;
-}
-
-export function addBenchRunOptions(command: Command): Command {
-  return command
-    .option('--bench <file>', 'run on every device of a bench file (*.bench.yaml) at once, instead of --device: docs/benches.md')
-    .option('--select <labels>', 'with --bench: only the devices whose labels match, e.g. brand=acme,firmware=2.1')
-    .option('--spread', 'with --bench: share the cases among the (interchangeable) devices instead of running all on each')
-    .option('--workers <n>', 'with --bench: how many devices run at once (default: all)')
-    .option('--lock-wait <ms>', 'with --bench: how long to wait for a device another run holds', '0')
-    .option('--lab <dir>', 'with --bench: the lab folder holding device locks and health (default: $POSHIL_LAB_DIR or .poshil)');
-}
 
 function whole(text: string, option: string, min: number, max: number): number {
   const value = Number(text);
@@ -51,8 +25,10 @@ function whole(text: string, option: string, min: number, max: number): number {
 
 export async function runBenchCommand(suites: string[], options: BenchRunOptions): Promise<void> {
   if (options.device !== undefined) throw new InputError('E_OPTION', '--bench and --device do not go together', { hint: 'a bench file names each device and its profile; run one profile with --device alone' });
-  const retries = whole(options.retries, '--retries', 0, 100);
-  const lockWaitMs = whole(options.lockWait, '--lock-wait', 0, 24 * 3600_000);
+  const retries = whole(options.retries ?? '0', '--retries', 0, 100);
+  const lockWaitMs = whole(options.lockWait ?? '0', '--lock-wait', 0, 24 * 3600_000);
+  const logLevel = (options.logLevel ?? 'info') as LogLevel;
+  if (!LOG_LEVELS.includes(logLevel)) throw new InputError('E_OPTION', `--log-level must be one of ${LOG_LEVELS.join(', ')}`);
   for (const [option, value] of [['--junit', options.junit], ['--html', options.html]] as const) {
     if (typeof value === 'string') throw new InputError('E_OPTION', `${option} FILE is not used with --bench`, { hint: `a bench run writes one ${option.slice(2)} per device and a combined junit.xml in its folder; --no-${option.slice(2)} turns them off` });
   }
@@ -75,9 +51,9 @@ export async function runBenchCommand(suites: string[], options: BenchRunOptions
     if (!inputs) loaded.set(device.profile.path, (inputs = loadRunInputs(device.profile, suites)));
     return { device, inputs: { ...inputs, profile: device.profile } };
   });
-  const planned = devices[0]!.inputs.suites.reduce((n, s) => n + selectCases(s, grep).length, 0);
+  const planned = devices[0]!.inputs.suites.reduce((n, s) => n + selectCases(s, grep ? { grep } : {}).length, 0);
   if (planned === 0) throw new InputError('E_NO_CASES', `no case matches --grep ${options.grep ?? ''}`, { hint: 'cases are matched as "suite/case", case-insensitively' });
-  const outDir = resolve(options.out);
+  const outDir = resolve(options.out ?? 'reports/out');
   prepareOutputFolder(outDir, '--out');
   const pool = new DevicePool(bench, labDirectory(options.lab));
   // Read the state file before anything starts: a damaged one is exit 2 now, not one error per device.
@@ -106,7 +82,7 @@ export async function runBenchCommand(suites: string[], options: BenchRunOptions
       lockWaitMs,
       ...(grep ? { grep, grepText: options.grep! } : {}),
       retries,
-      logLevel: options.logLevel,
+      logLevel,
       junit: options.junit !== false,
       html: options.html !== false,
       console: (process.stdout.isTTY ? liveConsole : pipedConsole)(devices.map((d) => d.device.name), process.stdout),

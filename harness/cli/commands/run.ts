@@ -1,120 +1,143 @@
-import { dirname, join, relative, resolve } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import { Command, Option } from 'commander';
 import { InputError, formatError } from '../../core/errors.js';
 import { packageRoot } from '../../core/paths.js';
-import { loadRunInputs } from '../../config/inputs.js';
-import { LOG_LEVELS, type LogLevel } from '../../evidence/log.js';
-import { prepareOutputFolder } from '../../evidence/output-folder.js';
-import { ConsoleReporter } from '../../reporters/console.js';
-import { htmlReporter } from '../../reporters/html.js';
-import { junitReporter } from '../../reporters/junit.js';
-import type { Reporter } from '../../reporters/reporter.js';
-import { executeRun } from '../../runner/execute-run.js';
-import { selectCases } from '../../runner/run.js';
-import { addBenchRunOptions, runBenchCommand, type BenchRunOptions } from './run-bench.js';
+import { LOG_LEVELS, type LogLevel } from '../../evidence/log-levels.js';
+import { REPORTER_NAMES } from '../../reporters/choice.js';
+import type { CaseSelection } from '../../runner/run.js';
+import { required } from './required.js';
+import { addBenchRunOptions } from './run-bench-options.js';
 
-interface RunOptions extends BenchRunOptions {
+interface RunOptions {
   device?: string;
   grep?: string;
-  retries: string;
-  out: string;
+  grepInvert?: string;
+  retries?: string;
+  out?: string;
   junit?: string | false;
   html?: string | false;
-  logLevel: LogLevel;
+  reporter?: string[];
+  logLevel?: LogLevel;
+  list?: boolean;
+  bail?: boolean;
+  maxFailures?: string;
+  lastFailed?: boolean;
+  timeout?: string;
+  config?: string;
 }
+
+const collect = (value: string, list: string[] = []) => [...list, value];
 
 export function registerRun(program: Command): void {
   const run = program
     .command('run')
     .description('Run acceptance suites against a terminal (real or simulated) and write the record, transcript, log, JUnit XML and HTML report.')
-    .argument('[suites...]', 'suite files (*.suite.yaml) or folders holding them', [join(packageRoot(), 'suites')])
-    .option('-d, --device <profile>', 'device profile (JSON), e.g. devices/simulator.json (or --bench FILE)')
+    .argument('[suites...]', 'suite files (*.suite.yaml) or folders holding them (default: the config\'s suites, else the bundled ones)')
+    .option('-d, --device <profile>', 'device profile (JSON), e.g. devices/simulator.json (required here, in the config or as POSHIL_DEVICE)')
     .option('-g, --grep <regex>', 'run only the cases whose "suite/case" id or title matches')
-    .option('-r, --retries <n>', 'retry a case that did not pass up to n times; every attempt is kept', '0')
-    .option('-o, --out <dir>', 'folder for run directories', 'reports/out')
-    .option('--junit <file>', 'also write JUnit XML here (default: RUNDIR/junit.xml)')
-    .option('--no-junit', 'do not write JUnit XML')
-    .option('--html <file>', 'also write the HTML report here (default: RUNDIR/report.html)')
-    .option('--no-html', 'do not write the HTML report')
-    .addOption(new Option('--log-level <level>', 'level of RUNDIR/poshil.log').choices(LOG_LEVELS).default('info'))
+    .option('--grep-invert <regex>', 'leave out the cases whose "suite/case" id or title matches')
+    .option('--last-failed', 'run only the cases that did not pass in the last run under --out')
+    .option('--list', 'list the cases that would run (ids and titles) and exit, without touching a terminal')
+    .option('-r, --retries <n>', 'retry a case that did not pass up to n times; every attempt is kept (default 0)')
+    .option('--bail', 'stop after the first case that does not pass (--max-failures 1)')
+    .option('--max-failures <n>', 'stop after n cases did not pass; the rest are recorded as not run')
+    .option('--timeout <ms>', 'time-out of a step that sets none (default: the profile\'s timeouts.step)')
+    .option('-o, --out <dir>', 'folder for run directories (default reports/out)')
+    .option('--reporter <name[=file]>', `how to report: ${REPORTER_NAMES.join(', ')}; several at once, comma-separated or repeated; name=file writes a file (default: list, with a live status line on a terminal)`, collect)
+    .option('--junit <file>', 'write a copy of the JUnit XML here as well as RUNDIR/junit.xml')
+    .option('--no-junit', 'do not write RUNDIR/junit.xml')
+    .option('--html <file>', 'write a copy of the HTML report here as well as RUNDIR/report.html')
+    .option('--no-html', 'do not write RUNDIR/report.html')
+    .option('-c, --config <file>', 'configuration file (default: poshil.config.json or .yaml in this folder)')
+    .addOption(new Option('--log-level <level>', 'level of RUNDIR/poshil.log (default info)').choices(LOG_LEVELS))
     .addHelpText(
       'after',
       `
 Each run writes a folder OUT/RUNID/ with record.json (and record.ndjson, written as the run goes),
-transcript.ndjson (every frame in and out, card data masked), poshil.log, junit.xml and report.html.
+transcript.ndjson (every frame in and out, card data masked), poshil.log, junit.xml and report.html,
+and points OUT/latest at it.
+
+Defaults come from poshil.config.json (or .yaml; schema harness/config/schemas/config.schema.json)
+and from POSHIL_DEVICE, POSHIL_SUITES, POSHIL_OUT, POSHIL_RETRIES, POSHIL_REPORTER, POSHIL_TIMEOUT,
+POSHIL_MAX_FAILURES and POSHIL_LOG_LEVEL; an option given here beats both.
 
 Examples:
   $ poshil run --device devices/simulator.json
   $ poshil run --device devices/simulator-pty.json suites/smoke.suite.yaml
   $ poshil run -d devices/simulator.json --grep 'card-swipe/.*expired' --retries 2
-  $ poshil run -d devices/bench-terminal-usb.json --junit results/junit.xml suites/`,
+  $ poshil run -d devices/simulator.json --list --grep-invert throughput
+  $ poshil run -d devices/bench-terminal-usb.json --bail --junit results/junit.xml suites/
+  $ poshil run -d devices/simulator.json --last-failed
+  $ CI=true poshil run -d devices/simulator.json --reporter list,github   in GitHub Actions
+  $ poshil run -d devices/simulator.json --reporter dot,json=results/record.json`,
     );
-  addBenchRunOptions(run).action(async (suites: string[], options: RunOptions) => {
-      if (options.bench !== undefined) return runBenchCommand(suites, options);
-      if (options.device === undefined) throw new InputError('E_OPTION', "required option '-d, --device <profile>' not specified", { hint: 'or run a bench of devices with --bench FILE' });
-      const retries = Number(options.retries);
-      if (!Number.isInteger(retries) || retries < 0 || retries > 100) {
-        throw new InputError('E_OPTION', `--retries must be a whole number from 0 to 100, not "${options.retries}"`);
+  addBenchRunOptions(run).action(async (suiteArgs: string[], options: RunOptions & { bench?: string }) => {
+      if (options.bench !== undefined) return (await import('./run-bench.js')).runBenchCommand(suiteArgs.length > 0 ? suiteArgs : [join(packageRoot(), 'suites')], options);
+      // Loaded here, not at start: `poshil --help` and the other commands never pay for it.
+      const { loadRunInputs } = await import('../../config/inputs.js');
+      const { runConfig } = await import('../../config/run-config.js');
+      const { prepareOutputFolder } = await import('../../evidence/output-folder.js');
+      const { executeRun } = await import('../../runner/execute-run.js');
+      const { selectCases } = await import('../../runner/run.js');
+      const { buildReporters, chooseReporters } = await import('./run-reporters.js');
+      const { lastFailed, listCases } = await import('./run-selection.js');
+      const config = runConfig(options.config);
+      const retries = wholeNumber('--retries', options.retries, config.retries ?? 0, 100);
+      const bail = options.bail ? 1 : undefined;
+      const maxFailures = bail ?? (options.maxFailures !== undefined ? wholeNumber('--max-failures', options.maxFailures, 1, 1_000_000, 1) : config.maxFailures);
+      const timeout = options.timeout !== undefined ? wholeNumber('--timeout', options.timeout, 1, 3_600_000, 1) : config.timeout;
+      const out = resolve(options.out ?? config.out ?? 'reports/out');
+      const only = options.lastFailed ? lastFailed(out) : undefined;
+      const selection: CaseSelection = {
+        ...(options.grep !== undefined ? { grep: regex('--grep', options.grep) } : {}),
+        ...(options.grepInvert !== undefined ? { grepInvert: regex('--grep-invert', options.grepInvert) } : {}),
+        ...(only ? { only } : {}),
+      };
+      if (selection.only?.size === 0) {
+        process.stdout.write(`the last run under ${out} had no case that did not pass; nothing to run\n`);
+        return;
       }
-      let grep: RegExp | undefined;
-      if (options.grep !== undefined) {
-        try {
-          grep = new RegExp(options.grep, 'i');
-        } catch (error) {
-          throw new InputError('E_OPTION', `--grep is not a valid regular expression: ${(error as Error).message}`);
-        }
+      const reporterChoices = chooseReporters({ ...options, reporter: options.reporter ?? config.reporters ?? [] });
+      const device = required(options.device ?? config.device, '-d, --device <profile>', 'run', 'give --device, set "device" in poshil.config.json, or set POSHIL_DEVICE');
+      const suites = suiteArgs.length > 0 ? suiteArgs : (config.suites ?? [join(packageRoot(), 'suites')]);
+      const inputs = loadRunInputs(device, suites, timeout ? { stepTimeoutMs: timeout } : {});
+      const planned = inputs.suites.reduce((n, s) => n + selectCases(s, selection).length, 0);
+      if (options.list) {
+        process.stdout.write(listCases(inputs.suites, selection));
+        return;
       }
-      const inputs = loadRunInputs(options.device, suites);
-      prepareOutputFolder(resolve(options.out), '--out');
-      for (const [option, path] of [['--junit', options.junit], ['--html', options.html]] as const) if (typeof path === 'string') prepareOutputFolder(dirname(resolve(path)), option);
-      const planned = inputs.suites.reduce((n, s) => n + selectCases(s, grep).length, 0);
-      if (planned === 0) throw new InputError('E_NO_CASES', `no case matches --grep ${options.grep ?? ''}`, { hint: 'cases are matched as "suite/case", case-insensitively' });
+      prepareOutputFolder(out, '--out');
+      for (const choice of reporterChoices) if (choice.path) prepareOutputFolder(dirname(resolve(choice.path)), choice.name === 'junit' || choice.name === 'html' ? `--${choice.name}` : `--reporter ${choice.name}`);
+      if (planned === 0) throw new InputError('E_NO_CASES', 'no case matches the selection (--grep, --grep-invert, --last-failed)', { hint: 'cases are matched as "suite/case" or by title, case-insensitively; --list shows what would run' });
       const outputs: Record<string, string> = {};
       const result = await executeRun({
         inputs,
-        outDir: resolve(options.out),
-        ...(grep ? { grep, grepText: options.grep! } : {}),
+        outDir: out,
+        ...(selection.grep ? { grep: selection.grep, grepText: options.grep! } : {}),
+        ...(selection.grepInvert ? { grepInvert: selection.grepInvert } : {}),
+        ...(selection.only ? { only: selection.only } : {}),
+        ...(maxFailures !== undefined ? { maxFailures } : {}),
         retries,
-        logLevel: options.logLevel,
+        logLevel: options.logLevel ?? (config.logLevel as LogLevel | undefined) ?? 'info',
         handleSignals: true,
-        reporters: (runDir) => {
-          const shown = (path: string) => relative(process.cwd(), path) || path;
-          outputs['record'] = shown(join(runDir, 'record.json'));
-          const list: Reporter[] = [];
-          if (options.junit !== false) {
-            const path = options.junit ? resolve(options.junit) : join(runDir, 'junit.xml');
-            outputs['junit'] = shown(path);
-            list.push(namedOutput(outputs, 'junit', junitReporter(path)));
-          }
-          if (options.html !== false) {
-            const path = options.html ? resolve(options.html) : join(runDir, 'report.html');
-            outputs['report'] = shown(path);
-            list.push(namedOutput(outputs, 'report', htmlReporter(path)));
-          }
-          outputs['transcript'] = shown(join(runDir, 'transcript.ndjson'));
-          outputs['log'] = shown(join(runDir, 'poshil.log'));
-          // The console goes last so that the files it names exist when it prints them.
-          list.push(new ConsoleReporter({ outputs: () => outputs }));
-          return list;
-        },
+        reporters: (runDir) => buildReporters(reporterChoices, options, runDir, outputs),
       });
       if (result.failure) process.stderr.write(formatError(result.failure) + '\n');
       process.exitCode = result.exitCode;
     });
 }
 
-/** A file reporter whose file the console names only once it was written. */
-function namedOutput(outputs: Record<string, string>, key: string, reporter: Reporter): Reporter {
-  return {
-    ...reporter,
-    name: reporter.name,
-    onRunEnd: async (record) => {
-      try {
-        await reporter.onRunEnd?.(record);
-      } catch (error) {
-        delete outputs[key];
-        throw error;
-      }
-    },
-  };
+function wholeNumber(flag: string, text: string | undefined, fallback: number, max: number, min = 0): number {
+  if (text === undefined) return fallback;
+  const n = Number(text);
+  if (!Number.isInteger(n) || n < min || n > max) throw new InputError('E_OPTION', `${flag} must be a whole number from ${min} to ${max}, not "${text}"`);
+  return n;
+}
+
+function regex(flag: string, text: string): RegExp {
+  try {
+    return new RegExp(text, 'i');
+  } catch (error) {
+    throw new InputError('E_OPTION', `${flag} is not a valid regular expression: ${(error as Error).message}`);
+  }
 }

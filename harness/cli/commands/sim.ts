@@ -1,9 +1,8 @@
 import type { Command } from 'commander';
 import { formatError, InputError, PoshilError } from '../../core/errors.js';
 import { DEFECTS, isDefect } from '../../../devices/simulator/defects.js';
-import { loadFaultPlan } from '../../../devices/simulator/faults.js';
-import { runSimulatorProcess } from '../../../devices/simulator/main.js';
 import type { LinkSpec } from '../../../devices/simulator/server.js';
+import { loadEcrProtocol } from '../../config/ecr-protocol.js';
 
 interface SimOptions {
   tcp?: string;
@@ -20,7 +19,9 @@ interface SimOptions {
   exitWithParent?: boolean;
   defect: string[];
   protocol: string;
+  ecrProtocol?: string;
   hostTimeout: string;
+  hostLatency?: string;
 }
 
 function hostPort(value: string, option: string): { host: string; port: number } {
@@ -28,6 +29,15 @@ function hostPort(value: string, option: string): { host: string; port: number }
   const port = Number(m?.[2]);
   if (!m || port > 65535) throw new InputError('E_OPTION', `${option} must be HOST:PORT, not "${value}"`, { hint: 'e.g. 127.0.0.1:20007, or port 0 for a free port' });
   return { host: m[1]!, port };
+}
+
+/** `MIN-MAX` or a single `MS`, in milliseconds. */
+function latencyRange(value: string): [number, number] {
+  const m = /^(\d{1,6})(?:-(\d{1,6}))?$/.exec(value.trim());
+  const min = Number(m?.[1]);
+  const max = m?.[2] === undefined ? min : Number(m[2]);
+  if (!m || max < min) throw new InputError('E_OPTION', `--host-latency must be MIN-MAX in milliseconds (MIN ≤ MAX), not "${value}"`, { hint: 'e.g. 15-60, or 0 for a host that answers at once' });
+  return [min, max];
 }
 
 function whole(value: string, option: string): number {
@@ -40,7 +50,8 @@ export function registerSim(program: Command): void {
   program
     .command('sim')
     .description('Run the simulated terminal: bench protocol on TCP, a serial tty or a pty pair, with a control channel for stimuli.')
-    .option('--protocol <name>', 'ECR protocol on the link: bench or zvt', 'bench')
+    .option('--protocol <name>', 'ECR protocol on the link: bench, zvt, or ecr (with --ecr-protocol)', 'bench')
+    .option('--ecr-protocol <file>', 'the vendor protocol description (*.ecr.yaml) to speak with --protocol ecr: docs/ecr-protocols.md')
     .option('--tcp <host:port>', 'listen for the ECR link on TCP (port 0: any free port)')
     .option('--serial <path>', 'speak on an existing serial tty')
     .option('--pty', 'make a socat pty pair and announce the end a harness should open')
@@ -51,6 +62,7 @@ export function registerSim(program: Command): void {
     .option('--firmware <version>', 'firmware version to report', '1.4.2')
     .option('--card-timeout <ms>', 'how long a sale waits for a card or QR', '30000')
     .option('--host-timeout <ms>', 'how long the terminal waits for its host before reversing', '1500')
+    .option('--host-latency <min-max>', 'the simulated host\'s latency per authorisation, ms (default 15-60; 0 answers at once)')
     .option('--defect <name>', `plant a firmware defect (repeatable): ${Object.keys(DEFECTS).join(', ')}`, (value: string, list: string[]) => [...list, value], [] as string[])
     .option('--log-level <level>', 'stderr log level (pino)', 'info')
     .option('--instance <name>', 'a name for this simulator in its logs')
@@ -65,9 +77,13 @@ Examples:
   $ poshil sim --tcp 127.0.0.1:20007
   $ poshil sim --pty --seed 42
   $ poshil sim --protocol zvt --tcp 127.0.0.1:20007
+  $ poshil sim --protocol ecr --ecr-protocol devices/protocols/concert-v2.ecr.yaml --pty
   $ printf '{"id":1,"op":"identify"}\\n' | nc 127.0.0.1 20007`,
     )
     .action(async (options: SimOptions) => {
+      // Loaded here, not at start: `poshil --help` and the other commands never pay for it.
+      const { loadFaultPlan } = await import('../../../devices/simulator/faults.js');
+      const { runSimulatorProcess } = await import('../../../devices/simulator/main.js');
       const chosen = [options.tcp, options.serial, options.pty].filter(Boolean).length;
       if (chosen !== 1) throw new InputError('E_OPTION', 'give exactly one of --tcp HOST:PORT, --serial PATH or --pty');
       const link: LinkSpec = options.tcp
@@ -75,17 +91,21 @@ Examples:
         : options.serial
           ? { kind: 'serial', path: options.serial, baudRate: options.baud ? whole(options.baud, '--baud') : 115200 }
           : { kind: 'pty' };
-      if (options.protocol !== 'bench' && options.protocol !== 'zvt') throw new InputError('E_OPTION', `--protocol must be bench or zvt, not "${options.protocol}"`);
+      if (options.protocol !== 'bench' && options.protocol !== 'zvt' && options.protocol !== 'ecr') throw new InputError('E_OPTION', `--protocol must be bench, zvt or ecr, not "${options.protocol}"`);
+      if ((options.protocol === 'ecr') !== (options.ecrProtocol !== undefined)) throw new InputError('E_OPTION', '--protocol ecr and --ecr-protocol FILE go together', { hint: 'e.g. --protocol ecr --ecr-protocol devices/protocols/concert-v2.ecr.yaml' });
+      const ecrProtocol = options.ecrProtocol ? loadEcrProtocol(options.ecrProtocol) : undefined;
       for (const name of options.defect) {
         if (!isDefect(name)) throw new InputError('E_OPTION', `unknown --defect "${name}"`, { hint: `known defects: ${Object.keys(DEFECTS).join(', ')}` });
       }
       // A simulator that failed to start may hold a listener already: print why and end the process.
       await runSimulatorProcess({
         protocol: options.protocol,
+        ...(ecrProtocol ? { ecrProtocol } : {}),
         defects: options.defect.filter(isDefect),
         ...(options.baud ? { paceBaud: whole(options.baud, '--baud') } : {}),
         ...(options.faults ? { faults: loadFaultPlan(options.faults) } : {}),
         hostTimeoutMs: whole(options.hostTimeout, '--host-timeout'),
+        ...(options.hostLatency !== undefined ? { hostLatencyMs: latencyRange(options.hostLatency) } : {}),
         link,
         ...(options.control ? { control: hostPort(options.control, '--control') } : {}),
         seed: whole(options.seed, '--seed'),

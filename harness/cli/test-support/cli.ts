@@ -38,9 +38,9 @@ export function poshil(args: readonly string[], options: { cwd?: string; env?: R
   }) as ResultPromise<{ reject: false }>;
 }
 
-/** The single run directory under OUT. */
+/** The single run directory under OUT (beside the `latest` link). */
 export function runDir(out: string): string {
-  const runs = readdirSync(out);
+  const runs = readdirSync(out).filter((name) => name !== 'latest' && !name.startsWith('.'));
   if (runs.length !== 1) throw new Error(`expected one run in ${out}, found ${runs.length}`);
   return join(out, runs[0]!);
 }

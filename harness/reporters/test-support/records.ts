@@ -30,13 +30,15 @@ export function sampleRecord(status: RunRecord['status'] = 'finished'): RunRecor
     details: { latency: { samplesMs: [30, 35, 40, 42, 50, 61, 80], p50: 42, p95: 80, p99: 80, histogram: { bucketMs: 10, counts: [0, 0, 0, 2, 2, 1, 1, 0, 1] } } },
   });
   const retried = kase('flaky', 'smoke', 'PASS', [step({})], {
+    flaky: true,
+    line: 12,
     attempts: [
       { attempt: 1, outcome: 'FAIL', reason: 'first try failed', startedAt: at, durationMs: 10, steps: [step({ outcome: 'FAIL' })] },
-      { attempt: 2, outcome: 'PASS', startedAt: at, durationMs: 10, steps: [step({})] },
+      { attempt: 2, outcome: 'PASS', startedAt: at, durationMs: 10, steps: [step({}), step({ index: 1, kind: 'await', label: 'await printer.output', observed: { event: 'printer.output', data: { copy: 'customer', txnId: 'T1', escpos: '1b40' } } })] },
     ],
   });
   const cases: CaseRecord[] = [
-    kase('identify', 'smoke', 'FAIL', [failed], { reason: 'step 1 (do identify): does not match', troubleshoot: 'Check <img src=x onerror=alert(1)> the cable' }),
+    kase('identify', 'smoke', 'FAIL', [failed], { line: 4, failureKind: 'schema', reason: 'step 1 (do identify): does not match', troubleshoot: 'Check <img src=x onerror=alert(1)> the cable' }),
     retried,
     kase('throughput', 'smoke', 'PASS', [load]),
     kase('sale', 'sales', 'TIMEOUT', [step({ kind: 'await', label: 'await transaction.completed', outcome: 'TIMEOUT', reason: 'no answer' })], { reason: 'no answer' }),
@@ -57,6 +59,29 @@ export function sampleRecord(status: RunRecord['status'] = 'finished'): RunRecor
       { id: 'smoke', file: 'suites/smoke.suite.yaml', sha256: 'a'.repeat(64), cases: cases.slice(0, 3) },
       { id: 'sales', file: 'suites/sales.suite.yaml', sha256: 'b'.repeat(64), cases: cases.slice(3) },
     ],
-    summary: { total: 5, passed: 2, failed: 1, errors: 0, timeouts: 1, skipped: 1, aborted: 0, outcome: 'TIMEOUT' },
+    summary: { total: 5, passed: 2, failed: 1, errors: 0, timeouts: 1, skipped: 1, aborted: 0, flaky: 1, outcome: 'TIMEOUT' },
   };
+}
+
+/** A run that never reached its terminal: no case ran, one run-level error. */
+export function unreachableRecord(): RunRecord {
+  const record = sampleRecord();
+  const { identity: _identity, ...device } = record.device;
+  return {
+    ...record,
+    device,
+    status: 'error',
+    suites: [],
+    summary: { total: 0, passed: 0, failed: 0, errors: 0, timeouts: 0, skipped: 0, aborted: 0, flaky: 0, outcome: 'SKIPPED' },
+    error: { code: 'E_PORT_NOT_FOUND', message: 'serial port /dev/ttyUSB0 does not exist', hint: 'poshil ports lists the serial ports' },
+  };
+}
+
+/** Interrupted after the first case: the rest were never started. */
+export function interruptedRecord(notRun = 30): RunRecord {
+  const record = sampleRecord('interrupted');
+  const first = record.suites[0]!.cases[0]!;
+  const never = Array.from({ length: notRun }, (_, i) => ({ ...first, id: `never-${i}`, outcome: 'ABORTED' as const, reason: 'not run: the run was interrupted', troubleshoot: 'do not show me', attempts: [] }));
+  const suites = [{ ...record.suites[0]!, cases: [first, ...never] }];
+  return { ...record, suites, summary: { ...record.summary, total: notRun + 1, passed: 0, timeouts: 0, skipped: 0, flaky: 0, aborted: notRun, outcome: 'ABORTED' } };
 }

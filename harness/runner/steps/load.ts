@@ -7,6 +7,7 @@ import type { Measurement } from '../../core/record.js';
 import type { LoadSpec, LoadStep } from '../../config/types.js';
 import { measurement } from '../../expect/limits.js';
 import type { StepContext } from '../step-context.js';
+import { cannotMeetLimits } from './load-early-stop.js';
 import { measurementFailure } from './measure.js';
 import type { StepResult } from './result.js';
 
@@ -21,13 +22,34 @@ export async function runLoad(step: LoadStep, ctx: StepContext): Promise<StepRes
   const total = spec.warmup + spec.count;
   const samples: Sample[] = [];
   let next = 0;
+  let finished = 0;
   let measuredStart = 0;
+  // Sorting on every request for a figure is fine: reporters ask every few seconds, not per transaction.
+  ctx.progress?.(() => {
+    const sorted = samples.filter((s) => s.ok).map((s) => s.latencyMs).sort((a, b) => a - b);
+    const p50 = spec.limits.p50 ?? {};
+    return {
+      done: finished,
+      total,
+      figures: [{ name: 'p50', value: round(percentile(sorted, 50)), unit: 'ms', ...(p50.max !== undefined ? { max: p50.max } : {}), ...(p50.min !== undefined ? { min: p50.min } : {}) }],
+    };
+  });
+  // Set once the figures so far make a limit impossible: the workers take no new transaction.
+  let hopeless: string | undefined;
+  const successLatencies: number[] = [];
+  let failures = 0;
   const worker = async () => {
-    while (next < total && !ctx.signal.aborted) {
+    while (next < total && !ctx.signal.aborted && !hopeless) {
       const index = next++;
       if (index === spec.warmup && measuredStart === 0) measuredStart = performance.now();
       const sample = await oneTransaction(spec, ctx);
-      if (index >= spec.warmup) samples.push(sample);
+      if (index >= spec.warmup) {
+        samples.push(sample);
+        if (sample.ok) successLatencies.push(sample.latencyMs);
+        else failures++;
+        hopeless ??= cannotMeetLimits(spec.limits, { count: spec.count, failures, latencies: successLatencies });
+      }
+      finished++;
     }
   };
   if (spec.warmup === 0) measuredStart = performance.now();
@@ -49,19 +71,20 @@ export async function runLoad(step: LoadStep, ctx: StepContext): Promise<StepRes
   const measurements: Measurement[] = (Object.keys(figures) as (keyof typeof figures)[]).map((key) =>
     measurement(key, round(figures[key]), units[key], spec.limits[key] ?? {}),
   );
-  const failures = tally(samples.filter((s) => !s.ok).map((s) => s.failure ?? 'unknown'));
+  const failureCounts = tally(samples.filter((s) => !s.ok).map((s) => s.failure ?? 'unknown'));
   const details = {
     latency: { samplesMs: latencies.map(round), p50: round(figures.p50), p95: round(figures.p95), p99: round(figures.p99), histogram: histogram(latencies) },
-    transactions: { measured: samples.length, warmup: spec.warmup, succeeded: successes.length, failures, elapsedS: round(elapsedS) },
+    transactions: { measured: samples.length, warmup: spec.warmup, succeeded: successes.length, failures: failureCounts, elapsedS: round(elapsedS), ...(hopeless ? { stoppedEarly: true } : {}) },
   };
   const overLimit = measurementFailure(measurements);
+  const failed = hopeless ? `stopped after ${samples.length} of ${spec.count} transactions: ${hopeless}` : overLimit;
   return {
     request: { verb: spec.verb, args: spec.args, stimulus: spec.stimulus, count: spec.count, warmup: spec.warmup, concurrency: spec.concurrency },
     expected: spec.limits,
     measurements,
     details,
-    outcome: overLimit ? 'FAIL' : 'PASS',
-    ...(overLimit ? { reason: overLimit + (Object.keys(failures).length ? `; failures: ${JSON.stringify(failures)}` : '') } : {}),
+    outcome: failed ? 'FAIL' : 'PASS',
+    ...(failed ? { reason: failed + (Object.keys(failureCounts).length ? `; failures: ${JSON.stringify(failureCounts)}` : '') } : {}),
   };
 }
 

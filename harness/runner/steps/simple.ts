@@ -1,6 +1,5 @@
 /** `wait`, `exec` and `prompt`: steps that need no terminal verb. */
 import { setTimeout as sleep } from 'node:timers/promises';
-import { execa } from 'execa';
 import type { ExecStep, PromptStep, WaitStep } from '../../config/types.js';
 import type { StepContext } from '../step-context.js';
 import { describeIssues, type StepResult } from './result.js';
@@ -12,6 +11,7 @@ export async function runWait(step: WaitStep, ctx: StepContext): Promise<StepRes
 
 export async function runExec(step: ExecStep, ctx: StepContext): Promise<StepResult> {
   const [file, ...args] = step.command as [string, ...string[]];
+  const { execa } = await import('execa'); // loaded only by runs with exec steps
   const result = await execa(file, args, { reject: false, timeout: step.timeoutMs, cancelSignal: ctx.signal, stdin: 'ignore' });
   const observed = { exitCode: result.exitCode ?? null, stdout: clip(result.stdout), stderr: clip(result.stderr) };
   const request = { command: step.command };

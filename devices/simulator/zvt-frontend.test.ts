@@ -1,0 +1,114 @@
+/**
+ * The simulator's ZVT front end against a strict ECR that fails on any out-of-turn frame, over a
+ * real TCP socket and a real pty pair (socat) with the serial framing: registration, status,
+ * payments approved and declined, void by receipt number, abort, log-off, end-of-day.
+ */
+import { afterEach, describe, expect, it } from 'vitest';
+import { buildTrack2 } from '../formats/track.js';
+import { hex2, type Apdu } from '../protocols/zvt/apdu.js';
+import { fromBcd, readFields } from '../protocols/zvt/bmp.js';
+import type { ZvtForm } from '../protocols/zvt/link.js';
+import { readStatusCompletion, zvt } from '../protocols/zvt/messages.js';
+import { StrictEcr } from '../protocols/zvt/test-support/strict-ecr.js';
+import { createMemoryPair } from '../transports/memory.js';
+import { SerialTransport } from '../transports/serial.js';
+import { TcpTransport } from '../transports/tcp.js';
+import type { Transport } from '../transports/transport.js';
+import { startSimulator, type RunningSimulator } from './server.js';
+
+const VISA = buildTrack2({ pan: '4111111111111111', expiry: '3012', serviceCode: '101' });
+const control = (a: Apdu) => hex2(a.cls) + hex2(a.instr);
+
+describe('ZVT front end against a strict ECR', () => {
+  let sim: RunningSimulator | undefined;
+  let transport: Transport | undefined;
+  afterEach(async () => {
+    await transport?.close();
+    await sim?.stop();
+    sim = undefined;
+    transport = undefined;
+  });
+
+  async function connect(form: ZvtForm): Promise<StrictEcr> {
+    sim = await startSimulator({ protocol: 'zvt', seed: 5, link: form === 'tcp' ? { kind: 'tcp', host: '127.0.0.1', port: 0 } : { kind: 'pty' } });
+    const url = new URL(sim.link);
+    transport = form === 'tcp' ? new TcpTransport({ host: url.hostname, port: Number(url.port) }) : new SerialTransport({ path: sim.link.replace(/^serial:/, ''), baudRate: 115200 });
+    await transport.open();
+    return new StrictEcr(transport, form);
+  }
+
+  for (const form of ['tcp', 'serial'] as const) {
+    it(`keeps strict turns through every command over ${form}`, async () => {
+      const ecr = await connect(form);
+      const swipeAfterAnswer = async (amount: number) => {
+        const sale = ecr.exchange(zvt.authorisation(amount, '978'));
+        expect(control(await sale.answered)).toBe('8000');
+        expect(sim!.terminal.stimulus('swipe', { track: VISA })).toMatchObject({ ok: true });
+        return sale.ended;
+      };
+
+      const registration = await ecr.exchange(zvt.registration('978')).ended;
+      expect(control(registration.end)).toBe('060F');
+      expect(fromBcd(readFields(registration.end.data).get(0x29))).toBe('00000005');
+
+      const status = await ecr.exchange(zvt.statusEnquiry()).ended;
+      expect(readStatusCompletion(status.end.data)).toMatchObject({ softwareVersion: 'poshil-sim 1.4.2', terminalStatus: 0 });
+
+      const approved = await swipeAfterAnswer(1250);
+      expect(control(approved.end)).toBe('060F');
+      const info = readFields(approved.messages.find((m) => control(m) === '040F')!.data);
+      expect(info.get(0x27)).toEqual(Uint8Array.of(0));
+      expect(fromBcd(info.get(0x04))).toBe('000000001250');
+      expect(info.has(0x0b)).toBe(true);
+      const receipt = Number(fromBcd(info.get(0x87)));
+      expect(approved.messages.filter((m) => control(m) === '06D1').length).toBeGreaterThan(10);
+
+      // A decline is not a completed payment: the exchange ends with Abort 06 1E and the host's code.
+      const declined = await swipeAfterAnswer(1251);
+      expect(control(declined.end)).toBe('061E');
+      expect(declined.end.data[0]).toBe(0x51);
+
+      const reversal = await ecr.exchange(zvt.reversal(receipt)).ended;
+      expect(control(reversal.end)).toBe('060F');
+      expect(fromBcd(readFields(reversal.messages[0]!.data).get(0x87))).toBe(String(receipt).padStart(4, '0'));
+      const again = await ecr.exchange(zvt.reversal(receipt)).ended;
+      expect([control(again.end), hex2(again.end.data[0]!)]).toEqual(['061E', 'B4']);
+
+      await swipeAfterAnswer(500);
+      const waiting = ecr.exchange(zvt.authorisation(700, '978'));
+      expect(control(await waiting.answered)).toBe('8000');
+      expect(control(await waiting.firstMessage)).toBe('04FF'); // "insert card": now an abort request is in turn
+      const abort = ecr.exchange(zvt.abortRequest());
+      expect(control(await abort.answered)).toBe('8000');
+      const aborted = await waiting.ended;
+      expect([control(aborted.end), hex2(aborted.end.data[0]!)]).toEqual(['061E', '6C']);
+
+      const endOfDay = await ecr.exchange(zvt.endOfDay()).ended;
+      const totals = readFields(endOfDay.messages.find((m) => control(m) === '040F')!.data);
+      expect(fromBcd(totals.get(0x04))).toBe('000000000500');
+
+      const idleAbort = await ecr.exchange(zvt.abortRequest(), { endsWithAnswer: true }).ended;
+      expect(control(idleAbort.end)).toBe('8000');
+      const logOff = await ecr.exchange(zvt.logOff(), { endsWithAnswer: true }).ended;
+      expect(control(logOff.end)).toBe('8000');
+      await new Promise((r) => setTimeout(r, 50));
+      expect(ecr.violations).toEqual([]);
+      ecr.close();
+    }, 30_000);
+  }
+
+  it('catches a terminal that sends its next message before the ECR answered', async () => {
+    const [ecrEnd, terminalEnd] = createMemoryPair();
+    await ecrEnd.open();
+    await terminalEnd.open();
+    const ecr = new StrictEcr(ecrEnd, 'tcp');
+    const off = terminalEnd.onData(() => {
+      off();
+      void terminalEnd.write(Uint8Array.from([...zvt.ack(), ...zvt.intermediateStatus(0x0a), ...zvt.completion()]));
+    });
+    await ecr.exchange(zvt.authorisation(100, '978')).answered;
+    await new Promise((r) => setTimeout(r, 50));
+    expect(ecr.violations).toEqual(['060F arrived before the ECR answered the previous master message']);
+    ecr.close();
+  });
+});

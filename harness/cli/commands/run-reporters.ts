@@ -1,0 +1,76 @@
+/**
+ * The reporters of one `poshil run`: the run folder always gets its JUnit XML and HTML report
+ * (unless --no-junit / --no-html), `--reporter name=path` and --junit/--html write extra copies
+ * elsewhere, and the console gets the chosen styles or, when none prints to the console, `list`.
+ */
+import { join, relative, resolve } from 'node:path';
+import { parseReporters, usesStdout, type ReporterChoice } from '../../reporters/choice.js';
+import { ConsoleReporter } from '../../reporters/console.js';
+import { githubReporter } from '../../reporters/github.js';
+import { htmlReporter } from '../../reporters/html.js';
+import { jsonReporter } from '../../reporters/json.js';
+import { junitReporter } from '../../reporters/junit.js';
+import type { Reporter } from '../../reporters/reporter.js';
+
+const STYLES: ReadonlySet<string> = new Set(['list', 'line', 'dot']);
+
+export interface ReporterOptions {
+  reporter?: string[];
+  junit?: string | false;
+  html?: string | false;
+}
+
+/** Parses early, so that a bad --reporter is an input error before anything runs. */
+export function chooseReporters(options: ReporterOptions): ReporterChoice[] {
+  const choices = parseReporters(options.reporter ?? []);
+  if (typeof options.junit === 'string') choices.push({ name: 'junit', path: options.junit });
+  if (typeof options.html === 'string') choices.push({ name: 'html', path: options.html });
+  if (!usesStdout(choices)) choices.unshift({ name: 'list' });
+  return choices;
+}
+
+/** Builds the reporters for a run folder; `outputs` collects the files the console names at the end. */
+export function buildReporters(choices: readonly ReporterChoice[], options: ReporterOptions, runDir: string, outputs: Record<string, string>): Reporter[] {
+  const shown = (path: string) => relative(process.cwd(), path) || path;
+  const files: Reporter[] = [];
+  const consoles: Reporter[] = [];
+  outputs['record'] = shown(join(runDir, 'record.json'));
+  const addFile = (kind: 'junit' | 'html' | 'json', path: string, label: string) => {
+    const absolute = resolve(path);
+    if (Object.values(outputs).includes(shown(absolute))) return;
+    outputs[label] = shown(absolute);
+    files.push(namedOnceWritten(kind === 'junit' ? junitReporter(absolute) : kind === 'html' ? htmlReporter(absolute, runDir) : jsonReporter(absolute), outputs, label));
+  };
+  if (options.junit !== false) addFile('junit', join(runDir, 'junit.xml'), 'junit');
+  if (options.html !== false) addFile('html', join(runDir, 'report.html'), 'report');
+  for (const choice of choices) {
+    if (choice.name === 'junit' || choice.name === 'html') {
+      if (choice.path) addFile(choice.name, choice.path, `${choice.name} copy`);
+      else if (options[choice.name] === false) addFile(choice.name, join(runDir, choice.name === 'junit' ? 'junit.xml' : 'report.html'), choice.name === 'junit' ? 'junit' : 'report');
+    } else if (choice.name === 'json') {
+      if (choice.path) addFile('json', choice.path, 'json');
+      else consoles.push(jsonReporter());
+    } else if (choice.name === 'github') consoles.push(githubReporter({ recap: !choices.some((c) => STYLES.has(c.name)) }));
+    else consoles.push(new ConsoleReporter({ style: choice.name, outputs: () => ({ ...outputs }) }));
+  }
+  outputs['transcript'] = shown(join(runDir, 'transcript.ndjson'));
+  outputs['log'] = shown(join(runDir, 'poshil.log'));
+  // The console goes last so that the files it names exist when it prints them.
+  return [...files, ...consoles];
+}
+
+/** A file reporter whose file the console names only once it was written. */
+function namedOnceWritten(reporter: Reporter, outputs: Record<string, string>, label: string): Reporter {
+  return {
+    ...reporter,
+    name: reporter.name,
+    onRunEnd: async (record) => {
+      try {
+        await reporter.onRunEnd?.(record);
+      } catch (error) {
+        delete outputs[label];
+        throw error;
+      }
+    },
+  };
+}

@@ -1,0 +1,30 @@
+/** What `run --list` prints, and which cases `run --last-failed` picks from the previous record. */
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { InputError } from '../../core/errors.js';
+import type { Suite } from '../../config/types.js';
+import { readRecord } from '../../evidence/journal.js';
+import { LATEST } from '../../runner/latest-link.js';
+import { selectCases, type CaseSelection } from '../../runner/run.js';
+
+/** One line per case: "suite/case  title  [requires …]", then the count. */
+export function listCases(suites: readonly Suite[], selection: CaseSelection): string {
+  const rows = suites.flatMap((s) => selectCases(s, selection).map((c) => ({ id: `${s.id}/${c.id}`, title: c.title ?? '', requires: c.requires, optional: !c.mandatory })));
+  const width = Math.max(0, ...rows.map((r) => r.id.length));
+  const lines = rows.map((r) => `${r.id.padEnd(width)}  ${r.title}${r.requires.length ? `  [requires ${r.requires.join(', ')}]` : ''}${r.optional ? '  (optional)' : ''}`.trimEnd());
+  const suitesWithCases = new Set(rows.map((r) => r.id.split('/')[0])).size;
+  return `${lines.join('\n')}${lines.length ? '\n' : ''}${rows.length} ${rows.length === 1 ? 'case' : 'cases'} in ${suitesWithCases} ${suitesWithCases === 1 ? 'suite' : 'suites'}\n`;
+}
+
+/**
+ * "suite/case" ids that did not pass (failed, errored, timed out or never ran) in OUT/latest;
+ * undefined when that run never reached its terminal, so that everything runs again.
+ */
+export function lastFailed(outDir: string): Set<string> | undefined {
+  const dir = join(outDir, LATEST);
+  const file = ['record.json', 'record.ndjson'].map((name) => join(dir, name)).find((path) => existsSync(path));
+  if (!file) throw new InputError('E_NO_RUN', `--last-failed: no previous run under ${outDir}`, { file: dir, hint: 'run once without --last-failed first, or give the --out of that run' });
+  const record = readRecord(file);
+  if (record.status === 'error') return undefined;
+  return new Set(record.suites.flatMap((s) => s.cases.filter((c) => c.outcome !== 'PASS' && c.outcome !== 'SKIPPED').map((c) => `${s.id}/${c.id}`)));
+}

@@ -1,0 +1,80 @@
+/**
+ * Run controls from the outside: a config file and POSHIL_* variables so that `poshil run` needs
+ * no flags, --list without a terminal, --bail, --last-failed, --grep-invert and --timeout.
+ */
+import { readFileSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { poshil, readRecordJson, runDir, simulatorProfile, workspace } from './test-support/cli.js';
+
+const SUITE = `suite: bench
+cases:
+  - id: identify
+    title: the terminal says what it is
+    steps:
+      - do: identify
+  - id: wrong-firmware
+    steps:
+      - do: identify
+        expect: { properties: { firmware: { const: "9.0.0" } } }
+  - id: status
+    requires: [magstripe]
+    steps:
+      - do: status
+`;
+
+describe('run controls (black box)', () => {
+  const dirs: string[] = [];
+  afterEach(() => {
+    for (const dir of dirs.splice(0)) rmSync(dir, { recursive: true, force: true });
+  });
+  const ws = (files: Record<string, string | object>) => {
+    const dir = workspace(files);
+    dirs.push(dir);
+    return dir;
+  };
+
+  it('lists what would run from the config file alone, without touching a terminal', async () => {
+    // The profile points at a serial port that does not exist: --list must not open it.
+    const dir = ws({
+      'poshil.config.yaml': 'device: devices/usb.json\nsuites: [suites]\nout: runs\n',
+      'devices/usb.json': { name: 'usb', protocol: 'bench', transport: { type: 'serial', path: '/dev/ttyUSB-poshil-none', baudRate: 115200 } },
+      'suites/bench.suite.yaml': SUITE,
+    });
+    const result = await poshil(['run', '--list', '--grep-invert', 'status'], { cwd: dir });
+    expect(result.exitCode, result.stderr).toBe(0);
+    expect(result.stdout).toBe('bench/identify        the terminal says what it is\nbench/wrong-firmware\n2 cases in 1 suite');
+  });
+
+  it('rejects a config file that breaks its schema, naming file and line', async () => {
+    const dir = ws({ 'poshil.config.yaml': 'device: x.json\nretries: many\n' });
+    const result = await poshil(['run', '--list'], { cwd: dir });
+    expect(result.exitCode).toBe(2);
+    expect(result.stderr).toMatch(/configuration poshil\.config\.yaml is invalid: .*\/retries/);
+    expect(result.stderr).toContain('poshil.config.yaml:2');
+    const checked = await poshil(['validate', 'poshil.config.yaml'], { cwd: dir });
+    expect(checked.exitCode).toBe(2);
+    expect(checked.stdout).toContain('invalid  poshil.config.yaml');
+  });
+
+  it('runs from POSHIL_* variables, stops at the first failure with --bail, then reruns only the failure with --last-failed', async () => {
+    const dir = ws({ 'sim.json': simulatorProfile('tcp'), 'bench.suite.yaml': SUITE });
+    const out = join(dir, 'out');
+    const env = { POSHIL_DEVICE: join(dir, 'sim.json'), POSHIL_OUT: out, POSHIL_SUITES: join(dir, 'bench.suite.yaml') };
+    const first = await poshil(['run', '--bail', '--timeout', '4000'], { cwd: dir, env });
+    expect(first.exitCode, first.stderr).toBe(1);
+    expect(first.stdout).toContain('STOPPED after 1 failure (--max-failures 1): 1 case not run');
+    const record = JSON.parse(readFileSync(join(out, 'latest', 'record.json'), 'utf8')) as ReturnType<typeof readRecordJson>;
+    expect(record.options.maxFailures).toBe(1);
+    expect(record.suites[0]!.cases.map((c) => c.outcome)).toEqual(['PASS', 'FAIL', 'ABORTED']);
+    expect(record.suites[0]!.cases[0]!.attempts[0]!.steps[0]!.timeoutMs).toBe(4000);
+
+    const again = await poshil(['run', '--last-failed'], { cwd: dir, env });
+    expect(again.exitCode).toBe(1);
+    const rerun = JSON.parse(readFileSync(join(out, 'latest', 'record.json'), 'utf8')) as ReturnType<typeof readRecordJson>;
+    expect(rerun.runId).not.toBe(record.runId);
+    expect(rerun.suites[0]!.cases.map((c) => c.id)).toEqual(['wrong-firmware', 'status']);
+    expect(rerun.options.only).toEqual(['bench/wrong-firmware', 'bench/status']);
+    expect(() => runDir(out)).toThrow(/found 2/);
+  });
+});

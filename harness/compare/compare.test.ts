@@ -1,0 +1,30 @@
+import { describe, expect, it } from 'vitest';
+import type { DeviceIdentity, RunRecord } from '../core/record.js';
+import { compareRecords } from './compare.js';
+
+const identity = (firmware: string): DeviceIdentity => ({ model: 'M', serialNumber: 'S', firmware, capabilities: [] });
+
+function record(runId: string, start: string, end = start): RunRecord {
+  return {
+    schemaVersion: 1,
+    runId,
+    tool: { name: 'poshil', version: '0', node: 'v20' },
+    host: 'h',
+    startedAt: '2026-11-24T10:00:00.000Z',
+    options: { retries: 0 },
+    device: { profile: 'p', name: 'n', protocol: 'bench', address: 'a', identity: identity(end), ...(end !== start ? { identityAtStart: identity(start) } : {}) },
+    inputs: [],
+    status: 'finished',
+    suites: [],
+    summary: { total: 0, passed: 0, failed: 0, errors: 0, timeouts: 0, skipped: 0, aborted: 0, outcome: 'SKIPPED' },
+  };
+}
+
+describe('compareRecords', () => {
+  it('names the firmware each run started with, and the one it ended with when an upgrade changed it', () => {
+    const c = compareRecords(record('old', '1.4.2', '1.5.0'), record('new', '1.5.0'), { before: 'a', after: 'b' });
+    expect(c.before).toMatchObject({ runId: 'old', firmware: '1.4.2', firmwareAtEnd: '1.5.0' });
+    expect(c.after).toMatchObject({ runId: 'new', firmware: '1.5.0' });
+    expect(c.after).not.toHaveProperty('firmwareAtEnd');
+  });
+});

@@ -1,0 +1,135 @@
+/**
+ * The words every text reporter shares: durations, the counts line, the recap of failures and
+ * flaky cases, the terminal and its firmware, and the run-level error. Kept in one place so
+ * that list, line, dot and github say the same thing the same way.
+ */
+import type { FailureKind } from '../core/failure-kind.js';
+import type { Outcome } from '../core/outcome.js';
+import { isFlaky, type CaseRecord, type RunRecord, type RunSummary } from '../core/record.js';
+
+export const SYMBOLS: Record<Outcome, string> = { PASS: '✓', FAIL: '✗', ERROR: '!', TIMEOUT: '⧗', SKIPPED: '-', ABORTED: '■' };
+export const FLAKY_SYMBOL = '±';
+
+/** How a text reporter colours: a function per ANSI code, or the identity when colour is off. */
+export type Paint = (code: number, text: string) => string;
+export const NO_PAINT: Paint = (_code, text) => text;
+export const COLORS: Record<Outcome | 'FLAKY', number> = { PASS: 32, FAIL: 31, ERROR: 35, TIMEOUT: 33, SKIPPED: 90, ABORTED: 31, FLAKY: 33 };
+const DIM = 2;
+
+export const KIND_NAMES: Record<FailureKind, string> = {
+  limit: 'limit exceeded',
+  refused: 'refused',
+  schema: 'answer does not match',
+  timeout: 'time-out',
+  link: 'link lost',
+  other: 'failure',
+};
+
+export function formatMs(ms: number): string {
+  return ms < 1000 ? `${Math.round(ms)} ms` : ms < 60_000 ? `${(ms / 1000).toFixed(1)} s` : `${Math.floor(ms / 60_000)} min ${Math.round((ms % 60_000) / 1000)} s`;
+}
+
+/** "3 passed, 1 flaky, 1 failed, 1 skipped": the parts add up to the total (flaky are not in passed here). */
+export function countsText(s: RunSummary): string {
+  const flaky = s.flaky ?? 0;
+  const parts = [`${s.passed - flaky} passed`];
+  if (flaky) parts.push(`${flaky} flaky`);
+  parts.push(`${s.failed} failed`);
+  if (s.errors) parts.push(`${s.errors} errors`);
+  if (s.timeouts) parts.push(`${s.timeouts} timed out`);
+  if (s.skipped) parts.push(`${s.skipped} skipped`);
+  if (s.aborted) parts.push(`${s.aborted} aborted`);
+  return parts.join(', ');
+}
+
+/** Cases that never started because the run was interrupted (not those cut off mid-way). */
+export function notRun(record: RunRecord): CaseRecord[] {
+  return allCases(record).filter((c) => c.outcome === 'ABORTED' && c.attempts.length === 0);
+}
+
+export function allCases(record: RunRecord): CaseRecord[] {
+  return record.suites.flatMap((s) => s.cases);
+}
+
+/** Did not pass and was not skipped; cases that never started are counted, not listed. */
+export function failedCases(record: RunRecord): CaseRecord[] {
+  return allCases(record).filter((c) => c.outcome !== 'PASS' && c.outcome !== 'SKIPPED' && !(c.outcome === 'ABORTED' && c.attempts.length === 0));
+}
+
+export function flakyCases(record: RunRecord): CaseRecord[] {
+  return allCases(record).filter(isFlaky);
+}
+
+/** "passed on attempt 2 of 2; attempt 1: TIMEOUT — no answer" */
+export function flakyHistory(c: CaseRecord): string {
+  const earlier = c.attempts.slice(0, -1).map((a) => `attempt ${a.attempt}: ${a.outcome}${a.reason ? ` — ${a.reason}` : ''}`);
+  return [`passed on attempt ${c.attempts.length} of ${c.attempts.length}`, ...earlier].join('; ');
+}
+
+export function oneLine(text: string): string {
+  return text.replace(/\s*\n\s*/g, ' ');
+}
+
+/** The recap every text reporter ends with: each failure with its reason and advice, then the flaky cases. */
+export function recapText(record: RunRecord, paint: Paint = NO_PAINT): string {
+  const lines: string[] = [];
+  const failures = failedCases(record);
+  if (failures.length) {
+    lines.push('', `Failures (${failures.length}):`);
+    failures.forEach((c, i) => {
+      lines.push(`  ${i + 1}) ${paint(COLORS[c.outcome], c.outcome)} ${c.suite}/${c.id}${c.title ? ` — ${c.title}` : ''}`);
+      if (c.reason) lines.push(`     ${oneLine(c.reason)}`);
+      if (c.troubleshoot && c.outcome !== 'ABORTED') lines.push(paint(DIM, `     troubleshoot${c.failureKind ? ` (${KIND_NAMES[c.failureKind]})` : ''}: ${oneLine(c.troubleshoot)}`));
+    });
+  }
+  const flaky = flakyCases(record);
+  if (flaky.length) {
+    lines.push('', `Flaky (${flaky.length}):`);
+    for (const c of flaky) lines.push(`  ${paint(COLORS.FLAKY, FLAKY_SYMBOL)} ${c.suite}/${c.id}: ${oneLine(flakyHistory(c))}`);
+  }
+  return lines.length ? lines.join('\n') + '\n' : '';
+}
+
+/** "terminal M s/n S firmware 1.4.2", and the firmware at the end when the run changed it. */
+export function terminalText(record: RunRecord): string | undefined {
+  const end = record.device.identity;
+  if (!end) return undefined;
+  const start = record.device.identityAtStart ?? end;
+  const changed = start.firmware !== end.firmware ? ` (${end.firmware} at the end of the run)` : '';
+  return `terminal ${start.model} s/n ${start.serialNumber} firmware ${start.firmware}${changed}`;
+}
+
+/** The verdict word: the run's status when it did not finish, else the summary's outcome. */
+export function verdictOf(record: RunRecord): { word: string; color: number } {
+  if (record.status === 'interrupted') return { word: 'INTERRUPTED', color: COLORS.ABORTED };
+  if (record.status === 'error') return { word: 'ERROR', color: COLORS.ERROR };
+  if (record.status === 'crashed') return { word: 'CRASHED', color: COLORS.ERROR };
+  return { word: record.summary.outcome, color: COLORS[record.summary.outcome] };
+}
+
+/** The reason a run could not go on, meant to be printed before anything else at the end. */
+export function runErrorText(record: RunRecord, paint: Paint = NO_PAINT): string {
+  if (!record.error) return '';
+  const hint = record.error.hint ? `\n  hint: ${record.error.hint}` : '';
+  return `\n${paint(COLORS.ERROR, 'ERROR')} the run could not go on: ${record.error.message} [${record.error.code}]${hint}\n`;
+}
+
+/** The closing block: run error, interruption, recap, the counts, the terminal. */
+export function closingText(record: RunRecord, paint: Paint = NO_PAINT): string {
+  let text = runErrorText(record, paint);
+  const skipped = notRun(record).length;
+  const cases = `${skipped} ${skipped === 1 ? 'case' : 'cases'} not run`;
+  if (record.status === 'interrupted') text += `\n${paint(COLORS.ABORTED, 'INTERRUPTED')} ${cases}\n`;
+  else if (skipped > 0 && record.options.maxFailures !== undefined) {
+    const n = record.options.maxFailures;
+    text += `\n${paint(COLORS.ABORTED, 'STOPPED')} after ${n} ${n === 1 ? 'failure' : 'failures'} (--max-failures ${n}): ${cases}\n`;
+  }
+  text += recapText(record, paint);
+  const { word, color } = verdictOf(record);
+  const s = record.summary;
+  const counts = s.total === 0 && record.status === 'error' ? 'no case ran' : `${countsText(s)} of ${s.total} cases`;
+  text += `\n${paint(color, word)} ${counts} in ${formatMs(record.durationMs ?? 0)}\n`;
+  const terminal = terminalText(record);
+  if (terminal) text += terminal + '\n';
+  return text;
+}
