@@ -118,6 +118,7 @@ describe('poshil run --bench (black box)', () => {
       [['--device', join(ROOT, 'devices/simulator.json')], /--bench and --device do not go together/],
       [['--workers', '0'], /--workers must be a whole number from 1/],
       [['--select', 'brand'], /--select term "brand" is not key=value/],
+      [['--bail', '--reporter', 'dot'], /--reporter, --bail are not supported with --bench yet/],
     ] as const) {
       const refused = await poshil(['run', '--bench', SIMULATORS, ...args]);
       expect(refused.exitCode).toBe(2);

@@ -18,6 +18,15 @@ export interface BenchRunOptions {
   junit?: string | false;
   html?: string | false;
   logLevel?: string;
+  /** `run` options a bench run does not take yet; refused rather than ignored. */
+  reporter?: string[];
+  grepInvert?: string;
+  lastFailed?: boolean;
+  list?: boolean;
+  bail?: boolean;
+  maxFailures?: string;
+  timeout?: string;
+  config?: string;
 }
 
 export function addBenchRunOptions(command: Command): Command {

@@ -25,6 +25,21 @@ function whole(text: string, option: string, min: number, max: number): number {
 
 export async function runBenchCommand(suites: string[], options: BenchRunOptions): Promise<void> {
   if (options.device !== undefined) throw new InputError('E_OPTION', '--bench and --device do not go together', { hint: 'a bench file names each device and its profile; run one profile with --device alone' });
+  const unsupported = (
+    [
+      ['--reporter', options.reporter],
+      ['--grep-invert', options.grepInvert],
+      ['--last-failed', options.lastFailed],
+      ['--list', options.list],
+      ['--bail', options.bail],
+      ['--max-failures', options.maxFailures],
+      ['--timeout', options.timeout],
+      ['--config', options.config],
+    ] as const
+  ).filter(([, value]) => value !== undefined && value !== false);
+  if (unsupported.length > 0) {
+    throw new InputError('E_OPTION', `${unsupported.map(([flag]) => flag).join(', ')} ${unsupported.length === 1 ? 'is' : 'are'} not supported with --bench yet`, { hint: 'a bench run takes --select, --spread, --workers, --lock-wait, --lab, --grep, --retries, --out, --no-junit, --no-html and --log-level (docs/benches.md)' });
+  }
   const retries = whole(options.retries ?? '0', '--retries', 0, 100);
   const lockWaitMs = whole(options.lockWait ?? '0', '--lock-wait', 0, 24 * 3600_000);
   const logLevel = (options.logLevel ?? 'info') as LogLevel;
