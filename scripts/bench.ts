@@ -8,7 +8,8 @@
  *   BENCH_ROUNDS=n       rounds per comparison (default 7, at least 5)
  *   BENCH_SAMPLES=n      round trips per side per round (default 2000)
  *   BENCH_STEPS=n        steps in the generated record (default 100000)
- *   BENCH_ONLY=a,b       sections: trips,startup,record,pacing,terminals
+ *   BENCH_ONLY=a,b       sections: trips,startup,record,pacing,terminals,benches
+ *   BENCH_TERMINALS=a,b  bench sizes for `benches` (default 1,8,32,64; scripts/bench-benches.ts)
  */
 import { availableParallelism, loadavg } from 'node:os';
 import { resolve } from 'node:path';
@@ -21,6 +22,7 @@ import { startup } from './bench/startup.js';
 import { loadHarness, type Harness } from './bench/step-loop.js';
 import { onOneThread, onWorkers, type FleetResult } from './bench/terminals.js';
 import { table } from './bench/stats.js';
+import { benchSection } from './bench-benches.js';
 
 const env = (name: string, fallback: number) => Number(process.env[name] ?? fallback);
 const ROUNDS = Math.max(5, env('BENCH_ROUNDS', 7));
@@ -28,7 +30,7 @@ const SAMPLES = env('BENCH_SAMPLES', 2000);
 const SLICES = 5;
 const WARMUP = 50;
 const STEPS = env('BENCH_STEPS', 100_000);
-const only = new Set((process.env['BENCH_ONLY'] ?? 'trips,startup,record,pacing,terminals').split(','));
+const only = new Set((process.env['BENCH_ONLY'] ?? 'trips,startup,record,pacing,terminals,benches').split(','));
 
 const root = packageRoot();
 const current = await loadHarness(root);
@@ -71,4 +73,8 @@ if (only.has('terminals')) {
   const spread = await onWorkers(256, 80, [0, 0]);
   row(`256 terminals, host 0, ${spread.threads} worker threads`, spread);
   console.log(table(['terminals', 'tx/s', 'CPU ms per sale', 'RSS MiB'], rows) + '\n');
+}
+if (only.has('benches')) {
+  console.log('6. Benches: N simulated terminals in one `poshil run --bench` (docs/benches.md)');
+  await benchSection();
 }

@@ -32,9 +32,15 @@ export const LAYERS: Layer[] = [
   },
   { path: 'harness/compare', may: ['harness/core'] },
   { path: 'harness/certify', may: ['harness/evidence', 'harness/config', 'harness/core'] },
+  // The device pool (locks, health, state file) stands alone so that a lab worker can reuse it.
+  { path: 'harness/bench/pool', may: ['harness/core'] },
+  {
+    path: 'harness/bench',
+    may: ['harness/runner', 'harness/config', 'harness/evidence', 'harness/reporters', 'devices', 'harness/core'],
+  },
   {
     path: 'harness/cli',
-    may: ['harness/compare', 'harness/certify', 'harness/runner', 'harness/reporters', 'harness/evidence', 'harness/config', 'harness/expect', 'devices', 'harness/core'],
+    may: ['harness/bench', 'harness/compare', 'harness/certify', 'harness/runner', 'harness/reporters', 'harness/evidence', 'harness/config', 'harness/expect', 'devices', 'harness/core'],
   },
   { path: 'scripts', may: ['harness', 'devices'] },
 ];

@@ -6,6 +6,7 @@
 import { Command, CommanderError } from 'commander';
 import { ExitCode, PoshilError, formatError } from '../core/errors.js';
 import { poshilVersion } from '../core/paths.js';
+import { registerBench } from './commands/bench.js';
 import { registerCertify } from './commands/certify.js';
 import { registerCompare } from './commands/compare.js';
 import { registerDecode } from './commands/decode.js';
@@ -34,6 +35,7 @@ export function buildProgram(): Command {
   registerDecode(program);
   registerPorts(program);
   registerReport(program);
+  registerBench(program);
   // Each command names itself in the line after an error, e.g. "(poshil run --help shows …)".
   for (const command of program.commands) command.showHelpAfterError(`(poshil ${command.name()} --help shows the options and examples)`);
   return program;

@@ -44,9 +44,12 @@ export function expandSuitePaths(paths: readonly string[]): string[] {
   return files;
 }
 
-/** `stepTimeoutMs` (from --timeout) replaces the profile's default step time-out. */
-export function loadRunInputs(profilePath: string, suitePaths: readonly string[], overrides: { stepTimeoutMs?: number } = {}): RunInputs {
-  const loaded = loadProfile(resolve(profilePath));
+/**
+ * The profile as a path, or already loaded (a bench file loads each device's profile with its
+ * overrides). `stepTimeoutMs` (from --timeout) replaces the profile's default step time-out.
+ */
+export function loadRunInputs(profilePath: string | Profile, suitePaths: readonly string[], overrides: { stepTimeoutMs?: number } = {}): RunInputs {
+  const loaded = typeof profilePath === 'string' ? loadProfile(resolve(profilePath)) : profilePath;
   const profile = overrides.stepTimeoutMs ? { ...loaded, timeouts: { ...loaded.timeouts, stepMs: overrides.stepTimeoutMs } } : loaded;
   const expectations = new Expectations();
   const fixtureStores = new Map<string, FixtureStore>();

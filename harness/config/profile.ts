@@ -58,13 +58,17 @@ function simulatorArgs(sim: NonNullable<RawProfile['simulator']>): string[] {
   return [...(sim.args ?? []), ...(sim.hostLatency ? ['--host-latency', `${sim.hostLatency.min}-${sim.hostLatency.max}`] : [])];
 }
 
-export function loadProfile(path: string): Profile {
+/**
+ * `addressElsewhere`: the caller gives the port or path itself (a bench file names each device's
+ * port), so a profile for a model may leave the address out.
+ */
+export function loadProfile(path: string, options: { addressElsewhere?: boolean } = {}): Profile {
   const doc = loadDocument(path, 'device profile');
   validateDocument('profile', doc, 'device profile');
   const raw = doc.value as RawProfile;
   const t = raw.transport;
   const addressKnown = t.type === 'tcp' ? t.port !== undefined : t.path !== undefined;
-  if (!addressKnown && !raw.simulator) {
+  if (!addressKnown && !raw.simulator && !options.addressElsewhere) {
     const key = t.type === 'tcp' ? 'port' : 'path';
     const pos = doc.lineOf('/transport');
     throw new InputError('E_SCHEMA', `device profile ${doc.shown} is invalid: /transport needs "${key}" (only a launched simulator may leave it out)`, {

@@ -15,6 +15,7 @@ const samples: Record<(typeof CONFIG_KINDS)[number], unknown[]> = {
   record: [{ schemaVersion: 1 }, { schemaVersion: 2, suites: 'no' }],
   'ecr-protocol': [{ id: 'x' }, { id: 1, framing: {} }],
   config: [{ device: 'devices/simulator.json' }, { device: 1, bogus: true }],
+  bench: [{ bench: 'b', devices: [{ name: 'd', profile: 'p.json', labels: { brand: 'acme' } }] }, { bench: 'b', devices: [{ name: 'd', colour: 1 }] }, { devices: [] }],
 };
 
 describe('prebuilt configuration validators', () => {

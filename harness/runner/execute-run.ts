@@ -26,6 +26,8 @@ import { Teardowns } from './tasks.js';
 export interface RunRequest {
   inputs: RunInputs;
   outDir: string;
+  /** The run directory itself, instead of OUTDIR/RUNID (a bench run names each device's folder). */
+  runDir?: string;
   grep?: RegExp;
   /** The --grep text as the user wrote it, for the record. */
   grepText?: string;
@@ -58,7 +60,7 @@ export function newRunId(now = new Date()): string {
 export async function executeRun(request: RunRequest): Promise<RunResult> {
   const { inputs } = request;
   const runId = newRunId();
-  const runDir = join(request.outDir, runId);
+  const runDir = request.runDir ?? join(request.outDir, runId);
   const journalFile = new NdjsonFile(join(runDir, 'record.ndjson'));
   const transcriptFile = new NdjsonFile(join(runDir, 'transcript.ndjson'));
   const { logger, flushSync: flushLog } = createRunLogger(join(runDir, 'poshil.log'), request.logLevel);

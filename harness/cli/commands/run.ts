@@ -6,6 +6,7 @@ import { LOG_LEVELS, type LogLevel } from '../../evidence/log-levels.js';
 import { REPORTER_NAMES } from '../../reporters/choice.js';
 import type { CaseSelection } from '../../runner/run.js';
 import { required } from './required.js';
+import { addBenchRunOptions } from './run-bench-options.js';
 
 interface RunOptions {
   device?: string;
@@ -28,7 +29,7 @@ interface RunOptions {
 const collect = (value: string, list: string[] = []) => [...list, value];
 
 export function registerRun(program: Command): void {
-  program
+  const run = program
     .command('run')
     .description('Run acceptance suites against a terminal (real or simulated) and write the record, transcript, log, JUnit XML and HTML report.')
     .argument('[suites...]', 'suite files (*.suite.yaml) or folders holding them (default: the config\'s suites, else the bundled ones)')
@@ -69,8 +70,9 @@ Examples:
   $ poshil run -d devices/simulator.json --last-failed
   $ CI=true poshil run -d devices/simulator.json --reporter list,github   in GitHub Actions
   $ poshil run -d devices/simulator.json --reporter dot,json=results/record.json`,
-    )
-    .action(async (suiteArgs: string[], options: RunOptions) => {
+    );
+  addBenchRunOptions(run).action(async (suiteArgs: string[], options: RunOptions & { bench?: string }) => {
+      if (options.bench !== undefined) return (await import('./run-bench.js')).runBenchCommand(suiteArgs.length > 0 ? suiteArgs : [join(packageRoot(), 'suites')], options);
       // Loaded here, not at start: `poshil --help` and the other commands never pay for it.
       const { loadRunInputs } = await import('../../config/inputs.js');
       const { runConfig } = await import('../../config/run-config.js');

@@ -5,8 +5,9 @@ import { InputError, PoshilError, formatError } from '../../core/errors.js';
 import { dirname, join, resolve } from 'node:path';
 
 /** What a file is, from its name or, failing that, its content. */
-function kindOf(path: string, loadDocument: typeof LoadDocument): 'suite' | 'profile' | 'plan' | 'record' | 'ecr protocol' | 'config' {
+function kindOf(path: string, loadDocument: typeof LoadDocument): 'suite' | 'profile' | 'plan' | 'record' | 'ecr protocol' | 'config' | 'bench' {
   const name = basename(path);
+  if (/\.bench\.(ya?ml|json)$/.test(name)) return 'bench';
   if (/^poshil\.config\.(ya?ml|json)$/.test(name)) return 'config';
   if (/\.suite\.(ya?ml|json)$/.test(name)) return 'suite';
   if (/\.plan\.(ya?ml|json)$/.test(name)) return 'plan';
@@ -22,13 +23,14 @@ function kindOf(path: string, loadDocument: typeof LoadDocument): 'suite' | 'pro
 export function registerValidate(program: Command): void {
   program
     .command('validate')
-    .description('Check suites, plans, device profiles, ECR protocol descriptions, poshil.config files and run records against their JSON Schemas, without running anything.')
-    .argument('<files...>', 'files to check (*.suite.yaml suites, *.plan.yaml plans, *.ecr.yaml protocol descriptions, *.json profiles, record.json, poshil.config.yaml)')
+    .description('Check suites, plans, device profiles, ECR protocol descriptions, bench files, poshil.config files and run records against their JSON Schemas, without running anything.')
+    .argument('<files...>', 'files to check (*.suite.yaml suites, *.plan.yaml plans, *.ecr.yaml protocol descriptions, *.bench.yaml benches, *.json profiles, record.json, poshil.config.yaml)')
     .addHelpText('after', `\nExamples:\n  $ poshil validate suites/*.suite.yaml\n  $ poshil validate devices/*.json\n\nExits 0 when every file is valid, 2 otherwise; each problem names the file, the JSON pointer and the line.`)
     .action(async (files: string[]) => {
       // Loaded here, not at start: `poshil --help` and the other commands never pay for it.
       const { FixtureStore } = await import('../../config/fixtures.js');
       const { loadDocument } = await import('../../config/document.js');
+      const { loadBench } = await import('../../bench/bench-file.js');
       const { loadPlan } = await import('../../config/plan.js');
       const { loadEcrProtocol } = await import('../../config/ecr-protocol.js');
       const { loadProfile } = await import('../../config/profile.js');
@@ -47,6 +49,7 @@ export function registerValidate(program: Command): void {
           else if (kind === 'ecr protocol') loadEcrProtocol(path);
           else if (kind === 'plan') loadPlan(path, expectations, { stepTimeoutMs: 5000 });
           else if (kind === 'config') loadConfigFile(path);
+          else if (kind === 'bench') loadBench(path);
           else validateDocument('record', loadDocument(path, 'run record'), 'run record');
           process.stdout.write(`ok       ${file} (${kind})\n`);
         } catch (error) {

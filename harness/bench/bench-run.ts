@@ -1,0 +1,278 @@
+/**
+ * A bench run: the selected devices run at once (up to `workers` at a time), each as one
+ * ordinary run (executeRun) with its own session, folder, transcript, journal and receipts, under
+ * one bench run folder. Each device is leased from the pool first (health good, lock taken) and
+ * gives back how it ended. One failing device never stops the others; Ctrl-C stops them all
+ * and keeps what ran.
+ */
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { availableParallelism, hostname } from 'node:os';
+import { join, relative } from 'node:path';
+import { ExitCode, PoshilError, errorMessage } from '../core/errors.js';
+import type { RunRecord } from '../core/record.js';
+import type { RunInputs } from '../config/inputs.js';
+import type { LogLevel } from '../evidence/log-levels.js';
+import { htmlReporter } from '../reporters/html.js';
+import { junitReporter } from '../reporters/junit.js';
+import type { Reporter } from '../reporters/reporter.js';
+import { executeRun, newRunId } from '../runner/execute-run.js';
+import { selectCases } from '../runner/run.js';
+import type { Bench, BenchDevice } from './bench-file.js';
+import { renderBenchHtml } from './bench-html.js';
+import { checkInterchangeable, dealCases } from './deal.js';
+import { deviceLineReporter, type BenchConsole } from './device-lines.js';
+import type { LastResult, RunEnding } from './pool/health.js';
+import type { DevicePool } from './pool/pool.js';
+import { resolvePort, systemPorts, type PortLister } from './port-match.js';
+import { casesOf, renderBenchJunit, worstExitCode, type BenchSummary, type DeviceRunSummary } from './summary.js';
+
+export interface BenchRunRequest {
+  bench: Bench;
+  /** The selected devices, each with its run inputs (its profile and the suites). */
+  devices: readonly { device: BenchDevice; inputs: RunInputs }[];
+  pool: DevicePool;
+  selection: string;
+  spread: boolean;
+  /** How many devices run at once. */
+  workers: number;
+  outDir: string;
+  lockWaitMs: number;
+  grep?: RegExp;
+  grepText?: string;
+  retries: number;
+  logLevel: LogLevel;
+  junit: boolean;
+  html: boolean;
+  console: BenchConsole;
+  signal: AbortSignal;
+  /**
+   * How many devices may be starting at once (simulator launch, link, identify); default twice
+   * the CPUs. Dozens of Node simulators booting together on two cores miss their ready time-out.
+   */
+  startsAtOnce?: number;
+  /** Where ports found by USB identity are looked up (tests give a fake list). */
+  portLister?: PortLister;
+}
+
+export interface BenchRunResult {
+  summary: BenchSummary;
+  benchDir: string;
+  exitCode: number;
+}
+
+interface DeviceWork {
+  device: BenchDevice;
+  inputs: RunInputs;
+  grep?: RegExp;
+  grepText?: string;
+  /** With --spread: exactly the "suite/case" ids dealt to this device. */
+  only?: ReadonlySet<string>;
+}
+
+export async function runBench(request: BenchRunRequest): Promise<BenchRunResult> {
+  const benchRunId = newRunId();
+  const benchDir = join(request.outDir, benchRunId);
+  mkdirSync(benchDir, { recursive: true });
+  const startedAt = new Date();
+  const work = planWork(request);
+  const records: { device: string; record: RunRecord }[] = [];
+  const starting = new StartGate(request.startsAtOnce ?? Math.max(2, availableParallelism() * 2));
+
+  const results = await eachLimited(work, request.workers, (item) =>
+    runDevice(item).catch((error: unknown): DeviceRunSummary => {
+      // One device's trouble (a damaged state file, a bug) never takes the others or the summary down.
+      const failure = asPoshilError(error);
+      request.console.show(item.device.name, `NOT-RUN ${failure.message}`, true);
+      return { device: item.device.name, labels: item.device.labels, address: item.device.address, outcome: 'NOT-RUN', exitCode: failure.exitCode, cases: [], error: { code: failure.code, message: failure.message }, health: { state: 'good', reason: 'unknown: its run failed before health was recorded' } };
+    }),
+  );
+
+  async function runDevice(item: DeviceWork): Promise<DeviceRunSummary> {
+    const { device } = item;
+    const base = { device: device.name, labels: device.labels, address: device.address, cases: [] };
+    if (request.signal.aborted) return { ...base, outcome: 'NOT-RUN', exitCode: ExitCode.interrupted, skipped: 'interrupted before it started', health: healthOf(request.pool, device.name) };
+    if (selectCount(item) === 0) return { ...base, outcome: 'NOT-RUN', exitCode: ExitCode.ok, skipped: 'no case was dealt to it', health: healthOf(request.pool, device.name) };
+    let lease;
+    try {
+      lease = await request.pool.lease(device.name, benchRunId, { waitMs: request.lockWaitMs, signal: request.signal });
+    } catch (error) {
+      const failure = asPoshilError(error);
+      request.console.show(device.name, `NOT-RUN ${failure.message}`, true);
+      return { ...base, outcome: 'NOT-RUN', exitCode: failure.exitCode, error: { code: failure.code, message: failure.message }, health: healthOf(request.pool, device.name) };
+    }
+    if (!lease.leased) {
+      const why = `${lease.health.state}: ${lease.health.reason}`;
+      request.console.show(device.name, `SKIPPED ${why} (poshil bench release brings it back)`, true);
+      return { ...base, outcome: 'NOT-RUN', skipped: why, health: { state: lease.health.state, reason: lease.health.reason } };
+    }
+    const runDir = join(benchDir, device.name);
+    try {
+      let inputs = item.inputs;
+      if (device.match) {
+        try {
+          const port = await resolvePort(device.name, device.match, request.portLister ?? systemPorts);
+          const transport = { ...inputs.profile.transport, path: port.path };
+          inputs = { ...inputs, profile: { ...inputs.profile, transport } };
+          request.console.show(device.name, `port    ${port.path} (found by USB identity)`, false);
+        } catch (error) {
+          const failure = asPoshilError(error);
+          request.console.show(device.name, `NOT-RUN ${failure.message}`, true);
+          const last: LastResult = { benchRunId, at: new Date().toISOString(), exitCode: failure.exitCode, outcome: 'ERROR', error: failure.message };
+          const health = await request.pool.recordEnding(device.name, { kind: 'device-failure', result: last, reason: failure.message });
+          return { ...base, outcome: 'NOT-RUN', exitCode: failure.exitCode, error: { code: failure.code, message: `${failure.message}${failure.context.hint ? ` (${failure.context.hint})` : ''}` }, health: { state: health.state, reason: health.reason } };
+        }
+      }
+      const started = await starting.enter(request.signal);
+      const result = await executeRun({
+        inputs,
+        outDir: benchDir,
+        runDir,
+        ...(item.grep ? { grep: item.grep, grepText: item.grepText! } : {}),
+        ...(item.only ? { only: item.only } : {}),
+        retries: request.retries,
+        logLevel: request.logLevel,
+        signal: request.signal,
+        // The device has started once its first suite begins (its terminal answered identify).
+        reporters: (dir) => [...deviceReporters(dir, device.name, request), { name: 'start-gate', onSuiteStart: started, onRunEnd: started }],
+      }).finally(started);
+      records.push({ device: device.name, record: result.record });
+      const identity = result.record.device.identity;
+      // A run that never reached its terminal records its cases as not run; for the bench it is an error.
+      const outcome = result.record.status === 'error' ? 'ERROR' : result.record.summary.outcome;
+      const last: LastResult = {
+        benchRunId,
+        at: new Date().toISOString(),
+        exitCode: result.exitCode,
+        outcome,
+        ...(result.failure ? { error: result.failure.message } : {}),
+        ...(identity ? { identity: { model: identity.model, serialNumber: identity.serialNumber, firmware: identity.firmware } } : {}),
+      };
+      const health = await request.pool.recordEnding(device.name, endingOf(result.exitCode, last, result.failure));
+      if (lease.lock.compromised) request.console.show(device.name, `warning: its lock was taken over while it ran (${lease.lock.compromised.message})`, true);
+      return {
+        ...base,
+        outcome,
+        exitCode: result.exitCode,
+        status: result.record.status,
+        runDir: relative(benchDir, result.runDir),
+        summary: result.record.summary,
+        ...(identity ? { identity: { model: identity.model, serialNumber: identity.serialNumber, firmware: identity.firmware } } : {}),
+        cases: casesOf(result.record),
+        ...(result.failure ? { error: { code: result.failure.code, message: result.failure.message } } : {}),
+        health: { state: health.state, reason: health.reason },
+      };
+    } finally {
+      await lease.lock.release();
+    }
+  }
+
+  request.console.end();
+  const finishedAt = new Date();
+  const ran = results.filter((r) => r.exitCode !== undefined);
+  let exitCode = worstExitCode(ran.map((r) => r.exitCode!));
+  // Every device skipped for its health: nothing was tested, which CI must not take for a pass.
+  if (ran.length === 0 || ran.every((r) => r.skipped)) exitCode = worstExitCode([exitCode, ExitCode.deviceError]);
+  if (request.signal.aborted) exitCode = ExitCode.interrupted;
+  const summary: BenchSummary = {
+    kind: 'poshil.bench-run',
+    schemaVersion: 1,
+    benchRunId,
+    bench: { name: request.bench.name, file: request.bench.file, sha256: request.bench.sha256 },
+    selection: request.selection,
+    mode: request.spread ? 'spread' : 'fleet',
+    host: hostname(),
+    startedAt: startedAt.toISOString(),
+    finishedAt: finishedAt.toISOString(),
+    durationMs: finishedAt.getTime() - startedAt.getTime(),
+    exitCode,
+    devices: results,
+  };
+  writeFileSync(join(benchDir, 'bench.json'), JSON.stringify(summary, null, 2) + '\n');
+  const ordered = work.flatMap((w) => records.filter((r) => r.device === w.device.name));
+  if (request.junit) writeFileSync(join(benchDir, 'junit.xml'), renderBenchJunit(ordered));
+  if (request.html) writeFileSync(join(benchDir, 'index.html'), renderBenchHtml(summary));
+  return { summary, benchDir, exitCode };
+}
+
+/** Fleet: every device runs every selected case. Spread: the cases are dealt out among the devices. */
+function planWork(request: BenchRunRequest): DeviceWork[] {
+  if (!request.spread) return request.devices.map(({ device, inputs }) => ({ device, inputs, ...(request.grep ? { grep: request.grep, grepText: request.grepText! } : {}) }));
+  checkInterchangeable(request.devices.map(({ device }) => ({ name: device.name, protocol: device.profile.protocol, capabilities: device.profile.capabilities })));
+  const first = request.devices[0]!.inputs;
+  const ids = first.suites.flatMap((s) => selectCases(s, request.grep ? { grep: request.grep } : {}).map((c) => `${s.id}/${c.id}`));
+  const hands = dealCases(ids, request.devices.map((d) => d.device.name));
+  return request.devices.map(({ device, inputs }) => {
+    const hand = hands.get(device.name) ?? [];
+    // A device dealt nothing selects nothing, and is reported as not run.
+    return { device, inputs, ...(request.grep ? { grep: request.grep, grepText: request.grepText! } : {}), only: new Set(hand) };
+  });
+}
+
+function selectCount(item: DeviceWork): number {
+  return item.inputs.suites.reduce((n, s) => n + selectCases(s, { ...(item.grep ? { grep: item.grep } : {}), ...(item.only ? { only: item.only } : {}) }).length, 0);
+}
+
+function deviceReporters(dir: string, device: string, request: BenchRunRequest): Reporter[] {
+  const list: Reporter[] = [];
+  if (request.junit) list.push(junitReporter(join(dir, 'junit.xml')));
+  if (request.html) list.push(htmlReporter(join(dir, 'report.html')));
+  list.push(deviceLineReporter(device, request.console));
+  return list;
+}
+
+function endingOf(exitCode: number, result: LastResult, failure: PoshilError | undefined): RunEnding {
+  if (exitCode === ExitCode.interrupted) return { kind: 'interrupted', result };
+  if (exitCode === ExitCode.deviceError) return { kind: 'device-failure', result, reason: failure?.message ?? 'device error' };
+  return { kind: 'answered', result };
+}
+
+function healthOf(pool: DevicePool, name: string): DeviceRunSummary['health'] {
+  const health = pool.health(name);
+  return { state: health.state, reason: health.reason };
+}
+
+function asPoshilError(error: unknown): PoshilError {
+  return error instanceof PoshilError ? error : new PoshilError('E_INTERNAL', `internal error: ${errorMessage(error)}`, ExitCode.deviceError);
+}
+
+/** A counting gate: enter() waits for a free place and gives back the function that leaves (once). */
+class StartGate {
+  private inside = 0;
+  private readonly waiting: (() => void)[] = [];
+  constructor(private readonly places: number) {}
+
+  async enter(signal: AbortSignal): Promise<() => void> {
+    if (this.inside >= this.places && !signal.aborted) {
+      await new Promise<void>((resolve) => {
+        const done = () => {
+          signal.removeEventListener('abort', done);
+          resolve();
+        };
+        this.waiting.push(done);
+        signal.addEventListener('abort', done, { once: true });
+      });
+    }
+    this.inside++;
+    let left = false;
+    return () => {
+      if (left) return;
+      left = true;
+      this.inside--;
+      this.waiting.shift()?.();
+    };
+  }
+}
+
+/** Runs fn over items with at most `limit` at once; results keep the items' order. */
+async function eachLimited<T, R>(items: readonly T[], limit: number, fn: (item: T) => Promise<R>): Promise<R[]> {
+  const results = new Array<R>(items.length);
+  let next = 0;
+  const worker = async () => {
+    while (next < items.length) {
+      const index = next++;
+      results[index] = await fn(items[index]!);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.max(1, Math.min(limit, items.length)) }, worker));
+  return results;
+}

@@ -1,0 +1,85 @@
+import { mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { InputError } from '../../core/errors.js';
+import type { RunEnding } from './health.js';
+import { DevicePool, type PoolBench } from './pool.js';
+
+const made: string[] = [];
+afterAll(() => made.forEach((dir) => rmSync(dir, { recursive: true, force: true })));
+
+function labDir(): string {
+  const dir = mkdtempSync(join(tmpdir(), 'poshil-pool-'));
+  made.push(dir);
+  return dir;
+}
+
+const BENCH: PoolBench = {
+  name: 'lab-a',
+  quarantineAfter: 2,
+  devices: ['c1', 'c2', 'c3'].map((name) => ({ name, lockKey: `sim:lab-a/${name}`, address: 'simulator', labels: { name } })),
+};
+const failure: RunEnding = { kind: 'device-failure', reason: 'port vanished', result: { benchRunId: 'r', at: '2026-11-25T10:00:00Z', exitCode: 3, outcome: 'ERROR' } };
+
+describe('DevicePool', () => {
+  it('leases a good device, and skips one that is quarantined until it is released', async () => {
+    const pool = new DevicePool(BENCH, labDir());
+    const first = await pool.lease('c1', 'r1', { waitMs: 0 });
+    expect(first.leased).toBe(true);
+    if (first.leased) await first.lock.release();
+    await pool.recordEnding('c1', failure);
+    await pool.recordEnding('c1', failure);
+    const skipped = await pool.lease('c1', 'r2', { waitMs: 0 });
+    expect(skipped).toMatchObject({ leased: false, health: { state: 'quarantined', reason: expect.stringContaining('port vanished') } });
+    await pool.release('c1', 'alice');
+    const again = await pool.lease('c1', 'r3', { waitMs: 0 });
+    expect(again.leased).toBe(true);
+    if (again.leased) await again.lock.release();
+  });
+
+  it('keeps health across pool instances (the state file), and every device apart', async () => {
+    const lab = labDir();
+    await new DevicePool(BENCH, lab).hold('c2', 'reader replaced');
+    const status = await new DevicePool(BENCH, lab).status();
+    expect(status.map((s) => [s.device.name, s.health.state])).toEqual([['c1', 'good'], ['c2', 'maintenance'], ['c3', 'good']]);
+    expect(status[1]!.health.reason).toBe('reader replaced');
+  });
+
+  it('loses no update when devices end at once', async () => {
+    const lab = labDir();
+    const pool = new DevicePool({ ...BENCH, quarantineAfter: 50 }, lab);
+    await Promise.all(Array.from({ length: 10 }, (_, i) => pool.recordEnding(BENCH.devices[i % 3]!.name, failure)));
+    const state = pool.state.read();
+    expect(Object.values(state.devices).map((d) => d.consecutiveFailures).sort()).toEqual([3, 3, 4]);
+    // Written through a temporary file and a rename: nothing else is left behind.
+    expect(readdirSync(join(lab, 'benches'))).toEqual(['lab-a.state.json']);
+  });
+
+  it('names an unknown device with the ones the bench has', async () => {
+    const error = await new DevicePool(BENCH, labDir()).release('c9', 'alice').catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(InputError);
+    expect((error as InputError).context.hint).toBe('its devices: c1, c2, c3');
+  });
+
+  it.each([
+    ['not JSON', '{"schemaVersion": 1,', /is not JSON/],
+    ['a wrong state', JSON.stringify({ schemaVersion: 1, bench: 'lab-a', devices: { c1: { state: 'sleepy', reason: '', since: '', consecutiveFailures: 0 } } }), /\/devices\/c1\/state must be equal to one of/],
+    ['another version', JSON.stringify({ schemaVersion: 9, bench: 'lab-a', devices: {} }), /\/schemaVersion/],
+  ])('reports a state file that is %s as a clear error naming it', (_what, text, message) => {
+    const lab = labDir();
+    mkdirSync(join(lab, 'benches'));
+    writeFileSync(join(lab, 'benches', 'lab-a.state.json'), text);
+    const pool = new DevicePool(BENCH, lab);
+    let error: unknown;
+    try {
+      pool.state.read();
+    } catch (caught) {
+      error = caught;
+    }
+    expect(error).toBeInstanceOf(InputError);
+    expect((error as InputError).code).toBe('E_STATE_CORRUPT');
+    expect((error as InputError).message).toMatch(message);
+    expect((error as InputError).context.file).toBe(join(lab, 'benches', 'lab-a.state.json'));
+  });
+});

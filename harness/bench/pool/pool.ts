@@ -1,0 +1,99 @@
+/**
+ * The devices of one bench as a pool a run (or, later, a long-running lab worker) takes from:
+ * a device is leased only when its health is good and its lock is free, and gives back how its
+ * run ended, which moves its health. Knows devices by name, lock key and address only: nothing
+ * here opens a port or runs a case.
+ */
+import { resolve } from 'node:path';
+import { InputError } from '../../core/errors.js';
+import { afterRun, heldForMaintenance, isRunnable, newHealth, released, type DeviceHealth, type RunEnding } from './health.js';
+import { DeviceLocks, type HeldLock, type LockState } from './lock.js';
+import { BenchStateFile } from './state-file.js';
+
+/** What the pool needs to know of a device. */
+export interface PoolDevice {
+  name: string;
+  lockKey: string;
+  address: string;
+  labels: Readonly<Record<string, string>>;
+}
+
+export interface PoolBench {
+  name: string;
+  quarantineAfter: number;
+  devices: readonly PoolDevice[];
+}
+
+export interface DeviceStatus {
+  device: PoolDevice;
+  health: DeviceHealth;
+  lock: LockState;
+}
+
+export type LeaseAnswer = { leased: true; lock: HeldLock } | { leased: false; health: DeviceHealth };
+
+/** The lab folder: --lab DIR, else POSHIL_LAB_DIR, else .poshil in the current directory. */
+export function labDirectory(option?: string): string {
+  return resolve(option ?? process.env['POSHIL_LAB_DIR'] ?? '.poshil');
+}
+
+export class DevicePool {
+  readonly locks: DeviceLocks;
+  readonly state: BenchStateFile;
+
+  constructor(
+    readonly bench: PoolBench,
+    labDir: string,
+    private readonly now: () => Date = () => new Date(),
+  ) {
+    this.locks = new DeviceLocks(labDir);
+    this.state = new BenchStateFile(labDir, bench.name);
+  }
+
+  device(name: string): PoolDevice {
+    const device = this.bench.devices.find((d) => d.name === name);
+    if (!device) throw new InputError('E_NO_DEVICE', `bench ${this.bench.name} has no device "${name}"`, { hint: `its devices: ${this.bench.devices.map((d) => d.name).join(', ')}` });
+    return device;
+  }
+
+  health(name: string): DeviceHealth {
+    return this.state.read().devices[name] ?? newHealth(this.now());
+  }
+
+  async status(): Promise<DeviceStatus[]> {
+    const state = this.state.read();
+    return Promise.all(this.bench.devices.map(async (device) => ({ device, health: state.devices[device.name] ?? newHealth(this.now()), lock: await this.locks.inspect(device.lockKey) })));
+  }
+
+  /** The device's lock, if its health lets it run; waits up to waitMs for another holder (exit 3 after). */
+  async lease(name: string, runId: string, options: { waitMs: number; signal?: AbortSignal }): Promise<LeaseAnswer> {
+    const device = this.device(name);
+    const health = this.health(name);
+    if (!isRunnable(health)) return { leased: false, health };
+    const lock = await this.locks.acquire(device.lockKey, { device: name, runId }, options);
+    return { leased: true, lock };
+  }
+
+  async recordEnding(name: string, ending: RunEnding): Promise<DeviceHealth> {
+    const state = await this.state.update(this.bench.name, (s) => {
+      s.devices[name] = afterRun(s.devices[name] ?? newHealth(this.now()), ending, this.bench.quarantineAfter, this.now());
+    });
+    return state.devices[name]!;
+  }
+
+  async release(name: string, by: string): Promise<DeviceHealth> {
+    this.device(name);
+    const state = await this.state.update(this.bench.name, (s) => {
+      s.devices[name] = released(s.devices[name] ?? newHealth(this.now()), by, this.now());
+    });
+    return state.devices[name]!;
+  }
+
+  async hold(name: string, reason: string): Promise<DeviceHealth> {
+    this.device(name);
+    const state = await this.state.update(this.bench.name, (s) => {
+      s.devices[name] = heldForMaintenance(s.devices[name] ?? newHealth(this.now()), reason, this.now());
+    });
+    return state.devices[name]!;
+  }
+}

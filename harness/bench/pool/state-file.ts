@@ -1,0 +1,98 @@
+/**
+ * The bench's state file in the lab folder (`.poshil/benches/NAME.state.json`): every device's
+ * health and last result. Updates are read-modify-write under a file lock, written to a temporary
+ * file and renamed, so a reader never sees half a file and two bench runs on one host do not lose
+ * each other's results. A file that is not what poshil wrote is exit 2 naming it, never a crash.
+ */
+import { randomBytes } from 'node:crypto';
+import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { Ajv } from 'ajv';
+import lockfile from 'proper-lockfile';
+import { DeviceError, InputError } from '../../core/errors.js';
+import type { DeviceHealth } from './health.js';
+
+export interface BenchState {
+  schemaVersion: 1;
+  bench: string;
+  devices: Record<string, DeviceHealth>;
+}
+
+const STATE_SCHEMA = {
+  type: 'object',
+  required: ['schemaVersion', 'bench', 'devices'],
+  properties: {
+    schemaVersion: { const: 1 },
+    bench: { type: 'string' },
+    devices: {
+      type: 'object',
+      additionalProperties: {
+        type: 'object',
+        required: ['state', 'reason', 'since', 'consecutiveFailures'],
+        properties: {
+          state: { enum: ['good', 'quarantined', 'maintenance'] },
+          reason: { type: 'string' },
+          since: { type: 'string' },
+          consecutiveFailures: { type: 'integer', minimum: 0 },
+          lastResult: { type: 'object', required: ['benchRunId', 'at', 'exitCode', 'outcome'] },
+        },
+      },
+    },
+  },
+} as const;
+
+const validateState = new Ajv({ strict: false }).compile(STATE_SCHEMA);
+
+export class BenchStateFile {
+  readonly path: string;
+
+  constructor(labDir: string, bench: string) {
+    this.path = join(labDir, 'benches', `${bench}.state.json`);
+  }
+
+  read(): BenchState {
+    let text: string;
+    try {
+      text = readFileSync(this.path, 'utf8');
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code === 'ENOENT') return { schemaVersion: 1, bench: '', devices: {} };
+      throw new DeviceError('E_STATE_READ', `cannot read the bench state file ${this.path}: ${(error as Error).message}`, { file: this.path });
+    }
+    let value: unknown;
+    try {
+      value = JSON.parse(text);
+    } catch (error) {
+      throw corrupt(this.path, `it is not JSON (${(error as Error).message})`);
+    }
+    if (!validateState(value)) {
+      const first = validateState.errors?.[0];
+      throw corrupt(this.path, `${first?.instancePath || 'the document'} ${first?.message ?? 'does not match'}`, first?.instancePath ?? '');
+    }
+    return value as unknown as BenchState;
+  }
+
+  /** Read, change and write back under the state file's lock. */
+  async update(bench: string, change: (state: BenchState) => void): Promise<BenchState> {
+    mkdirSync(join(this.path, '..'), { recursive: true });
+    const unlock = await lockfile.lock(this.path, { realpath: false, retries: { retries: 50, minTimeout: 20, maxTimeout: 200 } });
+    try {
+      const state = this.read();
+      state.bench = bench;
+      change(state);
+      const temp = `${this.path}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`;
+      writeFileSync(temp, JSON.stringify(state, null, 2) + '\n');
+      renameSync(temp, this.path);
+      return state;
+    } finally {
+      await unlock();
+    }
+  }
+}
+
+function corrupt(path: string, why: string, pointer?: string): InputError {
+  return new InputError('E_STATE_CORRUPT', `the bench state file ${path} is damaged: ${why}`, {
+    file: path,
+    ...(pointer !== undefined ? { pointer } : {}),
+    hint: 'poshil writes it atomically, so something else changed it; move it away to start every device as good again (health history is lost)',
+  });
+}

@@ -1,0 +1,88 @@
+/**
+ * `npm run bench`, bench section: N simulated terminals in one `poshil run --bench` over TCP and
+ * over ptys, running the smoke and sales suites. Reports cases per second, the bench's wall time
+ * against its slowest device's own wall time, and the peak resident memory of poshil and every
+ * simulator it launched (summed over the process tree, sampled from /proc).
+ *
+ * Sizes come from BENCH_TERMINALS (default "1,8,32,64"). Run alone with
+ * `npm run build && node dist/scripts/bench-benches.js`.
+ */
+import { mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { execa } from 'execa';
+import { packageRoot } from '../harness/core/paths.js';
+import type { BenchSummary } from '../harness/bench/summary.js';
+
+/** Resident memory of a process and all its descendants, in bytes (Linux /proc). */
+function treeRss(root: number): number {
+  const parent = new Map<number, number>();
+  const rss = new Map<number, number>();
+  for (const name of readdirSync('/proc')) {
+    if (!/^\d+$/.test(name)) continue;
+    try {
+      const stat = readFileSync(`/proc/${name}/stat`, 'utf8');
+      // Fields after the command name (which may hold spaces) start at ") ".
+      const fields = stat.slice(stat.lastIndexOf(') ') + 2).split(' ');
+      parent.set(Number(name), Number(fields[1]));
+      rss.set(Number(name), Number(fields[21]) * 4096);
+    } catch {
+      // The process ended while we looked.
+    }
+  }
+  const inTree = (pid: number): boolean => {
+    for (let p: number | undefined = pid, hops = 0; p !== undefined && p > 1 && hops < 64; p = parent.get(p), hops++) if (p === root) return true;
+    return false;
+  };
+  let total = 0;
+  for (const [pid, bytes] of rss) if (inTree(pid)) total += bytes;
+  return total;
+}
+
+export async function benchOfTerminals(kind: 'tcp' | 'pty', terminals: number): Promise<{ cases: number; wallS: number; slowestDeviceS: number; peakRssMiB: number; exitCode: number }> {
+  const root = packageRoot();
+  const dir = mkdtempSync(join(tmpdir(), 'poshil-bench-benches-'));
+  try {
+    const profile = kind === 'tcp' ? 'simulator.json' : 'simulator-pty.json';
+    const devices = Array.from({ length: terminals }, (_, i) => `  - name: sim-${i + 1}\n    profile: ${join(root, 'devices', profile)}\n    seed: ${1000 + i}\n`).join('');
+    writeFileSync(join(dir, 'many.bench.yaml'), `bench: many-${kind}\ndevices:\n${devices}`);
+    const started = performance.now();
+    const child = execa(process.execPath, [join(root, 'dist/harness/cli/main.js'), 'run', '--bench', join(dir, 'many.bench.yaml'), '--lab', join(dir, 'lab'), '-o', join(dir, 'out'), '--no-html', join(root, 'suites/smoke.suite.yaml'), join(root, 'suites/sales.suite.yaml')], { reject: false, stdout: 'ignore', stderr: 'pipe', env: { NO_COLOR: '1' } });
+    let peak = 0;
+    const sampler = setInterval(() => {
+      if (child.pid) peak = Math.max(peak, treeRss(child.pid));
+    }, 250);
+    const result = await child;
+    clearInterval(sampler);
+    const wallS = (performance.now() - started) / 1000;
+    const out = join(dir, 'out');
+    const summary = JSON.parse(readFileSync(join(out, readdirSync(out)[0]!, 'bench.json'), 'utf8')) as BenchSummary;
+    let slowest = 0;
+    let cases = 0;
+    for (const device of summary.devices) {
+      if (!device.runDir) continue;
+      const record = JSON.parse(readFileSync(join(out, summary.benchRunId, device.runDir, 'record.json'), 'utf8')) as { durationMs?: number };
+      slowest = Math.max(slowest, (record.durationMs ?? 0) / 1000);
+      cases += device.cases.filter((c) => c.outcome === 'PASS').length;
+    }
+    return { cases, wallS, slowestDeviceS: slowest, peakRssMiB: peak / 1024 / 1024, exitCode: result.exitCode ?? -1 };
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+export async function benchSection(): Promise<void> {
+  const sizes = (process.env['BENCH_TERMINALS'] ?? '1,8,32,64').split(',').map(Number).filter((n) => n > 0);
+  console.log('\nbenches: poshil run --bench, smoke + sales suites on every simulated terminal');
+  console.log('link  terminals  passed   cases/s    wall s   slowest device s   wall/slowest   peak RSS MiB   exit');
+  for (const kind of ['tcp', 'pty'] as const) {
+    for (const n of sizes) {
+      const r = await benchOfTerminals(kind, n);
+      console.log(`${kind.padEnd(4)}  ${String(n).padStart(9)}   ${String(r.cases).padStart(5)}   ${(r.cases / r.wallS).toFixed(1).padStart(7)}   ${r.wallS.toFixed(1).padStart(7)}   ${r.slowestDeviceS.toFixed(1).padStart(16)}   ${(r.wallS / r.slowestDeviceS).toFixed(2).padStart(12)}   ${r.peakRssMiB.toFixed(0).padStart(12)}   ${r.exitCode}`);
+    }
+  }
+}
+
+// Run alone (node dist/scripts/bench-benches.js) as well as from bench.ts.
+if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) await benchSection();
