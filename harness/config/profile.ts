@@ -31,6 +31,8 @@ export interface Profile {
   ecr?: EcrProtocol;
   transport: TransportSpec;
   capabilities: string[];
+  /** Sales the terminal takes at once; a load asking for more is an input error. Default 1. */
+  maxConcurrentSales: number;
   stimuli: Readonly<Record<string, StimulusRoute>>;
   defaultStimulus: StimulusRoute;
   timeouts: { stepMs: number; identifyMs: number };
@@ -47,6 +49,7 @@ interface RawProfile {
   ecrProtocol?: string;
   transport: TransportSpec;
   capabilities?: string[];
+  maxConcurrentSales?: number;
   stimuli?: Record<string, StimulusRoute>;
   defaultStimulus?: StimulusRoute;
   timeouts?: { step?: number; identify?: number };
@@ -91,6 +94,7 @@ export function loadProfile(path: string, options: { addressElsewhere?: boolean 
     ...(ecr ? { ecr: ecr.protocol } : {}),
     transport: t,
     capabilities: raw.capabilities ?? [],
+    maxConcurrentSales: raw.maxConcurrentSales ?? 1,
     stimuli: raw.stimuli ?? {},
     defaultStimulus,
     timeouts: { stepMs: raw.timeouts?.step ?? 5000, identifyMs: raw.timeouts?.identify ?? 5000 },
