@@ -81,3 +81,13 @@ export function figureOf(window: LoadWindow, figure: WindowFigure): number | und
   const value = figure === 'freeMemoryKb' || figure === 'temperatureC' ? window.terminal?.[figure] : window[figure];
   return typeof value === 'number' && Number.isFinite(value) ? value : undefined;
 }
+
+/** Offset from the start of the measured period as h:mm:ss or m:ss, how windows are named. */
+export function clock(ms: number): string {
+  const total = Math.round(ms / 1000);
+  const h = Math.floor(total / 3600);
+  const m = Math.floor((total % 3600) / 60);
+  const s = total % 60;
+  const two = (n: number) => String(n).padStart(2, '0');
+  return h > 0 ? `${h}:${two(m)}:${two(s)}` : `${m}:${two(s)}`;
+}

@@ -5,7 +5,7 @@
  * against the limit. Only full windows are judged (a short last window has too few transactions
  * to say anything), and drift starts at the first full window after the ramp.
  */
-import { figureOf, WINDOW_UNITS, WORSE_UP, type DriftAllowance, type LoadWindow, type WindowFigure } from '../core/load-series.js';
+import { clock, figureOf, WINDOW_UNITS, WORSE_UP, type DriftAllowance, type LoadWindow, type WindowFigure } from '../core/load-series.js';
 import type { Limits, Measurement } from '../core/record.js';
 import { judge, measurement } from './limits.js';
 
@@ -17,15 +17,8 @@ export function windowName(w: LoadWindow): string {
   return `window ${w.index + 1} (${clock(w.startMs)}–${clock(w.endMs)})`;
 }
 
-/** Offset from the start of the measured period as h:mm:ss or m:ss. */
-export function clock(ms: number): string {
-  const total = Math.round(ms / 1000);
-  const h = Math.floor(total / 3600);
-  const m = Math.floor((total % 3600) / 60);
-  const s = total % 60;
-  const two = (n: number) => String(n).padStart(2, '0');
-  return h > 0 ? `${h}:${two(m)}:${two(s)}` : `${m}:${two(s)}`;
-}
+
+export { clock };
 
 export const judged = (w: LoadWindow): boolean => !w.partial;
 

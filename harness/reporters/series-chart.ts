@@ -3,7 +3,7 @@
  * windows, the terminal's health and poshil's own memory, with the windows over a limit marked
  * and named. Charts read only the record (details.series); a record without it gets none.
  */
-import type { LoadSeries, LoadWindow } from '../core/load-series.js';
+import { clock, type LoadSeries, type LoadWindow } from '../core/load-series.js';
 import { lineChart } from './svg-chart.js';
 
 export interface SeriesView {
@@ -85,11 +85,3 @@ function terminalText(w: LoadWindow): string {
   return [t.freeMemoryKb !== undefined ? `${t.freeMemoryKb} KiB free` : '', t.temperatureC !== undefined ? `${t.temperatureC} °C` : '', t.state ?? ''].filter(Boolean).join(' · ');
 }
 
-function clock(ms: number): string {
-  const total = Math.round(ms / 1000);
-  const h = Math.floor(total / 3600);
-  const m = Math.floor((total % 3600) / 60);
-  const s = total % 60;
-  const two = (n: number) => String(n).padStart(2, '0');
-  return h > 0 ? `${h}:${two(m)}:${two(s)}` : `${m}:${two(s)}`;
-}

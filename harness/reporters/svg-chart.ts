@@ -74,7 +74,8 @@ export interface LineChartSpec {
 export function lineChart(spec: LineChartSpec): string | undefined {
   const all = spec.lines.flatMap((l) => l.points);
   const ys = all.map(([, y]) => y).filter((y): y is number => y !== null && Number.isFinite(y));
-  if (all.length < 2 || ys.length === 0) return undefined;
+  // A line needs two points: one window is a table row, not a trend.
+  if (new Set(all.map(([x]) => x)).size < 2 || ys.length === 0) return undefined;
   const width = 640;
   const height = 200;
   const left = 48;
