@@ -70,6 +70,9 @@ export async function runLoad(step: LoadStep, ctx: StepContext): Promise<StepRes
       !ctx.signal.aborted && !hopeless && (spec.count === undefined || index < spec.count) && (spec.durationMs === undefined || startAt - measuredStart < spec.durationMs);
     if (spec.ratePerS !== undefined) await openLoop(spec, ctx, measuredStart, more, take);
     else await closedLoop(spec, ctx, measuredStart, more, take);
+    // A timed step lasts its duration even when its last arrival came before the end: its last
+    // window and its throughput cover the whole period.
+    if (spec.durationMs !== undefined && !hopeless) await sleepUntil(measuredStart + spec.durationMs, ctx.signal);
   } finally {
     sampler.stop();
   }
