@@ -72,12 +72,12 @@ describe('a timed load step', () => {
 
   it('stops at the first window over its limit and names it', async () => {
     const start = performance.now();
-    const { record, series } = await runLoad(loadStep('duration: 3s\nwindow: 300ms\nwindowLimits: { p99: { max: 60 } }'), () => (performance.now() - start > 350 ? 120 : 5));
+    const { record, series } = await runLoad(loadStep('duration: 4s\nwindow: 500ms\nwindowLimits: { p99: { max: 200 } }'), () => (performance.now() - start > 550 ? 300 : 5));
     expect(record.outcome).toBe('FAIL');
-    expect(record.reason).toMatch(/^stopped after \d+ transactions: window 2 \(0:00–0:01\): p99 = \d+(\.\d+)? ms, above the maximum 60 ms/);
-    expect(record.durationMs).toBeLessThan(2000);
+    expect(record.reason).toMatch(/^stopped after \d+ transactions: window 2 \([\d:]+–[\d:]+\): p99 = \d+(\.\d+)? ms, above the maximum 200 ms/);
+    expect(record.durationMs).toBeLessThan(2500);
     expect(series.windows[1]!.over).toEqual(['p99']);
-    expect(record.measurements!.find((m) => m.name.startsWith('p99 of window'))).toMatchObject({ name: 'p99 of window 2 (0:00–0:01)', verdict: 'FAIL' });
+    expect(record.measurements!.find((m) => m.name.startsWith('p99 of window'))).toMatchObject({ name: expect.stringMatching(/^p99 of window 2 /), verdict: 'FAIL' });
   });
 
   it('counts arrivals the terminal could not take in time as BACKLOG, timed from their arrival', async () => {

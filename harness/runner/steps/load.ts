@@ -66,8 +66,7 @@ export async function runLoad(step: LoadStep, ctx: StepContext): Promise<StepRes
     await warmUp(spec, ctx, () => warmedUp++);
     measuredStart = performance.now();
     recorder.begin(measuredStart);
-    const more = (index: number, startAt: number) =>
-      !ctx.signal.aborted && !hopeless && (spec.count === undefined || index < spec.count) && (spec.durationMs === undefined || startAt - measuredStart < spec.durationMs);
+    const more = (index: number, offsetMs: number) => !ctx.signal.aborted && !hopeless && (spec.count === undefined || index < spec.count) && (spec.durationMs === undefined || offsetMs < spec.durationMs);
     if (spec.ratePerS !== undefined) await openLoop(spec, ctx, measuredStart, more, take);
     else await closedLoop(spec, ctx, measuredStart, more, take);
     // A timed step lasts its duration even when its last arrival came before the end: its last
@@ -142,14 +141,15 @@ async function warmUp(spec: LoadSpec, ctx: StepContext, done: () => void): Promi
   await Promise.all(Array.from({ length: Math.min(spec.concurrency, spec.warmup) }, worker));
 }
 
-type More = (index: number, startAt: number) => boolean;
+/** Whether transaction `index` may start `offsetMs` into the measured period. */
+type More = (index: number, offsetMs: number) => boolean;
 
 /** Each worker starts its next transaction when its last one ended (joining one by one over the ramp). */
 async function closedLoop(spec: LoadSpec, ctx: StepContext, start: number, more: More, take: (s: Sample) => void): Promise<void> {
   let next = 0;
   const worker = async (i: number) => {
     await sleepUntil(start + workerStartMs(i, spec.concurrency, spec.rampMs), ctx.signal);
-    while (more(next, performance.now())) {
+    while (more(next, performance.now() - start)) {
       next++;
       take(await oneTransaction(spec, ctx, performance.now()));
     }
@@ -167,8 +167,9 @@ async function openLoop(spec: LoadSpec, ctx: StepContext, start: number, more: M
   const worker = async () => {
     for (;;) {
       const index = next;
-      const arrival = start + arrivalMs(index, spec.ratePerS!, spec.rampMs);
-      if (!more(index, arrival)) return;
+      const offset = arrivalMs(index, spec.ratePerS!, spec.rampMs);
+      if (!more(index, offset)) return;
+      const arrival = start + offset;
       next++;
       await sleepUntil(arrival, ctx.signal);
       if (ctx.signal.aborted) return;
