@@ -58,6 +58,8 @@ export interface LoadWindow {
   p99: number | null;
   max: number | null;
   failures?: Record<string, number>;
+  /** Times the terminal announced it had started again (`terminal.ready`) during the window. */
+  reboots?: number;
   terminal?: TerminalHealth;
   harness: HarnessHealth;
   /** The figures of this window that broke a window limit. */

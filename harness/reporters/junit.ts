@@ -116,7 +116,7 @@ export function seriesText(step: StepRecord): string | undefined {
     return (
       `window ${w.index + 1} ${clock(w.startMs)}–${clock(w.endMs)}${w.partial ? ' (partial)' : ''}: ${w.transactions} transactions, ` +
       `${w.successRate === null ? '–' : `${Math.round(w.successRate * 100) / 100} %`} ok, ${w.tps} tps, p50 ${ms(w.p50)}, p95 ${ms(w.p95)}, p99 ${ms(w.p99)}${terminal}` +
-      `${h ? `; poshil ${h.rssMiB} MiB rss, ${h.heapUsedMiB} MiB heap` : ''}${w.over?.length ? `; OVER LIMIT: ${w.over.join(', ')}` : ''}`
+      `${h ? `; poshil ${h.rssMiB} MiB rss, ${h.heapUsedMiB} MiB heap` : ''}${w.reboots ? `; ${w.reboots} reboot${w.reboots > 1 ? 's' : ''}` : ''}${w.over?.length ? `; OVER LIMIT: ${w.over.join(', ')}` : ''}`
     );
   });
   const drift = series.drift ? [`drift compared window ${series.drift.first + 1} with window ${series.drift.last + 1}`] : [];

@@ -53,7 +53,7 @@ export function seriesView(series: LoadSeries | undefined, label: string): Serie
     p50: num(w.p50),
     p95: num(w.p95),
     p99: num(w.p99),
-    terminal: terminalText(w),
+    terminal: [w.reboots ? `${w.reboots} reboot${w.reboots > 1 ? 's' : ''}` : '', terminalText(w)].filter(Boolean).join(' · '),
     harness: w.harness ? `${w.harness.rssMiB} MiB rss · ${w.harness.heapUsedMiB} MiB heap · loop p99 +${w.harness.loopDelayP99Ms} ms` : '',
     over: (w.over ?? []).join(', '),
     partial: w.partial === true,

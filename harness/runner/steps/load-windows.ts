@@ -27,6 +27,7 @@ interface Open {
   latencies: number[];
   transactions: number;
   failures: Record<string, number>;
+  reboots: number;
 }
 
 export class WindowRecorder {
@@ -44,7 +45,7 @@ export class WindowRecorder {
   /** Starts the first window at `at` (the start of the measured period). */
   begin(at = this.now()): void {
     this.start = at;
-    this.open = { index: 0, startMs: 0, latencies: [], transactions: 0, failures: {} };
+    this.open = { index: 0, startMs: 0, latencies: [], transactions: 0, failures: {}, reboots: 0 };
     this.schedule();
   }
 
@@ -55,6 +56,11 @@ export class WindowRecorder {
     w.transactions++;
     if (ok) w.latencies.push(latencyMs);
     else w.failures[failure ?? 'unknown'] = (w.failures[failure ?? 'unknown'] ?? 0) + 1;
+  }
+
+  /** The terminal started again (it sent `terminal.ready`). */
+  reboot(): void {
+    if (this.open) this.open.reboots++;
   }
 
   /** The last closed window, for progress reports. */
@@ -105,7 +111,7 @@ export class WindowRecorder {
     const w = this.open!;
     const closed = summarise(w, endMs, this.options.windowMs, this.options.harness());
     this.windows.push(closed);
-    this.open = { index: w.index + 1, startMs: endMs, latencies: [], transactions: 0, failures: {} };
+    this.open = { index: w.index + 1, startMs: endMs, latencies: [], transactions: 0, failures: {}, reboots: 0 };
     this.options.onClose?.(closed);
     const ask = this.options.terminal;
     if (ask) {
@@ -138,6 +144,7 @@ export function summarise(w: Open, endMs: number, windowMs: number, harness: Har
     p99: orNull(percentile(sorted, 99)),
     max: orNull(sorted.at(-1) ?? Number.NaN),
     ...(failed > 0 ? { failures: { ...w.failures } } : {}),
+    ...(w.reboots > 0 ? { reboots: w.reboots } : {}),
     harness,
   };
 }

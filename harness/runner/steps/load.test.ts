@@ -29,7 +29,7 @@ function loadStep(load: string): LoadStep {
 }
 
 /** A terminal that completes each sale `latency()` ms after the swipe, and reports its health. */
-async function runLoad(step: LoadStep, latency: () => number, signal = new AbortController().signal) {
+async function runLoad(step: LoadStep, latency: () => number, signal = new AbortController().signal, onTerminal?: (t: ScriptedTerminal) => void) {
   let n = 0;
   const terminal = new ScriptedTerminal((verb) => (verb === 'status' ? { ok: true, result: { state: 'idle', freeMemoryKb: 5000 - n, temperatureC: 40 } } : { ok: true, result: { txnId: `T${++n}` } }));
   const stimuli = new ScriptedStimuli(() => {
@@ -37,6 +37,7 @@ async function runLoad(step: LoadStep, latency: () => number, signal = new Abort
     return { ok: true, result: null };
   });
   const inbox = new EventInbox(terminal);
+  onTerminal?.(terminal);
   const record = await executeStep(step, {
     terminal,
     stimuli: new StimulusRouter({}, { via: 'simulator' }, { simulator: stimuli }),
@@ -86,6 +87,11 @@ describe('a timed load step', () => {
     const failures = (record.details?.['transactions'] as { failures: Record<string, number> }).failures;
     expect(failures['BACKLOG']).toBeGreaterThan(10);
     expect(record.measurements!.find((m) => m.name === 'p99')!.value).toBeGreaterThan(200);
+  });
+
+  it('counts the terminal\'s restarts in the window they happened in', async () => {
+    const { series } = await runLoad(loadStep('duration: 900ms\nwindow: 300ms\nhealth: false'), () => 5, undefined, (t) => t.emit('terminal.ready', { cause: 'power' }, 450));
+    expect(series.windows.map((w) => w.reboots ?? 0)).toEqual([0, 1, 0]);
   });
 
   it('keeps the windows it closed when the run is interrupted', async () => {

@@ -62,6 +62,10 @@ export async function runLoad(step: LoadStep, ctx: StepContext): Promise<StepRes
     }
   };
 
+  // A terminal that restarts under load says so (`terminal.ready`): each window counts its restarts.
+  const offReady = ctx.terminal.onEvent((event) => {
+    if (event.name === 'terminal.ready') recorder.reboot();
+  });
   try {
     await warmUp(spec, ctx, () => warmedUp++);
     measuredStart = performance.now();
@@ -74,6 +78,7 @@ export async function runLoad(step: LoadStep, ctx: StepContext): Promise<StepRes
     if (spec.durationMs !== undefined && !hopeless) await sleepUntil(measuredStart + spec.durationMs, ctx.signal);
   } finally {
     sampler.stop();
+    offReady();
   }
   const elapsedS = (performance.now() - measuredStart) / 1000;
   if (ctx.signal.aborted) {
