@@ -57,7 +57,7 @@ export async function benchOfTerminals(kind: 'tcp' | 'pty', terminals: number): 
     clearInterval(sampler);
     const wallS = (performance.now() - started) / 1000;
     const out = join(dir, 'out');
-    const summary = JSON.parse(readFileSync(join(out, readdirSync(out)[0]!, 'bench.json'), 'utf8')) as BenchSummary;
+    const summary = JSON.parse(readFileSync(join(out, 'latest', 'record.json'), 'utf8')) as BenchSummary;
     let slowest = 0;
     let cases = 0;
     for (const device of summary.devices) {

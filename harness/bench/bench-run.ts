@@ -16,6 +16,7 @@ import { htmlReporter } from '../reporters/html.js';
 import { junitReporter } from '../reporters/junit.js';
 import type { Reporter } from '../reporters/reporter.js';
 import { executeRun, newRunId } from '../runner/execute-run.js';
+import { linkLatest } from '../runner/latest-link.js';
 import { selectCases } from '../runner/run.js';
 import type { Bench, BenchDevice } from './bench-file.js';
 import { renderBenchHtml } from './bench-html.js';
@@ -24,7 +25,7 @@ import { deviceLineReporter, type BenchConsole } from './device-lines.js';
 import type { LastResult, RunEnding } from './pool/health.js';
 import type { DevicePool } from './pool/pool.js';
 import { resolvePort, systemPorts, type PortLister } from './port-match.js';
-import { casesOf, renderBenchJunit, worstExitCode, type BenchSummary, type DeviceRunSummary } from './summary.js';
+import { BENCH_RECORD_KIND, BENCH_RECORD_VERSION, casesOf, renderBenchJunit, worstExitCode, type BenchSummary, type DeviceRunSummary } from './summary.js';
 
 export interface BenchRunRequest {
   bench: Bench;
@@ -127,6 +128,7 @@ export async function runBench(request: BenchRunRequest): Promise<BenchRunResult
         inputs,
         outDir: benchDir,
         runDir,
+        bench: { benchRunId, device: device.name, labels: device.labels },
         ...(item.grep ? { grep: item.grep, grepText: item.grepText! } : {}),
         ...(item.only ? { only: item.only } : {}),
         retries: request.retries,
@@ -174,8 +176,8 @@ export async function runBench(request: BenchRunRequest): Promise<BenchRunResult
   if (ran.length === 0 || ran.every((r) => r.skipped)) exitCode = worstExitCode([exitCode, ExitCode.deviceError]);
   if (request.signal.aborted) exitCode = ExitCode.interrupted;
   const summary: BenchSummary = {
-    kind: 'poshil.bench-run',
-    schemaVersion: 1,
+    kind: BENCH_RECORD_KIND,
+    schemaVersion: BENCH_RECORD_VERSION,
     benchRunId,
     bench: { name: request.bench.name, file: request.bench.file, sha256: request.bench.sha256 },
     selection: request.selection,
@@ -187,7 +189,8 @@ export async function runBench(request: BenchRunRequest): Promise<BenchRunResult
     exitCode,
     devices: results,
   };
-  writeFileSync(join(benchDir, 'bench.json'), JSON.stringify(summary, null, 2) + '\n');
+  writeFileSync(join(benchDir, 'record.json'), JSON.stringify(summary, null, 2) + '\n');
+  linkLatest(request.outDir, benchRunId);
   const ordered = work.flatMap((w) => records.filter((r) => r.device === w.device.name));
   if (request.junit) writeFileSync(join(benchDir, 'junit.xml'), renderBenchJunit(ordered));
   if (request.html) writeFileSync(join(benchDir, 'index.html'), renderBenchHtml(summary));

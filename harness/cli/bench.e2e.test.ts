@@ -19,10 +19,10 @@ const validateSummary = ajv.compile(JSON.parse(readFileSync(join(ROOT, 'harness/
 const SIMULATORS = join(ROOT, 'devices', 'benches', 'simulators.bench.yaml');
 const suite = (name: string) => join(ROOT, 'suites', `${name}.suite.yaml`);
 
-/** The bench run's bench.json, checked against its published schema. */
+/** The bench run's record.json, checked against its published schema. */
 function summaryOf(out: string): { dir: string; summary: BenchSummary } {
   const dir = runDir(out);
-  const summary = JSON.parse(readFileSync(join(dir, 'bench.json'), 'utf8')) as BenchSummary;
+  const summary = JSON.parse(readFileSync(join(dir, 'record.json'), 'utf8')) as BenchSummary;
   expect(validateSummary(summary), JSON.stringify(validateSummary.errors)).toBe(true);
   return { dir, summary };
 }

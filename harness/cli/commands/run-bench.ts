@@ -103,7 +103,7 @@ export async function runBenchCommand(suites: string[], options: BenchRunOptions
       console: (process.stdout.isTTY ? liveConsole : pipedConsole)(devices.map((d) => d.device.name), process.stdout),
       signal: abort.signal,
     });
-    process.stdout.write(formatBenchSummary(result.summary, `${resolve(result.benchDir, 'bench.json')}`));
+    process.stdout.write(formatBenchSummary(result.summary, `${resolve(result.benchDir, 'record.json')}`));
     process.exitCode = result.exitCode;
   } finally {
     process.off('SIGINT', onSignal);
