@@ -17,7 +17,7 @@ import { junitReporter } from '../reporters/junit.js';
 import type { Reporter } from '../reporters/reporter.js';
 import { executeRun, newRunId } from '../runner/execute-run.js';
 import { linkLatest } from '../runner/latest-link.js';
-import { selectCases } from '../runner/run.js';
+import { selectCases, type CaseSelection } from '../runner/run.js';
 import type { Bench, BenchDevice } from './bench-file.js';
 import { renderBenchHtml } from './bench-html.js';
 import { checkInterchangeable, dealCases } from './deal.js';
@@ -38,8 +38,12 @@ export interface BenchRunRequest {
   workers: number;
   outDir: string;
   lockWaitMs: number;
-  grep?: RegExp;
+  /** --grep, --grep-invert and --last-failed, as every device applies them. */
+  cases: CaseSelection;
+  /** The --grep text as the user wrote it, for the records. */
   grepText?: string;
+  /** Per device: stop after this many cases did not pass (--bail, --max-failures). */
+  maxFailures?: number;
   retries: number;
   logLevel: LogLevel;
   junit: boolean;
@@ -64,10 +68,8 @@ export interface BenchRunResult {
 interface DeviceWork {
   device: BenchDevice;
   inputs: RunInputs;
-  grep?: RegExp;
-  grepText?: string;
-  /** With --spread: exactly the "suite/case" ids dealt to this device. */
-  only?: ReadonlySet<string>;
+  /** The bench's selection; with --spread, `only` is exactly the "suite/case" ids dealt to this device. */
+  cases: CaseSelection;
 }
 
 export async function runBench(request: BenchRunRequest): Promise<BenchRunResult> {
@@ -129,8 +131,9 @@ export async function runBench(request: BenchRunRequest): Promise<BenchRunResult
         outDir: benchDir,
         runDir,
         bench: { benchRunId, device: device.name, labels: device.labels },
-        ...(item.grep ? { grep: item.grep, grepText: item.grepText! } : {}),
-        ...(item.only ? { only: item.only } : {}),
+        ...item.cases,
+        ...(request.grepText !== undefined ? { grepText: request.grepText } : {}),
+        ...(request.maxFailures !== undefined ? { maxFailures: request.maxFailures } : {}),
         retries: request.retries,
         logLevel: request.logLevel,
         signal: request.signal,
@@ -199,20 +202,20 @@ export async function runBench(request: BenchRunRequest): Promise<BenchRunResult
 
 /** Fleet: every device runs every selected case. Spread: the cases are dealt out among the devices. */
 function planWork(request: BenchRunRequest): DeviceWork[] {
-  if (!request.spread) return request.devices.map(({ device, inputs }) => ({ device, inputs, ...(request.grep ? { grep: request.grep, grepText: request.grepText! } : {}) }));
+  if (!request.spread) return request.devices.map(({ device, inputs }) => ({ device, inputs, cases: request.cases }));
   checkInterchangeable(request.devices.map(({ device }) => ({ name: device.name, protocol: device.profile.protocol, capabilities: device.profile.capabilities })));
   const first = request.devices[0]!.inputs;
-  const ids = first.suites.flatMap((s) => selectCases(s, request.grep ? { grep: request.grep } : {}).map((c) => `${s.id}/${c.id}`));
+  const ids = first.suites.flatMap((s) => selectCases(s, request.cases).map((c) => `${s.id}/${c.id}`));
   const hands = dealCases(ids, request.devices.map((d) => d.device.name));
   return request.devices.map(({ device, inputs }) => {
     const hand = hands.get(device.name) ?? [];
     // A device dealt nothing selects nothing, and is reported as not run.
-    return { device, inputs, ...(request.grep ? { grep: request.grep, grepText: request.grepText! } : {}), only: new Set(hand) };
+    return { device, inputs, cases: { ...request.cases, only: new Set(hand) } };
   });
 }
 
 function selectCount(item: DeviceWork): number {
-  return item.inputs.suites.reduce((n, s) => n + selectCases(s, { ...(item.grep ? { grep: item.grep } : {}), ...(item.only ? { only: item.only } : {}) }).length, 0);
+  return item.inputs.suites.reduce((n, s) => n + selectCases(s, item.cases).length, 0);
 }
 
 function deviceReporters(dir: string, device: string, request: BenchRunRequest): Reporter[] {

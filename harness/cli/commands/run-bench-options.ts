@@ -18,7 +18,7 @@ export interface BenchRunOptions {
   junit?: string | false;
   html?: string | false;
   logLevel?: string;
-  /** `run` options a bench run does not take yet; refused rather than ignored. */
+  /** Refused: a bench run has its own console and combined reports. */
   reporter?: string[];
   grepInvert?: string;
   lastFailed?: boolean;

@@ -72,7 +72,7 @@ Examples:
   $ poshil run -d devices/simulator.json --reporter dot,json=results/record.json`,
     );
   addBenchRunOptions(run).action(async (suiteArgs: string[], options: RunOptions & { bench?: string }) => {
-      if (options.bench !== undefined) return (await import('./run-bench.js')).runBenchCommand(suiteArgs.length > 0 ? suiteArgs : [join(packageRoot(), 'suites')], options);
+      if (options.bench !== undefined) return (await import('./run-bench.js')).runBenchCommand(suiteArgs, options);
       // Loaded here, not at start: `poshil --help` and the other commands never pay for it.
       const { loadRunInputs } = await import('../../config/inputs.js');
       const { runConfig } = await import('../../config/run-config.js');
