@@ -17,6 +17,7 @@ import { junitReporter } from '../reporters/junit.js';
 import type { Reporter } from '../reporters/reporter.js';
 import { executeRun, newRunId } from '../runner/execute-run.js';
 import { linkLatest } from '../runner/latest-link.js';
+import type { SimulatorLauncher } from '../runner/simulator-process.js';
 import { selectCases, type CaseSelection } from '../runner/run.js';
 import type { Bench, BenchDevice } from './bench-file.js';
 import { renderBenchHtml } from './bench-html.js';
@@ -55,6 +56,8 @@ export interface BenchRunRequest {
    * the CPUs. Dozens of Node simulators booting together on two cores miss their ready time-out.
    */
   startsAtOnce?: number;
+  /** How the profiles' simulators start; default: each as its own process. */
+  launchSimulator?: SimulatorLauncher;
   /** Where ports found by USB identity are looked up (tests give a fake list). */
   portLister?: PortLister;
 }
@@ -131,6 +134,7 @@ export async function runBench(request: BenchRunRequest): Promise<BenchRunResult
         outDir: benchDir,
         runDir,
         bench: { benchRunId, device: device.name, labels: device.labels },
+        ...(request.launchSimulator ? { launchSimulator: request.launchSimulator } : {}),
         ...item.cases,
         ...(request.grepText !== undefined ? { grepText: request.grepText } : {}),
         ...(request.maxFailures !== undefined ? { maxFailures: request.maxFailures } : {}),

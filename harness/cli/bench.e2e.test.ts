@@ -171,6 +171,32 @@ describe('poshil run --bench (black box)', () => {
     expect(lax2.cases.filter((c) => c.outcome === 'TIMEOUT')).toHaveLength(1);
   }, 240_000);
 
+  it('starts the simulators inside poshil with --in-process-simulators: same results, no simulator process, bad arguments named', async () => {
+    const dir = workspace({
+      'broken.json': { ...simulatorProfile('tcp'), simulator: { args: ['--tcp', '127.0.0.1:0', '--defect', 'no-such-defect'] } },
+      'lab.bench.yaml': `bench: inside\ndevices:\n  - name: tcp\n    profile: ${join(ROOT, 'devices/simulator.json')}\n  - name: pty\n    profile: ${join(ROOT, 'devices/simulator-pty.json')}\n  - name: zvt\n    profile: ${join(ROOT, 'devices/simulator-zvt-serial.json')}\n  - name: broken\n    profile: broken.json\n`,
+    });
+    const out = join(dir, 'out');
+    const result = await poshil(['run', '--bench', join(dir, 'lab.bench.yaml'), '--lab', join(dir, 'lab'), '--out', out, '--in-process-simulators', suite('smoke')], { timeout: 120_000 });
+    expect(result.exitCode, result.stdout + result.stderr).toBe(3);
+    const { dir: bench, summary } = summaryOf(out);
+    expect(summary.devices.map((d) => [d.device, d.outcome])).toEqual([
+      ['tcp', 'PASS'],
+      ['pty', 'PASS'],
+      ['zvt', 'PASS'],
+      ['broken', 'ERROR'],
+    ]);
+    expect(summary.devices[3]!.error).toMatchObject({ code: 'E_SIMULATOR_START', message: expect.stringContaining('unknown --defect "no-such-defect"') });
+    // One process: every simulator names the same pid, poshil's.
+    const pids = new Set<string>();
+    for (const device of ['tcp', 'pty', 'zvt']) {
+      expect(readFileSync(join(bench, device, 'simulator.log'), 'utf8')).toContain('ready (in the poshil process)');
+      pids.add(/simulator pid (\d+) on/.exec(readFileSync(join(bench, device, 'transcript.ndjson'), 'utf8'))![1]!);
+      expect(readRecordJson(join(bench, device)).status).toBe('finished');
+    }
+    expect(pids.size).toBe(1);
+  }, 180_000);
+
   it('quarantines a device after repeated device errors, skips it, and runs it again once released', async () => {
     const broken = { ...simulatorProfile('tcp'), simulator: { args: ['--tcp', '127.0.0.1:0', '--faults', 'no-such-plan.yaml'] } };
     const dir = workspace({

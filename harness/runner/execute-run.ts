@@ -20,7 +20,7 @@ import { ReporterMultiplexer, type Reporter } from '../reporters/reporter.js';
 import { checkHealth } from './health-check.js';
 import { runSuites, selectCases, type CaseSelection } from './run.js';
 import { createStimuli, createTerminal, createTransport } from './session.js';
-import { startSimulatorProcess } from './simulator-process.js';
+import { startSimulatorProcess, type SimulatorLauncher } from './simulator-process.js';
 import { linkLatest } from './latest-link.js';
 import { Teardowns } from './tasks.js';
 
@@ -29,6 +29,8 @@ export interface RunRequest {
   outDir: string;
   /** The run directory itself, instead of OUTDIR/RUNID (a bench run names each device's folder). */
   runDir?: string;
+  /** How a profile's simulator is started; default: as its own process. */
+  launchSimulator?: SimulatorLauncher;
   /** The bench run this run is one device of. */
   bench?: RunHeader['bench'];
   grep?: RegExp;
@@ -105,7 +107,7 @@ export async function executeRun(request: RunRequest): Promise<RunResult> {
   let announced: { link: string; control: string } | undefined;
   if (profile.simulator) {
     try {
-      const simulator = await startSimulatorProcess(profile.simulator.args, profile.simulator.readyTimeoutMs, join(runDir, 'simulator.log'));
+      const simulator = await (request.launchSimulator ?? startSimulatorProcess)(profile.simulator.args, profile.simulator.readyTimeoutMs, join(runDir, 'simulator.log'));
       teardowns.add('simulator', () => simulator.stop());
       announced = simulator;
       transcript.note('runner', `simulator pid ${simulator.pid} on ${simulator.link}, control ${simulator.control}`);

@@ -3,6 +3,7 @@
  * (loading this file only then); everything bench-specific lives in this file and below.
  */
 import { setMaxListeners } from 'node:events';
+import { availableParallelism } from 'node:os';
 import { join, resolve } from 'node:path';
 import { ExitCode, InputError } from '../../core/errors.js';
 import { loadBench } from '../../bench/bench-file.js';
@@ -123,6 +124,8 @@ export async function runBenchCommand(suiteArgs: string[], options: BenchRunOpti
       workers,
       outDir,
       lockWaitMs,
+      // Simulators in this process start in milliseconds: more may start at once than when each boots Node.
+      ...(options.inProcessSimulators ? { launchSimulator: (await import('./in-process-simulator.js')).startInProcessSimulator, startsAtOnce: availableParallelism() * 8 } : {}),
       cases,
       ...(options.grep !== undefined ? { grepText: options.grep } : {}),
       ...(maxFailures !== undefined ? { maxFailures } : {}),
