@@ -30,13 +30,14 @@ export function registerReport(program: Command): void {
     .action(async (path: string | undefined, options: ReportOptions) => {
       // Loaded here, not at start: `poshil --help` and the other commands never pay for it.
       const { readRecord } = await import('../../evidence/journal.js');
-      const { renderHtml } = await import('../../reporters/html.js');
+      const { keepForHtml, renderHtml } = await import('../../reporters/html.js');
       const { readReceipts } = await import('../../reporters/html-receipts.js');
       const { renderJunit } = await import('../../reporters/junit.js');
       const recordPath = resolve(path ?? lastRecord(options));
       const { isBenchRecord } = await import('../../bench/bench-record.js');
       if (isBenchRecord(recordPath)) return reportBench(recordPath, options);
-      const record = readRecord(recordPath);
+      // The HTML report shows no request, expectation or answer of a passing step: not read into memory.
+      const record = readRecord(recordPath, options.format === 'html' ? keepForHtml : undefined);
       if (options.open) {
         if (options.format !== 'html') throw new InputError('E_OPTION', '--open shows the HTML report; leave out --format');
         // The run's own report when it is there; otherwise one rendered from the record.
