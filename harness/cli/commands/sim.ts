@@ -3,7 +3,6 @@ import { formatError, InputError, PoshilError } from '../../core/errors.js';
 import { DEFECTS, isDefect } from '../../../devices/simulator/defects.js';
 import type { LinkSpec } from '../../../devices/simulator/server.js';
 import type { ProcessOptions } from '../../../devices/simulator/main.js';
-import { loadEcrProtocol } from '../../config/ecr-protocol.js';
 
 export interface SimOptions {
   tcp?: string;
@@ -99,6 +98,7 @@ Examples:
 export async function simulatorOptions(options: SimOptions): Promise<ProcessOptions> {
   // Loaded here, not at start: `poshil --help` and the other commands never pay for it.
   const { loadFaultPlan } = await import('../../../devices/simulator/faults.js');
+  const { loadEcrProtocol } = await import('../../config/ecr-protocol.js');
   const chosen = [options.tcp, options.serial, options.pty].filter(Boolean).length;
   if (chosen !== 1) throw new InputError('E_OPTION', 'give exactly one of --tcp HOST:PORT, --serial PATH or --pty');
   const link: LinkSpec = options.tcp
