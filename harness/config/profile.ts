@@ -36,10 +36,19 @@ export interface Profile {
   stimuli: Readonly<Record<string, StimulusRoute>>;
   defaultStimulus: StimulusRoute;
   timeouts: { stepMs: number; identifyMs: number };
+  /** What the terminal must show before its cases run (harness/runner/health-check.ts). */
+  health: HealthExpectation;
   simulator?: { args: string[]; readyTimeoutMs: number };
   file: string;
   path: string;
   sha256: string;
+}
+
+export interface HealthExpectation {
+  /** The firmware version the terminal must report, when the profile names one. */
+  firmware?: string;
+  /** The longest an identify round trip may take, in milliseconds. */
+  roundTripMs: number;
 }
 
 interface RawProfile {
@@ -53,6 +62,7 @@ interface RawProfile {
   stimuli?: Record<string, StimulusRoute>;
   defaultStimulus?: StimulusRoute;
   timeouts?: { step?: number; identify?: number };
+  health?: { firmware?: string; roundTrip?: number };
   simulator?: { args?: string[]; readyTimeout?: number; hostLatency?: { min: number; max: number } };
 }
 
@@ -98,6 +108,7 @@ export function loadProfile(path: string, options: { addressElsewhere?: boolean 
     stimuli: raw.stimuli ?? {},
     defaultStimulus,
     timeouts: { stepMs: raw.timeouts?.step ?? 5000, identifyMs: raw.timeouts?.identify ?? 5000 },
+    health: { ...(raw.health?.firmware !== undefined ? { firmware: raw.health.firmware } : {}), roundTripMs: raw.health?.roundTrip ?? 2000 },
     ...(raw.simulator ? { simulator: { args: [...simulatorArgs(raw.simulator), ...(ecr?.simulatorArgs ?? [])], readyTimeoutMs: raw.simulator.readyTimeout ?? 15_000 } } : {}),
     file: doc.shown,
     path: doc.path,
