@@ -87,4 +87,13 @@ describe.concurrent('a soak over the simulator', () => {
     expect(result.stderr).toMatch(/busy\.suite\.yaml:8 at \/cases\/0\/steps\/0\/load\/concurrency/);
     expect(result.stderr).not.toMatch(/\n\s+at /);
   });
+
+  it('refuses it on a bench too, before any device starts: each device runs its own load', async () => {
+    const dir = workspace({ 'busy.suite.yaml': soakSuite('count: 100\nconcurrency: 4'), 'fixtures/cards.json': CARDS });
+    const bench = join(ROOT, 'devices/benches/simulators.bench.yaml');
+    const result = await poshil(['run', '--bench', bench, '--lab', join(dir, 'lab'), '--out', join(dir, 'out'), join(dir, 'busy.suite.yaml')], { cwd: dir });
+    expect(result.exitCode, result.stdout + result.stderr).toBe(2);
+    expect(result.stderr).toMatch(/busy\.suite\.yaml:8 at \/cases\/0\/steps\/0\/load\/concurrency/);
+    expect(result.stderr).toContain('poshil run --bench');
+  });
 });
