@@ -76,6 +76,7 @@ describe.concurrent('a soak over the simulator', () => {
     expect(last.p99!).toBeGreaterThan(400);
     expect(series.windows[0]!.p99!).toBeLessThan(last.p99! / 2);
     expect(step.measurements!.find((m) => m.name === 'p99 drift')).toMatchObject({ unit: '%', limits: { max: 100 }, verdict: 'FAIL' });
+    expect(step.expected).toEqual({ perWindow: {}, drift: { p99: '100%' } });
     expect(readFileSync(join(run, 'junit.xml'), 'utf8')).toMatch(/<failure message="step 1 \(load sale for 1m at 2\/s\): p99 drift from window 1/);
   });
 

@@ -78,6 +78,7 @@ describe('a timed load step', () => {
     expect(record.reason).toMatch(/^stopped after \d+ transactions: window 2 \([\d:]+–[\d:]+\): p99 = \d+(\.\d+)? ms, above the maximum 200 ms/);
     expect(record.durationMs).toBeLessThan(2500);
     expect(series.windows[1]!.over).toEqual(['p99']);
+    expect(record.expected).toEqual({ perWindow: { p99: { max: 200 } }, drift: {} });
     expect(record.measurements!.find((m) => m.name.startsWith('p99 of window'))).toMatchObject({ name: expect.stringMatching(/^p99 of window 2 /), verdict: 'FAIL' });
   });
 

@@ -125,7 +125,8 @@ export async function runLoad(step: LoadStep, ctx: StepContext): Promise<StepRes
       ...(spec.rampMs ? { rampMs: spec.rampMs } : {}),
       windowMs: spec.windowMs,
     },
-    expected: seriesLimits ? { ...spec.limits, perWindow: spec.windowLimits, drift: spec.drift } : spec.limits,
+    // Drift as it was written: "20%" of the first window, or an amount in the figure's unit.
+    expected: seriesLimits ? { ...spec.limits, perWindow: spec.windowLimits, drift: Object.fromEntries(Object.entries(spec.drift).map(([k, a]) => [k, 'relative' in a ? `${Math.round(a.relative * 100_000) / 1000}%` : a.absolute])) } : spec.limits,
     measurements: [...overall, ...perWindow, ...drift.measurements],
     details,
     outcome: failed ? 'FAIL' : 'PASS',
