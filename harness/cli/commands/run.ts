@@ -5,6 +5,7 @@ import { packageRoot } from '../../core/paths.js';
 import { LOG_LEVELS, type LogLevel } from '../../evidence/log-levels.js';
 import { REPORTER_NAMES } from '../../reporters/choice.js';
 import type { CaseSelection } from '../../runner/run.js';
+import { regex, wholeNumber } from './option-values.js';
 import { required } from './required.js';
 import { addBenchRunOptions } from './run-bench-options.js';
 
@@ -126,19 +127,4 @@ Examples:
       if (result.failure) process.stderr.write(formatError(result.failure) + '\n');
       process.exitCode = result.exitCode;
     });
-}
-
-function wholeNumber(flag: string, text: string | undefined, fallback: number, max: number, min = 0): number {
-  if (text === undefined) return fallback;
-  const n = Number(text);
-  if (!Number.isInteger(n) || n < min || n > max) throw new InputError('E_OPTION', `${flag} must be a whole number from ${min} to ${max}, not "${text}"`);
-  return n;
-}
-
-function regex(flag: string, text: string): RegExp {
-  try {
-    return new RegExp(text, 'i');
-  } catch (error) {
-    throw new InputError('E_OPTION', `${flag} is not a valid regular expression: ${(error as Error).message}`);
-  }
 }
