@@ -70,7 +70,9 @@ Examples:
   $ poshil run -d devices/bench-terminal-usb.json --bail --junit results/junit.xml suites/
   $ poshil run -d devices/simulator.json --last-failed
   $ CI=true poshil run -d devices/simulator.json --reporter list,github   in GitHub Actions
-  $ poshil run -d devices/simulator.json --reporter dot,json=results/record.json`,
+  $ poshil run -d devices/simulator.json --reporter dot,json=results/record.json
+  $ poshil run --bench devices/benches/simulators.bench.yaml --select protocol=bench --spread   a bench: docs/benches.md
+  $ poshil run --bench devices/benches/simulators.bench.yaml --in-process-simulators suites/smoke.suite.yaml`,
     );
   addBenchRunOptions(run).action(async (suiteArgs: string[], options: RunOptions & { bench?: string; inProcessSimulators?: boolean }) => {
       if (options.bench !== undefined) return (await import('./run-bench.js')).runBenchCommand(suiteArgs, options);
