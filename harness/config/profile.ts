@@ -33,12 +33,23 @@ export interface Profile {
   capabilities: string[];
   stimuli: Readonly<Record<string, StimulusRoute>>;
   defaultStimulus: StimulusRoute;
-  timeouts: { stepMs: number; identifyMs: number };
+  timeouts: {
+    stepMs: number;
+    identifyMs: number;
+    /** How long a dropped link may stay down before the terminal counts as gone (0: at once). */
+    reconnectMs: number;
+    /** How long after a restarting step (reboot, upgrade, powerCycle) the link may take to drop. */
+    linkDropMs: number;
+  };
   simulator?: { args: string[]; readyTimeoutMs: number };
   file: string;
   path: string;
   sha256: string;
 }
+
+/** A terminal rebooting after a firmware upgrade takes tens of seconds; a minute covers most. */
+export const DEFAULT_RECONNECT_MS = 60_000;
+export const DEFAULT_LINK_DROP_MS = 2000;
 
 interface RawProfile {
   name: string;
@@ -49,7 +60,7 @@ interface RawProfile {
   capabilities?: string[];
   stimuli?: Record<string, StimulusRoute>;
   defaultStimulus?: StimulusRoute;
-  timeouts?: { step?: number; identify?: number };
+  timeouts?: { step?: number; identify?: number; reconnect?: number; linkDrop?: number };
   simulator?: { args?: string[]; readyTimeout?: number; hostLatency?: { min: number; max: number } };
 }
 
@@ -93,7 +104,12 @@ export function loadProfile(path: string, options: { addressElsewhere?: boolean 
     capabilities: raw.capabilities ?? [],
     stimuli: raw.stimuli ?? {},
     defaultStimulus,
-    timeouts: { stepMs: raw.timeouts?.step ?? 5000, identifyMs: raw.timeouts?.identify ?? 5000 },
+    timeouts: {
+      stepMs: raw.timeouts?.step ?? 5000,
+      identifyMs: raw.timeouts?.identify ?? 5000,
+      reconnectMs: raw.timeouts?.reconnect ?? DEFAULT_RECONNECT_MS,
+      linkDropMs: raw.timeouts?.linkDrop ?? DEFAULT_LINK_DROP_MS,
+    },
     ...(raw.simulator ? { simulator: { args: [...simulatorArgs(raw.simulator), ...(ecr?.simulatorArgs ?? [])], readyTimeoutMs: raw.simulator.readyTimeout ?? 15_000 } } : {}),
     file: doc.shown,
     path: doc.path,
