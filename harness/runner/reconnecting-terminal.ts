@@ -106,9 +106,11 @@ export class ReconnectingTerminal extends TerminalSignals implements Terminal {
 
   /** Resolves when the link is up (at once if it is); rejects with the reason if the terminal is gone. */
   async whenUp(signal: AbortSignal): Promise<void> {
-    if (this.linkState === 'down' && this.returning) {
-      const aborted = new Promise<void>((resolve) => signal.addEventListener('abort', () => resolve(), { once: true }));
-      await Promise.race([this.returning, aborted]);
+    if (this.linkState === 'down' && this.returning && !signal.aborted) {
+      let onAbort = () => undefined as void;
+      const aborted = new Promise<void>((resolve) => (onAbort = resolve));
+      signal.addEventListener('abort', onAbort, { once: true });
+      await Promise.race([this.returning, aborted]).finally(() => signal.removeEventListener('abort', onAbort));
     }
     if (this.gone) throw this.gone;
   }
@@ -149,6 +151,8 @@ export class ReconnectingTerminal extends TerminalSignals implements Terminal {
 
   async close(): Promise<void> {
     this.stop.abort();
+    // A search still going ends now, and its outage is told before the run writes its end.
+    await this.returning;
     for (const off of this.detach.splice(0)) off();
     await this.inner.close();
   }
