@@ -163,6 +163,9 @@ describe('reconnect across reboots (black box)', () => {
         });
         void sim.then((r) => reject(new Error(`the simulator ended: ${r.stderr}`)));
       });
+      // What a lab user looks at to write the device's match.
+      const listed = await poshil(['ports', '--json'], { env: { POSHIL_PORT_DIR: ports } });
+      expect(JSON.parse(listed.stdout)).toEqual([{ path: ready.link.slice('serial:'.length), manufacturer: 'poshil', vendorId: '1209', productId: '0001', serialNumber: 'PSIM-000021', byId: 'usb-poshil_poshil-sim_PSIM-000021-if00' }]);
       const out = join(dir, 'out');
       const result = await poshil(['run', '--bench', join(dir, 'lab.bench.yaml'), '--lab', join(dir, 'lab'), '--out', out, join(dir, 'restart.suite.yaml')], { env: { POSHIL_PORT_DIR: ports }, timeout: 120_000 });
       expect(result.exitCode, result.stdout + result.stderr).toBe(0);
