@@ -165,6 +165,7 @@ export async function runBench(request: BenchRunRequest): Promise<BenchRunResult
         summary: result.record.summary,
         ...(identity ? { identity: { model: identity.model, serialNumber: identity.serialNumber, firmware: identity.firmware } } : {}),
         cases: casesOf(result.record),
+        ...(result.record.outages?.length ? { outages: result.record.outages.length } : {}),
         ...(result.failure ? { error: { code: result.failure.code, message: result.failure.message } } : {}),
         health: { state: health.state, reason: health.reason },
       };

@@ -16,6 +16,7 @@ import { CLI, poshil, readRecordJson, ROOT, runDir, simulatorProfile, workspace 
 const ajv = new Ajv({ allErrors: true, strict: false });
 addFormats.default(ajv);
 const validateRecord = ajv.compile(JSON.parse(readFileSync(join(ROOT, 'harness/config/schemas/record.schema.json'), 'utf8')) as object);
+const validateSummary = ajv.compile(JSON.parse(readFileSync(join(ROOT, 'harness/config/schemas/bench-run.schema.json'), 'utf8')) as object);
 
 /** A sale whose authorisation request makes the simulator's fault plan pull the cable; then a case after it. */
 const DROP_SUITE = `suite: drop
@@ -171,11 +172,14 @@ describe('reconnect across reboots (black box)', () => {
       expect(result.exitCode, result.stdout + result.stderr).toBe(0);
       const bench = runDir(out);
       const summary = JSON.parse(readFileSync(join(bench, 'bench.json'), 'utf8')) as BenchSummary;
-      expect(summary.devices.map((d) => [d.device, d.outcome])).toEqual([
-        ['counter-usb', 'PASS'],
-        ['counter-tcp', 'PASS'],
+      expect(validateSummary(summary), JSON.stringify(validateSummary.errors)).toBe(true);
+      expect(summary.devices.map((d) => [d.device, d.outcome, d.outages])).toEqual([
+        ['counter-usb', 'PASS', 1],
+        ['counter-tcp', 'PASS', 1],
       ]);
+      expect(result.stdout).toMatch(/counter-usb +PASS +2 passed, 0 failed of 2 — link dropped 1×/);
       const usb = readRecordJson(join(bench, 'counter-usb'));
+      expect(validateRecord(usb), JSON.stringify(validateRecord.errors)).toBe(true);
       expect(usb.outages).toHaveLength(1);
       const outage = usb.outages![0]!;
       expect(outage.addressBefore).toBe(ready.link);
