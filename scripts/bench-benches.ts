@@ -40,7 +40,7 @@ function treeRss(root: number): number {
   return total;
 }
 
-export async function benchOfTerminals(kind: 'tcp' | 'pty', terminals: number): Promise<{ cases: number; wallS: number; slowestDeviceS: number; peakRssMiB: number; exitCode: number }> {
+export async function benchOfTerminals(kind: 'tcp' | 'pty', terminals: number, inProcess: boolean): Promise<{ cases: number; wallS: number; slowestDeviceS: number; peakRssMiB: number; exitCode: number }> {
   const root = packageRoot();
   const dir = mkdtempSync(join(tmpdir(), 'poshil-bench-benches-'));
   try {
@@ -48,7 +48,7 @@ export async function benchOfTerminals(kind: 'tcp' | 'pty', terminals: number): 
     const devices = Array.from({ length: terminals }, (_, i) => `  - name: sim-${i + 1}\n    profile: ${join(root, 'devices', profile)}\n    seed: ${1000 + i}\n`).join('');
     writeFileSync(join(dir, 'many.bench.yaml'), `bench: many-${kind}\ndevices:\n${devices}`);
     const started = performance.now();
-    const child = execa(process.execPath, [join(root, 'dist/harness/cli/main.js'), 'run', '--bench', join(dir, 'many.bench.yaml'), '--lab', join(dir, 'lab'), '-o', join(dir, 'out'), '--no-html', join(root, 'suites/smoke.suite.yaml'), join(root, 'suites/sales.suite.yaml')], { reject: false, stdout: 'ignore', stderr: 'pipe', env: { NO_COLOR: '1' } });
+    const child = execa(process.execPath, [join(root, 'dist/harness/cli/main.js'), 'run', '--bench', join(dir, 'many.bench.yaml'), '--lab', join(dir, 'lab'), '-o', join(dir, 'out'), '--no-html', ...(inProcess ? ['--in-process-simulators'] : []), join(root, 'suites/smoke.suite.yaml'), join(root, 'suites/sales.suite.yaml')], { reject: false, stdout: 'ignore', stderr: 'pipe', env: { NO_COLOR: '1' } });
     let peak = 0;
     const sampler = setInterval(() => {
       if (child.pid) peak = Math.max(peak, treeRss(child.pid));
@@ -57,7 +57,7 @@ export async function benchOfTerminals(kind: 'tcp' | 'pty', terminals: number): 
     clearInterval(sampler);
     const wallS = (performance.now() - started) / 1000;
     const out = join(dir, 'out');
-    const summary = JSON.parse(readFileSync(join(out, readdirSync(out)[0]!, 'bench.json'), 'utf8')) as BenchSummary;
+    const summary = JSON.parse(readFileSync(join(out, 'latest', 'record.json'), 'utf8')) as BenchSummary;
     let slowest = 0;
     let cases = 0;
     for (const device of summary.devices) {
@@ -74,12 +74,18 @@ export async function benchOfTerminals(kind: 'tcp' | 'pty', terminals: number): 
 
 export async function benchSection(): Promise<void> {
   const sizes = (process.env['BENCH_TERMINALS'] ?? '1,8,32,64').split(',').map(Number).filter((n) => n > 0);
+  const modes = (process.env['BENCH_SIMULATORS'] ?? 'process,in-process').split(',');
   console.log('\nbenches: poshil run --bench, smoke + sales suites on every simulated terminal');
-  console.log('link  terminals  passed   cases/s    wall s   slowest device s   wall/slowest   peak RSS MiB   exit');
-  for (const kind of ['tcp', 'pty'] as const) {
-    for (const n of sizes) {
-      const r = await benchOfTerminals(kind, n);
-      console.log(`${kind.padEnd(4)}  ${String(n).padStart(9)}   ${String(r.cases).padStart(5)}   ${(r.cases / r.wallS).toFixed(1).padStart(7)}   ${r.wallS.toFixed(1).padStart(7)}   ${r.slowestDeviceS.toFixed(1).padStart(16)}   ${(r.wallS / r.slowestDeviceS).toFixed(2).padStart(12)}   ${r.peakRssMiB.toFixed(0).padStart(12)}   ${r.exitCode}`);
+  console.log('simulators   link  terminals  passed   cases/s    wall s   ÷ 1 terminal   slowest device s   peak RSS MiB   exit');
+  for (const mode of modes) {
+    for (const kind of ['tcp', 'pty'] as const) {
+      let one: number | undefined;
+      for (const n of sizes) {
+        const r = await benchOfTerminals(kind, n, mode === 'in-process');
+        if (n === 1) one = r.wallS;
+        const ratio = one === undefined ? '-' : (r.wallS / one).toFixed(2);
+        console.log(`${mode.padEnd(11)}  ${kind.padEnd(4)}  ${String(n).padStart(9)}   ${String(r.cases).padStart(5)}   ${(r.cases / r.wallS).toFixed(1).padStart(7)}   ${r.wallS.toFixed(1).padStart(7)}   ${ratio.padStart(12)}   ${r.slowestDeviceS.toFixed(1).padStart(16)}   ${r.peakRssMiB.toFixed(0).padStart(12)}   ${r.exitCode}`);
+      }
     }
   }
 }

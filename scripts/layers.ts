@@ -36,7 +36,7 @@ export const LAYERS: Layer[] = [
   { path: 'harness/bench/pool', may: ['harness/core'] },
   {
     path: 'harness/bench',
-    may: ['harness/runner', 'harness/config', 'harness/evidence', 'harness/reporters', 'devices', 'harness/core'],
+    may: ['harness/runner', 'harness/compare', 'harness/config', 'harness/evidence', 'harness/reporters', 'devices', 'harness/core'],
   },
   {
     path: 'harness/cli',

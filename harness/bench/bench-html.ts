@@ -1,7 +1,7 @@
 /**
  * The bench run's HTML page (`index.html` in the bench run folder): a device × suite matrix of
  * pass counts, coloured by the worst outcome in each cell, linking to each device's own report,
- * transcript and record. Reads only bench.json's content; handlebars escapes every device string.
+ * transcript and record. Reads only the bench record; handlebars escapes every device string.
  */
 import { worst, type Outcome } from '../core/outcome.js';
 import { formatDuration, render } from '../reporters/html-render.js';

@@ -17,7 +17,9 @@ import { junitReporter } from '../reporters/junit.js';
 import type { Reporter } from '../reporters/reporter.js';
 import { executeRun, newRunId } from '../runner/execute-run.js';
 import type { LinkLocator } from '../runner/reconnecting-terminal.js';
-import { selectCases } from '../runner/run.js';
+import { linkLatest } from '../runner/latest-link.js';
+import type { SimulatorLauncher } from '../runner/simulator-process.js';
+import { selectCases, type CaseSelection } from '../runner/run.js';
 import type { Bench, BenchDevice } from './bench-file.js';
 import { renderBenchHtml } from './bench-html.js';
 import { checkInterchangeable, dealCases } from './deal.js';
@@ -25,7 +27,7 @@ import { deviceLineReporter, type BenchConsole } from './device-lines.js';
 import type { LastResult, RunEnding } from './pool/health.js';
 import type { DevicePool } from './pool/pool.js';
 import { resolvePort, systemPorts, type PortLister } from './port-match.js';
-import { casesOf, renderBenchJunit, worstExitCode, type BenchSummary, type DeviceRunSummary } from './summary.js';
+import { BENCH_RECORD_KIND, BENCH_RECORD_VERSION, casesOf, renderBenchJunit, worstExitCode, type BenchSummary, type DeviceRunSummary } from './summary.js';
 
 export interface BenchRunRequest {
   bench: Bench;
@@ -38,8 +40,12 @@ export interface BenchRunRequest {
   workers: number;
   outDir: string;
   lockWaitMs: number;
-  grep?: RegExp;
+  /** --grep, --grep-invert and --last-failed, as every device applies them. */
+  cases: CaseSelection;
+  /** The --grep text as the user wrote it, for the records. */
   grepText?: string;
+  /** Per device: stop after this many cases did not pass (--bail, --max-failures). */
+  maxFailures?: number;
   retries: number;
   logLevel: LogLevel;
   junit: boolean;
@@ -51,6 +57,8 @@ export interface BenchRunRequest {
    * the CPUs. Dozens of Node simulators booting together on two cores miss their ready time-out.
    */
   startsAtOnce?: number;
+  /** How the profiles' simulators start; default: each as its own process. */
+  launchSimulator?: SimulatorLauncher;
   /** Where ports found by USB identity are looked up (tests give a fake list). */
   portLister?: PortLister;
 }
@@ -64,10 +72,8 @@ export interface BenchRunResult {
 interface DeviceWork {
   device: BenchDevice;
   inputs: RunInputs;
-  grep?: RegExp;
-  grepText?: string;
-  /** With --spread: exactly the "suite/case" ids dealt to this device. */
-  only?: ReadonlySet<string>;
+  /** The bench's selection; with --spread, `only` is exactly the "suite/case" ids dealt to this device. */
+  cases: CaseSelection;
 }
 
 export async function runBench(request: BenchRunRequest): Promise<BenchRunResult> {
@@ -133,8 +139,11 @@ export async function runBench(request: BenchRunRequest): Promise<BenchRunResult
         inputs,
         outDir: benchDir,
         runDir,
-        ...(item.grep ? { grep: item.grep, grepText: item.grepText! } : {}),
-        ...(item.only ? { only: item.only } : {}),
+        bench: { benchRunId, device: device.name, labels: device.labels },
+        ...(request.launchSimulator ? { launchSimulator: request.launchSimulator } : {}),
+        ...item.cases,
+        ...(request.grepText !== undefined ? { grepText: request.grepText } : {}),
+        ...(request.maxFailures !== undefined ? { maxFailures: request.maxFailures } : {}),
         retries: request.retries,
         logLevel: request.logLevel,
         signal: request.signal,
@@ -182,8 +191,8 @@ export async function runBench(request: BenchRunRequest): Promise<BenchRunResult
   if (ran.length === 0 || ran.every((r) => r.skipped)) exitCode = worstExitCode([exitCode, ExitCode.deviceError]);
   if (request.signal.aborted) exitCode = ExitCode.interrupted;
   const summary: BenchSummary = {
-    kind: 'poshil.bench-run',
-    schemaVersion: 1,
+    kind: BENCH_RECORD_KIND,
+    schemaVersion: BENCH_RECORD_VERSION,
     benchRunId,
     bench: { name: request.bench.name, file: request.bench.file, sha256: request.bench.sha256 },
     selection: request.selection,
@@ -195,7 +204,8 @@ export async function runBench(request: BenchRunRequest): Promise<BenchRunResult
     exitCode,
     devices: results,
   };
-  writeFileSync(join(benchDir, 'bench.json'), JSON.stringify(summary, null, 2) + '\n');
+  writeFileSync(join(benchDir, 'record.json'), JSON.stringify(summary, null, 2) + '\n');
+  linkLatest(request.outDir, benchRunId);
   const ordered = work.flatMap((w) => records.filter((r) => r.device === w.device.name));
   if (request.junit) writeFileSync(join(benchDir, 'junit.xml'), renderBenchJunit(ordered));
   if (request.html) writeFileSync(join(benchDir, 'index.html'), renderBenchHtml(summary));
@@ -204,20 +214,20 @@ export async function runBench(request: BenchRunRequest): Promise<BenchRunResult
 
 /** Fleet: every device runs every selected case. Spread: the cases are dealt out among the devices. */
 function planWork(request: BenchRunRequest): DeviceWork[] {
-  if (!request.spread) return request.devices.map(({ device, inputs }) => ({ device, inputs, ...(request.grep ? { grep: request.grep, grepText: request.grepText! } : {}) }));
+  if (!request.spread) return request.devices.map(({ device, inputs }) => ({ device, inputs, cases: request.cases }));
   checkInterchangeable(request.devices.map(({ device }) => ({ name: device.name, protocol: device.profile.protocol, capabilities: device.profile.capabilities })));
   const first = request.devices[0]!.inputs;
-  const ids = first.suites.flatMap((s) => selectCases(s, request.grep ? { grep: request.grep } : {}).map((c) => `${s.id}/${c.id}`));
+  const ids = first.suites.flatMap((s) => selectCases(s, request.cases).map((c) => `${s.id}/${c.id}`));
   const hands = dealCases(ids, request.devices.map((d) => d.device.name));
   return request.devices.map(({ device, inputs }) => {
     const hand = hands.get(device.name) ?? [];
     // A device dealt nothing selects nothing, and is reported as not run.
-    return { device, inputs, ...(request.grep ? { grep: request.grep, grepText: request.grepText! } : {}), only: new Set(hand) };
+    return { device, inputs, cases: { ...request.cases, only: new Set(hand) } };
   });
 }
 
 function selectCount(item: DeviceWork): number {
-  return item.inputs.suites.reduce((n, s) => n + selectCases(s, { ...(item.grep ? { grep: item.grep } : {}), ...(item.only ? { only: item.only } : {}) }).length, 0);
+  return item.inputs.suites.reduce((n, s) => n + selectCases(s, item.cases).length, 0);
 }
 
 function deviceReporters(dir: string, device: string, request: BenchRunRequest): Reporter[] {

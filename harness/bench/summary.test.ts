@@ -61,7 +61,7 @@ describe('renderBenchHtml', () => {
   it('shows a device × suite matrix and escapes what devices said', () => {
     const summary: BenchSummary = {
       kind: 'poshil.bench-run',
-      schemaVersion: 1,
+      schemaVersion: 2,
       benchRunId: 'b1',
       bench: { name: 'lab', file: 'lab.bench.yaml', sha256: 'x' },
       selection: '',

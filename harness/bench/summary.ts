@@ -1,8 +1,9 @@
 /**
- * The one result of a bench run: `bench.json` (per device: how its run ended, which cases it ran,
- * its health after; schema harness/config/schemas/bench-run.schema.json), one JUnit file whose
- * test suites carry the device's name, and the text printed at the end. The exit code of the
- * bench is the worst of its devices'.
+ * The one result of a bench run: its `record.json` (per device: how its run ended, which cases
+ * it ran, its health after, where its own record is; schema
+ * harness/config/schemas/bench-run.schema.json), one JUnit file whose test suites carry the
+ * device's name, and the text printed at the end. The exit code of the bench is the worst of its
+ * devices'.
  */
 import type { DeviceIdentity, RunRecord, RunStatus, RunSummary } from '../core/record.js';
 import type { Outcome } from '../core/outcome.js';
@@ -10,7 +11,9 @@ import { ExitCode } from '../core/errors.js';
 import { renderJunit } from '../reporters/junit.js';
 import type { HealthState } from './pool/health.js';
 
-export const BENCH_SUMMARY_VERSION = 1;
+export const BENCH_RECORD_KIND = 'poshil.bench-run';
+/** Record schema version 2 brought the bench record; a device's own record is version 2 too. */
+export const BENCH_RECORD_VERSION = 2;
 
 export interface DeviceRunSummary {
   device: string;
@@ -36,8 +39,8 @@ export interface DeviceRunSummary {
 }
 
 export interface BenchSummary {
-  kind: 'poshil.bench-run';
-  schemaVersion: typeof BENCH_SUMMARY_VERSION;
+  kind: typeof BENCH_RECORD_KIND;
+  schemaVersion: typeof BENCH_RECORD_VERSION;
   benchRunId: string;
   bench: { name: string; file: string; sha256: string };
   selection: string;

@@ -19,10 +19,10 @@ const validateSummary = ajv.compile(JSON.parse(readFileSync(join(ROOT, 'harness/
 const SIMULATORS = join(ROOT, 'devices', 'benches', 'simulators.bench.yaml');
 const suite = (name: string) => join(ROOT, 'suites', `${name}.suite.yaml`);
 
-/** The bench run's bench.json, checked against its published schema. */
-function summaryOf(out: string): { dir: string; summary: BenchSummary } {
-  const dir = runDir(out);
-  const summary = JSON.parse(readFileSync(join(dir, 'bench.json'), 'utf8')) as BenchSummary;
+/** The bench run's record.json, checked against its published schema. */
+function summaryOf(out: string, run?: 'latest'): { dir: string; summary: BenchSummary } {
+  const dir = run ? join(out, run) : runDir(out);
+  const summary = JSON.parse(readFileSync(join(dir, 'record.json'), 'utf8')) as BenchSummary;
   expect(validateSummary(summary), JSON.stringify(validateSummary.errors)).toBe(true);
   return { dir, summary };
 }
@@ -118,7 +118,8 @@ describe('poshil run --bench (black box)', () => {
       [['--device', join(ROOT, 'devices/simulator.json')], /--bench and --device do not go together/],
       [['--workers', '0'], /--workers must be a whole number from 1/],
       [['--select', 'brand'], /--select term "brand" is not key=value/],
-      [['--bail', '--reporter', 'dot'], /--reporter, --bail are not supported with --bench yet/],
+      [['--bail', '--reporter', 'dot'], /--reporter is not supported with --bench/],
+      [['--grep-invert', '('], /--grep-invert is not a valid regular expression/],
     ] as const) {
       const refused = await poshil(['run', '--bench', SIMULATORS, ...args]);
       expect(refused.exitCode).toBe(2);
@@ -135,6 +136,65 @@ describe('poshil run --bench (black box)', () => {
     expect(result.stdout).toMatch(/counter-3 +NOT-RUN device counter-3: no serial port match vendorId=0403,serialNumber=NOT-PLUGGED-IN/);
     const device = summaryOf(out).summary.devices[0]!;
     expect(device).toMatchObject({ outcome: 'NOT-RUN', exitCode: 3, error: { code: 'E_PORT_NOT_FOUND' }, health: { state: 'good' } });
+  }, 180_000);
+
+  it('takes the defaults of poshil.config and the run controls: --list, --grep-invert, --last-failed over every device, --bail per device', async () => {
+    const lax = simulatorProfile('tcp', ['--defect', 'skip-luhn', '--defect', 'accept-expired']);
+    const dir = workspace({
+      'sim.json': simulatorProfile('tcp'),
+      'lax.json': lax,
+      'lab.bench.yaml': 'bench: controls\ndevices:\n  - name: strict\n    profile: sim.json\n  - name: lax\n    profile: lax.json\n',
+      'poshil.config.json': { suites: [suite('card-swipe')], out: 'runs', retries: 0 },
+    });
+    const run = (...args: string[]) => poshil(['run', '--bench', 'lab.bench.yaml', '--lab', 'lab', ...args], { cwd: dir, timeout: 120_000 });
+    const listed = await run('--list', '--grep', 'refused', '--grep-invert', 'declined');
+    expect(listed.exitCode, listed.stderr).toBe(0);
+    expect(listed.stdout).toMatch(/card-swipe\/luhn-refused/);
+    expect(listed.stdout).not.toMatch(/declined/);
+    expect(listed.stdout).toMatch(/4 cases in 1 suite\non 2 devices: strict, lax \(each\)$/);
+
+    const first = await run('--grep', 'luhn-refused|expired-refused|visa-approved');
+    expect(first.exitCode, first.stdout + first.stderr).toBe(1);
+    const failedFirst = summaryOf(join(dir, 'runs')).summary.devices.find((d) => d.device === 'lax')!.cases.filter((c) => c.outcome !== 'PASS').map((c) => c.id);
+    expect(failedFirst.sort()).toEqual(['expired-refused', 'luhn-refused']);
+
+    // Only what failed somewhere runs again, on every device.
+    const again = await run('--last-failed');
+    expect(again.exitCode, again.stdout + again.stderr).toBe(1);
+    const { summary } = summaryOf(join(dir, 'runs'), 'latest');
+    for (const device of summary.devices) expect(device.cases.map((c) => c.id).sort(), device.device).toEqual(['expired-refused', 'luhn-refused']);
+    expect(summary.devices.find((d) => d.device === 'strict')!.outcome).toBe('PASS');
+
+    const bail = await run('--bail', '--grep', 'luhn-refused|expired-refused');
+    expect(bail.exitCode).toBe(1);
+    const lax2 = summaryOf(join(dir, 'runs'), 'latest').summary.devices.find((d) => d.device === 'lax')!;
+    expect(lax2.cases.filter((c) => c.outcome === 'TIMEOUT')).toHaveLength(1);
+  }, 240_000);
+
+  it('starts the simulators inside poshil with --in-process-simulators: same results, no simulator process, bad arguments named', async () => {
+    const dir = workspace({
+      'broken.json': { ...simulatorProfile('tcp'), simulator: { args: ['--tcp', '127.0.0.1:0', '--defect', 'no-such-defect'] } },
+      'lab.bench.yaml': `bench: inside\ndevices:\n  - name: tcp\n    profile: ${join(ROOT, 'devices/simulator.json')}\n  - name: pty\n    profile: ${join(ROOT, 'devices/simulator-pty.json')}\n  - name: zvt\n    profile: ${join(ROOT, 'devices/simulator-zvt-serial.json')}\n  - name: broken\n    profile: broken.json\n`,
+    });
+    const out = join(dir, 'out');
+    const result = await poshil(['run', '--bench', join(dir, 'lab.bench.yaml'), '--lab', join(dir, 'lab'), '--out', out, '--in-process-simulators', suite('smoke')], { timeout: 120_000 });
+    expect(result.exitCode, result.stdout + result.stderr).toBe(3);
+    const { dir: bench, summary } = summaryOf(out);
+    expect(summary.devices.map((d) => [d.device, d.outcome])).toEqual([
+      ['tcp', 'PASS'],
+      ['pty', 'PASS'],
+      ['zvt', 'PASS'],
+      ['broken', 'ERROR'],
+    ]);
+    expect(summary.devices[3]!.error).toMatchObject({ code: 'E_SIMULATOR_START', message: expect.stringContaining('unknown --defect "no-such-defect"') });
+    // One process: every simulator names the same pid, poshil's.
+    const pids = new Set<string>();
+    for (const device of ['tcp', 'pty', 'zvt']) {
+      expect(readFileSync(join(bench, device, 'simulator.log'), 'utf8')).toContain('ready (in the poshil process)');
+      pids.add(/simulator pid (\d+) on/.exec(readFileSync(join(bench, device, 'transcript.ndjson'), 'utf8'))![1]!);
+      expect(readRecordJson(join(bench, device)).status).toBe('finished');
+    }
+    expect(pids.size).toBe(1);
   }, 180_000);
 
   it('quarantines a device after repeated device errors, skips it, and runs it again once released', async () => {

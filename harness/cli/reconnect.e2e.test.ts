@@ -171,7 +171,7 @@ describe('reconnect across reboots (black box)', () => {
       const result = await poshil(['run', '--bench', join(dir, 'lab.bench.yaml'), '--lab', join(dir, 'lab'), '--out', out, join(dir, 'restart.suite.yaml')], { env: { POSHIL_PORT_DIR: ports }, timeout: 120_000 });
       expect(result.exitCode, result.stdout + result.stderr).toBe(0);
       const bench = runDir(out);
-      const summary = JSON.parse(readFileSync(join(bench, 'bench.json'), 'utf8')) as BenchSummary;
+      const summary = JSON.parse(readFileSync(join(bench, 'record.json'), 'utf8')) as BenchSummary;
       expect(validateSummary(summary), JSON.stringify(validateSummary.errors)).toBe(true);
       expect(summary.devices.map((d) => [d.device, d.outcome, d.outages])).toEqual([
         ['counter-usb', 'PASS', 1],

@@ -28,3 +28,24 @@ describe('compareRecords', () => {
     expect(c.after).not.toHaveProperty('firmwareAtEnd');
   });
 });
+
+describe('compareRecords: case changes', () => {
+  const withCases = (runId: string, outcomes: Record<string, 'PASS' | 'FAIL' | 'SKIPPED'>): RunRecord => ({
+    ...record(runId, '1.4.2'),
+    suites: [
+      {
+        id: 's',
+        file: 's.suite.yaml',
+        sha256: '0',
+        cases: Object.entries(outcomes).map(([id, outcome]) => ({ id, suite: 's', mandatory: true, outcome, startedAt: '2026-11-24T10:00:00.000Z', durationMs: 1, attempts: [] })),
+      },
+    ],
+  });
+
+  it('keeps a case skipped in both runs apart from failures, and a pass that became a skip is a regression', () => {
+    const c = compareRecords(withCases('a', { skip: 'SKIPPED', fail: 'FAIL', lost: 'PASS' }), withCases('b', { skip: 'SKIPPED', fail: 'FAIL', lost: 'SKIPPED' }), { before: 'a', after: 'b' });
+    expect(Object.fromEntries(c.cases.map((k) => [k.key, k.change]))).toEqual({ 's/skip': 'still skipped', 's/fail': 'still failing', 's/lost': 'regressed' });
+    expect(c.counts).toMatchObject({ 'still skipped': 1, 'still failing': 1, regressed: 1 });
+    expect(c.worse).toBe(true);
+  });
+});

@@ -23,7 +23,8 @@ export function compareRecords(before: RunRecord, after: RunRecord, files: { bef
     }
     const passedBefore = ca.outcome === 'PASS';
     const passedAfter = cb.outcome === 'PASS';
-    const change: CaseChange = passedBefore && passedAfter ? 'still passing' : passedBefore ? 'regressed' : passedAfter ? 'recovered' : 'still failing';
+    const skipped = ca.outcome === 'SKIPPED' && cb.outcome === 'SKIPPED';
+    const change: CaseChange = passedBefore && passedAfter ? 'still passing' : passedBefore ? 'regressed' : passedAfter ? 'recovered' : skipped ? 'still skipped' : 'still failing';
     cases.push({ key, change, before: ca.outcome, after: cb.outcome, ...(!passedAfter && cb.reason ? { reasonAfter: cb.reason } : {}) });
   }
   for (const [key, cb] of b) if (!a.has(key)) cases.push({ key, change: 'added', after: cb.outcome, ...(cb.reason ? { reasonAfter: cb.reason } : {}) });
@@ -58,7 +59,7 @@ export function compareRecords(before: RunRecord, after: RunRecord, files: { bef
       if (da.length >= 5 && db.length >= 5) distributions.push(compareDistributions(`${key}/${sa.label}`, da, db));
     }
   }
-  const counts = { regressed: 0, recovered: 0, 'still failing': 0, 'still passing': 0, added: 0, removed: 0 } satisfies Record<CaseChange, number>;
+  const counts = { regressed: 0, recovered: 0, 'still failing': 0, 'still passing': 0, 'still skipped': 0, added: 0, removed: 0 } satisfies Record<CaseChange, number>;
   for (const c of cases) counts[c.change]++;
   const describe = (r: RunRecord, file: string) => {
     // The firmware under test is the one at the start; an upgrade suite may leave another behind.

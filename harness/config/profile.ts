@@ -41,6 +41,8 @@ export interface Profile {
     /** How long after a restarting step (reboot, upgrade, powerCycle) the link may take to drop. */
     linkDropMs: number;
   };
+  /** What the terminal must show before its cases run (harness/runner/health-check.ts). */
+  health: HealthExpectation;
   simulator?: { args: string[]; readyTimeoutMs: number };
   file: string;
   path: string;
@@ -50,6 +52,13 @@ export interface Profile {
 /** A terminal rebooting after a firmware upgrade takes tens of seconds; a minute covers most. */
 export const DEFAULT_RECONNECT_MS = 60_000;
 export const DEFAULT_LINK_DROP_MS = 2000;
+
+export interface HealthExpectation {
+  /** The firmware version the terminal must report, when the profile names one. */
+  firmware?: string;
+  /** The longest an identify round trip may take, in milliseconds. */
+  roundTripMs: number;
+}
 
 interface RawProfile {
   name: string;
@@ -61,6 +70,7 @@ interface RawProfile {
   stimuli?: Record<string, StimulusRoute>;
   defaultStimulus?: StimulusRoute;
   timeouts?: { step?: number; identify?: number; reconnect?: number; linkDrop?: number };
+  health?: { firmware?: string; roundTrip?: number };
   simulator?: { args?: string[]; readyTimeout?: number; hostLatency?: { min: number; max: number } };
 }
 
@@ -110,6 +120,7 @@ export function loadProfile(path: string, options: { addressElsewhere?: boolean 
       reconnectMs: raw.timeouts?.reconnect ?? DEFAULT_RECONNECT_MS,
       linkDropMs: raw.timeouts?.linkDrop ?? DEFAULT_LINK_DROP_MS,
     },
+    health: { ...(raw.health?.firmware !== undefined ? { firmware: raw.health.firmware } : {}), roundTripMs: raw.health?.roundTrip ?? 2000 },
     ...(raw.simulator ? { simulator: { args: [...simulatorArgs(raw.simulator), ...(ecr?.simulatorArgs ?? [])], readyTimeoutMs: raw.simulator.readyTimeout ?? 15_000 } } : {}),
     file: doc.shown,
     path: doc.path,

@@ -16,6 +16,7 @@ const samples: Record<(typeof CONFIG_KINDS)[number], unknown[]> = {
   'ecr-protocol': [{ id: 'x' }, { id: 1, framing: {} }],
   config: [{ device: 'devices/simulator.json' }, { device: 1, bogus: true }],
   bench: [{ bench: 'b', devices: [{ name: 'd', profile: 'p.json', labels: { brand: 'acme' } }] }, { bench: 'b', devices: [{ name: 'd', colour: 1 }] }, { devices: [] }],
+  'bench-run': [{ kind: 'poshil.bench-run', schemaVersion: 2, devices: [] }, { kind: 'poshil.bench-run', schemaVersion: 1, exitCode: 4 }],
 };
 
 describe('prebuilt configuration validators', () => {

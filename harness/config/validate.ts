@@ -13,7 +13,7 @@ import { InputError } from '../core/errors.js';
 import { packageRoot } from '../core/paths.js';
 import type { LoadedDocument } from './document.js';
 
-export const CONFIG_KINDS = ['suite', 'profile', 'plan', 'record', 'ecr-protocol', 'config', 'bench'] as const;
+export const CONFIG_KINDS = ['suite', 'profile', 'plan', 'record', 'ecr-protocol', 'config', 'bench', 'bench-run'] as const;
 export type ConfigKind = (typeof CONFIG_KINDS)[number];
 export const CONFIG_AJV_OPTIONS: Options = { allErrors: true, strict: false, verbose: true };
 

@@ -1,7 +1,8 @@
 /** The comparison of two run records (`poshil compare A B`). Types only. */
 import type { Outcome } from './outcome.js';
 
-export type CaseChange = 'regressed' | 'recovered' | 'still failing' | 'still passing' | 'added' | 'removed';
+/** `still skipped`: skipped in both runs (e.g. a capability the terminal lacks), which is no failure. */
+export type CaseChange = 'regressed' | 'recovered' | 'still failing' | 'still passing' | 'still skipped' | 'added' | 'removed';
 
 export interface CaseComparison {
   key: string;

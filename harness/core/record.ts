@@ -9,7 +9,8 @@
 import type { FailureKind } from './failure-kind.js';
 import type { Outcome } from './outcome.js';
 
-export const RECORD_SCHEMA_VERSION = 1;
+/** 2: a device's run within a bench names its bench run (`bench`); version 1 records still read. */
+export const RECORD_SCHEMA_VERSION = 2;
 
 /** What the terminal says about itself in answer to `identify`. */
 export interface DeviceIdentity {
@@ -155,7 +156,7 @@ export interface RunError {
 }
 
 export interface RunHeader {
-  schemaVersion: typeof RECORD_SCHEMA_VERSION;
+  schemaVersion: 1 | typeof RECORD_SCHEMA_VERSION;
   runId: string;
   tool: { name: 'poshil'; version: string; node: string };
   host: string;
@@ -179,6 +180,8 @@ export interface RunHeader {
     /** The identity at the start, kept when the run changed it (a firmware upgrade). */
     identityAtStart?: DeviceIdentity;
   };
+  /** The bench run this run was one device of, and that device's name and labels in the bench file. */
+  bench?: { benchRunId: string; device: string; labels: Readonly<Record<string, string>> };
   inputs: InputFile[];
 }
 

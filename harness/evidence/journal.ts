@@ -5,7 +5,7 @@
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { InputError } from '../core/errors.js';
-import { foldJournal, type CaseRecord, type JournalEntry, type RunRecord } from '../core/record.js';
+import { RECORD_SCHEMA_VERSION, foldJournal, type CaseRecord, type JournalEntry, type RunRecord } from '../core/record.js';
 import { NdjsonFile, readNdjson } from './ndjson-file.js';
 import { readRecordLines } from './record-json.js';
 
@@ -49,8 +49,12 @@ export function readRecord(path: string, keep: (c: CaseRecord) => CaseRecord = (
     throw new InputError('E_RECORD', `${path} is not valid JSON: ${(error as Error).message}`, { file: path });
   }
   const record = value as Partial<RunRecord>;
-  if (typeof record !== 'object' || record === null || record.schemaVersion !== 1 || !Array.isArray(record.suites)) {
-    throw new InputError('E_RECORD', `${path} is not a poshil run record (schemaVersion 1)`, { file: path });
+  if (typeof record !== 'object' || record === null || (record.schemaVersion !== 1 && record.schemaVersion !== RECORD_SCHEMA_VERSION) || !Array.isArray(record.suites)) {
+    const bench = (record as { kind?: unknown } | null)?.kind === 'poshil.bench-run';
+    throw new InputError('E_RECORD', bench ? `${path} is a bench run's record; this reads one device's record` : `${path} is not a poshil run record (schemaVersion 1 or ${RECORD_SCHEMA_VERSION})`, {
+      file: path,
+      ...(bench ? { hint: 'give the record.json in a device folder of the bench run' } : {}),
+    });
   }
   return record as RunRecord;
 }

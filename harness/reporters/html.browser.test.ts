@@ -93,6 +93,25 @@ describe.skipIf(!existsSync(CHROMIUM))('HTML report in chromium', () => {
     expect(problems).toEqual([]);
   });
 
+  it('draws the steps of a passing case when it is opened, as text, however its labels read', async () => {
+    const record = sampleRecord();
+    const hostile = '</script><img src=x onerror="window.pwned=1"> do status';
+    const step = { index: 0, kind: 'do' as const, label: hostile, outcome: 'PASS' as const, startedAt: record.startedAt, durationMs: 3, timeoutMs: 5000 };
+    const passing = { id: 'plain', suite: 'smoke', mandatory: true, outcome: 'PASS' as const, startedAt: record.startedAt, durationMs: 3, attempts: [{ attempt: 1, outcome: 'PASS' as const, startedAt: record.startedAt, durationMs: 3, steps: [step, { ...step, index: 1, label: 'do identify' }] }] };
+    record.suites[0]!.cases.push(passing);
+    const file = join(dir, 'lazy.html');
+    await htmlReporter(file).onRunEnd!(record);
+    await page.goto(`file://${file}`);
+    expect(await page.locator('#smoke-plain table').count()).toBe(0);
+    await page.locator('#smoke-plain summary').click();
+    const rows = page.locator('#smoke-plain table tr');
+    expect(await rows.count()).toBe(3);
+    expect(await rows.nth(1).locator('td').allTextContents()).toEqual(['1', hostile, 'PASS', '3 ms / 5000 ms', '']);
+    expect(await rows.nth(2).locator('td').nth(1).textContent()).toBe('do identify');
+    expect(await page.evaluate('window.pwned')).toBeUndefined();
+    expect(problems).toEqual([]);
+  });
+
   it('keeps the certificate\'s plan hash inside its own column', async () => {
     const record = sampleRecord();
     const cert: CertificateBody = {

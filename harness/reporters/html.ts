@@ -41,24 +41,64 @@ function stepView(step: StepRecord, receipts: ReceiptMatcher) {
   };
 }
 
+/** A step the report shows as one table row and nothing more: no measurement, chart, evidence or receipt. */
+function isPlain(step: StepRecord, receipts: ReceiptMatcher): boolean {
+  return (step.outcome === 'PASS' || step.outcome === 'SKIPPED') && !step.measurements?.length && !step.details?.['latency'] && !receipts.forStep(step);
+}
+
+/**
+ * The steps of a closed case of plain steps, as data the page draws into the same table when the
+ * case is opened: a 100,000-step run's page then holds a row of data per step, not a row of HTML,
+ * and the browser lays out only what is opened. `<` is escaped so that no label ends the script.
+ */
+function lazySteps(c: CaseRecord): string {
+  const attempts = c.attempts.map((a) => ({
+    attempt: a.attempt,
+    steps: a.steps.map((s) => [s.index + 1, s.label, s.outcome, formatDuration(s.durationMs), s.timeoutMs ?? 0, s.reason ?? '']),
+  }));
+  return JSON.stringify(attempts).replace(/</g, '\\u003c');
+}
+
+/**
+ * What the report needs of a case read from a big record: a passing step shows no request,
+ * expectation or answer, so they are dropped as each case is read (`readRecord`'s keep).
+ */
+export function keepForHtml(c: CaseRecord): CaseRecord {
+  if (c.outcome !== 'PASS' && c.outcome !== 'SKIPPED') return c;
+  return {
+    ...c,
+    attempts: c.attempts.map((a) => ({
+      ...a,
+      steps: a.steps.map((s) => {
+        if (s.outcome !== 'PASS' && s.outcome !== 'SKIPPED') return s;
+        const { request: _request, expected: _expected, observed: _observed, ...shown } = s;
+        return shown;
+      }),
+    })),
+  };
+}
+
 const stateOf = (c: CaseRecord) => (isFlaky(c) ? 'flaky' : c.outcome === 'PASS' ? 'passed' : c.outcome === 'SKIPPED' ? 'skipped' : 'failed');
 
 function caseView(c: CaseRecord, receipts: ReceiptMatcher) {
   const failed = c.outcome !== 'PASS' && c.outcome !== 'SKIPPED';
+  // Failures and load steps (with their latency chart) are shown unfolded.
+  const open = failed || c.attempts.some((a) => a.steps.some((s) => s.details?.['latency']));
+  const lazy = !open && c.attempts.length === 1 && c.attempts[0]!.steps.every((s) => isPlain(s, receipts));
   return {
     ...c,
     anchor: anchorOf(c),
     state: stateOf(c),
     search: `${c.suite}/${c.id} ${c.title ?? ''}`.toLowerCase(),
-    // Failures and load steps (with their latency chart) are shown unfolded.
-    open: failed || c.attempts.some((a) => a.steps.some((s) => s.details?.['latency'])),
+    open,
     duration: formatDuration(c.durationMs),
     retried: c.attempts.length > 1,
     flaky: isFlaky(c),
     attemptCount: c.attempts.length,
     showTroubleshoot: failed && Boolean(c.troubleshoot),
     kindName: c.failureKind ? KIND_NAMES[c.failureKind] : undefined,
-    attempts: c.attempts.map((a) => ({ ...a, steps: a.steps.map((s) => stepView(s, receipts)) })),
+    attempts: lazy ? [] : c.attempts.map((a) => ({ ...a, steps: a.steps.map((s) => stepView(s, receipts)) })),
+    lazySteps: lazy && c.attempts[0]!.steps.length > 0 ? lazySteps(c) : undefined,
   };
 }
 
@@ -134,8 +174,30 @@ export function renderHtml(record: RunRecord, options: HtmlOptions = {}): string
   });
 }
 
-/** Filters, search and anchors that open their case; no library, no network. */
+/** Filters, search, anchors that open their case, and the steps of a case drawn when it opens; no library, no network. */
 const FILTER_SCRIPT = `(() => {
+  const cell = (row, text, className) => { const td = row.insertCell(); td.textContent = text; if (className) td.className = className; return td; };
+  const drawSteps = (c) => {
+    const data = c.querySelector('script.lazy-steps');
+    if (!data) return;
+    for (const attempt of JSON.parse(data.textContent)) {
+      const table = document.createElement('table');
+      const head = table.insertRow();
+      for (const name of ['#', 'step', 'outcome', 'time', 'reason']) head.appendChild(document.createElement('th')).textContent = name;
+      for (const [n, label, outcome, time, timeout, reason] of attempt.steps) {
+        const row = table.insertRow();
+        cell(row, n);
+        cell(row, label);
+        const badge = cell(row, '').appendChild(document.createElement('span'));
+        badge.className = 'badge ' + outcome;
+        badge.textContent = outcome;
+        cell(row, timeout ? time + ' / ' + timeout + ' ms' : time, 'mono');
+        cell(row, reason);
+      }
+      data.before(table);
+    }
+    data.remove();
+  };
   const cases = Array.from(document.querySelectorAll('details.case'));
   const shown = document.getElementById('shown');
   let filter = 'all';
@@ -156,6 +218,7 @@ const FILTER_SCRIPT = `(() => {
     target.scrollIntoView();
   };
   window.addEventListener('hashchange', openTarget);
+  for (const c of cases) c.addEventListener('toggle', () => { if (c.open) drawSteps(c); });
   apply();
   openTarget();
 })();`;

@@ -17,10 +17,11 @@ import { NdjsonFile } from '../evidence/ndjson-file.js';
 import { ReceiptArchive } from '../evidence/receipts.js';
 import { Transcript } from '../evidence/transcript.js';
 import { ReporterMultiplexer, type Reporter } from '../reporters/reporter.js';
+import { checkHealth } from './health-check.js';
 import { runSuites, selectCases, type CaseSelection } from './run.js';
 import { createStimuli, createTerminal, createTransport } from './session.js';
 import { ReconnectingTerminal, type LinkLocator } from './reconnecting-terminal.js';
-import { startSimulatorProcess, type RunningSimulator } from './simulator-process.js';
+import { startSimulatorProcess, type RunningSimulator, type SimulatorLauncher } from './simulator-process.js';
 import { linkLatest } from './latest-link.js';
 import { Teardowns } from './tasks.js';
 
@@ -29,6 +30,10 @@ export interface RunRequest {
   outDir: string;
   /** The run directory itself, instead of OUTDIR/RUNID (a bench run names each device's folder). */
   runDir?: string;
+  /** How a profile's simulator is started; default: as its own process. */
+  launchSimulator?: SimulatorLauncher;
+  /** The bench run this run is one device of. */
+  bench?: RunHeader['bench'];
   grep?: RegExp;
   /** The --grep text as the user wrote it, for the record. */
   grepText?: string;
@@ -108,7 +113,7 @@ export async function executeRun(request: RunRequest): Promise<RunResult> {
   let announced: RunningSimulator | undefined;
   if (profile.simulator) {
     try {
-      const simulator = await startSimulatorProcess(profile.simulator.args, profile.simulator.readyTimeoutMs, join(runDir, 'simulator.log'));
+      const simulator = await (request.launchSimulator ?? startSimulatorProcess)(profile.simulator.args, profile.simulator.readyTimeoutMs, join(runDir, 'simulator.log'));
       teardowns.add('simulator', () => simulator.stop());
       announced = simulator;
       transcript.note('runner', `simulator pid ${simulator.pid} on ${simulator.link}, control ${simulator.control}`);
@@ -131,6 +136,7 @@ export async function executeRun(request: RunRequest): Promise<RunResult> {
       retries: request.retries,
     },
     device: { profile: profile.file, name: profile.name, protocol: profile.protocol, address: describeAddress(profile, announced?.link) },
+    ...(request.bench ? { bench: request.bench } : {}),
     inputs: inputs.inputs,
   };
   journal.append({ type: 'run.started', header });
@@ -163,9 +169,12 @@ export async function executeRun(request: RunRequest): Promise<RunResult> {
     terminal.onEvent((event) => {
       if (event.name === 'printer.output') logger.debug({ receipt: receipts.add(event.data) }, 'receipt kept');
     });
+    const asked = performance.now();
     const identity: DeviceIdentity = await terminal.identify({ timeoutMs: profile.timeouts.identifyMs, signal });
+    const roundTripMs = performance.now() - asked;
     journal.append({ type: 'device.identified', identity, address: terminal.address });
     logger.info({ identity }, 'terminal identified');
+    transcript.note('runner', checkHealth({ identity, roundTripMs }, profile.health, profile.file));
     const stimuli = createStimuli(profile, transcript, announced?.control);
     teardowns.add('stimuli', () => stimuli.close());
     await runSuites(
@@ -210,7 +219,8 @@ export async function executeRun(request: RunRequest): Promise<RunResult> {
   });
   const record = journal.record();
   writeRecordJson(join(runDir, 'record.json'), record);
-  linkLatest(request.outDir, runId);
+  // A bench run links its own folder once all its devices are done.
+  if (request.runDir === undefined) linkLatest(request.outDir, runId);
   await reporters.onRunEnd(record);
   for (const { reporter, hook, error } of reporters.failures) logger.error({ reporter, hook, err: errorMessage(error) }, 'reporter failed');
   // A report that was asked for and not written fails the run: a CI job must not pass on a missing junit.xml.

@@ -28,11 +28,14 @@ export interface RunningSimulator extends SimulatorAnnouncement {
   stderrTail(): string;
 }
 
+/** Starts the simulator a profile asks for: as its own process (below), or another way the caller chooses. */
+export type SimulatorLauncher = (args: readonly string[], readyTimeoutMs: number, logFile?: string) => Promise<RunningSimulator>;
+
 export function cliEntry(): string {
   return join(packageRoot(), 'dist', 'harness', 'cli', 'main.js');
 }
 
-export async function startSimulatorProcess(args: readonly string[], readyTimeoutMs: number, logFile?: string): Promise<RunningSimulator> {
+export const startSimulatorProcess: SimulatorLauncher = async (args, readyTimeoutMs, logFile) => {
   const logFd = logFile ? openSync(logFile, 'a') : undefined;
   const child = spawn(process.execPath, [cliEntry(), 'sim', ...args, '--exit-with-parent'], {
     stdio: ['pipe', 'pipe', logFd ?? 'pipe'],
@@ -102,4 +105,4 @@ export async function startSimulatorProcess(args: readonly string[], readyTimeou
       hint: `check the profile's simulator.args (${args.join(' ')}); the simulator said: ${tail.join('').slice(-500) || '(nothing)'}`,
     });
   }
-}
+};

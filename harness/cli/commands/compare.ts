@@ -1,13 +1,15 @@
 import { writeFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import type { Command } from 'commander';
+import type { BenchComparison } from '../../bench/bench-compare.js';
 import type { Comparison } from '../../core/comparison.js';
+import { InputError } from '../../core/errors.js';
 
 export function registerCompare(program: Command): void {
   program
     .command('compare')
     .description('Compare two run records (e.g. old and new firmware): regressions, recoveries, measurement deltas, latency shifts.')
-    .argument('<before>', 'record of the baseline run (record.json or record.ndjson)')
+    .argument('<before>', 'record of the baseline run (record.json or record.ndjson; a bench run\'s record.json compares its devices)')
     .argument('<after>', 'record of the run to judge')
     .option('--html <file>', 'also write the comparison as an HTML page')
     .option('--json', 'print the comparison as JSON')
@@ -22,6 +24,9 @@ Example:
     )
     .action(async (beforePath: string, afterPath: string, options: { html?: string; json?: boolean }) => {
       // Loaded here, not at start: `poshil --help` and the other commands never pay for it.
+      const { isBenchRecord } = await import('../../bench/bench-record.js');
+      const benches = [beforePath, afterPath].map((p) => isBenchRecord(resolve(p)));
+      if (benches[0] || benches[1]) return compareBenchRecords(beforePath, afterPath, benches, options);
       const { compareRecords } = await import('../../compare/compare.js');
       const { readRecord } = await import('../../evidence/journal.js');
       const { renderCompareHtml } = await import('../../reporters/html-compare.js');
@@ -32,15 +37,40 @@ Example:
     });
 }
 
+/** Two bench runs: device by device (fleet), or all devices' cases together (spread). */
+async function compareBenchRecords(beforePath: string, afterPath: string, benches: boolean[], options: { html?: string; json?: boolean }): Promise<void> {
+  if (!benches[0] || !benches[1]) {
+    const [bench, single] = benches[0] ? [beforePath, afterPath] : [afterPath, beforePath];
+    throw new InputError('E_RECORD', `${bench} is a bench run's record and ${single} one device's; compare two bench records, or two device records`, { file: bench, hint: "a device's record is the record.json in its folder of the bench run" });
+  }
+  if (options.html) throw new InputError('E_OPTION', '--html compares two single runs; for bench records use the text or --json', { hint: "or compare two devices' own records with --html" });
+  const { readBenchRecord } = await import('../../bench/bench-record.js');
+  const { compareBenches } = await import('../../bench/bench-compare.js');
+  const comparison = compareBenches(readBenchRecord(resolve(beforePath)), readBenchRecord(resolve(afterPath)));
+  process.stdout.write(options.json ? JSON.stringify(comparison, null, 2) + '\n' : formatBenchComparison(comparison));
+  process.exitCode = comparison.worse ? 1 : 0;
+}
+
+function formatBenchComparison(c: BenchComparison): string {
+  const lines = [`before: bench ${c.before.bench} run ${c.before.benchRunId} (${c.before.mode})`, `after:  bench ${c.after.bench} run ${c.after.benchRunId} (${c.after.mode})`];
+  for (const d of c.devices) {
+    lines.push('', `== ${d.device} ==`);
+    if (d.missing) lines.push(d.missing === 'after' ? 'ran before, not after: WORSE' : 'ran after only (new device)');
+    else lines.push(formatComparison(d.comparison!).trimEnd());
+  }
+  lines.push('', c.worse ? `WORSE: ${c.devices.filter((d) => d.missing === 'after' || d.comparison?.worse).map((d) => d.device).join(', ')} regressed` : 'no regression on any device');
+  return lines.join('\n') + '\n';
+}
+
 export function formatComparison(c: Comparison): string {
   const firmware = (side: Comparison['before']) => (side.firmware ? ` firmware ${side.firmware}${side.firmwareAtEnd ? ` (${side.firmwareAtEnd} at the end of the run)` : ''}` : '');
   const lines = [
     `before: run ${c.before.runId}${firmware(c.before)}`,
     `after:  run ${c.after.runId}${firmware(c.after)}`,
     '',
-    `cases: ${c.counts.regressed} regressed, ${c.counts.recovered} recovered, ${c.counts['still failing']} still failing, ${c.counts['still passing']} still passing, ${c.counts.added} added, ${c.counts.removed} removed`,
+    `cases: ${c.counts.regressed} regressed, ${c.counts.recovered} recovered, ${c.counts['still failing']} still failing, ${c.counts['still passing']} still passing, ${c.counts['still skipped'] ? `${c.counts['still skipped']} still skipped, ` : ''}${c.counts.added} added, ${c.counts.removed} removed`,
   ];
-  for (const k of c.cases.filter((x) => x.change !== 'still passing')) {
+  for (const k of c.cases.filter((x) => x.change !== 'still passing' && x.change !== 'still skipped')) {
     lines.push(`  ${k.change.padEnd(13)} ${k.key}  ${k.before ?? '-'} → ${k.after ?? '-'}${k.reasonAfter ? `  (${k.reasonAfter})` : ''}`);
   }
   if (c.measurements.length) {

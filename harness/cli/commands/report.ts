@@ -16,7 +16,7 @@ interface ReportOptions {
 export function registerReport(program: Command): void {
   program
     .command('report')
-    .description('Render a report again from a run record (record.json, or record.ndjson of a run that crashed), or open the last run\'s report.')
+    .description('Render a report again from a run record (record.json, or record.ndjson of a run that crashed; a bench run\'s record.json gives its device × suite page and combined JUnit), or open the last run\'s report.')
     .argument('[record]', 'record.json or record.ndjson (or --last)')
     .addOption(new Option('-f, --format <format>', 'output format').choices(['html', 'junit', 'json']).default('html'))
     .option('-o, --output <file>', 'write to this file instead of stdout')
@@ -30,11 +30,14 @@ export function registerReport(program: Command): void {
     .action(async (path: string | undefined, options: ReportOptions) => {
       // Loaded here, not at start: `poshil --help` and the other commands never pay for it.
       const { readRecord } = await import('../../evidence/journal.js');
-      const { renderHtml } = await import('../../reporters/html.js');
+      const { keepForHtml, renderHtml } = await import('../../reporters/html.js');
       const { readReceipts } = await import('../../reporters/html-receipts.js');
       const { renderJunit } = await import('../../reporters/junit.js');
       const recordPath = resolve(path ?? lastRecord(options));
-      const record = readRecord(recordPath);
+      const { isBenchRecord } = await import('../../bench/bench-record.js');
+      if (isBenchRecord(recordPath)) return reportBench(recordPath, options);
+      // The HTML report shows no request, expectation or answer of a passing step: not read into memory.
+      const record = readRecord(recordPath, options.format === 'html' ? keepForHtml : undefined);
       if (options.open) {
         if (options.format !== 'html') throw new InputError('E_OPTION', '--open shows the HTML report; leave out --format');
         // The run's own report when it is there; otherwise one rendered from the record.
@@ -48,6 +51,27 @@ export function registerReport(program: Command): void {
       if (options.output) writeFileSync(options.output, text);
       else process.stdout.write(text);
     });
+}
+
+/** A bench run's record: its device × suite page, its combined JUnit, or the record itself. */
+async function reportBench(recordPath: string, options: ReportOptions): Promise<void> {
+  const { readBenchRecord } = await import('../../bench/bench-record.js');
+  const { renderBenchHtml } = await import('../../bench/bench-html.js');
+  const { renderBenchJunit } = await import('../../bench/summary.js');
+  const bench = readBenchRecord(recordPath);
+  // The page links each device's folder, so it is written beside the record when opened.
+  const page = () => renderBenchHtml(bench.summary);
+  if (options.open) {
+    if (options.format !== 'html') throw new InputError('E_OPTION', '--open shows the HTML report; leave out --format');
+    const beside = join(dirname(recordPath), 'index.html');
+    const target = options.output ?? beside;
+    if (target !== beside || !existsSync(beside)) writeFileSync(target, page());
+    process.stdout.write(`${await openInBrowser(target)}\n`);
+    return;
+  }
+  const text = options.format === 'html' ? page() : options.format === 'junit' ? renderBenchJunit(bench.runs) : JSON.stringify(bench.summary, null, 2) + '\n';
+  if (options.output) writeFileSync(options.output, text);
+  else process.stdout.write(text);
 }
 
 function lastRecord(options: ReportOptions): string {

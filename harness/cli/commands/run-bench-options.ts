@@ -12,13 +12,14 @@ export interface BenchRunOptions {
   workers?: string;
   lockWait?: string;
   lab?: string;
+  inProcessSimulators?: boolean;
   grep?: string;
   retries?: string;
   out?: string;
   junit?: string | false;
   html?: string | false;
   logLevel?: string;
-  /** `run` options a bench run does not take yet; refused rather than ignored. */
+  /** Refused: a bench run has its own console and combined reports. */
   reporter?: string[];
   grepInvert?: string;
   lastFailed?: boolean;
@@ -36,5 +37,6 @@ export function addBenchRunOptions(command: Command): Command {
     .option('--spread', 'with --bench: share the cases among the (interchangeable) devices instead of running all on each')
     .option('--workers <n>', 'with --bench: how many devices run at once (default: all)')
     .option('--lock-wait <ms>', 'with --bench: how long to wait for a device another run holds (default 0)')
+    .option('--in-process-simulators', 'start the profiles\' simulators inside poshil instead of one process each (faster for big simulated benches; their timings then include poshil\'s own work)')
     .option('--lab <dir>', 'with --bench: the lab folder holding device locks and health (default: $POSHIL_LAB_DIR or .poshil)');
 }

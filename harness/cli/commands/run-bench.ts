@@ -3,7 +3,8 @@
  * (loading this file only then); everything bench-specific lives in this file and below.
  */
 import { setMaxListeners } from 'node:events';
-import { resolve } from 'node:path';
+import { availableParallelism } from 'node:os';
+import { join, resolve } from 'node:path';
 import { ExitCode, InputError } from '../../core/errors.js';
 import { loadBench } from '../../bench/bench-file.js';
 import { runBench } from '../../bench/bench-run.js';
@@ -15,62 +16,90 @@ import { parseSelection, requireSelection } from '../../bench/select.js';
 import { formatBenchSummary } from '../../bench/summary.js';
 import { loadRunInputs, type RunInputs } from '../../config/inputs.js';
 import { LOG_LEVELS, type LogLevel } from '../../evidence/log-levels.js';
-import { selectCases } from '../../runner/run.js';
+import { selectCases, type CaseSelection } from '../../runner/run.js';
+import { LATEST } from '../../runner/latest-link.js';
+import { runConfig } from '../../config/run-config.js';
+import { packageRoot } from '../../core/paths.js';
+import { isBenchRecord, readBenchRecord } from '../../bench/bench-record.js';
+import { listCases } from './run-selection.js';
 import type { BenchRunOptions } from './run-bench-options.js';
 import { prepareOutputFolder } from '../../evidence/output-folder.js';
 
-function whole(text: string, option: string, min: number, max: number): number {
+function whole(text: string | undefined, option: string, min: number, max: number, fallback: number): number {
+  if (text === undefined) return fallback;
   const value = Number(text);
   if (!Number.isInteger(value) || value < min || value > max) throw new InputError('E_OPTION', `${option} must be a whole number from ${min} to ${max}, not "${text}"`);
   return value;
 }
 
-export async function runBenchCommand(suites: string[], options: BenchRunOptions): Promise<void> {
+function pattern(option: string, text: string): RegExp {
+  try {
+    return new RegExp(text, 'i');
+  } catch (error) {
+    throw new InputError('E_OPTION', `${option} is not a valid regular expression: ${(error as Error).message}`);
+  }
+}
+
+/**
+ * --last-failed after a bench run: every case that did not pass on some device of OUT/latest runs
+ * again (on every selected device, or dealt out with --spread).
+ */
+function lastFailedOnBench(outDir: string): Set<string> {
+  const record = join(outDir, LATEST, 'record.json');
+  if (!isBenchRecord(record)) {
+    throw new InputError('E_NO_RUN', `--last-failed: no bench run under ${outDir}`, { file: join(outDir, LATEST), hint: 'run the bench once without --last-failed first, or give the --out of that run' });
+  }
+  const { summary } = readBenchRecord(record);
+  return new Set(summary.devices.flatMap((d) => d.cases.filter((c) => c.outcome !== 'PASS' && c.outcome !== 'SKIPPED').map((c) => `${c.suite}/${c.id}`)));
+}
+
+export async function runBenchCommand(suiteArgs: string[], options: BenchRunOptions): Promise<void> {
   if (options.device !== undefined) throw new InputError('E_OPTION', '--bench and --device do not go together', { hint: 'a bench file names each device and its profile; run one profile with --device alone' });
-  const unsupported = (
-    [
-      ['--reporter', options.reporter],
-      ['--grep-invert', options.grepInvert],
-      ['--last-failed', options.lastFailed],
-      ['--list', options.list],
-      ['--bail', options.bail],
-      ['--max-failures', options.maxFailures],
-      ['--timeout', options.timeout],
-      ['--config', options.config],
-    ] as const
-  ).filter(([, value]) => value !== undefined && value !== false);
-  if (unsupported.length > 0) {
-    throw new InputError('E_OPTION', `${unsupported.map(([flag]) => flag).join(', ')} ${unsupported.length === 1 ? 'is' : 'are'} not supported with --bench yet`, { hint: 'a bench run takes --select, --spread, --workers, --lock-wait, --lab, --grep, --retries, --out, --no-junit, --no-html and --log-level (docs/benches.md)' });
+  if (options.reporter !== undefined) {
+    throw new InputError('E_OPTION', '--reporter is not supported with --bench', { hint: 'a bench run keeps one status line per device (a line per case when piped) and writes junit.xml and index.html over every device (docs/benches.md)' });
   }
-  const retries = whole(options.retries ?? '0', '--retries', 0, 100);
-  const lockWaitMs = whole(options.lockWait ?? '0', '--lock-wait', 0, 24 * 3600_000);
-  const logLevel = (options.logLevel ?? 'info') as LogLevel;
-  if (!LOG_LEVELS.includes(logLevel)) throw new InputError('E_OPTION', `--log-level must be one of ${LOG_LEVELS.join(', ')}`);
   for (const [option, value] of [['--junit', options.junit], ['--html', options.html]] as const) {
-    if (typeof value === 'string') throw new InputError('E_OPTION', `${option} FILE is not used with --bench`, { hint: `a bench run writes one ${option.slice(2)} per device and a combined junit.xml in its folder; --no-${option.slice(2)} turns them off` });
+    if (typeof value === 'string') throw new InputError('E_OPTION', `${option} FILE is not used with --bench`, { hint: `a bench run writes one ${option.slice(2)} per device and a combined one in its folder; --no-${option.slice(2)} turns them off` });
   }
-  let grep: RegExp | undefined;
-  if (options.grep !== undefined) {
-    try {
-      grep = new RegExp(options.grep, 'i');
-    } catch (error) {
-      throw new InputError('E_OPTION', `--grep is not a valid regular expression: ${(error as Error).message}`);
-    }
+  // The same defaults as a single run: the command line over POSHIL_* over poshil.config (its device and reporters aside).
+  const config = runConfig(options.config);
+  const retries = whole(options.retries, '--retries', 0, 100, config.retries ?? 0);
+  const lockWaitMs = whole(options.lockWait, '--lock-wait', 0, 24 * 3600_000, 0);
+  const timeout = options.timeout !== undefined ? whole(options.timeout, '--timeout', 1, 3_600_000, 0) : config.timeout;
+  const maxFailures = options.bail ? 1 : options.maxFailures !== undefined ? whole(options.maxFailures, '--max-failures', 1, 1_000_000, 0) : config.maxFailures;
+  const logLevel = (options.logLevel ?? config.logLevel ?? 'info') as LogLevel;
+  if (!LOG_LEVELS.includes(logLevel)) throw new InputError('E_OPTION', `--log-level must be one of ${LOG_LEVELS.join(', ')}`);
+  const outDir = resolve(options.out ?? config.out ?? 'reports/out');
+  const only = options.lastFailed ? lastFailedOnBench(outDir) : undefined;
+  const cases: CaseSelection = {
+    ...(options.grep !== undefined ? { grep: pattern('--grep', options.grep) } : {}),
+    ...(options.grepInvert !== undefined ? { grepInvert: pattern('--grep-invert', options.grepInvert) } : {}),
+    ...(only ? { only } : {}),
+  };
+  if (only?.size === 0) {
+    process.stdout.write(`the last bench run under ${outDir} had no case that did not pass; nothing to run\n`);
+    return;
   }
+  const suites = suiteArgs.length > 0 ? suiteArgs : (config.suites ?? [join(packageRoot(), 'suites')]);
   const bench = loadBench(options.bench!);
   const selection = parseSelection(options.select);
   const chosen = requireSelection(bench.devices, selection, bench.file);
-  const workers = options.workers === undefined ? chosen.length : whole(options.workers, '--workers', 1, 1024);
+  const workers = whole(options.workers, '--workers', 1, 1024, chosen.length);
   // Suites are loaded once per profile file; each device then gets its own profile (its overrides).
   const loaded = new Map<string, RunInputs>();
   const devices = chosen.map((device) => {
     let inputs = loaded.get(device.profile.path);
-    if (!inputs) loaded.set(device.profile.path, (inputs = loadRunInputs(device.profile, suites)));
-    return { device, inputs: { ...inputs, profile: device.profile } };
+    if (!inputs) loaded.set(device.profile.path, (inputs = loadRunInputs(device.profile, suites, timeout ? { stepTimeoutMs: timeout } : {})));
+    const profile = timeout ? { ...device.profile, timeouts: { ...device.profile.timeouts, stepMs: timeout } } : device.profile;
+    return { device, inputs: { ...inputs, profile } };
   });
-  const planned = devices[0]!.inputs.suites.reduce((n, s) => n + selectCases(s, grep ? { grep } : {}).length, 0);
-  if (planned === 0) throw new InputError('E_NO_CASES', `no case matches --grep ${options.grep ?? ''}`, { hint: 'cases are matched as "suite/case", case-insensitively' });
-  const outDir = resolve(options.out ?? 'reports/out');
+  const first = devices[0]!.inputs.suites;
+  if (options.list) {
+    process.stdout.write(`${listCases(first, cases)}on ${chosen.length} device${chosen.length === 1 ? '' : 's'}: ${chosen.map((d) => d.name).join(', ')}${options.spread ? ' (shared among them)' : ' (each)'}\n`);
+    return;
+  }
+  const planned = first.reduce((n, s) => n + selectCases(s, cases).length, 0);
+  if (planned === 0) throw new InputError('E_NO_CASES', 'no case matches the selection (--grep, --grep-invert, --last-failed)', { hint: 'cases are matched as "suite/case", case-insensitively; --list shows what would run' });
   prepareOutputFolder(outDir, '--out');
   const pool = new DevicePool(bench, labDirectory(options.lab));
   // Read the state file before anything starts: a damaged one is exit 2 now, not one error per device.
@@ -97,7 +126,11 @@ export async function runBenchCommand(suites: string[], options: BenchRunOptions
       workers,
       outDir,
       lockWaitMs,
-      ...(grep ? { grep, grepText: options.grep! } : {}),
+      // Simulators in this process start in milliseconds: more may start at once than when each boots Node.
+      ...(options.inProcessSimulators ? { launchSimulator: (await import('./in-process-simulator.js')).startInProcessSimulator, startsAtOnce: availableParallelism() * 8 } : {}),
+      cases,
+      ...(options.grep !== undefined ? { grepText: options.grep } : {}),
+      ...(maxFailures !== undefined ? { maxFailures } : {}),
       retries,
       logLevel,
       junit: options.junit !== false,
@@ -107,7 +140,7 @@ export async function runBenchCommand(suites: string[], options: BenchRunOptions
       // Simulated USB-serial terminals publish their ptys in a folder instead of udev's list.
       ...(process.env[PORT_DIR_ENV] ? { portLister: directoryPorts(process.env[PORT_DIR_ENV]) } : {}),
     });
-    process.stdout.write(formatBenchSummary(result.summary, `${resolve(result.benchDir, 'bench.json')}`));
+    process.stdout.write(formatBenchSummary(result.summary, `${resolve(result.benchDir, 'record.json')}`));
     process.exitCode = result.exitCode;
   } finally {
     process.off('SIGINT', onSignal);

@@ -71,8 +71,8 @@ Examples:
   $ CI=true poshil run -d devices/simulator.json --reporter list,github   in GitHub Actions
   $ poshil run -d devices/simulator.json --reporter dot,json=results/record.json`,
     );
-  addBenchRunOptions(run).action(async (suiteArgs: string[], options: RunOptions & { bench?: string }) => {
-      if (options.bench !== undefined) return (await import('./run-bench.js')).runBenchCommand(suiteArgs.length > 0 ? suiteArgs : [join(packageRoot(), 'suites')], options);
+  addBenchRunOptions(run).action(async (suiteArgs: string[], options: RunOptions & { bench?: string; inProcessSimulators?: boolean }) => {
+      if (options.bench !== undefined) return (await import('./run-bench.js')).runBenchCommand(suiteArgs, options);
       // Loaded here, not at start: `poshil --help` and the other commands never pay for it.
       const { loadRunInputs } = await import('../../config/inputs.js');
       const { runConfig } = await import('../../config/run-config.js');
@@ -120,6 +120,7 @@ Examples:
         retries,
         logLevel: options.logLevel ?? (config.logLevel as LogLevel | undefined) ?? 'info',
         handleSignals: true,
+        ...(options.inProcessSimulators ? { launchSimulator: (await import('./in-process-simulator.js')).startInProcessSimulator } : {}),
         reporters: (runDir) => buildReporters(reporterChoices, options, runDir, outputs),
       });
       if (result.failure) process.stderr.write(formatError(result.failure) + '\n');

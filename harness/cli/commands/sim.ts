@@ -2,9 +2,9 @@ import type { Command } from 'commander';
 import { formatError, InputError, PoshilError } from '../../core/errors.js';
 import { DEFECTS, isDefect } from '../../../devices/simulator/defects.js';
 import type { LinkSpec } from '../../../devices/simulator/server.js';
-import { loadEcrProtocol } from '../../config/ecr-protocol.js';
+import type { ProcessOptions } from '../../../devices/simulator/main.js';
 
-interface SimOptions {
+export interface SimOptions {
   tcp?: string;
   serial?: string;
   pty?: boolean;
@@ -49,8 +49,20 @@ function whole(value: string, option: string): number {
 }
 
 export function registerSim(program: Command): void {
-  program
-    .command('sim')
+  defineSim(program.command('sim')).action(async (options: SimOptions) => {
+    const { runSimulatorProcess } = await import('../../../devices/simulator/main.js');
+    // A simulator that failed to start may hold a listener already: print why and end the process.
+    await runSimulatorProcess(await simulatorOptions(options)).catch((error: unknown) => {
+      if (!(error instanceof PoshilError)) throw error;
+      process.stderr.write(formatError(error) + '\n');
+      process.exit(error.exitCode);
+    });
+  });
+}
+
+/** The `sim` command's options; also parses a profile's simulator.args for a simulator poshil runs in its own process. */
+export function defineSim(command: Command): Command {
+  return command
     .description('Run the simulated terminal: bench protocol on TCP, a serial tty or a pty pair, with a control channel for stimuli.')
     .option('--protocol <name>', 'ECR protocol on the link: bench, zvt, or ecr (with --ecr-protocol)', 'bench')
     .option('--ecr-protocol <file>', 'the vendor protocol description (*.ecr.yaml) to speak with --protocol ecr: docs/ecr-protocols.md')
@@ -85,47 +97,44 @@ Examples:
   $ poshil sim --protocol zvt --tcp 127.0.0.1:20007
   $ poshil sim --protocol ecr --ecr-protocol devices/protocols/concert-v2.ecr.yaml --pty
   $ printf '{"id":1,"op":"identify"}\\n' | nc 127.0.0.1 20007`,
-    )
-    .action(async (options: SimOptions) => {
-      // Loaded here, not at start: `poshil --help` and the other commands never pay for it.
-      const { loadFaultPlan } = await import('../../../devices/simulator/faults.js');
-      const { runSimulatorProcess } = await import('../../../devices/simulator/main.js');
-      const chosen = [options.tcp, options.serial, options.pty].filter(Boolean).length;
-      if (chosen !== 1) throw new InputError('E_OPTION', 'give exactly one of --tcp HOST:PORT, --serial PATH or --pty');
-      const link: LinkSpec = options.tcp
-        ? { kind: 'tcp', ...hostPort(options.tcp, '--tcp') }
-        : options.serial
-          ? { kind: 'serial', path: options.serial, baudRate: options.baud ? whole(options.baud, '--baud') : 115200 }
-          : { kind: 'pty' };
-      if (options.protocol !== 'bench' && options.protocol !== 'zvt' && options.protocol !== 'ecr') throw new InputError('E_OPTION', `--protocol must be bench, zvt or ecr, not "${options.protocol}"`);
-      if ((options.protocol === 'ecr') !== (options.ecrProtocol !== undefined)) throw new InputError('E_OPTION', '--protocol ecr and --ecr-protocol FILE go together', { hint: 'e.g. --protocol ecr --ecr-protocol devices/protocols/concert-v2.ecr.yaml' });
-      const ecrProtocol = options.ecrProtocol ? loadEcrProtocol(options.ecrProtocol) : undefined;
-      for (const name of options.defect) {
-        if (!isDefect(name)) throw new InputError('E_OPTION', `unknown --defect "${name}"`, { hint: `known defects: ${Object.keys(DEFECTS).join(', ')}` });
-      }
-      // A simulator that failed to start may hold a listener already: print why and end the process.
-      await runSimulatorProcess({
-        protocol: options.protocol,
-        ...(ecrProtocol ? { ecrProtocol } : {}),
-        defects: options.defect.filter(isDefect),
-        ...(options.baud ? { paceBaud: whole(options.baud, '--baud') } : {}),
-        ...(options.faults ? { faults: loadFaultPlan(options.faults) } : {}),
-        hostTimeoutMs: whole(options.hostTimeout, '--host-timeout'),
-        ...(options.hostLatency !== undefined ? { hostLatencyMs: latencyRange(options.hostLatency) } : {}),
-        link,
-        ...(options.control ? { control: hostPort(options.control, '--control') } : {}),
-        seed: whole(options.seed, '--seed'),
-        ...(options.firmware ? { firmware: options.firmware } : {}),
-        cardTimeoutMs: whole(options.cardTimeout ?? '30000', '--card-timeout'),
-        bootMs: whole(options.bootMs ?? '300', '--boot-ms'),
-        ...(options.portDir ? { portDir: options.portDir } : {}),
-        logLevel: options.logLevel,
-        ...(options.instance ? { instance: options.instance } : {}),
-        exitWithParent: options.exitWithParent === true,
-      }).catch((error: unknown) => {
-        if (!(error instanceof PoshilError)) throw error;
-        process.stderr.write(formatError(error) + '\n');
-        process.exit(error.exitCode);
-      });
-    });
+    );
+}
+
+/** The simulator's start options from the `sim` command line. */
+export async function simulatorOptions(options: SimOptions): Promise<ProcessOptions> {
+  // Loaded here, not at start: `poshil --help` and the other commands never pay for it.
+  const { loadFaultPlan } = await import('../../../devices/simulator/faults.js');
+  const { loadEcrProtocol } = await import('../../config/ecr-protocol.js');
+  const chosen = [options.tcp, options.serial, options.pty].filter(Boolean).length;
+  if (chosen !== 1) throw new InputError('E_OPTION', 'give exactly one of --tcp HOST:PORT, --serial PATH or --pty');
+  const link: LinkSpec = options.tcp
+    ? { kind: 'tcp', ...hostPort(options.tcp, '--tcp') }
+    : options.serial
+      ? { kind: 'serial', path: options.serial, baudRate: options.baud ? whole(options.baud, '--baud') : 115200 }
+      : { kind: 'pty' };
+  if (options.protocol !== 'bench' && options.protocol !== 'zvt' && options.protocol !== 'ecr') throw new InputError('E_OPTION', `--protocol must be bench, zvt or ecr, not "${options.protocol}"`);
+  if ((options.protocol === 'ecr') !== (options.ecrProtocol !== undefined)) throw new InputError('E_OPTION', '--protocol ecr and --ecr-protocol FILE go together', { hint: 'e.g. --protocol ecr --ecr-protocol devices/protocols/concert-v2.ecr.yaml' });
+  const ecrProtocol = options.ecrProtocol ? loadEcrProtocol(options.ecrProtocol) : undefined;
+  for (const name of options.defect) {
+    if (!isDefect(name)) throw new InputError('E_OPTION', `unknown --defect "${name}"`, { hint: `known defects: ${Object.keys(DEFECTS).join(', ')}` });
+  }
+  return {
+    protocol: options.protocol,
+    ...(ecrProtocol ? { ecrProtocol } : {}),
+    defects: options.defect.filter(isDefect),
+    ...(options.baud ? { paceBaud: whole(options.baud, '--baud') } : {}),
+    ...(options.faults ? { faults: loadFaultPlan(options.faults) } : {}),
+    hostTimeoutMs: whole(options.hostTimeout, '--host-timeout'),
+    ...(options.hostLatency !== undefined ? { hostLatencyMs: latencyRange(options.hostLatency) } : {}),
+    link,
+    ...(options.control ? { control: hostPort(options.control, '--control') } : {}),
+    seed: whole(options.seed, '--seed'),
+    ...(options.firmware ? { firmware: options.firmware } : {}),
+    cardTimeoutMs: whole(options.cardTimeout ?? '30000', '--card-timeout'),
+    bootMs: whole(options.bootMs ?? '300', '--boot-ms'),
+    ...(options.portDir ? { portDir: options.portDir } : {}),
+    logLevel: options.logLevel,
+    ...(options.instance ? { instance: options.instance } : {}),
+    exitWithParent: options.exitWithParent === true,
+  };
 }

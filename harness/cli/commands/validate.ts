@@ -50,7 +50,11 @@ export function registerValidate(program: Command): void {
           else if (kind === 'plan') loadPlan(path, expectations, { stepTimeoutMs: 5000 });
           else if (kind === 'config') loadConfigFile(path);
           else if (kind === 'bench') loadBench(path);
-          else validateDocument('record', loadDocument(path, 'run record'), 'run record');
+          else {
+            const doc = loadDocument(path, 'run record');
+            const bench = (doc.value as { kind?: unknown } | null)?.kind === 'poshil.bench-run';
+            validateDocument(bench ? 'bench-run' : 'record', doc, bench ? 'bench run record' : 'run record');
+          }
           process.stdout.write(`ok       ${file} (${kind})\n`);
         } catch (error) {
           if (!(error instanceof PoshilError)) throw error;
