@@ -188,18 +188,17 @@ export class ReconnectingTerminal extends TerminalSignals implements Terminal {
     while (Date.now() < deadline && !signal.aborted) {
       attempts++;
       let candidate: Terminal | undefined;
+      let forwarding: Unsubscribe[] = [];
       try {
         const where = await this.options.locate(signal);
         if (!where) {
           lastTry = 'the terminal was not there';
         } else {
           candidate = this.options.connect(where.address);
-          const forwarding: Unsubscribe[] = [candidate.onEvent((event) => this.signalEvent(event)), candidate.onAnomaly((text) => this.signalAnomaly(text))];
+          // Heard from the start: a restarted terminal may greet (terminal.ready) before it answers.
+          forwarding = [candidate.onEvent((event) => this.signalEvent(event)), candidate.onAnomaly((text) => this.signalAnomaly(text))];
           await candidate.open(signal);
-          const identity = await this.identifyPatiently(candidate, deadline, signal).catch((error: unknown) => {
-            for (const off of forwarding) off();
-            throw error;
-          });
+          const identity = await this.identifyPatiently(candidate, deadline, signal);
           if (before.identity && identity.serialNumber !== before.identity.serialNumber) {
             refusal = `a different terminal answered at ${candidate.address}: serial number ${identity.serialNumber}, not ${before.identity.serialNumber}`;
             for (const off of forwarding) off();
@@ -230,6 +229,7 @@ export class ReconnectingTerminal extends TerminalSignals implements Terminal {
           return;
         }
       } catch (error) {
+        for (const off of forwarding) off();
         await candidate?.close().catch(() => undefined);
         lastTry = errorMessage(error);
         if (error instanceof DeviceError && error.code === 'E_LINK_GONE') {
