@@ -8,6 +8,8 @@ import { join, resolve } from 'node:path';
 import { ExitCode, InputError } from '../../core/errors.js';
 import { loadBench } from '../../bench/bench-file.js';
 import { runBench } from '../../bench/bench-run.js';
+import { directoryPorts } from '../../bench/port-match.js';
+import { PORT_DIR_ENV } from '../../../devices/transports/port-directory.js';
 import { liveConsole, pipedConsole } from '../../bench/device-lines.js';
 import { DevicePool, labDirectory } from '../../bench/pool/pool.js';
 import { parseSelection, requireSelection } from '../../bench/select.js';
@@ -121,6 +123,8 @@ export async function runBenchCommand(suiteArgs: string[], options: BenchRunOpti
       html: options.html !== false,
       console: (process.stdout.isTTY ? liveConsole : pipedConsole)(devices.map((d) => d.device.name), process.stdout),
       signal: abort.signal,
+      // Simulated USB-serial terminals publish their ptys in a folder instead of udev's list.
+      ...(process.env[PORT_DIR_ENV] ? { portLister: directoryPorts(process.env[PORT_DIR_ENV]) } : {}),
     });
     process.stdout.write(formatBenchSummary(result.summary, `${resolve(result.benchDir, 'record.json')}`));
     process.exitCode = result.exitCode;
