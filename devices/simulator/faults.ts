@@ -1,6 +1,7 @@
 /**
  * Environmental faults a good terminal must survive — paper out, reader failure, host time-out,
- * host down, slow host, garbled bytes on the link, reboot — injected from a fault plan when
+ * host down, slow host, garbled bytes on the link, reboot, the link unplugged (for `durationMs`,
+ * or for good without it) — injected from a fault plan when
  * the simulator sees a trigger event, with the simulator's seeded generator deciding, so the
  * same plan and seed replay the same run.
  *
@@ -10,7 +11,7 @@
  *     fault: hostTimeout      # what happens
  *     nth: 2                  # only on the 2nd such event (default: every one)
  *     probability: 0.5        # chance per trigger (default 1)
- *     durationMs: 2000        # how long a paperOut / readerFailure / hostDown / slowHost lasts
+ *     durationMs: 2000        # how long a paperOut / readerFailure / hostDown / slowHost / unplug lasts
  *   - afterMs: 60000          # or: once, this long after the simulator started
  *     fault: slowDown         # from then on every authorisation takes durationMs longer
  *     durationMs: 300
@@ -21,7 +22,7 @@ import { parse } from 'yaml';
 import { InputError } from '../../harness/core/errors.js';
 import { SeededRandom } from './random.js';
 
-export const FAULTS = ['paperOut', 'readerFailure', 'hostTimeout', 'hostDown', 'slowHost', 'slowDown', 'garble', 'reboot'] as const;
+export const FAULTS = ['paperOut', 'readerFailure', 'hostTimeout', 'hostDown', 'slowHost', 'slowDown', 'garble', 'reboot', 'unplug'] as const;
 export type Fault = (typeof FAULTS)[number];
 
 export interface FaultRule {

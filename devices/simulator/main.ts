@@ -1,21 +1,49 @@
 /**
  * The simulator as a process (`poshil sim`): starts, announces itself with one JSON line on
- * stdout, logs NDJSON to stderr (card data masked), and stops cleanly on SIGTERM or SIGINT —
+ * stdout (and, when its link moves or vanishes, a `link` line each time), logs NDJSON to stderr (card data masked), and stops cleanly on SIGTERM or SIGINT —
  * or when its parent's stdin pipe closes, so a harness that dies never leaves it behind.
  */
 import { pino } from 'pino';
 import { maskJsonValue } from '../formats/json-card-data.js';
+import { publishPort, withdrawPort, type ListedPort } from '../transports/port-directory.js';
 import { startSimulator, type StartOptions } from './server.js';
+
+/** A made-up USB identity (as an FTDI-style adapter would show it), keyed by the terminal's serial number. */
+export function simulatedUsbIdentity(model: string, serialNumber: string): Omit<ListedPort, 'path'> & { serialNumber: string } {
+  return { manufacturer: 'poshil', vendorId: '1209', productId: '0001', serialNumber, byId: [`usb-poshil_${model}_${serialNumber}-if00`] };
+}
 
 export interface ProcessOptions extends StartOptions {
   logLevel?: string;
   instance?: string;
   exitWithParent?: boolean;
+  /** Publish a pty or tty link as a USB-serial port with the terminal's serial number in this folder. */
+  portDir?: string;
 }
 
 export async function runSimulatorProcess(options: ProcessOptions): Promise<void> {
   const logger = pino({ level: options.logLevel ?? 'info', base: { instance: options.instance ?? 'sim', pid: process.pid } }, pino.destination(2));
-  const simulator = await startSimulator(options);
+  // Every move of the link is announced: a harness that launched the simulator follows it there.
+  const announce = (link: string | undefined) => process.stdout.write(JSON.stringify({ event: 'link', link: link ?? null }) + '\n');
+  let publish = (_link: string | undefined) => undefined as void;
+  const simulator = await startSimulator({
+    ...options,
+    onLinkChange: (link) => {
+      logger.info({ link: link ?? null }, link ? 'link back' : 'link gone');
+      publish(link);
+      announce(link);
+    },
+    onLinkError: (error) => logger.error({ err: error }, 'the link could not be brought back'),
+  });
+  if (options.portDir) {
+    const dir = options.portDir;
+    const serialNumber = simulator.terminal.serialNumber;
+    publish = (link) => {
+      if (!link?.startsWith('serial:')) return withdrawPort(dir, serialNumber);
+      publishPort(dir, { ...simulatedUsbIdentity(simulator.terminal.model, serialNumber), path: link.slice('serial:'.length) });
+    };
+    publish(simulator.link);
+  }
   // Masking every event costs more than the sale itself: only when it is logged.
   if (logger.isLevelEnabled('debug')) simulator.terminal.onEvent((event, data) => logger.debug({ event, data: maskJsonValue(data) }, 'event'));
   let stopping = false;
@@ -24,6 +52,7 @@ export async function runSimulatorProcess(options: ProcessOptions): Promise<void
     stopping = true;
     logger.info({ why }, 'stopping');
     await simulator.stop();
+    if (options.portDir) withdrawPort(options.portDir, simulator.terminal.serialNumber);
     process.exit(0);
   };
   process.on('SIGTERM', () => void stop('SIGTERM'));

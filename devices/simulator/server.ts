@@ -1,11 +1,8 @@
 /**
  * Puts a simulated terminal on a link — TCP, an existing tty, a pty pair it makes itself, or an
- * in-memory transport — with its control channel on a TCP socket of its own.
+ * in-memory transport — with its control channel on a TCP socket of its own. The link follows the
+ * terminal's presence: it drops while the terminal restarts or is unplugged (links.ts).
  */
-import { realpathSync } from 'node:fs';
-import { InputError } from '../../harness/core/errors.js';
-import { createServer, type Server, type Socket } from 'node:net';
-import { createSocatPair, type SocatPair } from '../transports/socat-pair.js';
 import { SerialTransport } from '../transports/serial.js';
 import { AcceptedSocketTransport } from '../transports/tcp.js';
 import type { Transport } from '../transports/transport.js';
@@ -15,6 +12,7 @@ import { ZvtSession } from './zvt-frontend.js';
 import { EcrSession } from './ecr-frontend.js';
 import type { EcrProtocol } from '../protocols/ecr/description.js';
 import { FAULTS, injectFaults, type Fault, type FaultRule } from './faults.js';
+import { close, fixedLink, listen, ptyLink, tcpLink, type SimulatorLink } from './links.js';
 import { SimulatedTerminal, type SimulatorOptions } from './terminal.js';
 
 export type LinkSpec =
@@ -34,11 +32,17 @@ export interface StartOptions extends SimulatorOptions {
   faults?: readonly FaultRule[];
   /** Control channel address; default 127.0.0.1 on a free port. Not opened for memory links unless given. */
   control?: { host: string; port: number };
+  /** The link went away (undefined) or came back at this address, after a restart or an unplug. */
+  onLinkChange?: (address: string | undefined) => void;
+  /** The link could not be brought back (socat failed to start, the port was taken meanwhile). */
+  onLinkError?: (error: unknown) => void;
 }
 
 export interface RunningSimulator {
-  /** What a harness opens: `tcp://HOST:PORT` or `serial:/dev/pts/N`. */
+  /** What a harness opens: `tcp://HOST:PORT` or `serial:/dev/pts/N`, at the start. */
   link: string;
+  /** Where the link is now; undefined while the terminal is away (restarting, unplugged). */
+  currentLink(): string | undefined;
   control: string;
   terminal: SimulatedTerminal;
   stop(): Promise<void>;
@@ -47,6 +51,13 @@ export interface RunningSimulator {
 export async function startSimulator(options: StartOptions): Promise<RunningSimulator> {
   const terminal = new SimulatedTerminal(options);
   const stops: (() => Promise<void>)[] = [];
+  // A terminal.ready sent while no ECR was connected (it booted with its link down) waits for the
+  // next ECR that speaks, as a terminal announces itself to the register that connects.
+  let liveSessions = 0;
+  let heldReady: unknown;
+  terminal.onEvent((event, data) => {
+    if (event === 'terminal.ready' && liveSessions === 0) heldReady = data;
+  });
   const serve = (link: Transport) => {
     const transport = options.paceBaud && options.link.kind !== 'tcp' ? new PacedTransport(link, options.paceBaud) : link;
     if (options.protocol === 'ecr' && options.ecrProtocol) {
@@ -58,9 +69,19 @@ export async function startSimulator(options: StartOptions): Promise<RunningSimu
       new ZvtSession(transport, form, terminal, { model: terminal.model, terminalId: String(options.seed ?? 1).padStart(8, '0') });
       return;
     }
+    liveSessions++;
     const session = new BenchSession(transport, (op, args) => terminal.handle(op, args), () => {
+      liveSessions--;
       off();
       offRaw();
+      offFirst();
+    });
+    // Registered before the session reads: the greeting goes out ahead of the first reply.
+    const offFirst = transport.onData(() => {
+      offFirst();
+      if (heldReady === undefined) return;
+      session.event('terminal.ready', heldReady);
+      heldReady = undefined;
     });
     const off = terminal.onEvent((event, data) => session.event(event, data));
     const offRaw = terminal.onRaw((bytes) => session.sendRaw(bytes));
@@ -68,36 +89,40 @@ export async function startSimulator(options: StartOptions): Promise<RunningSimu
   if (options.faults?.length) stops.push(async () => stopFaults());
   const stopFaults = options.faults?.length ? injectFaults(terminal, options.faults, options.seed ?? 1) : () => undefined;
 
-  let link: string;
+  let link: SimulatorLink;
   switch (options.link.kind) {
-    case 'tcp': {
-      const server = await listen(options.link.host, options.link.port, (socket) => serve(new AcceptedSocketTransport(socket)));
-      stops.push(() => close(server));
-      link = `tcp://${options.link.host}:${(server.address() as { port: number }).port}`;
+    case 'tcp':
+      link = await tcpLink(options.link.host, options.link.port, serve);
       break;
-    }
     case 'serial': {
       const transport = new SerialTransport({ path: options.link.path, baudRate: options.link.baudRate ?? 115200 });
       await transport.open();
       serve(transport);
-      stops.push(() => transport.close());
-      link = `serial:${options.link.path}`;
+      link = fixedLink(`serial:${options.link.path}`, () => transport.close());
       break;
     }
-    case 'pty': {
-      const pair: SocatPair = await createSocatPair();
-      const transport = new SerialTransport({ path: pair.a, baudRate: 115200 });
-      await transport.open();
+    case 'pty':
+      link = await ptyLink(serve);
+      break;
+    case 'memory': {
+      const transport = options.link.transport;
       serve(transport);
-      stops.push(() => pair.stop(), () => transport.close());
-      link = `serial:${realpathSync(pair.b)}`;
+      link = fixedLink(transport.address, async () => undefined);
       break;
     }
-    case 'memory':
-      serve(options.link.transport);
-      link = options.link.transport.address;
-      break;
   }
+  stops.push(() => link.stop());
+  const announced = link.address!;
+  // Changes one at a time: a restore waits for the drop before it (a new pty takes a moment).
+  let changes = Promise.resolve();
+  terminal.presence.onChange(({ present }) => {
+    changes = changes
+      .then(async () => {
+        await (present ? link.restore() : link.drop());
+        options.onLinkChange?.(link.address);
+      })
+      .catch((error: unknown) => options.onLinkError?.(error));
+  });
 
   let control = '';
   if (options.control || options.link.kind !== 'memory') {
@@ -120,44 +145,14 @@ export async function startSimulator(options: StartOptions): Promise<RunningSimu
   }
 
   return {
-    link,
+    link: announced,
     control,
     terminal,
+    currentLink: () => link.address,
     stop: async () => {
       terminal.shutdown();
+      await changes;
       for (const stop of stops.reverse()) await stop().catch(() => undefined);
     },
   };
-}
-
-const openSockets = new WeakMap<Server, Set<Socket>>();
-
-function listen(host: string, port: number, onSocket: (socket: Socket) => void): Promise<Server> {
-  const sockets = new Set<Socket>();
-  const server = createServer((socket) => {
-    sockets.add(socket);
-    socket.on('close', () => sockets.delete(socket));
-    onSocket(socket);
-  });
-  openSockets.set(server, sockets);
-  return new Promise((resolve, reject) => {
-    server.once('error', (error: NodeJS.ErrnoException) => reject(listenError(error, host, port)));
-    server.listen(port, host, () => resolve(server));
-  });
-}
-
-/** A port that is taken or not allowed is the caller's choice to fix, not a fault of the simulator. */
-function listenError(error: NodeJS.ErrnoException, host: string, port: number): Error {
-  if (error.code === 'EADDRINUSE') return new InputError('E_PORT_IN_USE', `port ${port} on ${host} is in use; pick another or use port 0 (any free port)`);
-  if (error.code === 'EACCES') return new InputError('E_PORT_DENIED', `port ${port} on ${host} needs privileges poshil does not have; use a port above 1023, or 0`);
-  if (error.code === 'EADDRNOTAVAIL' || error.code === 'ENOTFOUND') return new InputError('E_ADDRESS', `${host} is not an address of this machine`);
-  return error;
-}
-
-/** Stops listening and drops the connections still open, so the process can exit. */
-function close(server: Server): Promise<void> {
-  return new Promise((resolve) => {
-    server.close(() => resolve());
-    for (const socket of openSockets.get(server) ?? []) socket.destroy();
-  });
 }

@@ -13,6 +13,7 @@ import type { Defect } from './defects.js';
 import type { Fault } from './faults.js';
 import { checkImage, DEFAULT_CONFIG, migrate, type TerminalConfig } from './firmware.js';
 import { DEFAULT_HOST_RULES, SimulatedHost } from './host.js';
+import { LinkPresence } from './presence.js';
 import { SimulatedPrinter } from './printer.js';
 import { TerminalHealthModel } from './health.js';
 import { SeededRandom } from './random.js';
@@ -63,6 +64,8 @@ export class SimulatedTerminal {
   readonly random: SeededRandom;
   readonly host: SimulatedHost;
   readonly printer: SimulatedPrinter;
+  /** Whether the terminal is there for its ECR link: it vanishes while it restarts or is unplugged. */
+  readonly presence = new LinkPresence();
   state: TerminalState = 'idle';
   readerFault = false;
   private sale: Sale | undefined;
@@ -108,6 +111,10 @@ export class SimulatedTerminal {
 
   get firmware(): string {
     return this.identity.firmware;
+  }
+
+  get serialNumber(): string {
+    return this.identity.serialNumber;
   }
 
   onEvent(listener: (event: string, data: unknown) => void): () => void {
@@ -156,6 +163,11 @@ export class SimulatedTerminal {
       }
       case 'reboot':
         this.reboot('reboot');
+        break;
+      case 'unplug':
+        // The cable, not the terminal: it keeps its state and comes back as it was (or never).
+        this.presence.leave('unplug', 0);
+        if (durationMs) this.presence.arriveAfter('unplug', durationMs);
         break;
     }
   }
@@ -246,6 +258,7 @@ export class SimulatedTerminal {
   }
 
   shutdown(): void {
+    this.presence.stop();
     if (this.sale) clearTimeout(this.sale.timer);
     this.sale = undefined;
   }
@@ -461,8 +474,10 @@ export class SimulatedTerminal {
     this.log.splice(0, this.log.length, ...migrated.log);
     this.config = migrated.config;
     this.identity.firmware = image.version;
+    this.presence.leave('upgrade');
     setTimeout(() => {
       this.state = 'idle';
+      this.presence.arrive('upgrade');
       this.emit('terminal.ready', { firmware: image.version, cause: 'upgrade' });
     }, this.bootMs).unref();
     return ok({ state: 'rebooting', version: image.version, bytes: image.bytes });
@@ -489,8 +504,10 @@ export class SimulatedTerminal {
   private reboot(cause: 'reboot' | 'power'): void {
     if (this.sale) this.endSale(cause === 'power' ? 'POWER_LOST' : 'REBOOT');
     this.state = 'rebooting';
+    this.presence.leave(cause);
     setTimeout(() => {
       this.state = 'idle';
+      this.presence.arrive(cause);
       this.emit('terminal.ready', { firmware: this.identity.firmware, cause });
     }, this.bootMs).unref();
   }

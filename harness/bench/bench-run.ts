@@ -16,6 +16,7 @@ import { htmlReporter } from '../reporters/html.js';
 import { junitReporter } from '../reporters/junit.js';
 import type { Reporter } from '../reporters/reporter.js';
 import { executeRun, newRunId } from '../runner/execute-run.js';
+import type { LinkLocator } from '../runner/reconnecting-terminal.js';
 import { linkLatest } from '../runner/latest-link.js';
 import type { SimulatorLauncher } from '../runner/simulator-process.js';
 import { selectCases, type CaseSelection } from '../runner/run.js';
@@ -114,9 +115,14 @@ export async function runBench(request: BenchRunRequest): Promise<BenchRunResult
     const runDir = join(benchDir, device.name);
     try {
       let inputs = item.inputs;
+      let locate: LinkLocator | undefined;
       if (device.match) {
+        const match = device.match;
+        const lister = request.portLister ?? systemPorts;
+        // After a reboot the adapter may come back under another path: found again by identity.
+        locate = async () => ({ address: `serial:${(await resolvePort(device.name, match, lister)).path}` });
         try {
-          const port = await resolvePort(device.name, device.match, request.portLister ?? systemPorts);
+          const port = await resolvePort(device.name, device.match, lister);
           const transport = { ...inputs.profile.transport, path: port.path };
           inputs = { ...inputs, profile: { ...inputs.profile, transport } };
           request.console.show(device.name, `port    ${port.path} (found by USB identity)`, false);
@@ -141,6 +147,7 @@ export async function runBench(request: BenchRunRequest): Promise<BenchRunResult
         retries: request.retries,
         logLevel: request.logLevel,
         signal: request.signal,
+        ...(locate ? { locate } : {}),
         // The device has started once its first suite begins (its terminal answered identify).
         reporters: (dir) => [...deviceReporters(dir, device.name, request), { name: 'start-gate', onSuiteStart: started, onRunEnd: started }],
       }).finally(started);
@@ -167,6 +174,7 @@ export async function runBench(request: BenchRunRequest): Promise<BenchRunResult
         summary: result.record.summary,
         ...(identity ? { identity: { model: identity.model, serialNumber: identity.serialNumber, firmware: identity.firmware } } : {}),
         cases: casesOf(result.record),
+        ...(result.record.outages?.length ? { outages: result.record.outages.length } : {}),
         ...(result.failure ? { error: { code: result.failure.code, message: result.failure.message } } : {}),
         health: { state: health.state, reason: health.reason },
       };

@@ -10,17 +10,9 @@ import { execa } from 'execa';
 import { SerialPort } from 'serialport';
 import { DeviceError } from '../core/errors.js';
 import type { PortMatch } from './bench-file.js';
+import { readPortDirectory, type ListedPort } from '../../devices/transports/port-directory.js';
 
-export interface ListedPort {
-  path: string;
-  manufacturer?: string;
-  vendorId?: string;
-  productId?: string;
-  serialNumber?: string;
-  pnpId?: string;
-  /** Names of the /dev/serial/by-id/ links that point to this port. */
-  byId: string[];
-}
+export type { ListedPort };
 
 export type PortLister = () => Promise<ListedPort[]>;
 
@@ -47,6 +39,11 @@ export const systemPorts: PortLister = async () => {
     byId: links.filter((l) => l.target === p.path).map((l) => l.name),
   }));
 };
+
+/** The ports a folder of port descriptions holds (`POSHIL_PORT_DIR`, where simulators publish theirs). */
+export function directoryPorts(dir: string): PortLister {
+  return async () => readPortDirectory(dir);
+}
 
 function byIdLinks(dir: string): { name: string; target: string }[] {
   try {

@@ -33,6 +33,8 @@ export interface DeviceRunSummary {
   error?: { code: string; message: string };
   /** Why the device did not run. */
   skipped?: string;
+  /** How often its link dropped (record.json has each outage); absent when never. */
+  outages?: number;
   health: { state: HealthState; reason: string };
 }
 
@@ -93,7 +95,7 @@ export function formatBenchSummary(summary: BenchSummary, summaryPath: string): 
   for (const d of summary.devices) {
     const s = d.summary;
     const counts = s ? `${s.passed} passed, ${s.failed} failed${s.errors ? `, ${s.errors} errors` : ''}${s.timeouts ? `, ${s.timeouts} timed out` : ''}${s.aborted ? `, ${s.aborted} aborted` : ''} of ${s.total}` : '';
-    const why = d.skipped ?? d.error?.message ?? '';
+    const why = [d.skipped ?? d.error?.message ?? '', d.outages ? `link dropped ${d.outages}×` : ''].filter(Boolean).join('; ');
     const health = d.health.state === 'good' ? '' : ` [${d.health.state}: ${d.health.reason}]`;
     lines.push(`  ${d.device.padEnd(width)}  ${d.outcome.padEnd(7)}  ${[counts, why].filter(Boolean).join(' — ')}${health}`);
   }

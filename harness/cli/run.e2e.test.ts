@@ -129,7 +129,7 @@ cases:
     expect(left.stdout).toBe('');
   });
 
-  it('turns a terminal that dies mid-step into ERROR for that case and the rest, with the evidence kept', async () => {
+  it('turns a terminal that dies mid-step into ERROR for that case and the rest, with the evidence kept, and the run into an error', async () => {
     const dir = workspace({ 'sim.json': simulatorProfile('tcp'), 'slow.suite.yaml': SLOW_SUITE });
     const out = join(dir, 'out');
     const child = poshil(['run', '-d', join(dir, 'sim.json'), '-o', out, join(dir, 'slow.suite.yaml')]);
@@ -137,14 +137,18 @@ cases:
     const note = readFileSync(join(runDir(out), 'transcript.ndjson'), 'utf8').match(/simulator pid (\d+)/);
     process.kill(Number(note![1]), 'SIGKILL');
     const result = await child;
-    expect(result.exitCode).toBe(1);
+    // Not "finished": CI must not read a run whose terminal vanished as one that ran its cases.
+    expect(result.exitCode).toBe(3);
     const record = readRecordJson(runDir(out));
-    expect(record.status).toBe('finished');
+    expect(record.status).toBe('error');
+    expect(record.error).toMatchObject({ code: 'E_LINK_LOST', message: expect.stringContaining('the simulator (pid') });
+    expect(record.outages).toEqual([expect.objectContaining({ expected: false, during: 'slow/waits step 1 (await transaction.completed)', gaveUp: expect.any(String) })]);
     const [quick, waits, never] = record.suites[0]!.cases;
     expect(quick!.outcome).toBe('PASS');
     expect(waits!.outcome).toBe('ERROR');
-    expect(waits!.reason).toContain('E_LINK_CLOSED');
+    expect(waits!.reason).toContain('link lost');
     expect(never!.outcome).toBe('ERROR');
+    expect(never!.reason).toContain('E_LINK_LOST');
     expect(waits!.attempts[0]!.steps[0]!.transcript?.excerpt).toBeDefined();
   });
 

@@ -35,7 +35,14 @@ export interface Profile {
   maxConcurrentSales: number;
   stimuli: Readonly<Record<string, StimulusRoute>>;
   defaultStimulus: StimulusRoute;
-  timeouts: { stepMs: number; identifyMs: number };
+  timeouts: {
+    stepMs: number;
+    identifyMs: number;
+    /** How long a dropped link may stay down before the terminal counts as gone (0: at once). */
+    reconnectMs: number;
+    /** How long after a restarting step (reboot, upgrade, powerCycle) the link may take to drop. */
+    linkDropMs: number;
+  };
   /** What the terminal must show before its cases run (harness/runner/health-check.ts). */
   health: HealthExpectation;
   simulator?: { args: string[]; readyTimeoutMs: number };
@@ -43,6 +50,10 @@ export interface Profile {
   path: string;
   sha256: string;
 }
+
+/** A terminal rebooting after a firmware upgrade takes tens of seconds; a minute covers most. */
+export const DEFAULT_RECONNECT_MS = 60_000;
+export const DEFAULT_LINK_DROP_MS = 2000;
 
 export interface HealthExpectation {
   /** The firmware version the terminal must report, when the profile names one. */
@@ -61,7 +72,7 @@ interface RawProfile {
   maxConcurrentSales?: number;
   stimuli?: Record<string, StimulusRoute>;
   defaultStimulus?: StimulusRoute;
-  timeouts?: { step?: number; identify?: number };
+  timeouts?: { step?: number; identify?: number; reconnect?: number; linkDrop?: number };
   health?: { firmware?: string; roundTrip?: number };
   simulator?: { args?: string[]; readyTimeout?: number; hostLatency?: { min: number; max: number } };
 }
@@ -107,7 +118,12 @@ export function loadProfile(path: string, options: { addressElsewhere?: boolean 
     maxConcurrentSales: raw.maxConcurrentSales ?? 1,
     stimuli: raw.stimuli ?? {},
     defaultStimulus,
-    timeouts: { stepMs: raw.timeouts?.step ?? 5000, identifyMs: raw.timeouts?.identify ?? 5000 },
+    timeouts: {
+      stepMs: raw.timeouts?.step ?? 5000,
+      identifyMs: raw.timeouts?.identify ?? 5000,
+      reconnectMs: raw.timeouts?.reconnect ?? DEFAULT_RECONNECT_MS,
+      linkDropMs: raw.timeouts?.linkDrop ?? DEFAULT_LINK_DROP_MS,
+    },
     health: { ...(raw.health?.firmware !== undefined ? { firmware: raw.health.firmware } : {}), roundTripMs: raw.health?.roundTrip ?? 2000 },
     ...(raw.simulator ? { simulator: { args: [...simulatorArgs(raw.simulator), ...(ecr?.simulatorArgs ?? [])], readyTimeoutMs: raw.simulator.readyTimeout ?? 15_000 } } : {}),
     file: doc.shown,

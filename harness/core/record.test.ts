@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { isFlaky, summarize, type CaseRecord } from './record.js';
+import { foldJournal, isFlaky, summarize, type CaseRecord, type JournalEntry, type LinkOutage, type RunHeader } from './record.js';
 
 const at = '2026-11-24T10:00:00.000Z';
 const attempt = (n: number, outcome: CaseRecord['outcome']) => ({ attempt: n, outcome, startedAt: at, durationMs: 1, steps: [] });
@@ -26,5 +26,31 @@ describe('summarize', () => {
   it('reads a retried pass in a record without the flag as flaky', () => {
     expect(isFlaky(kase('old', 'PASS', { attempts: [attempt(1, 'FAIL'), attempt(2, 'PASS')] }))).toBe(true);
     expect(isFlaky(kase('fail', 'FAIL', { flaky: true }))).toBe(false);
+  });
+});
+
+describe('foldJournal and link outages', () => {
+  const header: RunHeader = {
+    schemaVersion: 1, runId: 'r', tool: { name: 'poshil', version: '0', node: 'v20' }, host: 'h', startedAt: at, options: { retries: 0 },
+    device: { profile: 'p.json', name: 'p', protocol: 'bench', address: 'serial:/dev/pts/1' }, inputs: [],
+  };
+  const identity = (firmware: string) => ({ model: 'm', serialNumber: 's', firmware, capabilities: [] });
+  const outage: LinkOutage = { downAt: at, backAt: at, downMs: 400, expected: true, during: 'u/c step 9 (do upgrade)', cause: 'closed', addressBefore: 'serial:/dev/pts/1', addressAfter: 'serial:/dev/pts/3', attempts: 2 };
+
+  it('keeps each outage in order, and the address and identity the terminal came back with', () => {
+    const entries: JournalEntry[] = [
+      { type: 'run.started', header },
+      { type: 'device.identified', identity: identity('1.4.2'), address: 'serial:/dev/pts/1' },
+      { type: 'device.identified', identity: identity('1.5.0'), address: 'serial:/dev/pts/3' },
+      { type: 'link.outage', outage },
+      { type: 'link.outage', outage: { ...outage, backAt: undefined, addressAfter: undefined, expected: false, gaveUp: 'gone' } },
+    ];
+    const record = foldJournal(entries)!;
+    expect(record.outages?.map((o) => o.expected)).toEqual([true, false]);
+    expect(record.device).toMatchObject({ address: 'serial:/dev/pts/3', identity: { firmware: '1.5.0' }, identityAtStart: { firmware: '1.4.2' } });
+  });
+
+  it('leaves a record without outages as records were before', () => {
+    expect(foldJournal([{ type: 'run.started', header }])).not.toHaveProperty('outages');
   });
 });

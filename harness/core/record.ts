@@ -185,6 +185,33 @@ export interface RunHeader {
   inputs: InputFile[];
 }
 
+/**
+ * A time the link to the terminal dropped (power cycle, reboot, upgrade, unplug, TCP reset):
+ * when, where it was and came back, and who answered before and after. Records from before
+ * reconnects were followed have no `outages`.
+ */
+export interface LinkOutage {
+  downAt: string;
+  /** Absent when the terminal never came back within the profile's `timeouts.reconnect`. */
+  backAt?: string;
+  /** From the drop to the terminal answering identify again (or to giving up). */
+  downMs: number;
+  /** A step that restarts the terminal (do reboot, do upgrade, stimulus powerCycle) was running. */
+  expected: boolean;
+  /** What was running: `suite/case step N (label)`, or `between cases`. */
+  during: string;
+  /** Why the link ended, as the transport said it. */
+  cause: string;
+  addressBefore: string;
+  addressAfter?: string;
+  identityBefore?: DeviceIdentity;
+  identityAfter?: DeviceIdentity;
+  /** How often poshil tried to reach the terminal again. */
+  attempts: number;
+  /** Why poshil gave up on the terminal, when it did. */
+  gaveUp?: string;
+}
+
 export interface RunRecord extends RunHeader {
   status: RunStatus;
   finishedAt?: string;
@@ -192,11 +219,13 @@ export interface RunRecord extends RunHeader {
   suites: SuiteRecord[];
   summary: RunSummary;
   error?: RunError;
+  outages?: LinkOutage[];
 }
 
 export type JournalEntry =
   | { type: 'run.started'; header: RunHeader }
   | { type: 'device.identified'; identity: DeviceIdentity; address: string }
+  | { type: 'link.outage'; outage: LinkOutage }
   | { type: 'suite.started'; suite: Omit<SuiteRecord, 'cases'> }
   | { type: 'case.finished'; case: CaseRecord }
   | {
@@ -255,6 +284,9 @@ export function foldJournal(entries: Iterable<JournalEntry>, runningIsLive = fal
           const atStart = record.device.identityAtStart ?? (before && JSON.stringify(before) !== JSON.stringify(entry.identity) ? before : undefined);
           record.device = { ...record.device, identity: entry.identity, address: entry.address, ...(atStart ? { identityAtStart: atStart } : {}) };
         }
+        break;
+      case 'link.outage':
+        if (record) record.outages = [...(record.outages ?? []), entry.outage];
         break;
       case 'suite.started':
         record?.suites.push({ ...entry.suite, cases: [] });

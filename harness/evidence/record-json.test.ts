@@ -23,6 +23,17 @@ function record(suites: RunRecord['suites']): RunRecord {
 }
 
 describe('record.json a case at a time', () => {
+  it('keeps the link outages, and reads an older record without them', () => {
+    const path = join(dir, 'outages.json');
+    const suites = [{ id: 'u', file: 'u.suite.yaml', sha256: '0'.repeat(64), cases: [caseRecord('c', 'u', 'PASS')] }];
+    const outage = { downAt: '2026-01-01T00:00:01.000Z', backAt: '2026-01-01T00:00:02.000Z', downMs: 1000, expected: true, during: 'u/c step 1 (do reboot)', cause: 'closed', addressBefore: 'serial:/dev/pts/1', addressAfter: 'serial:/dev/pts/4', attempts: 3 };
+    const withOutages = { ...record(suites), outages: [outage] };
+    writeRecordJson(path, withOutages);
+    expect(readRecord(path)).toEqual(withOutages);
+    writeFileSync(path, JSON.stringify(record(suites), null, 2));
+    expect(readRecord(path).outages).toBeUndefined();
+  });
+
   it('writes one JSON document with a case per line, and reads it back the same (property)', () => {
     const path = join(dir, 'record.json');
     const text = fc.string({ unit: 'grapheme', maxLength: 12 });

@@ -60,6 +60,18 @@ describe('ConsoleReporter', () => {
     expect(replay('list', record)).toContain('firmware 1.4.2 (1.5.0 at the end of the run)');
   });
 
+  it('prints a line for each time the link dropped: expected or not, and where it came back, if it did', () => {
+    const record = sampleRecord();
+    const base = { downAt: '2026-11-26T00:48:53.720Z', cause: 'the link is closed', addressBefore: 'serial:/dev/pts/1', attempts: 3 };
+    record.outages = [
+      { ...base, backAt: '2026-11-26T00:48:54.128Z', downMs: 408, expected: true, during: 'upgrade/keeps-data step 9 (do upgrade)', addressAfter: 'serial:/dev/pts/3' },
+      { ...base, downMs: 1500, expected: false, during: 'between cases', gaveUp: 'it did not come back within 1500 ms' },
+    ];
+    const out = replay('list', record);
+    expect(out).toMatch(/link dropped at 00:48:53 \(expected, upgrade\/keeps-data step 9 \(do upgrade\)\), back after \d.* at serial:\/dev\/pts\/3\n/);
+    expect(out).toMatch(/link dropped at 00:48:53 \(unexpected, between cases\), not back after /);
+  });
+
   it('after Ctrl-C prints one line for the cases never run, not a line each', () => {
     const out = replay('list', interruptedRecord(30));
     expect(out).toContain('INTERRUPTED 30 cases not run');

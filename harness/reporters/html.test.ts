@@ -46,6 +46,23 @@ describe('renderHtml', () => {
     expect(page).toContain('ERROR — no case ran');
   });
 
+  it('lists each link outage: when, during what, where the terminal came back (escaped), or that it did not', () => {
+    const record = sampleRecord();
+    const base = { downAt: '2026-11-26T00:48:53.720Z', cause: 'the link is <closed>', addressBefore: 'serial:/dev/pts/1', attempts: 3 };
+    record.outages = [
+      { ...base, backAt: '2026-11-26T00:48:54.128Z', downMs: 408, expected: true, during: 'upgrade/x step 9 (do upgrade)', addressAfter: 'serial:/dev/pts/3', identityAfter: { model: 'm', serialNumber: 's', firmware: '1.5.0', capabilities: [] } },
+      { ...base, downMs: 1500, expected: false, during: 'between cases', gaveUp: 'it did not come back within 1500 ms' },
+    ];
+    const page = renderHtml(record);
+    expect(page).toContain('<h3>Link outages</h3>');
+    expect(page).toContain('serial:/dev/pts/3 · firmware 1.5.0');
+    expect(page).toContain('<span class="badge PASS">expected</span>');
+    expect(page).toContain('<span class="badge ERROR">lost</span>');
+    expect(page).toContain('did not come back');
+    expect(page).toContain('the link is &lt;closed&gt;');
+    expect(html).not.toContain('Link outages');
+  });
+
   it('marks a partial record from a crash', () => {
     expect(renderHtml(sampleRecord('crashed'))).toContain('this record is partial (crashed)');
   });

@@ -5,7 +5,7 @@
  */
 import type { FailureKind } from '../core/failure-kind.js';
 import type { Outcome } from '../core/outcome.js';
-import { isFlaky, type CaseRecord, type RunRecord, type RunSummary } from '../core/record.js';
+import { isFlaky, type CaseRecord, type LinkOutage, type RunRecord, type RunSummary } from '../core/record.js';
 
 export const SYMBOLS: Record<Outcome, string> = { PASS: '✓', FAIL: '✗', ERROR: '!', TIMEOUT: '⧗', SKIPPED: '-', ABORTED: '■' };
 export const FLAKY_SYMBOL = '±';
@@ -131,5 +131,16 @@ export function closingText(record: RunRecord, paint: Paint = NO_PAINT): string 
   text += `\n${paint(color, word)} ${counts} in ${formatMs(record.durationMs ?? 0)}\n`;
   const terminal = terminalText(record);
   if (terminal) text += terminal + '\n';
+  for (const outage of record.outages ?? []) text += outageText(outage) + '\n';
   return text;
+}
+
+/** One line per time the link dropped: when, during what, and where (or whether) it came back. */
+export function outageText(outage: LinkOutage): string {
+  const why = outage.expected ? 'expected' : 'unexpected';
+  const at = outage.downAt.slice(11, 19);
+  const back = outage.backAt
+    ? `back after ${formatMs(outage.downMs)}${outage.addressAfter && outage.addressAfter !== outage.addressBefore ? ` at ${outage.addressAfter}` : ''}`
+    : `not back after ${formatMs(outage.downMs)}`;
+  return `link dropped at ${at} (${why}, ${outage.during}), ${back}`;
 }

@@ -12,9 +12,13 @@ import { EventInbox } from './inbox.js';
 import { executeStep } from './step-executor.js';
 import type { StepContext } from './step-context.js';
 import type { StimulusRouter } from './stimuli.js';
+import type { ReconnectingTerminal } from './reconnecting-terminal.js';
 
 export interface CaseEnvironment {
   terminal: Terminal;
+  /** The terminal's link when it is followed across drops (the same object as `terminal`). */
+  link?: ReconnectingTerminal;
+  linkDropMs?: number;
   stimuli: StimulusRouter;
   transcript: Transcript;
   signal: AbortSignal;
@@ -73,6 +77,7 @@ async function runAttempt(c: Case, attempt: number, ref: CaseRef, env: CaseEnvir
     caseStart: start,
     stepStarts: new Map<string, number>(),
     saved: new Map<string, unknown>(),
+    ...(env.link ? { link: env.link, linkDropMs: env.linkDropMs ?? 0 } : {}),
     ...(env.onStepProgress ? { progress: (p: () => StepProgress) => env.onStepProgress?.(ref, p) } : {}),
   };
   env.transcript.note('runner', `case ${ref.suite}/${c.id} attempt ${attempt}`);
@@ -93,13 +98,16 @@ async function runAttempt(c: Case, attempt: number, ref: CaseRef, env: CaseEnvir
         continue;
       }
       env.onStepStart?.(ref, { index: step.index, label: step.label, timeoutMs: step.timeoutMs });
+      if (env.link) env.link.during = `${ref.suite}/${c.id} step ${step.index + 1} (${step.label})`;
       const record = await executeStep(step, ctx);
+      if (env.link) env.link.during = 'between steps';
       steps.push(record);
       env.onStepEnd(ref, record);
       if (record.outcome !== 'PASS') stopper = record;
     }
   } finally {
     inbox.close();
+    if (env.link) env.link.during = 'between cases';
   }
   const outcome = stopper?.outcome ?? (env.signal.aborted ? 'ABORTED' : 'PASS');
   const reason = stopper ? `step ${stopper.index + 1} (${stopper.label}): ${stopper.reason ?? stopper.outcome}` : undefined;

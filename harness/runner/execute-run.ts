@@ -20,7 +20,8 @@ import { ReporterMultiplexer, type Reporter } from '../reporters/reporter.js';
 import { checkHealth } from './health-check.js';
 import { runSuites, selectCases, type CaseSelection } from './run.js';
 import { createStimuli, createTerminal, createTransport } from './session.js';
-import { startSimulatorProcess, type SimulatorLauncher } from './simulator-process.js';
+import { ReconnectingTerminal, type LinkLocator } from './reconnecting-terminal.js';
+import { startSimulatorProcess, type RunningSimulator, type SimulatorLauncher } from './simulator-process.js';
 import { linkLatest } from './latest-link.js';
 import { Teardowns } from './tasks.js';
 
@@ -47,6 +48,11 @@ export interface RunRequest {
   /** Process signals to handle; tests pass their own AbortSignal instead. */
   handleSignals?: boolean;
   signal?: AbortSignal;
+  /**
+   * Where to look for the terminal after its link dropped (a bench re-resolves a USB port by
+   * identity). Default: where the launched simulator announces its link, else the profile's address.
+   */
+  locate?: LinkLocator;
 }
 
 export interface RunResult {
@@ -104,7 +110,7 @@ export async function executeRun(request: RunRequest): Promise<RunResult> {
     logger.error({ code: failure.code, err: error }, 'run failed');
   };
   // The simulator starts before the header so that the header names the address it announced.
-  let announced: { link: string; control: string } | undefined;
+  let announced: RunningSimulator | undefined;
   if (profile.simulator) {
     try {
       const simulator = await (request.launchSimulator ?? startSimulatorProcess)(profile.simulator.args, profile.simulator.readyTimeoutMs, join(runDir, 'simulator.log'));
@@ -139,8 +145,23 @@ export async function executeRun(request: RunRequest): Promise<RunResult> {
 
   try {
     if (failure) throw failure;
-    const transport = createTransport(profile.transport, announced?.link);
-    const terminal = createTerminal(profile, transport, transcript);
+    const simulator = announced;
+    const locate: LinkLocator =
+      request.locate ?? (simulator ? async () => { const address = simulator.currentLink(); return address ? { address } : undefined; } : async () => ({}));
+    const terminal = new ReconnectingTerminal({
+      connect: (address) => createTerminal(profile, createTransport(profile.transport, address), transcript),
+      ...(announced ? { address: announced.link } : {}),
+      locate,
+      reconnectMs: profile.timeouts.reconnectMs,
+      identifyMs: profile.timeouts.identifyMs,
+      note: (text) => transcript.note('runner', text),
+      onBack: (identity, address) => journal.append({ type: 'device.identified', identity, address }),
+      onOutage: (outage) => {
+        journal.append({ type: 'link.outage', outage });
+        const level = outage.backAt ? (outage.expected ? 'info' : 'warn') : 'error';
+        logger[level]({ outage: { ...outage, identityBefore: undefined, identityAfter: undefined } }, outage.backAt ? 'terminal back after its link dropped' : 'terminal lost');
+      },
+    });
     teardowns.add('terminal', () => terminal.close());
     await terminal.open(signal);
     terminal.onAnomaly((text) => logger.warn({ anomaly: text }, 'protocol anomaly'));
@@ -165,12 +186,15 @@ export async function executeRun(request: RunRequest): Promise<RunResult> {
         ...(request.maxFailures !== undefined ? { maxFailures: request.maxFailures } : {}),
         retries: request.retries,
       },
-      { terminal, stimuli, transcript, journal, reporters, signal, identity, capabilities: profile.capabilities },
+      { terminal, stimuli, transcript, journal, reporters, signal, identity, capabilities: profile.capabilities, link: terminal, linkDropMs: profile.timeouts.linkDropMs },
     );
+    // A terminal that never came back ends the run as an error: its cases did not all run.
+    if (terminal.goneReason) throw terminal.goneReason;
     // A run may change what the terminal is (a firmware upgrade): the record names both.
     if (!signal.aborted) {
+      const known = terminal.lastIdentity ?? identity;
       const final = await terminal.identify({ timeoutMs: profile.timeouts.identifyMs, signal }).catch(() => undefined);
-      if (final && JSON.stringify(final) !== JSON.stringify(identity)) journal.append({ type: 'device.identified', identity: final, address: terminal.address });
+      if (final && JSON.stringify(final) !== JSON.stringify(known)) journal.append({ type: 'device.identified', identity: final, address: terminal.address });
     }
   } catch (error) {
     // One run-level error, not an ERROR per case: the cases did not fail, the run could not go on.

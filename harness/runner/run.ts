@@ -1,7 +1,8 @@
 /**
  * Runs the selected cases of the loaded suites against one terminal, appending to the journal
  * as it goes. Cases the terminal cannot do (missing capability, a verb its driver lacks) are
- * SKIPPED with the reason; after an interruption the cases not run are ABORTED.
+ * SKIPPED with the reason; after an interruption the cases not run are ABORTED; after the
+ * terminal was lost for good (it did not come back within timeouts.reconnect) they are ERROR.
  */
 import type { Terminal } from '../../devices/drivers/terminal.js';
 import type { CaseRecord, DeviceIdentity, RunRecord } from '../core/record.js';
@@ -10,6 +11,7 @@ import type { Journal } from '../evidence/journal.js';
 import type { Transcript } from '../evidence/transcript.js';
 import type { ReporterMultiplexer } from '../reporters/reporter.js';
 import { runCase } from './case-runner.js';
+import type { ReconnectingTerminal } from './reconnecting-terminal.js';
 import type { StimulusRouter } from './stimuli.js';
 
 /** Which cases run: --grep, --grep-invert, and a set of "suite/case" ids (--last-failed). */
@@ -36,6 +38,9 @@ export interface RunParts {
   identity: DeviceIdentity;
   /** Capabilities the profile declares, added to what the terminal reports. */
   capabilities: readonly string[];
+  /** The terminal's link, followed across drops (the same object as `terminal`). */
+  link?: ReconnectingTerminal;
+  linkDropMs?: number;
 }
 
 export const STOPPED_AFTER = (n: number) => `the run stopped after ${n} ${n === 1 ? 'failure' : 'failures'} (--max-failures ${n})`;
@@ -61,13 +66,19 @@ export async function runSuites(selection: RunSelection, parts: RunParts): Promi
     parts.reporters.onSuiteStart(header);
     for (const c of cases) {
       const stopped = selection.maxFailures !== undefined && failures >= selection.maxFailures;
+      // A terminal on its way back is waited for between cases too; one that is gone ends the rest.
+      if (parts.link && parts.link.state === 'down') await parts.link.whenUp(parts.signal).catch(() => undefined);
+      const gone = parts.link?.goneReason;
       const record = parts.signal.aborted
         ? notRun(suite.id, c, 'ABORTED', 'not run: the run was interrupted')
         : stopped
           ? notRun(suite.id, c, 'ABORTED', `not run: ${STOPPED_AFTER(selection.maxFailures!)}`)
-          : cannotRun(suite.id, c, capabilities, parts.terminal) ??
+          : gone
+            ? notRun(suite.id, c, 'ERROR', `not run: ${gone.message} [${gone.code}]`)
+            : cannotRun(suite.id, c, capabilities, parts.terminal) ??
           (await runCase(suite.id, c, {
             terminal: parts.terminal,
+            ...(parts.link ? { link: parts.link, linkDropMs: parts.linkDropMs ?? 0 } : {}),
             stimuli: parts.stimuli,
             transcript: parts.transcript,
             signal: parts.signal,
@@ -94,7 +105,7 @@ function cannotRun(suite: string, c: Case, capabilities: ReadonlySet<string>, te
   return undefined;
 }
 
-function notRun(suite: string, c: Case, outcome: 'SKIPPED' | 'ABORTED', reason: string): CaseRecord {
+function notRun(suite: string, c: Case, outcome: 'SKIPPED' | 'ABORTED' | 'ERROR', reason: string): CaseRecord {
   return {
     id: c.id,
     ...(c.title ? { title: c.title } : {}),

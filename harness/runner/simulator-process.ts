@@ -18,6 +18,11 @@ export interface SimulatorAnnouncement {
 }
 
 export interface RunningSimulator extends SimulatorAnnouncement {
+  /**
+   * Where its link is now, as it last announced: undefined while the terminal is away (restarting,
+   * unplugged). Throws `E_LINK_GONE` once the simulator process has ended.
+   */
+  currentLink(): string | undefined;
   stop(): Promise<void>;
   /** Last lines the simulator wrote to stderr, for error messages. */
   stderrTail(): string;
@@ -56,6 +61,22 @@ export const startSimulatorProcess: SimulatorLauncher = async (args, readyTimeou
     clearTimeout(force);
   };
   const lines = createInterface({ input: child.stdout! });
+  // After the ready line the simulator announces each move of its link; the last one counts.
+  let current: string | undefined;
+  let ended: string | undefined;
+  void exited.then((result) => (ended = `the simulator (pid ${child.pid}) exited with ${result.code ?? result.signal}`));
+  lines.on('line', (line) => {
+    try {
+      const value = JSON.parse(line) as { event?: string; link?: string | null };
+      if (value.event === 'link') current = typeof value.link === 'string' ? value.link : undefined;
+    } catch {
+      // Not an announcement.
+    }
+  });
+  const currentLink = () => {
+    if (ended) throw new DeviceError('E_LINK_GONE', ended, { hint: `the simulator's log says why: ${tail.join('').slice(-300) || '(nothing)'}` });
+    return current;
+  };
   try {
     const announcement = await new Promise<SimulatorAnnouncement>((resolve, reject) => {
       const timer = setTimeout(() => reject(new Error(`no ready announcement within ${readyTimeoutMs} ms`)), readyTimeoutMs);
@@ -64,6 +85,7 @@ export const startSimulatorProcess: SimulatorLauncher = async (args, readyTimeou
           const value = JSON.parse(line) as Partial<SimulatorAnnouncement> & { event?: string };
           if (value.event === 'ready' && typeof value.link === 'string' && typeof value.control === 'string') {
             clearTimeout(timer);
+            current = value.link;
             resolve({ link: value.link, control: value.control, pid: value.pid ?? child.pid ?? 0 });
           }
         } catch {
@@ -75,13 +97,12 @@ export const startSimulatorProcess: SimulatorLauncher = async (args, readyTimeou
         reject(new Error(`it exited with ${result.code ?? result.signal} before it was ready`));
       });
     });
-    return { ...announcement, stop, stderrTail: () => tail.join('').slice(-2000) };
+    return { ...announcement, currentLink, stop: async () => (lines.close(), await stop()), stderrTail: () => tail.join('').slice(-2000) };
   } catch (error) {
+    lines.close();
     await stop();
     throw new DeviceError('E_SIMULATOR_START', `the simulator did not start: ${(error as Error).message}`, {
       hint: `check the profile's simulator.args (${args.join(' ')}); the simulator said: ${tail.join('').slice(-500) || '(nothing)'}`,
     });
-  } finally {
-    lines.close();
   }
 };

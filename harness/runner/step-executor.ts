@@ -1,12 +1,14 @@
 /**
  * Runs one step and always returns its record: every exception is turned into an outcome here
  * and nowhere else. Each step kind lives in steps/; this file adds what all share — timing, the
- * time limit, the transcript range and its excerpt, masking of what goes into the record.
+ * time limit, the transcript range and its excerpt, masking of what goes into the record, and
+ * the terminal's link (link-guard.ts): waited for, watched, and followed through a restart.
  */
 import { DeviceError } from '../core/errors.js';
 import type { StepRecord } from '../core/record.js';
 import type { Step } from '../config/types.js';
 import { maskValue } from '../evidence/mask.js';
+import { linkBeforeStep, watchLink } from './link-guard.js';
 import { outcomeOf } from './outcome-of.js';
 import type { StepContext } from './step-context.js';
 import { runStepKind, type StepResult } from './steps/index.js';
@@ -15,6 +17,8 @@ import { runStepKind, type StepResult } from './steps/index.js';
 const GRACE_MS = 1000;
 
 export async function executeStep(step: Step, ctx: StepContext): Promise<StepRecord> {
+  // A terminal on its way back is waited for before the step's clock starts.
+  const blocked = ctx.link && ctx.link.state !== 'up' ? await linkBeforeStep(ctx.link, ctx.signal) : undefined;
   const startedAt = new Date().toISOString();
   const start = performance.now();
   if (step.id) ctx.stepStarts.set(step.id, start);
@@ -29,20 +33,27 @@ export async function executeStep(step: Step, ctx: StepContext): Promise<StepRec
   else ctx.signal.addEventListener('abort', forward, { once: true });
   let timer: NodeJS.Timeout | undefined;
   let result: StepResult;
-  try {
-    const overrun = new Promise<never>((_, reject) => {
-      timer = setTimeout(() => {
-        guard.abort();
-        reject(new DeviceError('E_STEP_TIMEOUT', `the step did not finish within ${step.timeoutMs} ms`));
-      }, step.timeoutMs + GRACE_MS);
-    });
-    result = await Promise.race([runStepKind(step, { ...ctx, signal }, start), overrun]);
-  } catch (error) {
-    result = outcomeOf(error, ctx.signal);
-  } finally {
-    clearTimeout(timer);
+  const watch = ctx.link && !blocked ? watchLink(step, ctx.link, ctx.linkDropMs ?? 0, (cause) => guard.abort(cause)) : undefined;
+  if (blocked) {
+    result = blocked;
     ctx.signal.removeEventListener('abort', forward);
+  } else {
+    try {
+      const overrun = new Promise<never>((_, reject) => {
+        timer = setTimeout(() => {
+          guard.abort();
+          reject(new DeviceError('E_STEP_TIMEOUT', `the step did not finish within ${step.timeoutMs} ms`));
+        }, step.timeoutMs + GRACE_MS);
+      });
+      result = await Promise.race([runStepKind(step, { ...ctx, signal }, start), overrun]);
+    } catch (error) {
+      result = outcomeOf(error, ctx.signal);
+    } finally {
+      clearTimeout(timer);
+      ctx.signal.removeEventListener('abort', forward);
+    }
   }
+  if (watch) result = await watch.finish(result, ctx.signal);
   if (ctx.signal.aborted && result.outcome !== 'PASS') result = { ...result, outcome: 'ABORTED', reason: 'the run was interrupted' };
   const to = ctx.transcript.next;
   const record: StepRecord = {

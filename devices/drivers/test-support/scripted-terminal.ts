@@ -44,6 +44,18 @@ export class ScriptedTerminal implements Terminal {
     return answer;
   }
 
+  /** The link goes, as a power cut or a pulled cable would: listeners hear of it, later calls fail. */
+  drop(delayMs = 0): void {
+    const go = () => {
+      if (this.closed) return;
+      this.closed = true;
+      const error = new DeviceError('E_LINK_CLOSED', 'the link to scripted: is closed');
+      for (const listener of this.lostListeners) listener(error);
+    };
+    if (delayMs === 0) go();
+    else setTimeout(go, delayMs);
+  }
+
   emit(name: string, data: unknown, delayMs = 0): void {
     const send = () => {
       const event = { name, data, receivedAt: performance.now() };

@@ -32,7 +32,7 @@ export const startInProcessSimulator: SimulatorLauncher = async (args, readyTime
       })
       .finally(() => clearTimeout(timer));
     if (logFile) appendFileSync(logFile, `${JSON.stringify({ time: Date.now(), msg: 'ready (in the poshil process)', link: simulator.link, control: simulator.control })}\n`);
-    return { link: simulator.link, control: simulator.control, pid: process.pid, stop: () => simulator.stop(), stderrTail: () => '' };
+    return { link: simulator.link, control: simulator.control, pid: process.pid, currentLink: () => simulator.currentLink(), stop: () => simulator.stop(), stderrTail: () => '' };
   } catch (error) {
     const why = error instanceof PoshilError ? error.message : errorMessage(error);
     throw new DeviceError('E_SIMULATOR_START', `the simulator did not start: ${why}`, { hint: `check the profile's simulator.args (${args.join(' ')})` });

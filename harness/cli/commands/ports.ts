@@ -1,6 +1,7 @@
 import { existsSync, readdirSync, realpathSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Command } from 'commander';
+import { PORT_DIR_ENV, readPortDirectory } from '../../../devices/transports/port-directory.js';
 
 interface PortInfo {
   path: string;
@@ -17,6 +18,11 @@ interface PortInfo {
  * which ports exist.
  */
 async function listPorts(): Promise<PortInfo[]> {
+  // Simulated USB-serial terminals (poshil sim --port-dir) stand in for udev's list, as in a run.
+  const simulated = process.env[PORT_DIR_ENV];
+  if (simulated) {
+    return readPortDirectory(simulated).map(({ byId, pnpId: _pnpId, ...port }) => ({ ...port, ...(byId[0] ? { byId: byId[0] } : {}) }));
+  }
   const { execa } = await import('execa');
   const { SerialPort } = await import('serialport');
   if (process.platform !== 'linux' || (await execa('udevadm', ['--version'], { reject: false })).exitCode === 0) {
@@ -43,7 +49,8 @@ export function registerPorts(program: Command): void {
     .command('ports')
     .description('List the serial ports on this machine (USB-serial adapters, RS-232 ports).')
     .option('--json', 'print JSON')
-    .addHelpText('after', `\nUse the path (or its stable /dev/serial/by-id/… link) as transport.path in a device profile.\nVirtual ports made by socat (ptys) are not listed.`)
+    .addHelpText('after', `\nUse the path (or its stable /dev/serial/by-id/… link) as transport.path in a device profile.\nVirtual ports made by socat (ptys) are not listed; with POSHIL_PORT_DIR=DIR, the simulated USB-serial
+terminals published there (poshil sim --pty --port-dir DIR) are listed instead of this machine's ports.`)
     .action(async (options: { json?: boolean }) => {
       const ports = await listPorts();
       if (options.json) {

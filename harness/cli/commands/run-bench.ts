@@ -8,6 +8,8 @@ import { join, resolve } from 'node:path';
 import { ExitCode, InputError } from '../../core/errors.js';
 import { loadBench } from '../../bench/bench-file.js';
 import { runBench } from '../../bench/bench-run.js';
+import { directoryPorts } from '../../bench/port-match.js';
+import { PORT_DIR_ENV } from '../../../devices/transports/port-directory.js';
 import { liveConsole, pipedConsole } from '../../bench/device-lines.js';
 import { DevicePool, labDirectory } from '../../bench/pool/pool.js';
 import { parseSelection, requireSelection } from '../../bench/select.js';
@@ -20,23 +22,9 @@ import { runConfig } from '../../config/run-config.js';
 import { packageRoot } from '../../core/paths.js';
 import { isBenchRecord, readBenchRecord } from '../../bench/bench-record.js';
 import { listCases } from './run-selection.js';
+import { regex, wholeNumber } from './option-values.js';
 import type { BenchRunOptions } from './run-bench-options.js';
 import { prepareOutputFolder } from '../../evidence/output-folder.js';
-
-function whole(text: string | undefined, option: string, min: number, max: number, fallback: number): number {
-  if (text === undefined) return fallback;
-  const value = Number(text);
-  if (!Number.isInteger(value) || value < min || value > max) throw new InputError('E_OPTION', `${option} must be a whole number from ${min} to ${max}, not "${text}"`);
-  return value;
-}
-
-function pattern(option: string, text: string): RegExp {
-  try {
-    return new RegExp(text, 'i');
-  } catch (error) {
-    throw new InputError('E_OPTION', `${option} is not a valid regular expression: ${(error as Error).message}`);
-  }
-}
 
 /**
  * --last-failed after a bench run: every case that did not pass on some device of OUT/latest runs
@@ -61,17 +49,17 @@ export async function runBenchCommand(suiteArgs: string[], options: BenchRunOpti
   }
   // The same defaults as a single run: the command line over POSHIL_* over poshil.config (its device and reporters aside).
   const config = runConfig(options.config);
-  const retries = whole(options.retries, '--retries', 0, 100, config.retries ?? 0);
-  const lockWaitMs = whole(options.lockWait, '--lock-wait', 0, 24 * 3600_000, 0);
-  const timeout = options.timeout !== undefined ? whole(options.timeout, '--timeout', 1, 3_600_000, 0) : config.timeout;
-  const maxFailures = options.bail ? 1 : options.maxFailures !== undefined ? whole(options.maxFailures, '--max-failures', 1, 1_000_000, 0) : config.maxFailures;
+  const retries = wholeNumber('--retries', options.retries, config.retries ?? 0, 100);
+  const lockWaitMs = wholeNumber('--lock-wait', options.lockWait, 0, 24 * 3600_000);
+  const timeout = options.timeout !== undefined ? wholeNumber('--timeout', options.timeout, 1, 3_600_000, 1) : config.timeout;
+  const maxFailures = options.bail ? 1 : options.maxFailures !== undefined ? wholeNumber('--max-failures', options.maxFailures, 1, 1_000_000, 1) : config.maxFailures;
   const logLevel = (options.logLevel ?? config.logLevel ?? 'info') as LogLevel;
   if (!LOG_LEVELS.includes(logLevel)) throw new InputError('E_OPTION', `--log-level must be one of ${LOG_LEVELS.join(', ')}`);
   const outDir = resolve(options.out ?? config.out ?? 'reports/out');
   const only = options.lastFailed ? lastFailedOnBench(outDir) : undefined;
   const cases: CaseSelection = {
-    ...(options.grep !== undefined ? { grep: pattern('--grep', options.grep) } : {}),
-    ...(options.grepInvert !== undefined ? { grepInvert: pattern('--grep-invert', options.grepInvert) } : {}),
+    ...(options.grep !== undefined ? { grep: regex('--grep', options.grep) } : {}),
+    ...(options.grepInvert !== undefined ? { grepInvert: regex('--grep-invert', options.grepInvert) } : {}),
     ...(only ? { only } : {}),
   };
   if (only?.size === 0) {
@@ -82,7 +70,7 @@ export async function runBenchCommand(suiteArgs: string[], options: BenchRunOpti
   const bench = loadBench(options.bench!);
   const selection = parseSelection(options.select);
   const chosen = requireSelection(bench.devices, selection, bench.file);
-  const workers = whole(options.workers, '--workers', 1, 1024, chosen.length);
+  const workers = wholeNumber('--workers', options.workers, chosen.length, 1024, 1);
   // Suites are loaded once per profile file; each device then gets its own profile (its overrides).
   const loaded = new Map<string, RunInputs>();
   const devices = chosen.map((device) => {
@@ -135,6 +123,8 @@ export async function runBenchCommand(suiteArgs: string[], options: BenchRunOpti
       html: options.html !== false,
       console: (process.stdout.isTTY ? liveConsole : pipedConsole)(devices.map((d) => d.device.name), process.stdout),
       signal: abort.signal,
+      // Simulated USB-serial terminals publish their ptys in a folder instead of udev's list.
+      ...(process.env[PORT_DIR_ENV] ? { portLister: directoryPorts(process.env[PORT_DIR_ENV]) } : {}),
     });
     process.stdout.write(formatBenchSummary(result.summary, `${resolve(result.benchDir, 'record.json')}`));
     process.exitCode = result.exitCode;

@@ -5,6 +5,7 @@ import { packageRoot } from '../../core/paths.js';
 import { LOG_LEVELS, type LogLevel } from '../../evidence/log-levels.js';
 import { REPORTER_NAMES } from '../../reporters/choice.js';
 import type { CaseSelection } from '../../runner/run.js';
+import { regex, wholeNumber } from './option-values.js';
 import { required } from './required.js';
 import { addBenchRunOptions } from './run-bench-options.js';
 
@@ -69,7 +70,9 @@ Examples:
   $ poshil run -d devices/bench-terminal-usb.json --bail --junit results/junit.xml suites/
   $ poshil run -d devices/simulator.json --last-failed
   $ CI=true poshil run -d devices/simulator.json --reporter list,github   in GitHub Actions
-  $ poshil run -d devices/simulator.json --reporter dot,json=results/record.json`,
+  $ poshil run -d devices/simulator.json --reporter dot,json=results/record.json
+  $ poshil run --bench devices/benches/simulators.bench.yaml --select protocol=bench --spread   a bench: docs/benches.md
+  $ poshil run --bench devices/benches/simulators.bench.yaml --in-process-simulators suites/smoke.suite.yaml`,
     );
   addBenchRunOptions(run).action(async (suiteArgs: string[], options: RunOptions & { bench?: string; inProcessSimulators?: boolean }) => {
       if (options.bench !== undefined) return (await import('./run-bench.js')).runBenchCommand(suiteArgs, options);
@@ -126,19 +129,4 @@ Examples:
       if (result.failure) process.stderr.write(formatError(result.failure) + '\n');
       process.exitCode = result.exitCode;
     });
-}
-
-function wholeNumber(flag: string, text: string | undefined, fallback: number, max: number, min = 0): number {
-  if (text === undefined) return fallback;
-  const n = Number(text);
-  if (!Number.isInteger(n) || n < min || n > max) throw new InputError('E_OPTION', `${flag} must be a whole number from ${min} to ${max}, not "${text}"`);
-  return n;
-}
-
-function regex(flag: string, text: string): RegExp {
-  try {
-    return new RegExp(text, 'i');
-  } catch (error) {
-    throw new InputError('E_OPTION', `${flag} is not a valid regular expression: ${(error as Error).message}`);
-  }
 }

@@ -22,6 +22,8 @@ export interface SimOptions {
   ecrProtocol?: string;
   hostTimeout: string;
   hostLatency?: string;
+  bootMs?: string;
+  portDir?: string;
 }
 
 function hostPort(value: string, option: string): { host: string; port: number } {
@@ -76,13 +78,17 @@ export function defineSim(command: Command): Command {
     .option('--host-timeout <ms>', 'how long the terminal waits for its host before reversing', '1500')
     .option('--host-latency <min-max>', 'the simulated host\'s latency per authorisation, ms (default 15-60; 0 answers at once)')
     .option('--defect <name>', `plant a firmware defect (repeatable): ${Object.keys(DEFECTS).join(', ')}`, (value: string, list: string[]) => [...list, value], [] as string[])
+    .option('--boot-ms <ms>', 'how long a reboot, power cycle or upgrade keeps the terminal (and its link) away', '300')
+    .option('--port-dir <dir>', 'publish the pty as a USB-serial port (made-up VID:PID 1209:0001, the terminal\'s serial number) in DIR, for POSHIL_PORT_DIR')
     .option('--log-level <level>', 'stderr log level (pino)', 'info')
     .option('--instance <name>', 'a name for this simulator in its logs')
     .option('--exit-with-parent', 'stop when stdin closes (used when poshil launches it)')
     .addHelpText(
       'after',
       `
-When ready it prints one JSON line on stdout: {"event":"ready","link":"…","control":"…","pid":…}.
+When ready it prints one JSON line on stdout: {"event":"ready","link":"…","control":"…","pid":…};
+then {"event":"link","link":null} when the link vanishes (reboot, power cycle, upgrade, unplug
+fault) and {"event":"link","link":"…"} when it is back (a pty comes back at a new path).
 Stop it with Ctrl-C or SIGTERM. Protocol: docs/bench-protocol.md; behaviour: docs/simulator.md.
 
 Examples:
@@ -125,6 +131,8 @@ export async function simulatorOptions(options: SimOptions): Promise<ProcessOpti
     seed: whole(options.seed, '--seed'),
     ...(options.firmware ? { firmware: options.firmware } : {}),
     cardTimeoutMs: whole(options.cardTimeout ?? '30000', '--card-timeout'),
+    bootMs: whole(options.bootMs ?? '300', '--boot-ms'),
+    ...(options.portDir ? { portDir: options.portDir } : {}),
     logLevel: options.logLevel,
     ...(options.instance ? { instance: options.instance } : {}),
     exitWithParent: options.exitWithParent === true,
