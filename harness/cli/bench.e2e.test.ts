@@ -57,7 +57,7 @@ describe('poshil run --bench (black box)', () => {
     const serials = new Set<string>();
     for (const device of summary.devices) {
       const folder = join(bench, device.device);
-      for (const file of ['record.json', 'record.ndjson', 'transcript.ndjson', 'poshil.log', 'junit.xml', 'report.html']) expect(existsSync(join(folder, file)), `${device.device}/${file}`).toBe(true);
+      for (const file of ['record.json', 'record.ndjson', 'transcript/00001.ndjson', 'poshil.log', 'junit.xml', 'report.html']) expect(existsSync(join(folder, file)), `${device.device}/${file}`).toBe(true);
       const record: RunRecord = readRecordJson(folder);
       expect(validateRecord(record), JSON.stringify(validateRecord.errors)).toBe(true);
       expect(record.status).toBe('finished');

@@ -15,7 +15,9 @@ import { Journal, writeRecordJson } from '../evidence/journal.js';
 import { createRunLogger, type LogLevel } from '../evidence/log.js';
 import { NdjsonFile } from '../evidence/ndjson-file.js';
 import { ReceiptArchive } from '../evidence/receipts.js';
+import { SegmentedNdjson } from '../evidence/segments.js';
 import { Transcript } from '../evidence/transcript.js';
+import { TRANSCRIPT_STREAM } from '../evidence/transcript-reader.js';
 import { ReporterMultiplexer, type Reporter } from '../reporters/reporter.js';
 import { runSuites, selectCases, type CaseSelection } from './run.js';
 import { createStimuli, createTerminal, createTransport } from './session.js';
@@ -42,6 +44,8 @@ export interface RunRequest {
   /** Process signals to handle; tests pass their own AbortSignal instead. */
   handleSignals?: boolean;
   signal?: AbortSignal;
+  /** Size at which the transcript and the receipts start a new segment (default 64 MiB). */
+  segmentBytes?: number;
 }
 
 export interface RunResult {
@@ -62,7 +66,8 @@ export async function executeRun(request: RunRequest): Promise<RunResult> {
   const runId = newRunId();
   const runDir = request.runDir ?? join(request.outDir, runId);
   const journalFile = new NdjsonFile(join(runDir, 'record.ndjson'));
-  const transcriptFile = new NdjsonFile(join(runDir, 'transcript.ndjson'));
+  const transcriptFile = new SegmentedNdjson(runDir, TRANSCRIPT_STREAM, runId, request.segmentBytes);
+  const receipts = new ReceiptArchive(runDir, runId, request.segmentBytes);
   const { logger, flushSync: flushLog } = createRunLogger(join(runDir, 'poshil.log'), request.logLevel);
   const journal = new Journal(journalFile);
   const transcript = new Transcript(transcriptFile);
@@ -72,6 +77,7 @@ export async function executeRun(request: RunRequest): Promise<RunResult> {
   const flushAll = () => {
     journalFile.flushSync();
     transcriptFile.flushSync();
+    receipts.flushSync();
     flushLog();
   };
 
@@ -138,7 +144,6 @@ export async function executeRun(request: RunRequest): Promise<RunResult> {
     teardowns.add('terminal', () => terminal.close());
     await terminal.open(signal);
     terminal.onAnomaly((text) => logger.warn({ anomaly: text }, 'protocol anomaly'));
-    const receipts = new ReceiptArchive(join(runDir, 'receipts'));
     terminal.onEvent((event) => {
       if (event.name === 'printer.output') logger.debug({ receipt: receipts.add(event.data) }, 'receipt kept');
     });
@@ -175,6 +180,8 @@ export async function executeRun(request: RunRequest): Promise<RunResult> {
     }
   }
 
+  // Sealed before the reporters run: the HTML report reads the receipts, certify hashes every segment.
+  await Promise.all([transcriptFile.end(), receipts.end()]);
   const status = signal.aborted ? 'interrupted' : failure ? 'error' : 'finished';
   if (signal.aborted) recordUnrun(journal, inputs, request, 'not run: the run was interrupted');
   journal.append({
@@ -196,7 +203,7 @@ export async function executeRun(request: RunRequest): Promise<RunResult> {
   }
   logger.info({ summary: record.summary, status }, 'run finished');
   flushLog();
-  await Promise.all([journalFile.end(), transcriptFile.end()]);
+  await journalFile.end();
 
   const exitCode = signal.aborted
     ? ExitCode.interrupted

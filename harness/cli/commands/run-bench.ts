@@ -35,6 +35,7 @@ export async function runBenchCommand(suites: string[], options: BenchRunOptions
       ['--max-failures', options.maxFailures],
       ['--timeout', options.timeout],
       ['--config', options.config],
+      ['--segment-size', options.segmentSize],
     ] as const
   ).filter(([, value]) => value !== undefined && value !== false);
   if (unsupported.length > 0) {
