@@ -53,17 +53,25 @@ function asReceipt(value: unknown, file: string): ReceiptText | undefined {
 }
 
 /**
- * The run's receipts in the order they were printed. With `record`, only receipts whose copy a
- * step received are kept, as many per copy as steps received (matching takes each at most once,
- * in order, so a later one could only be shown if an earlier one did not match by txnId: the
- * first ones of each copy by txnId are kept first).
+ * The run's receipts in the order they were printed. With `record`, only those a step can be
+ * matched to are kept: the copies of the transactions its steps name, and for each copy the first
+ * ones, as many as steps received that copy (a step that names no transaction takes the first
+ * untaken receipt of its copy).
  */
 export function readRunReceipts(runDir: string, record?: RunRecord): RunReceipts {
   const dir = join(runDir, 'receipts');
   if (!existsSync(dir)) return { receipts: [], total: 0 };
   const want = record ? wanted(record) : undefined;
-  const txnIds = new Set<unknown>();
-  if (record) for (const s of record.suites) for (const c of s.cases) for (const a of c.attempts) for (const st of a.steps) if (printedBy(st)?.txnId !== undefined) txnIds.add(printedBy(st)!.txnId);
+  // The copies of a transaction that a step received ("customer/TXN-000003").
+  const named = new Set<string>();
+  if (record)
+    for (const s of record.suites)
+      for (const c of s.cases)
+        for (const a of c.attempts)
+          for (const st of a.steps) {
+            const data = printedBy(st);
+            if (data?.txnId !== undefined) named.add(`${String(data.copy)}/${String(data.txnId)}`);
+          }
   const receipts: ReceiptText[] = [];
   let total = 0;
   const keep = (receipt: ReceiptText | undefined) => {
@@ -71,9 +79,9 @@ export function readRunReceipts(runDir: string, record?: RunRecord): RunReceipts
     total++;
     if (!want) return void receipts.push(receipt);
     const left = want.get(String(receipt.copy));
-    // Kept when a step received this copy of this transaction, or a step received this copy at all and none is kept for it yet.
+    // Kept when a step received this copy of this transaction, or as one of the first of a copy steps received.
     if (left === undefined) return;
-    if (txnIds.has(receipt.txnId) || left > 0) {
+    if (named.has(`${String(receipt.copy)}/${String(receipt.txnId)}`) || left > 0) {
       receipts.push(receipt);
       want.set(String(receipt.copy), left - 1);
     }

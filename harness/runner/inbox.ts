@@ -31,7 +31,7 @@ export class EventInbox {
   private readonly unsubscribe: Unsubscribe[];
   private lost: Error | undefined;
 
-  constructor(terminal: Terminal) {
+  constructor(terminal: Pick<Terminal, 'onEvent' | 'onLinkLost'>) {
     this.unsubscribe = [
       terminal.onEvent((event) => this.receive(event)),
       // Waiting for an event from a terminal that is gone would only end in a misleading TIMEOUT.
