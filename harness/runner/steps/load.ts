@@ -26,6 +26,7 @@ export async function runLoad(step: LoadStep, ctx: StepContext): Promise<StepRes
   // Per measured transaction only its latency is kept (8 bytes in a packed array, exact), and
   // only when it succeeded; failures are counted by kind. A soak of 100,000 sales holds under 1 MB.
   let measured = 0;
+  const successLatencies: number[] = [];
   const failureCounts: Record<string, number> = {};
   let next = 0;
   let finished = 0;
@@ -42,7 +43,6 @@ export async function runLoad(step: LoadStep, ctx: StepContext): Promise<StepRes
   });
   // Set once the figures so far make a limit impossible: the workers take no new transaction.
   let hopeless: string | undefined;
-  const successLatencies: number[] = [];
   let failures = 0;
   const worker = async () => {
     while (next < total && !ctx.signal.aborted && !hopeless) {
