@@ -156,7 +156,7 @@ function latencyPerMinute(runDir: string): (string | number)[][] {
   });
   return [...windows.entries()]
     .sort(([a], [b]) => a - b)
-    .map(([minute, values]) => [`${minute + 1}`, values.length, percentile(values, 50).toFixed(1), percentile(values, 99).toFixed(1), Math.max(...values).toFixed(1)]);
+    .map(([minute, values]) => [`${minute + 1}`, String(values.length), percentile(values, 50).toFixed(1), percentile(values, 99).toFixed(1), Math.max(...values).toFixed(1)]);
 }
 
 const options = parseOptions(process.argv.slice(2));
@@ -214,7 +214,7 @@ const runs = readdirSync(out).filter((n) => n !== 'latest');
 const runDir = join(out, runs[0]!);
 const facts = folderFacts(runDir);
 console.log(`Evidence: ${facts.files} files, ${(facts.bytes / MiB).toFixed(1)} MiB in ${runDir}; largest ${facts.biggest}`);
-console.log(table(['file or folder', 'files', 'MiB'], [...facts.byFolder.entries()].map(([name, f]) => [name, f.files, (f.bytes / MiB).toFixed(2)])) + '\n');
+console.log(table(['file or folder', 'files', 'MiB'], [...facts.byFolder.entries()].map(([name, f]) => [name, String(f.files), (f.bytes / MiB).toFixed(2)])) + '\n');
 
 const perMinute = latencyPerMinute(runDir);
 const sales = perMinute.reduce((n, r) => n + Number(r[1]), 0);
