@@ -71,7 +71,7 @@ describe('evidence in segments (black box)', () => {
       renameSync(join(copy, after), join(copy, middle));
       renameSync(join(copy, 'tmp'), join(copy, after));
     });
-    expect(swapped).toMatch(new RegExp(`${middle.replace('.', '\\.')}: the transcript chain is broken: it is segment \\d+ but stands at place`));
+    expect(swapped).toMatch(new RegExp(`${middle.replace('.', '\\.')}: the transcript chain is broken: it is segment \\d+ but follows segment`));
 
     // The HTML report of the run links the transcript's folder.
     expect(readFileSync(join(run, 'report.html'), 'utf8')).toContain('href="transcript/"');

@@ -100,7 +100,8 @@ describe('checkChain', () => {
     const rest = files.slice(3);
     rest.forEach((f, i) => renameSync(join(dir, f), join(dir, files[2 + i]!)));
     const problems = chainOf(dir, files.slice(0, -1));
-    expect(problems[0]).toMatch(new RegExp(`^${files[2]!.replace('.', '\\.')}: the transcript chain is broken: it is segment 4 but stands at place 3`));
+    expect(problems[0]).toMatch(new RegExp(`^${files[2]!.replace('.', '\\.')}: the transcript chain is broken: it is segment 4 but follows segment 2`));
+    expect(problems).toHaveLength(1);
   });
 
   it('names swapped segments and a first segment taken away', async () => {
@@ -110,9 +111,9 @@ describe('checkChain', () => {
     renameSync(join(dir, b), join(dir, a));
     renameSync(join(dir, 'tmp'), join(dir, b));
     const problems = chainOf(dir, files);
-    expect(problems.some((p) => p.startsWith(`${a}: the transcript chain is broken: it is segment 3 but stands at place 2`))).toBe(true);
-    expect(problems.some((p) => p.startsWith(`${b}: the transcript chain is broken: it is segment 2 but stands at place 3`))).toBe(true);
-    expect(chainOf(dir, files.slice(1))[0]).toMatch(/it is segment \d+ but stands at place 1.*names a segment before it.*not 0/);
+    expect(problems.some((p) => p.startsWith(`${a}: the transcript chain is broken: it is segment 3 but follows segment 1`))).toBe(true);
+    expect(problems.some((p) => p.startsWith(`${b}: the transcript chain is broken: it is segment 2 but follows segment 3`))).toBe(true);
+    expect(chainOf(dir, files.slice(1))[0]).toMatch(/it is segment \d+, not the first.*names a segment before it.*not 0/);
   });
 
   it('names a segment from another run spliced in', async () => {

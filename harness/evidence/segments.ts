@@ -184,14 +184,14 @@ export function segmentFacts(data: Buffer): SegmentFacts {
 
 /**
  * Checks that `files` (a stream's segments, in the order the manifest lists them) form one
- * unbroken chain: numbered 1, 2, 3…, all of one run, each counting the entries before it, and each
- * header naming the file, size and SHA-256 its predecessor has now. Returns one problem per broken
+ * unbroken chain: numbered 1, 2, 3… each following the one before, all of one run, each counting the entries before it, and each
+ * header giving the size and SHA-256 its predecessor has now. Returns one problem per broken
  * link, naming the file; `facts` gives each file's facts (undefined: the file is missing).
  */
 export function checkChain(stream: string, files: readonly string[], facts: (file: string) => SegmentFacts | undefined): string[] {
   const problems: string[] = [];
   let runId: string | undefined;
-  let before: { file: string; facts: SegmentFacts; entries: number; firstEntry: number } | undefined;
+  let before: { file: string; n: number; facts: SegmentFacts; entries: number; firstEntry: number } | undefined;
   files.forEach((file, i) => {
     const f = facts(file);
     if (!f) {
@@ -208,19 +208,24 @@ export function checkChain(stream: string, files: readonly string[], facts: (fil
     runId ??= h.runId;
     const wrong: string[] = [];
     if (h.stream !== stream) wrong.push(`it belongs to the ${h.stream} stream`);
-    if (h.n !== i + 1) wrong.push(`it is segment ${h.n} but stands at place ${i + 1} (segments removed or reordered)`);
+    // Against the segment before it, so that one segment taken out is one broken link, not a shift of all after it.
+    if (i === 0 && h.n !== 1) wrong.push(`it is segment ${h.n}, not the first (segments removed or reordered)`);
+    else if (i > 0 && before && h.n !== before.n + 1) wrong.push(`it is segment ${h.n} but follows segment ${before.n} (segments removed or reordered)`);
+    else if (i > 0 && !before && h.n !== i + 1) wrong.push(`it is segment ${h.n} but stands at place ${i + 1} (segments removed or reordered)`);
     if (h.runId !== runId) wrong.push(`it comes from run ${h.runId}, not ${runId}`);
     if (i === 0 && h.prev) wrong.push(`it names a segment before it (${h.prev.file}), so earlier segments are missing`);
     if (i > 0 && !h.prev) wrong.push('it names no segment before it');
     if (i > 0 && h.prev && before) {
       const p = h.prev;
-      if (p.file !== before.file) wrong.push(`its header names ${p.file} before it, not ${before.file} (segments removed or reordered)`);
-      else if (p.sha256 !== before.facts.sha256 || p.bytes !== before.facts.bytes) wrong.push(`${before.file} is not the segment that was sealed before it (its SHA-256 or size differs from this header's)`);
+      // By content, not by name: segments renamed in order still chain; the name is only where the header last saw it.
+      if (p.sha256 !== before.facts.sha256 || p.bytes !== before.facts.bytes) {
+        wrong.push(`${before.file} is not the segment that was sealed before it (its SHA-256 or size differs from this header's${p.file !== before.file ? `, which names ${p.file}` : ''})`);
+      }
       if (h.firstEntry !== before.firstEntry + before.entries) wrong.push(`it starts at entry ${h.firstEntry}, but the segments before it hold ${before.firstEntry + before.entries}`);
     }
     if (i === 0 && h.firstEntry !== 0) wrong.push(`it starts at entry ${h.firstEntry}, not 0 (earlier segments are missing)`);
     if (wrong.length) problems.push(`${file}: the ${stream} chain is broken: ${wrong.join('; ')}`);
-    before = { file, facts: f, entries: f.lines - 1, firstEntry: h.firstEntry };
+    before = { file, n: h.n, facts: f, entries: f.lines - 1, firstEntry: h.firstEntry };
   });
   return problems;
 }
