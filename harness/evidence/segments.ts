@@ -17,7 +17,10 @@ import { join } from 'node:path';
 import { NdjsonFile } from './ndjson-file.js';
 import { forEachLine } from './record-json.js';
 
-/** 64 MiB: about two hours of a busy terminal's transcript; a file any editor or `jq` still opens. */
+/**
+ * 64 MiB: ten minutes of transcript of one terminal selling back to back (375 MB an hour on the
+ * simulator), so an eight-hour soak leaves about 70 segments; still a file an editor or `jq` opens.
+ */
 export const DEFAULT_SEGMENT_BYTES = 64 * 1024 * 1024;
 
 export interface SegmentHeader {
