@@ -1,6 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { percentile, spread } from './load.js';
+import { cannotMeetLimits } from './load-early-stop.js';
 
 describe('the latencies a load step keeps in the record', () => {
   it('keeps them all up to the limit, and beyond it an even spread over the ranks with the extremes (property)', () => {
@@ -25,5 +26,14 @@ describe('the latencies a load step keeps in the record', () => {
       }),
       { numRuns: 100 },
     );
+  });
+});
+
+describe('a load step as long as a soak', () => {
+  it('checks its early stop over 300,000 latencies without overflowing the stack', () => {
+    const latencies = Array.from({ length: 300_000 }, (_, i) => 40 + (i % 50));
+    expect(cannotMeetLimits({ max: { max: 100 } }, { count: 1_000_000, failures: 0, latencies })).toBeUndefined();
+    latencies.push(250);
+    expect(cannotMeetLimits({ max: { max: 100 } }, { count: 1_000_000, failures: 0, latencies })).toBe('max cannot stay at or below 100 ms: one transaction took 250 ms');
   });
 });
