@@ -38,6 +38,7 @@ describe('receipts as NDJSON segments', () => {
     expect(receipts).toHaveLength(30);
     expect(receipts[0]).toMatchObject({ copy: 'merchant', txnId: 'T1', text: ['POSHIL MART', 'CARD 411111******1111', 'TOTAL EUR 1.00'] });
     expect(receipts[29]!.text[2]).toBe('TOTAL EUR 30.00');
+    expect(receipts[29]!.file).toMatch(/^receipts\/\d{5}\.ndjson#30$/);
     expect(JSON.stringify(receipts)).not.toContain('4111111111111111');
   });
 

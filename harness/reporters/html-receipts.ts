@@ -94,7 +94,9 @@ export function readRunReceipts(runDir: string, record?: RunRecord): RunReceipts
       line++;
       if (text.trim() === '') return;
       try {
-        keep(asReceipt(JSON.parse(text), `receipts/${name}#${line - 1}`));
+        const value = JSON.parse(text) as { n?: unknown } | null;
+        // Named by the receipt's number in the run, as the log names it when kept.
+        keep(asReceipt(value, `receipts/${name}#${typeof value?.n === 'number' ? value.n : line - 1}`));
       } catch {
         // a torn last line after a crash
       }
