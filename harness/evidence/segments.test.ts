@@ -49,6 +49,17 @@ describe('SegmentedNdjson', () => {
     expect(chainOf(dir)).toEqual([]);
   });
 
+  it('writes nothing after its end, so no segment appears behind the sealed chain', async () => {
+    const dir = freshDir();
+    const file = new SegmentedNdjson(dir, 'transcript', 'run-1', 256);
+    for (let i = 0; i < 20; i++) file.append(entry(i));
+    const sealed = await file.end();
+    for (let i = 20; i < 40; i++) file.append(entry(i));
+    expect(await file.end()).toEqual(sealed);
+    expect(segmentFiles(dir, 'transcript')).toEqual(sealed.map((s) => s.file));
+    expect(read(dir)).toHaveLength(20);
+  });
+
   it('reads back whatever the sizes (property)', async () => {
     await fc.assert(
       fc.asyncProperty(fc.array(fc.string({ unit: 'grapheme', maxLength: 300 }), { maxLength: 60 }), fc.integer({ min: 64, max: 2048 }), async (texts, maxBytes) => {

@@ -53,6 +53,7 @@ export class SegmentedNdjson {
   private entries = 0;
   private firstEntry = 0;
   private readonly closing: Promise<void>[] = [];
+  private ended = false;
   /** One line per sealed segment (a few dozen in a long soak), for the end's summary. */
   readonly sealed: SealedSegment[] = [];
 
@@ -71,6 +72,8 @@ export class SegmentedNdjson {
   }
 
   append(value: unknown): void {
+    // After the end nothing is written: no segment may appear behind the sealed chain.
+    if (this.ended) return;
     // Rotate before, not after, the line that would cross: a run's last segment is never empty.
     if (this.current.lines > 1 && this.current.bytes >= this.maxBytes) this.rotate();
     this.current.append(value);
@@ -84,6 +87,7 @@ export class SegmentedNdjson {
 
   /** Ends the last segment; resolves with every segment of the chain. */
   async end(): Promise<SealedSegment[]> {
+    this.ended = true;
     if (!this.current.sha256) {
       const last = this.current;
       await last.end();
