@@ -24,7 +24,7 @@ export function renderBenchHtml(summary: BenchSummary): string {
       cells,
       cases: d.cases,
       health: d.health.state === 'good' ? 'good' : `${d.health.state}: ${d.health.reason}`,
-      ...(link ? { link, transcript: `${encodeURIComponent(d.runDir!)}/transcript.ndjson`, record: `${encodeURIComponent(d.runDir!)}/record.json` } : {}),
+      ...(link ? { link, transcript: `${encodeURIComponent(d.runDir!)}/transcript/`, record: `${encodeURIComponent(d.runDir!)}/record.json` } : {}),
     };
   });
   const verdictClass: Outcome = summary.exitCode === 0 ? 'PASS' : summary.exitCode === 1 ? 'FAIL' : 'ERROR';

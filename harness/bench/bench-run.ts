@@ -46,6 +46,8 @@ export interface BenchRunRequest {
   grepText?: string;
   /** Per device: stop after this many cases did not pass (--bail, --max-failures). */
   maxFailures?: number;
+  /** Per device: size at which its transcript and receipts start a new segment. */
+  segmentBytes?: number;
   retries: number;
   logLevel: LogLevel;
   junit: boolean;
@@ -144,6 +146,7 @@ export async function runBench(request: BenchRunRequest): Promise<BenchRunResult
         ...item.cases,
         ...(request.grepText !== undefined ? { grepText: request.grepText } : {}),
         ...(request.maxFailures !== undefined ? { maxFailures: request.maxFailures } : {}),
+        ...(request.segmentBytes !== undefined ? { segmentBytes: request.segmentBytes } : {}),
         retries: request.retries,
         logLevel: request.logLevel,
         signal: request.signal,

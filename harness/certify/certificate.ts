@@ -14,6 +14,8 @@ export interface CertificateInput {
   verdict: Verdict;
   plan: CertificateBody['plan'];
   lab: CertificateBody['lab'];
+  /** The transcript file that holds an entry (a segment, or transcript.ndjson of an older run). */
+  transcriptFileOf?: (seq: number) => string;
 }
 
 export function buildCertificateBody(input: CertificateInput, manifest: { file: string; sha256: string }): CertificateBody {
@@ -27,7 +29,7 @@ export function buildCertificateBody(input: CertificateInput, manifest: { file: 
       const steps = last?.steps ?? [];
       const first = steps.find((s) => s.transcript)?.transcript;
       const lastRange = [...steps].reverse().find((s) => s.transcript)?.transcript;
-      if (first && lastRange) evidence.push(`transcript.ndjson#seq=${first.from}-${lastRange.to}`);
+      if (first && lastRange) evidence.push(`${input.transcriptFileOf?.(first.from) ?? 'transcript.ndjson'}#seq=${first.from}-${lastRange.to}`);
       if (failed) evidence.push(`record.json#/suites/${si}/cases/${ci}/attempts/${c.attempts.length - 1}/steps/${failed.index}`);
       return {
         suite: c.suite,

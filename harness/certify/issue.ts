@@ -11,6 +11,7 @@ import type { RunRecord } from '../core/record.js';
 import type { Plan } from '../config/plan.js';
 import { buildManifest, CERTIFICATE_FILE, MANIFEST_FILE, sha256 } from '../evidence/manifest.js';
 import { keyId } from '../evidence/signing.js';
+import { transcriptFileOf } from '../evidence/transcript-reader.js';
 import { createPublicKey } from 'node:crypto';
 import { buildCertificateBody, signCertificate } from './certificate.js';
 import { decide } from './verdict.js';
@@ -29,7 +30,7 @@ export function issueCertificate(request: IssueRequest): Certificate {
   const { runDir, record, plan } = request;
   const verdict = decide(record, plan);
   const planRef = { id: plan.id, version: plan.version, ...(plan.title ? { title: plan.title } : {}), file: plan.file, sha256: plan.sha256 };
-  const draft = buildCertificateBody({ record, verdict, plan: planRef, lab: request.lab }, { file: MANIFEST_FILE, sha256: '' });
+  const draft = buildCertificateBody({ record, verdict, plan: planRef, lab: request.lab, transcriptFileOf: transcriptFileOf(runDir) }, { file: MANIFEST_FILE, sha256: '' });
   const signer = { keyId: keyId(createPublicKey(request.privateKey)) };
   writeFileSync(join(runDir, 'certificate.html'), request.renderHtml(draft, signer));
   const manifestText = JSON.stringify(buildManifest(runDir), null, 2) + '\n';

@@ -1,11 +1,13 @@
 /**
- * `poshil verify DIR`: checks the certificate's signature, the manifest's hash, and the hash of
- * every file the manifest lists, and names each file that changed, went missing or appeared.
+ * `poshil verify DIR`: checks the certificate's signature, the manifest's hash, the hash of
+ * every file the manifest lists, and each chain of segments (transcript, receipts) link by link,
+ * and names each file that changed, went missing, appeared, or breaks its chain.
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { InputError } from '../core/errors.js';
 import { bundleFiles, CERTIFICATE_FILE, sha256, type Manifest } from '../evidence/manifest.js';
+import { checkChain, segmentFacts, type SegmentFacts } from '../evidence/segments.js';
 import { keyId, loadPublicKey, verifyDocument } from '../evidence/signing.js';
 import type { Certificate } from '../core/certificate.js';
 
@@ -70,6 +72,9 @@ export function verifyBundle(dir: string, trustedPublicKeyPath?: string): Verify
   let checked = 0;
   if (manifest) {
     const listed = new Set(manifest.files.map((f) => f.path));
+    // Each file is read once: a segment's facts (header, lines) come from the same bytes as its hash.
+    const inChain = new Set((manifest.segments ?? []).flatMap((s) => s.files));
+    const facts = new Map<string, SegmentFacts>();
     for (const file of manifest.files) {
       const path = join(dir, file.path);
       if (!existsSync(path)) {
@@ -77,9 +82,15 @@ export function verifyBundle(dir: string, trustedPublicKeyPath?: string): Verify
         continue;
       }
       checked++;
-      if (sha256(readFileSync(path)) !== file.sha256) problems.push(`${file.path}: changed (SHA-256 differs from the manifest)`);
+      const data = readFileSync(path);
+      if (sha256(data) !== file.sha256) problems.push(`${file.path}: changed (SHA-256 differs from the manifest)`);
+      if (inChain.has(file.path)) facts.set(file.path, segmentFacts(data));
     }
     for (const path of bundleFiles(dir)) if (!listed.has(path)) problems.push(`${path}: not in the manifest (added after signing)`);
+    for (const chain of manifest.segments ?? []) {
+      // A missing file is reported above; the chain names only the links it breaks.
+      for (const problem of checkChain(chain.stream, chain.files, (f) => facts.get(f))) if (!problem.includes(': missing, so')) problems.push(problem);
+    }
   }
   return { ok: problems.length === 0, problems, verdict: body.verdict, keyId: signature.keyId, trustedKey: Boolean(trustedPublicKeyPath), checkedFiles: checked };
 }
@@ -107,6 +118,15 @@ function manifestShapeProblem(value: unknown): string | undefined {
     if (!SHA256.test(file['sha256'])) return `entry ${i} (${file['path']}) has no SHA-256`;
     if (seen.has(file['path'])) return `${file['path']} is listed twice`;
     seen.add(file['path']);
+  }
+  const segments = value['segments'];
+  if (segments === undefined) return undefined;
+  if (!Array.isArray(segments)) return 'segments is not a list';
+  for (const [i, chain] of segments.entries()) {
+    if (!isObject(chain) || typeof chain['stream'] !== 'string' || !Array.isArray(chain['files'])) return `segments entry ${i} is not {stream, files}`;
+    for (const file of chain['files']) {
+      if (typeof file !== 'string' || !seen.has(file)) return `segments entry ${i} (${String(chain['stream'])}) names ${JSON.stringify(file)}, which the manifest does not list`;
+    }
   }
   return undefined;
 }

@@ -10,7 +10,7 @@ import addFormats from 'ajv-formats';
 import { describe, expect, it } from 'vitest';
 import type { BenchSummary } from '../bench/summary.js';
 import type { RunRecord } from '../core/record.js';
-import { poshil, readRecordJson, ROOT, runDir, simulatorProfile, workspace } from './test-support/cli.js';
+import { poshil, readRecordJson, ROOT, runDir, simulatorProfile, transcriptText, workspace } from './test-support/cli.js';
 
 const ajv = new Ajv({ allErrors: true, strict: false });
 addFormats.default(ajv);
@@ -53,7 +53,7 @@ describe('a bench of eight simulated terminals (black box)', () => {
       const record: RunRecord = readRecordJson(join(a.dir, device.device));
       expect(validateRecord(record), JSON.stringify(validateRecord.errors)).toBe(true);
       expect(record).toMatchObject({ schemaVersion: 2, status: 'finished', bench: { benchRunId: a.summary.benchRunId, device: device.device } });
-      expect(readFileSync(join(a.dir, device.device, 'transcript.ndjson'), 'utf8')).toMatch(/health check passed: identify in \d+ ms \(limit 2000 ms\), firmware /);
+      expect(transcriptText(join(a.dir, device.device))).toMatch(/health check passed: identify in \d+ ms \(limit 2000 ms\), firmware /);
     }
     // The terminal answered, on other firmware than its profile expects: no case ran, and it is quarantined.
     const unhealthy = a.summary.devices[7]!;

@@ -9,7 +9,7 @@ import addFormats from 'ajv-formats';
 import { describe, expect, it } from 'vitest';
 import type { RunRecord } from '../core/record.js';
 import type { BenchSummary } from '../bench/summary.js';
-import { poshil, readRecordJson, ROOT, runDir, simulatorProfile, workspace } from './test-support/cli.js';
+import { poshil, readRecordJson, ROOT, runDir, simulatorProfile, transcriptText, workspace } from './test-support/cli.js';
 
 const recordSchema = JSON.parse(readFileSync(join(ROOT, 'harness/config/schemas/record.schema.json'), 'utf8')) as object;
 const ajv = new Ajv({ allErrors: true, strict: false });
@@ -57,7 +57,7 @@ describe('poshil run --bench (black box)', () => {
     const serials = new Set<string>();
     for (const device of summary.devices) {
       const folder = join(bench, device.device);
-      for (const file of ['record.json', 'record.ndjson', 'transcript.ndjson', 'poshil.log', 'junit.xml', 'report.html']) expect(existsSync(join(folder, file)), `${device.device}/${file}`).toBe(true);
+      for (const file of ['record.json', 'record.ndjson', 'transcript/00001.ndjson', 'poshil.log', 'junit.xml', 'report.html']) expect(existsSync(join(folder, file)), `${device.device}/${file}`).toBe(true);
       const record: RunRecord = readRecordJson(folder);
       expect(validateRecord(record), JSON.stringify(validateRecord.errors)).toBe(true);
       expect(record.status).toBe('finished');
@@ -191,7 +191,7 @@ describe('poshil run --bench (black box)', () => {
     const pids = new Set<string>();
     for (const device of ['tcp', 'pty', 'zvt']) {
       expect(readFileSync(join(bench, device, 'simulator.log'), 'utf8')).toContain('ready (in the poshil process)');
-      pids.add(/simulator pid (\d+) on/.exec(readFileSync(join(bench, device, 'transcript.ndjson'), 'utf8'))![1]!);
+      pids.add(/simulator pid (\d+) on/.exec(transcriptText(join(bench, device)))![1]!);
       expect(readRecordJson(join(bench, device)).status).toBe('finished');
     }
     expect(pids.size).toBe(1);

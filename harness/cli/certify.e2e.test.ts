@@ -29,7 +29,7 @@ describe('certify, verify, compare (black box)', () => {
     expect(verified.exitCode, verified.stdout).toBe(0);
     expect(verified.stdout).toMatch(/^verified: \d+ files/);
 
-    for (const file of ['transcript.ndjson', 'record.json', 'certificate.html', 'certificate.json']) {
+    for (const file of ['transcript/00001.ndjson', 'record.json', 'certificate.html', 'certificate.json']) {
       const path = join(run, file);
       const original = readFileSync(path);
       const flipped = Buffer.from(original);

@@ -10,7 +10,7 @@ import { DEFECTS, type Defect } from '../../devices/simulator/defects.js';
 import { luhnValid } from '../../devices/formats/luhn.js';
 import type { TranscriptEntry } from '../core/record.js';
 import { scanForCardData } from './test-support/card-data-scan.js';
-import { poshil, readRecordJson, ROOT, runDir, simulatorProfile, workspace } from './test-support/cli.js';
+import { poshil, readRecordJson, ROOT, runDir, simulatorProfile, workspace, transcriptEntries } from './test-support/cli.js';
 
 /** Which suite and case must catch each defect. */
 const CATCHERS: Record<Defect, { suite: string; case: string }> = {
@@ -100,7 +100,7 @@ describe('planted defects are caught, and no output carries card data', () => {
     expect(result.exitCode).toBe(1);
     expect(result.stdout).toMatch(/receipt line \d+ prints a full card number \(16 digits, Luhn-valid; shown masked: 411111\*{6}1111\)/);
     const run = runDir(out);
-    const entries = readFileSync(join(run, 'transcript.ndjson'), 'utf8').split('\n').filter(Boolean).map((l) => JSON.parse(l) as TranscriptEntry);
+    const entries = transcriptEntries(run);
     const receipts = entries.filter((e) => e.text?.includes('"printer.output"'));
     expect(receipts.length).toBeGreaterThan(1);
     for (const entry of receipts) {

@@ -6,7 +6,7 @@
 import { readdirSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { poshil, readRecordJson, ROOT, runDir, workspace } from './test-support/cli.js';
+import { poshil, readRecordJson, ROOT, runDir, workspace, transcriptEntries, transcriptText } from './test-support/cli.js';
 
 const SUITES = readdirSync(join(ROOT, 'suites'))
   .filter((f) => f.endsWith('.suite.yaml'))
@@ -60,7 +60,7 @@ describe('all bundled suites over the shipped ECR protocol descriptions (black b
       }
       for (const key of run.mustPass) expect(cases.find((c) => c.key === key)?.outcome, key).toBe('PASS');
       // The transcript holds the frames as they went over the wire, each acknowledged.
-      const transcript = readFileSync(join(dir, 'transcript.ndjson'), 'utf8').split('\n').filter(Boolean).map((l) => JSON.parse(l) as { channel: string; dir: string; hex?: string });
+      const transcript = transcriptEntries(dir);
       const link = transcript.filter((t) => t.channel === 'link');
       expect(link.some((t) => t.dir === 'tx' && t.hex?.startsWith('02'))).toBe(true);
       expect(link.some((t) => t.dir === 'rx' && t.hex === '06')).toBe(true);
@@ -84,7 +84,7 @@ describe('a garbled link', () => {
     const out = join(dir, 'out');
     const result = await poshil(['run', '-d', profilePath, '-o', out, '--grep', 'no-card-data', join(ROOT, 'suites', 'card-swipe.suite.yaml')], { timeout: 120_000 });
     expect(result.exitCode, result.stdout + result.stderr).toBe(0);
-    const transcript = readFileSync(join(runDir(out), 'transcript.ndjson'), 'utf8');
+    const transcript = transcriptText(runDir(out));
     expect(transcript).toMatch(/"channel":"link","dir":"note","text":"discarded 24 bytes: STRAY_BYTES"/);
   }, 150_000);
 });

@@ -7,7 +7,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { RunRecord } from '../core/record.js';
-import { poshil, readRecordJson, ROOT, runDir, workspace } from './test-support/cli.js';
+import { poshil, readRecordJson, ROOT, runDir, workspace, transcriptText } from './test-support/cli.js';
 
 const sale = (n: number) => `  - id: sale-${n}
     steps:
@@ -50,7 +50,7 @@ describe('fault plans (black box)', () => {
     for (const c of lost) expect(c.reason).toMatch(/received instead: .*reversal\.sent/);
     // Paper out after the second completed sale: its receipts are held, then printed.
     expect(cases.filter((c) => c.outcome === 'PASS').length).toBeGreaterThan(0);
-    const transcript = readFileSync(join(runDir(join(dir, 'a')), 'transcript.ndjson'), 'utf8');
+    const transcript = transcriptText(runDir(join(dir, 'a')));
     expect(transcript).toContain('malformed line');
   }, 150_000);
 });

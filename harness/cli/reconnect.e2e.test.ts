@@ -11,7 +11,7 @@ import addFormats from 'ajv-formats';
 import { execa } from 'execa';
 import { describe, expect, it } from 'vitest';
 import type { BenchSummary } from '../bench/summary.js';
-import { CLI, poshil, readRecordJson, ROOT, runDir, simulatorProfile, workspace } from './test-support/cli.js';
+import { CLI, poshil, readRecordJson, ROOT, runDir, simulatorProfile, transcriptText, workspace } from './test-support/cli.js';
 
 const ajv = new Ajv({ allErrors: true, strict: false });
 addFormats.default(ajv);
@@ -78,7 +78,7 @@ describe('reconnect across reboots (black box)', () => {
     expect(record.device.identity?.firmware).toBe('1.5.0');
     const upgrade = record.suites[0]!.cases[1]!.attempts[0]!.steps[8]!;
     expect(upgrade).toMatchObject({ label: 'do upgrade', outcome: 'PASS', details: { reconnect: { addressAfter: outage.addressAfter, firmwareAfter: '1.5.0' } } });
-    const notes = readFileSync(join(run, 'transcript.ndjson'), 'utf8');
+    const notes = transcriptText(run);
     expect(notes).toContain('as the step expected');
     expect(notes).toContain(`link back at ${outage.addressAfter}`);
     expect(readFileSync(join(run, 'junit.xml'), 'utf8')).toMatch(/name="run.status" value="finished"/);
@@ -130,7 +130,7 @@ describe('reconnect across reboots (black box)', () => {
     expect(record.outages).toEqual([expect.objectContaining({ expected: false, gaveUp: expect.stringContaining('1500 ms') })]);
     expect(record.outages![0]!.backAt).toBeUndefined();
     expect(readFileSync(join(run, 'junit.xml'), 'utf8')).toMatch(/name="run.status" value="error"/);
-    expect(readFileSync(join(run, 'transcript.ndjson'), 'utf8')).toContain('gave up on the terminal');
+    expect(transcriptText(run)).toContain('gave up on the terminal');
     expect((await execa('pgrep', ['-f', 'never-back'], { reject: false })).stdout).toBe('');
   });
 

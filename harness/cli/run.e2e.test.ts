@@ -8,7 +8,7 @@ import { Ajv } from 'ajv';
 import addFormats from 'ajv-formats';
 import { describe, expect, it } from 'vitest';
 import { execa, execaSync } from 'execa';
-import { logLines, poshil, readRecordJson, ROOT, runDir, simulatorProfile, workspace } from './test-support/cli.js';
+import { logLines, poshil, readRecordJson, ROOT, runDir, simulatorProfile, workspace, transcriptEntries, transcriptText } from './test-support/cli.js';
 
 const recordSchema = JSON.parse(readFileSync(join(ROOT, 'harness/config/schemas/record.schema.json'), 'utf8')) as object;
 // With the formats registered, so that date-time is checked rather than ignored with a warning.
@@ -55,7 +55,7 @@ describe('poshil run (black box)', () => {
     const junit = readFileSync(join(run, 'junit.xml'), 'utf8');
     expect(junit.match(/<testcase /g)).toHaveLength(6);
     expect(readFileSync(join(run, 'report.html'), 'utf8')).toContain('card-sale-approved');
-    const transcript = readFileSync(join(run, 'transcript.ndjson'), 'utf8').trim().split('\n').map((l) => JSON.parse(l) as { channel: string; dir: string; text?: string });
+    const transcript = transcriptEntries(run);
     expect(transcript.some((e) => e.channel === 'link' && e.dir === 'tx' && e.text?.includes('"op":"sale"'))).toBe(true);
     expect(transcript.some((e) => e.channel === 'link' && e.dir === 'rx' && e.text?.includes('"event":"transaction.completed"'))).toBe(true);
     const log = logLines(run);
@@ -134,7 +134,7 @@ cases:
     const out = join(dir, 'out');
     const child = poshil(['run', '-d', join(dir, 'sim.json'), '-o', out, join(dir, 'slow.suite.yaml')]);
     await waitFor(() => existsSync(out) && readFileSync(join(runDir(out), 'record.ndjson'), 'utf8').includes('"quick"'));
-    const note = readFileSync(join(runDir(out), 'transcript.ndjson'), 'utf8').match(/simulator pid (\d+)/);
+    const note = transcriptText(runDir(out)).match(/simulator pid (\d+)/);
     process.kill(Number(note![1]), 'SIGKILL');
     const result = await child;
     // Not "finished": CI must not read a run whose terminal vanished as one that ran its cases.

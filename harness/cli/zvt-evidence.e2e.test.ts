@@ -14,7 +14,7 @@ import { fromBcd, readFields, toBcd } from '../../devices/protocols/zvt/bmp.js';
 import { zvt } from '../../devices/protocols/zvt/messages.js';
 import { StrictTerminal } from '../../devices/protocols/zvt/test-support/strict-terminal.js';
 import { AcceptedSocketTransport } from '../../devices/transports/tcp.js';
-import { poshil, readRecordJson, runDir, workspace } from './test-support/cli.js';
+import { poshil, readRecordJson, runDir, workspace, transcriptText } from './test-support/cli.js';
 
 const SUITE = `suite: evidence
 cases:
@@ -85,7 +85,7 @@ describe('evidence belongs to its own transaction (ZVT, black box)', () => {
       const record = readRecordJson(out);
       const [first, second] = record.suites[0]!.cases;
       expect(first!.outcome).toBe('PASS');
-      const transcript = readFileSync(join(out, 'transcript.ndjson'), 'utf8');
+      const transcript = transcriptText(out);
       expect(transcript).toContain('printer.output of the Authorisation (06 01) of ZVT-000001 (12.50 EUR) arrived after the next command was asked for');
       if (secondMerchantCopy) {
         expect(run.exitCode, run.stdout).toBe(0);

@@ -6,7 +6,7 @@
 import { readdirSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { poshil, readRecordJson, ROOT, runDir, workspace } from './test-support/cli.js';
+import { poshil, readRecordJson, ROOT, runDir, workspace, transcriptText } from './test-support/cli.js';
 
 const SUITES = readdirSync(join(ROOT, 'suites'))
   .filter((f) => f.endsWith('.suite.yaml'))
@@ -47,7 +47,7 @@ describe('all bundled suites over ZVT (black box)', () => {
         expect(c.reason, c.key).toMatch(/the terminal lacks .*(card-events|qr-events|host-events|printer-status|batch-totals|chip)|the zvt driver cannot send/);
       }
       // Receipts that arrived after a case had moved on are kept as evidence, never given to the next case.
-      const transcript = readFileSync(join(dir, 'transcript.ndjson'), 'utf8');
+      const transcript = transcriptText(dir);
       expect(transcript).not.toMatch(/outside any exchange/);
     }, 180_000);
   }

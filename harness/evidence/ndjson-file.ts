@@ -5,6 +5,7 @@
  * rest when the process is being signalled, so a crash, Ctrl-C or kill leaves every finished
  * line on disk. Readers skip a torn last line.
  */
+import { createHash, type Hash } from 'node:crypto';
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import SonicBoomModule from 'sonic-boom';
@@ -14,21 +15,42 @@ import { forEachLine } from './record-json.js';
 const SonicBoom = SonicBoomModule as unknown as typeof SonicBoomModule.SonicBoom;
 type SonicBoom = InstanceType<typeof SonicBoom>;
 
+export interface NdjsonFileOptions {
+  /** Keep a SHA-256 of every byte written (a transcript segment's hash, for the next one's header). */
+  hash?: boolean;
+}
+
 export class NdjsonFile {
   private readonly stream: SonicBoom;
   private ended = false;
   /** Lines appended in this turn of the event loop, not yet given to the stream. */
   private pending = '';
   private scheduled = false;
+  private readonly hash: Hash | undefined;
+  /** Bytes appended so far (written or about to be), and lines. */
+  bytes = 0;
+  lines = 0;
 
-  constructor(readonly path: string) {
+  constructor(
+    readonly path: string,
+    options: NdjsonFileOptions = {},
+  ) {
     mkdirSync(dirname(path), { recursive: true });
     this.stream = new SonicBoom({ dest: path, append: true, sync: false, minLength: 0 });
+    this.hash = options.hash ? createHash('sha256') : undefined;
   }
 
   append(value: unknown): void {
+    this.appendLine(JSON.stringify(value));
+  }
+
+  /** Appends one line of JSON text as it is (no newline inside). */
+  appendLine(json: string): void {
     if (this.ended) return;
-    this.pending += JSON.stringify(value) + '\n';
+    const line = json + '\n';
+    this.pending += line;
+    this.bytes += Buffer.byteLength(line);
+    this.lines++;
     if (!this.scheduled) {
       this.scheduled = true;
       setImmediate(() => this.hand());
@@ -39,6 +61,7 @@ export class NdjsonFile {
   private hand(): void {
     this.scheduled = false;
     if (this.pending === '') return;
+    this.hash?.update(this.pending);
     this.stream.write(this.pending);
     this.pending = '';
   }
@@ -54,10 +77,14 @@ export class NdjsonFile {
     }
   }
 
+  /** The SHA-256 (hex) of every byte appended, known once `end` was called on a file made with `hash`. */
+  sha256: string | undefined;
+
   async end(): Promise<void> {
     if (this.ended) return;
     this.hand();
     this.ended = true;
+    this.sha256 = this.hash?.digest('hex');
     await new Promise<void>((resolve) => {
       this.stream.once('close', () => resolve());
       this.stream.once('error', () => resolve());

@@ -1,29 +1,48 @@
 /**
  * Decoded receipts as evidence: every `printer.output` the terminal sends during a run is kept
- * as `receipts/NNN-COPY.json` — the receipt's lines, styles, QR codes and cuts, decoded from the
- * ESC/POS bytes and masked. The raw bytes are not kept: a faulty terminal may print a full PAN.
+ * as one line of `receipts/NNNNN.ndjson` — the receipt's number, copy, lines, styles, QR codes and
+ * cuts, decoded from the ESC/POS bytes and masked. The raw bytes are not kept: a faulty terminal
+ * may print a full PAN. One line per receipt in a chain of segments (segments.ts), not a file
+ * each: a soak prints hundreds of thousands. Older runs kept `receipts/NNN-COPY.json` files;
+ * html-receipts.ts reads both.
  */
-import { mkdirSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { decodeEscPos } from '../../devices/formats/escpos.js';
 import { maskValue } from './mask.js';
+import { SegmentedNdjson, type SealedSegment } from './segments.js';
+
+export const RECEIPTS_STREAM = 'receipts';
 
 export class ReceiptArchive {
   private count = 0;
+  private file: SegmentedNdjson | undefined;
 
-  constructor(private readonly dir: string) {}
+  constructor(
+    private readonly runDir: string,
+    private readonly runId: string,
+    private readonly segmentBytes?: number,
+  ) {}
 
+  /** Keeps one printed receipt; returns where (`receipts/00001.ndjson#12`: the 12th receipt). */
   add(data: unknown): string | undefined {
     const output = (data ?? {}) as { copy?: unknown; txnId?: unknown; escpos?: unknown };
     if (typeof output.escpos !== 'string') return undefined;
     const decoded = /^([0-9a-fA-F]{2})*$/.test(output.escpos) ? decodeEscPos(Buffer.from(output.escpos, 'hex')) : undefined;
     const copy = typeof output.copy === 'string' ? output.copy.replace(/[^a-z0-9-]/gi, '') : 'receipt';
-    const name = `${String(++this.count).padStart(3, '0')}-${copy || 'receipt'}.json`;
+    const n = ++this.count;
     const receipt = decoded?.ok
-      ? { copy, txnId: output.txnId, bytes: output.escpos.length / 2, text: decoded.value.lines.map((l) => l.text), ...decoded.value }
-      : { copy, txnId: output.txnId, error: decoded && !decoded.ok ? decoded.error : { code: 'NOT_HEX', offset: 0, reason: 'escpos is not hex' } };
-    mkdirSync(this.dir, { recursive: true });
-    writeFileSync(join(this.dir, name), JSON.stringify(maskValue(receipt), null, 2) + '\n');
-    return name;
+      ? { n, copy, txnId: output.txnId, bytes: output.escpos.length / 2, text: decoded.value.lines.map((l) => l.text), ...decoded.value }
+      : { n, copy, txnId: output.txnId, error: decoded && !decoded.ok ? decoded.error : { code: 'NOT_HEX', offset: 0, reason: 'escpos is not hex' } };
+    // Opened at the first receipt: a run that printed none has no receipts folder.
+    this.file ??= new SegmentedNdjson(this.runDir, RECEIPTS_STREAM, this.runId, this.segmentBytes);
+    this.file.append(maskValue(receipt));
+    return `${this.file.file}#${n}`;
+  }
+
+  flushSync(): void {
+    this.file?.flushSync();
+  }
+
+  async end(): Promise<SealedSegment[]> {
+    return (await this.file?.end()) ?? [];
   }
 }

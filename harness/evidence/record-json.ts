@@ -14,8 +14,11 @@
  * indentation a step takes half the bytes it did. Reading follows the lines and parses one case
  * at a time; a record in any other layout (older poshil wrote it indented) is parsed whole.
  */
-import { closeSync, openSync, readSync, renameSync, writeSync } from 'node:fs';
+import { closeSync, openSync, renameSync, writeSync } from 'node:fs';
+import { forEachLine } from '../core/lines.js';
 import type { CaseRecord, RunRecord, SuiteRecord } from '../core/record.js';
+
+export { forEachLine };
 
 const FLUSH_AT = 1 << 16;
 
@@ -43,30 +46,6 @@ export function writeRecordJson(path: string, record: RunRecord): void {
     closeSync(fd);
   }
   renameSync(tmp, path);
-}
-
-/** Calls `line` for each line of a file, reading it in blocks (no whole-file string). */
-export function forEachLine(path: string, line: (text: string) => void, blockBytes = 1 << 20): void {
-  const fd = openSync(path, 'r');
-  const block = Buffer.alloc(blockBytes);
-  let carry: Buffer[] = [];
-  try {
-    for (;;) {
-      const n = readSync(fd, block, 0, block.length, null);
-      if (n === 0) break;
-      let start = 0;
-      for (let nl = block.indexOf(0x0a, 0); nl !== -1 && nl < n; nl = block.indexOf(0x0a, start)) {
-        const piece = block.subarray(start, nl);
-        line(carry.length ? Buffer.concat([...carry, piece]).toString('utf8') : piece.toString('utf8'));
-        carry = [];
-        start = nl + 1;
-      }
-      if (start < n) carry.push(Buffer.from(block.subarray(start, n)));
-    }
-    if (carry.length) line(Buffer.concat(carry).toString('utf8'));
-  } finally {
-    closeSync(fd);
-  }
 }
 
 class NotLineLayout extends Error {}

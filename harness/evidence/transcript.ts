@@ -2,14 +2,18 @@
  * The transcript: every frame and every discarded byte on every channel, in and out, with the
  * time since the run started. Card data is masked in place by each channel's protocol (the
  * masked positions are listed in the entry), so every other byte stays as it crossed the wire.
- * Written as NDJSON (`transcript.ndjson`); the latest entries are also kept in memory so the
- * record can carry the excerpt of a failed step.
+ * Written as NDJSON segments (`transcript/00001.ndjson`…, segments.ts); the latest entries are
+ * also kept in memory, a fixed number of them, so the record can carry the excerpt of a failed step.
  */
 import { maskUnknown, type FrameMasker, type MaskedBytes } from '../../devices/formats/card-data.js';
 import { maskCardText, type MaskedSpan } from '../../devices/formats/redaction.js';
 import type { WireTap } from '../../devices/framing/wire-tap.js';
 import type { TranscriptEntry } from '../core/record.js';
-import type { NdjsonFile } from './ndjson-file.js';
+
+/** Where entries go on disk: a chain of segments (SegmentedNdjson) or one NDJSON file. */
+export interface EntrySink {
+  append(value: unknown): void;
+}
 
 const RECENT = 4096;
 /** Notes are poshil's own text; it still passes the text rule, in case it quotes the terminal. */
@@ -40,7 +44,7 @@ export class Transcript {
   private readonly recent: (TranscriptEntry | undefined)[] = new Array<TranscriptEntry | undefined>(RECENT);
   private readonly start = performance.now();
 
-  constructor(private readonly file?: NdjsonFile) {}
+  constructor(private readonly file?: EntrySink) {}
 
   /** The sequence number the next entry will get. */
   get next(): number {

@@ -3,12 +3,12 @@
  * (reports/templates). Every string from the device or the suite is escaped by `{{…}}`; only
  * the stylesheet and poshil's own SVG charts are inserted raw.
  */
-import { mkdirSync, writeFileSync } from 'node:fs';
-import { dirname, relative } from 'node:path';
+import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { dirname, join, relative } from 'node:path';
 import type { LoadSeries } from '../core/load-series.js';
 import { isFlaky, type CaseRecord, type RunRecord, type StepRecord, type TranscriptEntry } from '../core/record.js';
 import { durationChart } from './duration-chart.js';
-import { ReceiptMatcher, readReceipts, type ReceiptText } from './html-receipts.js';
+import { ReceiptMatcher, readRunReceipts, type ReceiptText } from './html-receipts.js';
 import { formatDuration, limitText, pretty, render } from './html-render.js';
 import type { Reporter } from './reporter.js';
 import { KIND_NAMES } from './text.js';
@@ -110,8 +110,12 @@ const anchorOf = (c: CaseRecord) => `${c.suite}-${c.id}`;
 export interface HtmlOptions {
   /** Receipts of the run, shown next to the steps that received them. */
   receipts?: readonly ReceiptText[];
+  /** How many receipts the run printed (default: as many as `receipts`). */
+  receiptCount?: number;
   /** Path from the report to the run folder, for links to its files; none when unknown. */
   runFolder?: string;
+  /** The transcript inside the run folder: `transcript/` (segments) or an older run's `transcript.ndjson`. */
+  transcript?: string;
 }
 
 export function renderHtml(record: RunRecord, options: HtmlOptions = {}): string {
@@ -129,6 +133,7 @@ export function renderHtml(record: RunRecord, options: HtmlOptions = {}): string
     ['aborted', s.aborted, 'ABORTED'],
   ].map(([label, value, cls]) => ({ label, value, class: value === 0 ? 'zero' : cls }));
   const receipts = new ReceiptMatcher(options.receipts ?? []);
+  const receiptCount = options.receiptCount ?? options.receipts?.length ?? 0;
   const cases = record.suites.flatMap((suite) => suite.cases);
   const index = cases
     .filter((c) => stateOf(c) === 'failed' || stateOf(c) === 'flaky')
@@ -138,11 +143,11 @@ export function renderHtml(record: RunRecord, options: HtmlOptions = {}): string
     base === undefined
       ? []
       : [
-          { label: 'transcript', href: `${base}transcript.ndjson` },
+          { label: 'transcript', href: `${base}${options.transcript ?? 'transcript.ndjson'}` },
           { label: 'log', href: `${base}poshil.log` },
           { label: 'JUnit XML', href: `${base}junit.xml` },
           { label: 'record', href: `${base}record.json` },
-          ...((options.receipts?.length ?? 0) > 0 ? [{ label: `receipts (${options.receipts!.length})`, href: `${base}receipts/` }] : []),
+          ...(receiptCount > 0 ? [{ label: `receipts (${receiptCount})`, href: `${base}receipts/` }] : []),
         ];
   return render('report', {
     record,
@@ -231,8 +236,15 @@ export function htmlReporter(path: string, runDir?: string): Reporter {
     name: 'html',
     onRunEnd(record) {
       mkdirSync(dirname(path), { recursive: true });
-      const options: HtmlOptions = runDir ? { receipts: readReceipts(runDir), runFolder: relative(dirname(path), runDir) } : {};
+      const options: HtmlOptions = runDir ? runFolderOptions(record, runDir, dirname(path)) : {};
       writeFileSync(path, renderHtml(record, options));
     },
   };
+}
+
+/** What the report shows of a run folder: the receipts its steps received, and links to its files. */
+export function runFolderOptions(record: RunRecord, runDir: string, reportDir: string): HtmlOptions {
+  const { receipts, total } = readRunReceipts(runDir, record);
+  const transcript = existsSync(join(runDir, 'transcript')) || !existsSync(join(runDir, 'transcript.ndjson')) ? 'transcript/' : 'transcript.ndjson';
+  return { receipts, receiptCount: total, runFolder: relative(reportDir, runDir), transcript };
 }

@@ -15,7 +15,9 @@ import { Journal, writeRecordJson } from '../evidence/journal.js';
 import { createRunLogger, type LogLevel } from '../evidence/log.js';
 import { NdjsonFile } from '../evidence/ndjson-file.js';
 import { ReceiptArchive } from '../evidence/receipts.js';
+import { SegmentedNdjson } from '../evidence/segments.js';
 import { Transcript } from '../evidence/transcript.js';
+import { TRANSCRIPT_STREAM } from '../evidence/transcript-reader.js';
 import { ReporterMultiplexer, type Reporter } from '../reporters/reporter.js';
 import { checkHealth } from './health-check.js';
 import { runSuites, selectCases, type CaseSelection } from './run.js';
@@ -53,6 +55,8 @@ export interface RunRequest {
    * identity). Default: where the launched simulator announces its link, else the profile's address.
    */
   locate?: LinkLocator;
+  /** Size at which the transcript and the receipts start a new segment (default 64 MiB). */
+  segmentBytes?: number;
 }
 
 export interface RunResult {
@@ -73,7 +77,8 @@ export async function executeRun(request: RunRequest): Promise<RunResult> {
   const runId = newRunId();
   const runDir = request.runDir ?? join(request.outDir, runId);
   const journalFile = new NdjsonFile(join(runDir, 'record.ndjson'));
-  const transcriptFile = new NdjsonFile(join(runDir, 'transcript.ndjson'));
+  const transcriptFile = new SegmentedNdjson(runDir, TRANSCRIPT_STREAM, runId, request.segmentBytes);
+  const receipts = new ReceiptArchive(runDir, runId, request.segmentBytes);
   const { logger, flushSync: flushLog } = createRunLogger(join(runDir, 'poshil.log'), request.logLevel);
   const journal = new Journal(journalFile);
   const transcript = new Transcript(transcriptFile);
@@ -83,6 +88,7 @@ export async function executeRun(request: RunRequest): Promise<RunResult> {
   const flushAll = () => {
     journalFile.flushSync();
     transcriptFile.flushSync();
+    receipts.flushSync();
     flushLog();
   };
 
@@ -165,7 +171,6 @@ export async function executeRun(request: RunRequest): Promise<RunResult> {
     teardowns.add('terminal', () => terminal.close());
     await terminal.open(signal);
     terminal.onAnomaly((text) => logger.warn({ anomaly: text }, 'protocol anomaly'));
-    const receipts = new ReceiptArchive(join(runDir, 'receipts'));
     terminal.onEvent((event) => {
       if (event.name === 'printer.output') logger.debug({ receipt: receipts.add(event.data) }, 'receipt kept');
     });
@@ -208,6 +213,8 @@ export async function executeRun(request: RunRequest): Promise<RunResult> {
     }
   }
 
+  // Sealed before the reporters run: the HTML report reads the receipts, certify hashes every segment.
+  await Promise.all([transcriptFile.end(), receipts.end()]);
   const status = signal.aborted ? 'interrupted' : failure ? 'error' : 'finished';
   if (signal.aborted) recordUnrun(journal, inputs, request, 'not run: the run was interrupted');
   journal.append({
@@ -230,7 +237,7 @@ export async function executeRun(request: RunRequest): Promise<RunResult> {
   }
   logger.info({ summary: record.summary, status }, 'run finished');
   flushLog();
-  await Promise.all([journalFile.end(), transcriptFile.end()]);
+  await journalFile.end();
 
   const exitCode = signal.aborted
     ? ExitCode.interrupted

@@ -2,6 +2,10 @@
  * The events a terminal sent during one case attempt, in arrival order. An `await` takes the
  * first event of its name (matching its `where`) that no earlier `await` took, so an event that
  * arrives before the step that awaits it is not lost.
+ *
+ * Only events no await has taken are held, and at most UNTAKEN_HELD of them: a `load` step of
+ * an hour takes one `transaction.completed` per sale and never awaits the receipts, card reads
+ * and displays that come with it, which held forever were most of a soak's memory growth.
  */
 import type { Terminal, TerminalEvent } from '../../devices/drivers/terminal.js';
 import type { Unsubscribe } from '../../devices/transports/transport.js';
@@ -15,14 +19,19 @@ interface Waiter {
   fail(error: Error): void;
 }
 
+/** Far more than a case awaits; the oldest untaken events beyond it are dropped (and counted). */
+export const UNTAKEN_HELD = 512;
+
 export class EventInbox {
+  /** Events no await has taken yet, oldest first. */
   private readonly events: TerminalEvent[] = [];
-  private readonly taken = new Set<TerminalEvent>();
+  /** Untaken events dropped because more than UNTAKEN_HELD arrived. */
+  dropped = 0;
   private readonly waiters = new Set<Waiter>();
   private readonly unsubscribe: Unsubscribe[];
   private lost: Error | undefined;
 
-  constructor(terminal: Terminal) {
+  constructor(terminal: Pick<Terminal, 'onEvent' | 'onLinkLost'>) {
     this.unsubscribe = [
       terminal.onEvent((event) => this.receive(event)),
       // Waiting for an event from a terminal that is gone would only end in a misleading TIMEOUT.
@@ -35,7 +44,7 @@ export class EventInbox {
 
   /** Events of this attempt that no await took (evidence when an await times out). */
   untaken(): TerminalEvent[] {
-    return this.events.filter((e) => !this.taken.has(e));
+    return [...this.events];
   }
 
   /**
@@ -43,9 +52,9 @@ export class EventInbox {
    * `undefined` after the time-out or an abort. Rejects with `E_LINK_CLOSED` when the link is lost.
    */
   take(name: string, filter: EventFilter, timeoutMs: number, signal: AbortSignal): Promise<TerminalEvent | undefined> {
-    const found = this.events.find((e) => e.name === name && !this.taken.has(e) && filter(e));
-    if (found) {
-      this.taken.add(found);
+    const at = this.events.findIndex((e) => e.name === name && filter(e));
+    if (at !== -1) {
+      const [found] = this.events.splice(at, 1);
       return Promise.resolve(found);
     }
     if (this.lost) return Promise.reject(this.lost);
@@ -80,13 +89,16 @@ export class EventInbox {
   }
 
   private receive(event: TerminalEvent): void {
-    this.events.push(event);
     for (const waiter of this.waiters) {
       if (waiter.name === event.name && waiter.filter(event)) {
-        this.taken.add(event);
         waiter.resolve(event);
         return;
       }
+    }
+    this.events.push(event);
+    if (this.events.length > UNTAKEN_HELD) {
+      this.events.shift();
+      this.dropped++;
     }
   }
 }

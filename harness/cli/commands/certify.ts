@@ -3,6 +3,7 @@ import { Command, Option } from 'commander';
 import { ExitCode, formatError } from '../../core/errors.js';
 import { LOG_LEVELS, type LogLevel } from '../../evidence/log-levels.js';
 import { required } from './required.js';
+import { parseSegmentSize, SEGMENT_SIZE_HELP } from './segment-size.js';
 
 interface CertifyOptions {
   plan: string;
@@ -12,6 +13,7 @@ interface CertifyOptions {
   tester?: string;
   out: string;
   logLevel: LogLevel;
+  segmentSize?: string;
 }
 
 export function registerCertify(program: Command): void {
@@ -25,12 +27,13 @@ export function registerCertify(program: Command): void {
     .option('--tester <name>', 'tester name printed on the certificate')
     .option('-o, --out <dir>', 'folder for run directories', 'reports/out')
     .addOption(new Option('--log-level <level>', 'level of RUNDIR/poshil.log').choices(LOG_LEVELS).default('info'))
+    .option('--segment-size <size>', SEGMENT_SIZE_HELP)
     .addHelpText(
       'after',
       `
-The run directory becomes the evidence bundle: record, transcript, log, JUnit XML, HTML report,
-certificate.html (printable), manifest.json (SHA-256 of every file) and certificate.json, signed
-over the manifest's hash. \`poshil verify RUNDIR --key keys/poshil-lab.pub\` checks all of it.
+The run directory becomes the evidence bundle: record, transcript (segments chained by SHA-256),
+receipts, log, JUnit XML, HTML report, certificate.html (printable), manifest.json (SHA-256 of
+every file, and each segment chain in order) and certificate.json, signed over the manifest's hash. \`poshil verify RUNDIR --key keys/poshil-lab.pub\` checks all of it.
 
 Exit codes: 0 CERTIFIED, 1 NOT CERTIFIED, 2 invalid input, 3 device error, 130 interrupted.
 
@@ -55,6 +58,7 @@ Examples:
       // A certificate without a lab or a tester is valid but says "—" for them: say so before the run.
       const unnamed = [...(options.lab ? [] : ['--lab']), ...(options.tester ? [] : ['--tester'])];
       if (unnamed.length) process.stderr.write(`poshil: warning: no ${unnamed.join(' or ')} given; the certificate will show "—" for ${unnamed.length === 2 ? 'them' : 'it'}\n`);
+      const segmentBytes = parseSegmentSize(options.segmentSize);
       const privateKey = loadPrivateKey(resolve(options.key));
       const inputs = loadPlanInputs(options.device, options.plan);
       prepareOutputFolder(resolve(options.out), '--out');
@@ -66,6 +70,7 @@ Examples:
         retries: inputs.plan.retries,
         logLevel: options.logLevel,
         handleSignals: true,
+        ...(segmentBytes ? { segmentBytes } : {}),
         reporters: (runDir) => {
           outputs['bundle'] = shown(runDir);
           outputs['report'] = shown(join(runDir, 'report.html'));

@@ -1,5 +1,5 @@
 import { existsSync, writeFileSync } from 'node:fs';
-import { dirname, join, relative, resolve } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import { Command, Option } from 'commander';
 import { InputError } from '../../core/errors.js';
 import { LATEST } from '../../runner/latest-link.js';
@@ -30,8 +30,7 @@ export function registerReport(program: Command): void {
     .action(async (path: string | undefined, options: ReportOptions) => {
       // Loaded here, not at start: `poshil --help` and the other commands never pay for it.
       const { readRecord } = await import('../../evidence/journal.js');
-      const { keepForHtml, renderHtml } = await import('../../reporters/html.js');
-      const { readReceipts } = await import('../../reporters/html-receipts.js');
+      const { keepForHtml, renderHtml, runFolderOptions } = await import('../../reporters/html.js');
       const { renderJunit } = await import('../../reporters/junit.js');
       const recordPath = resolve(path ?? lastRecord(options));
       const { isBenchRecord } = await import('../../bench/bench-record.js');
@@ -43,7 +42,7 @@ export function registerReport(program: Command): void {
         // The run's own report when it is there; otherwise one rendered from the record.
         const beside = join(recordPath, '..', 'report.html');
         const page = options.output ?? (existsSync(beside) && !recordPath.endsWith('.ndjson') ? beside : join(recordPath, '..', 'report.rendered.html'));
-        if (page !== beside) writeFileSync(page, renderHtml(record, { receipts: readReceipts(dirname(recordPath)), runFolder: relative(dirname(page), dirname(recordPath)) }));
+        if (page !== beside) writeFileSync(page, renderHtml(record, runFolderOptions(record, dirname(recordPath), dirname(page))));
         process.stdout.write(`${await openInBrowser(page)}\n`);
         return;
       }

@@ -28,6 +28,7 @@ export interface BenchRunOptions {
   maxFailures?: string;
   timeout?: string;
   config?: string;
+  segmentSize?: string;
 }
 
 export function addBenchRunOptions(command: Command): Command {

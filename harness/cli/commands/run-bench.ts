@@ -23,6 +23,7 @@ import { packageRoot } from '../../core/paths.js';
 import { isBenchRecord, readBenchRecord } from '../../bench/bench-record.js';
 import { listCases } from './run-selection.js';
 import { regex, wholeNumber } from './option-values.js';
+import { parseSegmentSize } from './segment-size.js';
 import type { BenchRunOptions } from './run-bench-options.js';
 import { prepareOutputFolder } from '../../evidence/output-folder.js';
 
@@ -56,6 +57,7 @@ export async function runBenchCommand(suiteArgs: string[], options: BenchRunOpti
   const logLevel = (options.logLevel ?? config.logLevel ?? 'info') as LogLevel;
   if (!LOG_LEVELS.includes(logLevel)) throw new InputError('E_OPTION', `--log-level must be one of ${LOG_LEVELS.join(', ')}`);
   const outDir = resolve(options.out ?? config.out ?? 'reports/out');
+  const segmentBytes = parseSegmentSize(options.segmentSize);
   const only = options.lastFailed ? lastFailedOnBench(outDir) : undefined;
   const cases: CaseSelection = {
     ...(options.grep !== undefined ? { grep: regex('--grep', options.grep) } : {}),
@@ -115,6 +117,7 @@ export async function runBenchCommand(suiteArgs: string[], options: BenchRunOpti
       // Simulators in this process start in milliseconds: more may start at once than when each boots Node.
       ...(options.inProcessSimulators ? { launchSimulator: (await import('./in-process-simulator.js')).startInProcessSimulator, startsAtOnce: availableParallelism() * 8 } : {}),
       cases,
+      ...(segmentBytes ? { segmentBytes } : {}),
       ...(options.grep !== undefined ? { grepText: options.grep } : {}),
       ...(maxFailures !== undefined ? { maxFailures } : {}),
       retries,

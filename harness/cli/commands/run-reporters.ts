@@ -53,7 +53,7 @@ export function buildReporters(choices: readonly ReporterChoice[], options: Repo
     } else if (choice.name === 'github') consoles.push(githubReporter({ recap: !choices.some((c) => STYLES.has(c.name)) }));
     else consoles.push(new ConsoleReporter({ style: choice.name, outputs: () => ({ ...outputs }) }));
   }
-  outputs['transcript'] = shown(join(runDir, 'transcript.ndjson'));
+  outputs['transcript'] = shown(join(runDir, 'transcript')) + '/';
   outputs['log'] = shown(join(runDir, 'poshil.log'));
   // The console goes last so that the files it names exist when it prints them.
   return [...files, ...consoles];

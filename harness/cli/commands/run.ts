@@ -8,6 +8,7 @@ import type { CaseSelection } from '../../runner/run.js';
 import { regex, wholeNumber } from './option-values.js';
 import { required } from './required.js';
 import { addBenchRunOptions } from './run-bench-options.js';
+import { parseSegmentSize, SEGMENT_SIZE_HELP } from './segment-size.js';
 
 interface RunOptions {
   device?: string;
@@ -25,6 +26,7 @@ interface RunOptions {
   lastFailed?: boolean;
   timeout?: string;
   config?: string;
+  segmentSize?: string;
 }
 
 const collect = (value: string, list: string[] = []) => [...list, value];
@@ -51,12 +53,14 @@ export function registerRun(program: Command): void {
     .option('--no-html', 'do not write RUNDIR/report.html')
     .option('-c, --config <file>', 'configuration file (default: poshil.config.json or .yaml in this folder)')
     .addOption(new Option('--log-level <level>', 'level of RUNDIR/poshil.log (default info)').choices(LOG_LEVELS))
+    .option('--segment-size <size>', SEGMENT_SIZE_HELP)
     .addHelpText(
       'after',
       `
 Each run writes a folder OUT/RUNID/ with record.json (and record.ndjson, written as the run goes),
-transcript.ndjson (every frame in and out, card data masked), poshil.log, junit.xml and report.html,
-and points OUT/latest at it.
+transcript/ (every frame in and out, card data masked, in segments of --segment-size chained by
+SHA-256), receipts/ (every printed receipt, decoded), poshil.log, junit.xml and report.html, and
+points OUT/latest at it.
 
 Defaults come from poshil.config.json (or .yaml; schema harness/config/schemas/config.schema.json)
 and from POSHIL_DEVICE, POSHIL_SUITES, POSHIL_OUT, POSHIL_RETRIES, POSHIL_REPORTER, POSHIL_TIMEOUT,
@@ -90,6 +94,7 @@ Examples:
       const maxFailures = bail ?? (options.maxFailures !== undefined ? wholeNumber('--max-failures', options.maxFailures, 1, 1_000_000, 1) : config.maxFailures);
       const timeout = options.timeout !== undefined ? wholeNumber('--timeout', options.timeout, 1, 3_600_000, 1) : config.timeout;
       const out = resolve(options.out ?? config.out ?? 'reports/out');
+      const segmentBytes = parseSegmentSize(options.segmentSize);
       const only = options.lastFailed ? lastFailed(out) : undefined;
       const selection: CaseSelection = {
         ...(options.grep !== undefined ? { grep: regex('--grep', options.grep) } : {}),
@@ -124,6 +129,7 @@ Examples:
         logLevel: options.logLevel ?? (config.logLevel as LogLevel | undefined) ?? 'info',
         handleSignals: true,
         ...(options.inProcessSimulators ? { launchSimulator: (await import('./in-process-simulator.js')).startInProcessSimulator } : {}),
+        ...(segmentBytes ? { segmentBytes } : {}),
         reporters: (runDir) => buildReporters(reporterChoices, options, runDir, outputs),
       });
       if (result.failure) process.stderr.write(formatError(result.failure) + '\n');

@@ -8,7 +8,8 @@ import { dirname, join } from 'node:path';
 import { execa, type ResultPromise } from 'execa';
 import { afterAll } from 'vitest';
 import { packageRoot } from '../../core/paths.js';
-import type { RunRecord } from '../../core/record.js';
+import type { RunRecord, TranscriptEntry } from '../../core/record.js';
+import { readTranscript, transcriptFiles } from '../../evidence/transcript-reader.js';
 
 export const CLI = join(packageRoot(), 'dist', 'harness', 'cli', 'main.js');
 export const ROOT = packageRoot();
@@ -47,6 +48,18 @@ export function runDir(out: string): string {
 
 export function readRecordJson(dir: string): RunRecord {
   return JSON.parse(readFileSync(join(dir, 'record.json'), 'utf8')) as RunRecord;
+}
+
+/** Every entry of a run's transcript, across its segments. */
+export function transcriptEntries(dir: string): TranscriptEntry[] {
+  return readTranscript(dir);
+}
+
+/** The text of every transcript segment of a run, in order (headers included). */
+export function transcriptText(dir: string): string {
+  const files = transcriptFiles(dir);
+  if (files.length === 0) throw new Error(`no transcript in ${dir}`);
+  return files.map((f) => readFileSync(join(dir, f), 'utf8')).join('');
 }
 
 export function logLines(dir: string): { msg?: string; level: number; [k: string]: unknown }[] {

@@ -21,6 +21,9 @@ import type { StepResult } from './result.js';
 
 export { percentile } from './load-windows.js';
 
+/** Latencies the record keeps of a load step (evenly spread over the distribution beyond that). */
+const SAMPLES_IN_RECORD = 10_000;
+
 interface Sample {
   ok: boolean;
   latencyMs: number;
@@ -104,7 +107,7 @@ export async function runLoad(step: LoadStep, ctx: StepContext): Promise<StepRes
   if (drift.compared) series.drift = drift.compared;
   const windowFailure = series.windows.map((w) => overWindowLimits(w, spec.windowLimits).reason).find((r) => r !== undefined);
   const details = {
-    latency: { samplesMs: latencies.map(round), p50: round(figures.p50), p95: round(figures.p95), p99: round(figures.p99), histogram: histogram(latencies) },
+    latency: { samplesMs: spread(latencies, SAMPLES_IN_RECORD).map(round), ...(latencies.length > SAMPLES_IN_RECORD ? { samplesOf: latencies.length } : {}), p50: round(figures.p50), p95: round(figures.p95), p99: round(figures.p99), histogram: histogram(latencies) },
     transactions: { measured, warmup: spec.warmup, succeeded: latencies.length, failures: failureCounts, elapsedS: round(elapsedS), ...(hopeless ? { stoppedEarly: true } : {}) },
     series,
   };
@@ -268,6 +271,15 @@ function niceBucket(raw: number): number {
   if (raw <= 0) return 1;
   const magnitude = 10 ** Math.floor(Math.log10(raw));
   return [1, 2, 5, 10].map((m) => m * magnitude).find((b) => b >= raw) ?? 10 * magnitude;
+}
+
+/**
+ * At most `n` of the sorted values, evenly spread over their ranks (the first and the last kept):
+ * the record of a soak keeps the distribution's shape for `compare` without 100,000 numbers.
+ */
+export function spread(sorted: readonly number[], n: number): number[] {
+  if (sorted.length <= n) return [...sorted];
+  return Array.from({ length: n }, (_, i) => sorted[Math.round((i * (sorted.length - 1)) / (n - 1))]!);
 }
 
 function round(value: number): number {

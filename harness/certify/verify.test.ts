@@ -1,0 +1,58 @@
+import { generateKeyPairSync } from 'node:crypto';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import type { CertificateBody } from '../core/certificate.js';
+import { buildManifest, CERTIFICATE_FILE, MANIFEST_FILE, sha256, type Manifest } from '../evidence/manifest.js';
+import { SegmentedNdjson } from '../evidence/segments.js';
+import { signCertificate } from './certificate.js';
+import { verifyBundle } from './verify.js';
+
+const root = mkdtempSync(join(tmpdir(), 'poshil-verify-'));
+afterAll(() => rmSync(root, { recursive: true, force: true }));
+const { privateKey } = generateKeyPairSync('ed25519');
+
+/** Signs the folder as certify does: manifest over every file, certificate over the manifest's hash. */
+function sign(dir: string, manifest: Manifest = buildManifest(dir)): Manifest {
+  const text = JSON.stringify(manifest, null, 2) + '\n';
+  writeFileSync(join(dir, MANIFEST_FILE), text);
+  // verify reads only the evidence and the verdict of the body; the rest is the certificate's business.
+  const body = { verdict: 'CERTIFIED', evidence: { manifest: MANIFEST_FILE, manifestSha256: sha256(text) } } as unknown as CertificateBody;
+  writeFileSync(join(dir, CERTIFICATE_FILE), JSON.stringify(signCertificate(body, privateKey), null, 2) + '\n');
+  return manifest;
+}
+
+describe('verifyBundle and the layouts of a run folder', () => {
+  it('verifies an older run folder: one transcript.ndjson and a file per receipt, no chains in its manifest', () => {
+    const dir = join(root, 'old');
+    mkdirSync(join(dir, 'receipts'), { recursive: true });
+    writeFileSync(join(dir, 'transcript.ndjson'), '{"seq":0,"ms":1,"channel":"link","dir":"tx","text":"a"}\n');
+    writeFileSync(join(dir, 'receipts', '001-merchant.json'), '{"copy":"merchant","text":["A"]}\n');
+    writeFileSync(join(dir, 'record.json'), '{}\n');
+    const manifest = sign(dir);
+    expect(manifest.segments).toBeUndefined();
+    expect(verifyBundle(dir)).toMatchObject({ ok: true, problems: [], checkedFiles: 3 });
+  });
+
+  it('verifies the chains of a folder in segments, and refuses a manifest whose chain names a file it does not list', async () => {
+    const dir = join(root, 'new');
+    const transcript = new SegmentedNdjson(dir, 'transcript', 'run-1', 512);
+    for (let i = 0; i < 50; i++) transcript.append({ seq: i, ms: i, channel: 'link', dir: 'tx', text: 'x'.repeat(30) });
+    const files = (await transcript.end()).map((s) => s.file);
+    const manifest = sign(dir);
+    expect(manifest.segments).toEqual([{ stream: 'transcript', files }]);
+    expect(verifyBundle(dir).ok).toBe(true);
+
+    sign(dir, { ...manifest, segments: [{ stream: 'transcript', files: [...files, 'transcript/99999.ndjson'] }] });
+    expect(verifyBundle(dir).problems).toEqual([`${MANIFEST_FILE}: segments entry 0 (transcript) names "transcript/99999.ndjson", which the manifest does not list`]);
+
+    // A manifest re-signed without a segment: the chain still gives the gap away.
+    const without = files.filter((_, i) => i !== 2);
+    rmSync(join(dir, files[2]!));
+    sign(dir, { ...manifest, files: manifest.files.filter((f) => f.path !== files[2]), segments: [{ stream: 'transcript', files: without }] });
+    const problems = verifyBundle(dir).problems;
+    expect(problems).toHaveLength(1);
+    expect(problems[0]).toMatch(new RegExp(`^${files[3]!.replace('.', '\\.')}: the transcript chain is broken: it is segment 4 but follows segment 2`));
+  });
+});
