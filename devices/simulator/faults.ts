@@ -12,6 +12,9 @@
  *     nth: 2                  # only on the 2nd such event (default: every one)
  *     probability: 0.5        # chance per trigger (default 1)
  *     durationMs: 2000        # how long a paperOut / readerFailure / hostDown / slowHost / unplug lasts
+ *   - afterMs: 60000          # or: once, this long after the simulator started
+ *     fault: slowDown         # from then on every authorisation takes durationMs longer
+ *     durationMs: 300
  * ```
  */
 import { readFileSync } from 'node:fs';
@@ -19,11 +22,14 @@ import { parse } from 'yaml';
 import { InputError } from '../../harness/core/errors.js';
 import { SeededRandom } from './random.js';
 
-export const FAULTS = ['paperOut', 'readerFailure', 'hostTimeout', 'hostDown', 'slowHost', 'garble', 'reboot', 'unplug'] as const;
+export const FAULTS = ['paperOut', 'readerFailure', 'hostTimeout', 'hostDown', 'slowHost', 'slowDown', 'garble', 'reboot', 'unplug'] as const;
 export type Fault = (typeof FAULTS)[number];
 
 export interface FaultRule {
-  on: string;
+  /** The event that triggers the rule; or `afterMs`. */
+  on?: string;
+  /** Fire once, this long after the simulator started (a terminal that degrades halfway through a soak). */
+  afterMs?: number;
   fault: Fault;
   nth?: number;
   probability?: number;
@@ -48,9 +54,10 @@ export function loadFaultPlan(path: string): FaultRule[] {
     const r = (rule ?? {}) as Record<string, unknown>;
     const pointer = `/faults/${i}`;
     const bad = (what: string) => new InputError('E_FAULT_PLAN', `fault plan ${path}: ${pointer} ${what}`, { file: path, pointer });
-    if (typeof r['on'] !== 'string') throw bad('needs "on": the triggering event, e.g. host.request');
+    if ((typeof r['on'] === 'string') === (r['afterMs'] !== undefined)) throw bad('needs either "on" (the triggering event, e.g. host.request) or "afterMs" (once, that long after the start)');
+    if (r['afterMs'] !== undefined && (r['nth'] !== undefined || r['probability'] !== undefined)) throw bad('"afterMs" fires once: it takes no "nth" or "probability"');
     if (!FAULTS.includes(r['fault'] as Fault)) throw bad(`needs "fault", one of ${FAULTS.join(', ')}`);
-    for (const key of ['nth', 'durationMs'] as const) if (r[key] !== undefined && !(Number.isInteger(r[key]) && (r[key] as number) > 0)) throw bad(`${key} must be a positive whole number`);
+    for (const key of ['nth', 'durationMs', 'afterMs'] as const) if (r[key] !== undefined && !(Number.isInteger(r[key]) && (r[key] as number) > 0)) throw bad(`${key} must be a positive whole number`);
     if (r['probability'] !== undefined && !(typeof r['probability'] === 'number' && r['probability'] >= 0 && r['probability'] <= 1)) throw bad('probability must be from 0 to 1');
     return r as unknown as FaultRule;
   });
@@ -61,7 +68,8 @@ export function injectFaults(target: FaultTarget, rules: readonly FaultRule[], s
   // A generator of its own, so that adding a fault plan does not change the host's decisions.
   const random = new SeededRandom((seed ^ 0x9e3779b9) >>> 0);
   const seen = new Map<string, number>();
-  return target.onEvent((event) => {
+  const timers = rules.filter((r) => r.afterMs !== undefined).map((r) => setTimeout(() => target.fault(r.fault, r.durationMs), r.afterMs).unref());
+  const off = target.onEvent((event) => {
     if (!rules.some((r) => r.on === event)) return;
     const count = (seen.get(event) ?? 0) + 1;
     seen.set(event, count);
@@ -70,4 +78,8 @@ export function injectFaults(target: FaultTarget, rules: readonly FaultRule[], s
       if (random.next() < (rule.probability ?? 1)) target.fault(rule.fault, rule.durationMs);
     }
   });
+  return () => {
+    for (const timer of timers) clearTimeout(timer);
+    off();
+  };
 }

@@ -15,6 +15,7 @@ import { checkImage, DEFAULT_CONFIG, migrate, type TerminalConfig } from './firm
 import { DEFAULT_HOST_RULES, SimulatedHost } from './host.js';
 import { LinkPresence } from './presence.js';
 import { SimulatedPrinter } from './printer.js';
+import { TerminalHealthModel } from './health.js';
 import { SeededRandom } from './random.js';
 
 export type Reply = { ok: true; result: unknown } | { ok: false; error: { code: string; message: string } };
@@ -73,6 +74,9 @@ export class SimulatedTerminal {
   private readonly listeners = new Set<(event: string, data: unknown) => void>();
   private readonly rawListeners = new Set<(bytes: Uint8Array) => void>();
   private readonly faultNoise: SeededRandom;
+  private readonly health: TerminalHealthModel;
+  /** Added to every authorisation from a `slowDown` fault on: a terminal that degrades as it runs. */
+  private slowdownMs = 0;
   private readonly identity: { model: string; serialNumber: string; firmware: string };
   private config: TerminalConfig = { ...DEFAULT_CONFIG };
   private readonly cardTimeoutMs: number;
@@ -85,6 +89,8 @@ export class SimulatedTerminal {
     const seed = options.seed ?? 1;
     this.random = new SeededRandom(seed);
     this.faultNoise = new SeededRandom(seed + 1);
+    // A generator of its own: asking for the status must not change the host's decisions.
+    this.health = new TerminalHealthModel(new SeededRandom(seed + 2));
     this.host = new SimulatedHost(this.random, { ...DEFAULT_HOST_RULES, ...(options.hostLatencyMs ? { latencyMs: [options.hostLatencyMs[0], options.hostLatencyMs[1]] } : {}) });
     this.printer = new SimulatedPrinter(
       (receipt) => this.emit('printer.output', receipt),
@@ -146,6 +152,9 @@ export class SimulatedTerminal {
       case 'slowHost':
         this.host.extraLatencyMs = durationMs ?? 2000;
         break;
+      case 'slowDown':
+        this.slowdownMs += durationMs ?? 500;
+        break;
       case 'garble': {
         const bytes = Uint8Array.from({ length: 24 }, () => Math.floor(this.faultNoise.next() * 256));
         bytes[bytes.length - 1] = 0x0a;
@@ -170,7 +179,15 @@ export class SimulatedTerminal {
       case 'identify':
         return ok({ ...this.identity, vendor: 'poshil', hardware: 'rev-B', capabilities: ['magstripe', 'chip', 'qr', 'printer', 'host', 'card-events', 'qr-events', 'host-events', 'printer-status', 'batch-totals', 'issuer-details'] });
       case 'status':
-        return ok({ state: this.state, paper: this.printer.paper, cover: this.printer.cover, reader: this.readerFault ? 'fault' : 'ok', network: this.host.online ? 'up' : 'down', heldReceipts: this.printer.heldCount });
+        return ok({
+          state: this.state,
+          paper: this.printer.paper,
+          cover: this.printer.cover,
+          reader: this.readerFault ? 'fault' : 'ok',
+          network: this.host.online ? 'up' : 'down',
+          heldReceipts: this.printer.heldCount,
+          ...this.health.reading(this.log.length, this.printer.heldCount),
+        });
       case 'sale':
         return this.startSale(args);
       case 'abort':
@@ -361,7 +378,8 @@ export class SimulatedTerminal {
     if (pan) requestFields[2] = pan;
     const request = { mti: '0200', fields: requestFields };
     this.emit('host.request', { txnId: sale.txnId, amount: sale.amount, currency: sale.currency, iso8583: describeIso8583(request) });
-    const extraMs = this.defects.has('slow-transactions') ? 3500 : 0;
+    const extraMs = (this.defects.has('slow-transactions') ? 3500 : 0) + this.slowdownMs;
+    this.health.worked();
     const sentAt = performance.now();
     let hostTimer: NodeJS.Timeout | undefined;
     const answer = await Promise.race([

@@ -57,7 +57,7 @@ export function loadRunInputs(profilePath: string | Profile, suitePaths: readonl
     const dir = join(dirname(path), 'fixtures');
     let fixtures = fixtureStores.get(dir);
     if (!fixtures) fixtureStores.set(dir, (fixtures = new FixtureStore(dir)));
-    return loadSuite(path, expectations, fixtures, { stepTimeoutMs: profile.timeouts.stepMs });
+    return loadSuite(path, expectations, fixtures, { stepTimeoutMs: profile.timeouts.stepMs, maxConcurrentSales: profile.maxConcurrentSales });
   });
   const ids = new Map<string, string>();
   for (const suite of suites) {
@@ -76,7 +76,7 @@ export interface PlanInputs extends RunInputs {
 export function loadPlanInputs(profilePath: string, planPath: string): PlanInputs {
   const profile = loadProfile(resolve(profilePath));
   const expectations = new Expectations();
-  const plan = loadPlan(resolve(planPath), expectations, { stepTimeoutMs: profile.timeouts.stepMs });
+  const plan = loadPlan(resolve(planPath), expectations, { stepTimeoutMs: profile.timeouts.stepMs, maxConcurrentSales: profile.maxConcurrentSales });
   const inputs = describeInputs(profile, plan.suites, expectations, plan.fixtures);
   inputs.splice(1, 0, { kind: 'plan', path: plan.file, sha256: plan.sha256 });
   return { profile, plan, suites: plan.suites, inputs };

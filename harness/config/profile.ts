@@ -31,6 +31,8 @@ export interface Profile {
   ecr?: EcrProtocol;
   transport: TransportSpec;
   capabilities: string[];
+  /** Sales the terminal takes at once; a load asking for more is an input error. Default 1. */
+  maxConcurrentSales: number;
   stimuli: Readonly<Record<string, StimulusRoute>>;
   defaultStimulus: StimulusRoute;
   timeouts: {
@@ -67,6 +69,7 @@ interface RawProfile {
   ecrProtocol?: string;
   transport: TransportSpec;
   capabilities?: string[];
+  maxConcurrentSales?: number;
   stimuli?: Record<string, StimulusRoute>;
   defaultStimulus?: StimulusRoute;
   timeouts?: { step?: number; identify?: number; reconnect?: number; linkDrop?: number };
@@ -112,6 +115,7 @@ export function loadProfile(path: string, options: { addressElsewhere?: boolean 
     ...(ecr ? { ecr: ecr.protocol } : {}),
     transport: t,
     capabilities: raw.capabilities ?? [],
+    maxConcurrentSales: raw.maxConcurrentSales ?? 1,
     stimuli: raw.stimuli ?? {},
     defaultStimulus,
     timeouts: {

@@ -7,9 +7,12 @@ import { dirname } from 'node:path';
 import { InputError } from '../core/errors.js';
 import type { Troubleshoot } from '../core/failure-kind.js';
 import type { Limits } from '../core/record.js';
+import type { WindowFigure } from '../core/load-series.js';
+import type { DriftLimits, WindowLimits } from '../expect/degradation.js';
 import type { Expectations } from '../expect/expectations.js';
 import { loadDocument, type LoadedDocument } from './document.js';
 import type { FixtureStore } from './fixtures.js';
+import { formatDuration, parseDrift, parseDuration, parseRate } from './quantities.js';
 import type { Case, LoadSpec, MeasureSpec, Step, Suite } from './types.js';
 import { validateDocument } from './validate.js';
 
@@ -50,11 +53,18 @@ interface RawLoad {
   stimulusArgs?: Record<string, unknown>;
   await?: string;
   success?: unknown;
-  count: number;
+  count?: number;
+  duration?: string | number;
+  rate?: string | number;
+  ramp?: string | number;
+  window?: string | number;
+  health?: boolean;
   warmup?: number;
   concurrency?: number;
   transactionTimeout?: number;
   limits?: LoadSpec['limits'];
+  windowLimits?: WindowLimits;
+  drift?: Record<string, string | number>;
 }
 interface RawCase {
   id: string;
@@ -76,6 +86,11 @@ interface RawSuite {
 
 export interface SuiteDefaults {
   stepTimeoutMs: number;
+  /**
+   * How many sales the terminal takes at once (the profile's `maxConcurrentSales`); a load that
+   * asks for more is refused here. Undefined when no terminal is known (`poshil validate`).
+   */
+  maxConcurrentSales?: number;
 }
 
 export function loadSuite(path: string, expectations: Expectations, fixtures: FixtureStore, defaults: SuiteDefaults): Suite {
@@ -112,7 +127,7 @@ function resolveCase(
   const stepIds = new Set<string>();
   const steps = c.steps.map((s, si) => {
     const stepPointer = `${pointer}/steps/${si}`;
-    const step = resolveStep(doc, s, si, stepPointer, timeoutMs, stepIds, expectations, fixtures);
+    const step = resolveStep(doc, s, si, stepPointer, timeoutMs, stepIds, expectations, fixtures, defaults.maxConcurrentSales);
     if (s.id) stepIds.add(s.id);
     return step;
   });
@@ -137,6 +152,7 @@ function resolveStep(
   earlierIds: ReadonlySet<string>,
   expectations: Expectations,
   fixtures: FixtureStore,
+  maxConcurrentSales: number | undefined,
 ): Step {
   const compile = (schema: unknown, key: string) =>
     schema === undefined
@@ -188,6 +204,7 @@ function resolveStep(
   if (s.load !== undefined) {
     const l = s.load;
     const stimulusFixture = l.fixture ? fixtures.get(l.fixture, { file: doc.shown, pointer: `${pointer}/load/fixture`, ...lineAt(doc, `${pointer}/load/fixture`) }) : {};
+    const pacing = resolvePacing(doc, l, `${pointer}/load`, maxConcurrentSales);
     const load: LoadSpec = {
       verb: l.verb ?? 'sale',
       args: l.args ?? { amount: 1000, currency: 'EUR' },
@@ -195,15 +212,75 @@ function resolveStep(
       stimulusArgs: { ...stimulusFixture, ...(l.stimulusArgs ?? {}) },
       await: l.await ?? 'transaction.completed',
       ...opt('success', compile(l.success, 'load/success')),
-      count: l.count,
+      ...opt('count', l.count),
       warmup: l.warmup ?? 0,
-      concurrency: l.concurrency ?? 1,
       transactionTimeoutMs: l.transactionTimeout ?? 10_000,
       limits: l.limits ?? {},
+      windowLimits: l.windowLimits ?? {},
+      ...pacing,
     };
-    return { ...base, timeoutMs: s.timeout ?? 3_600_000, kind: 'load', label: label(`load ${load.count} × ${load.verb}`), load };
+    // A soak runs as long as it was told to: its time limit follows from its duration.
+    const timeoutMs = s.timeout ?? (load.durationMs !== undefined ? load.durationMs + (load.warmup + 2) * load.transactionTimeoutMs + 60_000 : 3_600_000);
+    if (s.timeout !== undefined && load.durationMs !== undefined && s.timeout < load.durationMs) {
+      fail(doc, `${pointer}/timeout`, 'E_LOAD', `the step's timeout (${s.timeout} ms) is shorter than its load's duration (${load.durationMs} ms); leave it out to have one derived from the duration`);
+    }
+    return { ...base, timeoutMs, kind: 'load', label: label(loadLabel(load)), load };
   }
   return fail(doc, pointer, 'E_SCHEMA', 'the step has no kind (do, stimulus, await, absent, wait, exec, prompt, load)');
+}
+
+type Pacing = Pick<LoadSpec, 'durationMs' | 'concurrency' | 'ratePerS' | 'rampMs' | 'windowMs' | 'health' | 'drift'>;
+
+/** Duration, rate, ramp, window and drift of a load, with the checks the schema cannot make. */
+function resolvePacing(doc: LoadedDocument, l: RawLoad, pointer: string, maxConcurrentSales: number | undefined): Pacing {
+  const time = (key: 'duration' | 'ramp' | 'window', fallback?: number): number | undefined => {
+    const value = l[key];
+    if (value === undefined) return fallback;
+    const ms = parseDuration(value);
+    if (ms === undefined || (key !== 'ramp' && ms <= 0)) fail(doc, `${pointer}/${key}`, 'E_LOAD', `${key} "${value}" is not a duration such as 90s, 10m, 2h or 1h30m`);
+    return ms;
+  };
+  const durationMs = time('duration');
+  const rampMs = time('ramp', 0)!;
+  const windowMs = time('window', 60_000)!;
+  const ratePerS = l.rate === undefined ? undefined : parseRate(l.rate);
+  if (l.rate !== undefined && ratePerS === undefined) fail(doc, `${pointer}/rate`, 'E_LOAD', `rate "${l.rate}" is not an arrival rate such as 5/s, 120/m or 1000/h`);
+  const concurrency = l.concurrency ?? 1;
+  const verb = l.verb ?? 'sale';
+  if (maxConcurrentSales !== undefined && concurrency > maxConcurrentSales && (verb === 'sale' || verb === 'refund')) {
+    fail(
+      doc,
+      `${pointer}/concurrency`,
+      'E_CONCURRENCY',
+      `concurrency ${concurrency} is more than the terminal takes at once (the profile's maxConcurrentSales is ${maxConcurrentSales}): the extra ${verb}s would be refused BUSY and counted as the terminal's failures`,
+      'one terminal runs one transaction at a time; for more in parallel run the suite on a bench (`poshil run --bench`), one load per terminal, or raise maxConcurrentSales in a profile whose terminal really takes more',
+    );
+  }
+  if (durationMs !== undefined && rampMs >= durationMs) fail(doc, `${pointer}/ramp`, 'E_LOAD', `the ramp (${rampMs} ms) must end before the load's duration (${durationMs} ms) does`);
+  const drift: DriftLimits = {};
+  for (const [figure, value] of Object.entries(l.drift ?? {})) {
+    const allowance = parseDrift(value);
+    if (!allowance) fail(doc, `${pointer}/drift/${figure}`, 'E_LOAD', `drift ${figure} "${value}" is neither a percentage such as 20% nor an amount in the figure's unit`);
+    drift[figure as WindowFigure] = allowance;
+  }
+  if (Object.keys(drift).length > 0 && durationMs !== undefined && durationMs - rampMs < 2 * windowMs) {
+    fail(doc, `${pointer}/drift`, 'E_LOAD', `drift compares the first and the last full window after the ramp, but ${durationMs - rampMs} ms after the ramp hold fewer than two ${windowMs} ms windows; shorten the window or lengthen the duration`);
+  }
+  return {
+    ...(durationMs !== undefined ? { durationMs } : {}),
+    concurrency,
+    ...(ratePerS !== undefined ? { ratePerS } : {}),
+    rampMs,
+    windowMs,
+    health: l.health ?? durationMs !== undefined,
+    drift,
+  };
+}
+
+function loadLabel(load: LoadSpec): string {
+  const pace = load.ratePerS !== undefined ? ` at ${Math.round(load.ratePerS * 1000) / 1000}/s` : load.concurrency > 1 ? `, ${load.concurrency} at once` : '';
+  if (load.durationMs === undefined) return `load ${load.count} × ${load.verb}${pace}`;
+  return `load ${load.verb} for ${formatDuration(load.durationMs)}${load.count !== undefined ? ` (at most ${load.count})` : ''}${pace}`;
 }
 
 function resolveMeasure(doc: LoadedDocument, m: RawMeasure, pointer: string, earlierIds: ReadonlySet<string>): MeasureSpec {
@@ -221,8 +298,8 @@ function lineAt(doc: LoadedDocument, pointer: string): { line?: number } {
   return pos ? { line: pos.line } : {};
 }
 
-function fail(doc: LoadedDocument, pointer: string, code: string, message: string): never {
-  throw new InputError(code, `suite ${doc.shown}: ${message}`, { file: doc.shown, pointer, ...lineAt(doc, pointer) });
+function fail(doc: LoadedDocument, pointer: string, code: string, message: string, hint?: string): never {
+  throw new InputError(code, `suite ${doc.shown}: ${message}`, { file: doc.shown, pointer, ...lineAt(doc, pointer), ...(hint ? { hint } : {}) });
 }
 
 

@@ -1,6 +1,7 @@
 /** Resolved, frozen configuration: what the runner executes. Built by suite.ts and profile.ts. */
 import type { Troubleshoot } from '../core/failure-kind.js';
 import type { Limits } from '../core/record.js';
+import type { DriftLimits, WindowLimits } from '../expect/degradation.js';
 import type { Expectation } from '../expect/expectations.js';
 
 export interface MeasureSpec {
@@ -76,11 +77,27 @@ export interface LoadSpec {
   stimulusArgs: Record<string, unknown>;
   await: string;
   success?: Expectation;
-  count: number;
+  /** Measured transactions to run; with `durationMs` too, whichever is reached first ends the step. */
+  count?: number;
+  /** How long the measured period lasts, ms. */
+  durationMs?: number;
   warmup: number;
+  /** Closed loop: transactions in flight at once. Open loop (`ratePerS`): the most in flight at once. */
   concurrency: number;
+  /** Open loop: arrivals per second, whatever the terminal does. */
+  ratePerS?: number;
+  /** Linear ramp at the start of the measured period, ms (0: none). */
+  rampMs: number;
+  /** Length of one window of the time series, ms. */
+  windowMs: number;
+  /** Ask the terminal for its health (`status`) at each window's end. */
+  health: boolean;
   transactionTimeoutMs: number;
   limits: Partial<Record<'successRate' | 'tps' | 'p50' | 'p95' | 'p99' | 'max', Limits>>;
+  /** Limits every full window must meet. */
+  windowLimits: WindowLimits;
+  /** How far a figure may drift from the first full window after the ramp to the last. */
+  drift: DriftLimits;
 }
 
 export interface LoadStep extends StepBase {

@@ -159,5 +159,6 @@ export function progressText(p: StepProgress): string {
     const limit = f.max !== undefined ? ` (limit ≤ ${f.max} ${f.unit})` : f.min !== undefined ? ` (limit ≥ ${f.min} ${f.unit})` : '';
     return `${f.name} ${value}${limit}`;
   });
-  return [`${p.done} of ${p.total} done`, ...figures].join(', ');
+  const done = p.total > 0 ? `${p.done} of ${p.total} done` : `${p.done} done${p.leftMs !== undefined ? `, ${formatMs(p.leftMs)} left` : ''}`;
+  return [done, ...figures].join(', ');
 }

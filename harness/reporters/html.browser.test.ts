@@ -105,6 +105,8 @@ describe.skipIf(!existsSync(CHROMIUM))('HTML report in chromium', () => {
     expect(await page.locator('#smoke-plain table').count()).toBe(0);
     await page.locator('#smoke-plain summary').click();
     const rows = page.locator('#smoke-plain table tr');
+    // The page draws the rows on the case's 'toggle' event, which the browser fires after the click returns.
+    await rows.nth(2).waitFor();
     expect(await rows.count()).toBe(3);
     expect(await rows.nth(1).locator('td').allTextContents()).toEqual(['1', hostile, 'PASS', '3 ms / 5000 ms', '']);
     expect(await rows.nth(2).locator('td').nth(1).textContent()).toBe('do identify');

@@ -5,12 +5,14 @@
  */
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, join, relative } from 'node:path';
+import type { LoadSeries } from '../core/load-series.js';
 import { isFlaky, type CaseRecord, type RunRecord, type StepRecord, type TranscriptEntry } from '../core/record.js';
 import { durationChart } from './duration-chart.js';
 import { ReceiptMatcher, readRunReceipts, type ReceiptText } from './html-receipts.js';
 import { formatDuration, limitText, pretty, render } from './html-render.js';
 import type { Reporter } from './reporter.js';
 import { KIND_NAMES } from './text.js';
+import { seriesView } from './series-chart.js';
 import { latencyChart, type LatencyDetails } from './svg-chart.js';
 
 /** A failure's transcript excerpt keeps the frames just before it ended, where the answer went wrong. */
@@ -33,6 +35,7 @@ function stepView(step: StepRecord, receipts: ReceiptMatcher) {
     duration: formatDuration(step.durationMs),
     measurements: (step.measurements ?? []).map((m) => ({ ...m, ...limitText(m.limits, m.unit) })),
     chart: latency ? latencyChart(latency, `${step.label}: latency`) : undefined,
+    series: seriesView(step.details?.['series'] as LoadSeries | undefined, step.label),
     showEvidence: failed,
     expected: failed ? pretty(step.expected) : undefined,
     observed: failed ? pretty(step.observed) : undefined,

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { renderJunit, xmlEscape } from './junit.js';
-import { interruptedRecord, sampleRecord, unreachableRecord } from './test-support/records.js';
+import { interruptedRecord, sampleRecord, soakRecord, unreachableRecord } from './test-support/records.js';
+import { junitEssentials } from './junit.js';
 
 /** A strict enough well-formedness check: balanced tags, escaped text, no stray ampersands. */
 function wellFormed(xml: string): boolean {
@@ -61,5 +62,18 @@ describe('renderJunit', () => {
 
   it('escapes markup and replaces characters XML forbids', () => {
     expect(xmlEscape('a<b>&"c\'\u0001]]>')).toBe('a&lt;b&gt;&amp;&quot;c&apos;\uFFFD]]&gt;');
+  });
+
+  it('summarises a soak\'s windows in the case\'s system-out, also after slimming the case to its essentials', () => {
+    const record = soakRecord();
+    record.suites = record.suites.map((suite) => ({ ...suite, cases: suite.cases.map(junitEssentials) }));
+    const xml = renderJunit(record);
+    expect(wellFormed(xml)).toBe(true);
+    const soak = xml.slice(xml.indexOf('name="throughput"'), xml.indexOf('</testcase>', xml.indexOf('name="throughput"')));
+    expect(soak).toContain('<system-out>step 1 (load sale for &lt;b&gt;40s&lt;/b&gt;): 4 windows of 10 s');
+    expect(soak).toContain('window 1 0:00–0:10: 40 transactions, 100 % ok, 4 tps, p50 45 ms, p95 55 ms, p99 60 ms; terminal 65000 KiB free, 35 °C; poshil 80 MiB rss, 15 MiB heap');
+    expect(soak).toContain('window 3 0:20–0:30: 40 transactions, 100 % ok, 4 tps, p50 45 ms, p95 475 ms, p99 480 ms; terminal 64998 KiB free, 37 °C; poshil 80 MiB rss, 15 MiB heap; OVER LIMIT: p99');
+    expect(soak).toContain('terminal: status refused: &lt;script&gt;');
+    expect(soak).toContain('drift compared window 1 with window 4');
   });
 });

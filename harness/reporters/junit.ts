@@ -9,6 +9,7 @@
  */
 import { closeSync, mkdirSync, openSync, writeSync } from 'node:fs';
 import { dirname } from 'node:path';
+import { clock, type LoadSeries } from '../core/load-series.js';
 import { isFlaky, type AttemptRecord, type CaseRecord, type RunRecord, type StepRecord } from '../core/record.js';
 import type { Reporter } from './reporter.js';
 
@@ -56,12 +57,18 @@ function testcase(c: CaseRecord): string {
   else if (c.outcome === 'SKIPPED' || neverRan(c)) parts.push(`      <skipped message="${message}"/>`);
   else if (c.outcome === 'ERROR' || c.outcome === 'TIMEOUT' || c.outcome === 'ABORTED') parts.push(`      <error message="${message}" type="${c.outcome}">${xmlEscape(details(c))}</error>`);
   const earlier = c.attempts.slice(0, -1);
+  const out: string[] = [];
   if (earlier.length > 0) {
     const kind = isFlaky(c) ? 'flaky' : 'rerun';
     for (const a of earlier) parts.push(rerun(kind, a));
-    const history = c.attempts.map((a) => `attempt ${a.attempt}: ${a.outcome}${a.reason ? ` — ${a.reason}` : ''}`).join('\n');
-    parts.push(`      <system-out>${xmlEscape(history)}</system-out>`);
+    out.push(c.attempts.map((a) => `attempt ${a.attempt}: ${a.outcome}${a.reason ? ` — ${a.reason}` : ''}`).join('\n'));
   }
+  // A soak's windows: CI servers show system-out beside the case, so "slower after two hours" is readable there too.
+  for (const step of c.attempts.at(-1)?.steps ?? []) {
+    const text = seriesText(step);
+    if (text) out.push(text);
+  }
+  if (out.length > 0) parts.push(`      <system-out>${xmlEscape(out.join('\n'))}</system-out>`);
   return parts.length === 0 ? `${open}/>` : `${open}>\n${parts.join('\n')}\n    </testcase>`;
 }
 
@@ -85,10 +92,37 @@ function runErrorSuite(record: RunRecord, properties: string): string {
   </testsuite>`;
 }
 
-/** What JUnit shows of a case: its attempts, each with only the step that failed. */
+/** What JUnit shows of a case: its attempts, each with only the step that failed, and the time series of its load steps. */
 export function junitEssentials(c: CaseRecord): CaseRecord {
-  return { ...c, attempts: c.attempts.map((a) => ({ ...a, steps: a.steps.filter((s) => s.outcome !== 'PASS' && s.outcome !== 'SKIPPED').slice(0, 1) })) };
+  return {
+    ...c,
+    attempts: c.attempts.map((a) => {
+      const failing = a.steps.find((s) => s.outcome !== 'PASS' && s.outcome !== 'SKIPPED');
+      const series = a.steps.filter((s) => s !== failing && s.details?.['series']).map((s) => ({ ...s, details: { series: s.details!['series'] } }));
+      return { ...a, steps: [...(failing ? [failing] : []), ...series].sort((x, y) => x.index - y.index) };
+    }),
+  };
 }
+
+/** A load step's windows, a line each. */
+export function seriesText(step: StepRecord): string | undefined {
+  const series = step.details?.['series'] as LoadSeries | undefined;
+  if (!series || !Array.isArray(series.windows) || series.windows.length === 0) return undefined;
+  const ms = (v: number | null) => (v === null ? '–' : `${Math.round(v * 10) / 10} ms`);
+  const lines = series.windows.map((w) => {
+    const t = w.terminal;
+    const terminal = t ? (t.error ? `; terminal: ${t.error}` : `; terminal ${[t.freeMemoryKb !== undefined ? `${t.freeMemoryKb} KiB free` : '', t.temperatureC !== undefined ? `${t.temperatureC} °C` : ''].filter(Boolean).join(', ') || t.state || ''}`) : '';
+    const h = w.harness;
+    return (
+      `window ${w.index + 1} ${clock(w.startMs)}–${clock(w.endMs)}${w.partial ? ' (partial)' : ''}: ${w.transactions} transactions, ` +
+      `${w.successRate === null ? '–' : `${Math.round(w.successRate * 100) / 100} %`} ok, ${w.tps} tps, p50 ${ms(w.p50)}, p95 ${ms(w.p95)}, p99 ${ms(w.p99)}${terminal}` +
+      `${h ? `; poshil ${h.rssMiB} MiB rss, ${h.heapUsedMiB} MiB heap` : ''}${w.reboots ? `; ${w.reboots} reboot${w.reboots > 1 ? 's' : ''}` : ''}${w.over?.length ? `; OVER LIMIT: ${w.over.join(', ')}` : ''}`
+    );
+  });
+  const drift = series.drift ? [`drift compared window ${series.drift.first + 1} with window ${series.drift.last + 1}`] : [];
+  return [`step ${step.index + 1} (${step.label}): ${series.windows.length} windows of ${Math.round(series.windowMs / 100) / 10} s`, ...lines, ...drift].join('\n');
+}
+
 
 /** Writes the JUnit XML in pieces, a test case at a time (a 100,000-step run is never one string). */
 export function writeJunit(record: RunRecord, write: (text: string) => void): void {

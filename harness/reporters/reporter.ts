@@ -15,7 +15,10 @@ export interface CaseRef {
 /** Where a long step stands (a load step: transactions done, the running median latency). */
 export interface StepProgress {
   done: number;
+  /** Transactions planned; 0 when the step runs for a time instead (see `leftMs`). */
   total: number;
+  /** Time left of a step that runs for a time, ms. */
+  leftMs?: number;
   /** Figures so far against their limits, e.g. p50 120 ms against max 200 ms. */
   figures: { name: string; value: number; unit: string; max?: number; min?: number }[];
 }

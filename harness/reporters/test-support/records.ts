@@ -85,3 +85,21 @@ export function interruptedRecord(notRun = 30): RunRecord {
   const suites = [{ ...record.suites[0]!, cases: [first, ...never] }];
   return { ...record, suites, summary: { ...record.summary, total: notRun + 1, passed: 0, timeouts: 0, skipped: 0, flaky: 0, aborted: notRun, outcome: 'ABORTED' } };
 }
+
+/** The sample record with a soak: its load step carries four windows, the third over its limit, and hostile strings. */
+export function soakRecord(): RunRecord {
+  const record = sampleRecord();
+  const load = record.suites[0]!.cases[2]!.attempts[0]!.steps[0]!;
+  const harness = { rssMiB: 80, heapUsedMiB: 15, loopDelayP99Ms: 1.2, loopDelayMaxMs: 4 };
+  const w = (index: number, p99: number, extra: object = {}) => ({ index, startMs: index * 10_000, endMs: (index + 1) * 10_000, transactions: 40, succeeded: 40, successRate: 100, tps: 4, p50: 45, p95: p99 - 5, p99, max: p99 + 1, harness, terminal: { freeMemoryKb: 65_000 - index, temperatureC: 35 + index, state: 'idle' }, ...extra });
+  load.label = 'load sale for <b>40s</b>';
+  load.details = {
+    ...load.details,
+    series: {
+      windowMs: 10_000,
+      drift: { first: 0, last: 3 },
+      windows: [w(0, 60), w(1, 62), w(2, 480, { over: ['p99'] }), w(3, 70, { terminal: { error: 'status refused: <script>alert(1)</script>' } })],
+    },
+  };
+  return record;
+}
