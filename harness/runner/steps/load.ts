@@ -245,18 +245,19 @@ function progressOf(spec: LoadSpec, recorder: WindowRecorder, latencies: readonl
   return { done, total, figures: [{ name: 'p50', value: round(percentile(sorted, 50)), unit: 'ms', ...(p50.max !== undefined ? { max: p50.max } : {}), ...(p50.min !== undefined ? { min: p50.min } : {}) }] };
 }
 
-function sleepUntil(at: number, signal: AbortSignal): Promise<void> {
-  const ms = at - performance.now();
-  if (ms <= 0 || signal.aborted) return Promise.resolve();
-  return new Promise((resolve) => {
-    const done = () => {
-      clearTimeout(timer);
-      signal.removeEventListener('abort', done);
-      resolve();
-    };
-    const timer = setTimeout(done, ms);
-    signal.addEventListener('abort', done, { once: true });
-  });
+/** Resolves once performance.now() has reached `at` (timers keep whole milliseconds and may fire a fraction early), or on abort. */
+async function sleepUntil(at: number, signal: AbortSignal): Promise<void> {
+  for (let ms = at - performance.now(); ms > 0 && !signal.aborted; ms = at - performance.now()) {
+    await new Promise<void>((resolve) => {
+      const done = () => {
+        clearTimeout(timer);
+        signal.removeEventListener('abort', done);
+        resolve();
+      };
+      const timer = setTimeout(done, Math.ceil(ms));
+      signal.addEventListener('abort', done, { once: true });
+    });
+  }
 }
 
 function histogram(sorted: readonly number[]): { bucketMs: number; counts: number[] } {
