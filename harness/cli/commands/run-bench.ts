@@ -22,8 +22,7 @@ import { runConfig } from '../../config/run-config.js';
 import { packageRoot } from '../../core/paths.js';
 import { isBenchRecord, readBenchRecord } from '../../bench/bench-record.js';
 import { listCases } from './run-selection.js';
-import { regex, wholeNumber } from './option-values.js';
-import { parseSegmentSize } from './segment-size.js';
+import { runControls, wholeNumber } from './option-values.js';
 import type { BenchRunOptions } from './run-bench-options.js';
 import { prepareOutputFolder } from '../../evidence/output-folder.js';
 
@@ -50,20 +49,12 @@ export async function runBenchCommand(suiteArgs: string[], options: BenchRunOpti
   }
   // The same defaults as a single run: the command line over POSHIL_* over poshil.config (its device and reporters aside).
   const config = runConfig(options.config);
-  const retries = wholeNumber('--retries', options.retries, config.retries ?? 0, 100);
+  const { retries, maxFailures, timeout, out: outDir, segmentBytes, cases: chosenCases } = runControls(options, config);
   const lockWaitMs = wholeNumber('--lock-wait', options.lockWait, 0, 24 * 3600_000);
-  const timeout = options.timeout !== undefined ? wholeNumber('--timeout', options.timeout, 1, 3_600_000, 1) : config.timeout;
-  const maxFailures = options.bail ? 1 : options.maxFailures !== undefined ? wholeNumber('--max-failures', options.maxFailures, 1, 1_000_000, 1) : config.maxFailures;
   const logLevel = (options.logLevel ?? config.logLevel ?? 'info') as LogLevel;
   if (!LOG_LEVELS.includes(logLevel)) throw new InputError('E_OPTION', `--log-level must be one of ${LOG_LEVELS.join(', ')}`);
-  const outDir = resolve(options.out ?? config.out ?? 'reports/out');
-  const segmentBytes = parseSegmentSize(options.segmentSize);
   const only = options.lastFailed ? lastFailedOnBench(outDir) : undefined;
-  const cases: CaseSelection = {
-    ...(options.grep !== undefined ? { grep: regex('--grep', options.grep) } : {}),
-    ...(options.grepInvert !== undefined ? { grepInvert: regex('--grep-invert', options.grepInvert) } : {}),
-    ...(only ? { only } : {}),
-  };
+  const cases: CaseSelection = { ...chosenCases, ...(only ? { only } : {}) };
   if (only?.size === 0) {
     process.stdout.write(`the last bench run under ${outDir} had no case that did not pass; nothing to run\n`);
     return;

@@ -5,10 +5,10 @@ import { packageRoot } from '../../core/paths.js';
 import { LOG_LEVELS, type LogLevel } from '../../evidence/log-levels.js';
 import { REPORTER_NAMES } from '../../reporters/choice.js';
 import type { CaseSelection } from '../../runner/run.js';
-import { regex, wholeNumber } from './option-values.js';
+import { runControls } from './option-values.js';
 import { required } from './required.js';
 import { addBenchRunOptions } from './run-bench-options.js';
-import { parseSegmentSize, SEGMENT_SIZE_HELP } from './segment-size.js';
+import { SEGMENT_SIZE_HELP } from './segment-size.js';
 
 interface RunOptions {
   device?: string;
@@ -89,18 +89,9 @@ Examples:
       const { buildReporters, chooseReporters } = await import('./run-reporters.js');
       const { lastFailed, listCases } = await import('./run-selection.js');
       const config = runConfig(options.config);
-      const retries = wholeNumber('--retries', options.retries, config.retries ?? 0, 100);
-      const bail = options.bail ? 1 : undefined;
-      const maxFailures = bail ?? (options.maxFailures !== undefined ? wholeNumber('--max-failures', options.maxFailures, 1, 1_000_000, 1) : config.maxFailures);
-      const timeout = options.timeout !== undefined ? wholeNumber('--timeout', options.timeout, 1, 3_600_000, 1) : config.timeout;
-      const out = resolve(options.out ?? config.out ?? 'reports/out');
-      const segmentBytes = parseSegmentSize(options.segmentSize);
+      const { retries, maxFailures, timeout, out, segmentBytes, cases } = runControls(options, config);
       const only = options.lastFailed ? lastFailed(out) : undefined;
-      const selection: CaseSelection = {
-        ...(options.grep !== undefined ? { grep: regex('--grep', options.grep) } : {}),
-        ...(options.grepInvert !== undefined ? { grepInvert: regex('--grep-invert', options.grepInvert) } : {}),
-        ...(only ? { only } : {}),
-      };
+      const selection: CaseSelection = { ...cases, ...(only ? { only } : {}) };
       if (selection.only?.size === 0) {
         process.stdout.write(`the last run under ${out} had no case that did not pass; nothing to run\n`);
         return;
