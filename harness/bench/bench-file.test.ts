@@ -5,6 +5,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { InputError } from '../core/errors.js';
 import { packageRoot } from '../core/paths.js';
 import { loadBench, withSeed } from './bench-file.js';
+import { inputError } from '../core/test-support/thrown.js';
 
 const made: string[] = [];
 afterAll(() => made.forEach((dir) => rmSync(dir, { recursive: true, force: true })));
@@ -26,16 +27,6 @@ function load(yaml: string, dir = benchDir()) {
   const path = join(dir, 'lab.bench.yaml');
   writeFileSync(path, yaml);
   return loadBench(path);
-}
-
-function inputError(fn: () => unknown): InputError {
-  try {
-    fn();
-  } catch (error) {
-    if (error instanceof InputError) return error;
-    throw error;
-  }
-  throw new Error('expected an InputError');
 }
 
 describe('loadBench', () => {

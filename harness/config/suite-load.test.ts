@@ -7,6 +7,7 @@ import { Expectations } from '../expect/expectations.js';
 import { FixtureStore } from './fixtures.js';
 import { loadSuite, type SuiteDefaults } from './suite.js';
 import type { LoadStep } from './types.js';
+import { inputError } from '../core/test-support/thrown.js';
 
 const made: string[] = [];
 afterAll(() => made.forEach((dir) => rmSync(dir, { recursive: true, force: true })));
@@ -17,16 +18,6 @@ function loadStep(load: string, defaults: Partial<SuiteDefaults> = {}, extra = '
   const path = join(dir, 'soak.suite.yaml');
   writeFileSync(path, `suite: soak\ncases:\n  - id: soak\n    steps:\n      - load:\n${load.replace(/^/gm, '          ')}\n${extra}`);
   return loadSuite(path, new Expectations(), new FixtureStore(join(dir, 'fixtures')), { stepTimeoutMs: 1000, ...defaults }).cases[0]!.steps[0] as LoadStep;
-}
-
-function inputError(fn: () => unknown): InputError {
-  try {
-    fn();
-  } catch (error) {
-    if (error instanceof InputError) return error;
-    throw error;
-  }
-  throw new Error('expected an InputError');
 }
 
 describe('load steps in suites', () => {

@@ -7,6 +7,7 @@ import { Expectations } from '../expect/expectations.js';
 import { FixtureStore } from './fixtures.js';
 import { loadProfile } from './profile.js';
 import { loadSuite } from './suite.js';
+import { inputError } from '../core/test-support/thrown.js';
 
 const made: string[] = [];
 afterAll(() => made.forEach((dir) => rmSync(dir, { recursive: true, force: true })));
@@ -23,16 +24,6 @@ function load(yaml: string, dir = tempDir()) {
   const path = join(dir, 'x.suite.yaml');
   writeFileSync(path, yaml);
   return loadSuite(path, new Expectations(), new FixtureStore(join(dir, 'fixtures')), { stepTimeoutMs: 1234 });
-}
-
-function inputError(fn: () => unknown): InputError {
-  try {
-    fn();
-  } catch (error) {
-    if (error instanceof InputError) return error;
-    throw error;
-  }
-  throw new Error('expected an InputError');
 }
 
 const good = `suite: demo

@@ -2,18 +2,11 @@ import { describe, expect, it } from 'vitest';
 import { PoshilError } from '../core/errors.js';
 import type { DeviceIdentity } from '../core/record.js';
 import { checkHealth } from './health-check.js';
+import { thrown } from '../core/test-support/thrown.js';
 
 const identity: DeviceIdentity = { model: 'SIM-1', serialNumber: 'SN0001', firmware: '1.4.2', capabilities: [] };
 
-function failure(run: () => unknown): PoshilError {
-  try {
-    run();
-  } catch (error) {
-    if (error instanceof PoshilError) return error;
-    throw error;
-  }
-  throw new Error('expected the health check to fail');
-}
+const failure = (run: () => unknown): PoshilError => thrown(run, PoshilError);
 
 describe('checkHealth', () => {
   it('passes a terminal that answered in time with the expected firmware, and says what it saw', () => {
