@@ -63,6 +63,8 @@ export interface BenchRunRequest {
   launchSimulator?: SimulatorLauncher;
   /** Where ports found by USB identity are looked up (tests give a fake list). */
   portLister?: PortLister;
+  /** More observers of each device's run (a lab worker uploads each case as it ends). */
+  reporters?: (device: string) => Reporter[];
 }
 
 export interface BenchRunResult {
@@ -238,6 +240,7 @@ function deviceReporters(dir: string, device: string, request: BenchRunRequest):
   if (request.junit) list.push(junitReporter(join(dir, 'junit.xml')));
   if (request.html) list.push(htmlReporter(join(dir, 'report.html')));
   list.push(deviceLineReporter(device, request.console));
+  if (request.reporters) list.push(...request.reporters(device));
   return list;
 }
 

@@ -11,6 +11,7 @@ import { registerCertify } from './commands/certify.js';
 import { registerCompare } from './commands/compare.js';
 import { registerDecode } from './commands/decode.js';
 import { registerKeygen, registerVerify } from './commands/keys.js';
+import { registerLab } from './commands/lab.js';
 import { registerPorts } from './commands/ports.js';
 import { registerReport } from './commands/report.js';
 import { registerRun } from './commands/run.js';
@@ -36,6 +37,7 @@ export function buildProgram(): Command {
   registerPorts(program);
   registerReport(program);
   registerBench(program);
+  registerLab(program);
   // Each command names itself in the line after an error, e.g. "(poshil run --help shows …)".
   for (const command of program.commands) command.showHelpAfterError(`(poshil ${command.name()} --help shows the options and examples)`);
   return program;

@@ -49,3 +49,30 @@ export function normalCdf(z: number): number {
   const erf = 1 - poly * Math.exp(-(z * z) / 2);
   return z >= 0 ? (1 + erf) / 2 : (1 - erf) / 2;
 }
+
+/**
+ * Two-sided Fisher exact test of the 2×2 table [[a, b], [c, d]] (e.g. passes and failures under
+ * two firmware versions): the probability, with the margins fixed, of a table at least as
+ * unlikely as the one observed.
+ */
+export function fisherExact(a: number, b: number, c: number, d: number): number {
+  const n = a + b + c + d;
+  const row1 = a + b;
+  const col1 = a + c;
+  const logFactorial = (k: number) => {
+    let sum = 0;
+    for (let i = 2; i <= k; i++) sum += Math.log(i);
+    return sum;
+  };
+  const fixed = logFactorial(row1) + logFactorial(n - row1) + logFactorial(col1) + logFactorial(n - col1) - logFactorial(n);
+  const logP = (x: number) => fixed - logFactorial(x) - logFactorial(row1 - x) - logFactorial(col1 - x) - logFactorial(n - row1 - col1 + x);
+  const observed = logP(a);
+  let p = 0;
+  for (let x = Math.max(0, row1 + col1 - n); x <= Math.min(row1, col1); x++) {
+    const lp = logP(x);
+    // The tolerance keeps tables exactly as likely as the observed one in, despite rounding.
+    if (lp <= observed + 1e-7) p += Math.exp(lp);
+  }
+  return Math.min(1, p);
+}
+

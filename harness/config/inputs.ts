@@ -73,8 +73,8 @@ export interface PlanInputs extends RunInputs {
   plan: Plan;
 }
 
-export function loadPlanInputs(profilePath: string, planPath: string): PlanInputs {
-  const profile = loadProfile(resolve(profilePath));
+export function loadPlanInputs(profilePath: string | Profile, planPath: string): PlanInputs {
+  const profile = typeof profilePath === 'string' ? loadProfile(resolve(profilePath)) : profilePath;
   const expectations = new Expectations();
   const plan = loadPlan(resolve(planPath), expectations, { stepTimeoutMs: profile.timeouts.stepMs, maxConcurrentSales: profile.maxConcurrentSales });
   const inputs = describeInputs(profile, plan.suites, expectations, plan.fixtures);

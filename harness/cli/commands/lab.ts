@@ -1,0 +1,249 @@
+/**
+ * `poshil lab …`: many bench hosts sharing one PostgreSQL (docs/lab.md). This file only wires
+ * options to harness/lab, loaded when a lab command runs: pg and pg-boss never load for
+ * `poshil run` or `--help`.
+ */
+import { hostname } from 'node:os';
+import { join, resolve } from 'node:path';
+import type { Command } from 'commander';
+import { ExitCode, InputError } from '../../core/errors.js';
+import { parseDuration } from '../../config/quantities.js';
+import { wholeNumber } from './option-values.js';
+
+interface DatabaseOptions {
+  dir?: string;
+  database?: string;
+  json?: boolean;
+}
+
+const DIR_HELP = 'lab folder of the embedded database (default .poshil/lab)';
+const DATABASE_HELP = 'PostgreSQL URL of a lab server of your own (default $POSHIL_DATABASE_URL, else the lab folder\'s)';
+
+async function connect(options: DatabaseOptions, application: string) {
+  const { databaseUrl, openLabDatabase, DEFAULT_LAB_DIR } = await import('../../lab/db/connect.js');
+  const url = databaseUrl({ ...(options.database ? { database: options.database } : {}), dir: options.dir ?? DEFAULT_LAB_DIR });
+  return openLabDatabase(url, application);
+}
+
+/** `7d`, `12h`, `90m`: a time span for --since. */
+function span(flag: string, text: string | undefined): number | undefined {
+  if (text === undefined) return undefined;
+  const days = /^(\d+(?:\.\d+)?)d$/.exec(text.trim());
+  const ms = days ? Number(days[1]) * 86_400_000 : parseDuration(text);
+  if (ms === undefined || ms <= 0) throw new InputError('E_OPTION', `${flag} ${text} is not a time span`, { hint: 'write e.g. 7d, 12h, 90m' });
+  return ms;
+}
+
+export function registerLab(program: Command): void {
+  const lab = program
+    .command('lab')
+    .description('Many bench hosts sharing one PostgreSQL: workers take queued jobs for their devices (docs/lab.md).')
+    .addHelpText('after', `
+Examples:
+  $ poshil lab up                                              embedded PostgreSQL in .poshil/lab
+  $ poshil lab worker --bench devices/benches/simulators.bench.yaml
+  $ poshil lab submit suites/card-swipe.suite.yaml --select protocol=bench --any --wait
+  $ poshil lab submit --plan suites/plans/acceptance.plan.yaml --select brand=acme --each --wait
+  $ poshil lab status
+  $ poshil lab results --since 7d --by firmware
+  $ poshil lab compare --firmware 2.0 --firmware 2.1
+  $ poshil lab down`);
+
+  lab
+    .command('up')
+    .description('Start the embedded PostgreSQL (created the first time) and bring its schema up to date; prints its URL.')
+    .option('--dir <dir>', DIR_HELP)
+    .option('--port <n>', 'TCP port on 127.0.0.1 (default: a free one)')
+    .action(async (options: { dir?: string; port?: string }) => {
+      const { labUp, labUrl } = await import('../../lab/embedded/server.js');
+      const { ensureDatabase, prepareSchema } = await import('../../lab/setup.js');
+      const { DEFAULT_LAB_DIR } = await import('../../lab/db/connect.js');
+      const dir = resolve(options.dir ?? DEFAULT_LAB_DIR);
+      const server = await labUp(dir, { port: wholeNumber('--port', options.port, 0, 65535) });
+      await ensureDatabase(server);
+      const applied = await prepareSchema(labUrl(server));
+      process.stdout.write(
+        `lab database ${server.state === 'running' ? 'already running' : 'started'}: ${labUrl(server, '***')}\n` +
+          `  password and port: ${join(dir, 'lab.json')} (mode 0600); lab commands run in this folder find it there\n` +
+          (applied.length > 0 ? `  schema migrations applied: ${applied.join(', ')}\n` : '') +
+          `  stop it with: poshil lab down${options.dir ? ` --dir ${options.dir}` : ''}\n`,
+      );
+    });
+
+  lab
+    .command('down')
+    .description('Stop the embedded PostgreSQL of a lab folder (its data stays).')
+    .option('--dir <dir>', DIR_HELP)
+    .action(async (options: { dir?: string }) => {
+      const { labDown } = await import('../../lab/embedded/server.js');
+      const { DEFAULT_LAB_DIR } = await import('../../lab/db/connect.js');
+      const stopped = await labDown(options.dir ?? DEFAULT_LAB_DIR);
+      process.stdout.write(stopped ? 'lab database stopped\n' : 'lab database was not running\n');
+    });
+
+  lab
+    .command('worker')
+    .description('On a bench host: register the bench\'s devices and run the jobs queued for them until Ctrl-C.')
+    .requiredOption('--bench <file>', 'bench file (*.bench.yaml) of the devices on this host')
+    .option('--name <name>', 'worker name shown in lab status (default: the host name)')
+    .option('--dir <dir>', DIR_HELP)
+    .option('--database <url>', DATABASE_HELP)
+    .option('--work <dir>', 'where runs, bundles and the outbox are kept (default .poshil/lab/work/NAME)')
+    .option('--lease-ttl <time>', 'a device lease not renewed for this long is freed and its job retried (default 60s)')
+    .option('--heartbeat <time>', 'how often the worker renews its leases (default a sixth of --lease-ttl)')
+    .option('--in-process-simulators', 'run the bench\'s simulated terminals inside this process')
+    .action(async (options: DatabaseOptions & { bench: string; name?: string; work?: string; leaseTtl?: string; heartbeat?: string; inProcessSimulators?: boolean }) => {
+      const { loadBench } = await import('../../bench/bench-file.js');
+      const { DevicePool } = await import('../../bench/pool/pool.js');
+      const { startBoss } = await import('../../lab/queues.js');
+      const { runWorker, DEFAULT_TIMINGS } = await import('../../lab/worker/worker.js');
+      const { windowOpener } = await import('../../lab/windows.js');
+      const bench = loadBench(options.bench);
+      const name = options.name ?? hostname();
+      const leaseTtlMs = span('--lease-ttl', options.leaseTtl) ?? DEFAULT_TIMINGS.leaseTtlMs;
+      const heartbeatMs = span('--heartbeat', options.heartbeat) ?? Math.max(100, Math.round(leaseTtlMs / 6));
+      const timings = { leaseTtlMs, heartbeatMs, reaperMs: Math.min(DEFAULT_TIMINGS.reaperMs, heartbeatMs), pollMs: Math.min(DEFAULT_TIMINGS.pollMs, heartbeatMs) };
+      const db = await connect(options, `poshil-worker:${name}`);
+      const log = (line: string) => process.stdout.write(`${new Date().toISOString()} ${line}\n`);
+      const boss = await startBoss(db.pool, { onError: (message) => log(`queue: ${message}`) });
+      const workDir = resolve(options.work ?? join(options.dir ?? '.poshil/lab', 'work', name));
+      const abort = new AbortController();
+      let interrupts = 0;
+      const onSignal = (signal: NodeJS.Signals) => {
+        if (++interrupts > 1) process.exit(ExitCode.interrupted);
+        process.stderr.write(`\nposhil: ${signal}: stopping the running jobs and recording them (again to quit at once)\n`);
+        abort.abort(new Error(`interrupted by ${signal}`));
+      };
+      process.on('SIGINT', onSignal);
+      process.on('SIGTERM', onSignal);
+      try {
+        await runWorker({
+          db,
+          boss,
+          bench,
+          pool: new DevicePool(bench, join(workDir, 'pool')),
+          name,
+          workDir,
+          timings,
+          signal: abort.signal,
+          log,
+          windowOpen: windowOpener(db.pool),
+          ...(options.inProcessSimulators ? { launchSimulator: (await import('./in-process-simulator.js')).startInProcessSimulator } : {}),
+        });
+      } finally {
+        process.off('SIGINT', onSignal);
+        process.off('SIGTERM', onSignal);
+        await boss.stop({ graceful: false, wait: true }).catch(() => {});
+        await db.pool.end();
+      }
+      process.exitCode = ExitCode.interrupted;
+    });
+
+  lab
+    .command('submit')
+    .description('Queue suites or a plan for the devices a selection matches: --each (one job per device) or --any (the first free one).')
+    .argument('[suites...]', 'suite files or folders')
+    .option('--plan <file>', 'certification plan (*.plan.yaml) instead of suites')
+    .option('--select <labels>', 'key=value,… of the devices (see lab status)', '')
+    .option('--each', 'one job per matching device (fleet certification)')
+    .option('--any', 'one job, for the first matching device that is free (default)')
+    .option('--retries <n>', 'how often a job is tried again on a matching device after a device error or a lost worker', '1')
+    .option('--wait', 'wait until every job has ended; the exit code is then the worst of theirs')
+    .option('--dir <dir>', DIR_HELP)
+    .option('--database <url>', DATABASE_HELP)
+    .option('--json', 'print the submission as JSON')
+    .action(async (suites: string[], options: DatabaseOptions & { plan?: string; select: string; each?: boolean; any?: boolean; retries: string; wait?: boolean }) => {
+      if (options.each && options.any) throw new InputError('E_OPTION', '--each and --any do not go together', { hint: '--each: one job per matching device; --any: one job for the first free one' });
+      if (!options.plan && suites.length === 0) throw new InputError('E_OPTION', 'name the suites to run, or --plan', { hint: 'e.g. poshil lab submit suites/card-swipe.suite.yaml --select model=p3 --any' });
+      if (options.plan && suites.length > 0) throw new InputError('E_OPTION', '--plan names its own suites; give either suites or --plan');
+      const { makeBundle } = await import('../../lab/bundle.js');
+      const { submit } = await import('../../lab/submit.js');
+      const { startBoss } = await import('../../lab/queues.js');
+      const bundle = makeBundle({ ...(options.plan ? { plan: options.plan } : {}), suites });
+      const db = await connect(options, 'poshil-submit');
+      try {
+        const boss = await startBoss(db.pool);
+        try {
+          const submitted = await submit(db, boss, { bundle, selection: options.select, mode: options.each ? 'each' : 'any', retries: wholeNumber('--retries', options.retries, 1, 100) });
+          if (options.json && !options.wait) process.stdout.write(JSON.stringify(submitted, null, 2) + '\n');
+          else process.stdout.write(`submitted ${submitted.id}: ${submitted.jobs.length} job(s)${bundle.disruptive ? ' (disruptive: each starts inside its device\'s maintenance window)' : ''}\n`);
+          if (options.wait) {
+            const { waitForSubmission } = await import('../../lab/wait.js');
+            const ended = await waitForSubmission(db.pool, submitted.id, (line) => process.stdout.write(line + '\n'));
+            if (options.json) process.stdout.write(JSON.stringify({ ...submitted, jobs: ended.jobs }, null, 2) + '\n');
+            process.exitCode = ended.exitCode;
+          }
+        } finally {
+          await boss.stop({ graceful: false, wait: true }).catch(() => {});
+        }
+      } finally {
+        await db.pool.end();
+      }
+    });
+
+  lab
+    .command('status')
+    .description('Workers, devices (idle, leased, quarantined, offline) and the queue.')
+    .option('--dir <dir>', DIR_HELP)
+    .option('--database <url>', DATABASE_HELP)
+    .option('--json', 'print JSON')
+    .action(async (options: DatabaseOptions) => {
+      const { labStatus, formatStatus } = await import('../../lab/status.js');
+      const { DEFAULT_TIMINGS } = await import('../../lab/worker/worker.js');
+      const db = await connect(options, 'poshil-status');
+      try {
+        const status = await labStatus(db.pool, DEFAULT_TIMINGS.heartbeatMs);
+        process.stdout.write(options.json ? JSON.stringify(status, null, 2) + '\n' : formatStatus(status, db.shown));
+      } finally {
+        await db.pool.end();
+      }
+    });
+
+  lab
+    .command('results')
+    .description('Pass rate, payment success rate, tx/s and p50/p99 latency from the lab\'s history, grouped.')
+    .option('--by <group>', 'firmware, model, suite, site, day or device', 'firmware')
+    .option('--suite <id>', 'only this suite')
+    .option('--firmware <version>', 'only this firmware')
+    .option('--since <span>', 'only runs started within this span, e.g. 7d, 12h')
+    .option('--dir <dir>', DIR_HELP)
+    .option('--database <url>', DATABASE_HELP)
+    .option('--json', 'print JSON')
+    .action(async (options: DatabaseOptions & { by: string; suite?: string; firmware?: string; since?: string }) => {
+      const { labResults, formatResults, GROUPS } = await import('../../lab/results.js');
+      if (!(options.by in GROUPS)) throw new InputError('E_OPTION', `--by must be one of ${Object.keys(GROUPS).join(', ')}`);
+      const sinceMs = span('--since', options.since);
+      const db = await connect(options, 'poshil-results');
+      try {
+        const by = options.by as keyof typeof GROUPS;
+        const rows = await labResults(db.pool, { by, ...(options.suite ? { suite: options.suite } : {}), ...(options.firmware ? { firmware: options.firmware } : {}), ...(sinceMs ? { sinceMs } : {}) });
+        process.stdout.write(options.json ? JSON.stringify(rows, null, 2) + '\n' : formatResults(rows, by));
+      } finally {
+        await db.pool.end();
+      }
+    });
+
+  lab
+    .command('compare')
+    .description('Fleet-wide, case by case: what changed from one firmware to another, with significance.')
+    .requiredOption('--firmware <version...>', 'the two firmware versions, old then new (give --firmware twice)')
+    .option('--suite <id>', 'only this suite')
+    .option('--since <span>', 'only runs started within this span, e.g. 30d')
+    .option('--dir <dir>', DIR_HELP)
+    .option('--database <url>', DATABASE_HELP)
+    .option('--json', 'print JSON')
+    .action(async (options: DatabaseOptions & { firmware: string[]; suite?: string; since?: string }) => {
+      if (options.firmware.length !== 2) throw new InputError('E_OPTION', `--firmware must be given twice (old, new), not ${options.firmware.length} time(s)`);
+      const { labCompare, formatCompare } = await import('../../lab/results.js');
+      const sinceMs = span('--since', options.since);
+      const [a, b] = options.firmware as [string, string];
+      const db = await connect(options, 'poshil-compare');
+      try {
+        const changes = await labCompare(db.pool, a, b, { ...(options.suite ? { suite: options.suite } : {}), ...(sinceMs ? { sinceMs } : {}) });
+        process.stdout.write(options.json ? JSON.stringify(changes, null, 2) + '\n' : formatCompare(changes, a, b));
+        if (changes.some((c) => c.verdict === 'worse')) process.exitCode = ExitCode.caseFailed;
+      } finally {
+        await db.pool.end();
+      }
+    });
+}

@@ -1,0 +1,64 @@
+/**
+ * `poshil lab status`: the lab at a glance — workers (online or offline since), devices (idle,
+ * leased by which job, quarantined with reason, offline with their worker) and the queue (jobs
+ * waiting per selection, disruptive ones waiting for their window). Read-only; no credential
+ * appears in it.
+ */
+import type pg from 'pg';
+
+export interface LabStatus {
+  workers: { name: string; host: string; bench: string; state: 'online' | 'offline' | 'stopped'; lastSeen: string }[];
+  devices: { id: string; name: string; labels: Record<string, string>; worker: string | null; state: 'idle' | 'leased' | 'quarantined' | 'maintenance' | 'offline'; reason: string; job?: string; firmware?: string }[];
+  queue: { queue: string; selection: string; waiting: number; running: number; window: boolean }[];
+}
+
+/** A worker silent for three heartbeats is offline. */
+export async function labStatus(pool: pg.Pool, heartbeatMs: number): Promise<LabStatus> {
+  const offlineAfter = 3 * heartbeatMs;
+  const workers = await pool.query<{ name: string; host: string; bench: string; stopped: boolean; offline: boolean; last_seen: Date }>(
+    `SELECT DISTINCT ON (name) name, host, bench, stopped_at IS NOT NULL AS stopped, last_seen < now() - $1 * interval '1 millisecond' AS offline, last_seen
+       FROM lab.workers ORDER BY name, started_at DESC`,
+    [offlineAfter],
+  );
+  const devices = await pool.query<{ id: string; name: string; labels: Record<string, string>; worker: string | null; health: string; health_reason: string; job_id: string | null; worker_gone: boolean | null; identity: { firmware?: string } | null }>(
+    `SELECT d.id, d.name, d.labels, w.name AS worker, d.health, d.health_reason, l.job_id, d.identity,
+            (w.stopped_at IS NOT NULL OR w.last_seen < now() - $1 * interval '1 millisecond') AS worker_gone
+       FROM lab.devices d LEFT JOIN lab.workers w ON w.id = d.worker_id
+       LEFT JOIN lab.leases l ON l.device_id = d.id AND l.released_at IS NULL
+      ORDER BY d.id`,
+    [offlineAfter],
+  );
+  const queue = await pool.query<{ queue: string; selection: string; waiting: string; running: string }>(
+    `SELECT j.queue, s.selection, count(*) FILTER (WHERE j.state = 'queued') AS waiting, count(*) FILTER (WHERE j.state = 'running') AS running
+       FROM lab.jobs j JOIN lab.submissions s ON s.id = j.submission_id
+      WHERE j.state IN ('queued', 'running') GROUP BY j.queue, s.selection ORDER BY j.queue`,
+  );
+  return {
+    workers: workers.rows.map((w) => ({ name: w.name, host: w.host, bench: w.bench, state: w.stopped ? 'stopped' : w.offline ? 'offline' : 'online', lastSeen: w.last_seen.toISOString() })),
+    devices: devices.rows.map((d) => ({
+      id: d.id,
+      name: d.name,
+      labels: d.labels,
+      worker: d.worker,
+      state: d.job_id ? 'leased' : d.worker_gone !== false ? 'offline' : d.health === 'quarantined' ? 'quarantined' : d.health === 'maintenance' ? 'maintenance' : 'idle',
+      reason: d.job_id ? `job ${d.job_id}` : d.health_reason,
+      ...(d.job_id ? { job: d.job_id } : {}),
+      ...(d.identity?.firmware ? { firmware: d.identity.firmware } : {}),
+    })),
+    queue: queue.rows.map((q) => ({ queue: q.queue, selection: q.selection || '(any device)', waiting: Number(q.waiting), running: Number(q.running), window: q.queue.endsWith('-w') })),
+  };
+}
+
+export function formatStatus(status: LabStatus, database: string): string {
+  const lines = [`lab database ${database}`, '', `workers (${status.workers.length})`];
+  for (const w of status.workers) lines.push(`  ${w.name.padEnd(16)} ${w.state.padEnd(8)} ${w.host}  bench ${w.bench}  last seen ${w.lastSeen}`);
+  lines.push('', `devices (${status.devices.length})`);
+  for (const d of status.devices) {
+    const labels = Object.entries(d.labels).filter(([k]) => !['name', 'transport', 'protocol'].includes(k)).map(([k, v]) => `${k}=${v}`).join(',');
+    lines.push(`  ${d.id.padEnd(24)} ${d.state.padEnd(12)} ${(d.worker ?? '-').padEnd(12)} ${labels}${d.reason && d.state !== 'idle' ? `  — ${d.reason}` : ''}`);
+  }
+  lines.push('', 'queue');
+  if (status.queue.length === 0) lines.push('  (empty)');
+  for (const q of status.queue) lines.push(`  ${q.queue.padEnd(24)} ${String(q.waiting).padStart(4)} waiting ${String(q.running).padStart(3)} running  ${q.selection}${q.window && q.waiting > 0 ? '  (disruptive: waits for a maintenance window)' : ''}`);
+  return lines.join('\n') + '\n';
+}

@@ -1,0 +1,59 @@
+/**
+ * `lab submit --wait`: follows a submission's jobs until each has ended, printing a line per job
+ * as it ends, and gives the exit code a script can trust: the worst of the jobs'. A NOTIFY from
+ * the worker that finished a job wakes it; a slow poll covers a missed one.
+ */
+import pg from 'pg';
+import { ExitCode } from '../core/errors.js';
+
+const ENDED = new Set(['passed', 'failed', 'error', 'dead', 'rejected']);
+
+export interface EndedJob {
+  id: string;
+  device: string | null;
+  state: string;
+  runId: string | null;
+  outcome: string | null;
+}
+
+export async function waitForSubmission(pool: pg.Pool, submissionId: string, say: (line: string) => void, pollMs = 1000): Promise<{ jobs: EndedJob[]; exitCode: number }> {
+  const listener = await pool.connect();
+  let wake: () => void = () => {};
+  listener.on('notification', () => wake());
+  await listener.query('LISTEN poshil_job_done');
+  const told = new Set<string>();
+  try {
+    for (;;) {
+      const { rows } = await pool.query<{ id: string; device: string | null; state: string; run_id: string | null; outcome: string | null; reason: string | null }>(
+        `SELECT j.id, coalesce(r.device_id, j.device_id) AS device, j.state, j.result_run_id AS run_id, r.outcome, r.summary->'error'->>'message' AS reason
+           FROM lab.jobs j LEFT JOIN lab.runs r ON r.id = j.result_run_id WHERE j.submission_id = $1 ORDER BY j.created_at, j.id`,
+        [submissionId],
+      );
+      for (const job of rows) {
+        if (!ENDED.has(job.state) || told.has(job.id)) continue;
+        told.add(job.id);
+        say(`  ${job.state.toUpperCase().padEnd(8)} job ${job.id} on ${job.device ?? '(no device)'}${job.outcome ? ` — ${job.outcome}` : ''}${job.reason ? ` (${job.reason})` : ''}`);
+      }
+      if (rows.every((j) => ENDED.has(j.state))) {
+        const jobs = rows.map((j) => ({ id: j.id, device: j.device, state: j.state, runId: j.run_id, outcome: j.outcome }));
+        return { jobs, exitCode: worst(rows.map((j) => j.state)) };
+      }
+      await new Promise<void>((resolve) => {
+        const timer = setTimeout(resolve, pollMs);
+        wake = () => {
+          clearTimeout(timer);
+          resolve();
+        };
+      });
+    }
+  } finally {
+    listener.release();
+  }
+}
+
+function worst(states: readonly string[]): number {
+  if (states.some((s) => s === 'error' || s === 'dead')) return ExitCode.deviceError;
+  if (states.some((s) => s === 'rejected')) return ExitCode.invalidInput;
+  if (states.some((s) => s === 'failed')) return ExitCode.caseFailed;
+  return ExitCode.ok;
+}

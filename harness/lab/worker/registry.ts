@@ -1,0 +1,44 @@
+/**
+ * A worker tells the lab who it is and which devices its bench has, and keeps saying so: its
+ * heartbeat renews `last_seen` and the expiry of every lease it holds. A lease that does not come
+ * back from the renewal was taken away by the reaper (the worker was cut off for too long).
+ */
+import { hostname } from 'node:os';
+import type pg from 'pg';
+import type { Bench } from '../../bench/bench-file.js';
+import type { DeviceHealth } from '../../bench/pool/health.js';
+
+export function labDeviceId(bench: string, device: string): string {
+  return `${bench}/${device}`;
+}
+
+export async function registerWorker(pool: pg.Pool, worker: { id: string; name: string }, bench: Bench, health: (device: string) => DeviceHealth): Promise<void> {
+  await pool.query('INSERT INTO lab.workers (id, name, host, pid, bench) VALUES ($1, $2, $3, $4, $5)', [worker.id, worker.name, hostname(), process.pid, bench.name]);
+  for (const device of bench.devices) {
+    const state = health(device.name);
+    await pool.query(
+      `INSERT INTO lab.devices (id, bench, name, worker_id, labels, address, health, health_reason) VALUES ($1,$2,$3,$4,$5,$6,$7,$8)
+       ON CONFLICT (id) DO UPDATE SET worker_id = $4, labels = $5, address = $6, health = $7, health_reason = $8, last_seen = now()`,
+      [labDeviceId(bench.name, device.name), bench.name, device.name, worker.id, JSON.stringify(device.labels), device.address, state.state, state.reason],
+    );
+  }
+}
+
+/** Renews the worker and its leases; returns the ids of the leases it still holds. */
+export async function heartbeat(pool: pg.Pool, workerId: string, leaseTtlMs: number): Promise<Set<string>> {
+  await pool.query('UPDATE lab.workers SET last_seen = now() WHERE id = $1', [workerId]);
+  await pool.query('UPDATE lab.devices SET last_seen = now() WHERE worker_id = $1', [workerId]);
+  const { rows } = await pool.query<{ id: string }>(
+    "UPDATE lab.leases SET expires_at = now() + $2 * interval '1 millisecond' WHERE worker_id = $1 AND released_at IS NULL RETURNING id",
+    [workerId, leaseTtlMs],
+  );
+  return new Set(rows.map((r) => String(r.id)));
+}
+
+export async function recordHealth(pool: pg.Pool, deviceId: string, health: DeviceHealth, identity?: unknown): Promise<void> {
+  await pool.query('UPDATE lab.devices SET health = $2, health_reason = $3, identity = COALESCE($4, identity), last_seen = now() WHERE id = $1', [deviceId, health.state, health.reason, identity ? JSON.stringify(identity) : null]);
+}
+
+export async function stopWorker(pool: pg.Pool, workerId: string): Promise<void> {
+  await pool.query('UPDATE lab.workers SET stopped_at = now() WHERE id = $1', [workerId]);
+}

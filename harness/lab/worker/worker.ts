@@ -1,0 +1,267 @@
+/**
+ * `poshil lab worker`: a bench host's long-running side of the lab. It registers its bench's
+ * devices, then for every idle, healthy device takes the oldest job whose selection matches
+ * (woken by NOTIFY, with a slow poll as a fallback), runs it with the same bench runner as
+ * `poshil run --bench` and uploads the result. Heartbeats renew its leases; every worker also
+ * runs the reaper. The database going away never stops a run: results wait in the outbox.
+ */
+import { randomUUID } from 'node:crypto';
+import { join } from 'node:path';
+import type pg from 'pg';
+import type PgBoss from 'pg-boss';
+import type { Bench, BenchDevice } from '../../bench/bench-file.js';
+import { runBench } from '../../bench/bench-run.js';
+import { pipedConsole } from '../../bench/device-lines.js';
+import { isRunnable } from '../../bench/pool/health.js';
+import type { DevicePool } from '../../bench/pool/pool.js';
+import { loadPlanInputs, loadRunInputs, type RunInputs } from '../../config/inputs.js';
+import { ExitCode, PoshilError, errorMessage } from '../../core/errors.js';
+import type { SimulatorLauncher } from '../../runner/simulator-process.js';
+import { writeBundle, type BundleFile } from '../bundle.js';
+import type { LabDatabase } from '../db/connect.js';
+import { maskSecret } from '../secrets.js';
+import { Outbox } from './outbox.js';
+import { reapExpiredLeases } from './reaper.js';
+import { heartbeat, labDeviceId, recordHealth, registerWorker, stopWorker } from './registry.js';
+import { queuesFor, takeJob, type TakenJob } from './take.js';
+import { caseRow, insertCases, uploadRun, type CaseRow, type FinishedRun } from './upload.js';
+
+export interface WorkerTimings {
+  /** A lease not renewed for this long is reaped (default 60 s). */
+  leaseTtlMs: number;
+  heartbeatMs: number;
+  reaperMs: number;
+  /** Looking for jobs without being woken (NOTIFY covers the usual case). */
+  pollMs: number;
+}
+
+export const DEFAULT_TIMINGS: WorkerTimings = { leaseTtlMs: 60_000, heartbeatMs: 10_000, reaperMs: 5_000, pollMs: 2_000 };
+
+export interface WorkerOptions {
+  db: LabDatabase;
+  boss: PgBoss;
+  bench: Bench;
+  pool: DevicePool;
+  name: string;
+  /** Runs, bundles and the outbox live here. */
+  workDir: string;
+  timings: WorkerTimings;
+  signal: AbortSignal;
+  log: (line: string) => void;
+  /** Whether a device's maintenance window is open now (disruptive jobs wait for it). */
+  windowOpen?: (device: { id: string; labels: Readonly<Record<string, string>> }) => Promise<boolean>;
+  launchSimulator?: SimulatorLauncher;
+}
+
+interface Running {
+  job: TakenJob;
+  abort: AbortController;
+  done: Promise<void>;
+}
+
+export async function runWorker(options: WorkerOptions): Promise<void> {
+  const { db, boss, bench, pool, timings, log } = options;
+  const workerId = randomUUID();
+  const outbox = new Outbox(join(options.workDir, 'outbox'));
+  const running = new Map<string, Running>();
+  const say = (line: string) => log(maskSecret(line));
+  await registerWorker(db.pool, { id: workerId, name: options.name }, bench, (device) => pool.health(device));
+  say(`worker ${options.name} registered ${bench.devices.length} device(s) of bench ${bench.name} on ${db.shown}`);
+
+  let listener: pg.PoolClient | undefined;
+  let dispatching: Promise<void> | undefined;
+  let again = false;
+  const wake = () => {
+    if (options.signal.aborted) return;
+    if (dispatching) {
+      again = true;
+      return;
+    }
+    dispatching = dispatch()
+      .catch((error: unknown) => say(`cannot take jobs now: ${errorMessage(error)}`))
+      .finally(() => {
+        dispatching = undefined;
+        if (again) {
+          again = false;
+          wake();
+        }
+      });
+  };
+
+  async function listen(): Promise<void> {
+    if (listener) return;
+    const client = await db.pool.connect();
+    client.on('notification', wake);
+    client.on('error', () => {
+      client.release(true);
+      if (listener === client) listener = undefined;
+    });
+    await client.query('LISTEN poshil_jobs');
+    await client.query('LISTEN poshil_job_done');
+    listener = client;
+  }
+
+  async function dispatch(): Promise<void> {
+    for (const device of bench.devices) {
+      if (options.signal.aborted) return;
+      const id = labDeviceId(bench.name, device.name);
+      if (running.has(id) || !isRunnable(pool.health(device.name))) continue;
+      const open = (await options.windowOpen?.({ id, labels: device.labels })) ?? false;
+      for (const queue of await queuesFor(db.pool, { id, labels: device.labels }, open)) {
+        const taken = await takeJob(db.pool, boss, queue, id, workerId, timings.leaseTtlMs);
+        if (taken === 'device-held') break;
+        if (!taken) continue;
+        start(device, id, taken);
+        break;
+      }
+    }
+  }
+
+  function start(device: BenchDevice, deviceId: string, job: TakenJob): void {
+    const abort = new AbortController();
+    const stop = () => abort.abort(options.signal.reason);
+    options.signal.addEventListener('abort', stop, { once: true });
+    say(`${device.name}: job ${job.jobId} (attempt ${job.attempt}) from ${job.queue}`);
+    const done = runJob(device, deviceId, job, abort.signal)
+      .catch((error: unknown) => say(`${device.name}: job ${job.jobId} could not be run: ${errorMessage(error)}`))
+      .finally(() => {
+        options.signal.removeEventListener('abort', stop);
+        running.delete(deviceId);
+        wake();
+      });
+    running.set(deviceId, { job, abort, done });
+  }
+
+  async function runJob(device: BenchDevice, deviceId: string, job: TakenJob, signal: AbortSignal): Promise<void> {
+    const cases: CaseRow[] = [];
+    const base = { runId: job.runId, jobId: job.jobId, queue: job.queue, leaseId: job.leaseId, attempt: job.attempt, retryLimit: job.retryLimit, labels: device.labels };
+    let finished: FinishedRun;
+    let loaded: { inputs: RunInputs; retries: number; suites: string[] };
+    try {
+      loaded = await loadJob(job.jobId, device);
+    } catch (error) {
+      // A job this worker cannot even load (bad files, a plan the device cannot run) is not retried.
+      const message = error instanceof PoshilError ? error.message : `internal error: ${errorMessage(error)}`;
+      say(`${device.name}: job ${job.jobId} rejected: ${message}`);
+      await finish({ ...base, exitCode: ExitCode.invalidInput, outcome: 'REJECTED', suites: [], summary: { error: message }, endedAt: new Date().toISOString(), cases });
+      return;
+    }
+    const result = await runBench({
+      bench,
+      devices: [{ device, inputs: loaded.inputs }],
+      pool,
+      selection: '',
+      spread: false,
+      workers: 1,
+      outDir: join(options.workDir, 'runs'),
+      lockWaitMs: 0,
+      cases: {},
+      retries: loaded.retries,
+      logLevel: 'info',
+      junit: true,
+      html: true,
+      console: pipedConsole([device.name], { write: (text: string) => (say(text.trimEnd()), true) }),
+      signal,
+      ...(options.launchSimulator ? { launchSimulator: options.launchSimulator } : {}),
+      reporters: () => [
+        {
+          name: 'lab-cases',
+          onCaseEnd: (record) => {
+            const row = caseRow(cases.length + 1, record);
+            cases.push(row);
+            // Best effort as each case ends: a crashed worker's partial run keeps what it did.
+            insertCases(db.pool, job.runId, [row]).catch(() => {});
+          },
+        },
+      ],
+    });
+    const ran = result.summary.devices[0]!;
+    await recordHealth(db.pool, deviceId, pool.health(device.name), ran.identity).catch(() => {});
+    await finish({
+      ...base,
+      exitCode: result.exitCode,
+      outcome: ran.outcome,
+      ...(ran.identity ? { identity: ran.identity } : {}),
+      suites: loaded.suites,
+      summary: { ...(ran.summary ?? {}), ...(ran.error ? { error: ran.error } : {}), ...(ran.skipped ? { skipped: ran.skipped } : {}), benchRunId: result.summary.benchRunId, worker: options.name },
+      endedAt: new Date().toISOString(),
+      cases,
+      folder: result.benchDir,
+    });
+  }
+
+  async function loadJob(jobId: string, device: BenchDevice): Promise<{ inputs: RunInputs; retries: number; suites: string[] }> {
+    const { rows } = await db.pool.query<{ plan: string | null; suites: string[]; sha256: string; files: BundleFile[] }>(
+      'SELECT s.plan, s.suites, b.sha256, b.files FROM lab.jobs j JOIN lab.submissions s ON s.id = j.submission_id JOIN lab.bundles b ON b.sha256 = s.bundle_sha256 WHERE j.id = $1',
+      [jobId],
+    );
+    const row = rows[0];
+    if (!row) throw new PoshilError('E_LAB_JOB', `job ${jobId} has no submission`, ExitCode.invalidInput);
+    const dir = writeBundle(join(options.workDir, 'bundles'), row.sha256, row.files);
+    if (row.plan) {
+      const inputs = loadPlanInputs(device.profile, join(dir, row.plan));
+      return { inputs, retries: inputs.plan.retries, suites: inputs.suites.map((s) => s.id) };
+    }
+    const inputs = loadRunInputs(device.profile, row.suites.map((s) => join(dir, s)));
+    return { inputs, retries: 0, suites: inputs.suites.map((s) => s.id) };
+  }
+
+  async function finish(run: FinishedRun): Promise<void> {
+    outbox.put(run);
+    await flushOne(run);
+  }
+
+  const flushing = new Set<string>();
+  async function flushOne(run: FinishedRun): Promise<void> {
+    if (flushing.has(run.runId)) return;
+    flushing.add(run.runId);
+    try {
+      const how = await uploadRun(db.pool, boss, run);
+      outbox.remove(run.runId);
+      say(`job ${run.jobId}: ${run.outcome} (exit ${run.exitCode}) ${how === 'late' ? 'recorded late: its lease had been taken away' : 'recorded'}`);
+    } catch (error) {
+      say(`job ${run.jobId}: result kept in the outbox until the database answers (${errorMessage(error)})`);
+    } finally {
+      flushing.delete(run.runId);
+    }
+  }
+
+  const timers = [
+    setInterval(() => {
+      heartbeat(db.pool, workerId, timings.leaseTtlMs)
+        .then((held) => {
+          for (const [, job] of running) {
+            if (!held.has(job.job.leaseId)) {
+              say(`job ${job.job.jobId}: its lease was taken away (this worker was cut off too long); stopping it`);
+              job.abort.abort(new Error('lease lost'));
+            }
+          }
+        })
+        .catch(() => {});
+    }, timings.heartbeatMs),
+    setInterval(() => {
+      reapExpiredLeases(db.pool, boss, timings.leaseTtlMs)
+        .then((n) => n > 0 && (say(`reaper: freed ${n} device(s) whose worker stopped`), wake()))
+        .catch(() => {});
+    }, timings.reaperMs),
+    setInterval(() => {
+      listen().catch(() => {});
+      for (const run of outbox.pending()) void flushOne(run);
+      wake();
+    }, timings.pollMs),
+  ];
+
+  try {
+    for (const run of outbox.pending()) await flushOne(run);
+    await listen().catch((error: unknown) => say(`cannot listen for jobs yet: ${errorMessage(error)}`));
+    wake();
+    await new Promise<void>((resolve) => (options.signal.aborted ? resolve() : options.signal.addEventListener('abort', () => resolve(), { once: true })));
+    say(`stopping: ${running.size} job(s) running are stopped and recorded`);
+    await dispatching;
+    await Promise.all([...running.values()].map((r) => r.done));
+  } finally {
+    for (const timer of timers) clearInterval(timer);
+    listener?.release();
+    await stopWorker(db.pool, workerId).catch(() => {});
+  }
+}
