@@ -1,0 +1,103 @@
+/**
+ * The lab when things go wrong: two workers racing for the same devices, a worker killed in the
+ * middle of a job, the database restarting under a running job. Real processes, a real
+ * PostgreSQL; the database's own rows are the evidence.
+ */
+import { beforeAll, describe, expect, it } from 'vitest';
+import { startTestLab, type TestLab } from '../lab/test-support/lab-db.js';
+import { labWorkspace, query, slowSuite, startWorker } from '../lab/test-support/lab-cli.js';
+import { poshil } from './test-support/cli.js';
+
+let lab: TestLab;
+let bench: string;
+let suites: string;
+
+beforeAll(async () => {
+  lab = await startTestLab();
+  ({ bench, suites } = labWorkspace(lab.home, 2));
+});
+
+async function until(check: () => Promise<boolean>, timeoutMs = 20_000): Promise<void> {
+  const end = Date.now() + timeoutMs;
+  while (!(await check())) {
+    if (Date.now() > end) throw new Error('condition not met in time');
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+}
+
+interface LeaseRow {
+  device_id: string;
+  acquired_at: Date;
+  released_at: Date | null;
+}
+
+describe('poshil lab under failure', () => {
+  it('never lets two workers hold one device: twelve --any jobs, two workers with the same bench', async () => {
+    const a = startWorker({ dir: lab.dir, bench, name: 'race-a', cwd: lab.home });
+    const b = startWorker({ dir: lab.dir, bench, name: 'race-b', cwd: lab.home });
+    await Promise.all([a.waitFor(/registered/), b.waitFor(/registered/)]);
+    const submissions = await Promise.all(Array.from({ length: 12 }, () => poshil(['lab', 'submit', '--dir', lab.dir, `${suites}/smoke.suite.yaml`, '--select', 'model=p3', '--any', '--wait'], { cwd: lab.home, timeout: 120_000 })));
+    for (const s of submissions) expect(s.exitCode, s.stdout + s.stderr).toBe(0);
+    const leases = await query<LeaseRow>(lab.url, 'SELECT device_id, acquired_at, released_at FROM lab.leases ORDER BY device_id, acquired_at');
+    expect(leases).toHaveLength(12);
+    for (let i = 1; i < leases.length; i++) {
+      const [before, after] = [leases[i - 1]!, leases[i]!];
+      if (before.device_id === after.device_id) expect(after.acquired_at.getTime()).toBeGreaterThanOrEqual(before.released_at!.getTime());
+    }
+    // Both workers took jobs: the race was real.
+    const byWorker = await query<{ name: string }>(lab.url, 'SELECT DISTINCT w.name FROM lab.runs r JOIN lab.workers w ON w.id = r.worker_id');
+    expect(byWorker.map((w) => w.name).sort()).toEqual(['race-a', 'race-b']);
+    a.process.kill('SIGINT');
+    b.process.kill('SIGINT');
+    await Promise.all([a.process, b.process]);
+  }, 180_000);
+
+  it('retries the job of a worker killed with SIGKILL on another worker and keeps its partial run as crashed', async () => {
+    const slow = slowSuite(suites, 6);
+    const doomed = startWorker({ dir: lab.dir, bench, name: 'doomed', cwd: lab.home });
+    await doomed.waitFor(/registered/);
+    const waiting = poshil(['lab', 'submit', '--dir', lab.dir, slow, '--select', 'site=store-1', '--any', '--wait'], { cwd: lab.home, timeout: 120_000 });
+    await doomed.waitFor(/PASS\s+slow\/quick/);
+    // Killed once its first case is in the database, in the middle of the second.
+    await until(async () => (await query(lab.url, "SELECT 1 FROM lab.case_results c JOIN lab.runs r ON r.id = c.run_id WHERE r.state = 'running'")).length > 0);
+    doomed.process.kill('SIGKILL');
+    await doomed.process;
+    const rescuer = startWorker({ dir: lab.dir, bench, name: 'rescuer', cwd: lab.home });
+    const submitted = await waiting;
+    expect(submitted.exitCode, submitted.stdout + rescuer.output()).toBe(0);
+    const runs = await query<{ worker: string; state: string; attempt: number; cases: string }>(
+      lab.url,
+      `SELECT w.name AS worker, r.state, r.attempt, (SELECT count(*) FROM lab.case_results c WHERE c.run_id = r.id) AS cases
+         FROM lab.runs r JOIN lab.workers w ON w.id = r.worker_id JOIN lab.jobs j ON j.id = r.job_id
+         JOIN lab.submissions s ON s.id = j.submission_id WHERE s.suites[1] LIKE '%slow%' ORDER BY r.attempt`,
+    );
+    expect(runs.map((r) => [r.worker, r.state, r.attempt, Number(r.cases)])).toEqual([
+      ['doomed', 'crashed', 1, 1],
+      ['rescuer', 'finished', 2, 2],
+    ]);
+    rescuer.process.kill('SIGINT');
+    await rescuer.process;
+  }, 180_000);
+
+  it('keeps running a job while the database restarts, and records its result once', async () => {
+    const slow = slowSuite(suites, 5);
+    const worker = startWorker({ dir: lab.dir, bench, name: 'steady', cwd: lab.home });
+    await worker.waitFor(/registered/);
+    const submitted = await poshil(['lab', 'submit', '--dir', lab.dir, slow, '--select', 'site=store-2', '--any', '--json'], { cwd: lab.home });
+    expect(submitted.exitCode, submitted.stderr).toBe(0);
+    const jobId = (JSON.parse(submitted.stdout) as { jobs: { id: string }[] }).jobs[0]!.id;
+    await worker.waitFor(/PASS\s+slow\/quick/);
+    await lab.stop();
+    await new Promise((resolve) => setTimeout(resolve, 7_000));
+    // The run ended while the database was away: its result waits in the outbox.
+    expect(worker.output()).toMatch(/kept in the outbox/);
+    await lab.start();
+    await worker.waitFor(new RegExp(`job ${jobId}: PASS \\(exit 0\\) recorded`), 60_000);
+    const runs = await query<{ state: string; cases: string }>(lab.url, 'SELECT r.state, (SELECT count(*) FROM lab.case_results c WHERE c.run_id = r.id) AS cases FROM lab.runs r WHERE r.job_id = $1', [jobId]);
+    expect(runs).toEqual([{ state: 'finished', cases: '2' }]);
+    const job = await query<{ state: string }>(lab.url, 'SELECT state FROM lab.jobs WHERE id = $1', [jobId]);
+    expect(job[0]!.state).toBe('passed');
+    worker.process.kill('SIGINT');
+    await worker.process;
+  }, 180_000);
+});
