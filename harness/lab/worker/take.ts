@@ -9,7 +9,7 @@ import type pg from 'pg';
 import type PgBoss from 'pg-boss';
 import { matches, type Selection } from '../../bench/select.js';
 import { inTransaction } from '../db/connect.js';
-import { deviceQueue, isWindowQueue, onClient } from '../queues.js';
+import { deviceQueue, onClient } from '../queues.js';
 
 export interface TakenJob {
   jobId: string;
@@ -20,16 +20,21 @@ export interface TakenJob {
   retryLimit: number;
 }
 
-/** The queues a device may take from, oldest waiting job first. */
-export async function queuesFor(pool: pg.Pool, device: { id: string; labels: Readonly<Record<string, string>> }, windowOpen: boolean): Promise<string[]> {
-  const { rows } = await pool.query<{ name: string; labels: Record<string, string[]> }>('SELECT name, labels FROM lab.queues');
-  const own = [deviceQueue(device.id), deviceQueue(device.id, true)];
-  const candidates = [...own, ...rows.filter((q) => matches(device.labels, asSelection(q.labels))).map((q) => q.name)].filter((q) => windowOpen || !isWindowQueue(q));
-  const waiting = await pool.query<{ queue: string }>(
-    "SELECT queue FROM lab.jobs WHERE state = 'queued' AND queue = ANY($1) GROUP BY queue ORDER BY min(created_at)",
-    [candidates],
+/** The queues holding jobs now, each with the selection its devices must match, oldest waiting job first. */
+export async function waitingQueues(pool: pg.Pool): Promise<{ name: string; labels: Record<string, string[]> | null }[]> {
+  const { rows } = await pool.query<{ name: string; labels: Record<string, string[]> | null }>(
+    `SELECT j.queue AS name, q.labels FROM lab.jobs j LEFT JOIN lab.queues q ON q.name = j.queue
+      WHERE j.state = 'queued' GROUP BY j.queue, q.labels ORDER BY min(j.created_at)`,
   );
-  return waiting.rows.map((r) => r.queue);
+  return rows;
+}
+
+/** Of the waiting queues, those a device may take from: its own, and the selections its labels match. */
+export function queuesFor(waiting: readonly { name: string; labels: Record<string, string[]> | null }[], device: { id: string; labels: Readonly<Record<string, string>> }): string[] {
+  const own = new Set([deviceQueue(device.id), deviceQueue(device.id, true)]);
+  return waiting
+    .filter((q) => (q.labels ? matches(device.labels, asSelection(q.labels)) : own.has(q.name)))
+    .map((q) => q.name);
 }
 
 export async function takeJob(pool: pg.Pool, boss: PgBoss, queue: string, deviceId: string, workerId: string, leaseTtlMs: number): Promise<TakenJob | 'device-held' | undefined> {

@@ -83,9 +83,9 @@ export async function uploadRun(pool: pg.Pool, boss: PgBoss, run: FinishedRun): 
       [run.runId, late ? 'late' : 'finished', run.outcome, run.exitCode, run.identity?.firmware ?? run.labels['firmware'] ?? null, run.identity?.model ?? run.labels['model'] ?? null, run.labels['site'] ?? null, JSON.stringify(run.labels), run.suites, JSON.stringify(run.summary), run.endedAt],
     );
     await insertCases(client, run.runId, run.cases);
-    for (const file of files) {
-      await client.query('INSERT INTO lab.artefacts (sha256, size, data) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING', [file.sha256, file.data.length, file.data]);
-      await client.query('INSERT INTO lab.run_artefacts (run_id, name, sha256) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING', [run.runId, file.name, file.sha256]);
+    if (files.length > 0) {
+      await client.query('INSERT INTO lab.artefacts (sha256, size, data) SELECT * FROM unnest($1::text[], $2::bigint[], $3::bytea[]) ON CONFLICT DO NOTHING', [files.map((f) => f.sha256), files.map((f) => f.data.length), files.map((f) => f.data)]);
+      await client.query('INSERT INTO lab.run_artefacts (run_id, name, sha256) SELECT $1, * FROM unnest($2::text[], $3::text[]) ON CONFLICT DO NOTHING', [run.runId, files.map((f) => f.name), files.map((f) => f.sha256)]);
     }
     if (late) return 'late';
     if (again) return 'recorded';

@@ -23,7 +23,8 @@ import { maskSecret } from '../secrets.js';
 import { Outbox } from './outbox.js';
 import { reapExpiredLeases } from './reaper.js';
 import { heartbeat, labDeviceId, recordHealth, registerWorker, stopWorker } from './registry.js';
-import { queuesFor, takeJob, type TakenJob } from './take.js';
+import { isWindowQueue } from '../queues.js';
+import { queuesFor, takeJob, waitingQueues, type TakenJob } from './take.js';
 import { caseRow, insertCases, uploadRun, type CaseRow, type FinishedRun } from './upload.js';
 
 export interface WorkerTimings {
@@ -55,6 +56,8 @@ export interface WorkerOptions {
 
 interface Running {
   job: TakenJob;
+  /** When its lease was taken (performance.now()): a heartbeat asked before that cannot know it. */
+  takenAt: number;
   abort: AbortController;
   done: Promise<void>;
 }
@@ -97,20 +100,27 @@ export async function runWorker(options: WorkerOptions): Promise<void> {
       if (listener === client) listener = undefined;
     });
     await client.query('LISTEN poshil_jobs');
-    await client.query('LISTEN poshil_job_done');
     listener = client;
   }
 
   async function dispatch(): Promise<void> {
-    for (const device of bench.devices) {
-      if (options.signal.aborted) return;
+    const idle = bench.devices.filter((device) => !running.has(labDeviceId(bench.name, device.name)) && isRunnable(pool.health(device.name)));
+    if (idle.length === 0) return;
+    const waiting = await waitingQueues(db.pool);
+    for (const device of idle) {
+      if (options.signal.aborted || waiting.length === 0) return;
       const id = labDeviceId(bench.name, device.name);
-      if (running.has(id) || !isRunnable(pool.health(device.name))) continue;
-      const open = (await options.windowOpen?.({ id, labels: device.labels })) ?? false;
-      for (const queue of await queuesFor(db.pool, { id, labels: device.labels }, open)) {
+      const candidates = queuesFor(waiting, { id, labels: device.labels });
+      if (candidates.length === 0) continue;
+      const open = candidates.some(isWindowQueue) ? ((await options.windowOpen?.({ id, labels: device.labels })) ?? false) : false;
+      for (const queue of candidates.filter((q) => open || !isWindowQueue(q))) {
         const taken = await takeJob(db.pool, boss, queue, id, workerId, timings.leaseTtlMs);
         if (taken === 'device-held') break;
-        if (!taken) continue;
+        if (!taken) {
+          // Empty now (another device or worker was first): no other idle device need ask it again.
+          waiting.splice(waiting.findIndex((q) => q.name === queue), 1);
+          continue;
+        }
         start(device, id, taken);
         break;
       }
@@ -118,6 +128,7 @@ export async function runWorker(options: WorkerOptions): Promise<void> {
   }
 
   function start(device: BenchDevice, deviceId: string, job: TakenJob): void {
+    const takenAt = performance.now();
     const abort = new AbortController();
     const stop = () => abort.abort(options.signal.reason);
     options.signal.addEventListener('abort', stop, { once: true });
@@ -129,7 +140,7 @@ export async function runWorker(options: WorkerOptions): Promise<void> {
         running.delete(deviceId);
         wake();
       });
-    running.set(deviceId, { job, abort, done });
+    running.set(deviceId, { job, takenAt, abort, done });
   }
 
   async function runJob(device: BenchDevice, deviceId: string, job: TakenJob, signal: AbortSignal): Promise<void> {
@@ -183,7 +194,7 @@ export async function runWorker(options: WorkerOptions): Promise<void> {
       outcome: ran.outcome,
       ...(ran.identity ? { identity: ran.identity } : {}),
       suites: loaded.suites,
-      summary: { ...(ran.summary ?? {}), ...(ran.error ? { error: ran.error } : {}), ...(ran.skipped ? { skipped: ran.skipped } : {}), benchRunId: result.summary.benchRunId, worker: options.name },
+      summary: { ...(ran.summary ?? {}), ...(ran.error ? { error: ran.error } : {}), ...(ran.skipped ? { skipped: ran.skipped } : {}), benchRunId: result.summary.benchRunId, durationMs: result.summary.durationMs, worker: options.name },
       endedAt: new Date().toISOString(),
       cases,
       folder: result.benchDir,
@@ -228,10 +239,11 @@ export async function runWorker(options: WorkerOptions): Promise<void> {
 
   const timers = [
     setInterval(() => {
+      const asked = performance.now();
       heartbeat(db.pool, workerId, timings.leaseTtlMs)
         .then((held) => {
           for (const [, job] of running) {
-            if (!held.has(job.job.leaseId)) {
+            if (job.takenAt < asked && !held.has(job.job.leaseId)) {
               say(`job ${job.job.jobId}: its lease was taken away (this worker was cut off too long); stopping it`);
               job.abort.abort(new Error('lease lost'));
             }
