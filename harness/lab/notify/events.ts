@@ -31,6 +31,8 @@ export interface RunFailedEvent {
   schedule?: string;
   /** When the run ended. */
   at: string;
+  /** Time zone to show `at` in (a scheduled run's own); UTC when left out. */
+  tz?: string;
 }
 
 export interface ScheduleMissedEvent {

@@ -44,7 +44,7 @@ export function formatMessage(target: WebhookTarget, event: LabEvent): WebhookBo
   const message = describeEvent(event);
   switch (target.format) {
     case 'generic':
-      return { ...cleanFields(event), version: 1, kind: event.kind, title: message.title, text: plainText(message) };
+      return { version: 1, kind: event.kind, title: message.title, text: plainText(message), ...cleanFields(event) };
     case 'slack':
       return {
         text: slackEscape(message.title),
@@ -95,6 +95,8 @@ export function signatureHeaders(target: WebhookTarget, body: string): Record<st
 function cleanFields(event: LabEvent): Record<string, unknown> {
   const fields: Record<string, unknown> = {};
   for (const [key, value] of Object.entries(event)) {
+    // The envelope's own fields are not the event's to set.
+    if (key === 'version' || key === 'kind' || key === 'title' || key === 'text') continue;
     if (typeof value === 'string') fields[key] = clean(value, LONG_FIELDS.has(key) ? TEXT_LIMIT : NAME_LIMIT);
     else if (Array.isArray(value)) fields[key] = value.slice(0, 1000).map((v) => (typeof v === 'string' ? clean(v) : v));
     else if (value && typeof value === 'object') fields[key] = Object.fromEntries(Object.entries(value).filter(([, v]) => typeof v === 'number'));

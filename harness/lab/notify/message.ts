@@ -64,7 +64,7 @@ export function describeEvent(event: LabEvent): Message {
           ...(event.firstFailure ? [{ label: 'First failure', value: clean(event.firstFailure, TEXT_LIMIT) }] : []),
           ...(event.schedule ? [{ label: 'Schedule', value: clean(event.schedule) }] : []),
           { label: 'Job', value: clean(event.jobId) },
-          { label: 'Ended', value: localTime(event.at) },
+          { label: 'Ended', value: localTime(event.at, event.tz) },
         ],
       };
     }
