@@ -38,7 +38,10 @@ export const LAYERS: Layer[] = [
     path: 'harness/bench',
     may: ['harness/runner', 'harness/compare', 'harness/config', 'harness/evidence', 'harness/reporters', 'devices', 'harness/core'],
   },
-  { path: 'harness/lab', may: ['harness/bench', 'harness/runner', 'harness/compare', 'harness/certify', 'harness/config', 'harness/evidence', 'harness/reporters', 'devices', 'harness/core'] },
+  {
+    path: 'harness/lab',
+    may: ['harness/bench', 'harness/runner', 'harness/compare', 'harness/certify', 'harness/config', 'harness/evidence', 'harness/reporters', 'devices', 'harness/core'],
+  },
   {
     path: 'harness/cli',
     may: ['harness/lab', 'harness/bench', 'harness/compare', 'harness/certify', 'harness/runner', 'harness/reporters', 'harness/evidence', 'harness/config', 'harness/expect', 'devices', 'harness/core'],

@@ -73,8 +73,9 @@ export interface PlanInputs extends RunInputs {
   plan: Plan;
 }
 
-export function loadPlanInputs(profilePath: string | Profile, planPath: string): PlanInputs {
-  const profile = typeof profilePath === 'string' ? loadProfile(resolve(profilePath)) : profilePath;
+export function loadPlanInputs(profilePath: string | Profile, planPath: string, overrides: { stepTimeoutMs?: number } = {}): PlanInputs {
+  const loaded = typeof profilePath === 'string' ? loadProfile(resolve(profilePath)) : profilePath;
+  const profile = overrides.stepTimeoutMs ? { ...loaded, timeouts: { ...loaded.timeouts, stepMs: overrides.stepTimeoutMs } } : loaded;
   const expectations = new Expectations();
   const plan = loadPlan(resolve(planPath), expectations, { stepTimeoutMs: profile.timeouts.stepMs, maxConcurrentSales: profile.maxConcurrentSales });
   const inputs = describeInputs(profile, plan.suites, expectations, plan.fixtures);

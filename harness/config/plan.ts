@@ -25,6 +25,8 @@ export interface Plan {
   id: string;
   version: string;
   title?: string;
+  /** The plan changes the terminal (a firmware upgrade): a lab starts it only inside the device's maintenance window. */
+  disruptive: boolean;
   file: string;
   sha256: string;
   requires: { capabilities: string[]; protocol?: 'bench' | 'zvt' | 'ecr'; firmware?: string };
@@ -40,6 +42,7 @@ interface RawPlan {
   plan: string;
   version: string;
   title?: string;
+  disruptive?: boolean;
   requires?: { capabilities?: string[]; protocol?: 'bench' | 'zvt' | 'ecr'; firmware?: string };
   suites: { suite: string; cases?: string[]; mandatory?: string[]; optional?: string[] }[];
   retries?: number;
@@ -83,6 +86,7 @@ export function loadPlan(path: string, expectations: Expectations, defaults: Sui
     id: raw.plan,
     version: raw.version,
     ...(raw.title ? { title: raw.title } : {}),
+    disruptive: raw.disruptive ?? false,
     file: doc.shown,
     sha256: doc.sha256,
     requires: { capabilities: raw.requires?.capabilities ?? [], ...(raw.requires?.protocol ? { protocol: raw.requires.protocol } : {}), ...(raw.requires?.firmware ? { firmware: raw.requires.firmware } : {}) },

@@ -1,6 +1,6 @@
 import { dirname, join, resolve } from 'node:path';
 import { Command, Option } from 'commander';
-import { InputError, formatError } from '../../core/errors.js';
+import { ExitCode, InputError, formatError } from '../../core/errors.js';
 import { packageRoot } from '../../core/paths.js';
 import { LOG_LEVELS, type LogLevel } from '../../evidence/log-levels.js';
 import { REPORTER_NAMES } from '../../reporters/choice.js';
@@ -27,6 +27,7 @@ interface RunOptions {
   timeout?: string;
   config?: string;
   segmentSize?: string;
+  plan?: string;
 }
 
 const collect = (value: string, list: string[] = []) => [...list, value];
@@ -37,6 +38,7 @@ export function registerRun(program: Command): void {
     .description('Run acceptance suites against a terminal (real or simulated) and write the record, transcript, log, JUnit XML and HTML report.')
     .argument('[suites...]', 'suite files (*.suite.yaml) or folders holding them (default: the config\'s suites, else the bundled ones)')
     .option('-d, --device <profile>', 'device profile (JSON), e.g. devices/simulator.json (required here, in the config or as POSHIL_DEVICE)')
+    .option('-p, --plan <file>', 'run a plan (*.plan.yaml) instead of suites: its cases and retries, judged by its requirements, thresholds and waivers (no certificate; poshil certify signs one)')
     .option('-g, --grep <regex>', 'run only the cases whose "suite/case" id or title matches')
     .option('--grep-invert <regex>', 'leave out the cases whose "suite/case" id or title matches')
     .option('--last-failed', 'run only the cases that did not pass in the last run under --out')
@@ -73,15 +75,19 @@ Examples:
   $ poshil run -d devices/simulator.json --list --grep-invert throughput
   $ poshil run -d devices/bench-terminal-usb.json --bail --junit results/junit.xml suites/
   $ poshil run -d devices/simulator.json --last-failed
+  $ poshil run -d devices/simulator.json --plan suites/plans/daily-health.plan.yaml   the morning check before a store opens
   $ CI=true poshil run -d devices/simulator.json --reporter list,github   in GitHub Actions
   $ poshil run -d devices/simulator.json --reporter dot,json=results/record.json
   $ poshil run --bench devices/benches/simulators.bench.yaml --select protocol=bench --spread   a bench: docs/benches.md
   $ poshil run --bench devices/benches/simulators.bench.yaml --in-process-simulators suites/smoke.suite.yaml`,
     );
   addBenchRunOptions(run).action(async (suiteArgs: string[], options: RunOptions & { bench?: string; inProcessSimulators?: boolean }) => {
+      if (options.plan !== undefined && (options.bench !== undefined || suiteArgs.length > 0)) {
+        throw new InputError('E_OPTION', `--plan runs the plan's own suites on one --device; leave out ${options.bench !== undefined ? '--bench' : `the suite files (${suiteArgs.join(' ')})`}`, { hint: 'poshil run --help shows the options and examples' });
+      }
       if (options.bench !== undefined) return (await import('./run-bench.js')).runBenchCommand(suiteArgs, options);
       // Loaded here, not at start: `poshil --help` and the other commands never pay for it.
-      const { loadRunInputs } = await import('../../config/inputs.js');
+      const { loadPlanInputs, loadRunInputs } = await import('../../config/inputs.js');
       const { runConfig } = await import('../../config/run-config.js');
       const { prepareOutputFolder } = await import('../../evidence/output-folder.js');
       const { executeRun } = await import('../../runner/execute-run.js');
@@ -99,7 +105,9 @@ Examples:
       const reporterChoices = chooseReporters({ ...options, reporter: options.reporter ?? config.reporters ?? [] });
       const device = required(options.device ?? config.device, '-d, --device <profile>', 'run', 'give --device, set "device" in poshil.config.json, or set POSHIL_DEVICE');
       const suites = suiteArgs.length > 0 ? suiteArgs : (config.suites ?? [join(packageRoot(), 'suites')]);
-      const inputs = loadRunInputs(device, suites, timeout ? { stepTimeoutMs: timeout } : {});
+      const overrides = timeout ? { stepTimeoutMs: timeout } : {};
+      const planInputs = options.plan !== undefined ? loadPlanInputs(device, options.plan, overrides) : undefined;
+      const inputs = planInputs ?? loadRunInputs(device, suites, overrides);
       const planned = inputs.suites.reduce((n, s) => n + selectCases(s, selection).length, 0);
       if (options.list) {
         process.stdout.write(listCases(inputs.suites, selection));
@@ -116,7 +124,8 @@ Examples:
         ...(selection.grepInvert ? { grepInvert: selection.grepInvert } : {}),
         ...(selection.only ? { only: selection.only } : {}),
         ...(maxFailures !== undefined ? { maxFailures } : {}),
-        retries,
+        // A plan's own retries apply unless --retries says otherwise.
+        retries: planInputs && options.retries === undefined ? planInputs.plan.retries : retries,
         logLevel: options.logLevel ?? (config.logLevel as LogLevel | undefined) ?? 'info',
         handleSignals: true,
         ...(options.inProcessSimulators ? { launchSimulator: (await import('./in-process-simulator.js')).startInProcessSimulator } : {}),
@@ -125,5 +134,15 @@ Examples:
       });
       if (result.failure) process.stderr.write(formatError(result.failure) + '\n');
       process.exitCode = result.exitCode;
+      if (planInputs && !result.failure && result.exitCode !== ExitCode.interrupted) {
+        // Judged as poshil certify judges it: optional cases, waivers, thresholds and the terminal's firmware count.
+        const { decide } = await import('../../certify/verdict.js');
+        const { plan } = planInputs;
+        const verdict = decide(result.record, plan);
+        const met = verdict.verdict === 'CERTIFIED';
+        process.stdout.write(`\nplan ${plan.id} ${plan.version}: ${met ? 'PASS' : 'FAIL'}\n`);
+        for (const reason of verdict.reasons) process.stdout.write(`  - ${reason}\n`);
+        process.exitCode = met ? ExitCode.ok : ExitCode.caseFailed;
+      }
     });
 }
