@@ -5,11 +5,13 @@
  * appears in it.
  */
 import type pg from 'pg';
+import { matches } from '../bench/select.js';
+import { listWindows, windowsOf } from './windows.js';
 
 export interface LabStatus {
   workers: { name: string; host: string; bench: string; state: 'online' | 'offline' | 'stopped'; lastSeen: string }[];
   devices: { id: string; name: string; labels: Record<string, string>; worker: string | null; state: 'idle' | 'leased' | 'quarantined' | 'maintenance' | 'offline'; reason: string; job?: string; firmware?: string }[];
-  queue: { queue: string; selection: string; waiting: number; running: number; window: boolean }[];
+  queue: { queue: string; selection: string; waiting: number; running: number; window: boolean; waitsFor?: string }[];
 }
 
 /** A worker silent for three heartbeats is offline. */
@@ -28,11 +30,28 @@ export async function labStatus(pool: pg.Pool, heartbeatMs: number): Promise<Lab
       ORDER BY d.id`,
     [offlineAfter],
   );
-  const queue = await pool.query<{ queue: string; selection: string; waiting: string; running: string }>(
-    `SELECT j.queue, s.selection, count(*) FILTER (WHERE j.state = 'queued') AS waiting, count(*) FILTER (WHERE j.state = 'running') AS running
-       FROM lab.jobs j JOIN lab.submissions s ON s.id = j.submission_id
-      WHERE j.state IN ('queued', 'running') GROUP BY j.queue, s.selection ORDER BY j.queue`,
+  const queue = await pool.query<{ queue: string; selection: string; labels: Record<string, string[]> | null; devices: string[]; waiting: string; running: string }>(
+    `SELECT j.queue, s.selection, q.labels, array_agg(DISTINCT j.device_id) FILTER (WHERE j.device_id IS NOT NULL) AS devices,
+            count(*) FILTER (WHERE j.state = 'queued') AS waiting, count(*) FILTER (WHERE j.state = 'running') AS running
+       FROM lab.jobs j JOIN lab.submissions s ON s.id = j.submission_id LEFT JOIN lab.queues q ON q.name = j.queue
+      WHERE j.state IN ('queued', 'running') GROUP BY j.queue, s.selection, q.labels ORDER BY j.queue`,
   );
+  const windows = await listWindows(pool);
+  const now = new Date();
+  /** For a disruptive queue: the window its devices wait for, and when it next opens. */
+  const waitsFor = (q: (typeof queue.rows)[number]): string => {
+    const targets = devices.rows.filter((d) => (q.labels ? matches(d.labels, { terms: new Map(Object.entries(q.labels)), text: '' }) : (q.devices ?? []).includes(d.id)));
+    const states = targets.flatMap((d) => windowsOf(windows, d.labels, now));
+    if (states.length === 0) return 'no maintenance window covers its devices (poshil lab window add)';
+    const open = states.find((w) => w.state.open);
+    if (open) return `window ${open.window.name} is open`;
+    const closed = states.flatMap((w) => (!w.state.open && w.state.opensAt ? [{ window: w.window, opensAt: w.state.opensAt }] : [])).sort((a, b) => a.opensAt.getTime() - b.opensAt.getTime());
+    const next = closed[0];
+    if (!next) return 'its windows never open again';
+    const opensAt = next.opensAt;
+    const local = new Intl.DateTimeFormat('en-GB', { timeZone: next.window.tz, dateStyle: 'short', timeStyle: 'short' }).format(opensAt);
+    return `waits for window ${next.window.name} (next ${local} ${next.window.tz}, in ${Math.round((opensAt.getTime() - now.getTime()) / 60_000)} min)`;
+  };
   return {
     workers: workers.rows.map((w) => ({ name: w.name, host: w.host, bench: w.bench, state: w.stopped ? 'stopped' : w.offline ? 'offline' : 'online', lastSeen: w.last_seen.toISOString() })),
     devices: devices.rows.map((d) => ({
@@ -45,7 +64,14 @@ export async function labStatus(pool: pg.Pool, heartbeatMs: number): Promise<Lab
       ...(d.job_id ? { job: d.job_id } : {}),
       ...(d.identity?.firmware ? { firmware: d.identity.firmware } : {}),
     })),
-    queue: queue.rows.map((q) => ({ queue: q.queue, selection: q.selection || '(any device)', waiting: Number(q.waiting), running: Number(q.running), window: q.queue.endsWith('-w') })),
+    queue: queue.rows.map((q) => ({
+      queue: q.queue,
+      selection: q.selection || '(any device)',
+      waiting: Number(q.waiting),
+      running: Number(q.running),
+      window: q.queue.endsWith('-w'),
+      ...(q.queue.endsWith('-w') && Number(q.waiting) > 0 ? { waitsFor: waitsFor(q) } : {}),
+    })),
   };
 }
 
@@ -59,6 +85,6 @@ export function formatStatus(status: LabStatus, database: string): string {
   }
   lines.push('', 'queue');
   if (status.queue.length === 0) lines.push('  (empty)');
-  for (const q of status.queue) lines.push(`  ${q.queue.padEnd(24)} ${String(q.waiting).padStart(4)} waiting ${String(q.running).padStart(3)} running  ${q.selection}${q.window && q.waiting > 0 ? '  (disruptive: waits for a maintenance window)' : ''}`);
+  for (const q of status.queue) lines.push(`  ${q.queue.padEnd(24)} ${String(q.waiting).padStart(4)} waiting ${String(q.running).padStart(3)} running  ${q.selection}${q.waitsFor ? `  disruptive: ${q.waitsFor}` : ''}`);
   return lines.join('\n') + '\n';
 }

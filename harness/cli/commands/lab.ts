@@ -7,32 +7,9 @@ import { hostname } from 'node:os';
 import { join, resolve } from 'node:path';
 import type { Command } from 'commander';
 import { ExitCode, InputError } from '../../core/errors.js';
-import { parseDuration } from '../../config/quantities.js';
+import { registerLabAdmin } from './lab-admin.js';
+import { connect, DATABASE_HELP, DIR_HELP, span, type DatabaseOptions } from './lab-options.js';
 import { wholeNumber } from './option-values.js';
-
-interface DatabaseOptions {
-  dir?: string;
-  database?: string;
-  json?: boolean;
-}
-
-const DIR_HELP = 'lab folder of the embedded database (default .poshil/lab)';
-const DATABASE_HELP = 'PostgreSQL URL of a lab server of your own (default $POSHIL_DATABASE_URL, else the lab folder\'s)';
-
-async function connect(options: DatabaseOptions, application: string) {
-  const { databaseUrl, openLabDatabase, DEFAULT_LAB_DIR } = await import('../../lab/db/connect.js');
-  const url = databaseUrl({ ...(options.database ? { database: options.database } : {}), dir: options.dir ?? DEFAULT_LAB_DIR });
-  return openLabDatabase(url, application);
-}
-
-/** `7d`, `12h`, `90m`: a time span for --since. */
-function span(flag: string, text: string | undefined): number | undefined {
-  if (text === undefined) return undefined;
-  const days = /^(\d+(?:\.\d+)?)d$/.exec(text.trim());
-  const ms = days ? Number(days[1]) * 86_400_000 : parseDuration(text);
-  if (ms === undefined || ms <= 0) throw new InputError('E_OPTION', `${flag} ${text} is not a time span`, { hint: 'write e.g. 7d, 12h, 90m' });
-  return ms;
-}
 
 export function registerLab(program: Command): void {
   const lab = program
@@ -91,8 +68,10 @@ Examples:
     .option('--work <dir>', 'where runs, bundles and the outbox are kept (default .poshil/lab/work/NAME)')
     .option('--lease-ttl <time>', 'a device lease not renewed for this long is freed and its job retried (default 60s)')
     .option('--heartbeat <time>', 'how often the worker renews its leases (default a sixth of --lease-ttl)')
+    .option('--cron-check <time>', 'how often scheduled firings are taken and missed ones looked for (default 15s)')
+    .option('--missed-after <time>', 'a scheduled run not started this long after its time is reported missed (default 5m)')
     .option('--in-process-simulators', 'run the bench\'s simulated terminals inside this process')
-    .action(async (options: DatabaseOptions & { bench: string; name?: string; work?: string; leaseTtl?: string; heartbeat?: string; inProcessSimulators?: boolean }) => {
+    .action(async (options: DatabaseOptions & { bench: string; name?: string; work?: string; leaseTtl?: string; heartbeat?: string; cronCheck?: string; missedAfter?: string; inProcessSimulators?: boolean }) => {
       const { loadBench } = await import('../../bench/bench-file.js');
       const { DevicePool } = await import('../../bench/pool/pool.js');
       const { startBoss } = await import('../../lab/queues.js');
@@ -102,10 +81,21 @@ Examples:
       const name = options.name ?? hostname();
       const leaseTtlMs = span('--lease-ttl', options.leaseTtl) ?? DEFAULT_TIMINGS.leaseTtlMs;
       const heartbeatMs = span('--heartbeat', options.heartbeat) ?? Math.max(100, Math.round(leaseTtlMs / 6));
-      const timings = { leaseTtlMs, heartbeatMs, reaperMs: Math.min(DEFAULT_TIMINGS.reaperMs, heartbeatMs), pollMs: Math.min(DEFAULT_TIMINGS.pollMs, heartbeatMs) };
+      const cronCheckMs = span('--cron-check', options.cronCheck) ?? DEFAULT_TIMINGS.cronCheckMs;
+      const timings = {
+        leaseTtlMs,
+        heartbeatMs,
+        reaperMs: Math.min(DEFAULT_TIMINGS.reaperMs, heartbeatMs),
+        pollMs: Math.min(DEFAULT_TIMINGS.pollMs, heartbeatMs),
+        cronCheckMs,
+        missedGraceMs: span('--missed-after', options.missedAfter) ?? DEFAULT_TIMINGS.missedGraceMs,
+      };
       const db = await connect(options, `poshil-worker:${name}`);
       const log = (line: string) => process.stdout.write(`${new Date().toISOString()} ${line}\n`);
-      const boss = await startBoss(db.pool, { onError: (message) => log(`queue: ${message}`) });
+      // Every worker keeps pg-boss's cron going; pg-boss lets one of them fire each due minute.
+      const cronSeconds = Math.min(45, Math.max(1, Math.round(cronCheckMs / 1000)));
+      const boss = await startBoss(db.pool, { schedule: true, cronMonitorIntervalSeconds: cronSeconds, cronWorkerIntervalSeconds: cronSeconds, onError: (message) => log(`queue: ${message}`) });
+      const { notify } = await import('../../lab/notifications.js');
       const workDir = resolve(options.work ?? join(options.dir ?? '.poshil/lab', 'work', name));
       const abort = new AbortController();
       let interrupts = 0;
@@ -128,6 +118,7 @@ Examples:
           signal: abort.signal,
           log,
           windowOpen: windowOpener(db.pool),
+          notify: (event) => void notify(db.pool, event, log, abort.signal).catch(() => {}),
           ...(options.inProcessSimulators ? { launchSimulator: (await import('./in-process-simulator.js')).startInProcessSimulator } : {}),
         });
       } finally {
@@ -246,4 +237,6 @@ Examples:
         await db.pool.end();
       }
     });
+
+  registerLabAdmin(lab);
 }

@@ -71,6 +71,14 @@ CREATE TABLE lab.schedule_firings (schedule text NOT NULL REFERENCES lab.schedul
 CREATE TABLE lab.webhooks (name text PRIMARY KEY, url text NOT NULL, format text NOT NULL, events text[], secret text);
 `,
   },
+  {
+    version: 3,
+    name: 'notifications said once: campaign ends, workers gone offline',
+    sql: `
+ALTER TABLE lab.submissions ADD COLUMN ended_notified_at timestamptz;
+ALTER TABLE lab.workers ADD COLUMN offline_notified_at timestamptz;
+`,
+  },
 ];
 
 /** Brings schema `lab` up to the newest migration; returns the versions it applied. */

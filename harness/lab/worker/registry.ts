@@ -26,7 +26,7 @@ export async function registerWorker(pool: pg.Pool, worker: { id: string; name: 
 
 /** Renews the worker and its leases; returns the ids of the leases it still holds. */
 export async function heartbeat(pool: pg.Pool, workerId: string, leaseTtlMs: number): Promise<Set<string>> {
-  await pool.query('UPDATE lab.workers SET last_seen = now() WHERE id = $1', [workerId]);
+  await pool.query('UPDATE lab.workers SET last_seen = now(), offline_notified_at = NULL WHERE id = $1', [workerId]);
   await pool.query('UPDATE lab.devices SET last_seen = now() WHERE worker_id = $1', [workerId]);
   const { rows } = await pool.query<{ id: string }>(
     "UPDATE lab.leases SET expires_at = now() + $2 * interval '1 millisecond' WHERE worker_id = $1 AND released_at IS NULL RETURNING id",

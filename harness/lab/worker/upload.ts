@@ -28,6 +28,7 @@ export interface CaseRow {
 export interface FinishedRun {
   runId: string;
   jobId: string;
+  deviceId: string;
   queue: string;
   leaseId: string;
   attempt: number;

@@ -20,6 +20,9 @@ import type { SimulatorLauncher } from '../../runner/simulator-process.js';
 import { writeBundle, type BundleFile } from '../bundle.js';
 import type { LabDatabase } from '../db/connect.js';
 import { maskSecret } from '../secrets.js';
+import type { LabEvent } from '../notify/index.js';
+import { checkMissed, takeFirings } from '../schedules.js';
+import { campaignEndEvent, offlineWorkerEvents, runFailedEvent } from './events.js';
 import { Outbox } from './outbox.js';
 import { reapExpiredLeases } from './reaper.js';
 import { heartbeat, labDeviceId, recordHealth, registerWorker, stopWorker } from './registry.js';
@@ -34,9 +37,13 @@ export interface WorkerTimings {
   reaperMs: number;
   /** Looking for jobs without being woken (NOTIFY covers the usual case). */
   pollMs: number;
+  /** How often schedules' firings are taken and missed ones looked for. */
+  cronCheckMs: number;
+  /** How long after its time a scheduled run that never started counts as missed. */
+  missedGraceMs: number;
 }
 
-export const DEFAULT_TIMINGS: WorkerTimings = { leaseTtlMs: 60_000, heartbeatMs: 10_000, reaperMs: 5_000, pollMs: 2_000 };
+export const DEFAULT_TIMINGS: WorkerTimings = { leaseTtlMs: 60_000, heartbeatMs: 10_000, reaperMs: 5_000, pollMs: 2_000, cronCheckMs: 15_000, missedGraceMs: 5 * 60_000 };
 
 export interface WorkerOptions {
   db: LabDatabase;
@@ -49,6 +56,8 @@ export interface WorkerOptions {
   timings: WorkerTimings;
   signal: AbortSignal;
   log: (line: string) => void;
+  /** Tells people (webhooks) what happened; must not throw. */
+  notify?: (event: LabEvent) => void;
   /** Whether a device's maintenance window is open now (disruptive jobs wait for it). */
   windowOpen?: (device: { id: string; labels: Readonly<Record<string, string>> }) => Promise<boolean>;
   launchSimulator?: SimulatorLauncher;
@@ -68,6 +77,7 @@ export async function runWorker(options: WorkerOptions): Promise<void> {
   const outbox = new Outbox(join(options.workDir, 'outbox'));
   const running = new Map<string, Running>();
   const say = (line: string) => log(maskSecret(line));
+  const notify = options.notify ?? (() => {});
   await registerWorker(db.pool, { id: workerId, name: options.name }, bench, (device) => pool.health(device));
   say(`worker ${options.name} registered ${bench.devices.length} device(s) of bench ${bench.name} on ${db.shown}`);
 
@@ -145,7 +155,7 @@ export async function runWorker(options: WorkerOptions): Promise<void> {
 
   async function runJob(device: BenchDevice, deviceId: string, job: TakenJob, signal: AbortSignal): Promise<void> {
     const cases: CaseRow[] = [];
-    const base = { runId: job.runId, jobId: job.jobId, queue: job.queue, leaseId: job.leaseId, attempt: job.attempt, retryLimit: job.retryLimit, labels: device.labels };
+    const base = { runId: job.runId, jobId: job.jobId, deviceId, queue: job.queue, leaseId: job.leaseId, attempt: job.attempt, retryLimit: job.retryLimit, labels: device.labels };
     let finished: FinishedRun;
     let loaded: { inputs: RunInputs; retries: number; suites: string[] };
     try {
@@ -157,6 +167,7 @@ export async function runWorker(options: WorkerOptions): Promise<void> {
       await finish({ ...base, exitCode: ExitCode.invalidInput, outcome: 'REJECTED', suites: [], summary: { error: message }, endedAt: new Date().toISOString(), cases });
       return;
     }
+    const healthBefore = pool.health(device.name).state;
     const result = await runBench({
       bench,
       devices: [{ device, inputs: loaded.inputs }],
@@ -187,7 +198,11 @@ export async function runWorker(options: WorkerOptions): Promise<void> {
       ],
     });
     const ran = result.summary.devices[0]!;
-    await recordHealth(db.pool, deviceId, pool.health(device.name), ran.identity).catch(() => {});
+    const health = pool.health(device.name);
+    await recordHealth(db.pool, deviceId, health, ran.identity).catch(() => {});
+    if (health.state === 'quarantined' && healthBefore !== 'quarantined') {
+      notify({ kind: 'device-quarantined', device: device.name, worker: options.name, reason: health.reason, ...(device.labels['site'] ? { site: device.labels['site'] } : {}), at: new Date().toISOString() });
+    }
     await finish({
       ...base,
       exitCode: result.exitCode,
@@ -230,6 +245,7 @@ export async function runWorker(options: WorkerOptions): Promise<void> {
       const how = await uploadRun(db.pool, boss, run);
       outbox.remove(run.runId);
       say(`job ${run.jobId}: ${run.outcome} (exit ${run.exitCode}) ${how === 'late' ? 'recorded late: its lease had been taken away' : 'recorded'}`);
+      if (how === 'recorded') await tellOfEnd(run);
     } catch (error) {
       say(`job ${run.jobId}: result kept in the outbox until the database answers (${errorMessage(error)})`);
     } finally {
@@ -237,7 +253,24 @@ export async function runWorker(options: WorkerOptions): Promise<void> {
     }
   }
 
+  async function tellOfEnd(run: FinishedRun): Promise<void> {
+    try {
+      const device = bench.devices.find((d) => labDeviceId(bench.name, d.name) === run.deviceId)?.name ?? run.deviceId;
+      const failed = await runFailedEvent(db.pool, run, device);
+      if (failed) notify(failed);
+      const campaign = await campaignEndEvent(db.pool, run.jobId);
+      if (campaign) notify(campaign);
+    } catch (error) {
+      say(`job ${run.jobId}: could not prepare its notifications: ${errorMessage(error)}`);
+    }
+  }
+
   const timers = [
+    setInterval(() => {
+      takeFirings(db, boss, say, notify)
+        .then(() => checkMissed(db.pool, timings.missedGraceMs, new Date(), notify))
+        .catch((error: unknown) => say(`schedules: ${errorMessage(error)}`));
+    }, timings.cronCheckMs),
     setInterval(() => {
       const asked = performance.now();
       heartbeat(db.pool, workerId, timings.leaseTtlMs)
@@ -254,6 +287,8 @@ export async function runWorker(options: WorkerOptions): Promise<void> {
     setInterval(() => {
       reapExpiredLeases(db.pool, boss, timings.leaseTtlMs)
         .then((n) => n > 0 && (say(`reaper: freed ${n} device(s) whose worker stopped`), wake()))
+        .then(() => offlineWorkerEvents(db.pool, 3 * timings.heartbeatMs))
+        .then((events) => events.forEach(notify))
         .catch(() => {});
     }, timings.reaperMs),
     setInterval(() => {
