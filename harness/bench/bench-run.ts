@@ -9,7 +9,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { availableParallelism, hostname } from 'node:os';
 import { join, relative } from 'node:path';
 import { ExitCode, PoshilError, errorMessage } from '../core/errors.js';
-import type { RunRecord } from '../core/record.js';
+import type { RunHeader, RunRecord } from '../core/record.js';
 import type { RunInputs } from '../config/inputs.js';
 import type { LogLevel } from '../evidence/log-levels.js';
 import { htmlReporter } from '../reporters/html.js';
@@ -63,6 +63,8 @@ export interface BenchRunRequest {
   launchSimulator?: SimulatorLauncher;
   /** Where ports found by USB identity are looked up (tests give a fake list). */
   portLister?: PortLister;
+  /** The lab job this bench run is (a lab worker runs one device per job); kept in the device's record. */
+  lab?: RunHeader['lab'];
   /** More observers of each device's run (a lab worker uploads each case as it ends). */
   reporters?: (device: string) => Reporter[];
 }
@@ -144,6 +146,7 @@ export async function runBench(request: BenchRunRequest): Promise<BenchRunResult
         outDir: benchDir,
         runDir,
         bench: { benchRunId, device: device.name, labels: device.labels },
+        ...(request.lab ? { lab: request.lab } : {}),
         ...(request.launchSimulator ? { launchSimulator: request.launchSimulator } : {}),
         ...item.cases,
         ...(request.grepText !== undefined ? { grepText: request.grepText } : {}),

@@ -40,6 +40,9 @@ describe('poshil lab', () => {
     expect(names).toEqual(expect.arrayContaining(['record.json', 'junit.xml', 't1/record.json', 't1/junit.xml', 't1/report.html']));
     expect(names.some((n) => n.startsWith('t1/transcript'))).toBe(true);
     for (const file of files) expect(createHash('sha256').update(file.data).digest('hex')).toBe(file.sha256);
+    // The device's own record names the lab job, attempt, lease and worker host it was.
+    const record = JSON.parse(files.find((f) => f.name === 't1/record.json')!.data.toString('utf8')) as { lab?: Record<string, unknown> };
+    expect(record.lab).toMatchObject({ runId: runs[0]!.id, attempt: 1, worker: 'host-a', jobId: expect.any(String), leaseId: expect.any(String) });
 
     const leases = await query<{ open: string }>(lab.url, 'SELECT count(*) FILTER (WHERE released_at IS NULL) AS open FROM lab.leases');
     expect(Number(leases[0]!.open)).toBe(0);

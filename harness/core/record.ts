@@ -182,6 +182,8 @@ export interface RunHeader {
   };
   /** The bench run this run was one device of, and that device's name and labels in the bench file. */
   bench?: { benchRunId: string; device: string; labels: Readonly<Record<string, string>> };
+  /** The lab job this run was (poshil lab worker): which job and attempt, under which lease, on which worker host. */
+  lab?: { jobId: string; runId: string; attempt: number; leaseId: string; worker: string; host: string };
   inputs: InputFile[];
 }
 

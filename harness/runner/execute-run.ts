@@ -36,6 +36,8 @@ export interface RunRequest {
   launchSimulator?: SimulatorLauncher;
   /** The bench run this run is one device of. */
   bench?: RunHeader['bench'];
+  /** The lab job this run is. */
+  lab?: RunHeader['lab'];
   grep?: RegExp;
   /** The --grep text as the user wrote it, for the record. */
   grepText?: string;
@@ -143,6 +145,7 @@ export async function executeRun(request: RunRequest): Promise<RunResult> {
     },
     device: { profile: profile.file, name: profile.name, protocol: profile.protocol, address: describeAddress(profile, announced?.link) },
     ...(request.bench ? { bench: request.bench } : {}),
+    ...(request.lab ? { lab: request.lab } : {}),
     inputs: inputs.inputs,
   };
   journal.append({ type: 'run.started', header });

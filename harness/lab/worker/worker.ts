@@ -6,6 +6,7 @@
  * runs the reaper. The database going away never stops a run: results wait in the outbox.
  */
 import { randomUUID } from 'node:crypto';
+import { hostname } from 'node:os';
 import { join } from 'node:path';
 import type pg from 'pg';
 import type PgBoss from 'pg-boss';
@@ -184,6 +185,7 @@ export async function runWorker(options: WorkerOptions): Promise<void> {
       html: true,
       console: pipedConsole([device.name], { write: (text: string) => (say(text.trimEnd()), true) }),
       signal,
+      lab: { jobId: job.jobId, runId: job.runId, attempt: job.attempt, leaseId: job.leaseId, worker: options.name, host: hostname() },
       ...(options.launchSimulator ? { launchSimulator: options.launchSimulator } : {}),
       reporters: () => [
         {
