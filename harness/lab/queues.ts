@@ -63,8 +63,16 @@ export async function startBoss(pool: pg.Pool, options: QueueTimings & { schedul
   });
   boss.on('error', (error: Error) => options.onError?.(maskSecret(error.message)));
   await boss.start();
-  await boss.createQueue(DEAD_LETTER_QUEUE);
+  await ensureQueue(pool, DEAD_LETTER_QUEUE);
   return boss;
+}
+
+/**
+ * Creates a queue when missing, through lab.ensure_queue: pg-boss makes a table partition per
+ * queue, which only the schema's owner may, so other roles ask the owner's function.
+ */
+export async function ensureQueue(pool: pg.Pool, name: string, options: { deadLetter?: string; policy?: 'standard' | 'short' } = {}): Promise<void> {
+  await pool.query('SELECT lab.ensure_queue($1, $2)', [name, JSON.stringify({ policy: options.policy ?? 'standard', ...(options.deadLetter ? { deadLetter: options.deadLetter } : {}) })]);
 }
 
 /** pg-boss's `db` option on one client: its statements then join the caller's transaction. */

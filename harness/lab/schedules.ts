@@ -13,7 +13,7 @@ import type { Bundle, BundleFile } from './bundle.js';
 import { checkCron, missedFirings } from './calendar/index.js';
 import type { LabDatabase } from './db/connect.js';
 import type { LabEvent } from './notify/index.js';
-import { canonicalSelection } from './queues.js';
+import { canonicalSelection, ensureQueue } from './queues.js';
 import { submit } from './submit.js';
 
 export interface ScheduledSubmission {
@@ -53,7 +53,7 @@ export async function addSchedule(db: LabDatabase, boss: PgBoss, request: { name
     mode: request.mode,
     retries: request.retries,
   };
-  await boss.createQueue(queue, { name: queue, policy: 'short' });
+  await ensureQueue(db.pool, queue, { policy: 'short' });
   await db.pool.query('INSERT INTO lab.bundles (sha256, files) VALUES ($1, $2) ON CONFLICT DO NOTHING', [request.bundle.sha256, JSON.stringify(request.bundle.files)]);
   await db.pool.query(
     `INSERT INTO lab.schedules (name, queue, cron, tz, submission) VALUES ($1,$2,$3,$4,$5)

@@ -5,7 +5,7 @@
 import pg from 'pg';
 import { labUrl, type LabFile } from './embedded/server.js';
 import { openLabDatabase, unreachable } from './db/connect.js';
-import { migrate } from './db/migrations.js';
+import { QUEUE_GRANTS, migrate } from './db/migrations.js';
 import { startBoss } from './queues.js';
 import { describeDatabase } from './secrets.js';
 
@@ -30,8 +30,10 @@ export async function prepareSchema(url: string): Promise<number[]> {
   const db = await openLabDatabase(url, 'poshil-setup', { max: 2 });
   try {
     const applied = await migrate(db.pool);
-    const boss = await startBoss(db.pool);
+    // schedule: true makes pg-boss's own cron queue now, while the owner (who may) is connected.
+    const boss = await startBoss(db.pool, { schedule: true });
     await boss.stop({ graceful: false, wait: true });
+    await db.pool.query(QUEUE_GRANTS);
     return applied;
   } finally {
     await db.pool.end();

@@ -9,7 +9,7 @@ import { InputError } from '../core/errors.js';
 import { labelsInUse, matches, parseSelection, type Selection } from '../bench/select.js';
 import type { Bundle } from './bundle.js';
 import { inTransaction, type LabDatabase } from './db/connect.js';
-import { DEAD_LETTER_QUEUE, canonicalSelection, deviceQueue, onClient, selectionLabels, selectionQueue } from './queues.js';
+import { DEAD_LETTER_QUEUE, canonicalSelection, deviceQueue, ensureQueue, onClient, selectionLabels, selectionQueue } from './queues.js';
 
 export interface Submission {
   bundle: Bundle;
@@ -45,7 +45,7 @@ export async function submit(db: LabDatabase, boss: PgBoss, submission: Submissi
   const disruptive = submission.bundle.disruptive;
   const queues: { queue: string; device?: string }[] = submission.mode === 'each' ? matching.map((d) => ({ queue: deviceQueue(d.id, disruptive), device: d.id })) : [{ queue: selectionQueue(selection, disruptive) }];
   // pg-boss makes a table partition per queue: done before the transaction (it is idempotent).
-  for (const { queue } of queues) await boss.createQueue(queue, { name: queue, deadLetter: DEAD_LETTER_QUEUE });
+  for (const { queue } of queues) await ensureQueue(db.pool, queue, { deadLetter: DEAD_LETTER_QUEUE });
 
   return inTransaction(db.pool, async (client) => {
     if (submission.key) {

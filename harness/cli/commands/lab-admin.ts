@@ -111,6 +111,24 @@ export function registerLabAdmin(lab: Command): void {
     process.stdout.write(`schedule ${name} removed\n`);
   });
 
+  const role = lab.command('role').description('Database roles: a worker writes only its own results, a submitter queues jobs, a viewer reads (docs/lab.md).');
+  withDatabaseOptions(
+    role
+      .command('add')
+      .description("Make a login role for a bench host, a CI pipeline or a person; its URL (with a new password) goes to a private env file.")
+      .argument('<name>', 'role name, e.g. bench_a or ci_submit')
+      .requiredOption('--kind <kind>', 'worker (also submits schedule firings), submitter or viewer')
+      .option('--env-file <file>', 'where its POSHIL_DATABASE_URL is written, mode 0600 (default .poshil/lab/roles/NAME.env)'),
+  ).action(async (name: string, options: DatabaseOptions & { kind: string; envFile?: string }) => {
+    const { addRole, ROLE_KINDS } = await import('../../lab/roles.js');
+    if (!(options.kind in ROLE_KINDS)) throw new InputError('E_OPTION', `--kind must be one of ${Object.keys(ROLE_KINDS).join(', ')}`);
+    const envFile = options.envFile ?? `${options.dir ?? '.poshil/lab'}/roles/${name}.env`;
+    const made = await withDb(options, 'poshil-admin', (db) => addRole(db, name, options.kind as keyof typeof ROLE_KINDS, envFile));
+    process.stdout.write(`role ${name} (${options.kind}): ${made.shown}
+  its URL with the password: ${envFile} (mode 0600); on its host: set -a; . ${envFile}; set +a
+`);
+  });
+
   const webhook = lab.command('webhook').description('Webhooks told of failed or missed runs, quarantined devices, offline workers and finished campaigns (docs/lab-notifications.md).');
   withDatabaseOptions(
     webhook

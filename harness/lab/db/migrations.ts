@@ -79,7 +79,90 @@ ALTER TABLE lab.submissions ADD COLUMN ended_notified_at timestamptz;
 ALTER TABLE lab.workers ADD COLUMN offline_notified_at timestamptz;
 `,
   },
+  {
+    version: 4,
+    name: 'roles: workers write only their own results, submitters queue, viewers read',
+    sql: `
+DO $roles$ BEGIN
+  IF NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = 'poshil_worker') THEN CREATE ROLE poshil_worker NOLOGIN; END IF;
+  IF NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = 'poshil_submitter') THEN CREATE ROLE poshil_submitter NOLOGIN; END IF;
+  IF NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = 'poshil_viewer') THEN CREATE ROLE poshil_viewer NOLOGIN; END IF;
+END $roles$;
+ALTER TABLE lab.workers ADD COLUMN db_role text NOT NULL DEFAULT current_user;
+GRANT USAGE ON SCHEMA lab TO poshil_worker, poshil_submitter, poshil_viewer;
+GRANT SELECT ON ALL TABLES IN SCHEMA lab TO poshil_worker, poshil_submitter, poshil_viewer;
+-- Webhook URLs carry their secrets: only workers (which post to them) and the owner read them.
+REVOKE SELECT ON lab.webhooks FROM poshil_submitter, poshil_viewer;
+GRANT INSERT ON lab.bundles, lab.queues, lab.submissions, lab.jobs TO poshil_submitter;
+-- Workers also submit: they turn schedule firings into submissions.
+GRANT INSERT ON lab.bundles, lab.queues, lab.submissions, lab.schedule_firings TO poshil_worker;
+GRANT INSERT, UPDATE ON lab.workers, lab.devices, lab.leases, lab.runs, lab.case_results, lab.artefacts, lab.run_artefacts, lab.jobs TO poshil_worker;
+GRANT UPDATE (ended_notified_at) ON lab.submissions TO poshil_worker;
+GRANT USAGE ON ALL SEQUENCES IN SCHEMA lab TO poshil_worker;
+
+-- A worker's results are its own: rows of runs, leases, case results and evidence links are
+-- written only by the database role its worker registered with. Everyone may read them.
+CREATE FUNCTION lab.own_workers() RETURNS SETOF uuid LANGUAGE sql STABLE
+  AS 'SELECT id FROM lab.workers WHERE db_role = current_user';
+ALTER TABLE lab.runs ENABLE ROW LEVEL SECURITY;
+CREATE POLICY runs_read ON lab.runs FOR SELECT USING (true);
+CREATE POLICY runs_insert ON lab.runs FOR INSERT WITH CHECK (worker_id IN (SELECT lab.own_workers()));
+CREATE POLICY runs_update ON lab.runs FOR UPDATE USING (worker_id IN (SELECT lab.own_workers()));
+ALTER TABLE lab.leases ENABLE ROW LEVEL SECURITY;
+CREATE POLICY leases_read ON lab.leases FOR SELECT USING (true);
+CREATE POLICY leases_insert ON lab.leases FOR INSERT WITH CHECK (worker_id IN (SELECT lab.own_workers()));
+CREATE POLICY leases_update ON lab.leases FOR UPDATE USING (worker_id IN (SELECT lab.own_workers()));
+ALTER TABLE lab.case_results ENABLE ROW LEVEL SECURITY;
+CREATE POLICY cases_read ON lab.case_results FOR SELECT USING (true);
+CREATE POLICY cases_insert ON lab.case_results FOR INSERT WITH CHECK (run_id IN (SELECT id FROM lab.runs WHERE worker_id IN (SELECT lab.own_workers())));
+ALTER TABLE lab.run_artefacts ENABLE ROW LEVEL SECURITY;
+CREATE POLICY run_artefacts_read ON lab.run_artefacts FOR SELECT USING (true);
+CREATE POLICY run_artefacts_insert ON lab.run_artefacts FOR INSERT WITH CHECK (run_id IN (SELECT id FROM lab.runs WHERE worker_id IN (SELECT lab.own_workers())));
+
+-- pg-boss makes a table partition per queue, which only the owner may do: submitters and
+-- workers ask this function, which makes only the lab's own queue names.
+CREATE FUNCTION lab.ensure_queue(queue_name text, options json) RETURNS void LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pgboss AS $fn$
+BEGIN
+  IF queue_name !~ '^((sel|dev|sched)-[0-9a-f]{16}(-w)?|lab-dead)$' THEN
+    RAISE EXCEPTION 'not a lab queue name: %', queue_name;
+  END IF;
+  PERFORM pgboss.create_queue(queue_name, options);
+END $fn$;
+REVOKE ALL ON FUNCTION lab.ensure_queue(text, json) FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION lab.ensure_queue(text, json) TO poshil_worker, poshil_submitter;
+
+-- The reaper frees other workers' devices: it acts with the owner's rights, and only on leases
+-- that expired (and not just after the server itself restarted).
+CREATE FUNCTION lab.reap_expired(ttl_ms bigint) RETURNS TABLE (job_id uuid, queue text, retry boolean) LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, lab AS $fn$
+DECLARE l record;
+BEGIN
+  FOR l IN SELECT le.id, le.job_id, j.queue, j.attempts, s.retries FROM lab.leases le JOIN lab.jobs j ON j.id = le.job_id JOIN lab.submissions s ON s.id = j.submission_id
+            WHERE le.released_at IS NULL AND le.expires_at < now() AND now() - pg_postmaster_start_time() > ttl_ms * interval '1 millisecond'
+            FOR UPDATE OF le SKIP LOCKED LOOP
+    UPDATE lab.leases SET released_at = now(), release_reason = 'expired' WHERE id = l.id;
+    UPDATE lab.runs SET state = 'crashed', ended_at = now() WHERE lease_id = l.id AND state = 'running';
+    UPDATE lab.jobs SET state = CASE WHEN l.attempts <= l.retries THEN 'queued' ELSE 'error' END WHERE id = l.job_id AND state = 'running';
+    job_id := l.job_id; queue := l.queue; retry := l.attempts <= l.retries;
+    RETURN NEXT;
+  END LOOP;
+END $fn$;
+REVOKE ALL ON FUNCTION lab.reap_expired(bigint) FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION lab.reap_expired(bigint) TO poshil_worker;
+`,
+  },
 ];
+
+/**
+ * What the lab's roles may do in pg-boss's schema, granted again on every `lab up` (pg-boss
+ * makes its schema after the lab's migrations, and an upgrade of it may add tables).
+ */
+export const QUEUE_GRANTS = `
+GRANT USAGE ON SCHEMA pgboss TO poshil_worker, poshil_submitter, poshil_viewer;
+GRANT SELECT ON ALL TABLES IN SCHEMA pgboss TO poshil_worker, poshil_submitter, poshil_viewer;
+GRANT INSERT, UPDATE, DELETE ON ALL TABLES IN SCHEMA pgboss TO poshil_worker;
+GRANT INSERT ON ALL TABLES IN SCHEMA pgboss TO poshil_submitter;
+GRANT EXECUTE ON ALL FUNCTIONS IN SCHEMA pgboss TO poshil_worker, poshil_submitter;
+`;
 
 /** Brings schema `lab` up to the newest migration; returns the versions it applied. */
 export async function migrate(pool: pg.Pool): Promise<number[]> {

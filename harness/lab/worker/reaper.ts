@@ -14,20 +14,9 @@ export async function reapExpiredLeases(pool: pg.Pool, boss: PgBoss, leaseTtlMs:
   return inTransaction(pool, async (client) => {
     const { rows: lock } = await client.query<{ ok: boolean }>('SELECT pg_try_advisory_xact_lock(hashtext($1)) AS ok', ['poshil.reaper']);
     if (!lock[0]?.ok) return 0;
-    const { rows } = await client.query<{ id: string; job_id: string; queue: string; attempts: number; retry_limit: number }>(
-      `SELECT l.id, l.job_id, j.queue, j.attempts, s.retries AS retry_limit
-         FROM lab.leases l JOIN lab.jobs j ON j.id = l.job_id JOIN lab.submissions s ON s.id = j.submission_id
-        WHERE l.released_at IS NULL AND l.expires_at < now()
-          AND now() - pg_postmaster_start_time() > $1 * interval '1 millisecond'
-        FOR UPDATE OF l SKIP LOCKED`,
-      [leaseTtlMs],
-    );
-    for (const lease of rows) {
-      await client.query("UPDATE lab.leases SET released_at = now(), release_reason = 'expired' WHERE id = $1", [lease.id]);
-      await client.query("UPDATE lab.runs SET state = 'crashed', ended_at = now() WHERE lease_id = $1 AND state = 'running'", [lease.id]);
-      await boss.fail(lease.queue, lease.job_id, { reason: 'lease expired: its worker stopped renewing it' }, { db: onClient(client) });
-      await client.query("UPDATE lab.jobs SET state = $2 WHERE id = $1 AND state = 'running'", [lease.job_id, lease.attempts <= lease.retry_limit ? 'queued' : 'error']);
-    }
+    // lab.reap_expired runs with the owner's rights: the expired leases are other workers'.
+    const { rows } = await client.query<{ job_id: string; queue: string }>('SELECT job_id, queue FROM lab.reap_expired($1)', [leaseTtlMs]);
+    for (const lease of rows) await boss.fail(lease.queue, lease.job_id, { reason: 'lease expired: its worker stopped renewing it' }, { db: onClient(client) });
     return rows.length;
   });
 }
