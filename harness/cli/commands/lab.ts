@@ -48,6 +48,17 @@ Examples:
     });
 
   lab
+    .command('migrate')
+    .description("On a lab server of your own: create or upgrade the lab's tables, pg-boss's schema and the lab's roles (run as the role that owns them).")
+    .requiredOption('--database <url>', 'PostgreSQL URL of the owner role, e.g. postgres://poshil_owner@db.lab:5432/poshil')
+    .action(async (options: { database: string }) => {
+      const { prepareSchema } = await import('../../lab/setup.js');
+      const { describeDatabase } = await import('../../lab/secrets.js');
+      const applied = await prepareSchema(options.database);
+      process.stdout.write(`lab schema of ${describeDatabase(options.database)} is up to date${applied.length > 0 ? ` (migrations applied: ${applied.join(', ')})` : ''}\n`);
+    });
+
+  lab
     .command('down')
     .description('Stop the embedded PostgreSQL of a lab folder (its data stays).')
     .option('--dir <dir>', DIR_HELP)
