@@ -51,6 +51,7 @@ export function buildCertificateBody(input: CertificateInput, manifest: { file: 
     issuedAt: new Date().toISOString(),
     tool: { name: 'poshil', version: record.tool.version },
     lab: input.lab,
+    ...(record.lab ? { job: { id: record.lab.jobId, attempt: record.lab.attempt, lease: record.lab.leaseId, worker: record.lab.worker, host: record.lab.host } } : {}),
     device: record.device,
     plan: input.plan,
     run: {

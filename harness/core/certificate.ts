@@ -43,6 +43,8 @@ export interface CertificateBody {
   issuedAt: string;
   tool: { name: 'poshil'; version: string };
   lab: { name?: string; tester?: string };
+  /** The lab job the run was (poshil lab worker): job id, attempt, device lease and the worker host. */
+  job?: { id: string; attempt: number; lease: string; worker: string; host: string };
   device: { profile: string; name: string; protocol: string; address: string; identity?: DeviceIdentity; identityAtStart?: DeviceIdentity };
   plan: { id: string; version: string; title?: string; file: string; sha256: string };
   run: { runId: string; startedAt: string; finishedAt?: string; status: string; summary: RunSummary };

@@ -27,7 +27,7 @@ export async function ensureDatabase(lab: LabFile): Promise<void> {
 
 /** Applies the lab's migrations and pg-boss's own; returns the lab migrations applied now. */
 export async function prepareSchema(url: string): Promise<number[]> {
-  const db = await openLabDatabase(url, 'poshil-setup', { max: 2 });
+  const db = await openLabDatabase(url, 'poshil-setup', { max: 2, migrating: true });
   try {
     const applied = await migrate(db.pool);
     // schedule: true makes pg-boss's own cron queue now, while the owner (who may) is connected.

@@ -81,8 +81,10 @@ Examples:
     .option('--heartbeat <time>', 'how often the worker renews its leases (default a sixth of --lease-ttl)')
     .option('--cron-check <time>', 'how often scheduled firings are taken and missed ones looked for (default 15s)')
     .option('--missed-after <time>', 'a scheduled run not started this long after its time is reported missed (default 5m)')
+    .option('--key <file>', 'sign a certificate for every plan job with this private key (poshil keygen)')
+    .option('--lab-name <name>', 'laboratory named on those certificates')
     .option('--in-process-simulators', 'run the bench\'s simulated terminals inside this process')
-    .action(async (options: DatabaseOptions & { bench: string; name?: string; work?: string; leaseTtl?: string; heartbeat?: string; cronCheck?: string; missedAfter?: string; inProcessSimulators?: boolean }) => {
+    .action(async (options: DatabaseOptions & { bench: string; name?: string; work?: string; leaseTtl?: string; heartbeat?: string; cronCheck?: string; missedAfter?: string; key?: string; labName?: string; inProcessSimulators?: boolean }) => {
       const { loadBench } = await import('../../bench/bench-file.js');
       const { DevicePool } = await import('../../bench/pool/pool.js');
       const { startBoss } = await import('../../lab/queues.js');
@@ -90,6 +92,7 @@ Examples:
       const { windowOpener } = await import('../../lab/windows.js');
       const bench = loadBench(options.bench);
       const name = options.name ?? hostname();
+      const privateKey = options.key ? (await import('../../evidence/signing.js')).loadPrivateKey(resolve(options.key)) : undefined;
       const leaseTtlMs = span('--lease-ttl', options.leaseTtl) ?? DEFAULT_TIMINGS.leaseTtlMs;
       const heartbeatMs = span('--heartbeat', options.heartbeat) ?? Math.max(100, Math.round(leaseTtlMs / 6));
       const cronCheckMs = span('--cron-check', options.cronCheck) ?? DEFAULT_TIMINGS.cronCheckMs;
@@ -129,6 +132,7 @@ Examples:
           signal: abort.signal,
           log,
           windowOpen: windowOpener(db.pool),
+          ...(privateKey ? { signing: { privateKey, tester: `poshil lab worker ${name} on ${hostname()}`, ...(options.labName ? { labName: options.labName } : {}) } } : {}),
           notify: (event) => void notify(db.pool, event, log, abort.signal).catch(() => {}),
           ...(options.inProcessSimulators ? { launchSimulator: (await import('./in-process-simulator.js')).startInProcessSimulator } : {}),
         });

@@ -6,6 +6,7 @@
 import pg from 'pg';
 import { DeviceError, errorMessage } from '../../core/errors.js';
 import { labUrl, readLabFile } from '../embedded/server.js';
+import { checkSchemaVersion } from './migrations.js';
 import { describeDatabase, maskSecret } from '../secrets.js';
 
 export const DATABASE_ENV = 'POSHIL_DATABASE_URL';
@@ -32,7 +33,7 @@ export function databaseUrl(options: { database?: string; dir?: string }): strin
 }
 
 /** A pool on the lab's database; fails with exit 3 naming the server when it cannot be reached. */
-export async function openLabDatabase(url: string, application: string, options: { max?: number; check?: boolean } = {}): Promise<LabDatabase> {
+export async function openLabDatabase(url: string, application: string, options: { max?: number; check?: boolean; migrating?: boolean } = {}): Promise<LabDatabase> {
   const shown = describeDatabase(url);
   const pool = new pg.Pool({ connectionString: url, application_name: application, max: options.max ?? 4, connectionTimeoutMillis: 5_000, idleTimeoutMillis: 10_000 });
   // A server that goes away makes idle clients emit errors; the query that needs one reports it.
@@ -44,6 +45,10 @@ export async function openLabDatabase(url: string, application: string, options:
       await pool.end().catch(() => {});
       throw unreachable(shown, error);
     }
+    if (!options.migrating) await checkSchemaVersion(pool, shown).catch(async (error: unknown) => {
+      await pool.end().catch(() => {});
+      throw error;
+    });
   }
   return { pool, url, shown };
 }

@@ -4,6 +4,7 @@
  * both apply it. A migration is never edited once released: a change is a new one.
  */
 import type pg from 'pg';
+import { DeviceError } from '../../core/errors.js';
 
 interface Migration {
   version: number;
@@ -192,4 +193,18 @@ export async function migrate(pool: pg.Pool): Promise<number[]> {
     client.release();
   }
   return applied;
+}
+
+/** Exit 3 when the lab's schema is older (or newer) than this poshil: say which command brings it up to date. */
+export async function checkSchemaVersion(pool: pg.Pool, shown: string): Promise<void> {
+  const want = MIGRATIONS[MIGRATIONS.length - 1]!.version;
+  let have = 0;
+  try {
+    have = (await pool.query<{ v: number | null }>('SELECT max(version) AS v FROM lab.schema_migrations')).rows[0]?.v ?? 0;
+  } catch {
+    // No lab schema at all.
+  }
+  if (have === want) return;
+  const hint = have < want ? 'bring it up to date with `poshil lab up` (embedded) or `poshil lab migrate --database URL` as its owner' : 'upgrade poshil on this host to the version the lab runs';
+  throw new DeviceError('E_LAB_SCHEMA', `the lab database ${shown} has schema version ${have}, this poshil needs ${want}`, { hint });
 }

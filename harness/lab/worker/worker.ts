@@ -16,6 +16,7 @@ import { pipedConsole } from '../../bench/device-lines.js';
 import { isRunnable } from '../../bench/pool/health.js';
 import type { DevicePool } from '../../bench/pool/pool.js';
 import { loadPlanInputs, loadRunInputs, type RunInputs } from '../../config/inputs.js';
+import type { Plan } from '../../config/plan.js';
 import { ExitCode, PoshilError, errorMessage } from '../../core/errors.js';
 import type { SimulatorLauncher } from '../../runner/simulator-process.js';
 import { writeBundle, type BundleFile } from '../bundle.js';
@@ -25,6 +26,7 @@ import type { LabEvent } from '../notify/index.js';
 import { checkMissed, takeFirings } from '../schedules.js';
 import { campaignEndEvent, offlineWorkerEvents, runFailedEvent } from './events.js';
 import { Outbox } from './outbox.js';
+import { judgePlanRun, type Signing } from './plan-verdict.js';
 import { reapExpiredLeases } from './reaper.js';
 import { heartbeat, labDeviceId, recordHealth, registerWorker, stopWorker } from './registry.js';
 import { isWindowQueue } from '../queues.js';
@@ -62,6 +64,15 @@ export interface WorkerOptions {
   /** Whether a device's maintenance window is open now (disruptive jobs wait for it). */
   windowOpen?: (device: { id: string; labels: Readonly<Record<string, string>> }) => Promise<boolean>;
   launchSimulator?: SimulatorLauncher;
+  /** Plan jobs get a signed certificate with this key. */
+  signing?: Signing;
+}
+
+interface LoadedJob {
+  inputs: RunInputs;
+  plan?: Plan;
+  retries: number;
+  suites: string[];
 }
 
 interface Running {
@@ -158,7 +169,7 @@ export async function runWorker(options: WorkerOptions): Promise<void> {
     const cases: CaseRow[] = [];
     const base = { runId: job.runId, jobId: job.jobId, deviceId, queue: job.queue, leaseId: job.leaseId, attempt: job.attempt, retryLimit: job.retryLimit, labels: device.labels };
     let finished: FinishedRun;
-    let loaded: { inputs: RunInputs; retries: number; suites: string[] };
+    let loaded: LoadedJob;
     try {
       loaded = await loadJob(job.jobId, device);
     } catch (error) {
@@ -200,6 +211,12 @@ export async function runWorker(options: WorkerOptions): Promise<void> {
       ],
     });
     const ran = result.summary.devices[0]!;
+    let exitCode = result.exitCode;
+    let verdict: { met: boolean; reasons: string[] } | undefined;
+    if (loaded.plan && ran.runDir && exitCode !== ExitCode.interrupted && exitCode !== ExitCode.deviceError) {
+      verdict = judgePlanRun(join(result.benchDir, ran.runDir), loaded.plan, options.signing);
+      if (verdict) exitCode = verdict.met ? ExitCode.ok : ExitCode.caseFailed;
+    }
     const health = pool.health(device.name);
     await recordHealth(db.pool, deviceId, health, ran.identity).catch(() => {});
     if (health.state === 'quarantined' && healthBefore !== 'quarantined') {
@@ -207,18 +224,18 @@ export async function runWorker(options: WorkerOptions): Promise<void> {
     }
     await finish({
       ...base,
-      exitCode: result.exitCode,
+      exitCode,
       outcome: ran.outcome,
       ...(ran.identity ? { identity: ran.identity } : {}),
       suites: loaded.suites,
-      summary: { ...(ran.summary ?? {}), ...(ran.error ? { error: ran.error } : {}), ...(ran.skipped ? { skipped: ran.skipped } : {}), benchRunId: result.summary.benchRunId, durationMs: result.summary.durationMs, worker: options.name },
+      summary: { ...(ran.summary ?? {}), ...(ran.error ? { error: ran.error } : {}), ...(ran.skipped ? { skipped: ran.skipped } : {}), benchRunId: result.summary.benchRunId, durationMs: result.summary.durationMs, worker: options.name, ...(verdict ? { plan: { id: loaded.plan!.id, met: verdict.met, reasons: verdict.reasons } } : {}) },
       endedAt: new Date().toISOString(),
       cases,
       folder: result.benchDir,
     });
   }
 
-  async function loadJob(jobId: string, device: BenchDevice): Promise<{ inputs: RunInputs; retries: number; suites: string[] }> {
+  async function loadJob(jobId: string, device: BenchDevice): Promise<LoadedJob> {
     const { rows } = await db.pool.query<{ plan: string | null; suites: string[]; sha256: string; files: BundleFile[] }>(
       'SELECT s.plan, s.suites, b.sha256, b.files FROM lab.jobs j JOIN lab.submissions s ON s.id = j.submission_id JOIN lab.bundles b ON b.sha256 = s.bundle_sha256 WHERE j.id = $1',
       [jobId],
@@ -228,7 +245,7 @@ export async function runWorker(options: WorkerOptions): Promise<void> {
     const dir = writeBundle(join(options.workDir, 'bundles'), row.sha256, row.files);
     if (row.plan) {
       const inputs = loadPlanInputs(device.profile, join(dir, row.plan));
-      return { inputs, retries: inputs.plan.retries, suites: inputs.suites.map((s) => s.id) };
+      return { inputs, plan: inputs.plan, retries: inputs.plan.retries, suites: inputs.suites.map((s) => s.id) };
     }
     const inputs = loadRunInputs(device.profile, row.suites.map((s) => join(dir, s)));
     return { inputs, retries: 0, suites: inputs.suites.map((s) => s.id) };
