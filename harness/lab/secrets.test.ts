@@ -28,7 +28,11 @@ describe('maskSecret', () => {
     expect(maskSecret("host=db user=lab password=hunter2 dbname=poshil")).toBe('host=db user=lab password=*** dbname=poshil');
     expect(maskSecret("host=db password = 'it\\'s a secret' dbname=poshil")).toBe("host=db password = '***' dbname=poshil");
     expect(maskSecret('sslpassword=keypw sslmode=verify-full')).toBe('sslpassword=*** sslmode=verify-full');
-    expect(maskSecret('PGPASSWORD="x y" poshil lab status')).toBe('PGPASSWORD=*** poshil lab status');
+    expect(maskSecret('PGPASSWORD="x y" poshil lab status')).toBe('PGPASSWORD="***" poshil lab status');
+    expect(maskSecret("DB_PASSWORD='a b' db.passwd=c --db-password=d")).toBe("DB_PASSWORD='***' db.passwd=*** --db-password=***");
+    expect(maskSecret('https://h/x?db_password=a&api_token=b&client_secret=c&page=2')).toBe('https://h/x?db_password=***&api_token=***&client_secret=***&page=2');
+    expect(maskSecret('{"dbPassword":"a","apiToken":"b","user":"lab"}')).toBe('{"dbPassword":"***","apiToken":"***","user":"lab"}');
+    expect(maskSecret('password authentication failed for user "lab"')).toBe('password authentication failed for user "lab"');
     expect(maskSecret('{"user":"lab","password":"hunter2"}')).toBe('{"user":"lab","password":"***"}');
     expect(maskSecret('Authorization: Bearer abc.def-ghi')).toBe('Authorization: Bearer ***');
   });
@@ -78,8 +82,9 @@ describe('maskSecret', () => {
       { numRuns: 2000 },
     );
     fc.assert(
-      // Unquoted, as libpq reads it: up to the next space; a value that starts with a quote is a quoted one.
-      fc.property(fc.string({ minLength: 1, maxLength: 40, unit: fc.constantFrom(...'abc019!$%&()*+,;=:@/?#\'"~._-'.split('')) }).filter((pw) => !pw.startsWith("'")), (pw) => {
+      // Unquoted, as libpq reads it: up to the next space. A value that starts with a quote is read
+      // as a quoted one (libpq's single, or a shell's double quote) and masked to its closing quote.
+      fc.property(fc.string({ minLength: 1, maxLength: 40, unit: fc.constantFrom(...'abc019!$%&()*+,;=:@/?#\'"~._-'.split('')) }).filter((pw) => !pw.startsWith("'") && !pw.startsWith('"')), (pw) => {
         return maskSecret(`host=db password=${pw} dbname=poshil`) === 'host=db password=*** dbname=poshil';
       }),
       { numRuns: 2000 },

@@ -7,29 +7,34 @@
  * or which robot was meant):
  * - the password of any `scheme://user:password@host` URL (postgres://, postgresql://, https://, …);
  * - secret-bearing query parameters: `password`, `sslpassword`, `access_token`, `token`, `sign`,
- *   `key`, `secret`, `signature`, `sig`, `api_key`, `apikey`, `client_secret`;
+ *   `key`, `secret`, `signature`, `sig`, `api_key`, `apikey`, `client_secret`, and any name ending
+ *   in `password`, `passwd`, `secret` or `token`;
  * - libpq keyword/value strings: `password=…` and `sslpassword=…`, quoted (`'a\'b c'`) or
- *   not, and `PGPASSWORD=…` as a shell would show it;
- * - JSON members named `password`, `secret` or `token`;
+ *   not, and any `…password=…` as a shell or a command line shows it (`PGPASSWORD="x"`,
+ *   `DB_PASSWORD=x`, `--db-password=x`);
+ * - JSON members whose name ends in `password`, `passwd`, `secret` or `token`;
  * - `Authorization: Bearer …` / `Basic …` credentials;
  * - webhook URLs whose path is the secret: Slack (`hooks.slack.com/services/T…/…`), Discord
  *   (`discord.com/api/webhooks/ID/…`) and Feishu/Lark (`open.feishu.cn/open-apis/bot/v2/hook/…`)
  *   keep the host and the first segment (team or robot id) and lose the rest.
  *
  * The masking errs towards hiding too much: a URL with an `@` in its path may lose more than its
- * password, never less.
+ * password, never less, and an unquoted `password=` value runs to the next space. Mask strings
+ * before they are serialised (a JSON line may otherwise lose its closing quote with the secret).
  */
 import { parse as parseConnectionString } from 'pg-connection-string';
 
 export const MASK = '***';
 
 const SECRET_PARAMS = 'password|sslpassword|access_token|token|sign|key|secret|signature|sig|api_key|apikey|client_secret';
+// Names that end in one of these are secrets too: db_password, api_token, CLIENT_SECRET.
+const SECRET_SUFFIX = '[\\w.-]*(?:password|passwd|secret|token)';
 // A query parameter: after `?`, `&` or `;`, up to the next separator, fragment, quote or space.
-const QUERY_SECRET = new RegExp(`([?&;](?:${SECRET_PARAMS})=)[^&#;\\s"'<>]*`, 'gi');
-// libpq keyword/value: `password = 'quoted \\' value'` or `password=bare`; not a query parameter.
-const KEYWORD_SECRET = /((?<![\w?&;.-])(?:ssl)?password\s*=\s*)('(?:[^'\\]|\\.)*'?|(?:\\.|[^\s\\])*)/gi;
-const ENV_SECRET = /(\bPGPASSWORD=)(?:'[^']*'?|"(?:[^"\\]|\\.)*"?|[^\s]*)/g;
-const JSON_SECRET = /("(?:password|secret|token)"\s*:\s*)"(?:[^"\\]|\\.)*"?/gi;
+const QUERY_SECRET = new RegExp(`([?&;](?:${SECRET_PARAMS}|${SECRET_SUFFIX})=)[^&#;\\s"'<>]*`, 'gi');
+// libpq keyword/value (`password = 'quoted \\' value'`, `password=bare`), shell variables
+// (`PGPASSWORD="x y"`, `DB_PASSWORD=x`) and options (`--db-password=x`); not a query parameter.
+const KEYWORD_SECRET = /((?<![\w?&;.-])[\w.-]*pass(?:word|wd)\s*=\s*)('(?:[^'\\]|\\.)*'?|"(?:[^"\\]|\\.)*"?|(?:\\.|[^\s\\])*)/gi;
+const JSON_SECRET = /("[\w.-]*(?:password|passwd|secret|token)"\s*:\s*)"(?:[^"\\]|\\.)*"?/gi;
 const AUTH_HEADER = /(\b(?:Bearer|Basic)\s+)[A-Za-z0-9._~+/=-]+/g;
 // Webhooks whose path carries the secret: host + first segment kept.
 const PATH_SECRET = [
@@ -46,8 +51,7 @@ export function maskSecret(text: string): string {
   let out = maskUserinfo(text);
   out = out.replace(QUERY_SECRET, `$1${MASK}`);
   // A quoted value stays quoted, so the masked string is still one libpq would read the same way.
-  out = out.replace(KEYWORD_SECRET, (_, key: string, value: string) => `${key}${value.startsWith("'") ? `'${MASK}'` : MASK}`);
-  out = out.replace(ENV_SECRET, `$1${MASK}`);
+  out = out.replace(KEYWORD_SECRET, (_, key: string, value: string) => `${key}${value.startsWith("'") || value.startsWith('"') ? `${value[0]}${MASK}${value[0]}` : MASK}`);
   out = out.replace(JSON_SECRET, `$1"${MASK}"`);
   out = out.replace(AUTH_HEADER, `$1${MASK}`);
   for (const pattern of PATH_SECRET) out = out.replace(pattern, `$1${MASK}`);

@@ -99,6 +99,12 @@ describe('deliver', () => {
     expect(JSON.stringify(result)).not.toContain(SECRET_TOKEN);
   });
 
+  it('does not send to a target that is not a URL, and does not quote it', async () => {
+    const result = await deliver({ name: 'typo', url: `htps:/hooks example/${SECRET_TOKEN}`, format: 'dingtalk', secret: 'SEC1' }, failed, fast);
+    expect(result).toMatchObject({ ok: false, attempts: 0, url: '(not an http(s) URL)', error: 'the webhook url is not a valid http(s) URL' });
+    expect(JSON.stringify(result)).not.toContain(SECRET_TOKEN);
+  });
+
   it('stops when interrupted', async () => {
     const r = await receiving(() => ({ status: 503 }));
     const controller = new AbortController();

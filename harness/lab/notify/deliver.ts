@@ -78,6 +78,8 @@ export async function deliver(target: WebhookTarget, event: LabEvent, options: D
     elapsedMs: Math.round(performance.now() - started),
   });
 
+  // Sending cannot help a target that is not even a URL (and fetch's error would quote it).
+  if (!/^https?:$/.test(URL.parse(target.url)?.protocol ?? '')) return result(0, { ok: false, retry: false, error: 'the webhook url is not a valid http(s) URL' });
   for (let attempt = 1; ; attempt++) {
     const url = requestUrl(target, now());
     const outcome = await post(target, url, body, timeoutMs, options.signal);

@@ -96,7 +96,7 @@ describe('targets', () => {
   it('shows a webhook URL as its origin only', () => {
     expect(maskWebhookUrl('https://hooks.slack.com/services/T0/B0/XYZ')).toBe('https://hooks.slack.com/…');
     expect(maskWebhookUrl('http://127.0.0.1:8080/')).toBe('http://127.0.0.1:8080');
-    expect(maskWebhookUrl('no url')).toBe('(not a URL)');
+    expect(maskWebhookUrl('no url')).toBe('(not an http(s) URL)');
   });
 
   it('filters events by kind', () => {

@@ -31,10 +31,12 @@ export function wants(target: WebhookTarget, event: LabEvent): boolean {
 export function maskWebhookUrl(url: string): string {
   try {
     const parsed = new URL(url);
+    // Any other scheme's "origin" may be the whole opaque text, secret included.
+    if (parsed.protocol !== 'https:' && parsed.protocol !== 'http:') return '(not an http(s) URL)';
     const more = parsed.pathname !== '/' || parsed.search !== '' || parsed.hash !== '';
     return `${parsed.protocol}//${parsed.host}${more ? '/…' : ''}`;
   } catch {
-    return '(not a URL)';
+    return '(not an http(s) URL)';
   }
 }
 
