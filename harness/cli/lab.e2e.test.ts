@@ -3,6 +3,8 @@
  * built CLI with simulated benches, and submissions through `poshil lab submit`.
  */
 import { createHash } from 'node:crypto';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { startTestLab, type TestLab } from '../lab/test-support/lab-db.js';
 import { labWorkspace, query, startWorker } from '../lab/test-support/lab-cli.js';
@@ -53,6 +55,33 @@ describe('poshil lab', () => {
     worker.process.kill('SIGINT');
     const ended = await worker.process;
     expect(ended.exitCode).toBe(130);
+  }, 120_000);
+
+  it('judges a plan job by its plan and signs its certificate, naming the job, lease and worker host', async () => {
+    const keys = await poshil(['keygen', '--out', join(lab.home, 'keys', 'lab')], { cwd: lab.home });
+    expect(keys.exitCode, keys.stderr).toBe(0);
+    const work = join(lab.home, 'work-signer');
+    const worker = startWorker({ dir: lab.dir, bench, name: 'signer', cwd: lab.home, extra: ['--key', join(lab.home, 'keys', 'lab.key'), '--lab-name', 'Bench 7', '--work', work] });
+    await worker.waitFor(/registered 3 device/);
+    const plan = join(suites, 'smoke.plan.yaml');
+    writeFileSync(plan, 'plan: smoke-check\nversion: "1"\nsuites:\n  - suite: smoke.suite.yaml\n');
+    const submitted = await poshil(['lab', 'submit', '--dir', lab.dir, '--plan', plan, '--select', 'site=store-2', '--any', '--wait', '--json'], { cwd: lab.home });
+    expect(submitted.exitCode, submitted.stdout + submitted.stderr + worker.output()).toBe(0);
+    const job = (JSON.parse(submitted.stdout.slice(submitted.stdout.indexOf('{'))) as { jobs: { id: string; runId: string }[] }).jobs[0]!;
+    const [bundleDir] = await query<{ dir: string }>(lab.url, "SELECT summary->>'benchRunId' AS dir FROM lab.runs WHERE id = $1", [job.runId]);
+    const deviceDir = join(work, 'runs', bundleDir!.dir, 't2');
+    const verdict = JSON.parse(readFileSync(join(deviceDir, 'verdict.json'), 'utf8')) as { verdict: string; job: Record<string, unknown> };
+    expect(verdict).toMatchObject({ verdict: 'CERTIFIED', job: { jobId: job.id, worker: 'signer', attempt: 1 } });
+    const certificate = JSON.parse(readFileSync(join(deviceDir, 'certificate.json'), 'utf8')) as { lab: unknown; job: Record<string, unknown> };
+    expect(certificate.lab).toEqual({ name: 'Bench 7', tester: expect.stringMatching(/^poshil lab worker signer on /) });
+    expect(certificate.job).toMatchObject({ id: job.id, attempt: 1, worker: 'signer', lease: expect.any(String), host: expect.any(String) });
+    const verified = await poshil(['verify', deviceDir, '--key', join(lab.home, 'keys', 'lab.pub')], { cwd: lab.home });
+    expect(verified.exitCode, verified.stdout + verified.stderr).toBe(0);
+    // The signed bundle went up to the database with the rest of the evidence.
+    const names = await query<{ name: string }>(lab.url, 'SELECT name FROM lab.run_artefacts WHERE run_id = $1', [job.runId]);
+    expect(names.map((n) => n.name)).toEqual(expect.arrayContaining(['t2/certificate.json', 't2/manifest.json', 't2/verdict.json']));
+    worker.process.kill('SIGINT');
+    await worker.process;
   }, 120_000);
 
   it('refuses a selection no registered device can match, naming the labels that exist', async () => {
