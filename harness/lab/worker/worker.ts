@@ -235,13 +235,26 @@ export async function runWorker(options: WorkerOptions): Promise<void> {
     });
   }
 
+  const loadedJobs = new Map<string, LoadedJob>();
   async function loadJob(jobId: string, device: BenchDevice): Promise<LoadedJob> {
-    const { rows } = await db.pool.query<{ plan: string | null; suites: string[]; sha256: string; files: BundleFile[] }>(
-      'SELECT s.plan, s.suites, b.sha256, b.files FROM lab.jobs j JOIN lab.submissions s ON s.id = j.submission_id JOIN lab.bundles b ON b.sha256 = s.bundle_sha256 WHERE j.id = $1',
+    const { rows } = await db.pool.query<{ plan: string | null; suites: string[]; sha256: string }>(
+      'SELECT s.plan, s.suites, s.bundle_sha256 AS sha256 FROM lab.jobs j JOIN lab.submissions s ON s.id = j.submission_id WHERE j.id = $1',
       [jobId],
     );
     const row = rows[0];
     if (!row) throw new PoshilError('E_LAB_JOB', `job ${jobId} has no submission`, ExitCode.invalidInput);
+    // The same files on the same device load the same: compiled once, not once per job.
+    const key = `${row.sha256}\0${device.name}`;
+    const cached = loadedJobs.get(key);
+    if (cached) return cached;
+    const { rows: bundle } = await db.pool.query<{ files: BundleFile[] }>('SELECT files FROM lab.bundles WHERE sha256 = $1', [row.sha256]);
+    const loaded = loadBundle({ ...row, files: bundle[0]?.files ?? [] }, device);
+    if (loadedJobs.size >= 256) loadedJobs.delete(loadedJobs.keys().next().value!);
+    loadedJobs.set(key, loaded);
+    return loaded;
+  }
+
+  function loadBundle(row: { plan: string | null; suites: string[]; sha256: string; files: BundleFile[] }, device: BenchDevice): LoadedJob {
     const dir = writeBundle(join(options.workDir, 'bundles'), row.sha256, row.files);
     if (row.plan) {
       const inputs = loadPlanInputs(device.profile, join(dir, row.plan));
