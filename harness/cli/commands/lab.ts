@@ -77,6 +77,7 @@ Examples:
     .option('--dir <dir>', DIR_HELP)
     .option('--database <url>', DATABASE_HELP)
     .option('--work <dir>', 'where runs, bundles and the outbox are kept (default .poshil/lab/work/NAME)')
+    .option('--lab <dir>', 'folder of the bench\'s device locks and health, shared with poshil run --bench and poshil bench (default $POSHIL_LAB_DIR or .poshil)')
     .option('--lease-ttl <time>', 'a device lease not renewed for this long is freed and its job retried (default 60s)')
     .option('--heartbeat <time>', 'how often the worker renews its leases (default a sixth of --lease-ttl)')
     .option('--cron-check <time>', 'how often scheduled firings are taken and missed ones looked for (default 15s)')
@@ -84,9 +85,9 @@ Examples:
     .option('--key <file>', 'sign a certificate for every plan job with this private key (poshil keygen)')
     .option('--lab-name <name>', 'laboratory named on those certificates')
     .option('--in-process-simulators', 'run the bench\'s simulated terminals inside this process')
-    .action(async (options: DatabaseOptions & { bench: string; name?: string; work?: string; leaseTtl?: string; heartbeat?: string; cronCheck?: string; missedAfter?: string; key?: string; labName?: string; inProcessSimulators?: boolean }) => {
+    .action(async (options: DatabaseOptions & { bench: string; name?: string; work?: string; leaseTtl?: string; heartbeat?: string; cronCheck?: string; missedAfter?: string; key?: string; labName?: string; lab?: string; inProcessSimulators?: boolean }) => {
       const { loadBench } = await import('../../bench/bench-file.js');
-      const { DevicePool } = await import('../../bench/pool/pool.js');
+      const { DevicePool, labDirectory } = await import('../../bench/pool/pool.js');
       const { startBoss } = await import('../../lab/queues.js');
       const { runWorker, DEFAULT_TIMINGS } = await import('../../lab/worker/worker.js');
       const { windowOpener } = await import('../../lab/windows.js');
@@ -125,7 +126,8 @@ Examples:
           db,
           boss,
           bench,
-          pool: new DevicePool(bench, join(workDir, 'pool')),
+          // The same locks and health as poshil run --bench and poshil bench status|release on this host.
+          pool: new DevicePool(bench, labDirectory(options.lab)),
           name,
           workDir,
           timings,

@@ -25,9 +25,14 @@ export async function registerWorker(pool: pg.Pool, worker: { id: string; name: 
 }
 
 /** Renews the worker and its leases; returns the ids of the leases it still holds. */
-export async function heartbeat(pool: pg.Pool, workerId: string, leaseTtlMs: number): Promise<Set<string>> {
+export async function heartbeat(pool: pg.Pool, workerId: string, leaseTtlMs: number, devices: readonly { id: string; health: DeviceHealth }[] = []): Promise<Set<string>> {
   await pool.query('UPDATE lab.workers SET last_seen = now(), offline_notified_at = NULL WHERE id = $1', [workerId]);
-  await pool.query('UPDATE lab.devices SET last_seen = now() WHERE worker_id = $1', [workerId]);
+  // Health as the bench host has it now: `poshil bench release` there shows in lab status at the next beat.
+  await pool.query(
+    `UPDATE lab.devices d SET last_seen = now(), health = h.state, health_reason = h.reason
+       FROM unnest($2::text[], $3::text[], $4::text[]) AS h(id, state, reason) WHERE d.id = h.id AND d.worker_id = $1`,
+    [workerId, devices.map((d) => d.id), devices.map((d) => d.health.state), devices.map((d) => d.health.reason)],
+  );
   const { rows } = await pool.query<{ id: string }>(
     "UPDATE lab.leases SET expires_at = now() + $2 * interval '1 millisecond' WHERE worker_id = $1 AND released_at IS NULL RETURNING id",
     [workerId, leaseTtlMs],

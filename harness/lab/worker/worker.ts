@@ -305,7 +305,7 @@ export async function runWorker(options: WorkerOptions): Promise<void> {
     }, timings.cronCheckMs),
     setInterval(() => {
       const asked = performance.now();
-      heartbeat(db.pool, workerId, timings.leaseTtlMs)
+      heartbeat(db.pool, workerId, timings.leaseTtlMs, bench.devices.map((d) => ({ id: labDeviceId(bench.name, d.name), health: pool.health(d.name) })))
         .then((held) => {
           for (const [, job] of running) {
             if (job.takenAt < asked && !held.has(job.job.leaseId)) {
