@@ -8,7 +8,8 @@
  *   BENCH_ROUNDS=n       rounds per comparison (default 7, at least 5)
  *   BENCH_SAMPLES=n      round trips per side per round (default 2000)
  *   BENCH_STEPS=n        steps in the generated record (default 100000)
- *   BENCH_ONLY=a,b       sections: trips,startup,record,pacing,terminals,benches
+ *   BENCH_ONLY=a,b       sections: trips,startup,record,pacing,terminals,benches,lab
+ *   BENCH_LAB=w,t,j      lab size: workers, terminals each, jobs (default 4,16,1000; scripts/bench-lab.ts)
  *   BENCH_TERMINALS=a,b  bench sizes for `benches` (default 1,8,32,64; scripts/bench-benches.ts)
  */
 import { availableParallelism, loadavg } from 'node:os';
@@ -23,6 +24,7 @@ import { loadHarness, type Harness } from './bench/step-loop.js';
 import { onOneThread, onWorkers, type FleetResult } from './bench/terminals.js';
 import { table } from './bench/stats.js';
 import { benchSection } from './bench-benches.js';
+import { labSection } from './bench-lab.js';
 
 const env = (name: string, fallback: number) => Number(process.env[name] ?? fallback);
 const ROUNDS = Math.max(5, env('BENCH_ROUNDS', 7));
@@ -30,7 +32,7 @@ const SAMPLES = env('BENCH_SAMPLES', 2000);
 const SLICES = 5;
 const WARMUP = 50;
 const STEPS = env('BENCH_STEPS', 100_000);
-const only = new Set((process.env['BENCH_ONLY'] ?? 'trips,startup,record,pacing,terminals,benches').split(','));
+const only = new Set((process.env['BENCH_ONLY'] ?? 'trips,startup,record,pacing,terminals,benches,lab').split(','));
 
 const root = packageRoot();
 const current = await loadHarness(root);
@@ -77,4 +79,9 @@ if (only.has('terminals')) {
 if (only.has('benches')) {
   console.log('6. Benches: N simulated terminals in one `poshil run --bench` (docs/benches.md)');
   await benchSection();
+}
+if (only.has('lab')) {
+  console.log('7. Lab: workers taking one-case jobs from one PostgreSQL (docs/lab.md)');
+  const [workers, terminals, jobs] = (process.env['BENCH_LAB'] ?? '4,16,1000').split(',').map(Number) as [number, number, number];
+  console.log(await labSection(workers, terminals, jobs));
 }
