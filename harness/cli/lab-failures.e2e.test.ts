@@ -3,14 +3,17 @@
  * middle of a job, the database restarting under a running job. Real processes, a real
  * PostgreSQL; the database's own rows are the evidence.
  */
-import { beforeAll, describe, expect, it } from 'vitest';
+import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { startTestLab, type TestLab } from '../lab/test-support/lab-db.js';
-import { labWorkspace, query, slowSuite, startWorker } from '../lab/test-support/lab-cli.js';
+import { killWorkers, labWorkspace, query, slowSuite, startWorker } from '../lab/test-support/lab-cli.js';
 import { poshil } from './test-support/cli.js';
 
 let lab: TestLab;
 let bench: string;
 let suites: string;
+
+// A test that fails midway must not leave its workers to take the next test's jobs.
+afterEach(killWorkers);
 
 beforeAll(async () => {
   lab = await startTestLab();

@@ -5,14 +5,17 @@
 import { createHash } from 'node:crypto';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { beforeAll, describe, expect, it } from 'vitest';
+import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { startTestLab, type TestLab } from '../lab/test-support/lab-db.js';
-import { labWorkspace, query, startWorker } from '../lab/test-support/lab-cli.js';
+import { killWorkers, labWorkspace, query, startWorker } from '../lab/test-support/lab-cli.js';
 import { poshil } from './test-support/cli.js';
 
 let lab: TestLab;
 let bench: string;
 let suites: string;
+
+// A test that fails midway must not leave its workers to take the next test's jobs.
+afterEach(killWorkers);
 
 beforeAll(async () => {
   lab = await startTestLab();

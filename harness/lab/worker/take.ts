@@ -43,7 +43,7 @@ export async function takeJob(pool: pg.Pool, boss: PgBoss, queue: string, device
       const [job] = await boss.fetch<{ jobId: string }>(queue, { batchSize: 1, includeMetadata: true, db: onClient(client) });
       if (!job) return undefined;
       const lease = await client.query<{ id: string }>(
-        "INSERT INTO lab.leases (device_id, job_id, worker_id, expires_at) VALUES ($1, $2, $3, now() + $4 * interval '1 millisecond') RETURNING id",
+        "INSERT INTO lab.leases (device_id, job_id, worker_id, acquired_at, expires_at) VALUES ($1, $2, $3, clock_timestamp(), clock_timestamp() + $4 * interval '1 millisecond') RETURNING id",
         [deviceId, job.id, workerId, leaseTtlMs],
       );
       const runId = randomUUID();

@@ -90,7 +90,7 @@ export async function uploadRun(pool: pg.Pool, boss: PgBoss, run: FinishedRun): 
     }
     if (late) return 'late';
     if (again) return 'recorded';
-    await client.query("UPDATE lab.leases SET released_at = now(), release_reason = 'finished' WHERE id = $1 AND released_at IS NULL", [run.leaseId]);
+    await client.query("UPDATE lab.leases SET released_at = clock_timestamp(), release_reason = 'finished' WHERE id = $1 AND released_at IS NULL", [run.leaseId]);
     const ending = jobEnding(run.exitCode);
     if (ending === 'retry') {
       await boss.fail(run.queue, run.jobId, { reason: run.exitCode === ExitCode.interrupted ? 'worker stopped' : 'device error', exitCode: run.exitCode }, { db: onClient(client) });

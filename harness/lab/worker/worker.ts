@@ -126,7 +126,9 @@ export async function runWorker(options: WorkerOptions): Promise<void> {
   }
 
   async function dispatch(): Promise<void> {
-    const idle = bench.devices.filter((device) => !running.has(labDeviceId(bench.name, device.name)) && isRunnable(pool.health(device.name)));
+    // The state file read once per wake, not once per device.
+    const health = pool.state.read().devices;
+    const idle = bench.devices.filter((device) => !running.has(labDeviceId(bench.name, device.name)) && (health[device.name] === undefined || isRunnable(health[device.name]!)));
     if (idle.length === 0) return;
     const waiting = await waitingQueues(db.pool);
     for (const device of idle) {
