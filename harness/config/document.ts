@@ -6,8 +6,9 @@
 import { createHash } from 'node:crypto';
 import { readFileSync, statSync } from 'node:fs';
 import { relative } from 'node:path';
-import { isNode, LineCounter, parseDocument, type Document } from 'yaml';
+import type { Document, LineCounter } from 'yaml';
 import { InputError } from '../core/errors.js';
+import { yaml } from '../core/yaml.js';
 
 export interface LoadedDocument {
   /** Absolute path. */
@@ -53,7 +54,8 @@ export function loadDocument(path: string, what: string): LoadedDocument {
       hint: code === 'ENOENT' ? 'check the path (it is relative to the current directory)' : undefined,
     });
   }
-  const lineCounter = new LineCounter();
+  const { LineCounter: Counter, parseDocument } = yaml();
+  const lineCounter = new Counter();
   const doc = parseDocument(text, { lineCounter, prettyErrors: false, uniqueKeys: true });
   const first = doc.errors[0];
   if (first) {
@@ -95,7 +97,7 @@ function lineOf(doc: Document, counter: LineCounter, pointer: string): { line: n
   // The deepest node that exists: a missing property points at its parent object.
   for (let depth = path.length; depth >= 0; depth--) {
     const node = doc.getIn(path.slice(0, depth), true);
-    if (isNode(node) && node.range) {
+    if (yaml().isNode(node) && node.range) {
       const pos = counter.linePos(node.range[0]);
       return { line: pos.line, column: pos.col };
     }

@@ -10,8 +10,8 @@ import { dirname, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { Ajv, type ErrorObject, type ValidateFunction } from 'ajv';
 import addFormats from 'ajv-formats';
-import { parse as parseYaml } from 'yaml';
 import { InputError, errorMessage } from '../core/errors.js';
+import { yaml } from '../core/yaml.js';
 import type { ValidationIssue } from '../core/record.js';
 import { addPaymentKeywords } from './payment-keywords.js';
 
@@ -96,7 +96,7 @@ export class Expectations {
     }
     let parsed: unknown;
     try {
-      parsed = parseYaml(text);
+      parsed = yaml().parse(text);
     } catch (error) {
       throw new InputError('E_SYNTAX', `schema file ${path} is not valid JSON/YAML: ${errorMessage(error)}`, { file: path });
     }

@@ -8,6 +8,7 @@ import type { CaseSelection } from '../../runner/run.js';
 import { runControls } from './option-values.js';
 import { required } from './required.js';
 import { addBenchRunOptions } from './run-bench-options.js';
+import { startEarly } from './early-simulator.js';
 import { SEGMENT_SIZE_HELP } from './segment-size.js';
 
 interface RunOptions {
@@ -81,49 +82,62 @@ Examples:
   addBenchRunOptions(run).action(async (suiteArgs: string[], options: RunOptions & { bench?: string; inProcessSimulators?: boolean }) => {
       if (options.bench !== undefined) return (await import('./run-bench.js')).runBenchCommand(suiteArgs, options);
       // Loaded here, not at start: `poshil --help` and the other commands never pay for it.
-      const { loadRunInputs } = await import('../../config/inputs.js');
       const { runConfig } = await import('../../config/run-config.js');
+      const { loadProfile } = await import('../../config/profile.js');
       const { prepareOutputFolder } = await import('../../evidence/output-folder.js');
-      const { executeRun } = await import('../../runner/execute-run.js');
-      const { selectCases } = await import('../../runner/run.js');
-      const { buildReporters, chooseReporters } = await import('./run-reporters.js');
-      const { lastFailed, listCases } = await import('./run-selection.js');
       const config = runConfig(options.config);
       const { retries, maxFailures, timeout, out, segmentBytes, cases } = runControls(options, config);
-      const only = options.lastFailed ? lastFailed(out) : undefined;
+      const only = options.lastFailed ? (await import('./run-selection.js')).lastFailed(out) : undefined;
       const selection: CaseSelection = { ...cases, ...(only ? { only } : {}) };
       if (selection.only?.size === 0) {
         process.stdout.write(`the last run under ${out} had no case that did not pass; nothing to run\n`);
         return;
       }
+      const { buildReporters, chooseReporters } = await import('./run-reporters.js');
       const reporterChoices = chooseReporters({ ...options, reporter: options.reporter ?? config.reporters ?? [] });
       const device = required(options.device ?? config.device, '-d, --device <profile>', 'run', 'give --device, set "device" in poshil.config.json, or set POSHIL_DEVICE');
-      const suites = suiteArgs.length > 0 ? suiteArgs : (config.suites ?? [join(packageRoot(), 'suites')]);
-      const inputs = loadRunInputs(device, suites, timeout ? { stepTimeoutMs: timeout } : {});
-      const planned = inputs.suites.reduce((n, s) => n + selectCases(s, selection).length, 0);
-      if (options.list) {
-        process.stdout.write(listCases(inputs.suites, selection));
-        return;
+      const profile = loadProfile(resolve(device));
+      // The simulator takes about as long to start as the suites and the runner take to load:
+      // started now, its start-up and poshil's overlap. An input error found below stops it.
+      let early = !options.list && profile.simulator && !options.inProcessSimulators ? (prepareOutputFolder(out, '--out'), startEarly(profile.simulator, out)) : undefined;
+      try {
+        const { loadRunInputs } = await import('../../config/inputs.js');
+        const { selectCases } = await import('../../runner/run.js');
+        const suites = suiteArgs.length > 0 ? suiteArgs : (config.suites ?? [join(packageRoot(), 'suites')]);
+        const inputs = loadRunInputs(profile, suites, timeout ? { stepTimeoutMs: timeout } : {});
+        const planned = inputs.suites.reduce((n, s) => n + selectCases(s, selection).length, 0);
+        if (options.list) {
+          const { listCases } = await import('./run-selection.js');
+          process.stdout.write(listCases(inputs.suites, selection));
+          return;
+        }
+        prepareOutputFolder(out, '--out');
+        for (const choice of reporterChoices) if (choice.path) prepareOutputFolder(dirname(resolve(choice.path)), choice.name === 'junit' || choice.name === 'html' ? `--${choice.name}` : `--reporter ${choice.name}`);
+        if (planned === 0) throw new InputError('E_NO_CASES', 'no case matches the selection (--grep, --grep-invert, --last-failed)', { hint: 'cases are matched as "suite/case" or by title, case-insensitively; --list shows what would run' });
+        const { executeRun } = await import('../../runner/execute-run.js');
+        const outputs: Record<string, string> = {};
+        const handedOver = early;
+        early = undefined;
+        const result = await executeRun({
+          inputs,
+          outDir: out,
+          ...(handedOver ? { runId: handedOver.runId, simulator: handedOver.starting } : {}),
+          ...(selection.grep ? { grep: selection.grep, grepText: options.grep! } : {}),
+          ...(selection.grepInvert ? { grepInvert: selection.grepInvert } : {}),
+          ...(selection.only ? { only: selection.only } : {}),
+          ...(maxFailures !== undefined ? { maxFailures } : {}),
+          retries,
+          logLevel: options.logLevel ?? (config.logLevel as LogLevel | undefined) ?? 'info',
+          handleSignals: true,
+          ...(options.inProcessSimulators ? { launchSimulator: (await import('./in-process-simulator.js')).startInProcessSimulator } : {}),
+          ...(segmentBytes ? { segmentBytes } : {}),
+          reporters: (runDir) => buildReporters(reporterChoices, options, runDir, outputs),
+        });
+        if (result.failure) process.stderr.write(formatError(result.failure) + '\n');
+        process.exitCode = result.exitCode;
+      } finally {
+        // Still ours only when the run did not start: stop it and leave no run folder behind.
+        if (early) await early.abandon();
       }
-      prepareOutputFolder(out, '--out');
-      for (const choice of reporterChoices) if (choice.path) prepareOutputFolder(dirname(resolve(choice.path)), choice.name === 'junit' || choice.name === 'html' ? `--${choice.name}` : `--reporter ${choice.name}`);
-      if (planned === 0) throw new InputError('E_NO_CASES', 'no case matches the selection (--grep, --grep-invert, --last-failed)', { hint: 'cases are matched as "suite/case" or by title, case-insensitively; --list shows what would run' });
-      const outputs: Record<string, string> = {};
-      const result = await executeRun({
-        inputs,
-        outDir: out,
-        ...(selection.grep ? { grep: selection.grep, grepText: options.grep! } : {}),
-        ...(selection.grepInvert ? { grepInvert: selection.grepInvert } : {}),
-        ...(selection.only ? { only: selection.only } : {}),
-        ...(maxFailures !== undefined ? { maxFailures } : {}),
-        retries,
-        logLevel: options.logLevel ?? (config.logLevel as LogLevel | undefined) ?? 'info',
-        handleSignals: true,
-        ...(options.inProcessSimulators ? { launchSimulator: (await import('./in-process-simulator.js')).startInProcessSimulator } : {}),
-        ...(segmentBytes ? { segmentBytes } : {}),
-        reporters: (runDir) => buildReporters(reporterChoices, options, runDir, outputs),
-      });
-      if (result.failure) process.stderr.write(formatError(result.failure) + '\n');
-      process.exitCode = result.exitCode;
     });
 }
