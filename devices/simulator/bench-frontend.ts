@@ -8,6 +8,9 @@ import { MAX_LINE_BYTES, parseBenchLine, ProtocolErrorCode } from '../protocols/
 import type { Transport } from '../transports/transport.js';
 import type { Reply } from './terminal.js';
 
+/** Tests a line for any character other than white space without copying it, as trim() would. */
+const NOT_BLANK = /\S/;
+
 export type RequestHandler = (op: string, args: Record<string, unknown>) => Reply | Promise<Reply>;
 
 export class BenchSession {
@@ -38,7 +41,7 @@ export class BenchSession {
   }
 
   private async receive(line: string): Promise<void> {
-    if (line.trim() === '') return;
+    if (!NOT_BLANK.test(line)) return;
     const parsed = parseBenchLine(line);
     if (parsed.kind !== 'request') {
       const message = parsed.kind === 'invalid' ? parsed.reason : `a terminal accepts requests, not ${parsed.kind}s`;
