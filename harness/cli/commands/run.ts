@@ -93,7 +93,7 @@ Examples:
         process.stdout.write(`the last run under ${out} had no case that did not pass; nothing to run\n`);
         return;
       }
-      const { buildReporters, chooseReporters } = await import('./run-reporters.js');
+      const { chooseReporters } = await import('./reporter-options.js');
       const reporterChoices = chooseReporters({ ...options, reporter: options.reporter ?? config.reporters ?? [] });
       const device = required(options.device ?? config.device, '-d, --device <profile>', 'run', 'give --device, set "device" in poshil.config.json, or set POSHIL_DEVICE');
       const profile = loadProfile(resolve(device));
@@ -101,8 +101,10 @@ Examples:
       // started now, its start-up and poshil's overlap. An input error found below stops it.
       let early = !options.list && profile.simulator && !options.inProcessSimulators ? (prepareOutputFolder(out, '--out'), startEarly(profile.simulator, out)) : undefined;
       try {
-        const { loadRunInputs } = await import('../../config/inputs.js');
-        const { selectCases } = await import('../../runner/run.js');
+        // Fetched together: the loader reads one module's files while it compiles another's.
+        const runner = Promise.all([import('../../runner/execute-run.js'), import('./run-reporters.js')]);
+        runner.catch(() => undefined);
+        const [{ loadRunInputs }, { selectCases }] = await Promise.all([import('../../config/inputs.js'), import('../../runner/run.js')]);
         const suites = suiteArgs.length > 0 ? suiteArgs : (config.suites ?? [join(packageRoot(), 'suites')]);
         const inputs = loadRunInputs(profile, suites, timeout ? { stepTimeoutMs: timeout } : {});
         const planned = inputs.suites.reduce((n, s) => n + selectCases(s, selection).length, 0);
@@ -114,7 +116,7 @@ Examples:
         prepareOutputFolder(out, '--out');
         for (const choice of reporterChoices) if (choice.path) prepareOutputFolder(dirname(resolve(choice.path)), choice.name === 'junit' || choice.name === 'html' ? `--${choice.name}` : `--reporter ${choice.name}`);
         if (planned === 0) throw new InputError('E_NO_CASES', 'no case matches the selection (--grep, --grep-invert, --last-failed)', { hint: 'cases are matched as "suite/case" or by title, case-insensitively; --list shows what would run' });
-        const { executeRun } = await import('../../runner/execute-run.js');
+        const [{ executeRun }, { buildReporters }] = await runner;
         const outputs: Record<string, string> = {};
         const handedOver = early;
         early = undefined;
