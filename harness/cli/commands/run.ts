@@ -8,7 +8,6 @@ import type { CaseSelection } from '../../runner/run.js';
 import { runControls } from './option-values.js';
 import { required } from './required.js';
 import { addBenchRunOptions } from './run-bench-options.js';
-import { startEarly } from './early-simulator.js';
 import { SEGMENT_SIZE_HELP } from './segment-size.js';
 
 interface RunOptions {
@@ -99,7 +98,7 @@ Examples:
       const profile = loadProfile(resolve(device));
       // The simulator takes about as long to start as the suites and the runner take to load:
       // started now, its start-up and poshil's overlap. An input error found below stops it.
-      let early = !options.list && profile.simulator && !options.inProcessSimulators ? (prepareOutputFolder(out, '--out'), startEarly(profile.simulator, out)) : undefined;
+      let early = !options.list && profile.simulator && !options.inProcessSimulators ? (prepareOutputFolder(out, '--out'), (await import('./early-simulator.js')).startEarly(profile.simulator, out)) : undefined;
       try {
         // Fetched together: the loader reads one module's files while it compiles another's.
         const runner = Promise.all([import('../../runner/execute-run.js'), import('./run-reporters.js')]);
