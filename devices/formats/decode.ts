@@ -5,9 +5,9 @@ import { maskPan } from './pan.js';
 import { failure, type Parsed } from './result.js';
 import { parseTlv } from './tlv.js';
 import { parseSwipe, type TrackData } from './track.js';
+import type { Decodable } from './decodable.js';
 
-export const DECODABLE = ['track', 'qr', 'tlv', 'escpos'] as const;
-export type Decodable = (typeof DECODABLE)[number];
+export { DECODABLE, type Decodable } from './decodable.js';
 
 export function hexToBytes(text: string): Parsed<Uint8Array> {
   const bad = /[^\s:0-9a-fA-F]/.exec(text);

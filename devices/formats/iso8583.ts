@@ -85,8 +85,9 @@ export function decodeIso8583(text: string, positions?: Record<number, number>):
     offset = 36;
   }
   const fields: Record<number, string> = {};
+  const nibbles = Array.from(hex, (digit) => parseInt(digit, 16));
   for (let field = 2; field <= hex.length * 4; field++) {
-    if (!(parseInt(hex[(field - 1) >> 2]!, 16) & (8 >> ((field - 1) & 3)))) continue;
+    if (!(nibbles[(field - 1) >> 2]! & (8 >> ((field - 1) & 3)))) continue;
     const format = FIELDS[field];
     if (!format) return failure('UNKNOWN_FIELD', offset, `field ${field} is not in poshil's ISO 8583 dialect`);
     let length = format.length;

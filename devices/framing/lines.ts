@@ -25,7 +25,6 @@ export interface LineHandlers {
 }
 
 const NEWLINE = 0x0a;
-const encoder = new TextEncoder();
 const EMPTY = Buffer.alloc(0);
 
 /** A Buffer over the same memory as `bytes` (no copy). */
@@ -57,7 +56,8 @@ export class LineFramer {
   /** Sends one line; a newline is appended. The line must not contain one. */
   send(line: string): Promise<void> {
     this.tap?.frame('tx', line);
-    return this.transport.write(encoder.encode(line + '\n'));
+    // Buffer.from takes a short line's bytes from Node's shared pool, with no ArrayBuffer of its own.
+    return this.transport.write(Buffer.from(line + '\n', 'utf8'));
   }
 
   /** Stops listening to the transport (which stays open). */
@@ -73,7 +73,9 @@ export class LineFramer {
     this.handlers.line(line);
   }
 
-  private receive(chunk: Uint8Array): void {
+  private receive(received: Uint8Array): void {
+    // A Buffer's indexOf is memchr; a plain Uint8Array's is a loop in JavaScript.
+    const chunk = Buffer.isBuffer(received) ? received : view(received);
     let start = 0;
     while (start < chunk.length) {
       const newline = chunk.indexOf(NEWLINE, start);

@@ -18,8 +18,8 @@
  * ```
  */
 import { readFileSync } from 'node:fs';
-import { parse } from 'yaml';
 import { InputError } from '../../harness/core/errors.js';
+import { yaml } from '../../harness/core/yaml.js';
 import { SeededRandom } from './random.js';
 
 export const FAULTS = ['paperOut', 'readerFailure', 'hostTimeout', 'hostDown', 'slowHost', 'slowDown', 'garble', 'reboot', 'unplug'] as const;
@@ -44,7 +44,7 @@ export interface FaultTarget {
 export function loadFaultPlan(path: string): FaultRule[] {
   let value: unknown;
   try {
-    value = parse(readFileSync(path, 'utf8'));
+    value = yaml().parse(readFileSync(path, 'utf8'));
   } catch (error) {
     throw new InputError('E_FAULT_PLAN', `cannot read fault plan ${path}: ${(error as Error).message}`, { file: path });
   }

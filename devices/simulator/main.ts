@@ -3,7 +3,7 @@
  * stdout (and, when its link moves or vanishes, a `link` line each time), logs NDJSON to stderr (card data masked), and stops cleanly on SIGTERM or SIGINT —
  * or when its parent's stdin pipe closes, so a harness that dies never leaves it behind.
  */
-import { pino } from 'pino';
+import type { Logger } from 'pino';
 import { maskJsonValue } from '../formats/json-card-data.js';
 import { publishPort, withdrawPort, type ListedPort } from '../transports/port-directory.js';
 import { startSimulator, type StartOptions } from './server.js';
@@ -21,19 +21,35 @@ export interface ProcessOptions extends StartOptions {
   portDir?: string;
 }
 
+type LogLine = [level: 'info' | 'error', fields: object, message: string];
+
 export async function runSimulatorProcess(options: ProcessOptions): Promise<void> {
-  const logger = pino({ level: options.logLevel ?? 'info', base: { instance: options.instance ?? 'sim', pid: process.pid } }, pino.destination(2));
+  // pino (some 28 files) loads after the ready line unless events are to be logged from the
+  // start: a harness that launched the simulator waits for that line before its first case.
+  // Lines logged before then are held and written first.
+  let logger: Logger | undefined;
+  const held: LogLine[] = [];
+  const startLogger = async () => {
+    if (logger) return logger;
+    const { pino } = await import('pino');
+    logger = pino({ level: options.logLevel ?? 'info', base: { instance: options.instance ?? 'sim', pid: process.pid } }, pino.destination(2));
+    for (const [level, fields, message] of held.splice(0)) logger[level](fields, message);
+    return logger;
+  };
+  const log = (...line: LogLine) => (logger ? logger[line[0]](line[1], line[2]) : void held.push(line));
+  const logsEvents = options.logLevel === 'debug' || options.logLevel === 'trace';
+  if (logsEvents) await startLogger();
   // Every move of the link is announced: a harness that launched the simulator follows it there.
   const announce = (link: string | undefined) => process.stdout.write(JSON.stringify({ event: 'link', link: link ?? null }) + '\n');
   let publish = (_link: string | undefined) => undefined as void;
   const simulator = await startSimulator({
     ...options,
     onLinkChange: (link) => {
-      logger.info({ link: link ?? null }, link ? 'link back' : 'link gone');
+      log('info', { link: link ?? null }, link ? 'link back' : 'link gone');
       publish(link);
       announce(link);
     },
-    onLinkError: (error) => logger.error({ err: error }, 'the link could not be brought back'),
+    onLinkError: (error) => log('error', { err: error }, 'the link could not be brought back'),
   });
   if (options.portDir) {
     const dir = options.portDir;
@@ -45,12 +61,15 @@ export async function runSimulatorProcess(options: ProcessOptions): Promise<void
     publish(simulator.link);
   }
   // Masking every event costs more than the sale itself: only when it is logged.
-  if (logger.isLevelEnabled('debug')) simulator.terminal.onEvent((event, data) => logger.debug({ event, data: maskJsonValue(data) }, 'event'));
+  if (logger?.isLevelEnabled('debug')) {
+    const events = logger;
+    simulator.terminal.onEvent((event, data) => events.debug({ event, data: maskJsonValue(data) }, 'event'));
+  }
   let stopping = false;
   const stop = async (why: string) => {
     if (stopping) return;
     stopping = true;
-    logger.info({ why }, 'stopping');
+    (await startLogger()).info({ why }, 'stopping');
     await simulator.stop();
     if (options.portDir) withdrawPort(options.portDir, simulator.terminal.serialNumber);
     process.exit(0);
@@ -62,6 +81,6 @@ export async function runSimulatorProcess(options: ProcessOptions): Promise<void
     process.stdin.on('close', () => void stop('parent gone'));
     process.stdin.resume();
   }
-  logger.info({ link: simulator.link, control: simulator.control }, 'ready');
   process.stdout.write(JSON.stringify({ event: 'ready', link: simulator.link, control: simulator.control, pid: process.pid }) + '\n');
+  (await startLogger()).info({ link: simulator.link, control: simulator.control }, 'ready');
 }

@@ -33,7 +33,7 @@ export class SimulatedPrinter {
     for (const line of lines) encoder.align(line.align ?? 'left').bold(line.bold ?? false).line(line.text);
     if (qr) encoder.align('center').qr(qr);
     encoder.feed(3).cut('partial');
-    const receipt: PrintedReceipt = { copy, ...(txnId ? { txnId } : {}), escpos: Buffer.from(encoder.encode()).toString('hex'), lines: lines.map((l) => l.text) };
+    const receipt: PrintedReceipt = { copy, ...(txnId ? { txnId } : {}), escpos: encoder.hex(), lines: lines.map((l) => l.text) };
     if (this.ready) this.output(receipt);
     else {
       this.held.push(receipt);

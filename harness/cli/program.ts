@@ -6,38 +6,40 @@
 import { Command, CommanderError } from 'commander';
 import { ExitCode, PoshilError, formatError } from '../core/errors.js';
 import { poshilVersion } from '../core/paths.js';
-import { registerBench } from './commands/bench.js';
-import { registerCertify } from './commands/certify.js';
-import { registerCompare } from './commands/compare.js';
-import { registerDecode } from './commands/decode.js';
-import { registerKeygen, registerVerify } from './commands/keys.js';
-import { registerLab } from './commands/lab.js';
-import { registerPorts } from './commands/ports.js';
-import { registerReport } from './commands/report.js';
-import { registerRun } from './commands/run.js';
-import { registerSim } from './commands/sim.js';
-import { registerValidate } from './commands/validate.js';
 import { EXIT_CODES_HELP } from './help.js';
 
-export function buildProgram(): Command {
+type Registrar = (program: Command) => void;
+
+/**
+ * The commands in the order the help lists them, each with the module that defines it. A
+ * command's module (and what it imports) loads only when that command runs, or when the
+ * help lists them all: `poshil sim`, which every run starts, boots that much sooner.
+ */
+const COMMANDS: [names: string[], load: () => Promise<Registrar[]>][] = [
+  [['run'], async () => [(await import('./commands/run.js')).registerRun]],
+  [['sim'], async () => [(await import('./commands/sim.js')).registerSim]],
+  [['validate'], async () => [(await import('./commands/validate.js')).registerValidate]],
+  [['certify'], async () => [(await import('./commands/certify.js')).registerCertify]],
+  [['keygen', 'verify'], async () => { const keys = await import('./commands/keys.js'); return [keys.registerKeygen, keys.registerVerify]; }],
+  [['compare'], async () => [(await import('./commands/compare.js')).registerCompare]],
+  [['decode'], async () => [(await import('./commands/decode.js')).registerDecode]],
+  [['ports'], async () => [(await import('./commands/ports.js')).registerPorts]],
+  [['report'], async () => [(await import('./commands/report.js')).registerReport]],
+  [['bench'], async () => [(await import('./commands/bench.js')).registerBench]],
+  [['lab'], async () => [(await import('./commands/lab.js')).registerLab]],
+];
+
+/** The program with the command `argv` names, or with every command when it names none. */
+export async function buildProgram(argv: readonly string[] = []): Promise<Command> {
+  const named = COMMANDS.find(([names]) => names.includes(argv[0] ?? ''));
+  const registrars = (await Promise.all((named ? [named] : COMMANDS).map(([, load]) => load()))).flat();
   const program = new Command('poshil')
     .description('Hardware-in-the-loop test and certification harness for POS payment terminals.')
     .version(poshilVersion(), '-V, --version')
     .showHelpAfterError('(poshil --help lists the commands)')
     .addHelpText('after', `\nExamples:\n  $ poshil run --device devices/simulator.json           all bundled suites on the simulator\n  $ poshil run --device devices/my-terminal.json suites/smoke.suite.yaml\n  $ poshil sim --tcp 127.0.0.1:20007                      a simulated terminal to explore by hand\n  $ poshil validate suites/*.suite.yaml devices/*.json\n${EXIT_CODES_HELP}`);
   program.exitOverride();
-  registerRun(program);
-  registerSim(program);
-  registerValidate(program);
-  registerCertify(program);
-  registerKeygen(program);
-  registerVerify(program);
-  registerCompare(program);
-  registerDecode(program);
-  registerPorts(program);
-  registerReport(program);
-  registerBench(program);
-  registerLab(program);
+  for (const register of registrars) register(program);
   // Each command names itself in the line after an error, e.g. "(poshil run --help shows …)".
   for (const command of program.commands) command.showHelpAfterError(`(poshil ${command.name()} --help shows the options and examples)`);
   return program;
@@ -45,7 +47,7 @@ export function buildProgram(): Command {
 
 export async function main(argv: readonly string[]): Promise<number> {
   try {
-    await buildProgram().parseAsync([...argv], { from: 'user' });
+    await (await buildProgram(argv)).parseAsync([...argv], { from: 'user' });
     return typeof process.exitCode === 'number' ? process.exitCode : ExitCode.ok;
   } catch (error) {
     if (error instanceof CommanderError) {

@@ -6,8 +6,10 @@
 import { createHash } from 'node:crypto';
 import { readFileSync, statSync } from 'node:fs';
 import { relative } from 'node:path';
-import { isNode, LineCounter, parseDocument, type Document } from 'yaml';
+import type { Document, LineCounter } from 'yaml';
 import { InputError } from '../core/errors.js';
+import { yaml } from '../core/yaml.js';
+import { plainJson } from './plain-json.js';
 
 export interface LoadedDocument {
   /** Absolute path. */
@@ -53,18 +55,26 @@ export function loadDocument(path: string, what: string): LoadedDocument {
       hint: code === 'ENOENT' ? 'check the path (it is relative to the current directory)' : undefined,
     });
   }
-  const lineCounter = new LineCounter();
-  const doc = parseDocument(text, { lineCounter, prettyErrors: false, uniqueKeys: true });
-  const first = doc.errors[0];
-  if (first) {
-    const pos = lineCounter.linePos(first.pos[0]);
-    throw new InputError('E_SYNTAX', `${what} ${shown} is not valid YAML/JSON: ${first.message.split('\n')[0]}`, {
-      file: shown,
-      line: pos.line,
-      column: pos.col,
-      hint: 'fix the syntax at that line (indentation, a missing colon or quote)',
-    });
+  const sha256 = createHash('sha256').update(text).digest('hex');
+  // A JSON document (a device profile) is read without loading the YAML parser, which a run
+  // otherwise waits for before it can start the profile's simulator; the parser still finds
+  // the line of an error, and reports every syntax error and duplicate key as before.
+  const json = plainJson(text);
+  if (json.ok) {
+    let parsed: { doc: Document; counter: LineCounter } | undefined;
+    return {
+      path,
+      shown,
+      text,
+      sha256,
+      value: json.value,
+      lineOf: (pointer) => {
+        parsed ??= parseYaml(text, what, shown);
+        return lineOf(parsed.doc, parsed.counter, pointer);
+      },
+    };
   }
+  const { doc, counter } = parseYaml(text, what, shown);
   let value: unknown;
   try {
     // Aliases are expanded here: an undefined one, or a "billion laughs" that multiplies them, is the file's fault.
@@ -76,14 +86,24 @@ export function loadDocument(path: string, what: string): LoadedDocument {
       hint: alias ? 'YAML aliases (*name) must refer to an anchor (&name) set before them, and may not expand to more than 100 copies' : 'fix the syntax',
     });
   }
-  return {
-    path,
-    shown,
-    text,
-    sha256: createHash('sha256').update(text).digest('hex'),
-    value,
-    lineOf: (pointer) => lineOf(doc, lineCounter, pointer),
-  };
+  return { path, shown, text, sha256, value, lineOf: (pointer) => lineOf(doc, counter, pointer) };
+}
+
+function parseYaml(text: string, what: string, shown: string): { doc: Document; counter: LineCounter } {
+  const { LineCounter: Counter, parseDocument } = yaml();
+  const counter = new Counter();
+  const doc = parseDocument(text, { lineCounter: counter, prettyErrors: false, uniqueKeys: true });
+  const first = doc.errors[0];
+  if (first) {
+    const pos = counter.linePos(first.pos[0]);
+    throw new InputError('E_SYNTAX', `${what} ${shown} is not valid YAML/JSON: ${first.message.split('\n')[0]}`, {
+      file: shown,
+      line: pos.line,
+      column: pos.col,
+      hint: 'fix the syntax at that line (indentation, a missing colon or quote)',
+    });
+  }
+  return { doc, counter };
 }
 
 function lineOf(doc: Document, counter: LineCounter, pointer: string): { line: number; column: number } | undefined {
@@ -95,7 +115,7 @@ function lineOf(doc: Document, counter: LineCounter, pointer: string): { line: n
   // The deepest node that exists: a missing property points at its parent object.
   for (let depth = path.length; depth >= 0; depth--) {
     const node = doc.getIn(path.slice(0, depth), true);
-    if (isNode(node) && node.range) {
+    if (yaml().isNode(node) && node.range) {
       const pos = counter.linePos(node.range[0]);
       return { line: pos.line, column: pos.col };
     }

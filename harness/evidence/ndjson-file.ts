@@ -47,9 +47,10 @@ export class NdjsonFile {
   /** Appends one line of JSON text as it is (no newline inside). */
   appendLine(json: string): void {
     if (this.ended) return;
-    const line = json + '\n';
-    this.pending += line;
-    this.bytes += Buffer.byteLength(line);
+    this.pending += json + '\n';
+    // Counted on the flat text JSON.stringify made: measuring `json + '\n'` would first copy
+    // that joined string flat, for every line of the transcript and the journal.
+    this.bytes += Buffer.byteLength(json) + 1;
     this.lines++;
     if (!this.scheduled) {
       this.scheduled = true;

@@ -5,13 +5,15 @@
  * failure in the middle of a run.
  */
 import { createHash } from 'node:crypto';
-import { readFileSync } from 'node:fs';
-import { dirname, resolve } from 'node:path';
+import { existsSync, readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { dirname, join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { Ajv, type ErrorObject, type ValidateFunction } from 'ajv';
+import { Ajv, type AnySchema, type ErrorObject, type Options, type ValidateFunction } from 'ajv';
 import addFormats from 'ajv-formats';
-import { parse as parseYaml } from 'yaml';
 import { InputError, errorMessage } from '../core/errors.js';
+import { packageRoot } from '../core/paths.js';
+import { yaml } from '../core/yaml.js';
 import type { ValidationIssue } from '../core/record.js';
 import { addPaymentKeywords } from './payment-keywords.js';
 
@@ -30,23 +32,68 @@ export interface SchemaOrigin {
   line?: number;
 }
 
+/**
+ * Strict about unknown keywords (a typo such as `requried` must not silently pass), but not
+ * about omitting `type`: `{ properties: … }` is ordinary JSON Schema that suites write.
+ */
+export const EXPECTATION_AJV_OPTIONS: Options = { allErrors: true, strict: true, strictTypes: false, strictTuples: false, strictRequired: false, allowUnionTypes: true };
+
+const require = createRequire(import.meta.url);
+
+/** What the prebuilt meta-schema validator was made from: ajv's draft-07 meta-schema, ajv's version and the options above. */
+export function metaSchemaKey(): string {
+  const meta = readFileSync(require.resolve('ajv/dist/refs/json-schema-draft-07.json'), 'utf8');
+  const { version } = require('ajv/package.json') as { version: string };
+  return createHash('sha256').update(`${version}\n${JSON.stringify(EXPECTATION_AJV_OPTIONS)}\n${meta}`).digest('hex');
+}
+
+/** `npm run build` writes it (scripts/build-validators.ts). */
+export function metaSchemaValidatorPath(): string {
+  return join(packageRoot(), 'dist', 'harness', 'expect', 'meta-schema.cjs');
+}
+
+/**
+ * The draft-07 meta-schema's validator compiled at build time, when it was made from this ajv
+ * and these options. ajv otherwise compiles the meta-schema itself before it can check the
+ * first expectation: 50–130 ms of every run's start on a 2-core machine.
+ */
+function prebuiltMetaValidator(): ValidateFunction | undefined {
+  const path = metaSchemaValidatorPath();
+  if (!existsSync(path)) return undefined;
+  const loaded = require(path) as ValidateFunction & { metaKey?: string };
+  return loaded.metaKey === metaSchemaKey() ? loaded : undefined;
+}
+
 export class Expectations {
   private readonly ajv: Ajv;
+  private readonly meta: ValidateFunction | undefined;
   /** Schema files added by `$ref`, by absolute path, with their content hash for the record. */
   readonly referencedFiles = new Map<string, string>();
 
   constructor() {
-    // Strict about unknown keywords (a typo such as `requried` must not silently pass), but not
-    // about omitting `type`: `{ properties: … }` is ordinary JSON Schema that suites write.
-    this.ajv = new Ajv({ allErrors: true, strict: true, strictTypes: false, strictTuples: false, strictRequired: false, allowUnionTypes: true });
+    this.meta = prebuiltMetaValidator();
+    // With the prebuilt validator, checkSchema (below) does what ajv's validateSchema would.
+    this.ajv = new Ajv({ ...EXPECTATION_AJV_OPTIONS, ...(this.meta ? { validateSchema: false } : {}) });
     addFormats.default(this.ajv);
-    addPaymentKeywords(this.ajv);
+    addPaymentKeywords(this.ajv, (schema) => this.checkSchema(schema));
+  }
+
+  /** Throws as ajv does ("schema is invalid: …") for a schema the draft-07 meta-schema refuses. */
+  private checkSchema(schema: unknown): void {
+    if (!this.meta || typeof schema !== 'object' || schema === null) return;
+    // Another draft's meta-schema is ajv's to find (it refuses those it does not know).
+    if ('$schema' in schema) {
+      this.ajv.validateSchema(schema as AnySchema, true);
+      return;
+    }
+    if (!this.meta(schema)) throw new Error(`schema is invalid: ${this.ajv.errorsText(this.meta.errors)}`);
   }
 
   compile(schema: unknown, origin: SchemaOrigin): Expectation {
     const resolved = this.resolveFileRefs(schema, origin);
     let validate: ValidateFunction;
     try {
+      this.checkSchema(resolved);
       validate = this.ajv.compile(resolved as object | boolean as object);
     } catch (error) {
       throw new InputError('E_EXPECTATION', `the expectation is not a valid JSON Schema: ${errorMessage(error)}`, {
@@ -96,7 +143,7 @@ export class Expectations {
     }
     let parsed: unknown;
     try {
-      parsed = parseYaml(text);
+      parsed = yaml().parse(text);
     } catch (error) {
       throw new InputError('E_SYNTAX', `schema file ${path} is not valid JSON/YAML: ${errorMessage(error)}`, { file: path });
     }
@@ -104,6 +151,7 @@ export class Expectations {
     const nested = this.resolveFileRefs(parsed, { file: path, baseDir: dirname(path), pointer: '' });
     try {
       const withId = typeof nested === 'object' && nested !== null ? { ...(nested as object), $id: id } : nested;
+      this.checkSchema(withId);
       this.ajv.addSchema(withId as object, id);
     } catch (error) {
       throw new InputError('E_EXPECTATION', `schema file ${path} is not a valid JSON Schema: ${errorMessage(error)}`, { file: path });

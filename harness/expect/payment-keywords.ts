@@ -21,7 +21,8 @@ import { parseTrack2 } from '../../devices/formats/track.js';
 
 const check = (test: (value: string) => boolean) => (schema: boolean, data: unknown) => schema !== true || (typeof data === 'string' && test(data));
 
-export function addPaymentKeywords(ajv: Ajv): void {
+/** `checkSchema` vets a nested receipt schema as ajv would (when ajv's own check is switched off). */
+export function addPaymentKeywords(ajv: Ajv, checkSchema: (schema: unknown) => void = () => undefined): void {
   ajv.addKeyword({ keyword: 'luhn', type: 'string', schemaType: 'boolean', validate: check(luhnValid), error: { message: 'must be a card number that passes the Luhn check' } });
   ajv.addKeyword({ keyword: 'maskedPan', type: 'string', schemaType: 'boolean', validate: check(isMaskedPan), error: { message: 'must be a PAN masked to at most the first six and last four digits' } });
   ajv.addKeyword({ keyword: 'track2', type: 'string', schemaType: 'boolean', validate: check((v) => parseTrack2(v).ok), error: { message: 'must be valid ISO 7813 track 2 data' } });
@@ -46,6 +47,7 @@ export function addPaymentKeywords(ajv: Ajv): void {
     schemaType: ['object', 'boolean'],
     errors: true,
     compile(schema: AnySchema) {
+      checkSchema(schema);
       const validate = ajv.compile(schema);
       const fn = (data: string): boolean => {
         fn.errors = [];

@@ -6,7 +6,6 @@
  */
 import { hostname } from 'node:os';
 import { join } from 'node:path';
-import { randomBytes } from 'node:crypto';
 import { ExitCode, PoshilError, errorMessage } from '../core/errors.js';
 import { poshilVersion } from '../core/paths.js';
 import { RECORD_SCHEMA_VERSION, type CaseRecord, type DeviceIdentity, type RunHeader, type RunRecord } from '../core/record.js';
@@ -25,6 +24,7 @@ import { createStimuli, createTerminal, createTransport } from './session.js';
 import { ReconnectingTerminal, type LinkLocator } from './reconnecting-terminal.js';
 import { startSimulatorProcess, type RunningSimulator, type SimulatorLauncher } from './simulator-process.js';
 import { linkLatest } from './latest-link.js';
+import { newRunId } from './run-id.js';
 import { Teardowns } from './tasks.js';
 
 export interface RunRequest {
@@ -34,6 +34,13 @@ export interface RunRequest {
   runDir?: string;
   /** How a profile's simulator is started; default: as its own process. */
   launchSimulator?: SimulatorLauncher;
+  /**
+   * The profile's simulator, already starting (the run command starts it while the suites and
+   * the runner load, so that its start-up and poshil's overlap). The run owns it from here on.
+   */
+  simulator?: Promise<RunningSimulator>;
+  /** The run's id, when the caller named the run folder already (see `simulator`). */
+  runId?: string;
   /** The bench run this run is one device of. */
   bench?: RunHeader['bench'];
   /** The lab job this run is. */
@@ -69,14 +76,11 @@ export interface RunResult {
   failure?: PoshilError;
 }
 
-export function newRunId(now = new Date()): string {
-  const stamp = now.toISOString().replace(/[-:]/g, '').replace(/\..*$/, '').replace('T', '-');
-  return `${stamp}-${randomBytes(3).toString('hex')}`;
-}
+export { newRunId };
 
 export async function executeRun(request: RunRequest): Promise<RunResult> {
   const { inputs } = request;
-  const runId = newRunId();
+  const runId = request.runId ?? newRunId();
   const runDir = request.runDir ?? join(request.outDir, runId);
   const journalFile = new NdjsonFile(join(runDir, 'record.ndjson'));
   const transcriptFile = new SegmentedNdjson(runDir, TRANSCRIPT_STREAM, runId, request.segmentBytes);
@@ -119,9 +123,10 @@ export async function executeRun(request: RunRequest): Promise<RunResult> {
   };
   // The simulator starts before the header so that the header names the address it announced.
   let announced: RunningSimulator | undefined;
-  if (profile.simulator) {
+  const starting = request.simulator ?? (profile.simulator ? (request.launchSimulator ?? startSimulatorProcess)(profile.simulator.args, profile.simulator.readyTimeoutMs, join(runDir, 'simulator.log')) : undefined);
+  if (starting) {
     try {
-      const simulator = await (request.launchSimulator ?? startSimulatorProcess)(profile.simulator.args, profile.simulator.readyTimeoutMs, join(runDir, 'simulator.log'));
+      const simulator = await starting;
       teardowns.add('simulator', () => simulator.stop());
       announced = simulator;
       transcript.note('runner', `simulator pid ${simulator.pid} on ${simulator.link}, control ${simulator.control}`);

@@ -9,6 +9,9 @@ import { buildTrack2 } from '../../devices/formats/track.js';
 import { createMemoryPair } from '../../devices/transports/memory.js';
 import { startSimulator } from '../../devices/simulator/server.js';
 
+/** Sales per terminal before the measured ones, in a worker (see below). */
+export const WARM_UP_SALES = 10;
+
 export interface FleetShare {
   firstSeed: number;
   terminals: number;
@@ -17,7 +20,7 @@ export interface FleetShare {
 }
 
 /** Builds the share's terminals; the returned function runs their sales. */
-export async function prepareShare(share: FleetShare): Promise<{ sell(): Promise<number>; stop(): Promise<void> }> {
+export async function prepareShare(share: FleetShare): Promise<{ sell(salesEach?: number): Promise<number>; stop(): Promise<void> }> {
   const track = buildTrack2({ pan: '4111111111111111', expiry: '3012', serviceCode: '101' });
   const sims = await Promise.all(
     Array.from({ length: share.terminals }, async (_, i) => {
@@ -31,11 +34,11 @@ export async function prepareShare(share: FleetShare): Promise<{ sell(): Promise
     }),
   );
   return {
-    async sell() {
+    async sell(salesEach = share.salesEach) {
       let sales = 0;
       await Promise.all(
         sims.map(async ({ sim, terminal }) => {
-          for (let n = 0; n < share.salesEach; n++) {
+          for (let n = 0; n < salesEach; n++) {
             const done = new Promise<void>((resolve, reject) => {
               const off = terminal.onEvent((e) => {
                 if (e.name === 'transaction.completed') (off(), resolve());
@@ -64,6 +67,9 @@ export async function prepareShare(share: FleetShare): Promise<{ sell(): Promise
 if (parentPort && workerData) {
   const port = parentPort;
   const share = await prepareShare(workerData as FleetShare);
+  // A worker's code is compiled afresh in each thread: a warm-up round of sales lets its JIT
+  // reach what the main thread's (warmed by the rows before it) has, so both measure steady selling.
+  await share.sell(WARM_UP_SALES);
   port.postMessage({ ready: true });
   port.once('message', () => {
     void share.sell().then(async (sales) => {

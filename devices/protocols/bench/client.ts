@@ -9,6 +9,9 @@ import { linkClosed } from '../../transports/errors.js';
 import type { Transport, Unsubscribe } from '../../transports/transport.js';
 import { MAX_LINE_BYTES, parseBenchLine, type BenchEvent, type BenchResponse, type JsonObject } from './messages.js';
 
+/** Tests a line for any character other than white space without copying it, as trim() would. */
+const NOT_BLANK = /\S/;
+
 export interface RequestOptions {
   timeoutMs: number;
   signal?: AbortSignal;
@@ -116,7 +119,7 @@ export class BenchClient {
   }
 
   private receive(line: string): void {
-    if (line.trim() === '') return;
+    if (!NOT_BLANK.test(line)) return;
     const parsed = parseBenchLine(line);
     switch (parsed.kind) {
       case 'response': {

@@ -1,5 +1,5 @@
 import { Argument, type Command } from 'commander';
-import { DECODABLE } from '../../../devices/formats/decode.js';
+import { DECODABLE } from '../../../devices/formats/decodable.js';
 import type { Format } from './decode-input.js';
 
 export function registerDecode(program: Command): void {

@@ -4,30 +4,16 @@
  * elsewhere, and the console gets the chosen styles or, when none prints to the console, `list`.
  */
 import { join, relative, resolve } from 'node:path';
-import { parseReporters, usesStdout, type ReporterChoice } from '../../reporters/choice.js';
+import type { ReporterChoice } from '../../reporters/choice.js';
 import { ConsoleReporter } from '../../reporters/console.js';
 import { githubReporter } from '../../reporters/github.js';
 import { htmlReporter } from '../../reporters/html.js';
 import { jsonReporter } from '../../reporters/json.js';
 import { junitReporter } from '../../reporters/junit.js';
 import type { Reporter } from '../../reporters/reporter.js';
+import type { ReporterOptions } from './reporter-options.js';
 
 const STYLES: ReadonlySet<string> = new Set(['list', 'line', 'dot']);
-
-export interface ReporterOptions {
-  reporter?: string[];
-  junit?: string | false;
-  html?: string | false;
-}
-
-/** Parses early, so that a bad --reporter is an input error before anything runs. */
-export function chooseReporters(options: ReporterOptions): ReporterChoice[] {
-  const choices = parseReporters(options.reporter ?? []);
-  if (typeof options.junit === 'string') choices.push({ name: 'junit', path: options.junit });
-  if (typeof options.html === 'string') choices.push({ name: 'html', path: options.html });
-  if (!usesStdout(choices)) choices.unshift({ name: 'list' });
-  return choices;
-}
 
 /** Builds the reporters for a run folder; `outputs` collects the files the console names at the end. */
 export function buildReporters(choices: readonly ReporterChoice[], options: ReporterOptions, runDir: string, outputs: Record<string, string>): Reporter[] {

@@ -87,62 +87,77 @@ Examples:
       }
       if (options.bench !== undefined) return (await import('./run-bench.js')).runBenchCommand(suiteArgs, options);
       // Loaded here, not at start: `poshil --help` and the other commands never pay for it.
-      const { loadPlanInputs, loadRunInputs } = await import('../../config/inputs.js');
       const { runConfig } = await import('../../config/run-config.js');
+      const { loadProfile } = await import('../../config/profile.js');
       const { prepareOutputFolder } = await import('../../evidence/output-folder.js');
-      const { executeRun } = await import('../../runner/execute-run.js');
-      const { selectCases } = await import('../../runner/run.js');
-      const { buildReporters, chooseReporters } = await import('./run-reporters.js');
-      const { lastFailed, listCases } = await import('./run-selection.js');
       const config = runConfig(options.config);
       const { retries, maxFailures, timeout, out, segmentBytes, cases } = runControls(options, config);
-      const only = options.lastFailed ? lastFailed(out) : undefined;
+      const only = options.lastFailed ? (await import('./run-selection.js')).lastFailed(out) : undefined;
       const selection: CaseSelection = { ...cases, ...(only ? { only } : {}) };
       if (selection.only?.size === 0) {
         process.stdout.write(`the last run under ${out} had no case that did not pass; nothing to run\n`);
         return;
       }
+      const { chooseReporters } = await import('./reporter-options.js');
       const reporterChoices = chooseReporters({ ...options, reporter: options.reporter ?? config.reporters ?? [] });
       const device = required(options.device ?? config.device, '-d, --device <profile>', 'run', 'give --device, set "device" in poshil.config.json, or set POSHIL_DEVICE');
-      const suites = suiteArgs.length > 0 ? suiteArgs : (config.suites ?? [join(packageRoot(), 'suites')]);
-      const overrides = timeout ? { stepTimeoutMs: timeout } : {};
-      const planInputs = options.plan !== undefined ? loadPlanInputs(device, options.plan, overrides) : undefined;
-      const inputs = planInputs ?? loadRunInputs(device, suites, overrides);
-      const planned = inputs.suites.reduce((n, s) => n + selectCases(s, selection).length, 0);
-      if (options.list) {
-        process.stdout.write(listCases(inputs.suites, selection));
-        return;
-      }
-      prepareOutputFolder(out, '--out');
-      for (const choice of reporterChoices) if (choice.path) prepareOutputFolder(dirname(resolve(choice.path)), choice.name === 'junit' || choice.name === 'html' ? `--${choice.name}` : `--reporter ${choice.name}`);
-      if (planned === 0) throw new InputError('E_NO_CASES', 'no case matches the selection (--grep, --grep-invert, --last-failed)', { hint: 'cases are matched as "suite/case" or by title, case-insensitively; --list shows what would run' });
-      const outputs: Record<string, string> = {};
-      const result = await executeRun({
-        inputs,
-        outDir: out,
-        ...(selection.grep ? { grep: selection.grep, grepText: options.grep! } : {}),
-        ...(selection.grepInvert ? { grepInvert: selection.grepInvert } : {}),
-        ...(selection.only ? { only: selection.only } : {}),
-        ...(maxFailures !== undefined ? { maxFailures } : {}),
-        // A plan's own retries apply unless --retries says otherwise.
-        retries: planInputs && options.retries === undefined ? planInputs.plan.retries : retries,
-        logLevel: options.logLevel ?? (config.logLevel as LogLevel | undefined) ?? 'info',
-        handleSignals: true,
-        ...(options.inProcessSimulators ? { launchSimulator: (await import('./in-process-simulator.js')).startInProcessSimulator } : {}),
-        ...(segmentBytes ? { segmentBytes } : {}),
-        reporters: (runDir) => buildReporters(reporterChoices, options, runDir, outputs),
-      });
-      if (result.failure) process.stderr.write(formatError(result.failure) + '\n');
-      process.exitCode = result.exitCode;
-      if (planInputs && !result.failure && result.exitCode !== ExitCode.interrupted) {
-        // Judged as poshil certify judges it: optional cases, waivers, thresholds and the terminal's firmware count.
-        const { decide } = await import('../../certify/verdict.js');
-        const { plan } = planInputs;
-        const verdict = decide(result.record, plan);
-        const met = verdict.verdict === 'CERTIFIED';
-        process.stdout.write(`\nplan ${plan.id} ${plan.version}: ${met ? 'PASS' : 'FAIL'}\n`);
-        for (const reason of verdict.reasons) process.stdout.write(`  - ${reason}\n`);
-        process.exitCode = met ? ExitCode.ok : ExitCode.caseFailed;
+      const profile = loadProfile(resolve(device));
+      // The simulator takes about as long to start as the suites and the runner take to load:
+      // started now, its start-up and poshil's overlap. An input error found below stops it.
+      let early = !options.list && profile.simulator && !options.inProcessSimulators ? (prepareOutputFolder(out, '--out'), (await import('./early-simulator.js')).startEarly(profile.simulator, out)) : undefined;
+      try {
+        // Fetched together: the loader reads one module's files while it compiles another's.
+        const runner = Promise.all([import('../../runner/execute-run.js'), import('./run-reporters.js')]);
+        runner.catch(() => undefined);
+        const [{ loadPlanInputs, loadRunInputs }, { selectCases }] = await Promise.all([import('../../config/inputs.js'), import('../../runner/run.js')]);
+        const suites = suiteArgs.length > 0 ? suiteArgs : (config.suites ?? [join(packageRoot(), 'suites')]);
+        const overrides = timeout ? { stepTimeoutMs: timeout } : {};
+        const planInputs = options.plan !== undefined ? loadPlanInputs(profile, options.plan, overrides) : undefined;
+        const inputs = planInputs ?? loadRunInputs(profile, suites, overrides);
+        const planned = inputs.suites.reduce((n, s) => n + selectCases(s, selection).length, 0);
+        if (options.list) {
+          const { listCases } = await import('./run-selection.js');
+          process.stdout.write(listCases(inputs.suites, selection));
+          return;
+        }
+        prepareOutputFolder(out, '--out');
+        for (const choice of reporterChoices) if (choice.path) prepareOutputFolder(dirname(resolve(choice.path)), choice.name === 'junit' || choice.name === 'html' ? `--${choice.name}` : `--reporter ${choice.name}`);
+        if (planned === 0) throw new InputError('E_NO_CASES', 'no case matches the selection (--grep, --grep-invert, --last-failed)', { hint: 'cases are matched as "suite/case" or by title, case-insensitively; --list shows what would run' });
+        const [{ executeRun }, { buildReporters }] = await runner;
+        const outputs: Record<string, string> = {};
+        const handedOver = early;
+        early = undefined;
+        const result = await executeRun({
+          inputs,
+          outDir: out,
+          ...(handedOver ? { runId: handedOver.runId, simulator: handedOver.starting } : {}),
+          ...(selection.grep ? { grep: selection.grep, grepText: options.grep! } : {}),
+          ...(selection.grepInvert ? { grepInvert: selection.grepInvert } : {}),
+          ...(selection.only ? { only: selection.only } : {}),
+          ...(maxFailures !== undefined ? { maxFailures } : {}),
+          // A plan's own retries apply unless --retries says otherwise.
+          retries: planInputs && options.retries === undefined ? planInputs.plan.retries : retries,
+          logLevel: options.logLevel ?? (config.logLevel as LogLevel | undefined) ?? 'info',
+          handleSignals: true,
+          ...(options.inProcessSimulators ? { launchSimulator: (await import('./in-process-simulator.js')).startInProcessSimulator } : {}),
+          ...(segmentBytes ? { segmentBytes } : {}),
+          reporters: (runDir) => buildReporters(reporterChoices, options, runDir, outputs),
+        });
+        if (result.failure) process.stderr.write(formatError(result.failure) + '\n');
+        process.exitCode = result.exitCode;
+        if (planInputs && !result.failure && result.exitCode !== ExitCode.interrupted) {
+          // Judged as poshil certify judges it: optional cases, waivers, thresholds and the terminal's firmware count.
+          const { decide } = await import('../../certify/verdict.js');
+          const { plan } = planInputs;
+          const verdict = decide(result.record, plan);
+          const met = verdict.verdict === 'CERTIFIED';
+          process.stdout.write(`\nplan ${plan.id} ${plan.version}: ${met ? 'PASS' : 'FAIL'}\n`);
+          for (const reason of verdict.reasons) process.stdout.write(`  - ${reason}\n`);
+          process.exitCode = met ? ExitCode.ok : ExitCode.caseFailed;
+        }
+      } finally {
+        // Still ours only when the run did not start: stop it and leave no run folder behind.
+        if (early) await early.abandon();
       }
     });
 }
