@@ -84,7 +84,7 @@ export async function labSection(workers: number, terminals: number, jobs: numbe
       const t0 = performance.now();
       await runBench({
         bench: localBench, devices: [{ device: localBench.devices[round % terminals]!, inputs: localInputs }], pool: new DevicePool(localBench, join(home, 'local-pool')),
-        selection: '', spread: false, workers: 1, outDir: join(home, 'local-runs'), lockWaitMs: 0, cases: {}, retries: 0, logLevel: 'info', junit: true, html: true,
+        selection: '', spread: false, workers: 1, outDir: join(home, 'local-runs'), lockWaitMs: 0, cases: {}, retries: 0, logLevel: 'info', junit: true, html: true, benchReports: false,
         console: { show: () => {}, progress: () => {}, end: () => {} }, signal: new AbortController().signal, launchSimulator: startInProcessSimulator,
       });
       local.push(performance.now() - t0);

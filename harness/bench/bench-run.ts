@@ -63,6 +63,11 @@ export interface BenchRunRequest {
   launchSimulator?: SimulatorLauncher;
   /** Where ports found by USB identity are looked up (tests give a fake list). */
   portLister?: PortLister;
+  /**
+   * false: no bench-wide JUnit, HTML page or `latest` link (a lab job is one device, whose own
+   * JUnit and HTML say it all). The bench record is written either way.
+   */
+  benchReports?: boolean;
   /** The lab job this bench run is (a lab worker runs one device per job); kept in the device's record. */
   lab?: RunHeader['lab'];
   /** More observers of each device's run (a lab worker uploads each case as it ends). */
@@ -213,10 +218,12 @@ export async function runBench(request: BenchRunRequest): Promise<BenchRunResult
     devices: results,
   };
   writeFileSync(join(benchDir, 'record.json'), JSON.stringify(summary, null, 2) + '\n');
-  linkLatest(request.outDir, benchRunId);
-  const ordered = work.flatMap((w) => records.filter((r) => r.device === w.device.name));
-  if (request.junit) writeFileSync(join(benchDir, 'junit.xml'), renderBenchJunit(ordered));
-  if (request.html) writeFileSync(join(benchDir, 'index.html'), renderBenchHtml(summary));
+  if (request.benchReports !== false) {
+    linkLatest(request.outDir, benchRunId);
+    const ordered = work.flatMap((w) => records.filter((r) => r.device === w.device.name));
+    if (request.junit) writeFileSync(join(benchDir, 'junit.xml'), renderBenchJunit(ordered));
+    if (request.html) writeFileSync(join(benchDir, 'index.html'), renderBenchHtml(summary));
+  }
   return { summary, benchDir, exitCode };
 }
 

@@ -21,7 +21,7 @@ describe('poshil lab up / down', () => {
     expect(again.stdout).toMatch(/lab database already running: postgres:\/\/poshil:\*\*\*@127\.0\.0\.1:\d+\/poshil/);
     expect(again.stdout).not.toContain(lab.server.password);
     const down = await poshil(['lab', 'down', '--dir', lab.dir], { cwd: lab.home });
-    expect(down.stdout).toBe('lab database stopped\n');
+    expect(down.stdout).toBe('lab database stopped');
     const status = await poshil(['lab', 'status', '--dir', lab.dir], { cwd: lab.home });
     expect(status.exitCode).toBe(3);
     expect(status.stderr).toMatch(/cannot reach the lab database poshil@127\.0\.0\.1:\d+\/poshil/);

@@ -198,6 +198,7 @@ export async function runWorker(options: WorkerOptions): Promise<void> {
       html: true,
       console: pipedConsole([device.name], { write: (text: string) => (say(text.trimEnd()), true) }),
       signal,
+      benchReports: false,
       lab: { jobId: job.jobId, runId: job.runId, attempt: job.attempt, leaseId: job.leaseId, worker: options.name, host: hostname() },
       ...(options.launchSimulator ? { launchSimulator: options.launchSimulator } : {}),
       reporters: () => [
