@@ -40,10 +40,6 @@ export async function heartbeat(pool: pg.Pool, workerId: string, leaseTtlMs: num
   return new Set(rows.map((r) => String(r.id)));
 }
 
-export async function recordHealth(pool: pg.Pool, deviceId: string, health: DeviceHealth, identity?: unknown): Promise<void> {
-  await pool.query('UPDATE lab.devices SET health = $2, health_reason = $3, identity = COALESCE($4, identity), last_seen = now() WHERE id = $1', [deviceId, health.state, health.reason, identity ? JSON.stringify(identity) : null]);
-}
-
 export async function stopWorker(pool: pg.Pool, workerId: string): Promise<void> {
   await pool.query('UPDATE lab.workers SET stopped_at = now() WHERE id = $1', [workerId]);
 }

@@ -36,6 +36,8 @@ export interface FinishedRun {
   exitCode: number;
   outcome: string;
   identity?: { model?: string; serialNumber?: string; firmware?: string };
+  /** The device's health on its host after the run. */
+  health?: { state: string; reason: string };
   labels: Readonly<Record<string, string>>;
   suites: string[];
   summary: unknown;
@@ -99,7 +101,10 @@ export async function uploadRun(pool: pg.Pool, boss: PgBoss, run: FinishedRun): 
       await boss.complete(run.queue, run.jobId, { runId: run.runId, exitCode: run.exitCode }, { db: onClient(client) });
       await client.query('UPDATE lab.jobs SET state = $2, finished_at = now(), result_run_id = $3 WHERE id = $1', [run.jobId, ending, run.runId]);
     }
-    await client.query('UPDATE lab.devices SET last_run_id = $2 WHERE id = (SELECT device_id FROM lab.runs WHERE id = $1)', [run.runId, run.runId]);
+    await client.query(
+      'UPDATE lab.devices SET last_run_id = $2, health = coalesce($3, health), health_reason = coalesce($4, health_reason), identity = coalesce($5, identity), last_seen = now() WHERE id = $1',
+      [run.deviceId, run.runId, run.health?.state ?? null, run.health?.reason ?? null, run.identity ? JSON.stringify(run.identity) : null],
+    );
     await client.query("SELECT pg_notify('poshil_job_done', $1)", [run.jobId]);
     return 'recorded';
   });

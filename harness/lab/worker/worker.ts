@@ -28,7 +28,7 @@ import { campaignEndEvent, offlineWorkerEvents, runFailedEvent } from './events.
 import { Outbox } from './outbox.js';
 import { judgePlanRun, type Signing } from './plan-verdict.js';
 import { reapExpiredLeases } from './reaper.js';
-import { heartbeat, labDeviceId, recordHealth, registerWorker, stopWorker } from './registry.js';
+import { heartbeat, labDeviceId, registerWorker, stopWorker } from './registry.js';
 import { isWindowQueue } from '../queues.js';
 import { queuesFor, takeJob, waitingQueues, type TakenJob } from './take.js';
 import { caseRow, insertCases, uploadRun, type CaseRow, type FinishedRun } from './upload.js';
@@ -182,6 +182,7 @@ export async function runWorker(options: WorkerOptions): Promise<void> {
       return;
     }
     const healthBefore = pool.health(device.name).state;
+    let planned = Number.POSITIVE_INFINITY;
     const result = await runBench({
       bench,
       devices: [{ device, inputs: loaded.inputs }],
@@ -204,11 +205,13 @@ export async function runWorker(options: WorkerOptions): Promise<void> {
       reporters: () => [
         {
           name: 'lab-cases',
+          onRunStart: (_header, plannedCases) => void (planned = plannedCases),
           onCaseEnd: (record) => {
             const row = caseRow(cases.length + 1, record);
             cases.push(row);
             // Best effort as each case ends: a crashed worker's partial run keeps what it did.
-            insertCases(db.pool, job.runId, [row]).catch(() => {});
+            // The last one goes up with the run's upload, which follows at once.
+            if (cases.length < planned) insertCases(db.pool, job.runId, [row]).catch(() => {});
           },
         },
       ],
@@ -221,7 +224,6 @@ export async function runWorker(options: WorkerOptions): Promise<void> {
       if (verdict) exitCode = verdict.met ? ExitCode.ok : ExitCode.caseFailed;
     }
     const health = pool.health(device.name);
-    await recordHealth(db.pool, deviceId, health, ran.identity).catch(() => {});
     if (health.state === 'quarantined' && healthBefore !== 'quarantined') {
       notify({ kind: 'device-quarantined', device: device.name, worker: options.name, reason: health.reason, ...(device.labels['site'] ? { site: device.labels['site'] } : {}), at: new Date().toISOString() });
     }
@@ -230,6 +232,7 @@ export async function runWorker(options: WorkerOptions): Promise<void> {
       exitCode,
       outcome: ran.outcome,
       ...(ran.identity ? { identity: ran.identity } : {}),
+      health: { state: health.state, reason: health.reason },
       suites: loaded.suites,
       summary: { ...(ran.summary ?? {}), ...(ran.error ? { error: ran.error } : {}), ...(ran.skipped ? { skipped: ran.skipped } : {}), benchRunId: result.summary.benchRunId, durationMs: result.summary.durationMs, worker: options.name, ...(verdict ? { plan: { id: loaded.plan!.id, met: verdict.met, reasons: verdict.reasons } } : {}) },
       endedAt: new Date().toISOString(),
