@@ -32,6 +32,10 @@ export interface Submitted {
   existing: boolean;
 }
 
+/** Queues made and bundles stored by this process (a scheduler or a CI loop submits many). */
+const ensured = new Set<string>();
+const storedBundles = new Set<string>();
+
 interface DeviceRow {
   id: string;
   name: string;
@@ -44,8 +48,13 @@ export async function submit(db: LabDatabase, boss: PgBoss, submission: Submissi
   const matching = requireMatch(devices, selection);
   const disruptive = submission.bundle.disruptive;
   const queues: { queue: string; device?: string }[] = submission.mode === 'each' ? matching.map((d) => ({ queue: deviceQueue(d.id, disruptive), device: d.id })) : [{ queue: selectionQueue(selection, disruptive) }];
-  // pg-boss makes a table partition per queue: done before the transaction (it is idempotent).
-  for (const { queue } of queues) await ensureQueue(db.pool, queue, { deadLetter: DEAD_LETTER_QUEUE });
+  // pg-boss makes a table partition per queue: done before the transaction (it is idempotent),
+  // once per queue in this process.
+  for (const { queue } of queues) {
+    if (ensured.has(`${db.url}\0${queue}`)) continue;
+    await ensureQueue(db.pool, queue, { deadLetter: DEAD_LETTER_QUEUE });
+    ensured.add(`${db.url}\0${queue}`);
+  }
 
   return inTransaction(db.pool, async (client) => {
     if (submission.key) {
@@ -57,7 +66,8 @@ export async function submit(db: LabDatabase, boss: PgBoss, submission: Submissi
     }
     const id = randomUUID();
     const { bundle } = submission;
-    await client.query('INSERT INTO lab.bundles (sha256, files) VALUES ($1, $2) ON CONFLICT DO NOTHING', [bundle.sha256, JSON.stringify(bundle.files)]);
+    // Content-addressed: sent once per process (and stored once in all).
+    if (!storedBundles.has(`${db.url}\0${bundle.sha256}`)) await client.query('INSERT INTO lab.bundles (sha256, files) VALUES ($1, $2) ON CONFLICT DO NOTHING', [bundle.sha256, JSON.stringify(bundle.files)]);
     await client.query(
       'INSERT INTO lab.submissions (id, submit_key, mode, selection, bundle_sha256, plan, suites, disruptive, retries, schedule) VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10)',
       [id, submission.key ?? null, submission.mode, canonicalSelection(selection), bundle.sha256, bundle.plan ?? null, bundle.suites, disruptive, submission.retries, submission.schedule ?? null],
@@ -75,6 +85,9 @@ export async function submit(db: LabDatabase, boss: PgBoss, submission: Submissi
     // Delivered at commit: idle workers wake at once instead of at their next poll.
     await client.query("SELECT pg_notify('poshil_jobs', $1)", [id]);
     return { id, jobs, existing: false };
+  }).then((submitted) => {
+    storedBundles.add(`${db.url}\0${submission.bundle.sha256}`);
+    return submitted;
   });
 }
 
