@@ -83,6 +83,12 @@ describe('poshil lab', () => {
     // The signed bundle went up to the database with the rest of the evidence.
     const names = await query<{ name: string }>(lab.url, 'SELECT name FROM lab.run_artefacts WHERE run_id = $1', [job.runId]);
     expect(names.map((n) => n.name)).toEqual(expect.arrayContaining(['t2/certificate.json', 't2/manifest.json', 't2/verdict.json']));
+    // Fetched back from the database on any host, the signed bundle still verifies.
+    const fetched = join(lab.home, 'fetched');
+    const exported = await poshil(['lab', 'evidence', job.runId, '--out', fetched, '--dir', lab.dir], { cwd: lab.home });
+    expect(exported.exitCode, exported.stderr).toBe(0);
+    const again = await poshil(['verify', join(fetched, 't2'), '--key', join(lab.home, 'keys', 'lab.pub')], { cwd: lab.home });
+    expect(again.exitCode, again.stdout + again.stderr).toBe(0);
     worker.process.kill('SIGINT');
     await worker.process;
   }, 120_000);

@@ -255,5 +255,23 @@ Examples:
       }
     });
 
+  lab
+    .command('evidence')
+    .description("Write a run's evidence files from the lab database into a folder, checked by SHA-256 (then poshil verify or report read it).")
+    .argument('<run>', 'lab run id (lab submit --wait --json, lab results --json)')
+    .requiredOption('--out <dir>', 'folder to write them into')
+    .option('--dir <dir>', DIR_HELP)
+    .option('--database <url>', DATABASE_HELP)
+    .action(async (run: string, options: DatabaseOptions & { out: string }) => {
+      const { exportEvidence } = await import('../../lab/export.js');
+      const db = await connect(options, 'poshil-evidence');
+      try {
+        const names = await exportEvidence(db.pool, run, resolve(options.out));
+        process.stdout.write(`${names.length} file(s) of run ${run} written to ${options.out}\n`);
+      } finally {
+        await db.pool.end();
+      }
+    });
+
   registerLabAdmin(lab);
 }

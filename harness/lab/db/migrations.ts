@@ -151,6 +151,17 @@ REVOKE ALL ON FUNCTION lab.reap_expired(bigint) FROM PUBLIC;
 GRANT EXECUTE ON FUNCTION lab.reap_expired(bigint) TO poshil_worker;
 `,
   },
+  {
+    version: 5,
+    name: 'evidence files in 1 MiB chunks',
+    sql: `
+ALTER TABLE lab.artefacts ALTER COLUMN data DROP NOT NULL;
+ALTER TABLE lab.artefacts ADD COLUMN chunks int NOT NULL DEFAULT 0;
+CREATE TABLE lab.artefact_chunks (sha256 text NOT NULL REFERENCES lab.artefacts, n int NOT NULL, data bytea NOT NULL, PRIMARY KEY (sha256, n));
+GRANT SELECT ON lab.artefact_chunks TO poshil_worker, poshil_submitter, poshil_viewer;
+GRANT INSERT ON lab.artefact_chunks TO poshil_worker;
+`,
+  },
 ];
 
 /**

@@ -5,15 +5,13 @@
  * twice. A run whose lease the reaper took away (the worker was cut off too long) is kept as
  * `late` and leaves the job alone: another device has it by now.
  */
-import { createHash } from 'node:crypto';
-import { readdirSync, readFileSync } from 'node:fs';
-import { join, relative, sep } from 'node:path';
 import type pg from 'pg';
 import type PgBoss from 'pg-boss';
 import { ExitCode } from '../../core/errors.js';
 import type { CaseRecord } from '../../core/record.js';
 import { inTransaction } from '../db/connect.js';
 import { onClient } from '../queues.js';
+import { evidenceFiles, storeEvidence } from './evidence.js';
 
 export interface CaseRow {
   seq: number;
@@ -74,7 +72,7 @@ export function jobEnding(exitCode: number): 'passed' | 'failed' | 'rejected' | 
 }
 
 export async function uploadRun(pool: pg.Pool, boss: PgBoss, run: FinishedRun): Promise<'recorded' | 'late'> {
-  const files = run.folder ? evidenceFiles(run.folder) : [];
+  const files = run.folder ? await evidenceFiles(run.folder) : [];
   return inTransaction(pool, async (client) => {
     const lease = await client.query<{ released_at: Date | null; release_reason: string | null }>('SELECT released_at, release_reason FROM lab.leases WHERE id = $1 FOR UPDATE', [run.leaseId]);
     const released = lease.rows[0]?.released_at != null;
@@ -87,7 +85,7 @@ export async function uploadRun(pool: pg.Pool, boss: PgBoss, run: FinishedRun): 
     );
     await insertCases(client, run.runId, run.cases);
     if (files.length > 0) {
-      await client.query('INSERT INTO lab.artefacts (sha256, size, data) SELECT * FROM unnest($1::text[], $2::bigint[], $3::bytea[]) ON CONFLICT DO NOTHING', [files.map((f) => f.sha256), files.map((f) => f.data.length), files.map((f) => f.data)]);
+      await storeEvidence(client, files);
       await client.query('INSERT INTO lab.run_artefacts (run_id, name, sha256) SELECT $1, * FROM unnest($2::text[], $3::text[]) ON CONFLICT DO NOTHING', [run.runId, files.map((f) => f.name), files.map((f) => f.sha256)]);
     }
     if (late) return 'late';
@@ -108,26 +106,4 @@ export async function uploadRun(pool: pg.Pool, boss: PgBoss, run: FinishedRun): 
     await client.query("SELECT pg_notify('poshil_job_done', $1)", [run.jobId]);
     return 'recorded';
   });
-}
-
-interface EvidenceFile {
-  name: string;
-  sha256: string;
-  data: Buffer;
-}
-
-function evidenceFiles(folder: string): EvidenceFile[] {
-  const found: EvidenceFile[] = [];
-  const walk = (dir: string) => {
-    for (const entry of readdirSync(dir, { withFileTypes: true })) {
-      const path = join(dir, entry.name);
-      if (entry.isDirectory()) walk(path);
-      else if (entry.isFile()) {
-        const data = readFileSync(path);
-        found.push({ name: relative(folder, path).split(sep).join('/'), sha256: createHash('sha256').update(data).digest('hex'), data });
-      }
-    }
-  };
-  walk(folder);
-  return found;
 }
