@@ -170,7 +170,6 @@ export async function runWorker(options: WorkerOptions): Promise<void> {
   async function runJob(device: BenchDevice, deviceId: string, job: TakenJob, signal: AbortSignal): Promise<void> {
     const cases: CaseRow[] = [];
     const base = { runId: job.runId, jobId: job.jobId, deviceId, queue: job.queue, leaseId: job.leaseId, attempt: job.attempt, retryLimit: job.retryLimit, labels: device.labels };
-    let finished: FinishedRun;
     let loaded: LoadedJob;
     try {
       loaded = await loadJob(job.jobId, device);
