@@ -11,7 +11,7 @@ import { InputError, errorMessage } from '../core/errors.js';
 import { parseSelection } from '../bench/select.js';
 import type { Bundle, BundleFile } from './bundle.js';
 import { checkCron, missedFirings } from './calendar/index.js';
-import type { LabDatabase } from './db/connect.js';
+import { inTransaction, type LabDatabase } from './db/connect.js';
 import type { LabEvent } from './notify/index.js';
 import { canonicalSelection, ensureQueue } from './queues.js';
 import { submit } from './submit.js';
@@ -105,35 +105,26 @@ export async function takeFirings(db: LabDatabase, boss: PgBoss, log: (line: str
  * recorded and reported once. One worker at a time checks, under an advisory lock.
  */
 export async function checkMissed(pool: pg.Pool, graceMs: number, now: Date, notify: (event: LabEvent) => void): Promise<number> {
-  const client = await pool.connect();
-  try {
-    await client.query('BEGIN');
+  return inTransaction(pool, async (client) => {
     const { rows: lock } = await client.query<{ ok: boolean }>('SELECT pg_try_advisory_xact_lock(hashtext($1)) AS ok', ['poshil.missed-firings']);
+    if (!lock[0]?.ok) return 0;
+    const { rows } = await client.query<{ name: string; cron: string; tz: string; created_at: Date; fired: Date[] | null }>(
+      `SELECT s.name, s.cron, s.tz, s.created_at, array_agg(f.fire_at) FILTER (WHERE f.fire_at IS NOT NULL) AS fired
+         FROM lab.schedules s LEFT JOIN lab.schedule_firings f ON f.schedule = s.name AND f.fire_at > now() - interval '2 days' GROUP BY s.name`,
+    );
     let missed = 0;
-    if (lock[0]?.ok) {
-      const { rows } = await client.query<{ name: string; cron: string; tz: string; created_at: Date; fired: Date[] | null }>(
-        `SELECT s.name, s.cron, s.tz, s.created_at, array_agg(f.fire_at) FILTER (WHERE f.fire_at IS NOT NULL) AS fired
-           FROM lab.schedules s LEFT JOIN lab.schedule_firings f ON f.schedule = s.name AND f.fire_at > now() - interval '2 days' GROUP BY s.name`,
-      );
-      for (const s of rows) {
-        const from = new Date(Math.max(s.created_at.getTime(), now.getTime() - 86_400_000));
-        for (const at of missedFirings({ cron: s.cron, tz: s.tz }, from, now, s.fired ?? [], graceMs)) {
-          const inserted = await client.query('INSERT INTO lab.schedule_firings (schedule, fire_at) VALUES ($1, $2) ON CONFLICT DO NOTHING', [s.name, at]);
-          if (inserted.rowCount) {
-            missed++;
-            notify({ kind: 'schedule-missed', schedule: s.name, fireTime: at.toISOString(), tz: s.tz });
-          }
+    for (const s of rows) {
+      const from = new Date(Math.max(s.created_at.getTime(), now.getTime() - 86_400_000));
+      for (const at of missedFirings({ cron: s.cron, tz: s.tz }, from, now, s.fired ?? [], graceMs)) {
+        const inserted = await client.query('INSERT INTO lab.schedule_firings (schedule, fire_at) VALUES ($1, $2) ON CONFLICT DO NOTHING', [s.name, at]);
+        if (inserted.rowCount) {
+          missed++;
+          notify({ kind: 'schedule-missed', schedule: s.name, fireTime: at.toISOString(), tz: s.tz });
         }
       }
     }
-    await client.query('COMMIT');
     return missed;
-  } catch (error) {
-    await client.query('ROLLBACK').catch(() => {});
-    throw error;
-  } finally {
-    client.release();
-  }
+  });
 }
 
 async function storedBundle(pool: pg.Pool, submission: ScheduledSubmission): Promise<Bundle> {
