@@ -55,6 +55,12 @@ describe('poshil lab', () => {
     const results = await poshil(['lab', 'results', '--dir', lab.dir, '--by', 'firmware', '--json'], { cwd: lab.home });
     expect(results.exitCode).toBe(0);
     expect(JSON.parse(results.stdout)).toEqual([expect.objectContaining({ group: expect.any(String), runs: 2, cases: 6, passed: 6, passRate: 100 })]);
+    // Comparing with a firmware the lab never ran is refused, naming the ones it did.
+    const firmware = (await query<{ firmware: string }>(lab.url, 'SELECT DISTINCT firmware FROM lab.runs'))[0]!.firmware;
+    const compared = await poshil(['lab', 'compare', '--firmware', firmware, '--firmware', '9.9.9', '--dir', lab.dir], { cwd: lab.home });
+    expect(compared.exitCode).toBe(2);
+    expect(compared.stderr).toContain('the lab has no results for firmware 9.9.9');
+    expect(compared.stderr).toContain(`firmware with results: ${firmware}`);
     worker.process.kill('SIGINT');
     const ended = await worker.process;
     expect(ended.exitCode).toBe(130);
@@ -70,7 +76,9 @@ describe('poshil lab', () => {
     writeFileSync(plan, 'plan: smoke-check\nversion: "1"\nsuites:\n  - suite: smoke.suite.yaml\n');
     const submitted = await poshil(['lab', 'submit', '--dir', lab.dir, '--plan', plan, '--select', 'site=store-2', '--any', '--wait', '--json'], { cwd: lab.home });
     expect(submitted.exitCode, submitted.stdout + submitted.stderr + worker.output()).toBe(0);
-    const job = (JSON.parse(submitted.stdout.slice(submitted.stdout.indexOf('{'))) as { jobs: { id: string; runId: string }[] }).jobs[0]!;
+    // With --json, stdout is the JSON alone (the progress went to stderr).
+    const job = (JSON.parse(submitted.stdout) as { jobs: { id: string; runId: string }[] }).jobs[0]!;
+    expect(submitted.stderr).toMatch(/PASSED\s+job/);
     const [bundleDir] = await query<{ dir: string }>(lab.url, "SELECT summary->>'benchRunId' AS dir FROM lab.runs WHERE id = $1", [job.runId]);
     const deviceDir = join(work, 'runs', bundleDir!.dir, 't2');
     const verdict = JSON.parse(readFileSync(join(deviceDir, 'verdict.json'), 'utf8')) as { verdict: string; job: Record<string, unknown> };
@@ -118,5 +126,12 @@ describe('poshil lab', () => {
     expect(result.exitCode).toBe(3);
     expect(result.stderr).toMatch(/cannot reach the lab database lab@127\.0\.0\.1:1\/poshil/);
     expect(result.stderr + result.stdout).not.toMatch(/s3cret-pw/);
+    // Not a URL at all: refused as input, and never echoed (a parser could show part of it).
+    for (const given of ['notaurl:s3cret-pw', 'postgres://lab:s3cret#pw@127.0.0.1:1/poshil', 'mysql://lab:s3cret-pw@127.0.0.1/x']) {
+      const bad = await poshil(['lab', 'status', '--database', given], { cwd: lab.home });
+      expect(bad.exitCode).toBe(2);
+      expect(bad.stderr).toMatch(/--database is not a PostgreSQL URL/);
+      expect(bad.stderr + bad.stdout).not.toMatch(/s3cret|cret-pw/);
+    }
   });
 });

@@ -11,9 +11,9 @@ import { DeviceError, InputError } from '../core/errors.js';
 import { readArtefact } from './worker/evidence.js';
 
 export async function exportEvidence(pool: pg.Pool, runId: string, outDir: string): Promise<string[]> {
-  if (!/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(runId)) throw new InputError('E_OPTION', `"${runId}" is not a lab run id`, { hint: 'run ids are in lab submit --wait --json and lab results --json' });
+  if (!/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(runId)) throw new InputError('E_OPTION', `"${runId}" is not a lab run id`, { hint: 'a job\'s run id is in `lab submit --wait --json` (jobs[].runId)' });
   const { rows } = await pool.query<{ name: string; sha256: string }>('SELECT name, sha256 FROM lab.run_artefacts WHERE run_id = $1 ORDER BY name', [runId]);
-  if (rows.length === 0) throw new InputError('E_NO_RUN', `the lab holds no evidence of run ${runId}`, { hint: 'a run that crashed before its upload has case results but no files' });
+  if (rows.length === 0) throw new InputError('E_NO_RUN', `the lab holds no evidence of run ${runId}`, { hint: 'no such run, or one that crashed before its upload (its case results are kept, no files)' });
   for (const { name, sha256 } of rows) {
     const path = normalize(name);
     if (isAbsolute(path) || path.split(/[\\/]/).includes('..')) throw new DeviceError('E_LAB_EVIDENCE', `run ${runId} names a file outside its folder: ${name}`);

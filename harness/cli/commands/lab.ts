@@ -54,7 +54,8 @@ Examples:
     .action(async (options: { database: string }) => {
       const { prepareSchema } = await import('../../lab/setup.js');
       const { describeDatabase } = await import('../../lab/secrets.js');
-      const applied = await prepareSchema(options.database);
+      const { databaseUrl } = await import('../../lab/db/connect.js');
+      const applied = await prepareSchema(databaseUrl({ database: options.database }));
       process.stdout.write(`lab schema of ${describeDatabase(options.database)} is up to date${applied.length > 0 ? ` (migrations applied: ${applied.join(', ')})` : ''}\n`);
     });
 
@@ -173,11 +174,13 @@ Examples:
         const boss = await startBoss(db.pool);
         try {
           const submitted = await submit(db, boss, { bundle, selection: options.select, mode: options.each ? 'each' : 'any', retries: wholeNumber('--retries', options.retries, 1, 100) });
+          // With --json, stdout is the JSON alone; what a person follows goes to stderr.
+          const progress = options.json ? process.stderr : process.stdout;
           if (options.json && !options.wait) process.stdout.write(JSON.stringify(submitted, null, 2) + '\n');
-          else process.stdout.write(`submitted ${submitted.id}: ${submitted.jobs.length} job(s)${bundle.disruptive ? ' (disruptive: each starts inside its device\'s maintenance window)' : ''}\n`);
+          else progress.write(`submitted ${submitted.id}: ${submitted.jobs.length} job(s)${bundle.disruptive ? ' (disruptive: each starts inside its device\'s maintenance window)' : ''}\n`);
           if (options.wait) {
             const { waitForSubmission } = await import('../../lab/wait.js');
-            const ended = await waitForSubmission(db.pool, submitted.id, (line) => process.stdout.write(line + '\n'));
+            const ended = await waitForSubmission(db.pool, submitted.id, (line) => progress.write(line + '\n'));
             if (options.json) process.stdout.write(JSON.stringify({ ...submitted, jobs: ended.jobs }, null, 2) + '\n');
             process.exitCode = ended.exitCode;
           }
@@ -248,6 +251,12 @@ Examples:
       const db = await connect(options, 'poshil-compare');
       try {
         const changes = await labCompare(db.pool, a, b, { ...(options.suite ? { suite: options.suite } : {}), ...(sinceMs ? { sinceMs } : {}) });
+        for (const [version, side] of [[a, 'a'], [b, 'b']] as const) {
+          if (changes.length > 0 && changes.every((c) => c[side].total === 0)) {
+            const { rows } = await db.pool.query<{ firmware: string }>("SELECT DISTINCT firmware FROM lab.runs WHERE firmware IS NOT NULL AND state IN ('finished', 'late') ORDER BY 1");
+            throw new InputError('E_NO_RESULTS', `the lab has no results for firmware ${version}${options.suite ? ` in suite ${options.suite}` : ''}`, { hint: `firmware with results: ${rows.map((r) => r.firmware).join(', ') || '(none)'}` });
+          }
+        }
         process.stdout.write(options.json ? JSON.stringify(changes, null, 2) + '\n' : formatCompare(changes, a, b));
         if (changes.some((c) => c.verdict === 'worse')) process.exitCode = ExitCode.caseFailed;
       } finally {
@@ -258,7 +267,7 @@ Examples:
   lab
     .command('evidence')
     .description("Write a run's evidence files from the lab database into a folder, checked by SHA-256 (then poshil verify or report read it).")
-    .argument('<run>', 'lab run id (lab submit --wait --json, lab results --json)')
+    .argument('<run>', 'lab run id (jobs[].runId of lab submit --wait --json)')
     .requiredOption('--out <dir>', 'folder to write them into')
     .option('--dir <dir>', DIR_HELP)
     .option('--database <url>', DATABASE_HELP)

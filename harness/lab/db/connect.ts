@@ -4,7 +4,7 @@
  * error names the server as user@host:port/db, never with its password.
  */
 import pg from 'pg';
-import { DeviceError, errorMessage } from '../../core/errors.js';
+import { DeviceError, InputError, errorMessage } from '../../core/errors.js';
 import { labUrl, readLabFile } from '../embedded/server.js';
 import { checkSchemaVersion } from './migrations.js';
 import { describeDatabase, maskSecret } from '../secrets.js';
@@ -21,7 +21,7 @@ export interface LabDatabase {
 
 export function databaseUrl(options: { database?: string; dir?: string }): string {
   const given = options.database ?? process.env[DATABASE_ENV];
-  if (given) return given;
+  if (given) return checkedUrl(given, options.database ? '--database' : DATABASE_ENV);
   const dir = options.dir ?? DEFAULT_LAB_DIR;
   const lab = readLabFile(dir);
   if (!lab || lab.port === 0) {
@@ -30,6 +30,23 @@ export function databaseUrl(options: { database?: string; dir?: string }): strin
     });
   }
   return labUrl(lab);
+}
+
+/**
+ * A PostgreSQL URL, or exit 2 without quoting it (what was given may hold a password that a
+ * parser would cut in the wrong place and show).
+ */
+function checkedUrl(text: string, where: string): string {
+  let url: URL | undefined;
+  try {
+    url = new URL(text);
+  } catch {
+    // Not a URL at all.
+  }
+  if (!url || (url.protocol !== 'postgres:' && url.protocol !== 'postgresql:') || !url.hostname) {
+    throw new InputError('E_OPTION', `${where} is not a PostgreSQL URL`, { hint: 'write postgres://USER:PASSWORD@HOST:PORT/DATABASE, with characters such as # / @ : in the password percent-encoded' });
+  }
+  return text;
 }
 
 /** A pool on the lab's database; fails with exit 3 naming the server when it cannot be reached. */

@@ -229,7 +229,8 @@ export async function runWorker(options: WorkerOptions): Promise<void> {
     await finish({
       ...base,
       exitCode,
-      outcome: ran.outcome,
+      // The cases may all pass and the plan still not be met (a capability missing, too few cases).
+      outcome: verdict && !verdict.met ? 'FAIL' : ran.outcome,
       ...(ran.identity ? { identity: ran.identity } : {}),
       health: { state: health.state, reason: health.reason },
       suites: loaded.suites,
