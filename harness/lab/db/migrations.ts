@@ -162,6 +162,26 @@ GRANT SELECT ON lab.artefact_chunks TO poshil_worker, poshil_submitter, poshil_v
 GRANT INSERT ON lab.artefact_chunks TO poshil_worker;
 `,
   },
+  {
+    version: 6,
+    name: 'queues created one at a time',
+    // pgboss.create_queue inserts the queue row, then adds foreign keys to pgboss.queue: two
+    // sessions creating one queue deadlock (the second holds a lock on pgboss.queue while waiting
+    // for the first's row). Twelve submissions of one new selection at once hit it every time.
+    sql: `
+CREATE OR REPLACE FUNCTION lab.ensure_queue(queue_name text, options json) RETURNS void LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pgboss AS $fn$
+BEGIN
+  IF queue_name !~ '^((sel|dev|sched)-[0-9a-f]{16}(-w)?|lab-dead)$' THEN
+    RAISE EXCEPTION 'not a lab queue name: %', queue_name;
+  END IF;
+  IF EXISTS (SELECT 1 FROM pgboss.queue WHERE name = queue_name) THEN
+    RETURN;
+  END IF;
+  PERFORM pg_advisory_xact_lock(hashtext('poshil.lab.ensure_queue'));
+  PERFORM pgboss.create_queue(queue_name, options);
+END $fn$;
+`,
+  },
 ];
 
 /**
