@@ -13,11 +13,14 @@ export { LOG_LEVELS, type LogLevel } from './log-levels.js';
 
 export interface RunLogger {
   logger: Logger;
+  /** For signal handlers: writes and fsyncs on the spot. */
   flushSync(): void;
+  /** At the end of a run: the last lines written and the file closed, its fsync off the event loop. */
+  end(): Promise<void>;
 }
 
 export function createRunLogger(path: string | undefined, level: LogLevel): RunLogger {
-  if (!path) return { logger: pino({ level: 'silent' }), flushSync: () => undefined };
+  if (!path) return { logger: pino({ level: 'silent' }), flushSync: () => undefined, end: async () => undefined };
   mkdirSync(dirname(path), { recursive: true });
   const destination = pino.destination({ dest: path, sync: false, mkdir: true, minLength: 0 });
   const logger = pino(
@@ -42,5 +45,11 @@ export function createRunLogger(path: string | undefined, level: LogLevel): RunL
         // not opened yet: nothing to flush
       }
     },
+    end: () =>
+      new Promise<void>((resolve) => {
+        destination.once('close', () => resolve());
+        destination.once('error', () => resolve());
+        destination.end();
+      }),
   };
 }

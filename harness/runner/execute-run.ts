@@ -85,7 +85,8 @@ export async function executeRun(request: RunRequest): Promise<RunResult> {
   const journalFile = new NdjsonFile(join(runDir, 'record.ndjson'));
   const transcriptFile = new SegmentedNdjson(runDir, TRANSCRIPT_STREAM, runId, request.segmentBytes);
   const receipts = new ReceiptArchive(runDir, runId, request.segmentBytes);
-  const { logger, flushSync: flushLog } = createRunLogger(join(runDir, 'poshil.log'), request.logLevel);
+  const runLog = createRunLogger(join(runDir, 'poshil.log'), request.logLevel);
+  const { logger } = runLog;
   const journal = new Journal(journalFile);
   const transcript = new Transcript(transcriptFile);
   const reporters = new ReporterMultiplexer(request.reporters(runDir));
@@ -95,7 +96,7 @@ export async function executeRun(request: RunRequest): Promise<RunResult> {
     journalFile.flushSync();
     transcriptFile.flushSync();
     receipts.flushSync();
-    flushLog();
+    runLog.flushSync();
   };
 
   let interrupts = 0;
@@ -244,8 +245,7 @@ export async function executeRun(request: RunRequest): Promise<RunResult> {
     failure = new PoshilError('E_OUTPUT', `could not write every output: ${what}`, ExitCode.deviceError);
   }
   logger.info({ summary: record.summary, status }, 'run finished');
-  flushLog();
-  await journalFile.end();
+  await Promise.all([runLog.end(), journalFile.end()]);
 
   const exitCode = signal.aborted
     ? ExitCode.interrupted
