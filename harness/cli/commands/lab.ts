@@ -8,6 +8,7 @@ import { join, resolve } from 'node:path';
 import type { Command } from 'commander';
 import { ExitCode, InputError } from '../../core/errors.js';
 import { registerLabAdmin } from './lab-admin.js';
+import { registerLabPanel } from './lab-panel.js';
 import { connect, DATABASE_HELP, DIR_HELP, span, type DatabaseOptions } from './lab-options.js';
 import { wholeNumber } from './option-values.js';
 
@@ -22,6 +23,7 @@ Examples:
   $ poshil lab submit suites/card-swipe.suite.yaml --select protocol=bench --any --wait
   $ poshil lab submit --plan suites/plans/acceptance.plan.yaml --select brand=acme --each --wait
   $ poshil lab status
+  $ poshil lab panel                                           the lab in a browser (docs/panel.md)
   $ poshil lab results --since 7d --by firmware
   $ poshil lab compare --firmware 2.0 --firmware 2.1
   $ poshil lab down`);
@@ -283,4 +285,5 @@ Examples:
     });
 
   registerLabAdmin(lab);
+  registerLabPanel(lab);
 }

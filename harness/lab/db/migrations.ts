@@ -182,6 +182,38 @@ BEGIN
 END $fn$;
 `,
   },
+  {
+    version: 7,
+    name: 'panel: tokens, the case a run is in, change notices',
+    sql: `
+-- Tokens of the browser panel: only their SHA-256 is kept; the token itself is shown once.
+CREATE TABLE lab.panel_tokens (
+  id text PRIMARY KEY, sha256 text UNIQUE NOT NULL CHECK (sha256 ~ '^[0-9a-f]{64}$'),
+  role text NOT NULL CHECK (role IN ('viewer','operator','admin')), name text NOT NULL DEFAULT '',
+  created_by text NOT NULL DEFAULT current_user, created_at timestamptz NOT NULL DEFAULT now(), revoked_at timestamptz);
+GRANT SELECT ON lab.panel_tokens TO poshil_viewer;
+ALTER TABLE lab.runs ADD COLUMN current_case text;
+CREATE INDEX runs_running ON lab.runs (device_id) WHERE state = 'running';
+CREATE INDEX runs_started ON lab.runs (started_at);
+-- The panel follows the lab on one channel: which table changed, and the key of the row. A
+-- heartbeat (last_seen, a lease's expiry) is no change worth a notice: the panel ages rows itself.
+CREATE FUNCTION lab.panel_notify() RETURNS trigger LANGUAGE plpgsql AS $fn$
+DECLARE
+  ignored text[] := TG_ARGV[1:];
+BEGIN
+  IF TG_OP = 'UPDATE' AND (to_jsonb(OLD) - ignored) = (to_jsonb(NEW) - ignored) THEN
+    RETURN NULL;
+  END IF;
+  PERFORM pg_notify('poshil_panel', json_build_object('table', TG_TABLE_NAME, 'key', to_jsonb(NEW) ->> TG_ARGV[0])::text);
+  RETURN NULL;
+END $fn$;
+CREATE TRIGGER panel_notify AFTER INSERT OR UPDATE ON lab.workers FOR EACH ROW EXECUTE FUNCTION lab.panel_notify('id', 'last_seen', 'offline_notified_at');
+CREATE TRIGGER panel_notify AFTER INSERT OR UPDATE ON lab.devices FOR EACH ROW EXECUTE FUNCTION lab.panel_notify('id', 'last_seen');
+CREATE TRIGGER panel_notify AFTER INSERT OR UPDATE ON lab.leases FOR EACH ROW EXECUTE FUNCTION lab.panel_notify('device_id', 'expires_at');
+CREATE TRIGGER panel_notify AFTER INSERT OR UPDATE ON lab.runs FOR EACH ROW EXECUTE FUNCTION lab.panel_notify('id');
+CREATE TRIGGER panel_notify AFTER INSERT ON lab.case_results FOR EACH ROW EXECUTE FUNCTION lab.panel_notify('run_id');
+`,
+  },
 ];
 
 /**

@@ -205,6 +205,8 @@ export async function runWorker(options: WorkerOptions): Promise<void> {
         {
           name: 'lab-cases',
           onRunStart: (_header, plannedCases) => void (planned = plannedCases),
+          // For the panel: the case a device is in now. Best effort, like the cases below.
+          onCaseStart: (ref) => void db.pool.query('UPDATE lab.runs SET current_case = $2 WHERE id = $1', [job.runId, `${ref.suite}/${ref.id}`]).catch(() => {}),
           onCaseEnd: (record) => {
             const row = caseRow(cases.length + 1, record);
             cases.push(row);

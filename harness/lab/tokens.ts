@@ -1,0 +1,57 @@
+/**
+ * Tokens of the browser panel (`poshil lab token create --role R`). A token is shown once; the
+ * lab keeps its SHA-256 and role, so a copy of the database gives nobody a way in.
+ */
+import { createHash, randomBytes } from 'node:crypto';
+import type pg from 'pg';
+import { InputError } from '../core/errors.js';
+
+export const PANEL_ROLES = ['viewer', 'operator', 'admin'] as const;
+export type PanelRole = (typeof PANEL_ROLES)[number];
+
+/** What each role may do, each including the one before. */
+export const ROLE_RANK: Record<PanelRole, number> = { viewer: 0, operator: 1, admin: 2 };
+
+export interface TokenRow {
+  id: string;
+  role: PanelRole;
+  name: string;
+  createdAt: string;
+  revokedAt?: string;
+}
+
+const TOKEN_PREFIX = 'pst_';
+
+export function tokenHash(token: string): string {
+  return createHash('sha256').update(token).digest('hex');
+}
+
+export function parseRole(text: string): PanelRole {
+  if ((PANEL_ROLES as readonly string[]).includes(text)) return text as PanelRole;
+  throw new InputError('E_OPTION', `--role ${text} is not a panel role`, { hint: `one of ${PANEL_ROLES.join(', ')}` });
+}
+
+/** A new token: `pst_` + 32 random bytes; its id (the first characters after the prefix) names it in lists. */
+export async function createToken(pool: pg.Pool, role: PanelRole, name = ''): Promise<{ id: string; token: string }> {
+  const token = TOKEN_PREFIX + randomBytes(32).toString('base64url');
+  const id = token.slice(TOKEN_PREFIX.length, TOKEN_PREFIX.length + 8);
+  await pool.query('INSERT INTO lab.panel_tokens (id, sha256, role, name) VALUES ($1, $2, $3, $4)', [id, tokenHash(token), role, name]);
+  return { id, token };
+}
+
+export async function listTokens(pool: pg.Pool): Promise<TokenRow[]> {
+  const { rows } = await pool.query<{ id: string; role: PanelRole; name: string; created_at: Date; revoked_at: Date | null }>('SELECT id, role, name, created_at, revoked_at FROM lab.panel_tokens ORDER BY created_at');
+  return rows.map((r) => ({ id: r.id, role: r.role, name: r.name, createdAt: r.created_at.toISOString(), ...(r.revoked_at ? { revokedAt: r.revoked_at.toISOString() } : {}) }));
+}
+
+export async function revokeToken(pool: pg.Pool, id: string): Promise<boolean> {
+  const { rowCount } = await pool.query('UPDATE lab.panel_tokens SET revoked_at = now() WHERE id = $1 AND revoked_at IS NULL', [id]);
+  return (rowCount ?? 0) > 0;
+}
+
+/** The role a token grants, or undefined for an unknown or revoked one. */
+export async function roleOf(pool: pg.Pool, token: string): Promise<{ id: string; role: PanelRole } | undefined> {
+  if (!token.startsWith(TOKEN_PREFIX) || token.length > 100) return undefined;
+  const { rows } = await pool.query<{ id: string; role: PanelRole }>('SELECT id, role FROM lab.panel_tokens WHERE sha256 = $1 AND revoked_at IS NULL', [tokenHash(token)]);
+  return rows[0];
+}

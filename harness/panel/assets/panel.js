@@ -1,0 +1,219 @@
+// The lab panel's page: signs in with a token, then follows the lab over one websocket. Every
+// string from the lab (device names, labels, failure reasons come from terminals and bench files)
+// goes into the page as text, never as HTML.
+
+const $ = (id) => document.getElementById(id);
+let session;
+let bench;
+let recent = [];
+let shownRun;
+let socket;
+
+/** An element with text (or child elements) and attributes; text is always text. */
+function el(tag, attributes = {}, ...children) {
+  const node = document.createElement(tag);
+  for (const [name, value] of Object.entries(attributes)) if (value !== undefined) node.setAttribute(name, value);
+  for (const child of children) node.append(child instanceof Node ? child : document.createTextNode(child ?? ''));
+  return node;
+}
+
+const badge = (kind, value) => el('span', { class: `badge ${kind}-${value}` }, value ?? '—');
+const time = (iso) => (iso ? new Date(iso).toLocaleString() : '—');
+const runLink = (id, text) => el('a', { href: `#run/${id}` }, text);
+
+async function api(path, init = {}) {
+  const headers = {};
+  if (init.body) headers['content-type'] = 'application/json';
+  if (session && init.method && init.method !== 'GET') headers['x-poshil-csrf'] = session.csrf;
+  const response = await fetch(path, { ...init, headers, credentials: 'same-origin' });
+  const body = await response.json().catch(() => ({}));
+  if (!response.ok) throw Object.assign(new Error(body.error ?? response.statusText), { status: response.status });
+  return body;
+}
+
+// ---- bench ----
+
+/** `site=store-1, model=p3|p5`: every term must match one of its values. */
+function parseFilter(text) {
+  return text
+    .split(',')
+    .map((term) => term.trim())
+    .filter(Boolean)
+    .map((term) => {
+      const [key, values = ''] = term.split('=');
+      return [key.trim(), values.split('|').map((v) => v.trim())];
+    });
+}
+
+function renderBench() {
+  if (!bench) return;
+  const terms = parseFilter($('filter').value);
+  const shown = bench.devices.filter((d) => terms.every(([key, values]) => values.includes(d.labels[key] ?? (key === 'name' ? d.name : undefined))));
+  $('device-count').textContent = shown.length === bench.devices.length ? `(${bench.devices.length})` : `(${shown.length} of ${bench.devices.length})`;
+  $('devices').tBodies[0].replaceChildren(
+    ...shown.map((d) => {
+      const doing = d.run
+        ? el('span', {}, runLink(d.run.id, d.run.currentCase ?? d.run.suites.join(', ')), el('span', { class: 'muted' }, ` · ${d.run.casesDone} done${d.run.casesFailed ? `, ${d.run.casesFailed} not passed` : ''}`))
+        : el('span', { class: 'muted' }, d.state === 'idle' ? 'waiting for a job' : d.reason);
+      const labels = Object.entries(d.labels)
+        .filter(([key]) => !['name', 'transport', 'protocol'].includes(key))
+        .map(([key, value]) => `${key}=${value}`)
+        .join(', ');
+      return el(
+        'tr',
+        { 'data-device': d.id, 'data-state': d.state },
+        el('td', {}, d.name),
+        el('td', {}, badge('state', d.state), d.state === 'quarantined' || d.state === 'offline' ? el('div', { class: 'muted' }, d.reason) : ''),
+        el('td', { class: 'doing' }, doing),
+        el('td', {}, d.identity?.firmware ?? d.firmware ?? '—'),
+        el('td', {}, labels),
+        el('td', {}, d.worker ?? '—'),
+        el('td', {}, d.last ? runLink(d.last.runId, d.last.outcome ?? 'running') : '—'),
+      );
+    }),
+  );
+  $('workers').tBodies[0].replaceChildren(...bench.workers.map((w) => el('tr', {}, el('td', {}, w.name), el('td', {}, badge('state', w.state)), el('td', {}, w.host), el('td', {}, w.bench), el('td', {}, time(w.lastSeen)))));
+  $('queue').tBodies[0].replaceChildren(
+    ...(bench.queue.length === 0 ? [el('tr', {}, el('td', { colspan: '4', class: 'muted' }, 'no job waiting'))] : bench.queue.map((q) => el('tr', {}, el('td', {}, q.selection), el('td', {}, String(q.waiting)), el('td', {}, String(q.running)), el('td', {}, q.waitsFor ?? '')))),
+  );
+  document.body.dataset.benchAt = bench.at;
+}
+
+// ---- runs ----
+
+function renderRuns() {
+  $('runs').tBodies[0].replaceChildren(
+    ...recent.map((r) =>
+      el(
+        'tr',
+        { 'data-run': r.id },
+        el('td', {}, runLink(r.id, time(r.startedAt))),
+        el('td', {}, r.device),
+        el('td', {}, r.suites.join(', ')),
+        el('td', {}, badge('state', r.state)),
+        el('td', {}, r.outcome ? badge('outcome', r.outcome) : '—'),
+        el('td', {}, `${r.cases}${r.failed ? ` (${r.failed} not passed)` : ''}`),
+        el('td', {}, r.firmware ?? '—'),
+      ),
+    ),
+  );
+}
+
+function renderRun(run) {
+  shownRun = run;
+  $('run-title').textContent = `Run on ${run.device}: ${run.suites.join(', ')}`;
+  $('run-meta').replaceChildren(
+    badge('state', run.state),
+    ' ',
+    run.outcome ? badge('outcome', run.outcome) : '',
+    ` started ${time(run.startedAt)}${run.endedAt ? `, ended ${time(run.endedAt)}` : ''} · worker ${run.worker} · job ${run.jobId} (attempt ${run.attempt})`,
+    run.currentCase ? el('div', { class: 'current' }, `now: ${run.currentCase}`) : '',
+  );
+  const wanted = ['report.html', 'junit.xml', 'record.json', 'certificate.json', 'verdict.json'];
+  const files = run.files.filter((f) => wanted.includes(f.name.split('/').pop()));
+  $('run-files').replaceChildren(...(files.length > 0 ? files.map((f) => el('a', { href: `/api/runs/${run.id}/files/${f.name}`, target: '_blank', rel: 'noopener' }, f.name)) : [el('span', { class: 'muted' }, run.state === 'running' ? 'files arrive when the run ends' : 'no files')]));
+  $('cases').tBodies[0].replaceChildren(
+    ...run.caseRows.map((c) =>
+      el('tr', { 'data-case': `${c.suite}/${c.caseId}` }, el('td', {}, String(c.seq)), el('td', {}, `${c.suite}/${c.caseId}`), el('td', {}, badge('outcome', c.outcome)), el('td', {}, `${Math.round(c.durationMs)} ms`), el('td', { class: 'failure' }, c.firstFailure ?? '')),
+    ),
+  );
+}
+
+function upsertRecent(run) {
+  const summary = { ...run, cases: run.cases, failed: run.failed };
+  const index = recent.findIndex((r) => r.id === run.id);
+  if (index >= 0) recent[index] = summary;
+  else recent = [summary, ...recent].slice(0, 100);
+}
+
+// ---- live ----
+
+function connect() {
+  const url = `${location.protocol === 'https:' ? 'wss' : 'ws'}://${location.host}/api/live`;
+  socket = new WebSocket(url);
+  socket.onopen = () => setLive(true);
+  socket.onmessage = (event) => {
+    const message = JSON.parse(event.data);
+    if (message.type === 'bench') {
+      bench = message.data;
+      renderBench();
+    } else if (message.type === 'run') {
+      upsertRecent(message.data);
+      if (!$('runs-view').hidden) renderRuns();
+      if (shownRun?.id === message.data.id) renderRun(message.data);
+    }
+  };
+  socket.onclose = (event) => {
+    setLive(false, event.reason);
+    if (session) setTimeout(connect, 1_000);
+  };
+}
+
+function setLive(on, reason) {
+  $('live').className = `live ${on ? 'on' : 'off'}`;
+  $('live').textContent = on ? 'live' : reason ? `reconnecting (${reason})` : 'reconnecting…';
+}
+
+// ---- navigation and session ----
+
+async function show() {
+  const [view, id] = (location.hash.slice(1) || 'bench').split('/');
+  for (const section of ['signin', 'bench-view', 'runs-view', 'run-view']) $(section).hidden = true;
+  if (!session) {
+    $('signin').hidden = false;
+    return;
+  }
+  if (view === 'runs') {
+    $('runs-view').hidden = false;
+    recent = await api('/api/runs?limit=100');
+    renderRuns();
+  } else if (view === 'run' && id) {
+    $('run-view').hidden = false;
+    shownRun = undefined;
+    try {
+      renderRun(await api(`/api/runs/${encodeURIComponent(id)}`));
+    } catch (error) {
+      $('run-title').textContent = error.message;
+    }
+  } else {
+    $('bench-view').hidden = false;
+    renderBench();
+  }
+}
+
+function signedIn(value) {
+  session = value;
+  $('who').textContent = `signed in as ${session.role} (token ${session.tokenId})`;
+  $('signout').hidden = false;
+  connect();
+  void show();
+}
+
+$('signin-form').addEventListener('submit', async (event) => {
+  event.preventDefault();
+  try {
+    signedIn(await api('/api/session', { method: 'POST', body: JSON.stringify({ token: $('token').value.trim() }) }));
+    $('token').value = '';
+    $('signin-error').textContent = '';
+  } catch (error) {
+    $('signin-error').textContent = error.message;
+  }
+});
+$('signout').addEventListener('click', async () => {
+  await api('/api/session', { method: 'DELETE' }).catch(() => {});
+  session = undefined;
+  socket?.close();
+  $('who').textContent = '';
+  $('signout').hidden = true;
+  void show();
+});
+$('filter').value = localStorage.getItem('poshil.filter') ?? '';
+$('filter').addEventListener('input', () => {
+  localStorage.setItem('poshil.filter', $('filter').value);
+  renderBench();
+});
+window.addEventListener('hashchange', () => void show());
+
+api('/api/session')
+  .then(signedIn)
+  .catch(() => void show());

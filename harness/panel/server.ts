@@ -1,0 +1,134 @@
+/**
+ * The lab panel's HTTP server (fastify): the page and its assets, a JSON API under `/api` that
+ * scripts use too, and `/api/live`, a websocket of bench and run updates. Every `/api` request
+ * needs a panel token (auth.ts); a bad request gets a 4xx with its reason as JSON, never a stack.
+ */
+import { join } from 'node:path';
+import fastifyCookie from '@fastify/cookie';
+import fastifyStatic from '@fastify/static';
+import fastifyWebsocket from '@fastify/websocket';
+import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
+import type pg from 'pg';
+import { packageRoot } from '../core/paths.js';
+import { readArtefact } from '../lab/worker/evidence.js';
+import type { PanelRole } from '../lab/tokens.js';
+import { PanelAuth, SESSION_COOKIE, type Caller } from './auth.js';
+import { LiveHub } from './live.js';
+import { benchView, recentRuns, runFile, runView } from './views.js';
+
+export interface PanelOptions {
+  pool: pg.Pool;
+  /** For the LISTEN connection of live updates. */
+  url: string;
+  heartbeatMs: number;
+  /** Open pages at most; one more is refused (close code 1013) until another leaves. */
+  maxClients?: number;
+  onError?: (message: string) => void;
+}
+
+export interface Panel {
+  app: FastifyInstance;
+  hub: LiveHub;
+}
+
+const ASSETS = join(packageRoot(), 'harness', 'panel', 'assets');
+/** Bytes a request body or a websocket message may have: the API takes small JSON only. */
+const MAX_BODY = 16 * 1024;
+const MAX_MESSAGE = 4 * 1024;
+
+const CONTENT_TYPES: Record<string, string> = {
+  '.html': 'text/html; charset=utf-8',
+  '.json': 'application/json; charset=utf-8',
+  '.xml': 'application/xml; charset=utf-8',
+  '.ndjson': 'text/plain; charset=utf-8',
+  '.log': 'text/plain; charset=utf-8',
+  '.txt': 'text/plain; charset=utf-8',
+  '.yaml': 'text/plain; charset=utf-8',
+  '.pem': 'text/plain; charset=utf-8',
+};
+
+export async function buildPanel(options: PanelOptions): Promise<Panel> {
+  const onError = options.onError ?? (() => {});
+  const app = Fastify({ logger: false, bodyLimit: MAX_BODY });
+  const auth = new PanelAuth(options.pool);
+  const hub = new LiveHub(options.pool, options.url, { heartbeatMs: options.heartbeatMs, maxClients: options.maxClients ?? 64, onError });
+  await hub.start();
+  app.addHook('onClose', async () => hub.close());
+
+  await app.register(fastifyCookie);
+  await app.register(fastifyWebsocket, { options: { maxPayload: MAX_MESSAGE } });
+  await app.register(fastifyStatic, { root: ASSETS, prefix: '/assets/', index: false });
+
+  app.addHook('onSend', async (_request, reply, payload) => {
+    reply.header('x-content-type-options', 'nosniff');
+    reply.header('referrer-policy', 'no-referrer');
+    if (!reply.hasHeader('content-security-policy')) {
+      reply.header('content-security-policy', "default-src 'self'; img-src 'self' data:; object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'");
+    }
+    return payload;
+  });
+  app.setErrorHandler((error: Error & { statusCode?: number }, _request, reply) => {
+    const status = error.statusCode !== undefined && error.statusCode >= 400 && error.statusCode < 500 ? error.statusCode : 500;
+    if (status === 500) onError(`panel: ${error.message}`);
+    void reply.code(status).send({ error: status === 500 ? 'internal error (the panel printed it where it runs)' : error.message });
+  });
+  app.setNotFoundHandler((request, reply) => void reply.code(404).send({ error: `no such page: ${request.method} ${request.url.split('?')[0]}` }));
+
+  const ownOrigins = (request: FastifyRequest) => [`http://${request.headers.host ?? ''}`, `https://${request.headers.host ?? ''}`];
+  async function allow(request: FastifyRequest, reply: FastifyReply, need: PanelRole): Promise<Caller | undefined> {
+    const result = await auth.check(request, need, ownOrigins(request));
+    if ('status' in result) {
+      await reply.code(result.status).send({ error: result.reason });
+      return undefined;
+    }
+    return result;
+  }
+
+  app.get('/', (_request, reply) => reply.sendFile('index.html'));
+
+  app.post<{ Body: { token?: unknown } }>('/api/session', async (request, reply) => {
+    const token = request.body?.token;
+    if (typeof token !== 'string') return reply.code(400).send({ error: 'send {"token": "pst_…"}' });
+    const found = await auth.lookup(token);
+    if (!found) return reply.code(401).send({ error: 'this token is unknown or revoked' });
+    void reply.setCookie(SESSION_COOKIE, token, { httpOnly: true, sameSite: 'strict', path: '/', secure: request.protocol === 'https' });
+    return { role: found.role, tokenId: found.id, csrf: auth.csrfFor(token) };
+  });
+  app.get('/api/session', async (request, reply) => {
+    const caller = await allow(request, reply, 'viewer');
+    return caller && { role: caller.role, tokenId: caller.tokenId, csrf: caller.csrf };
+  });
+  app.delete('/api/session', async (request, reply) => {
+    if (!(await allow(request, reply, 'viewer'))) return reply;
+    void reply.clearCookie(SESSION_COOKIE, { path: '/' });
+    return { signedOut: true };
+  });
+
+  app.get('/api/bench', async (request, reply) => (await allow(request, reply, 'viewer')) && benchView(options.pool, options.heartbeatMs));
+
+  app.get<{ Querystring: { limit?: string } }>('/api/runs', async (request, reply) => {
+    if (!(await allow(request, reply, 'viewer'))) return reply;
+    const limit = request.query.limit === undefined ? 50 : Number(request.query.limit);
+    if (!Number.isInteger(limit) || limit < 1 || limit > 500) return reply.code(400).send({ error: 'limit must be a whole number from 1 to 500' });
+    return recentRuns(options.pool, limit);
+  });
+  app.get<{ Params: { id: string } }>('/api/runs/:id', async (request, reply) => {
+    if (!(await allow(request, reply, 'viewer'))) return reply;
+    return (await runView(options.pool, request.params.id)) ?? reply.code(404).send({ error: `no run ${request.params.id}` });
+  });
+  app.get<{ Params: { id: string; '*': string } }>('/api/runs/:id/files/*', async (request, reply) => {
+    if (!(await allow(request, reply, 'viewer'))) return reply;
+    const name = request.params['*'];
+    const stored = await runFile(options.pool, request.params.id, name);
+    const data = stored && (await readArtefact(options.pool, stored.sha256));
+    if (!data) return reply.code(404).send({ error: `run ${request.params.id} has no file ${name}` });
+    const extension = /\.[a-z]+$/.exec(name)?.[0] ?? '';
+    // A report opens as a page of its own origin: its scripts run, but cannot reach the panel's cookie or API.
+    if (extension === '.html') void reply.header('content-security-policy', "sandbox allow-scripts allow-popups; default-src 'self' 'unsafe-inline' data:");
+    return reply.type(CONTENT_TYPES[extension] ?? 'application/octet-stream').send(data);
+  });
+
+  app.get('/api/live', { websocket: true, preValidation: async (request, reply) => void (await allow(request, reply, 'viewer')) }, (socket) => hub.add(socket));
+
+  return { app, hub };
+}
