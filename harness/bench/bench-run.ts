@@ -19,6 +19,7 @@ import { executeRun, newRunId } from '../runner/execute-run.js';
 import type { LinkLocator } from '../runner/reconnecting-terminal.js';
 import { linkLatest } from '../runner/latest-link.js';
 import type { SimulatorLauncher } from '../runner/simulator-process.js';
+import type { OperatorFactory } from '../../devices/drivers/stimuli/operator-prompt.js';
 import { selectCases, type CaseSelection } from '../runner/run.js';
 import type { Bench, BenchDevice } from './bench-file.js';
 import { renderBenchHtml } from './bench-html.js';
@@ -61,6 +62,8 @@ export interface BenchRunRequest {
   startsAtOnce?: number;
   /** How the profiles' simulators start; default: each as its own process. */
   launchSimulator?: SimulatorLauncher;
+  /** Who answers a device's operator stimuli; default: a prompt in this terminal. */
+  operator?: (device: BenchDevice) => OperatorFactory;
   /** Where ports found by USB identity are looked up (tests give a fake list). */
   portLister?: PortLister;
   /**
@@ -153,6 +156,7 @@ export async function runBench(request: BenchRunRequest): Promise<BenchRunResult
         bench: { benchRunId, device: device.name, labels: device.labels },
         ...(request.lab ? { lab: request.lab } : {}),
         ...(request.launchSimulator ? { launchSimulator: request.launchSimulator } : {}),
+        ...(request.operator ? { operator: request.operator(device) } : {}),
         ...item.cases,
         ...(request.grepText !== undefined ? { grepText: request.grepText } : {}),
         ...(request.maxFailures !== undefined ? { maxFailures: request.maxFailures } : {}),

@@ -13,7 +13,7 @@ import type { LabDatabase } from './db/connect.js';
 import { DATABASE_ENV } from './db/connect.js';
 import { maskSecret } from './secrets.js';
 
-export const ROLE_KINDS = { worker: ['poshil_worker', 'poshil_submitter'], submitter: ['poshil_submitter'], viewer: ['poshil_viewer'] } as const;
+export const ROLE_KINDS = { worker: ['poshil_worker', 'poshil_submitter'], submitter: ['poshil_submitter'], viewer: ['poshil_viewer'], panel: ['poshil_panel'] } as const;
 export type RoleKind = keyof typeof ROLE_KINDS;
 
 /** Creates (or gives a new password to) a login role of the given kind; writes its URL to `envFile` (mode 0600). */

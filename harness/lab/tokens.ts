@@ -50,8 +50,8 @@ export async function revokeToken(pool: pg.Pool, id: string): Promise<boolean> {
 }
 
 /** The role a token grants, or undefined for an unknown or revoked one. */
-export async function roleOf(pool: pg.Pool, token: string): Promise<{ id: string; role: PanelRole } | undefined> {
+export async function roleOf(pool: pg.Pool, token: string): Promise<{ id: string; role: PanelRole; name: string } | undefined> {
   if (!token.startsWith(TOKEN_PREFIX) || token.length > 100) return undefined;
-  const { rows } = await pool.query<{ id: string; role: PanelRole }>('SELECT id, role FROM lab.panel_tokens WHERE sha256 = $1 AND revoked_at IS NULL', [tokenHash(token)]);
+  const { rows } = await pool.query<{ id: string; role: PanelRole; name: string }>('SELECT id, role, name FROM lab.panel_tokens WHERE sha256 = $1 AND revoked_at IS NULL', [tokenHash(token)]);
   return rows[0];
 }

@@ -15,6 +15,8 @@ export const CSRF_HEADER = 'x-poshil-csrf';
 export interface Caller {
   tokenId: string;
   role: PanelRole;
+  /** How answers and releases name who did them: the token's name, else its id. */
+  who: string;
   /** true when the token came from the cookie: state changes then need the CSRF header. */
   byCookie: boolean;
   csrf: string;
@@ -31,7 +33,7 @@ export type Refusal = { status: 401 | 403; reason: string };
 export class PanelAuth {
   private readonly secret = randomBytes(32);
   /** Tokens looked up in the last seconds: a revoked token stops working within TTL. */
-  private readonly cache = new Map<string, { at: number; found: { id: string; role: PanelRole } | undefined }>();
+  private readonly cache = new Map<string, { at: number; found: { id: string; role: PanelRole; name: string } | undefined }>();
   private static readonly TTL_MS = 5_000;
 
   constructor(private readonly pool: pg.Pool) {}
@@ -40,7 +42,7 @@ export class PanelAuth {
     return createHmac('sha256', this.secret).update(token).digest('base64url');
   }
 
-  async lookup(token: string): Promise<{ id: string; role: PanelRole } | undefined> {
+  async lookup(token: string): Promise<{ id: string; role: PanelRole; name: string } | undefined> {
     const hit = this.cache.get(token);
     if (hit && Date.now() - hit.at < PanelAuth.TTL_MS) return hit.found;
     const found = await roleOf(this.pool, token);
@@ -58,7 +60,7 @@ export class PanelAuth {
     if (!token) return { status: 401, reason: 'sign in with a panel token (poshil lab token create --role viewer|operator|admin)' };
     const found = await this.lookup(token);
     if (!found) return { status: 401, reason: 'this token is unknown or revoked' };
-    const caller: Caller = { tokenId: found.id, role: found.role, byCookie: bearer === undefined, csrf: this.csrfFor(token) };
+    const caller: Caller = { tokenId: found.id, role: found.role, who: found.name ? `${found.name} (token ${found.id})` : `token ${found.id}`, byCookie: bearer === undefined, csrf: this.csrfFor(token) };
     const safe = request.method === 'GET' || request.method === 'HEAD';
     if (!safe && caller.byCookie && !sameText(header(request, CSRF_HEADER) ?? '', caller.csrf)) return { status: 403, reason: `missing or wrong ${CSRF_HEADER} header (GET /api/session gives it)` };
     if (ROLE_RANK[found.role] < ROLE_RANK[need]) return { status: 403, reason: `this needs the ${need} role; the token is ${found.role}` };

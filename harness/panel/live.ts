@@ -92,7 +92,7 @@ export class LiveHub {
   }
 
   changed(notice: Notice): void {
-    if (notice.table === 'runs' || notice.table === 'case_results') {
+    if (notice.table === 'runs' || notice.table === 'case_results' || notice.table === 'prompts') {
       if (notice.key) this.runsDirty.add(notice.key);
     }
     this.benchDirty = true;

@@ -14,6 +14,7 @@ import { readArtefact } from '../lab/worker/evidence.js';
 import type { PanelRole } from '../lab/tokens.js';
 import { PanelAuth, SESSION_COOKIE, type Caller } from './auth.js';
 import { LiveHub } from './live.js';
+import { answerPrompt, askRelease } from './actions.js';
 import { benchView, recentRuns, runFile, runView } from './views.js';
 
 export interface PanelOptions {
@@ -126,6 +127,23 @@ export async function buildPanel(options: PanelOptions): Promise<Panel> {
     // A report opens as a page of its own origin: its scripts run, but cannot reach the panel's cookie or API.
     if (extension === '.html') void reply.header('content-security-policy', "sandbox allow-scripts allow-popups; default-src 'self' 'unsafe-inline' data:");
     return reply.type(CONTENT_TYPES[extension] ?? 'application/octet-stream').send(data);
+  });
+
+  app.post<{ Params: { id: string }; Body: { answer?: unknown; note?: unknown } }>('/api/prompts/:id/answer', async (request, reply) => {
+    const caller = await allow(request, reply, 'operator');
+    if (!caller) return reply;
+    const { answer, note } = request.body ?? {};
+    if (answer !== 'done' && answer !== 'declined') return reply.code(400).send({ error: 'send {"answer": "done" | "declined", "note": "…"}' });
+    if (note !== undefined && (typeof note !== 'string' || note.length > 500)) return reply.code(400).send({ error: 'note must be text of at most 500 characters' });
+    const result = await answerPrompt(options.pool, request.params.id, answer, note || undefined, caller.who);
+    return result.ok ? { answered: answer } : reply.code(result.status).send({ error: result.reason });
+  });
+  app.post<{ Params: { id: string } }>('/api/devices/:id/release', async (request, reply) => {
+    const caller = await allow(request, reply, 'admin');
+    if (!caller) return reply;
+    // 202: the worker that drives the device releases it on its host, within a moment.
+    const result = await askRelease(options.pool, request.params.id, caller.who);
+    return result.ok ? reply.code(202).send({ asked: true }) : reply.code(result.status).send({ error: result.reason });
   });
 
   app.get('/api/live', { websocket: true, preValidation: async (request, reply) => void (await allow(request, reply, 'viewer')) }, (socket) => hub.add(socket));

@@ -13,11 +13,29 @@ export type DeviceView = LabStatus['devices'][number] & {
   last?: { runId: string; outcome: string | null; endedAt: string | null };
 };
 
+export interface PromptView {
+  id: string;
+  runId: string;
+  deviceId: string;
+  device: string;
+  stimulus: string;
+  text: string;
+  askedAt: string;
+  deadline: string;
+  answer: string | null;
+  note: string | null;
+  answeredBy: string | null;
+  answeredVia: string | null;
+  answeredAt: string | null;
+}
+
 export interface BenchView {
   at: string;
   workers: LabStatus['workers'];
   devices: DeviceView[];
   queue: LabStatus['queue'];
+  /** Prompts waiting for a person, oldest first. */
+  prompts: PromptView[];
 }
 
 export interface RunSummaryView {
@@ -51,6 +69,7 @@ export interface CaseView {
 
 export interface RunView extends RunSummaryView {
   summary: unknown;
+  prompts: PromptView[];
   caseRows: CaseView[];
   files: { name: string; size: number }[];
 }
@@ -83,6 +102,7 @@ export async function benchView(pool: pg.Pool, heartbeatMs: number): Promise<Ben
     at: new Date().toISOString(),
     workers: status.workers,
     queue: status.queue,
+    prompts: await prompts(pool, 'p.answer IS NULL', []),
     devices: status.devices.map((device) => {
       const row = extra.get(device.id);
       return {
@@ -177,6 +197,7 @@ export async function runView(pool: pg.Pool, id: string): Promise<RunView | unde
   return {
     ...runSummary(row),
     summary: row.summary,
+    prompts: await prompts(pool, 'p.run_id = $1', [id]),
     caseRows: cases.rows.map((c) => ({ seq: c.seq, suite: c.suite, caseId: c.case_id, outcome: c.outcome, durationMs: c.duration_ms, firstFailure: c.first_failure, measurements: c.measurements })),
     files: files.rows.map((f) => ({ name: f.name, size: Number(f.size) })),
   };
@@ -187,4 +208,37 @@ export async function runFile(pool: pg.Pool, runId: string, name: string): Promi
   if (!/^[0-9a-f-]{36}$/i.test(runId)) return undefined;
   const { rows } = await pool.query<{ sha256: string }>('SELECT sha256 FROM lab.run_artefacts WHERE run_id = $1 AND name = $2', [runId, name]);
   return rows[0];
+}
+
+async function prompts(pool: pg.Pool, where: string, values: unknown[]): Promise<PromptView[]> {
+  const { rows } = await pool.query<{
+    id: string;
+    run_id: string;
+    device_id: string;
+    device: string;
+    stimulus: string;
+    text: string;
+    asked_at: Date;
+    deadline: Date;
+    answer: string | null;
+    note: string | null;
+    answered_by: string | null;
+    answered_via: string | null;
+    answered_at: Date | null;
+  }>(`SELECT p.*, d.name AS device FROM lab.prompts p JOIN lab.devices d ON d.id = p.device_id WHERE ${where} ORDER BY p.asked_at LIMIT 200`, values);
+  return rows.map((p) => ({
+    id: p.id,
+    runId: p.run_id,
+    deviceId: p.device_id,
+    device: p.device,
+    stimulus: p.stimulus,
+    text: p.text,
+    askedAt: p.asked_at.toISOString(),
+    deadline: p.deadline.toISOString(),
+    answer: p.answer,
+    note: p.note,
+    answeredBy: p.answered_by,
+    answeredVia: p.answered_via,
+    answeredAt: p.answered_at?.toISOString() ?? null,
+  }));
 }

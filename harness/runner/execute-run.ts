@@ -22,6 +22,7 @@ import { checkHealth } from './health-check.js';
 import { runSuites, selectCases, type CaseSelection } from './run.js';
 import { createStimuli, createTerminal, createTransport } from './session.js';
 import { ReconnectingTerminal, type LinkLocator } from './reconnecting-terminal.js';
+import type { OperatorFactory } from '../../devices/drivers/stimuli/operator-prompt.js';
 import { startSimulatorProcess, type RunningSimulator, type SimulatorLauncher } from './simulator-process.js';
 import { linkLatest } from './latest-link.js';
 import { newRunId } from './run-id.js';
@@ -66,6 +67,8 @@ export interface RunRequest {
   locate?: LinkLocator;
   /** Size at which the transcript and the receipts start a new segment (default 64 MiB). */
   segmentBytes?: number;
+  /** Who answers operator stimuli; default: a prompt in this terminal. */
+  operator?: OperatorFactory;
 }
 
 export interface RunResult {
@@ -189,7 +192,7 @@ export async function executeRun(request: RunRequest): Promise<RunResult> {
     journal.append({ type: 'device.identified', identity, address: terminal.address });
     logger.info({ identity }, 'terminal identified');
     transcript.note('runner', checkHealth({ identity, roundTripMs }, profile.health, profile.file));
-    const stimuli = createStimuli(profile, transcript, announced?.control);
+    const stimuli = createStimuli(profile, transcript, announced?.control, request.operator);
     teardowns.add('stimuli', () => stimuli.close());
     await runSuites(
       {

@@ -6,7 +6,7 @@
 import { BenchTerminal } from '../../devices/drivers/bench-terminal.js';
 import { ecrFrames, ndjsonFrames, zvtFrames } from '../../devices/drivers/card-data.js';
 import { ExternalCommand, type ExternalCommandSpec } from '../../devices/drivers/stimuli/external-command.js';
-import { OperatorPrompt } from '../../devices/drivers/stimuli/operator-prompt.js';
+import { OperatorPrompt, type OperatorFactory } from '../../devices/drivers/stimuli/operator-prompt.js';
 import { SimulatorControl } from '../../devices/drivers/stimuli/simulator-control.js';
 import type { Terminal } from '../../devices/drivers/terminal.js';
 import { ZvtTerminal } from '../../devices/drivers/zvt-terminal.js';
@@ -57,7 +57,7 @@ export function createTerminal(profile: Profile, transport: Transport, transcrip
   }
 }
 
-export function createStimuli(profile: Profile, transcript: Transcript, control?: string): StimulusRouter {
+export function createStimuli(profile: Profile, transcript: Transcript, control?: string, operator?: OperatorFactory): StimulusRouter {
   const routes = Object.values(profile.stimuli).concat(profile.defaultStimulus);
   const drivers: StimulusDrivers = {};
   if (control) {
@@ -67,7 +67,7 @@ export function createStimuli(profile: Profile, transcript: Transcript, control?
   if (routes.some((r) => r.via === 'operator')) {
     const prompts: Record<string, string> = {};
     for (const [name, route] of Object.entries(profile.stimuli)) if (route.via === 'operator' && route.prompt) prompts[name] = route.prompt;
-    drivers.operator = new OperatorPrompt(prompts);
+    drivers.operator = operator ? operator(prompts, (text) => transcript.note('operator', text)) : new OperatorPrompt(prompts);
   }
   const commands: Record<string, ExternalCommandSpec> = {};
   for (const [name, route] of Object.entries(profile.stimuli)) {

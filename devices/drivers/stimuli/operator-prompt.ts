@@ -11,6 +11,15 @@ export interface OperatorStreams {
   output: NodeJS.WritableStream;
 }
 
+/** Makes the driver of a run's operator stimuli: a prompt in this terminal, or (a lab job) in the panel too. */
+export type OperatorFactory = (prompts: Readonly<Record<string, string>>, note: (text: string) => void) => StimulusDriver;
+
+/** The instruction a person sees: the profile's prompt with its {args.x} filled in, or a prompt step's own text. */
+export function promptText(prompts: Readonly<Record<string, string>>, stimulus: string, args: Record<string, unknown>): string {
+  const template = prompts[stimulus] ?? (stimulus === 'prompt' && typeof args['text'] === 'string' ? args['text'] : `Apply stimulus "${stimulus}"`);
+  return template.replace(/\{args\.([A-Za-z0-9_]+)\}/g, (_, key: string) => String(args[key] ?? ''));
+}
+
 export class OperatorPrompt implements StimulusDriver {
   readonly kind = 'operator';
 
@@ -23,9 +32,7 @@ export class OperatorPrompt implements StimulusDriver {
     if (!this.streams.input.isTTY) {
       return { ok: false, error: { code: 'NO_OPERATOR', message: `stimulus "${stimulus}" needs an operator, and stdin is not a terminal` } };
     }
-    const text = (this.prompts[stimulus] ?? `Apply stimulus "${stimulus}"`).replace(/\{args\.([A-Za-z0-9_]+)\}/g, (_, key: string) =>
-      String(args[key] ?? ''),
-    );
+    const text = promptText(this.prompts, stimulus, args);
     const rl = createInterface({ input: this.streams.input, output: this.streams.output });
     try {
       const answer = await new Promise<string | undefined>((resolve) => {

@@ -117,7 +117,7 @@ export function registerLabAdmin(lab: Command): void {
       .command('add')
       .description("Make a login role for a bench host, a CI pipeline or a person; its URL (with a new password) goes to a private env file.")
       .argument('<name>', 'role name, e.g. bench_a or ci_submit')
-      .requiredOption('--kind <kind>', 'worker (also submits schedule firings), submitter or viewer')
+      .requiredOption('--kind <kind>', 'worker (also submits schedule firings), submitter, viewer, or panel (reads, answers prompts, asks for releases)')
       .option('--env-file <file>', 'where its POSHIL_DATABASE_URL is written, mode 0600 (default .poshil/lab/roles/NAME.env)'),
   ).action(async (name: string, options: DatabaseOptions & { kind: string; envFile?: string }) => {
     const { addRole, ROLE_KINDS } = await import('../../lab/roles.js');

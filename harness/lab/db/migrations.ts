@@ -212,6 +212,27 @@ CREATE TRIGGER panel_notify AFTER INSERT OR UPDATE ON lab.devices FOR EACH ROW E
 CREATE TRIGGER panel_notify AFTER INSERT OR UPDATE ON lab.leases FOR EACH ROW EXECUTE FUNCTION lab.panel_notify('device_id', 'expires_at');
 CREATE TRIGGER panel_notify AFTER INSERT OR UPDATE ON lab.runs FOR EACH ROW EXECUTE FUNCTION lab.panel_notify('id');
 CREATE TRIGGER panel_notify AFTER INSERT ON lab.case_results FOR EACH ROW EXECUTE FUNCTION lab.panel_notify('run_id');
+-- Operator prompts of lab jobs: the worker asks, a person answers in the panel (or at the
+-- worker's terminal), the worker's step goes on.
+CREATE TABLE lab.prompts (
+  id uuid PRIMARY KEY, run_id uuid NOT NULL REFERENCES lab.runs, device_id text NOT NULL REFERENCES lab.devices,
+  worker_id uuid NOT NULL REFERENCES lab.workers, stimulus text NOT NULL, text text NOT NULL,
+  asked_at timestamptz NOT NULL DEFAULT now(), deadline timestamptz NOT NULL,
+  answer text CHECK (answer IN ('done','declined','expired')), note text, answered_by text,
+  answered_via text CHECK (answered_via IN ('panel','terminal','timeout')), answered_at timestamptz);
+CREATE INDEX prompts_open ON lab.prompts (device_id) WHERE answer IS NULL;
+CREATE TRIGGER panel_notify AFTER INSERT OR UPDATE ON lab.prompts FOR EACH ROW EXECUTE FUNCTION lab.panel_notify('run_id');
+-- Asked in the panel by an admin: the worker driving the device releases it at its next beat.
+ALTER TABLE lab.devices ADD COLUMN release_requested_at timestamptz, ADD COLUMN release_requested_by text;
+GRANT SELECT ON lab.prompts TO poshil_worker, poshil_submitter, poshil_viewer;
+GRANT INSERT, UPDATE ON lab.prompts TO poshil_worker;
+-- The panel's own database role: reads like a viewer, answers prompts, asks for releases.
+DO $roles$ BEGIN
+  IF NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = 'poshil_panel') THEN CREATE ROLE poshil_panel NOLOGIN; END IF;
+END $roles$;
+GRANT poshil_viewer TO poshil_panel;
+GRANT UPDATE (answer, note, answered_by, answered_via, answered_at) ON lab.prompts TO poshil_panel;
+GRANT UPDATE (release_requested_at, release_requested_by) ON lab.devices TO poshil_panel;
 `,
   },
 ];

@@ -29,6 +29,8 @@ import { Outbox } from './outbox.js';
 import { judgePlanRun, type Signing } from './plan-verdict.js';
 import { reapExpiredLeases } from './reaper.js';
 import { heartbeat, labDeviceId, registerWorker, stopWorker } from './registry.js';
+import { LabPrompts } from './prompts.js';
+import { PROMPT_ANSWERED, RELEASE_ASKED } from '../channels.js';
 import { isWindowQueue } from '../queues.js';
 import { queuesFor, takeJob, waitingQueues, type TakenJob } from './take.js';
 import { caseRow, insertCases, uploadRun, type CaseRow, type FinishedRun } from './upload.js';
@@ -90,6 +92,7 @@ export async function runWorker(options: WorkerOptions): Promise<void> {
   const running = new Map<string, Running>();
   const say = (line: string) => log(maskSecret(line));
   const notify = options.notify ?? (() => {});
+  const prompts = new LabPrompts(db.pool, workerId);
   await registerWorker(db.pool, { id: workerId, name: options.name }, bench, (device) => pool.health(device));
   say(`worker ${options.name} registered ${bench.devices.length} device(s) of bench ${bench.name} on ${db.shown}`);
 
@@ -116,13 +119,32 @@ export async function runWorker(options: WorkerOptions): Promise<void> {
   async function listen(): Promise<void> {
     if (listener) return;
     const client = await db.pool.connect();
-    client.on('notification', wake);
+    client.on('notification', (message) => {
+      if (message.channel === PROMPT_ANSWERED) prompts.noticed(message.payload);
+      else if (message.channel === RELEASE_ASKED) void releaseAsked();
+      else wake();
+    });
     client.on('error', () => {
       client.release(true);
       if (listener === client) listener = undefined;
     });
-    await client.query('LISTEN poshil_jobs');
+    await client.query(`LISTEN poshil_jobs; LISTEN ${PROMPT_ANSWERED}; LISTEN ${RELEASE_ASKED}`);
     listener = client;
+  }
+
+  /** Releases from quarantine asked for in the panel, done on this host's state file. */
+  async function releaseAsked(): Promise<void> {
+    try {
+      const { rows } = await db.pool.query<{ id: string; name: string; by: string | null }>('SELECT id, name, release_requested_by AS by FROM lab.devices WHERE worker_id = $1 AND release_requested_at IS NOT NULL', [workerId]);
+      for (const row of rows) {
+        const health = await pool.release(row.name, row.by ?? 'the lab panel');
+        await db.pool.query('UPDATE lab.devices SET release_requested_at = NULL, release_requested_by = NULL, health = $2, health_reason = $3 WHERE id = $1', [row.id, health.state, health.reason]);
+        say(`${row.name}: released from quarantine by ${row.by ?? 'the lab panel'}`);
+      }
+      if (rows.length > 0) wake();
+    } catch (error) {
+      say(`cannot release devices now: ${errorMessage(error)}`);
+    }
   }
 
   async function dispatch(): Promise<void> {
@@ -201,6 +223,7 @@ export async function runWorker(options: WorkerOptions): Promise<void> {
       benchReports: false,
       lab: { jobId: job.jobId, runId: job.runId, attempt: job.attempt, leaseId: job.leaseId, worker: options.name, host: hostname() },
       ...(options.launchSimulator ? { launchSimulator: options.launchSimulator } : {}),
+      operator: () => prompts.factory(job.runId, deviceId),
       reporters: () => [
         {
           name: 'lab-cases',
@@ -315,6 +338,7 @@ export async function runWorker(options: WorkerOptions): Promise<void> {
       const asked = performance.now();
       heartbeat(db.pool, workerId, timings.leaseTtlMs, bench.devices.map((d) => ({ id: labDeviceId(bench.name, d.name), health: pool.health(d.name) })))
         .then((held) => {
+          void releaseAsked();
           for (const [, job] of running) {
             if (job.takenAt < asked && !held.has(job.job.leaseId)) {
               say(`job ${job.job.jobId}: its lease was taken away (this worker was cut off too long); stopping it`);

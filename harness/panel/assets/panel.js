@@ -19,6 +19,8 @@ function el(tag, attributes = {}, ...children) {
 
 const badge = (kind, value) => el('span', { class: `badge ${kind}-${value}` }, value ?? '—');
 const time = (iso) => (iso ? new Date(iso).toLocaleString() : '—');
+const RANK = { viewer: 0, operator: 1, admin: 2 };
+const may = (role) => session && RANK[session.role] >= RANK[role];
 const runLink = (id, text) => el('a', { href: `#run/${id}` }, text);
 
 async function api(path, init = {}) {
@@ -63,7 +65,7 @@ function renderBench() {
         'tr',
         { 'data-device': d.id, 'data-state': d.state },
         el('td', {}, d.name),
-        el('td', {}, badge('state', d.state), d.state === 'quarantined' || d.state === 'offline' ? el('div', { class: 'muted' }, d.reason) : ''),
+        el('td', {}, badge('state', d.state), d.state === 'quarantined' || d.state === 'offline' ? el('div', { class: 'muted' }, d.reason) : '', d.state === 'quarantined' && may('admin') ? releaseButton(d) : ''),
         el('td', { class: 'doing' }, doing),
         el('td', {}, d.identity?.firmware ?? d.firmware ?? '—'),
         el('td', {}, labels),
@@ -72,11 +74,51 @@ function renderBench() {
       );
     }),
   );
+  renderPrompts();
   $('workers').tBodies[0].replaceChildren(...bench.workers.map((w) => el('tr', {}, el('td', {}, w.name), el('td', {}, badge('state', w.state)), el('td', {}, w.host), el('td', {}, w.bench), el('td', {}, time(w.lastSeen)))));
   $('queue').tBodies[0].replaceChildren(
     ...(bench.queue.length === 0 ? [el('tr', {}, el('td', { colspan: '4', class: 'muted' }, 'no job waiting'))] : bench.queue.map((q) => el('tr', {}, el('td', {}, q.selection), el('td', {}, String(q.waiting)), el('td', {}, String(q.running)), el('td', {}, q.waitsFor ?? '')))),
   );
   document.body.dataset.benchAt = bench.at;
+}
+
+/** Prompts are updated in place, never redrawn: an operator may be typing a note in one. */
+function renderPrompts() {
+  const open = new Map(bench.prompts.map((p) => [p.id, p]));
+  const list = $('prompts');
+  for (const item of [...list.children]) if (!open.has(item.dataset.prompt)) item.remove();
+  for (const p of bench.prompts) {
+    if (list.querySelector(`[data-prompt="${p.id}"]`)) continue;
+    const note = el('input', { type: 'text', maxlength: '500', placeholder: 'note (optional)', 'aria-label': 'note' });
+    const error = el('span', { class: 'error', role: 'alert' });
+    const answer = (value) => async () => {
+      try {
+        await api(`/api/prompts/${p.id}/answer`, { method: 'POST', body: JSON.stringify({ answer: value, ...(note.value ? { note: note.value } : {}) }) });
+      } catch (e) {
+        error.textContent = e.message;
+      }
+    };
+    const actions = may('operator')
+      ? el('div', {}, note, button('Done', answer('done')), button('Could not', answer('declined')), error)
+      : el('div', { class: 'muted' }, 'an operator answers this');
+    list.append(el('li', { 'data-prompt': p.id }, el('div', { class: 'muted' }, `${p.device} · asked ${time(p.askedAt)} · answer before ${time(p.deadline)} · `, runLink(p.runId, 'run')), el('div', { class: 'text' }, p.text), actions));
+  }
+  $('prompts-box').hidden = bench.prompts.length === 0;
+  $('prompt-count').textContent = `(${bench.prompts.length})`;
+  document.title = bench.prompts.length > 0 ? `(${bench.prompts.length}) poshil lab` : 'poshil lab';
+}
+
+function button(text, onClick) {
+  const node = el('button', { type: 'button' }, text);
+  node.addEventListener('click', onClick);
+  return node;
+}
+
+function releaseButton(device) {
+  return button('Release', async (event) => {
+    event.target.disabled = true;
+    await api(`/api/devices/${encodeURIComponent(device.id)}/release`, { method: 'POST' }).catch((e) => alert(e.message));
+  });
 }
 
 // ---- runs ----
@@ -116,6 +158,11 @@ function renderRun(run) {
     ...run.caseRows.map((c) =>
       el('tr', { 'data-case': `${c.suite}/${c.caseId}` }, el('td', {}, String(c.seq)), el('td', {}, `${c.suite}/${c.caseId}`), el('td', {}, badge('outcome', c.outcome)), el('td', {}, `${Math.round(c.durationMs)} ms`), el('td', { class: 'failure' }, c.firstFailure ?? '')),
     ),
+  );
+  $('run-prompts').tBodies[0].replaceChildren(
+    ...(run.prompts.length === 0
+      ? [el('tr', {}, el('td', { colspan: '5', class: 'muted' }, 'none'))]
+      : run.prompts.map((p) => el('tr', { 'data-prompt': p.id }, el('td', {}, time(p.askedAt)), el('td', {}, p.text), el('td', {}, p.answer ?? 'waiting'), el('td', {}, p.answeredBy ? `${p.answeredBy} in the ${p.answeredVia}` : p.answeredVia ?? ''), el('td', {}, p.note ?? '')))),
   );
 }
 

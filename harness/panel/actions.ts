@@ -1,0 +1,36 @@
+/**
+ * What the panel changes, each through the database and a NOTIFY to the worker concerned: an
+ * operator's answer to a prompt, an admin's request to release a device from quarantine.
+ */
+import type pg from 'pg';
+import { PROMPT_ANSWERED, RELEASE_ASKED } from '../lab/channels.js';
+
+export type ActionResult = { ok: true } | { ok: false; status: 404 | 409; reason: string };
+
+export async function answerPrompt(pool: pg.Pool, id: string, answer: 'done' | 'declined', note: string | undefined, by: string): Promise<ActionResult> {
+  if (!/^[0-9a-f-]{36}$/i.test(id)) return { ok: false, status: 404, reason: `no prompt ${id}` };
+  const { rows } = await pool.query<{ id: string }>(
+    `WITH answered AS (
+       UPDATE lab.prompts SET answer = $2, note = $3, answered_by = $4, answered_via = 'panel', answered_at = now() WHERE id = $1 AND answer IS NULL RETURNING id)
+     SELECT id, pg_notify($5, id::text) FROM answered`,
+    [id, answer, note ?? null, by, PROMPT_ANSWERED],
+  );
+  if (rows.length > 0) return { ok: true };
+  const { rows: found } = await pool.query<{ answer: string; answered_by: string | null; answered_via: string | null }>('SELECT answer, answered_by, answered_via FROM lab.prompts WHERE id = $1', [id]);
+  const prompt = found[0];
+  if (!prompt) return { ok: false, status: 404, reason: `no prompt ${id}` };
+  return { ok: false, status: 409, reason: `already ${prompt.answer}${prompt.answered_by ? ` by ${prompt.answered_by}` : ''}${prompt.answered_via ? ` in the ${prompt.answered_via}` : ''}` };
+}
+
+export async function askRelease(pool: pg.Pool, deviceId: string, by: string): Promise<ActionResult> {
+  const { rows } = await pool.query<{ id: string }>(
+    `WITH asked AS (
+       UPDATE lab.devices SET release_requested_at = now(), release_requested_by = $2 WHERE id = $1 AND health = 'quarantined' RETURNING id)
+     SELECT id, pg_notify($3, id) FROM asked`,
+    [deviceId, by, RELEASE_ASKED],
+  );
+  if (rows.length > 0) return { ok: true };
+  const { rows: found } = await pool.query<{ health: string }>('SELECT health FROM lab.devices WHERE id = $1', [deviceId]);
+  if (!found[0]) return { ok: false, status: 404, reason: `no device ${deviceId}` };
+  return { ok: false, status: 409, reason: `device ${deviceId} is ${found[0].health}, not quarantined` };
+}

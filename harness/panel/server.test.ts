@@ -1,0 +1,129 @@
+/**
+ * The panel's API against a real lab database, through fastify's inject: who may do what, CSRF,
+ * bad and oversized requests, and the live websocket's limits.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { openLabDatabase, type LabDatabase } from '../lab/db/connect.js';
+import { createToken, revokeToken } from '../lab/tokens.js';
+import { startTestLab, type TestLab } from '../lab/test-support/lab-db.js';
+import { buildPanel, type Panel } from './server.js';
+
+let lab: TestLab;
+let db: LabDatabase;
+let panel: Panel;
+const tokens: Record<'viewer' | 'operator' | 'admin' | 'revoked', string> = { viewer: '', operator: '', admin: '', revoked: '' };
+
+beforeAll(async () => {
+  lab = await startTestLab();
+  db = await openLabDatabase(lab.url, 'poshil-test');
+  for (const role of ['viewer', 'operator', 'admin'] as const) tokens[role] = (await createToken(db.pool, role, `${role} of the test`)).token;
+  const revoked = await createToken(db.pool, 'admin');
+  await revokeToken(db.pool, revoked.id);
+  tokens.revoked = revoked.token;
+  await db.pool.query("INSERT INTO lab.workers (id, name, host, pid, bench) VALUES ('00000000-0000-4000-8000-000000000001', 'w1', 'bench-host', 1, 'b')");
+  await db.pool.query(
+    `INSERT INTO lab.devices (id, bench, name, worker_id, labels, address, health, health_reason) VALUES
+       ('b/good', 'b', 'good', '00000000-0000-4000-8000-000000000001', '{"site":"<img src=x onerror=alert(1)>"}', 'tcp://127.0.0.1:1', 'good', ''),
+       ('b/sick', 'b', 'sick', '00000000-0000-4000-8000-000000000001', '{}', 'tcp://127.0.0.1:2', 'quarantined', 'failed health 3 times')`,
+  );
+  panel = await buildPanel({ pool: db.pool, url: lab.url, heartbeatMs: 10_000, maxClients: 2 });
+});
+afterAll(async () => {
+  await panel?.app.close();
+  await db?.pool.end();
+});
+
+const bearer = (token: string) => ({ authorization: `Bearer ${token}` });
+
+async function signIn(token: string): Promise<{ cookie: string; csrf: string }> {
+  const response = await panel.app.inject({ method: 'POST', url: '/api/session', payload: { token } });
+  expect(response.statusCode).toBe(200);
+  const set = String(response.headers['set-cookie']);
+  expect(set).toMatch(/HttpOnly/);
+  expect(set).toMatch(/SameSite=Strict/);
+  return { cookie: set.split(';')[0]!, csrf: response.json<{ csrf: string }>().csrf };
+}
+
+describe('panel API', () => {
+  it('needs a valid token for everything under /api, and says how to get one', async () => {
+    const none = await panel.app.inject({ url: '/api/bench' });
+    expect(none.statusCode).toBe(401);
+    expect(none.json()).toEqual({ error: expect.stringContaining('poshil lab token create') });
+    for (const token of ['pst_not-a-token', tokens.revoked, 'x'.repeat(5000)]) {
+      expect((await panel.app.inject({ url: '/api/bench', headers: bearer(token) })).statusCode).toBe(401);
+    }
+    const bench = await panel.app.inject({ url: '/api/bench', headers: bearer(tokens.viewer) });
+    expect(bench.statusCode).toBe(200);
+    // Device strings travel as data; the page puts them in as text (see the browser test).
+    expect(bench.json<{ devices: { labels: Record<string, string> }[] }>().devices[0]!.labels['site']).toBe('<img src=x onerror=alert(1)>');
+    expect(bench.headers['content-security-policy']).toMatch(/default-src 'self'/);
+  });
+
+  it('signs in with an HttpOnly SameSite cookie; a change signed in by cookie needs the CSRF header', async () => {
+    const { cookie, csrf } = await signIn(tokens.operator);
+    expect((await panel.app.inject({ url: '/api/session', headers: { cookie } })).json()).toMatchObject({ role: 'operator', csrf });
+    const url = '/api/prompts/00000000-0000-4000-8000-00000000abcd/answer';
+    const payload = { answer: 'done' };
+    expect((await panel.app.inject({ method: 'POST', url, headers: { cookie }, payload })).statusCode).toBe(403);
+    expect((await panel.app.inject({ method: 'POST', url, headers: { cookie, 'x-poshil-csrf': 'forged' }, payload })).statusCode).toBe(403);
+    // With the right value the request is judged on its merits: no such prompt.
+    const right = await panel.app.inject({ method: 'POST', url, headers: { cookie, 'x-poshil-csrf': csrf }, payload });
+    expect(right.statusCode).toBe(404);
+    // A bearer token is not sent by browsers on their own: no CSRF header needed.
+    expect((await panel.app.inject({ method: 'POST', url, headers: bearer(tokens.operator), payload })).statusCode).toBe(404);
+    // Another site's page is refused whatever it carries.
+    expect((await panel.app.inject({ method: 'POST', url, headers: { cookie, 'x-poshil-csrf': csrf, origin: 'http://evil.example' }, payload })).statusCode).toBe(403);
+    const out = await panel.app.inject({ method: 'DELETE', url: '/api/session', headers: { cookie, 'x-poshil-csrf': csrf } });
+    expect(out.statusCode).toBe(200);
+    expect(String(out.headers['set-cookie'])).toMatch(/poshil_panel=;/);
+  });
+
+  it('gives each role its own rights: viewers look, operators answer, admins release', async () => {
+    const answer = (token: string) => panel.app.inject({ method: 'POST', url: '/api/prompts/00000000-0000-4000-8000-00000000abcd/answer', headers: bearer(token), payload: { answer: 'done' } });
+    const release = (token: string, device: string) => panel.app.inject({ method: 'POST', url: `/api/devices/${encodeURIComponent(device)}/release`, headers: bearer(token) });
+    expect((await answer(tokens.viewer)).json()).toEqual({ error: 'this needs the operator role; the token is viewer' });
+    expect((await release(tokens.operator, 'b/sick')).statusCode).toBe(403);
+    expect((await release(tokens.admin, 'b/good')).json()).toEqual({ error: 'device b/good is good, not quarantined' });
+    expect((await release(tokens.admin, 'b/none')).statusCode).toBe(404);
+    const asked = await release(tokens.admin, 'b/sick');
+    expect(asked.statusCode).toBe(202);
+    const { rows } = await db.pool.query('SELECT release_requested_by AS by FROM lab.devices WHERE id = $1', ['b/sick']);
+    expect(rows[0].by).toBe('admin of the test (token ' + tokens.admin.slice(4, 12) + ')');
+  });
+
+  it('answers bad requests with a 4xx and a reason, never a stack', async () => {
+    const post = (url: string, payload: string, extra: Record<string, string> = {}) => panel.app.inject({ method: 'POST', url, headers: { 'content-type': 'application/json', ...bearer(tokens.admin), ...extra }, payload });
+    const cases: [Promise<{ statusCode: number; body: string }>, number][] = [
+      [post('/api/session', '{"token":'), 400],
+      [post('/api/session', '{"token": 42}'), 400],
+      [post('/api/session', JSON.stringify({ token: 'a'.repeat(20_000) })), 413],
+      [post('/api/prompts/00000000-0000-4000-8000-00000000abcd/answer', '{"answer":"maybe"}'), 400],
+      [post('/api/prompts/00000000-0000-4000-8000-00000000abcd/answer', JSON.stringify({ answer: 'done', note: 'n'.repeat(501) })), 400],
+      [post('/api/prompts/not-an-id/answer', '{"answer":"done"}'), 404],
+      [panel.app.inject({ url: '/api/runs?limit=0', headers: bearer(tokens.viewer) }), 400],
+      [panel.app.inject({ url: '/api/runs/1; DROP TABLE lab.runs', headers: bearer(tokens.viewer) }), 404],
+      [panel.app.inject({ url: '/api/runs/00000000-0000-4000-8000-000000000000/files/record.json', headers: bearer(tokens.viewer) }), 404],
+      [panel.app.inject({ url: '/api/nothing/here', headers: bearer(tokens.viewer) }), 404],
+    ];
+    for (const [pending, status] of cases) {
+      const response = await pending;
+      expect(response.statusCode, response.body).toBe(status);
+      expect(JSON.parse(response.body)).toEqual({ error: expect.any(String) });
+      expect(response.body).not.toMatch(/\bat .*\.js:\d+/);
+    }
+  });
+
+  it('streams the bench to a signed-in page, refuses one too many and closes on an oversized message', async () => {
+    await expect(panel.app.injectWS('/api/live')).rejects.toThrow(/401/);
+    const pages = await Promise.all([0, 1].map(() => panel.app.injectWS('/api/live', { headers: bearer(tokens.viewer) })));
+    const first = await new Promise<{ type: string; data: { devices: unknown[] } }>((resolve) => pages[0]!.once('message', (data) => resolve(JSON.parse(String(data)))));
+    expect(first.type).toBe('bench');
+    expect(first.data.devices).toHaveLength(2);
+    const third = await panel.app.injectWS('/api/live', { headers: bearer(tokens.viewer) });
+    expect(await new Promise((resolve) => third.once('close', (code) => resolve(code)))).toBe(1013);
+    const closed = new Promise((resolve) => pages[1]!.once('close', (code) => resolve(code)));
+    pages[1]!.send('x'.repeat(8 * 1024));
+    expect(await closed).toBe(1009);
+    pages[0]!.terminate();
+  });
+});
