@@ -1,9 +1,14 @@
 /**
  * What the panel changes, each through the database and a NOTIFY to the worker concerned: an
- * operator's answer to a prompt, an admin's request to release a device from quarantine.
+ * operator's answer to a prompt, an admin's request to release a device from quarantine, an
+ * admin's submission of earlier files again.
  */
 import type pg from 'pg';
+import type PgBoss from 'pg-boss';
+import { ExitCode, PoshilError } from '../core/errors.js';
+import type { BundleFile } from '../lab/bundle.js';
 import { PROMPT_ANSWERED, RELEASE_ASKED } from '../lab/channels.js';
+import { submit, type Submitted } from '../lab/submit.js';
 
 export type ActionResult = { ok: true } | { ok: false; status: 404 | 409; reason: string };
 
@@ -33,4 +38,31 @@ export async function askRelease(pool: pg.Pool, deviceId: string, by: string): P
   const { rows: found } = await pool.query<{ health: string }>('SELECT health FROM lab.devices WHERE id = $1', [deviceId]);
   if (!found[0]) return { ok: false, status: 404, reason: `no device ${deviceId}` };
   return { ok: false, status: 409, reason: `device ${deviceId} is ${found[0].health}, not quarantined` };
+}
+
+export interface Again {
+  /** Devices to run on; default: the earlier submission's selection. */
+  select?: string;
+  mode?: 'each' | 'any';
+  retries?: number;
+}
+
+/** The files of an earlier submission, queued again (for other devices, if `select` says so). */
+export async function submitAgain(pool: pg.Pool, url: string, boss: PgBoss, submissionId: string, again: Again): Promise<{ ok: true; submitted: Submitted } | { ok: false; status: 400 | 404; reason: string }> {
+  if (!/^[0-9a-f-]{36}$/i.test(submissionId)) return { ok: false, status: 404, reason: `no submission ${submissionId}` };
+  const { rows } = await pool.query<{ selection: string; mode: 'each' | 'any'; plan: string | null; suites: string[]; disruptive: boolean; retries: number; sha256: string; files: BundleFile[] }>(
+    'SELECT s.selection, s.mode, s.plan, s.suites, s.disruptive, s.retries, b.sha256, b.files FROM lab.submissions s JOIN lab.bundles b ON b.sha256 = s.bundle_sha256 WHERE s.id = $1',
+    [submissionId],
+  );
+  const earlier = rows[0];
+  if (!earlier) return { ok: false, status: 404, reason: `no submission ${submissionId}` };
+  const bundle = { sha256: earlier.sha256, files: earlier.files, ...(earlier.plan ? { plan: earlier.plan } : {}), suites: earlier.suites, disruptive: earlier.disruptive };
+  try {
+    const submitted = await submit({ pool, url, shown: '' }, boss, { bundle, selection: again.select ?? earlier.selection, mode: again.mode ?? earlier.mode, retries: again.retries ?? earlier.retries });
+    return { ok: true, submitted };
+  } catch (error) {
+    // A selection that no device matches, or one that does not parse: the admin's to fix.
+    if (error instanceof PoshilError && error.exitCode === ExitCode.invalidInput) return { ok: false, status: 400, reason: `${error.message}${error.context.hint ? ` (${error.context.hint})` : ''}` };
+    throw error;
+  }
 }

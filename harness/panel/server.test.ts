@@ -3,7 +3,12 @@
  * bad and oversized requests, and the live websocket's limits.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { join } from 'node:path';
+import { packageRoot } from '../core/paths.js';
+import { makeBundle } from '../lab/bundle.js';
 import { openLabDatabase, type LabDatabase } from '../lab/db/connect.js';
+import { startBoss } from '../lab/queues.js';
+import { submit } from '../lab/submit.js';
 import { createToken, revokeToken } from '../lab/tokens.js';
 import { startTestLab, type TestLab } from '../lab/test-support/lab-db.js';
 import { buildPanel, type Panel } from './server.js';
@@ -23,7 +28,7 @@ beforeAll(async () => {
   await db.pool.query("INSERT INTO lab.workers (id, name, host, pid, bench) VALUES ('00000000-0000-4000-8000-000000000001', 'w1', 'bench-host', 1, 'b')");
   await db.pool.query(
     `INSERT INTO lab.devices (id, bench, name, worker_id, labels, address, health, health_reason) VALUES
-       ('b/good', 'b', 'good', '00000000-0000-4000-8000-000000000001', '{"site":"<img src=x onerror=alert(1)>"}', 'tcp://127.0.0.1:1', 'good', ''),
+       ('b/good', 'b', 'good', '00000000-0000-4000-8000-000000000001', '{"model":"p3","site":"<img src=x onerror=alert(1)>"}', 'tcp://127.0.0.1:1', 'good', ''),
        ('b/sick', 'b', 'sick', '00000000-0000-4000-8000-000000000001', '{}', 'tcp://127.0.0.1:2', 'quarantined', 'failed health 3 times')`,
   );
   panel = await buildPanel({ pool: db.pool, url: lab.url, heartbeatMs: 10_000, maxClients: 2 });
@@ -125,5 +130,26 @@ describe('panel API', () => {
     pages[1]!.send('x'.repeat(8 * 1024));
     expect(await closed).toBe(1009);
     pages[0]!.terminate();
+  });
+
+  it('queues an earlier submission again for an admin, on the same devices or others', async () => {
+    const boss = await startBoss(db.pool);
+    try {
+      const first = await submit(db, boss, { bundle: makeBundle({ suites: [join(packageRoot(), 'suites', 'smoke.suite.yaml')] }), selection: 'model=p3', mode: 'any', retries: 0 });
+      const again = (token: string, payload: object, id = first.id) => panel.app.inject({ method: 'POST', url: `/api/submissions/${id}/again`, headers: bearer(token), payload });
+      expect((await again(tokens.operator, {})).statusCode).toBe(403);
+      const queued = await again(tokens.admin, {});
+      expect(queued.statusCode, queued.body).toBe(201);
+      const { submission } = queued.json<{ submission: string }>();
+      const { rows } = await db.pool.query('SELECT s.selection, s.suites, s.bundle_sha256 = f.bundle_sha256 AS same_files FROM lab.submissions s, lab.submissions f WHERE s.id = $1 AND f.id = $2', [submission, first.id]);
+      expect(rows[0]).toMatchObject({ selection: 'model=p3', same_files: true });
+      const nowhere = await again(tokens.admin, { select: 'model=zz' });
+      expect(nowhere.statusCode).toBe(400);
+      expect(nowhere.json()).toEqual({ error: expect.stringMatching(/no registered device matches --select model=zz .*model=p3/) });
+      expect((await again(tokens.admin, { mode: 'all' })).statusCode).toBe(400);
+      expect((await again(tokens.admin, {}, '00000000-0000-4000-8000-000000000000')).statusCode).toBe(404);
+    } finally {
+      await boss.stop({ graceful: false, wait: true });
+    }
   });
 });

@@ -14,7 +14,8 @@ import { readArtefact } from '../lab/worker/evidence.js';
 import type { PanelRole } from '../lab/tokens.js';
 import { PanelAuth, SESSION_COOKIE, type Caller } from './auth.js';
 import { LiveHub } from './live.js';
-import { answerPrompt, askRelease } from './actions.js';
+import { startBoss } from '../lab/queues.js';
+import { answerPrompt, askRelease, submitAgain } from './actions.js';
 import { benchView, recentRuns, runFile, runView } from './views.js';
 
 export interface PanelOptions {
@@ -54,7 +55,12 @@ export async function buildPanel(options: PanelOptions): Promise<Panel> {
   const auth = new PanelAuth(options.pool);
   const hub = new LiveHub(options.pool, options.url, { heartbeatMs: options.heartbeatMs, maxClients: options.maxClients ?? 64, onError });
   await hub.start();
-  app.addHook('onClose', async () => hub.close());
+  // pg-boss only to queue what an admin submits; the workers do the rest.
+  const boss = await startBoss(options.pool, { onError });
+  app.addHook('onClose', async () => {
+    await hub.close();
+    await boss.stop({ graceful: false, wait: true }).catch(() => {});
+  });
 
   await app.register(fastifyCookie);
   await app.register(fastifyWebsocket, { options: { maxPayload: MAX_MESSAGE } });
@@ -144,6 +150,17 @@ export async function buildPanel(options: PanelOptions): Promise<Panel> {
     // 202: the worker that drives the device releases it on its host, within a moment.
     const result = await askRelease(options.pool, request.params.id, caller.who);
     return result.ok ? reply.code(202).send({ asked: true }) : reply.code(result.status).send({ error: result.reason });
+  });
+
+  app.post<{ Params: { id: string }; Body: { select?: unknown; mode?: unknown; retries?: unknown } }>('/api/submissions/:id/again', async (request, reply) => {
+    const caller = await allow(request, reply, 'admin');
+    if (!caller) return reply;
+    const { select, mode, retries } = request.body ?? {};
+    if (select !== undefined && (typeof select !== 'string' || select.length > 500)) return reply.code(400).send({ error: 'select must be a selection such as site=store-1,model=p3' });
+    if (mode !== undefined && mode !== 'each' && mode !== 'any') return reply.code(400).send({ error: 'mode must be each or any' });
+    if (retries !== undefined && (!Number.isInteger(retries) || (retries as number) < 0 || (retries as number) > 10)) return reply.code(400).send({ error: 'retries must be a whole number from 0 to 10' });
+    const result = await submitAgain(options.pool, options.url, boss, request.params.id, { ...(select !== undefined ? { select: select as string } : {}), ...(mode !== undefined ? { mode: mode as 'each' | 'any' } : {}), ...(retries !== undefined ? { retries: retries as number } : {}) });
+    return result.ok ? reply.code(201).send({ submission: result.submitted.id, jobs: result.submitted.jobs }) : reply.code(result.status).send({ error: result.reason });
   });
 
   app.get('/api/live', { websocket: true, preValidation: async (request, reply) => void (await allow(request, reply, 'viewer')) }, (socket) => hub.add(socket));

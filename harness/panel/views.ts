@@ -41,6 +41,7 @@ export interface BenchView {
 export interface RunSummaryView {
   id: string;
   jobId: string;
+  submissionId: string;
   attempt: number;
   device: string;
   deviceId: string;
@@ -127,7 +128,7 @@ export async function benchView(pool: pg.Pool, heartbeatMs: number): Promise<Ben
   };
 }
 
-const RUN_COLUMNS = `r.id, r.job_id, r.attempt, d.name AS device, d.id AS device_id, w.name AS worker, r.state, r.outcome, r.firmware, r.model,
+const RUN_COLUMNS = `r.id, r.job_id, (SELECT j.submission_id FROM lab.jobs j WHERE j.id = r.job_id) AS submission_id, r.attempt, d.name AS device, d.id AS device_id, w.name AS worker, r.state, r.outcome, r.firmware, r.model,
   r.suites, r.current_case, r.started_at, r.ended_at,
   (SELECT count(*) FROM lab.case_results c WHERE c.run_id = r.id) AS cases,
   (SELECT count(*) FROM lab.case_results c WHERE c.run_id = r.id AND c.outcome NOT IN ('PASS', 'SKIPPED')) AS failed`;
@@ -135,6 +136,7 @@ const RUN_COLUMNS = `r.id, r.job_id, r.attempt, d.name AS device, d.id AS device
 interface RunRow {
   id: string;
   job_id: string;
+  submission_id: string;
   attempt: number;
   device: string;
   device_id: string;
@@ -155,6 +157,7 @@ function runSummary(r: RunRow): RunSummaryView {
   return {
     id: r.id,
     jobId: r.job_id,
+    submissionId: r.submission_id,
     attempt: r.attempt,
     device: r.device,
     deviceId: r.device_id,

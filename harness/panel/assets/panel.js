@@ -154,6 +154,8 @@ function renderRun(run) {
   const wanted = ['report.html', 'junit.xml', 'record.json', 'certificate.json', 'verdict.json'];
   const files = run.files.filter((f) => wanted.includes(f.name.split('/').pop()));
   $('run-files').replaceChildren(...(files.length > 0 ? files.map((f) => el('a', { href: `/api/runs/${run.id}/files/${f.name}`, target: '_blank', rel: 'noopener' }, f.name)) : [el('span', { class: 'muted' }, run.state === 'running' ? 'files arrive when the run ends' : 'no files')]));
+  $('again').hidden = !may('admin');
+  $('again').dataset.submission = run.submissionId;
   $('cases').tBodies[0].replaceChildren(
     ...run.caseRows.map((c) =>
       el('tr', { 'data-case': `${c.suite}/${c.caseId}` }, el('td', {}, String(c.seq)), el('td', {}, `${c.suite}/${c.caseId}`), el('td', {}, badge('outcome', c.outcome)), el('td', {}, `${Math.round(c.durationMs)} ms`), el('td', { class: 'failure' }, c.firstFailure ?? '')),
@@ -253,6 +255,16 @@ $('signout').addEventListener('click', async () => {
   $('who').textContent = '';
   $('signout').hidden = true;
   void show();
+});
+$('again').addEventListener('submit', async (event) => {
+  event.preventDefault();
+  const select = $('again-select').value.trim();
+  try {
+    const queued = await api(`/api/submissions/${$('again').dataset.submission}/again`, { method: 'POST', body: JSON.stringify(select ? { select } : {}) });
+    $('again-result').textContent = `queued: submission ${queued.submission}, ${queued.jobs.length} job(s)`;
+  } catch (error) {
+    $('again-result').textContent = error.message;
+  }
 });
 $('filter').value = localStorage.getItem('poshil.filter') ?? '';
 $('filter').addEventListener('input', () => {
