@@ -161,4 +161,31 @@ describe.skipIf(!existsSync(CHROMIUM))('lab panel in chromium', () => {
     await admin.close();
     expect(problems).toEqual([]);
   }, 180_000);
+
+  it('charts the history; a point lists its runs; two firmwares compare case by case', async () => {
+    const page = await openAs('viewer');
+    const [run] = await query<{ id: string; firmware: string }>(lab.url, "SELECT r.id, r.firmware FROM lab.runs r JOIN lab.devices d ON d.id = r.device_id WHERE d.name = 't1' AND r.state = 'finished'");
+    await page.goto(`${url}#history`);
+    const chart = page.locator('#chart-pass .uplot');
+    await chart.waitFor();
+    await expect.poll(() => page.locator('#chart-pass .u-legend').textContent()).toContain(run!.firmware);
+    await screenshot(page, 'history');
+    // The one point of the pass-rate chart, clicked where uPlot drew it.
+    const box = (await chart.locator('.u-over').boundingBox())!;
+    await page.mouse.move(box.x + box.width / 2, box.y + 5);
+    await page.mouse.click(box.x + box.width / 2, box.y + 5);
+    await page.waitForURL(/#runs\/by=firmware/);
+    await expect.poll(() => page.locator('#runs tbody tr').count()).toBeGreaterThan(0);
+    expect(await page.locator(`#runs tr[data-run="${run!.id}"]`).count()).toBe(1);
+    expect(await page.locator('#runs-filter').textContent()).toContain(`firmware ${run!.firmware}`);
+
+    await page.goto(`${url}#history`);
+    await page.fill('#compare-a', run!.firmware);
+    await page.fill('#compare-b', '9.9');
+    await page.click('#compare-form button');
+    await expect.poll(() => page.locator('#compare tbody').textContent()).toContain('counter/display');
+    expect(await page.locator('#compare tbody').textContent()).toContain('1/1 (100 %)');
+    await page.close();
+    expect(problems).toEqual([]);
+  }, 120_000);
 });

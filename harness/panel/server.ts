@@ -3,7 +3,8 @@
  * scripts use too, and `/api/live`, a websocket of bench and run updates. Every `/api` request
  * needs a panel token (auth.ts); a bad request gets a 4xx with its reason as JSON, never a stack.
  */
-import { join } from 'node:path';
+import { createRequire } from 'node:module';
+import { dirname, join } from 'node:path';
 import fastifyCookie from '@fastify/cookie';
 import fastifyStatic from '@fastify/static';
 import fastifyWebsocket from '@fastify/websocket';
@@ -16,7 +17,9 @@ import { PanelAuth, SESSION_COOKIE, type Caller } from './auth.js';
 import { LiveHub } from './live.js';
 import { startBoss } from '../lab/queues.js';
 import { answerPrompt, askRelease, submitAgain } from './actions.js';
-import { benchView, recentRuns, runFile, runView } from './views.js';
+import { labCompare } from '../lab/results.js';
+import { history, HISTORY_GROUPS, type Bucket, type HistoryGroup } from './history.js';
+import { benchView, recentRuns, runFile, runView, type RunFilter } from './views.js';
 
 export interface PanelOptions {
   pool: pg.Pool;
@@ -34,6 +37,9 @@ export interface Panel {
 }
 
 const ASSETS = join(packageRoot(), 'harness', 'panel', 'assets');
+/** uPlot, served from the installed package: a lab network often has no internet. */
+const UPLOT = dirname(createRequire(import.meta.url).resolve('uplot'));
+const UPLOT_FILES = new Set(['/uPlot.iife.min.js', '/uPlot.min.css']);
 /** Bytes a request body or a websocket message may have: the API takes small JSON only. */
 const MAX_BODY = 16 * 1024;
 const MAX_MESSAGE = 4 * 1024;
@@ -65,6 +71,7 @@ export async function buildPanel(options: PanelOptions): Promise<Panel> {
   await app.register(fastifyCookie);
   await app.register(fastifyWebsocket, { options: { maxPayload: MAX_MESSAGE } });
   await app.register(fastifyStatic, { root: ASSETS, prefix: '/assets/', index: false });
+  await app.register(fastifyStatic, { root: UPLOT, prefix: '/assets/vendor/uplot/', index: false, decorateReply: false, allowedPath: (path) => UPLOT_FILES.has(path) });
 
   app.addHook('onSend', async (_request, reply, payload) => {
     reply.header('x-content-type-options', 'nosniff');
@@ -113,11 +120,34 @@ export async function buildPanel(options: PanelOptions): Promise<Panel> {
 
   app.get('/api/bench', async (request, reply) => (await allow(request, reply, 'viewer')) && benchView(options.pool, options.heartbeatMs));
 
-  app.get<{ Querystring: { limit?: string } }>('/api/runs', async (request, reply) => {
+  app.get<{ Querystring: { limit?: string; by?: string; value?: string; from?: string; to?: string } }>('/api/runs', async (request, reply) => {
     if (!(await allow(request, reply, 'viewer'))) return reply;
-    const limit = request.query.limit === undefined ? 50 : Number(request.query.limit);
+    const { limit: limitText, by, value, from, to } = request.query;
+    const limit = limitText === undefined ? 50 : Number(limitText);
     if (!Number.isInteger(limit) || limit < 1 || limit > 500) return reply.code(400).send({ error: 'limit must be a whole number from 1 to 500' });
-    return recentRuns(options.pool, limit);
+    if (by === undefined) return recentRuns(options.pool, limit);
+    const span = { from: new Date(from ?? ''), to: new Date(to ?? '') };
+    if (!isGroup(by) || value === undefined || Number.isNaN(span.from.getTime()) || Number.isNaN(span.to.getTime())) {
+      return reply.code(400).send({ error: `filter with by=${HISTORY_GROUPS.join('|')}, value, and from and to as ISO times` });
+    }
+    const filter: RunFilter = { by, value, ...span };
+    return recentRuns(options.pool, limit, filter);
+  });
+  app.get<{ Querystring: { by?: string; bucket?: string; since?: string; suite?: string } }>('/api/history', async (request, reply) => {
+    if (!(await allow(request, reply, 'viewer'))) return reply;
+    const { by = 'firmware', bucket = 'day', since = '30d', suite } = request.query;
+    const sinceMs = sinceSpan(since);
+    if (!isGroup(by)) return reply.code(400).send({ error: `by must be one of ${HISTORY_GROUPS.join(', ')}` });
+    if (bucket !== 'hour' && bucket !== 'day') return reply.code(400).send({ error: 'bucket must be hour or day' });
+    if (sinceMs === undefined) return reply.code(400).send({ error: 'since must be hours or days, e.g. 12h, 30d (at most 400d)' });
+    return history(options.pool, by, bucket as Bucket, sinceMs, suite);
+  });
+  app.get<{ Querystring: { a?: string; b?: string; since?: string; suite?: string } }>('/api/compare', async (request, reply) => {
+    if (!(await allow(request, reply, 'viewer'))) return reply;
+    const { a, b, since = '30d', suite } = request.query;
+    const sinceMs = sinceSpan(since);
+    if (!a || !b || sinceMs === undefined) return reply.code(400).send({ error: 'compare with a=FIRMWARE&b=FIRMWARE (and since=30d)' });
+    return { a, b, cases: await labCompare(options.pool, a, b, { sinceMs, ...(suite ? { suite } : {}) }) };
   });
   app.get<{ Params: { id: string } }>('/api/runs/:id', async (request, reply) => {
     if (!(await allow(request, reply, 'viewer'))) return reply;
@@ -166,4 +196,15 @@ export async function buildPanel(options: PanelOptions): Promise<Panel> {
   app.get('/api/live', { websocket: true, preValidation: async (request, reply) => void (await allow(request, reply, 'viewer')) }, (socket) => hub.add(socket));
 
   return { app, hub };
+}
+
+function isGroup(text: string): text is HistoryGroup {
+  return (HISTORY_GROUPS as readonly string[]).includes(text);
+}
+
+/** `12h`, `30d`: how far back a chart or comparison reaches. */
+function sinceSpan(text: string): number | undefined {
+  const found = /^(\d{1,4})(h|d)$/.exec(text);
+  const ms = found ? Number(found[1]) * (found[2] === 'h' ? 3_600_000 : 86_400_000) : undefined;
+  return ms !== undefined && ms > 0 && ms <= 400 * 86_400_000 ? ms : undefined;
 }

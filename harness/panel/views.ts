@@ -175,10 +175,21 @@ function runSummary(r: RunRow): RunSummaryView {
   };
 }
 
-export async function recentRuns(pool: pg.Pool, limit: number): Promise<RunSummaryView[]> {
+/** The runs behind a point of a history chart: one firmware (model, suite, site) in one time span. */
+export interface RunFilter {
+  by: 'firmware' | 'model' | 'suite' | 'site';
+  value: string;
+  from: Date;
+  to: Date;
+}
+
+const FILTER_COLUMNS: Record<RunFilter['by'], string> = { firmware: 'r.firmware = $2', model: 'r.model = $2', site: 'r.site = $2', suite: '$2 = ANY(r.suites)' };
+
+export async function recentRuns(pool: pg.Pool, limit: number, filter?: RunFilter): Promise<RunSummaryView[]> {
+  const where = filter ? `WHERE ${FILTER_COLUMNS[filter.by]} AND r.started_at >= $3 AND r.started_at < $4` : '';
   const { rows } = await pool.query<RunRow>(
-    `SELECT ${RUN_COLUMNS} FROM lab.runs r JOIN lab.devices d ON d.id = r.device_id JOIN lab.workers w ON w.id = r.worker_id ORDER BY r.started_at DESC LIMIT $1`,
-    [limit],
+    `SELECT ${RUN_COLUMNS} FROM lab.runs r JOIN lab.devices d ON d.id = r.device_id JOIN lab.workers w ON w.id = r.worker_id ${where} ORDER BY r.started_at DESC LIMIT $1`,
+    filter ? [limit, filter.value, filter.from, filter.to] : [limit],
   );
   return rows.map(runSummary);
 }

@@ -6,6 +6,8 @@ const $ = (id) => document.getElementById(id);
 let session;
 let bench;
 let recent = [];
+/** The runs list shows the runs behind a chart point: new runs do not belong in it. */
+let runsFiltered = false;
 let shownRun;
 let socket;
 
@@ -172,7 +174,83 @@ function upsertRecent(run) {
   const summary = { ...run, cases: run.cases, failed: run.failed };
   const index = recent.findIndex((r) => r.id === run.id);
   if (index >= 0) recent[index] = summary;
-  else recent = [summary, ...recent].slice(0, 100);
+  else if (!runsFiltered) recent = [summary, ...recent].slice(0, 100);
+}
+
+// ---- history ----
+
+const COLOURS = ['#0969da', '#cf222e', '#1a7f37', '#9a6700', '#8250df', '#bf3989', '#1b7c83', '#57606a'];
+let historyData;
+const charts = [];
+
+/** uPlot is loaded the first time the history is shown: the bench view stays light. */
+function loadUplot() {
+  if (window.uPlot) return Promise.resolve();
+  return new Promise((resolve, reject) => {
+    document.head.append(el('link', { rel: 'stylesheet', href: '/assets/vendor/uplot/uPlot.min.css' }));
+    const script = el('script', { src: '/assets/vendor/uplot/uPlot.iife.min.js' });
+    script.onload = resolve;
+    script.onerror = () => reject(new Error('could not load the chart library'));
+    document.head.append(script);
+  });
+}
+
+async function showHistory() {
+  const query = new URLSearchParams({ by: $('history-by').value, bucket: $('history-bucket').value, since: $('history-since').value });
+  if ($('history-suite').value.trim()) query.set('suite', $('history-suite').value.trim());
+  const [data] = await Promise.all([api(`/api/history?${query}`), loadUplot()]);
+  historyData = data;
+  for (const chart of charts.splice(0)) chart.destroy();
+  const width = Math.max(520, Math.min(760, document.body.clientWidth / 2 - 40));
+  const plot = (target, fields, percent, none) => {
+    const series = data.series.flatMap((s, i) => fields.map(([field, suffix], f) => ({ group: s.group, values: s[field], label: `${s.group}${suffix}`, stroke: COLOURS[i % COLOURS.length], dash: f > 0 ? [6, 4] : undefined })));
+    $(target).replaceChildren();
+    if (!series.some((s) => s.values.some((v) => v !== null))) return void $(target).append(el('p', { class: 'muted' }, none));
+    const chart = new window.uPlot(
+      {
+        width,
+        height: 240,
+        scales: { x: { time: true, range: [data.from, data.to] }, y: percent ? { range: [0, 100] } : { auto: true } },
+        series: [{}, ...series.map((s) => ({ label: s.label, stroke: s.stroke, dash: s.dash, spanGaps: true, points: { show: true, size: 6 } }))],
+        hooks: { ready: [(u) => u.over.addEventListener('click', () => openPoint(u, series))] },
+      },
+      [data.times, ...series.map((s) => s.values)],
+      $(target),
+    );
+    charts.push(chart);
+  };
+  plot('chart-pass', [['passRate', '']], true, 'no results in this span');
+  plot('chart-payments', [['paymentSuccessRate', '']], true, 'no load steps in this span');
+  plot('chart-latency', [['p50Ms', ' p50'], ['p99Ms', ' p99']], false, 'no load steps in this span');
+  plot('chart-tps', [['tps', '']], false, 'no load steps in this span');
+}
+
+/** The series nearest the cursor at the clicked time: its runs in that hour or day. */
+function openPoint(u, series) {
+  const i = u.cursor.idx;
+  if (i === null || i === undefined) return;
+  let best;
+  series.forEach((s, k) => {
+    const value = s.values[i];
+    if (value === null || value === undefined) return;
+    const distance = Math.abs(u.valToPos(value, 'y') - u.cursor.top);
+    if (!best || distance < best.distance) best = { distance, group: s.group };
+  });
+  if (!best) return;
+  const from = new Date(historyData.times[i] * 1000);
+  const to = new Date(from.getTime() + (historyData.bucket === 'hour' ? 3_600_000 : 86_400_000));
+  location.hash = `runs/${new URLSearchParams({ by: historyData.by, value: best.group, from: from.toISOString(), to: to.toISOString() })}`;
+}
+
+async function showCompare() {
+  const query = new URLSearchParams({ a: $('compare-a').value.trim(), b: $('compare-b').value.trim(), since: $('history-since').value });
+  const result = await api(`/api/compare?${query}`);
+  const rate = (x) => (x.total ? `${x.passed}/${x.total} (${Math.round((100 * x.passed) / x.total)} %)` : '—');
+  $('compare').tBodies[0].replaceChildren(
+    ...(result.cases.length === 0
+      ? [el('tr', {}, el('td', { colspan: '5', class: 'muted' }, `no results for firmware ${result.a} or ${result.b}`))]
+      : result.cases.map((c) => el('tr', {}, el('td', {}, `${c.suite}/${c.caseId}`), el('td', {}, rate(c.a)), el('td', {}, rate(c.b)), el('td', {}, String(c.pValue)), el('td', { class: `verdict-${c.verdict}` }, c.verdict)))),
+  );
 }
 
 // ---- live ----
@@ -207,15 +285,21 @@ function setLive(on, reason) {
 
 async function show() {
   const [view, id] = (location.hash.slice(1) || 'bench').split('/');
-  for (const section of ['signin', 'bench-view', 'runs-view', 'run-view']) $(section).hidden = true;
+  for (const section of ['signin', 'bench-view', 'runs-view', 'run-view', 'history-view']) $(section).hidden = true;
   if (!session) {
     $('signin').hidden = false;
     return;
   }
   if (view === 'runs') {
     $('runs-view').hidden = false;
-    recent = await api('/api/runs?limit=100');
+    const filter = new URLSearchParams(id ?? '');
+    runsFiltered = filter.has('by');
+    $('runs-filter').textContent = filter.has('by') ? `(${filter.get('by')} ${filter.get('value')}, ${time(filter.get('from'))} to ${time(filter.get('to'))})` : '';
+    recent = await api(`/api/runs?limit=100${filter.has('by') ? `&${filter}` : ''}`);
     renderRuns();
+  } else if (view === 'history') {
+    $('history-view').hidden = false;
+    await showHistory().catch((error) => $('chart-pass').replaceChildren(el('p', { class: 'error' }, error.message)));
   } else if (view === 'run' && id) {
     $('run-view').hidden = false;
     shownRun = undefined;
@@ -255,6 +339,14 @@ $('signout').addEventListener('click', async () => {
   $('who').textContent = '';
   $('signout').hidden = true;
   void show();
+});
+$('history-form').addEventListener('submit', (event) => {
+  event.preventDefault();
+  void showHistory();
+});
+$('compare-form').addEventListener('submit', (event) => {
+  event.preventDefault();
+  showCompare().catch((error) => $('compare').tBodies[0].replaceChildren(el('tr', {}, el('td', { colspan: '5', class: 'error' }, error.message))));
 });
 $('again').addEventListener('submit', async (event) => {
   event.preventDefault();
