@@ -8,8 +8,9 @@
  *   BENCH_ROUNDS=n       rounds per comparison (default 7, at least 5)
  *   BENCH_SAMPLES=n      round trips per side per round (default 2000)
  *   BENCH_STEPS=n        steps in the generated record (default 100000)
- *   BENCH_ONLY=a,b       sections: trips,startup,record,pacing,terminals,benches,lab
+ *   BENCH_ONLY=a,b       sections: trips,startup,record,pacing,terminals,benches,lab,panel
  *   BENCH_LAB=w,t,j      lab size: workers, terminals each, jobs (default 4,16,1000; scripts/bench-lab.ts)
+ *   BENCH_PANEL=w,t,r    panel bench: workers, terminals each, rounds (default 4,16,3; scripts/bench-panel.ts)
  *   BENCH_TERMINALS=a,b  bench sizes for `benches` (default 1,8,32,64; scripts/bench-benches.ts)
  */
 import { availableParallelism, loadavg } from 'node:os';
@@ -25,6 +26,7 @@ import { onOneThread, onWorkers, type FleetResult } from './bench/terminals.js';
 import { table } from './bench/stats.js';
 import { benchSection } from './bench-benches.js';
 import { labSection } from './bench-lab.js';
+import { panelSection } from './bench-panel.js';
 
 const env = (name: string, fallback: number) => Number(process.env[name] ?? fallback);
 const ROUNDS = Math.max(5, env('BENCH_ROUNDS', 7));
@@ -32,7 +34,7 @@ const SAMPLES = env('BENCH_SAMPLES', 2000);
 const SLICES = 5;
 const WARMUP = 50;
 const STEPS = env('BENCH_STEPS', 100_000);
-const only = new Set((process.env['BENCH_ONLY'] ?? 'trips,startup,record,pacing,terminals,benches,lab').split(','));
+const only = new Set((process.env['BENCH_ONLY'] ?? 'trips,startup,record,pacing,terminals,benches,lab,panel').split(','));
 
 const root = packageRoot();
 const current = await loadHarness(root);
@@ -84,4 +86,9 @@ if (only.has('lab')) {
   console.log('7. Lab: workers taking one-case jobs from one PostgreSQL (docs/lab.md)');
   const [workers, terminals, jobs] = (process.env['BENCH_LAB'] ?? '4,16,1000').split(',').map(Number) as [number, number, number];
   console.log(await labSection(workers, terminals, jobs));
+}
+if (only.has('panel')) {
+  console.log('8. Lab panel: first paint and live updates in chromium with 64 devices at work (docs/panel.md)');
+  const [workers, terminals, rounds] = (process.env['BENCH_PANEL'] ?? '4,16,3').split(',').map(Number) as [number, number, number];
+  console.log(await panelSection(workers, terminals, rounds));
 }

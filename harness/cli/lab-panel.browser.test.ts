@@ -105,9 +105,19 @@ describe.skipIf(!existsSync(CHROMIUM))('lab panel in chromium', () => {
     await expect.poll(() => page.locator('#devices tr[data-device="counter/t1"]').getAttribute('data-state')).toBe('leased');
     expect(await page.locator('#devices tr[data-device="counter/t1"] .doing').textContent()).toContain('counter/display');
     await screenshot(page, 'bench-prompt');
+    // A second page follows the run itself while it waits for the person.
+    const [running] = await query<{ id: string }>(lab.url, "SELECT r.id FROM lab.runs r JOIN lab.devices d ON d.id = r.device_id WHERE d.name = 't1' AND r.state = 'running'");
+    const follower = await context.newPage();
+    await follower.goto(`${url}#run/${running!.id}`);
+    await expect.poll(() => follower.locator('#run-meta').textContent()).toContain('now: counter/display');
+    expect(await follower.locator('#run-prompts tbody').textContent()).toContain('waiting');
     await prompt.locator('input').fill('display read IDLE');
     await prompt.locator('button', { hasText: 'Done' }).click();
     await prompt.waitFor({ state: 'detached' });
+    // Without a reload: the cases arrive as they end, and the run as it ends.
+    await expect.poll(() => follower.locator('#cases tbody tr').count(), { timeout: 20_000 }).toBe(2);
+    await expect.poll(() => follower.locator('#run-meta').textContent()).toContain('PASS');
+    await follower.close();
 
     const result = await submitted;
     expect(result.exitCode, result.stdout + result.stderr + worker.output()).toBe(0);

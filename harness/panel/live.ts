@@ -1,17 +1,25 @@
 /**
  * Live updates for every open panel from one LISTEN connection. The lab's triggers say which
- * table and row changed (`poshil_panel`); the hub reads the bench and the changed runs again, at
- * most one read at a time, coalescing the notices that arrive meanwhile, and sends the result to
- * every browser. No browser polls: a page costs the database nothing until something changes.
+ * table and row changed (`poshil_panel`); the hub reads again what changed, at most one read at a
+ * time, coalescing the notices that arrive meanwhile. A case starting or ending (the most frequent
+ * change by far) costs one query for the summaries of the runs it touched, which pages patch into
+ * their device rows at once. The whole bench is read again when workers or prompts change, and for
+ * devices and leases (a job starting or ending) at most every BENCH_EVERY_MS: the rows' own news
+ * has gone out already, only the queue's counts and health wait for it. A run is read whole only
+ * for the pages that watch it (a page says `{"watch": RUN_ID}`). No browser
+ * polls: a page costs the database nothing until something changes.
  */
 import pg from 'pg';
 import type { WebSocket } from '@fastify/websocket';
-import { benchView, runView } from './views.js';
+import { benchView, runSummaries, runView } from './views.js';
 
 export interface LiveMessage {
-  type: 'bench' | 'run';
+  type: 'bench' | 'runs' | 'run';
   data: unknown;
 }
+
+/** How often a busy lab's whole bench is read again (job starts and ends come in bursts). */
+const BENCH_EVERY_MS = 500;
 
 interface Notice {
   table: string;
@@ -19,9 +27,14 @@ interface Notice {
 }
 
 export class LiveHub {
-  private readonly clients = new Set<WebSocket>();
+  /** Each open page, and the run it watches, if any. */
+  private readonly clients = new Map<WebSocket, string | undefined>();
   private listener: pg.Client | undefined;
   private benchDirty = false;
+  /** A change people wait for (a prompt, a worker): the bench goes out now, not at the next turn. */
+  private benchUrgent = false;
+  private lastBench = 0;
+  private benchTimer: NodeJS.Timeout | undefined;
   private readonly runsDirty = new Set<string>();
   private reading: Promise<void> | undefined;
   private closed = false;
@@ -84,44 +97,72 @@ export class LiveHub {
       socket.close(1013, 'too many panels open; try again later');
       return;
     }
-    this.clients.add(socket);
+    this.clients.set(socket, undefined);
     socket.on('close', () => this.clients.delete(socket));
-    // Pages only listen; anything they send is ignored (ws itself closes on an oversized frame).
-    socket.on('message', () => {});
+    // A page says which run it shows; anything else it sends is ignored (ws itself closes on an oversized frame).
+    socket.on('message', (data) => {
+      const watch = watched(String(data));
+      if (watch === undefined) return;
+      this.clients.set(socket, watch ?? undefined);
+      if (watch) this.changed({ table: 'runs', key: watch });
+    });
     this.changed({ table: 'workers', key: null });
   }
 
   changed(notice: Notice): void {
-    if (notice.table === 'runs' || notice.table === 'case_results' || notice.table === 'prompts') {
-      if (notice.key) this.runsDirty.add(notice.key);
-    }
-    this.benchDirty = true;
+    const ofRun = notice.table === 'runs' || notice.table === 'case_results';
+    if ((ofRun || notice.table === 'prompts') && notice.key) this.runsDirty.add(notice.key);
+    if (!ofRun) this.benchDirty = true;
+    if (notice.table === 'prompts' || notice.table === 'workers') this.benchUrgent = true;
+    this.kick();
+  }
+
+  private kick(): void {
     if (!this.reading) this.reading = this.readAndSend().finally(() => (this.reading = undefined));
   }
 
+  private benchDue(): boolean {
+    return this.benchDirty && (this.benchUrgent || Date.now() - this.lastBench >= BENCH_EVERY_MS);
+  }
+
   private async readAndSend(): Promise<void> {
-    while (!this.closed && (this.benchDirty || this.runsDirty.size > 0)) {
+    while (!this.closed && (this.benchDue() || this.runsDirty.size > 0)) {
       const runs = [...this.runsDirty];
       this.runsDirty.clear();
-      const bench = this.benchDirty;
-      this.benchDirty = false;
+      const bench = this.benchDue();
+      if (bench) {
+        this.benchDirty = false;
+        this.benchUrgent = false;
+        this.lastBench = Date.now();
+      }
       try {
-        for (const id of runs) {
-          const view = await runView(this.pool, id);
-          if (view) this.send({ type: 'run', data: view });
-        }
+        if (runs.length > 0) this.send({ type: 'runs', data: await runSummaries(this.pool, runs) });
         if (bench) this.send({ type: 'bench', data: await benchView(this.pool, this.options.heartbeatMs) });
+        const watchedRuns = new Set(this.clients.values());
+        for (const id of runs.filter((r) => watchedRuns.has(r))) {
+          const view = await runView(this.pool, id);
+          if (view) this.send({ type: 'run', data: view }, id);
+        }
       } catch (error) {
         this.options.onError(`live updates: ${error instanceof Error ? error.message : String(error)}`);
         return;
       }
     }
+    if (this.benchDirty && !this.closed && !this.benchTimer) {
+      this.benchTimer = setTimeout(() => {
+        this.benchTimer = undefined;
+        this.kick();
+      }, Math.max(0, this.lastBench + BENCH_EVERY_MS - Date.now()));
+      this.benchTimer.unref();
+    }
   }
 
-  private send(message: LiveMessage): void {
+  /** To every page, or only to the pages watching run `only`. */
+  private send(message: LiveMessage, only?: string): void {
     if (this.clients.size === 0) return;
     const text = JSON.stringify(message);
-    for (const socket of this.clients) {
+    for (const [socket, watching] of this.clients) {
+      if (only !== undefined && watching !== only) continue;
       // A page that cannot keep up is dropped rather than buffered without end.
       if (socket.bufferedAmount > 4 * 1024 * 1024) socket.terminate();
       else socket.send(text);
@@ -131,10 +172,22 @@ export class LiveHub {
   async close(): Promise<void> {
     this.closed = true;
     clearInterval(this.ageTimer);
-    for (const socket of this.clients) socket.close(1001, 'panel stopping');
+    clearTimeout(this.benchTimer);
+    for (const socket of this.clients.keys()) socket.close(1001, 'panel stopping');
     await this.reading;
     const listener = this.listener;
     this.listener = undefined;
     await listener?.end().catch(() => {});
+  }
+}
+
+/** `{"watch": "RUN_ID"}` → the id; `{"watch": null}` → null; anything else → undefined. */
+function watched(text: string): string | null | undefined {
+  try {
+    const message = JSON.parse(text) as { watch?: unknown };
+    if (message.watch === null) return null;
+    return typeof message.watch === 'string' && /^[0-9a-f-]{36}$/i.test(message.watch) ? message.watch : undefined;
+  } catch {
+    return undefined;
   }
 }

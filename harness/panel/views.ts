@@ -98,12 +98,13 @@ export async function benchView(pool: pg.Pool, heartbeatMs: number): Promise<Ben
        LEFT JOIN LATERAL (SELECT count(*) AS done, count(*) FILTER (WHERE outcome NOT IN ('PASS', 'SKIPPED')) AS failed FROM lab.case_results WHERE run_id = r.id) c ON true
        LEFT JOIN lab.runs lr ON lr.id = d.last_run_id`,
   );
+  const open = await prompts(pool, 'p.answer IS NULL', []);
   const extra = new Map(rows.map((r) => [r.id, r]));
   return {
     at: new Date().toISOString(),
     workers: status.workers,
     queue: status.queue,
-    prompts: await prompts(pool, 'p.answer IS NULL', []),
+    prompts: open,
     devices: status.devices.map((device) => {
       const row = extra.get(device.id);
       return {
@@ -190,6 +191,15 @@ export async function recentRuns(pool: pg.Pool, limit: number, filter?: RunFilte
   const { rows } = await pool.query<RunRow>(
     `SELECT ${RUN_COLUMNS} FROM lab.runs r JOIN lab.devices d ON d.id = r.device_id JOIN lab.workers w ON w.id = r.worker_id ${where} ORDER BY r.started_at DESC LIMIT $1`,
     filter ? [limit, filter.value, filter.from, filter.to] : [limit],
+  );
+  return rows.map(runSummary);
+}
+
+/** The summaries of the runs that changed, in one query however many there are. */
+export async function runSummaries(pool: pg.Pool, ids: readonly string[]): Promise<RunSummaryView[]> {
+  const { rows } = await pool.query<RunRow>(
+    `SELECT ${RUN_COLUMNS} FROM lab.runs r JOIN lab.devices d ON d.id = r.device_id JOIN lab.workers w ON w.id = r.worker_id WHERE r.id = ANY($1::uuid[])`,
+    [ids],
   );
   return rows.map(runSummary);
 }

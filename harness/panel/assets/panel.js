@@ -51,37 +51,78 @@ function parseFilter(text) {
 
 function renderBench() {
   if (!bench) return;
-  const terms = parseFilter($('filter').value);
-  const shown = bench.devices.filter((d) => terms.every(([key, values]) => values.includes(d.labels[key] ?? (key === 'name' ? d.name : undefined))));
-  $('device-count').textContent = shown.length === bench.devices.length ? `(${bench.devices.length})` : `(${shown.length} of ${bench.devices.length})`;
-  $('devices').tBodies[0].replaceChildren(
-    ...shown.map((d) => {
-      const doing = d.run
-        ? el('span', {}, runLink(d.run.id, d.run.currentCase ?? d.run.suites.join(', ')), el('span', { class: 'muted' }, ` · ${d.run.casesDone} done${d.run.casesFailed ? `, ${d.run.casesFailed} not passed` : ''}`))
-        : el('span', { class: 'muted' }, d.state === 'idle' ? 'waiting for a job' : d.reason);
-      const labels = Object.entries(d.labels)
-        .filter(([key]) => !['name', 'transport', 'protocol'].includes(key))
-        .map(([key, value]) => `${key}=${value}`)
-        .join(', ');
-      return el(
-        'tr',
-        { 'data-device': d.id, 'data-state': d.state },
-        el('td', {}, d.name),
-        el('td', {}, badge('state', d.state), d.state === 'quarantined' || d.state === 'offline' ? el('div', { class: 'muted' }, d.reason) : '', d.state === 'quarantined' && may('admin') ? releaseButton(d) : ''),
-        el('td', { class: 'doing' }, doing),
-        el('td', {}, d.identity?.firmware ?? d.firmware ?? '—'),
-        el('td', {}, labels),
-        el('td', {}, d.worker ?? '—'),
-        el('td', {}, d.last ? runLink(d.last.runId, d.last.outcome ?? 'running') : '—'),
-      );
-    }),
-  );
+  renderDevices();
   renderPrompts();
   $('workers').tBodies[0].replaceChildren(...bench.workers.map((w) => el('tr', {}, el('td', {}, w.name), el('td', {}, badge('state', w.state)), el('td', {}, w.host), el('td', {}, w.bench), el('td', {}, time(w.lastSeen)))));
   $('queue').tBodies[0].replaceChildren(
     ...(bench.queue.length === 0 ? [el('tr', {}, el('td', { colspan: '4', class: 'muted' }, 'no job waiting'))] : bench.queue.map((q) => el('tr', {}, el('td', {}, q.selection), el('td', {}, String(q.waiting)), el('td', {}, String(q.running)), el('td', {}, q.waitsFor ?? '')))),
   );
   document.body.dataset.benchAt = bench.at;
+}
+
+/** Rows by device, with what they were drawn from: a busy lab redraws only the rows that changed. */
+const drawnRows = new Map();
+
+function renderDevices() {
+  const terms = parseFilter($('filter').value);
+  const shown = bench.devices.filter((d) => terms.every(([key, values]) => values.includes(d.labels[key] ?? (key === 'name' ? d.name : undefined))));
+  $('device-count').textContent = shown.length === bench.devices.length ? `(${bench.devices.length})` : `(${shown.length} of ${bench.devices.length})`;
+  const rows = shown.map((d) => {
+    const drawnFrom = JSON.stringify(d);
+    const drawn = drawnRows.get(d.id);
+    if (drawn?.drawnFrom === drawnFrom) return drawn.row;
+    const row = deviceRow(d);
+    drawnRows.set(d.id, { drawnFrom, row });
+    return row;
+  });
+  const body = $('devices').tBodies[0];
+  const current = [...body.children];
+  const sameDevices = current.length === rows.length && rows.every((row, i) => row.dataset.device === current[i].dataset.device);
+  if (!sameDevices) body.replaceChildren(...rows);
+  else rows.forEach((row, i) => current[i] !== row && current[i].replaceWith(row));
+  // For whoever measures the panel (npm run bench): when the devices were first on the page.
+  if (rows.length > 0 && performance.getEntriesByName('poshil:devices-drawn').length === 0) performance.mark('poshil:devices-drawn');
+}
+
+function deviceRow(d) {
+  const doing = d.run
+    ? el('span', {}, runLink(d.run.id, d.run.currentCase ?? d.run.suites.join(', ')), el('span', { class: 'muted' }, ` · ${d.run.casesDone} done${d.run.casesFailed ? `, ${d.run.casesFailed} not passed` : ''}`))
+    : el('span', { class: 'muted' }, d.state === 'idle' ? 'waiting for a job' : d.reason);
+  const labels = Object.entries(d.labels)
+    .filter(([key]) => !['name', 'transport', 'protocol'].includes(key))
+    .map(([key, value]) => `${key}=${value}`)
+    .join(', ');
+  return el(
+    'tr',
+    { 'data-device': d.id, 'data-state': d.state },
+    el('td', {}, d.name),
+    el('td', {}, badge('state', d.state), d.state === 'quarantined' || d.state === 'offline' ? el('div', { class: 'muted' }, d.reason) : '', d.state === 'quarantined' && may('admin') ? releaseButton(d) : ''),
+    el('td', { class: 'doing' }, doing),
+    el('td', {}, d.identity?.firmware ?? d.firmware ?? '—'),
+    el('td', {}, labels),
+    el('td', {}, d.worker ?? '—'),
+    el('td', {}, d.last ? runLink(d.last.runId, d.last.outcome ?? 'running') : '—'),
+  );
+}
+
+/** A run started, moved to its next case, or ended: its device's row says so without a whole new bench. */
+function patchDevices(runs) {
+  if (!bench) return;
+  for (const r of runs) {
+    const device = bench.devices.find((d) => d.id === r.deviceId);
+    if (!device) continue;
+    if (r.state === 'running') {
+      device.state = 'leased';
+      device.run = { id: r.id, jobId: r.jobId, suites: r.suites, currentCase: r.currentCase ?? undefined, startedAt: r.startedAt, casesDone: r.cases, casesFailed: r.failed };
+    } else {
+      if (device.run?.id === r.id) {
+        delete device.run;
+        if (device.state === 'leased') device.state = 'idle';
+      }
+      device.last = { runId: r.id, outcome: r.outcome, endedAt: r.endedAt };
+    }
+  }
+  renderDevices();
 }
 
 /** Prompts are updated in place, never redrawn: an operator may be typing a note in one. */
@@ -171,10 +212,9 @@ function renderRun(run) {
 }
 
 function upsertRecent(run) {
-  const summary = { ...run, cases: run.cases, failed: run.failed };
   const index = recent.findIndex((r) => r.id === run.id);
-  if (index >= 0) recent[index] = summary;
-  else if (!runsFiltered) recent = [summary, ...recent].slice(0, 100);
+  if (index >= 0) recent[index] = run;
+  else if (!runsFiltered) recent = [run, ...recent].slice(0, 100);
 }
 
 // ---- history ----
@@ -258,15 +298,20 @@ async function showCompare() {
 function connect() {
   const url = `${location.protocol === 'https:' ? 'wss' : 'ws'}://${location.host}/api/live`;
   socket = new WebSocket(url);
-  socket.onopen = () => setLive(true);
+  socket.onopen = () => {
+    setLive(true);
+    watch();
+  };
   socket.onmessage = (event) => {
     const message = JSON.parse(event.data);
     if (message.type === 'bench') {
       bench = message.data;
       renderBench();
-    } else if (message.type === 'run') {
-      upsertRecent(message.data);
+    } else if (message.type === 'runs') {
+      for (const run of message.data) upsertRecent(run);
+      patchDevices(message.data);
       if (!$('runs-view').hidden) renderRuns();
+    } else if (message.type === 'run') {
       if (shownRun?.id === message.data.id) renderRun(message.data);
     }
   };
@@ -274,6 +319,13 @@ function connect() {
     setLive(false, event.reason);
     if (session) setTimeout(connect, 1_000);
   };
+}
+
+/** Tells the panel which run this page shows: only then does it send that run whole. */
+function watch() {
+  if (socket?.readyState !== WebSocket.OPEN) return;
+  const [view, id] = location.hash.slice(1).split('/');
+  socket.send(JSON.stringify({ watch: view === 'run' && id ? id : null }));
 }
 
 function setLive(on, reason) {
@@ -315,6 +367,7 @@ async function show() {
 }
 
 function signedIn(value) {
+  drawnRows.clear();
   session = value;
   $('who').textContent = `signed in as ${session.role} (token ${session.tokenId})`;
   $('signout').hidden = false;
@@ -361,10 +414,23 @@ $('again').addEventListener('submit', async (event) => {
 $('filter').value = localStorage.getItem('poshil.filter') ?? '';
 $('filter').addEventListener('input', () => {
   localStorage.setItem('poshil.filter', $('filter').value);
-  renderBench();
+  if (bench) renderDevices();
 });
-window.addEventListener('hashchange', () => void show());
+window.addEventListener('hashchange', () => {
+  watch();
+  void show();
+});
 
+// The bench is asked for beside the session, not after the websocket opens: the first paint waits
+// for one round trip, not three.
+const firstBench = api('/api/bench').catch(() => undefined);
 api('/api/session')
-  .then(signedIn)
+  .then(async (value) => {
+    signedIn(value);
+    const early = await firstBench;
+    if (early && !bench) {
+      bench = early;
+      renderBench();
+    }
+  })
   .catch(() => void show());
