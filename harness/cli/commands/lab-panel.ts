@@ -7,6 +7,43 @@ import { ExitCode, InputError } from '../../core/errors.js';
 import { connect, DATABASE_HELP, DIR_HELP, type DatabaseOptions } from './lab-options.js';
 import { wholeNumber } from './option-values.js';
 
+export interface PanelOptions extends DatabaseOptions {
+  port: string;
+  host: string;
+  maxClients: string;
+}
+
+/** Serves the panel until Ctrl-C (`lab panel`, and `lab up --panel` once the database runs). */
+export async function servePanel(options: PanelOptions): Promise<void> {
+  const port = wholeNumber('--port', options.port, 8080, 65535);
+  const maxClients = wholeNumber('--max-clients', options.maxClients, 64, 10_000, 1);
+  const { buildPanel } = await import('../../panel/server.js');
+  const { DEFAULT_TIMINGS } = await import('../../lab/worker/worker.js');
+  const db = await connect(options, 'poshil-panel');
+  const say = (text: string) => process.stderr.write(`${text}\n`);
+  const { app } = await buildPanel({ pool: db.pool, url: db.url, heartbeatMs: DEFAULT_TIMINGS.heartbeatMs, maxClients, onError: say });
+  try {
+    await app.listen({ port, host: options.host });
+  } catch (error) {
+    await app.close();
+    await db.pool.end();
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code === 'EADDRINUSE' || code === 'EACCES') throw new InputError('E_PORT', `cannot listen on ${options.host}:${port} (${code})`, { hint: 'choose another --port, or 0 for a free one' });
+    throw error;
+  }
+  const address = app.server.address();
+  const shownPort = typeof address === 'object' && address ? address.port : port;
+  const shownHost = options.host === '0.0.0.0' || options.host === '::' ? '127.0.0.1' : options.host;
+  process.stdout.write(`lab panel on http://${shownHost.includes(':') ? `[${shownHost}]` : shownHost}:${shownPort}/ (database ${db.shown})\n  sign in with a token from: poshil lab token create --role viewer\n`);
+  await new Promise<void>((resolve) => {
+    process.once('SIGINT', () => resolve());
+    process.once('SIGTERM', () => resolve());
+  });
+  await app.close();
+  await db.pool.end();
+  process.exitCode = ExitCode.interrupted;
+}
+
 export function registerLabPanel(lab: Command): void {
   lab
     .command('panel')
@@ -22,36 +59,7 @@ Sign in with a token: poshil lab token create --role viewer|operator|admin
 Examples:
   $ poshil lab panel                                   http://127.0.0.1:8080/
   $ poshil lab panel --host 0.0.0.0 --port 8443        for every browser in the lab`)
-    .action(async (options: DatabaseOptions & { port: string; host: string; maxClients: string }) => {
-      const port = wholeNumber('--port', options.port, 8080, 65535);
-      const maxClients = wholeNumber('--max-clients', options.maxClients, 64, 10_000, 1);
-      const { buildPanel } = await import('../../panel/server.js');
-      const { DEFAULT_TIMINGS } = await import('../../lab/worker/worker.js');
-      const db = await connect(options, 'poshil-panel');
-      const say = (text: string) => process.stderr.write(`${text}\n`);
-      const { app } = await buildPanel({ pool: db.pool, url: db.url, heartbeatMs: DEFAULT_TIMINGS.heartbeatMs, maxClients, onError: say });
-      try {
-        await app.listen({ port, host: options.host });
-      } catch (error) {
-        await app.close();
-        await db.pool.end();
-        const code = (error as NodeJS.ErrnoException).code;
-        if (code === 'EADDRINUSE' || code === 'EACCES') throw new InputError('E_PORT', `cannot listen on ${options.host}:${port} (${code})`, { hint: 'choose another --port, or 0 for a free one' });
-        throw error;
-      }
-      const address = app.server.address();
-      const shownPort = typeof address === 'object' && address ? address.port : port;
-      const shownHost = options.host === '0.0.0.0' || options.host === '::' ? '127.0.0.1' : options.host;
-      process.stdout.write(`lab panel on http://${shownHost.includes(':') ? `[${shownHost}]` : shownHost}:${shownPort}/ (database ${db.shown})\n  sign in with a token from: poshil lab token create --role viewer\n`);
-      await new Promise<void>((resolve) => {
-        const stop = () => resolve();
-        process.once('SIGINT', stop);
-        process.once('SIGTERM', stop);
-      });
-      await app.close();
-      await db.pool.end();
-      process.exitCode = ExitCode.interrupted;
-    });
+    .action(async (options: PanelOptions) => servePanel(options));
 
   const token = lab.command('token').description('Tokens of the lab panel: viewer (looks), operator (answers prompts), admin (submits, releases).');
   token

@@ -8,7 +8,7 @@ import { join, resolve } from 'node:path';
 import type { Command } from 'commander';
 import { ExitCode, InputError } from '../../core/errors.js';
 import { registerLabAdmin } from './lab-admin.js';
-import { registerLabPanel } from './lab-panel.js';
+import { registerLabPanel, servePanel } from './lab-panel.js';
 import { connect, DATABASE_HELP, DIR_HELP, span, type DatabaseOptions } from './lab-options.js';
 import { wholeNumber } from './option-values.js';
 
@@ -33,7 +33,9 @@ Examples:
     .description('Start the embedded PostgreSQL (created the first time) and bring its schema up to date; prints its URL.')
     .option('--dir <dir>', DIR_HELP)
     .option('--port <n>', 'TCP port on 127.0.0.1 (default: a free one)')
-    .action(async (options: { dir?: string; port?: string }) => {
+    .option('--panel', 'then serve the lab panel until Ctrl-C (as poshil lab panel; the database keeps running)')
+    .option('--panel-port <n>', 'port of the panel', '8080')
+    .action(async (options: { dir?: string; port?: string; panel?: boolean; panelPort: string }) => {
       const { labUp, labUrl } = await import('../../lab/embedded/server.js');
       const { ensureDatabase, prepareSchema } = await import('../../lab/setup.js');
       const { DEFAULT_LAB_DIR } = await import('../../lab/db/connect.js');
@@ -47,6 +49,7 @@ Examples:
           (applied.length > 0 ? `  schema migrations applied: ${applied.join(', ')}\n` : '') +
           `  stop it with: poshil lab down${options.dir ? ` --dir ${options.dir}` : ''}\n`,
       );
+      if (options.panel) await servePanel({ dir, port: options.panelPort, host: '127.0.0.1', maxClients: '64' });
     });
 
   lab

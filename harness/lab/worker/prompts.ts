@@ -115,7 +115,11 @@ class LabPrompt implements StimulusDriver {
       const first = await Promise.race([this.prompts.panelAnswer(id, stop.signal).then((answer) => ({ answer })), fromTerminal.then((reply) => ({ reply }))]);
       stop.abort();
       let answer: Answer;
-      if ('answer' in first && first.answer) answer = first.answer;
+      if ('answer' in first && first.answer) {
+        answer = first.answer;
+        // The question still stands in this terminal: say who answered it, and where.
+        if (this.prompts.hasTerminal()) process.stderr.write(`\n  answered in the lab panel by ${answer.answered_by ?? 'someone'}: ${answer.answer}\n`);
+      }
       else if ('reply' in first && first.reply && (first.reply.ok || first.reply.error.code === 'OPERATOR_DECLINED')) answer = await this.prompts.settle(id, first.reply.ok ? 'done' : 'declined', 'terminal', `${userInfo().username}@${hostname()}`);
       else answer = await this.prompts.settle(id, 'expired', 'timeout', null);
       return this.reply(id, answer);
