@@ -127,6 +127,7 @@ describe.skipIf(!existsSync(CHROMIUM))('lab panel in chromium', () => {
     await page.goto(`${url}#run/${run!.id}`);
     await expect.poll(() => page.locator('#cases tbody tr').count()).toBe(2);
     expect(await page.locator('#cases').textContent()).not.toMatch(/FAIL|ERROR/);
+    expect(await page.locator('#cases tr[data-case="counter/display"] details summary').textContent()).toBe('2 steps');
     const answered = await page.locator('#run-prompts tbody tr').textContent();
     expect(answered).toContain('done');
     expect(answered).toContain('operator at the bench');
@@ -195,6 +196,26 @@ describe.skipIf(!existsSync(CHROMIUM))('lab panel in chromium', () => {
     await page.click('#compare-form button');
     await expect.poll(() => page.locator('#compare tbody').textContent()).toContain('counter/display');
     expect(await page.locator('#compare tbody').textContent()).toContain('1/1 (100 %)');
+    await page.close();
+    expect(problems).toEqual([]);
+  }, 120_000);
+
+  it("opens a failed case at its steps, what to check, and the transcript around the failure", async () => {
+    const failing = join(lab.home, 'suites', 'busy.suite.yaml');
+    writeFileSync(failing, 'suite: busy\ncases:\n  - id: not-idle\n    troubleshoot: The terminal may still be inside an earlier sale; abort it.\n    steps:\n      - do: status\n        expect: { type: object, properties: { state: { const: busy } } }\n');
+    const submitted = await poshil(['lab', 'submit', '--dir', lab.dir, failing, '--select', 'site=store-2', '--any', '--wait'], { cwd: lab.home, timeout: 120_000 });
+    expect(submitted.exitCode, submitted.stdout + submitted.stderr).toBe(1);
+    const [run] = await query<{ id: string }>(lab.url, "SELECT r.id FROM lab.runs r WHERE 'busy' = ANY(r.suites)");
+    const page = await openAs('viewer');
+    await page.goto(`${url}#run/${run!.id}`);
+    const detail = page.locator('#cases tr[data-case="busy/not-idle"] details');
+    await detail.waitFor();
+    expect(await detail.getAttribute('open')).not.toBeNull();
+    const text = await detail.textContent();
+    expect(text).toContain('What to check: The terminal may still be inside an earlier sale; abort it.');
+    expect(text).toMatch(/FAIL\s*do status/);
+    expect(await detail.locator('pre.excerpt').textContent()).toMatch(/"state":"idle"/);
+    await screenshot(page, 'run-failed');
     await page.close();
     expect(problems).toEqual([]);
   }, 120_000);

@@ -5,6 +5,7 @@
  */
 import type pg from 'pg';
 import { labStatus, type LabStatus } from '../lab/status.js';
+import type { CaseDetail } from '../lab/worker/upload.js';
 
 export type DeviceView = LabStatus['devices'][number] & {
   identity?: { model?: string; serialNumber?: string; firmware?: string };
@@ -66,6 +67,7 @@ export interface CaseView {
   durationMs: number;
   firstFailure: string | null;
   measurements: Record<string, number>;
+  detail: CaseDetail;
 }
 
 export interface RunView extends RunSummaryView {
@@ -213,8 +215,8 @@ export async function runView(pool: pg.Pool, id: string): Promise<RunView | unde
   );
   const row = rows[0];
   if (!row) return undefined;
-  const cases = await pool.query<{ seq: number; suite: string; case_id: string; outcome: string; duration_ms: number; first_failure: string | null; measurements: Record<string, number> }>(
-    'SELECT seq, suite, case_id, outcome, duration_ms, first_failure, measurements FROM lab.case_results WHERE run_id = $1 ORDER BY seq',
+  const cases = await pool.query<{ seq: number; suite: string; case_id: string; outcome: string; duration_ms: number; first_failure: string | null; measurements: Record<string, number>; detail: CaseDetail }>(
+    'SELECT seq, suite, case_id, outcome, duration_ms, first_failure, measurements, detail FROM lab.case_results WHERE run_id = $1 ORDER BY seq',
     [id],
   );
   const files = await pool.query<{ name: string; size: string }>('SELECT ra.name, a.size FROM lab.run_artefacts ra JOIN lab.artefacts a ON a.sha256 = ra.sha256 WHERE ra.run_id = $1 ORDER BY ra.name', [id]);
@@ -222,7 +224,7 @@ export async function runView(pool: pg.Pool, id: string): Promise<RunView | unde
     ...runSummary(row),
     summary: row.summary,
     prompts: await prompts(pool, 'p.run_id = $1', [id]),
-    caseRows: cases.rows.map((c) => ({ seq: c.seq, suite: c.suite, caseId: c.case_id, outcome: c.outcome, durationMs: c.duration_ms, firstFailure: c.first_failure, measurements: c.measurements })),
+    caseRows: cases.rows.map((c) => ({ seq: c.seq, suite: c.suite, caseId: c.case_id, outcome: c.outcome, durationMs: c.duration_ms, firstFailure: c.first_failure, measurements: c.measurements, detail: c.detail })),
     files: files.rows.map((f) => ({ name: f.name, size: Number(f.size) })),
   };
 }

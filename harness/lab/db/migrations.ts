@@ -193,6 +193,9 @@ CREATE TABLE lab.panel_tokens (
   created_by text NOT NULL DEFAULT current_user, created_at timestamptz NOT NULL DEFAULT now(), revoked_at timestamptz);
 GRANT SELECT ON lab.panel_tokens TO poshil_viewer;
 ALTER TABLE lab.runs ADD COLUMN current_case text;
+-- What the panel shows of a case beside its outcome: its steps, the troubleshooting text, and the
+-- transcript around its first failure.
+ALTER TABLE lab.case_results ADD COLUMN detail jsonb NOT NULL DEFAULT '{}';
 CREATE INDEX runs_running ON lab.runs (device_id) WHERE state = 'running';
 CREATE INDEX runs_started ON lab.runs (started_at);
 -- The panel follows the lab on one channel: which table changed, and the key of the row. A

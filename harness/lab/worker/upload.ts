@@ -8,7 +8,7 @@
 import type pg from 'pg';
 import type PgBoss from 'pg-boss';
 import { ExitCode } from '../../core/errors.js';
-import type { CaseRecord } from '../../core/record.js';
+import type { CaseRecord, TranscriptEntry } from '../../core/record.js';
 import { inTransaction } from '../db/connect.js';
 import { onClient } from '../queues.js';
 import { evidenceFiles, storeEvidence } from './evidence.js';
@@ -21,7 +21,20 @@ export interface CaseRow {
   durationMs: number;
   firstFailure?: string;
   measurements: Record<string, number>;
+  /** Absent in an outbox written by an older poshil. */
+  detail?: CaseDetail;
 }
+
+/** A case's steps, its troubleshooting text and the transcript around its first failure (masked, as in the record). */
+export interface CaseDetail {
+  steps: { label: string; outcome: string; durationMs: number; reason?: string }[];
+  troubleshoot?: string;
+  excerpt?: Pick<TranscriptEntry, 'ms' | 'channel' | 'dir' | 'text' | 'hex'>[];
+}
+
+/** A case of thousands of steps keeps its first hundred here; the record has them all. */
+const DETAIL_STEPS = 100;
+const DETAIL_EXCERPT = 40;
 
 export interface FinishedRun {
   runId: string;
@@ -50,15 +63,32 @@ export function caseRow(seq: number, record: CaseRecord): CaseRow {
   const last = record.attempts[record.attempts.length - 1];
   const measurements: Record<string, number> = {};
   for (const step of last?.steps ?? []) for (const m of step.measurements ?? []) if (!m.name.includes(' ') && Number.isFinite(m.value)) measurements[m.name] = m.value;
-  return { seq, suite: record.suite, caseId: record.id, outcome: record.outcome, durationMs: record.durationMs, ...(record.reason ? { firstFailure: record.reason } : {}), measurements };
+  const steps = last?.steps ?? [];
+  const failed = steps.find((s) => s.outcome !== 'PASS' && s.outcome !== 'SKIPPED');
+  const detail: CaseDetail = {
+    steps: steps.slice(0, DETAIL_STEPS).map((s) => ({ label: s.label, outcome: s.outcome, durationMs: s.durationMs, ...(s.reason ? { reason: s.reason } : {}) })),
+    ...(record.troubleshoot ? { troubleshoot: record.troubleshoot } : {}),
+    ...(failed?.transcript?.excerpt ? { excerpt: failed.transcript.excerpt.slice(-DETAIL_EXCERPT).map((e) => ({ ms: e.ms, channel: e.channel, dir: e.dir, ...(e.text !== undefined ? { text: e.text } : {}), ...(e.hex !== undefined ? { hex: e.hex } : {}) })) } : {}),
+  };
+  return { seq, suite: record.suite, caseId: record.id, outcome: record.outcome, durationMs: record.durationMs, ...(record.reason ? { firstFailure: record.reason } : {}), measurements, detail };
 }
 
 export async function insertCases(client: pg.Pool | pg.PoolClient, runId: string, cases: readonly CaseRow[]): Promise<void> {
   if (cases.length === 0) return;
   await client.query(
-    `INSERT INTO lab.case_results (run_id, seq, suite, case_id, outcome, duration_ms, first_failure, measurements)
-     SELECT $1, * FROM unnest($2::int[], $3::text[], $4::text[], $5::text[], $6::float8[], $7::text[], $8::jsonb[]) ON CONFLICT DO NOTHING`,
-    [runId, cases.map((c) => c.seq), cases.map((c) => c.suite), cases.map((c) => c.caseId), cases.map((c) => c.outcome), cases.map((c) => c.durationMs), cases.map((c) => c.firstFailure ?? null), cases.map((c) => JSON.stringify(c.measurements))],
+    `INSERT INTO lab.case_results (run_id, seq, suite, case_id, outcome, duration_ms, first_failure, measurements, detail)
+     SELECT $1, * FROM unnest($2::int[], $3::text[], $4::text[], $5::text[], $6::float8[], $7::text[], $8::jsonb[], $9::jsonb[]) ON CONFLICT DO NOTHING`,
+    [
+      runId,
+      cases.map((c) => c.seq),
+      cases.map((c) => c.suite),
+      cases.map((c) => c.caseId),
+      cases.map((c) => c.outcome),
+      cases.map((c) => c.durationMs),
+      cases.map((c) => c.firstFailure ?? null),
+      cases.map((c) => JSON.stringify(c.measurements)),
+      cases.map((c) => JSON.stringify(c.detail ?? {})),
+    ],
   );
 }
 

@@ -201,7 +201,7 @@ function renderRun(run) {
   $('again').dataset.submission = run.submissionId;
   $('cases').tBodies[0].replaceChildren(
     ...run.caseRows.map((c) =>
-      el('tr', { 'data-case': `${c.suite}/${c.caseId}` }, el('td', {}, String(c.seq)), el('td', {}, `${c.suite}/${c.caseId}`), el('td', {}, badge('outcome', c.outcome)), el('td', {}, `${Math.round(c.durationMs)} ms`), el('td', { class: 'failure' }, c.firstFailure ?? '')),
+      el('tr', { 'data-case': `${c.suite}/${c.caseId}` }, el('td', {}, String(c.seq)), el('td', {}, `${c.suite}/${c.caseId}`), el('td', {}, badge('outcome', c.outcome)), el('td', {}, `${Math.round(c.durationMs)} ms`), el('td', { class: 'failure' }, c.firstFailure ?? '', caseDetail(c))),
     ),
   );
   $('run-prompts').tBodies[0].replaceChildren(
@@ -209,6 +209,21 @@ function renderRun(run) {
       ? [el('tr', {}, el('td', { colspan: '5', class: 'muted' }, 'none'))]
       : run.prompts.map((p) => el('tr', { 'data-prompt': p.id }, el('td', {}, time(p.askedAt)), el('td', {}, p.text), el('td', {}, p.answer ?? 'waiting'), el('td', {}, p.answeredBy ? `${p.answeredBy} in the ${p.answeredVia}` : p.answeredVia ?? ''), el('td', {}, p.note ?? '')))),
   );
+}
+
+/** A case's steps, what to check when it failed, and the transcript around the failure, folded. */
+function caseDetail(c) {
+  const detail = c.detail ?? {};
+  if (!detail.steps?.length) return '';
+  const failed = c.outcome !== 'PASS' && c.outcome !== 'SKIPPED';
+  const parts = [
+    el('ol', { class: 'steps' }, ...detail.steps.map((s) => el('li', {}, badge('outcome', s.outcome), ` ${s.label} · ${Math.round(s.durationMs)} ms${s.reason ? ` · ${s.reason}` : ''}`))),
+  ];
+  if (detail.troubleshoot) parts.push(el('p', { class: 'troubleshoot' }, `What to check: ${detail.troubleshoot}`));
+  if (detail.excerpt?.length) parts.push(el('pre', { class: 'excerpt' }, detail.excerpt.map((e) => `${String(Math.round(e.ms)).padStart(7)} ms ${e.channel} ${e.dir} ${e.text ?? e.hex ?? ''}`).join('\n')));
+  const box = el('details', {}, el('summary', {}, failed ? 'steps, what to check, transcript' : `${detail.steps.length} steps`), ...parts);
+  if (failed) box.open = true;
+  return box;
 }
 
 function upsertRecent(run) {
