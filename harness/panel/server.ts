@@ -1,24 +1,19 @@
 /**
- * The lab panel's HTTP server (fastify): the page and its assets, a JSON API under `/api` that
- * scripts use too, and `/api/live`, a websocket of bench and run updates. Every `/api` request
- * needs a panel token (auth.ts); a bad request gets a 4xx with its reason as JSON, never a stack.
+ * The lab panel's HTTP server (fastify, set up in app.ts): a JSON API under `/api` that scripts use
+ * too, and `/api/live`, a websocket of bench and run updates. Every `/api` request needs a panel
+ * token (auth.ts).
  */
-import { createRequire } from 'node:module';
-import { dirname, join } from 'node:path';
-import fastifyCookie from '@fastify/cookie';
-import fastifyStatic from '@fastify/static';
-import fastifyWebsocket from '@fastify/websocket';
-import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type pg from 'pg';
-import { packageRoot } from '../core/paths.js';
-import { readArtefact } from '../lab/worker/evidence.js';
-import type { PanelRole } from '../lab/tokens.js';
-import { PanelAuth, SESSION_COOKIE, type Caller } from './auth.js';
-import { LiveHub } from './live.js';
 import { startBoss } from '../lab/queues.js';
-import { answerPrompt, askRelease, submitAgain } from './actions.js';
 import { labCompare } from '../lab/results.js';
+import type { PanelRole } from '../lab/tokens.js';
+import { readArtefact } from '../lab/worker/evidence.js';
+import { answerPrompt, askRelease, submitAgain } from './actions.js';
+import { ownOrigins, panelApp, sendRunFile } from './app.js';
+import { PanelAuth, SESSION_COOKIE, type Caller } from './auth.js';
 import { history, HISTORY_GROUPS, type Bucket, type HistoryGroup } from './history.js';
+import { LiveHub } from './live.js';
 import { benchView, recentRuns, runFile, runView, type RunFilter } from './views.js';
 
 export interface PanelOptions {
@@ -36,28 +31,9 @@ export interface Panel {
   hub: LiveHub;
 }
 
-const ASSETS = join(packageRoot(), 'harness', 'panel', 'assets');
-/** uPlot, served from the installed package: a lab network often has no internet. */
-const UPLOT = dirname(createRequire(import.meta.url).resolve('uplot'));
-const UPLOT_FILES = new Set(['/uPlot.iife.min.js', '/uPlot.min.css']);
-/** Bytes a request body or a websocket message may have: the API takes small JSON only. */
-const MAX_BODY = 16 * 1024;
-const MAX_MESSAGE = 4 * 1024;
-
-const CONTENT_TYPES: Record<string, string> = {
-  '.html': 'text/html; charset=utf-8',
-  '.json': 'application/json; charset=utf-8',
-  '.xml': 'application/xml; charset=utf-8',
-  '.ndjson': 'text/plain; charset=utf-8',
-  '.log': 'text/plain; charset=utf-8',
-  '.txt': 'text/plain; charset=utf-8',
-  '.yaml': 'text/plain; charset=utf-8',
-  '.pem': 'text/plain; charset=utf-8',
-};
-
 export async function buildPanel(options: PanelOptions): Promise<Panel> {
   const onError = options.onError ?? (() => {});
-  const app = Fastify({ logger: false, bodyLimit: MAX_BODY });
+  const app = await panelApp(onError);
   const auth = new PanelAuth(options.pool);
   const hub = new LiveHub(options.pool, options.url, { heartbeatMs: options.heartbeatMs, maxClients: options.maxClients ?? 64, onError });
   await hub.start();
@@ -68,27 +44,6 @@ export async function buildPanel(options: PanelOptions): Promise<Panel> {
     await boss.stop({ graceful: false, wait: true }).catch(() => {});
   });
 
-  await app.register(fastifyCookie);
-  await app.register(fastifyWebsocket, { options: { maxPayload: MAX_MESSAGE } });
-  await app.register(fastifyStatic, { root: ASSETS, prefix: '/assets/', index: false });
-  await app.register(fastifyStatic, { root: UPLOT, prefix: '/assets/vendor/uplot/', index: false, decorateReply: false, allowedPath: (path) => UPLOT_FILES.has(path) });
-
-  app.addHook('onSend', async (_request, reply, payload) => {
-    reply.header('x-content-type-options', 'nosniff');
-    reply.header('referrer-policy', 'no-referrer');
-    if (!reply.hasHeader('content-security-policy')) {
-      reply.header('content-security-policy', "default-src 'self'; img-src 'self' data:; object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'");
-    }
-    return payload;
-  });
-  app.setErrorHandler((error: Error & { statusCode?: number }, _request, reply) => {
-    const status = error.statusCode !== undefined && error.statusCode >= 400 && error.statusCode < 500 ? error.statusCode : 500;
-    if (status === 500) onError(`panel: ${error.message}`);
-    void reply.code(status).send({ error: status === 500 ? 'internal error (the panel printed it where it runs)' : error.message });
-  });
-  app.setNotFoundHandler((request, reply) => void reply.code(404).send({ error: `no such page: ${request.method} ${request.url.split('?')[0]}` }));
-
-  const ownOrigins = (request: FastifyRequest) => [`http://${request.headers.host ?? ''}`, `https://${request.headers.host ?? ''}`];
   async function allow(request: FastifyRequest, reply: FastifyReply, need: PanelRole): Promise<Caller | undefined> {
     const result = await auth.check(request, need, ownOrigins(request));
     if ('status' in result) {
@@ -97,8 +52,6 @@ export async function buildPanel(options: PanelOptions): Promise<Panel> {
     }
     return result;
   }
-
-  app.get('/', (_request, reply) => reply.sendFile('index.html'));
 
   app.post<{ Body: { token?: unknown } }>('/api/session', async (request, reply) => {
     const token = request.body?.token;
@@ -159,10 +112,7 @@ export async function buildPanel(options: PanelOptions): Promise<Panel> {
     const stored = await runFile(options.pool, request.params.id, name);
     const data = stored && (await readArtefact(options.pool, stored.sha256));
     if (!data) return reply.code(404).send({ error: `run ${request.params.id} has no file ${name}` });
-    const extension = /\.[a-z]+$/.exec(name)?.[0] ?? '';
-    // A report opens as a page of its own origin: its scripts run, but cannot reach the panel's cookie or API.
-    if (extension === '.html') void reply.header('content-security-policy', "sandbox allow-scripts allow-popups; default-src 'self' 'unsafe-inline' data:");
-    return reply.type(CONTENT_TYPES[extension] ?? 'application/octet-stream').send(data);
+    return sendRunFile(reply, name, data);
   });
 
   app.post<{ Params: { id: string }; Body: { answer?: unknown; note?: unknown } }>('/api/prompts/:id/answer', async (request, reply) => {

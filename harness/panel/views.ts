@@ -5,7 +5,7 @@
  */
 import type pg from 'pg';
 import { labStatus, type LabStatus } from '../lab/status.js';
-import type { CaseDetail } from '../lab/worker/upload.js';
+import type { CaseDetail } from '../lab/worker/case-row.js';
 
 export type DeviceView = LabStatus['devices'][number] & {
   identity?: { model?: string; serialNumber?: string; firmware?: string };

@@ -5,13 +5,15 @@ import { packageRoot } from '../../core/paths.js';
 import { LOG_LEVELS, type LogLevel } from '../../evidence/log-levels.js';
 import { REPORTER_NAMES } from '../../reporters/choice.js';
 import type { CaseSelection } from '../../runner/run.js';
-import { runControls } from './option-values.js';
+import { runControls, wholeNumber } from './option-values.js';
 import { required } from './required.js';
 import { addBenchRunOptions } from './run-bench-options.js';
 import { SEGMENT_SIZE_HELP } from './segment-size.js';
 
 interface RunOptions {
   device?: string;
+  panel?: boolean;
+  panelPort?: string;
   grep?: string;
   grepInvert?: string;
   retries?: string;
@@ -56,6 +58,8 @@ export function registerRun(program: Command): void {
     .option('-c, --config <file>', 'configuration file (default: poshil.config.json or .yaml in this folder)')
     .addOption(new Option('--log-level <level>', 'level of RUNDIR/poshil.log (default info)').choices(LOG_LEVELS))
     .option('--segment-size <size>', SEGMENT_SIZE_HELP)
+    .option('--panel', 'while the run goes, a read-only live view of it in a browser on 127.0.0.1 (docs/panel.md)')
+    .option('--panel-port <n>', 'port of that view (default: a free one)')
     .addHelpText(
       'after',
       `
@@ -125,6 +129,8 @@ Examples:
         if (planned === 0) throw new InputError('E_NO_CASES', 'no case matches the selection (--grep, --grep-invert, --last-failed)', { hint: 'cases are matched as "suite/case" or by title, case-insensitively; --list shows what would run' });
         const [{ executeRun }, { buildReporters }] = await runner;
         const outputs: Record<string, string> = {};
+        const panel = options.panel ? await (await import('../../panel/local.js')).LocalRunPanel.start(wholeNumber('--panel-port', options.panelPort, 0, 65535), (message) => process.stderr.write(`${message}\n`)) : undefined;
+        if (panel) process.stderr.write(`live view of this run: ${panel.url} (until the run ends)\n`);
         const handedOver = early;
         early = undefined;
         const result = await executeRun({
@@ -141,8 +147,8 @@ Examples:
           handleSignals: true,
           ...(options.inProcessSimulators ? { launchSimulator: (await import('./in-process-simulator.js')).startInProcessSimulator } : {}),
           ...(segmentBytes ? { segmentBytes } : {}),
-          reporters: (runDir) => buildReporters(reporterChoices, options, runDir, outputs),
-        });
+          reporters: (runDir) => [...buildReporters(reporterChoices, options, runDir, outputs), ...(panel ? [panel.reporter(runDir)] : [])],
+        }).finally(() => panel?.close());
         if (result.failure) process.stderr.write(formatError(result.failure) + '\n');
         process.exitCode = result.exitCode;
         if (planInputs && !result.failure && result.exitCode !== ExitCode.interrupted) {

@@ -33,7 +33,8 @@ import { LabPrompts } from './prompts.js';
 import { PROMPT_ANSWERED, RELEASE_ASKED } from '../channels.js';
 import { isWindowQueue } from '../queues.js';
 import { queuesFor, takeJob, waitingQueues, type TakenJob } from './take.js';
-import { caseRow, insertCases, uploadRun, type CaseRow, type FinishedRun } from './upload.js';
+import { caseRow, type CaseRow } from './case-row.js';
+import { insertCases, uploadRun, type FinishedRun } from './upload.js';
 
 export interface WorkerTimings {
   /** A lease not renewed for this long is reaped (default 60 s). */

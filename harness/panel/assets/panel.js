@@ -332,7 +332,8 @@ function connect() {
   };
   socket.onclose = (event) => {
     setLive(false, event.reason);
-    if (session) setTimeout(connect, 1_000);
+    // A local run's panel closes for good when the run ends.
+    if (session && !(session.local && event.code === 1000)) setTimeout(connect, 1_000);
   };
 }
 
@@ -345,7 +346,7 @@ function watch() {
 
 function setLive(on, reason) {
   $('live').className = `live ${on ? 'on' : 'off'}`;
-  $('live').textContent = on ? 'live' : reason ? `reconnecting (${reason})` : 'reconnecting…';
+  $('live').textContent = on ? 'live' : session?.local && reason ? reason : reason ? `reconnecting (${reason})` : 'reconnecting…';
 }
 
 // ---- navigation and session ----
@@ -384,8 +385,10 @@ async function show() {
 function signedIn(value) {
   drawnRows.clear();
   session = value;
-  $('who').textContent = `signed in as ${session.role} (token ${session.tokenId})`;
-  $('signout').hidden = false;
+  $('who').textContent = session.local ? 'a local run, read-only' : `signed in as ${session.role} (token ${session.tokenId})`;
+  $('signout').hidden = Boolean(session.local);
+  // A local run has no lab behind it: no history to chart.
+  document.querySelector('nav a[href="#history"]').hidden = Boolean(session.local);
   connect();
   void show();
 }

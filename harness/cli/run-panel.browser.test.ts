@@ -1,0 +1,64 @@
+/**
+ * `poshil run --panel`: a local run followed live in Debian's chromium, read-only, closed when
+ * the run ends.
+ */
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { execa } from 'execa';
+import { chromium, type BrowserContext } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { CLI, ROOT } from './test-support/cli.js';
+
+const CHROMIUM = '/usr/bin/chromium';
+
+describe.skipIf(!existsSync(CHROMIUM))('poshil run --panel in chromium', () => {
+  let dir: string;
+  let context: BrowserContext;
+
+  beforeAll(async () => {
+    dir = mkdtempSync(join(tmpdir(), 'poshil-run-panel-'));
+    context = await chromium.launchPersistentContext(join(dir, 'chromium'), { executablePath: CHROMIUM, headless: true, args: ['--no-sandbox', '--disable-gpu', '--no-first-run'] });
+  }, 60_000);
+  afterAll(async () => {
+    await context?.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('shows the case the terminal is in and each case as it ends, refuses changes, and closes with the run', async () => {
+    const suite = join(dir, 'paced.suite.yaml');
+    writeFileSync(suite, `suite: paced\ncases:\n${[1, 2, 3].map((n) => `  - id: c${n}\n    steps:\n      - wait: 700\n      - do: identify\n`).join('')}`);
+    const run = execa(process.execPath, [CLI, 'run', '-d', join(ROOT, 'devices', 'simulator.json'), '-o', join(dir, 'out'), '--panel', suite], { reject: false, all: true, env: { NO_COLOR: '1' } });
+    const url = await new Promise<string>((resolve, reject) => {
+      let text = '';
+      run.all!.on('data', (chunk: Buffer) => {
+        text += chunk.toString();
+        const found = /live view of this run: (http:\/\/127\.0\.0\.1:\d+\/)/.exec(text);
+        if (found) resolve(found[1]!);
+      });
+      void run.then(() => reject(new Error(`the run ended first: ${text}`)));
+    });
+    const page = await context.newPage();
+    const problems: string[] = [];
+    page.on('pageerror', (e) => problems.push(e.message));
+    await page.goto(url);
+    await page.waitForSelector('text=a local run, read-only');
+    expect(await page.locator('nav a[href="#history"]').isHidden()).toBe(true);
+    const device = page.locator('#devices tbody tr');
+    await expect.poll(() => device.locator('.doing').textContent(), { timeout: 10_000 }).toMatch(/paced\/c[12]/);
+
+    const refused = await page.request.post(`${url}api/prompts/00000000-0000-4000-8000-000000000000/answer`, { data: { answer: 'done' } });
+    expect(refused.status()).toBe(403);
+    expect(await refused.json()).toEqual({ error: 'the panel of a local run is read-only' });
+    const foreign = await page.request.get(`${url}api/bench`, { headers: { origin: 'http://evil.example' } });
+    expect(foreign.status()).toBe(403);
+
+    await page.goto(`${url}#run/00000000-0000-4000-8000-000000000000`);
+    await expect.poll(() => page.locator('#cases tbody tr').count(), { timeout: 15_000 }).toBe(3);
+    await expect.poll(() => page.locator('#live').textContent(), { timeout: 10_000 }).toContain('the run ended');
+    const result = await run;
+    expect(result.exitCode, result.all).toBe(0);
+    expect(await page.locator('#cases').textContent()).not.toMatch(/FAIL|ERROR/);
+    expect(problems).toEqual([]);
+  }, 60_000);
+});
