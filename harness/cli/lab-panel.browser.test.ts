@@ -9,6 +9,7 @@ import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { execa, type ResultPromise } from 'execa';
 import { chromium, type BrowserContext, type Page } from 'playwright-core';
+import { list } from 'tar';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { packageRoot } from '../core/paths.js';
 import { startTestLab, type TestLab } from '../lab/test-support/lab-db.js';
@@ -219,4 +220,36 @@ describe.skipIf(!existsSync(CHROMIUM))('lab panel in chromium', () => {
     await page.close();
     expect(problems).toEqual([]);
   }, 120_000);
+
+  it("checks a signed plan job's certificate in the page, hands out its evidence in one download, and says when it was tampered with", async () => {
+    expect((await poshil(['keygen', '--out', join(lab.home, 'keys', 'lab')], { cwd: lab.home })).exitCode).toBe(0);
+    worker.process.kill('SIGINT');
+    await worker.process;
+    worker = startWorker({ dir: lab.dir, bench: join(lab.home, 'panel.bench.yaml'), name: 'signer', cwd: lab.home, extra: ['--key', join(lab.home, 'keys', 'lab.key')] });
+    await worker.waitFor(/registered 3 device/);
+    const plan = join(lab.home, 'suites', 'smoke.plan.yaml');
+    writeFileSync(plan, 'plan: smoke-check\nversion: "1"\nsuites:\n  - suite: smoke.suite.yaml\n');
+    const submitted = await poshil(['lab', 'submit', '--dir', lab.dir, '--plan', plan, '--select', 'site=store-2', '--any', '--wait', '--json'], { cwd: lab.home, timeout: 120_000 });
+    expect(submitted.exitCode, submitted.stdout + submitted.stderr + worker.output()).toBe(0);
+    const runId = (JSON.parse(submitted.stdout) as { jobs: { runId: string }[] }).jobs[0]!.runId;
+
+    const page = await openAs('viewer');
+    await page.goto(`${url}#run/${runId}`);
+    await expect.poll(() => page.locator('#run-certificate').textContent(), { timeout: 20_000 }).toMatch(/Certificate CERTIFIED verified: signature and \d+ files intact, signed with the key it carries/);
+    const download = await page.request.get(`${url}api/runs/${runId}/evidence.tar.gz`);
+    expect(download.status()).toBe(200);
+    expect(download.headers()['content-type']).toBe('application/gzip');
+    const archive = join(lab.home, 'evidence.tar.gz');
+    writeFileSync(archive, await download.body());
+    const names: string[] = [];
+    list({ file: archive, sync: true, onReadEntry: (entry) => void names.push(entry.path) });
+    expect(names).toEqual(expect.arrayContaining(['t2/certificate.json', 't2/record.json', 't2/verdict.json', 't2/report.html']));
+
+    // A stored file changed behind the lab's back: the page says so.
+    await query(lab.url, "UPDATE lab.artefacts a SET data = convert_to('{}', 'UTF8') FROM lab.run_artefacts r WHERE r.sha256 = a.sha256 AND r.run_id = $1 AND r.name = 't2/record.json'", [runId]);
+    await page.reload();
+    await expect.poll(() => page.locator('#run-certificate').textContent(), { timeout: 20_000 }).toMatch(/Certificate NOT verified: .*t2\/record\.json/);
+    await page.close();
+    expect(problems).toEqual([]);
+  }, 180_000);
 });

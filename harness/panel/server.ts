@@ -9,9 +9,11 @@ import { startBoss } from '../lab/queues.js';
 import { labCompare } from '../lab/results.js';
 import type { PanelRole } from '../lab/tokens.js';
 import { readArtefact } from '../lab/worker/evidence.js';
+import { ExitCode, PoshilError } from '../core/errors.js';
 import { answerPrompt, askRelease, submitAgain } from './actions.js';
 import { ownOrigins, panelApp, sendRunFile } from './app.js';
 import { PanelAuth, SESSION_COOKIE, type Caller } from './auth.js';
+import { checkCertificate, evidenceArchive } from './evidence.js';
 import { history, HISTORY_GROUPS, type Bucket, type HistoryGroup } from './history.js';
 import { LiveHub } from './live.js';
 import { benchView, recentRuns, runFile, runView, type RunFilter } from './views.js';
@@ -23,6 +25,8 @@ export interface PanelOptions {
   heartbeatMs: number;
   /** Open pages at most; one more is refused (close code 1013) until another leaves. */
   maxClients?: number;
+  /** The lab's public key (poshil keygen): certificates are checked against it. */
+  trustedKey?: string;
   onError?: (message: string) => void;
 }
 
@@ -85,6 +89,23 @@ export async function buildPanel(options: PanelOptions): Promise<Panel> {
     }
     const filter: RunFilter = { by, value, ...span };
     return recentRuns(options.pool, limit, filter);
+  });
+  app.get<{ Params: { id: string } }>('/api/runs/:id/evidence.tar.gz', async (request, reply) => {
+    if (!(await allow(request, reply, 'viewer'))) return reply;
+    try {
+      const archive = await evidenceArchive(options.pool, request.params.id);
+      return reply.type('application/gzip').header('content-disposition', `attachment; filename="poshil-run-${request.params.id}.tar.gz"`).send(archive);
+    } catch (error) {
+      // No such run (or one that crashed before its upload): 404; a file damaged in the database: 409.
+      if (error instanceof PoshilError) return reply.code(error.exitCode === ExitCode.invalidInput ? 404 : 409).send({ error: error.message });
+      throw error;
+    }
+  });
+  app.get<{ Params: { id: string } }>('/api/runs/:id/certificate', async (request, reply) => {
+    if (!(await allow(request, reply, 'viewer'))) return reply;
+    if (!/^[0-9a-f-]{36}$/i.test(request.params.id)) return reply.code(404).send({ error: `no run ${request.params.id}` });
+    const checked = await checkCertificate(options.pool, request.params.id, options.trustedKey);
+    return checked ?? reply.code(404).send({ error: 'this run has no certificate: plan jobs of a worker started with --key have one' });
   });
   app.get<{ Querystring: { by?: string; bucket?: string; since?: string; suite?: string } }>('/api/history', async (request, reply) => {
     if (!(await allow(request, reply, 'viewer'))) return reply;

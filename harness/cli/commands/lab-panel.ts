@@ -2,6 +2,8 @@
  * `poshil lab panel` (the browser panel, docs/panel.md) and `poshil lab token create|list|revoke`
  * (who may use it). fastify loads only when the panel starts.
  */
+import { existsSync } from 'node:fs';
+import { resolve } from 'node:path';
 import type { Command } from 'commander';
 import { ExitCode, InputError } from '../../core/errors.js';
 import { connect, DATABASE_HELP, DIR_HELP, type DatabaseOptions } from './lab-options.js';
@@ -11,6 +13,7 @@ export interface PanelOptions extends DatabaseOptions {
   port: string;
   host: string;
   maxClients: string;
+  key?: string;
 }
 
 /** Serves the panel until Ctrl-C (`lab panel`, and `lab up --panel` once the database runs). */
@@ -19,9 +22,10 @@ export async function servePanel(options: PanelOptions): Promise<void> {
   const maxClients = wholeNumber('--max-clients', options.maxClients, 64, 10_000, 1);
   const { buildPanel } = await import('../../panel/server.js');
   const { DEFAULT_TIMINGS } = await import('../../lab/worker/worker.js');
+  if (options.key !== undefined && !existsSync(options.key)) throw new InputError('E_OPTION', `--key ${options.key}: no such file`, { hint: 'the lab\'s public key, e.g. keys/lab.pub from poshil keygen' });
   const db = await connect(options, 'poshil-panel');
   const say = (text: string) => process.stderr.write(`${text}\n`);
-  const { app } = await buildPanel({ pool: db.pool, url: db.url, heartbeatMs: DEFAULT_TIMINGS.heartbeatMs, maxClients, onError: say });
+  const { app } = await buildPanel({ pool: db.pool, url: db.url, heartbeatMs: DEFAULT_TIMINGS.heartbeatMs, maxClients, onError: say, ...(options.key ? { trustedKey: resolve(options.key) } : {}) });
   try {
     await app.listen({ port, host: options.host });
   } catch (error) {
@@ -51,6 +55,7 @@ export function registerLabPanel(lab: Command): void {
     .option('--port <n>', 'TCP port (0: a free one)', '8080')
     .option('--host <address>', 'address to listen on; 0.0.0.0 for the whole lab network', '127.0.0.1')
     .option('--max-clients <n>', 'open pages at most', '64')
+    .option('--key <file>', "the lab's public key (poshil keygen): certificates shown are checked against it, not only against the key they carry")
     .option('--dir <dir>', DIR_HELP)
     .option('--database <url>', DATABASE_HELP)
     .addHelpText('after', `

@@ -196,7 +196,12 @@ function renderRun(run) {
   );
   const wanted = ['report.html', 'junit.xml', 'record.json', 'certificate.json', 'verdict.json'];
   const files = run.files.filter((f) => wanted.includes(f.name.split('/').pop()));
-  $('run-files').replaceChildren(...(files.length > 0 ? files.map((f) => el('a', { href: `/api/runs/${run.id}/files/${f.name}`, target: '_blank', rel: 'noopener' }, f.name)) : [el('span', { class: 'muted' }, run.state === 'running' ? 'files arrive when the run ends' : 'no files')]));
+  const links = files.map((f) => el('a', { href: `/api/runs/${run.id}/files/${f.name}`, target: '_blank', rel: 'noopener' }, f.name));
+  // The whole evidence as one download: a lab run's files are in the database (a local run's are on this disk).
+  if (run.files.length > 0 && !session?.local) links.push(el('a', { href: `/api/runs/${run.id}/evidence.tar.gz`, download: '' }, 'all evidence (.tar.gz)'));
+  $('run-files').replaceChildren(...(links.length > 0 ? links : [el('span', { class: 'muted' }, run.state === 'running' ? 'files arrive when the run ends' : 'no files')]));
+  if (run.files.some((f) => f.name.split('/').pop() === 'certificate.json') && !session?.local) void showCertificate(run.id);
+  else $('run-certificate').replaceChildren();
   $('again').hidden = !may('admin');
   $('again').dataset.submission = run.submissionId;
   $('cases').tBodies[0].replaceChildren(
@@ -208,6 +213,21 @@ function renderRun(run) {
     ...(run.prompts.length === 0
       ? [el('tr', {}, el('td', { colspan: '5', class: 'muted' }, 'none'))]
       : run.prompts.map((p) => el('tr', { 'data-prompt': p.id }, el('td', {}, time(p.askedAt)), el('td', {}, p.text), el('td', {}, p.answer ?? 'waiting'), el('td', {}, p.answeredBy ? `${p.answeredBy} in the ${p.answeredVia}` : p.answeredVia ?? ''), el('td', {}, p.note ?? '')))),
+  );
+}
+
+const checkedCertificates = new Map();
+
+/** A signed run says whether its certificate and evidence are intact, as poshil verify would. */
+async function showCertificate(runId) {
+  if (!checkedCertificates.has(runId)) checkedCertificates.set(runId, api(`/api/runs/${runId}/certificate`).catch((error) => ({ ok: false, problems: [error.message] })));
+  const check = await checkedCertificates.get(runId);
+  if (shownRun?.id !== runId) return;
+  const key = check.trustedKey ? `the lab's key ${check.keyId}` : `the key it carries (${check.keyId ?? 'unknown'}; start the panel with --key to check against the lab's)`;
+  $('run-certificate').replaceChildren(
+    check.ok
+      ? el('span', { class: 'verified' }, `Certificate ${check.verdict ?? ''} verified: signature and ${check.checkedFiles} files intact, signed with ${key}`)
+      : el('span', { class: 'error' }, `Certificate NOT verified: ${check.problems.join('; ')}`),
   );
 }
 
