@@ -43,7 +43,7 @@ export const LAYERS: Layer[] = [
     may: ['harness/bench', 'harness/runner', 'harness/compare', 'harness/certify', 'harness/config', 'harness/evidence', 'harness/reporters', 'devices', 'harness/core'],
   },
   // The panel reads the lab's database and nothing below it: workers are reached only through it.
-  { path: 'harness/panel', may: ['harness/lab', 'harness/certify/verify.ts', 'harness/reporters/reporter.ts', 'harness/core'] },
+  { path: 'harness/panel', may: ['harness/lab', 'harness/certify/verify.ts', 'harness/evidence/receipts.ts', 'harness/reporters/reporter.ts', 'harness/core'] },
   {
     path: 'harness/cli',
     may: ['harness/panel', 'harness/lab', 'harness/bench', 'harness/compare', 'harness/certify', 'harness/runner', 'harness/reporters', 'harness/evidence', 'harness/config', 'harness/expect', 'devices', 'harness/core'],

@@ -12,6 +12,7 @@ import { ExitCode, PoshilError, errorMessage } from '../core/errors.js';
 import type { RunHeader, RunRecord } from '../core/record.js';
 import type { RunInputs } from '../config/inputs.js';
 import type { LogLevel } from '../evidence/log-levels.js';
+import type { PrintedReceipt } from '../evidence/receipts.js';
 import { htmlReporter } from '../reporters/html.js';
 import { junitReporter } from '../reporters/junit.js';
 import type { Reporter } from '../reporters/reporter.js';
@@ -64,6 +65,8 @@ export interface BenchRunRequest {
   launchSimulator?: SimulatorLauncher;
   /** Who answers a device's operator stimuli; default: a prompt in this terminal. */
   operator?: (device: BenchDevice) => OperatorFactory;
+  /** Told of each receipt a device prints, as it prints. */
+  onReceipt?: (device: BenchDevice) => (receipt: PrintedReceipt) => void;
   /** Where ports found by USB identity are looked up (tests give a fake list). */
   portLister?: PortLister;
   /**
@@ -157,6 +160,7 @@ export async function runBench(request: BenchRunRequest): Promise<BenchRunResult
         ...(request.lab ? { lab: request.lab } : {}),
         ...(request.launchSimulator ? { launchSimulator: request.launchSimulator } : {}),
         ...(request.operator ? { operator: request.operator(device) } : {}),
+        ...(request.onReceipt ? { onReceipt: request.onReceipt(device) } : {}),
         ...item.cases,
         ...(request.grepText !== undefined ? { grepText: request.grepText } : {}),
         ...(request.maxFailures !== undefined ? { maxFailures: request.maxFailures } : {}),

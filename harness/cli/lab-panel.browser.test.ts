@@ -203,7 +203,11 @@ describe.skipIf(!existsSync(CHROMIUM))('lab panel in chromium', () => {
 
   it("opens a failed case at its steps, what to check, and the transcript around the failure", async () => {
     const failing = join(lab.home, 'suites', 'busy.suite.yaml');
-    writeFileSync(failing, 'suite: busy\ncases:\n  - id: not-idle\n    troubleshoot: The terminal may still be inside an earlier sale; abort it.\n    steps:\n      - do: status\n        expect: { type: object, properties: { state: { const: busy } } }\n');
+    writeFileSync(
+      failing,
+      'suite: busy\ncases:\n  - id: not-idle\n    troubleshoot: The terminal may still be inside an earlier sale; abort it.\n    steps:\n      - do: status\n        expect: { type: object, properties: { state: { const: busy } } }\n' +
+        '  - id: prints\n    steps:\n      - do: sale\n        args: { amount: 1250, currency: EUR }\n      - stimulus: swipe\n        fixture: cards/visa-approved\n      - await: printer.output\n        within: 5000\n        where: { properties: { copy: { const: customer } } }\n',
+    );
     const submitted = await poshil(['lab', 'submit', '--dir', lab.dir, failing, '--select', 'site=store-2', '--any', '--wait'], { cwd: lab.home, timeout: 120_000 });
     expect(submitted.exitCode, submitted.stdout + submitted.stderr).toBe(1);
     const [run] = await query<{ id: string }>(lab.url, "SELECT r.id FROM lab.runs r WHERE 'busy' = ANY(r.suites)");
@@ -216,6 +220,11 @@ describe.skipIf(!existsSync(CHROMIUM))('lab panel in chromium', () => {
     expect(text).toContain('What to check: The terminal may still be inside an earlier sale; abort it.');
     expect(text).toMatch(/FAIL\s*do status/);
     expect(await detail.locator('pre.excerpt').textContent()).toMatch(/"state":"idle"/);
+    // The sale's receipts, as the worker saw them print (masked).
+    const receipt = page.locator('#run-receipts figure', { hasText: 'customer' }).first();
+    await receipt.waitFor();
+    expect(await receipt.textContent()).toContain('busy/prints');
+    expect(await receipt.locator('pre').textContent()).toContain('12.50');
     await screenshot(page, 'run-failed');
     await page.close();
     expect(problems).toEqual([]);

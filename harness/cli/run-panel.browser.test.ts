@@ -25,10 +25,12 @@ describe.skipIf(!existsSync(CHROMIUM))('poshil run --panel in chromium', () => {
     rmSync(dir, { recursive: true, force: true });
   });
 
-  it('shows the case the terminal is in and each case as it ends, refuses changes, and closes with the run', async () => {
+  it('shows the case the terminal is in, each case as it ends and each receipt as it prints, refuses changes, and closes with the run', async () => {
     const suite = join(dir, 'paced.suite.yaml');
     writeFileSync(suite, `suite: paced\ncases:\n${[1, 2, 3].map((n) => `  - id: c${n}\n    steps:\n      - wait: 700\n      - do: identify\n`).join('')}`);
-    const run = execa(process.execPath, [CLI, 'run', '-d', join(ROOT, 'devices', 'simulator.json'), '-o', join(dir, 'out'), '--panel', suite], { reject: false, all: true, env: { NO_COLOR: '1' } });
+    // The paced cases first, then a sale that prints: its receipt reaches the page as it prints.
+    const printing = join(ROOT, 'suites', 'printing.suite.yaml');
+    const run = execa(process.execPath, [CLI, 'run', '-d', join(ROOT, 'devices', 'simulator.json'), '-o', join(dir, 'out'), '--panel', '--grep', 'paced/|customer-receipt-content', suite, printing], { reject: false, all: true, env: { NO_COLOR: '1' } });
     const url = await new Promise<string>((resolve, reject) => {
       let text = '';
       run.all!.on('data', (chunk: Buffer) => {
@@ -54,7 +56,12 @@ describe.skipIf(!existsSync(CHROMIUM))('poshil run --panel in chromium', () => {
     expect(foreign.status()).toBe(403);
 
     await page.goto(`${url}#run/00000000-0000-4000-8000-000000000000`);
-    await expect.poll(() => page.locator('#cases tbody tr').count(), { timeout: 15_000 }).toBe(3);
+    await expect.poll(() => page.locator('#cases tbody tr').count(), { timeout: 15_000 }).toBe(4);
+    const receipt = page.locator('#run-receipts figure', { hasText: 'customer' }).first();
+    await receipt.waitFor();
+    const printed = await receipt.locator('pre').textContent();
+    expect(printed).toContain('12.50');
+    expect(printed).not.toMatch(/\d{13,19}/);
     await expect.poll(() => page.locator('#live').textContent(), { timeout: 10_000 }).toContain('the run ended');
     const result = await run;
     expect(result.exitCode, result.all).toBe(0);

@@ -12,6 +12,14 @@ import { SegmentedNdjson, type SealedSegment } from './segments.js';
 
 export const RECEIPTS_STREAM = 'receipts';
 
+/** A receipt as people read it, masked: for a live view while the run goes. */
+export interface PrintedReceipt {
+  n: number;
+  copy: string;
+  txnId?: string;
+  text: string[];
+}
+
 export class ReceiptArchive {
   private count = 0;
   private file: SegmentedNdjson | undefined;
@@ -20,6 +28,7 @@ export class ReceiptArchive {
     private readonly runDir: string,
     private readonly runId: string,
     private readonly segmentBytes?: number,
+    private readonly onPrinted?: (receipt: PrintedReceipt) => void,
   ) {}
 
   /** Keeps one printed receipt; returns where (`receipts/00001.ndjson#12`: the 12th receipt). */
@@ -34,7 +43,9 @@ export class ReceiptArchive {
       : { n, copy, txnId: output.txnId, error: decoded && !decoded.ok ? decoded.error : { code: 'NOT_HEX', offset: 0, reason: 'escpos is not hex' } };
     // Opened at the first receipt: a run that printed none has no receipts folder.
     this.file ??= new SegmentedNdjson(this.runDir, RECEIPTS_STREAM, this.runId, this.segmentBytes);
-    this.file.append(maskValue(receipt));
+    const masked = maskValue(receipt) as typeof receipt;
+    this.file.append(masked);
+    if (this.onPrinted && 'text' in masked) this.onPrinted({ n, copy, ...(typeof masked.txnId === 'string' ? { txnId: masked.txnId } : {}), text: masked.text });
     return `${this.file.file}#${n}`;
   }
 

@@ -110,7 +110,7 @@ export class LiveHub {
   }
 
   changed(notice: Notice): void {
-    const ofRun = notice.table === 'runs' || notice.table === 'case_results';
+    const ofRun = notice.table === 'runs' || notice.table === 'case_results' || notice.table === 'receipts';
     if ((ofRun || notice.table === 'prompts') && notice.key) this.runsDirty.add(notice.key);
     if (!ofRun) this.benchDirty = true;
     if (notice.table === 'prompts' || notice.table === 'workers') this.benchUrgent = true;

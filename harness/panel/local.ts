@@ -10,10 +10,11 @@ import { join, relative, resolve, sep } from 'node:path';
 import type { WebSocket } from '@fastify/websocket';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { CaseRecord, RunHeader, RunRecord } from '../core/record.js';
+import type { PrintedReceipt } from '../evidence/receipts.js';
 import { caseRow } from '../lab/worker/case-row.js';
 import type { Reporter } from '../reporters/reporter.js';
 import { ownOrigins, panelApp, sendRunFile } from './app.js';
-import type { BenchView, CaseView, RunSummaryView, RunView } from './views.js';
+import type { BenchView, CaseView, ReceiptView, RunSummaryView, RunView } from './views.js';
 
 const LOCAL_ID = '00000000-0000-4000-8000-000000000000';
 
@@ -24,6 +25,7 @@ export class LocalRunPanel {
   private currentCase: string | null = null;
   private ended: RunRecord | undefined;
   private readonly clients = new Set<WebSocket>();
+  private readonly receipts: ReceiptView[] = [];
 
   private constructor(readonly app: FastifyInstance) {}
 
@@ -37,6 +39,13 @@ export class LocalRunPanel {
   get url(): string {
     const address = this.app.server.address();
     return `http://127.0.0.1:${typeof address === 'object' && address ? address.port : 0}/`;
+  }
+
+  /** For RunRequest.onReceipt: the latest receipts, shown as they print. */
+  receipt(receipt: PrintedReceipt): void {
+    this.receipts.unshift({ n: receipt.n, copy: receipt.copy, txnId: receipt.txnId ?? null, caseId: this.currentCase, text: receipt.text });
+    this.receipts.length = Math.min(this.receipts.length, 20);
+    this.changed();
   }
 
   reporter(runDir: string): Reporter {
@@ -124,7 +133,7 @@ export class LocalRunPanel {
   }
 
   private run(): RunView {
-    return { ...this.summary(), summary: this.ended?.summary ?? null, prompts: [], caseRows: this.cases, files: this.ended ? this.files() : [] };
+    return { ...this.summary(), summary: this.ended?.summary ?? null, prompts: [], receipts: this.receipts, caseRows: this.cases, files: this.ended ? this.files() : [] };
   }
 
   private bench(): BenchView {

@@ -70,9 +70,19 @@ export interface CaseView {
   detail: CaseDetail;
 }
 
+export interface ReceiptView {
+  n: number;
+  copy: string;
+  txnId: string | null;
+  caseId: string | null;
+  text: string[];
+}
+
 export interface RunView extends RunSummaryView {
   summary: unknown;
   prompts: PromptView[];
+  /** The latest receipts, as they printed (masked). */
+  receipts: ReceiptView[];
   caseRows: CaseView[];
   files: { name: string; size: number }[];
 }
@@ -224,6 +234,9 @@ export async function runView(pool: pg.Pool, id: string): Promise<RunView | unde
     ...runSummary(row),
     summary: row.summary,
     prompts: await prompts(pool, 'p.run_id = $1', [id]),
+    receipts: (
+      await pool.query<{ n: number; copy: string; txn_id: string | null; case_id: string | null; text: string[] }>('SELECT n, copy, txn_id, case_id, text FROM lab.receipts WHERE run_id = $1 ORDER BY n DESC LIMIT 20', [id])
+    ).rows.map((r) => ({ n: r.n, copy: r.copy, txnId: r.txn_id, caseId: r.case_id, text: r.text })),
     caseRows: cases.rows.map((c) => ({ seq: c.seq, suite: c.suite, caseId: c.case_id, outcome: c.outcome, durationMs: c.duration_ms, firstFailure: c.first_failure, measurements: c.measurements, detail: c.detail })),
     files: files.rows.map((f) => ({ name: f.name, size: Number(f.size) })),
   };

@@ -13,7 +13,7 @@ import type { RunInputs } from '../config/inputs.js';
 import { Journal, writeRecordJson } from '../evidence/journal.js';
 import { createRunLogger, type LogLevel } from '../evidence/log.js';
 import { NdjsonFile } from '../evidence/ndjson-file.js';
-import { ReceiptArchive } from '../evidence/receipts.js';
+import { ReceiptArchive, type PrintedReceipt } from '../evidence/receipts.js';
 import { SegmentedNdjson } from '../evidence/segments.js';
 import { Transcript } from '../evidence/transcript.js';
 import { TRANSCRIPT_STREAM } from '../evidence/transcript-reader.js';
@@ -69,6 +69,8 @@ export interface RunRequest {
   segmentBytes?: number;
   /** Who answers operator stimuli; default: a prompt in this terminal. */
   operator?: OperatorFactory;
+  /** Told of each receipt as it prints (decoded, masked): a live view shows it. */
+  onReceipt?: (receipt: PrintedReceipt) => void;
 }
 
 export interface RunResult {
@@ -87,7 +89,7 @@ export async function executeRun(request: RunRequest): Promise<RunResult> {
   const runDir = request.runDir ?? join(request.outDir, runId);
   const journalFile = new NdjsonFile(join(runDir, 'record.ndjson'));
   const transcriptFile = new SegmentedNdjson(runDir, TRANSCRIPT_STREAM, runId, request.segmentBytes);
-  const receipts = new ReceiptArchive(runDir, runId, request.segmentBytes);
+  const receipts = new ReceiptArchive(runDir, runId, request.segmentBytes, request.onReceipt);
   const runLog = createRunLogger(join(runDir, 'poshil.log'), request.logLevel);
   const { logger } = runLog;
   const journal = new Journal(journalFile);

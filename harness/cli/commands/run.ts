@@ -148,6 +148,7 @@ Examples:
           ...(options.inProcessSimulators ? { launchSimulator: (await import('./in-process-simulator.js')).startInProcessSimulator } : {}),
           ...(segmentBytes ? { segmentBytes } : {}),
           reporters: (runDir) => [...buildReporters(reporterChoices, options, runDir, outputs), ...(panel ? [panel.reporter(runDir)] : [])],
+          ...(panel ? { onReceipt: (receipt) => panel.receipt(receipt) } : {}),
         }).finally(() => panel?.close());
         if (result.failure) process.stderr.write(formatError(result.failure) + '\n');
         process.exitCode = result.exitCode;

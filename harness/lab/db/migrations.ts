@@ -225,6 +225,17 @@ CREATE TABLE lab.prompts (
   answered_via text CHECK (answered_via IN ('panel','terminal','timeout')), answered_at timestamptz);
 CREATE INDEX prompts_open ON lab.prompts (device_id) WHERE answer IS NULL;
 CREATE TRIGGER panel_notify AFTER INSERT OR UPDATE ON lab.prompts FOR EACH ROW EXECUTE FUNCTION lab.panel_notify('run_id');
+-- Receipts as they print, for the panel's live view of a run (the first few hundred of a run; the
+-- evidence has them all).
+CREATE TABLE lab.receipts (
+  run_id uuid NOT NULL REFERENCES lab.runs, n int NOT NULL, copy text NOT NULL, txn_id text, case_id text,
+  text jsonb NOT NULL, printed_at timestamptz NOT NULL DEFAULT now(), PRIMARY KEY (run_id, n));
+ALTER TABLE lab.receipts ENABLE ROW LEVEL SECURITY;
+CREATE POLICY receipts_read ON lab.receipts FOR SELECT USING (true);
+CREATE POLICY receipts_insert ON lab.receipts FOR INSERT WITH CHECK (run_id IN (SELECT id FROM lab.runs WHERE worker_id IN (SELECT lab.own_workers())));
+GRANT SELECT ON lab.receipts TO poshil_worker, poshil_submitter, poshil_viewer;
+GRANT INSERT ON lab.receipts TO poshil_worker;
+CREATE TRIGGER panel_notify AFTER INSERT ON lab.receipts FOR EACH ROW EXECUTE FUNCTION lab.panel_notify('run_id');
 -- Asked in the panel by an admin: the worker driving the device releases it at its next beat.
 ALTER TABLE lab.devices ADD COLUMN release_requested_at timestamptz, ADD COLUMN release_requested_by text;
 GRANT SELECT ON lab.prompts TO poshil_worker, poshil_submitter, poshil_viewer;

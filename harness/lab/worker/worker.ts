@@ -49,6 +49,9 @@ export interface WorkerTimings {
   missedGraceMs: number;
 }
 
+/** Receipts of a run that the panel may show as they print. */
+const LIVE_RECEIPTS = 200;
+
 export const DEFAULT_TIMINGS: WorkerTimings = { leaseTtlMs: 60_000, heartbeatMs: 10_000, reaperMs: 5_000, pollMs: 2_000, cronCheckMs: 15_000, missedGraceMs: 5 * 60_000 };
 
 export interface WorkerOptions {
@@ -205,6 +208,7 @@ export async function runWorker(options: WorkerOptions): Promise<void> {
     }
     const healthBefore = pool.health(device.name).state;
     let planned = Number.POSITIVE_INFINITY;
+    let currentCase: string | null = null;
     const result = await runBench({
       bench,
       devices: [{ device, inputs: loaded.inputs }],
@@ -225,12 +229,22 @@ export async function runWorker(options: WorkerOptions): Promise<void> {
       lab: { jobId: job.jobId, runId: job.runId, attempt: job.attempt, leaseId: job.leaseId, worker: options.name, host: hostname() },
       ...(options.launchSimulator ? { launchSimulator: options.launchSimulator } : {}),
       operator: () => prompts.factory(job.runId, deviceId),
+      // The panel shows receipts as they print: the first of a run (a soak prints thousands; the evidence keeps them all).
+      onReceipt: () => (receipt) => {
+        if (receipt.n > LIVE_RECEIPTS) return;
+        void db.pool
+          .query('INSERT INTO lab.receipts (run_id, n, copy, txn_id, case_id, text) VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT DO NOTHING', [job.runId, receipt.n, receipt.copy, receipt.txnId ?? null, currentCase, JSON.stringify(receipt.text)])
+          .catch(() => {});
+      },
       reporters: () => [
         {
           name: 'lab-cases',
           onRunStart: (_header, plannedCases) => void (planned = plannedCases),
           // For the panel: the case a device is in now. Best effort, like the cases below.
-          onCaseStart: (ref) => void db.pool.query('UPDATE lab.runs SET current_case = $2 WHERE id = $1', [job.runId, `${ref.suite}/${ref.id}`]).catch(() => {}),
+          onCaseStart: (ref) => {
+            currentCase = `${ref.suite}/${ref.id}`;
+            void db.pool.query('UPDATE lab.runs SET current_case = $2 WHERE id = $1', [job.runId, currentCase]).catch(() => {});
+          },
           onCaseEnd: (record) => {
             const row = caseRow(cases.length + 1, record);
             cases.push(row);

@@ -209,6 +209,11 @@ function renderRun(run) {
       el('tr', { 'data-case': `${c.suite}/${c.caseId}` }, el('td', {}, String(c.seq)), el('td', {}, `${c.suite}/${c.caseId}`), el('td', {}, badge('outcome', c.outcome)), el('td', {}, `${Math.round(c.durationMs)} ms`), el('td', { class: 'failure' }, c.firstFailure ?? '', caseDetail(c))),
     ),
   );
+  $('run-receipts').replaceChildren(
+    ...(run.receipts.length === 0
+      ? [el('p', { class: 'muted' }, 'none printed yet')]
+      : run.receipts.map((r) => el('figure', { class: 'receipt', 'data-receipt': String(r.n) }, el('figcaption', {}, `#${r.n} ${r.copy}${r.txnId ? ` · ${r.txnId}` : ''}${r.caseId ? ` · ${r.caseId}` : ''}`), el('pre', {}, r.text.join('\n'))))),
+  );
   $('run-prompts').tBodies[0].replaceChildren(
     ...(run.prompts.length === 0
       ? [el('tr', {}, el('td', { colspan: '5', class: 'muted' }, 'none'))]
