@@ -204,7 +204,7 @@ CREATE FUNCTION lab.panel_notify() RETURNS trigger LANGUAGE plpgsql AS $fn$
 DECLARE
   ignored text[] := TG_ARGV[1:];
 BEGIN
-  IF TG_OP = 'UPDATE' AND (to_jsonb(OLD) - ignored) = (to_jsonb(NEW) - ignored) THEN
+  IF TG_OP = 'UPDATE' AND cardinality(ignored) > 0 AND (to_jsonb(OLD) - ignored) = (to_jsonb(NEW) - ignored) THEN
     RETURN NULL;
   END IF;
   PERFORM pg_notify('poshil_panel', json_build_object('table', TG_TABLE_NAME, 'key', to_jsonb(NEW) ->> TG_ARGV[0])::text);

@@ -49,6 +49,8 @@ export interface WorkerTimings {
   missedGraceMs: number;
 }
 
+/** How long a case must have run before the panel is told the device is in it. */
+const CASE_NOTICE_MS = 25;
 /** Receipts of a run that the panel may show as they print. */
 const LIVE_RECEIPTS = 200;
 
@@ -209,6 +211,7 @@ export async function runWorker(options: WorkerOptions): Promise<void> {
     const healthBefore = pool.health(device.name).state;
     let planned = Number.POSITIVE_INFINITY;
     let currentCase: string | null = null;
+    let caseNotice: NodeJS.Timeout | undefined;
     const result = await runBench({
       bench,
       devices: [{ device, inputs: loaded.inputs }],
@@ -242,10 +245,16 @@ export async function runWorker(options: WorkerOptions): Promise<void> {
           onRunStart: (_header, plannedCases) => void (planned = plannedCases),
           // For the panel: the case a device is in now. Best effort, like the cases below.
           onCaseStart: (ref) => {
-            currentCase = `${ref.suite}/${ref.id}`;
-            void db.pool.query('UPDATE lab.runs SET current_case = $2 WHERE id = $1', [job.runId, currentCase]).catch(() => {});
+            const started = (currentCase = `${ref.suite}/${ref.id}`);
+            // Told a moment later, and only if still in it: a case of a few milliseconds is over
+            // before anyone could see it, and a write each would cost the lab's throughput.
+            clearTimeout(caseNotice);
+            caseNotice = setTimeout(() => {
+              if (currentCase === started) void db.pool.query('UPDATE lab.runs SET current_case = $2 WHERE id = $1', [job.runId, started]).catch(() => {});
+            }, CASE_NOTICE_MS);
           },
           onCaseEnd: (record) => {
+            currentCase = null;
             const row = caseRow(cases.length + 1, record);
             cases.push(row);
             // Best effort as each case ends: a crashed worker's partial run keeps what it did.
@@ -255,6 +264,7 @@ export async function runWorker(options: WorkerOptions): Promise<void> {
         },
       ],
     });
+    clearTimeout(caseNotice);
     const ran = result.summary.devices[0]!;
     let exitCode = result.exitCode;
     let verdict: { met: boolean; reasons: string[] } | undefined;
