@@ -145,8 +145,8 @@ describe.skipIf(!existsSync(CHROMIUM))('lab panel in chromium', () => {
       expect(response.status()).toBe(200);
       return response.text();
     };
-    expect(await file(/^t1\/record\.json$/)).toMatch(/"confirmedBy": ?"operator at the bench \(token \w+\)",\s*"via": ?"panel"/);
-    expect(await file(/^t1\/transcript\/.*\.ndjson$/)).toMatch(/prompt [0-9a-f-]+: done \(operator at the bench \(token \w+\) in the panel at /);
+    expect(await file(/^t1\/record\.json$/)).toMatch(/"confirmedBy": ?"operator at the bench \(token [0-9a-f]{8}\)",\s*"via": ?"panel"/);
+    expect(await file(/^t1\/transcript\/.*\.ndjson$/)).toMatch(/prompt [0-9a-f-]+: done \(operator at the bench \(token [0-9a-f]{8}\) in the panel at /);
     await page.close();
   }, 180_000);
 

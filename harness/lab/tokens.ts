@@ -31,10 +31,14 @@ export function parseRole(text: string): PanelRole {
   throw new InputError('E_OPTION', `--role ${text} is not a panel role`, { hint: `one of ${PANEL_ROLES.join(', ')}` });
 }
 
-/** A new token: `pst_` + 32 random bytes; its id (the first characters after the prefix) names it in lists. */
+/**
+ * A new token: `pst_` + 32 random bytes. Its id, which names it in lists and answers, is the start
+ * of its hash in hex: nothing of the token itself, and never a leading `-` a command line would take
+ * for an option.
+ */
 export async function createToken(pool: pg.Pool, role: PanelRole, name = ''): Promise<{ id: string; token: string }> {
   const token = TOKEN_PREFIX + randomBytes(32).toString('base64url');
-  const id = token.slice(TOKEN_PREFIX.length, TOKEN_PREFIX.length + 8);
+  const id = tokenHash(token).slice(0, 8);
   await pool.query('INSERT INTO lab.panel_tokens (id, sha256, role, name) VALUES ($1, $2, $3, $4)', [id, tokenHash(token), role, name]);
   return { id, token };
 }
