@@ -3,10 +3,13 @@
  * operator's answer to a prompt, an admin's request to release a device from quarantine, an
  * admin's submission of earlier files again.
  */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, sep } from 'node:path';
 import type pg from 'pg';
 import type PgBoss from 'pg-boss';
 import { ExitCode, PoshilError } from '../core/errors.js';
-import type { BundleFile } from '../lab/bundle.js';
+import { bundleHash, makeBundle, writeBundle, type BundleFile } from '../lab/bundle.js';
 import { PROMPT_ANSWERED, RELEASE_ASKED } from '../lab/channels.js';
 import { submit, type Submitted } from '../lab/submit.js';
 
@@ -64,5 +67,41 @@ export async function submitAgain(pool: pg.Pool, url: string, boss: PgBoss, subm
     // A selection that no device matches, or one that does not parse: the admin's to fix.
     if (error instanceof PoshilError && error.exitCode === ExitCode.invalidInput) return { ok: false, status: 400, reason: `${error.message}${error.context.hint ? ` (${error.context.hint})` : ''}` };
     throw error;
+  }
+}
+
+export interface NewSubmission {
+  /** The suites or plan with every file they read (schemas, fixtures), paths relative to one folder. */
+  files: BundleFile[];
+  suites?: string[];
+  plan?: string;
+  select: string;
+  mode: 'each' | 'any';
+  retries?: number;
+}
+
+/**
+ * Files sent by a script or the page, checked as `poshil lab submit` checks them (a malformed
+ * suite is a 400 naming its file and JSON pointer) and queued. They are written to a temporary
+ * folder only to be read back as a bundle; nothing of them stays on the panel's host.
+ */
+export async function submitFiles(pool: pg.Pool, url: string, boss: PgBoss, wanted: NewSubmission): Promise<{ ok: true; submitted: Submitted } | { ok: false; status: 400; reason: string }> {
+  const dir = mkdtempSync(join(tmpdir(), 'poshil-panel-submit-'));
+  try {
+    const folder = writeBundle(dir, bundleHash(wanted.files), wanted.files);
+    const bundle = makeBundle(wanted.plan ? { plan: join(folder, wanted.plan), suites: [] } : { suites: (wanted.suites ?? []).map((s) => join(folder, s)) });
+    // The same default as lab submit --retries.
+    const submitted = await submit({ pool, url, shown: '' }, boss, { bundle, selection: wanted.select, mode: wanted.mode, retries: wanted.retries ?? 1 });
+    return { ok: true, submitted };
+  } catch (error) {
+    if (error instanceof PoshilError && error.exitCode === ExitCode.invalidInput) {
+      const where = `${dir}${sep}`;
+      const text = `${error.message}${error.context.hint ? ` (${error.context.hint})` : ''}`;
+      // The sender knows its files by their own names, not by this host's temporary folder.
+      return { ok: false, status: 400, reason: text.split(where).join('').replace(/\b[0-9a-f]{64}[\\/]/g, '') };
+    }
+    throw error;
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
   }
 }

@@ -4,6 +4,8 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createHash } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { packageRoot } from '../core/paths.js';
 import { makeBundle } from '../lab/bundle.js';
@@ -152,5 +154,30 @@ describe('panel API', () => {
     } finally {
       await boss.stop({ graceful: false, wait: true });
     }
+  });
+
+  it('queues files an admin sends, checked as lab submit checks them', async () => {
+    const suites = join(packageRoot(), 'suites');
+    const files = [
+      { path: 'smoke.suite.yaml', text: readFileSync(join(suites, 'smoke.suite.yaml'), 'utf8') },
+      { path: 'schemas/identity.json', text: readFileSync(join(suites, 'schemas', 'identity.json'), 'utf8') },
+    ];
+    const post = (token: string, payload: object) => panel.app.inject({ method: 'POST', url: '/api/jobs', headers: bearer(token), payload });
+    expect((await post(tokens.operator, { files, suites: ['smoke.suite.yaml'], select: 'model=p3', mode: 'any' })).statusCode).toBe(403);
+    const queued = await post(tokens.admin, { files, suites: ['smoke.suite.yaml'], select: 'model=p3', mode: 'each' });
+    expect(queued.statusCode, queued.body).toBe(201);
+    const { submission, jobs } = queued.json<{ submission: string; jobs: { device: string }[] }>();
+    expect(jobs.map((j) => j.device)).toEqual(['b/good']);
+    const { rows } = await db.pool.query<{ paths: string[] }>("SELECT ARRAY(SELECT f->>'path' FROM jsonb_array_elements(b.files) f ORDER BY 1) AS paths FROM lab.submissions s JOIN lab.bundles b ON b.sha256 = s.bundle_sha256 WHERE s.id = $1", [submission]);
+    expect(rows[0]!.paths).toEqual(['schemas/identity.json', 'smoke.suite.yaml']);
+
+    const broken = await post(tokens.admin, { files: [{ path: 'smoke.suite.yaml', text: 'suite: smoke\ncases:\n  - id: x\n    steps:\n      - do: identify\n        within: soon\n' }], suites: ['smoke.suite.yaml'], select: 'model=p3', mode: 'any' });
+    expect(broken.statusCode).toBe(400);
+    expect(broken.json<{ error: string }>().error).toMatch(/smoke\.suite\.yaml.*\/cases\/0\/steps\/0/);
+    expect(broken.body).not.toContain(tmpdir());
+    const outside = await post(tokens.admin, { files: [{ path: '../../etc/evil.suite.yaml', text: 'suite: x' }], suites: ['../../etc/evil.suite.yaml'], select: 'model=p3', mode: 'any' });
+    expect(outside.statusCode).toBe(400);
+    expect(outside.json<{ error: string }>().error).toContain('outside its bundle');
+    expect((await post(tokens.admin, { files, select: 'model=p3', mode: 'any' })).statusCode).toBe(400);
   });
 });

@@ -10,7 +10,7 @@ import { labCompare } from '../lab/results.js';
 import type { PanelRole } from '../lab/tokens.js';
 import { readArtefact } from '../lab/worker/evidence.js';
 import { ExitCode, PoshilError } from '../core/errors.js';
-import { answerPrompt, askRelease, submitAgain } from './actions.js';
+import { answerPrompt, askRelease, submitAgain, submitFiles, type NewSubmission } from './actions.js';
 import { ownOrigins, panelApp, sendRunFile } from './app.js';
 import { PanelAuth, SESSION_COOKIE, type Caller } from './auth.js';
 import { checkCertificate, evidenceArchive } from './evidence.js';
@@ -164,6 +164,16 @@ export async function buildPanel(options: PanelOptions): Promise<Panel> {
     return result.ok ? reply.code(201).send({ submission: result.submitted.id, jobs: result.submitted.jobs }) : reply.code(result.status).send({ error: result.reason });
   });
 
+  // Suites with their schemas and fixtures: larger than the API's other bodies.
+  app.post<{ Body: Partial<Record<keyof NewSubmission, unknown>> }>('/api/jobs', { bodyLimit: 4 * 1024 * 1024 }, async (request, reply) => {
+    const caller = await allow(request, reply, 'admin');
+    if (!caller) return reply;
+    const wanted = newSubmission(request.body ?? {});
+    if (typeof wanted === 'string') return reply.code(400).send({ error: wanted });
+    const result = await submitFiles(options.pool, options.url, boss, wanted);
+    return result.ok ? reply.code(201).send({ submission: result.submitted.id, jobs: result.submitted.jobs }) : reply.code(result.status).send({ error: result.reason });
+  });
+
   app.get('/api/live', { websocket: true, preValidation: async (request, reply) => void (await allow(request, reply, 'viewer')) }, (socket) => hub.add(socket));
 
   return { app, hub };
@@ -178,4 +188,17 @@ function sinceSpan(text: string): number | undefined {
   const found = /^(\d{1,4})(h|d)$/.exec(text);
   const ms = found ? Number(found[1]) * (found[2] === 'h' ? 3_600_000 : 86_400_000) : undefined;
   return ms !== undefined && ms > 0 && ms <= 400 * 86_400_000 ? ms : undefined;
+}
+
+/** The body of POST /api/jobs checked for shape, or what is wrong with it. */
+function newSubmission(body: Partial<Record<keyof NewSubmission, unknown>>): NewSubmission | string {
+  const usage = 'send {"files": [{"path", "text"}…], "suites": [paths] or "plan": path, "select": "key=value,…", "mode": "each" | "any"}';
+  const { files, suites, plan, select, mode, retries } = body;
+  if (!Array.isArray(files) || files.length === 0 || files.length > 1000 || !files.every((f) => typeof f?.path === 'string' && typeof f?.text === 'string')) return `files: ${usage}`;
+  if (plan !== undefined && typeof plan !== 'string') return `plan: ${usage}`;
+  if (plan === undefined && (!Array.isArray(suites) || suites.length === 0 || !suites.every((s) => typeof s === 'string'))) return `suites: ${usage}`;
+  if (typeof select !== 'string' || select.length > 500) return `select: ${usage}`;
+  if (mode !== 'each' && mode !== 'any') return `mode: ${usage}`;
+  if (retries !== undefined && (!Number.isInteger(retries) || (retries as number) < 0 || (retries as number) > 10)) return 'retries must be a whole number from 0 to 10';
+  return { files: files as NewSubmission['files'], ...(plan !== undefined ? { plan: plan as string } : { suites: suites as string[] }), select, mode, ...(retries !== undefined ? { retries: retries as number } : {}) };
 }
