@@ -22,8 +22,8 @@ export async function labStatus(pool: pg.Pool, heartbeatMs: number): Promise<Lab
        FROM lab.workers ORDER BY name, started_at DESC`,
     [offlineAfter],
   );
-  const devices = await pool.query<{ id: string; name: string; labels: Record<string, string>; worker: string | null; health: string; health_reason: string; job_id: string | null; worker_gone: boolean | null; identity: { firmware?: string } | null }>(
-    `SELECT d.id, d.name, d.labels, w.name AS worker, d.health, d.health_reason, l.job_id, d.identity,
+  const devices = await pool.query<{ id: string; name: string; labels: Record<string, string>; worker: string | null; health: string; health_reason: string; job_id: string | null; worker_gone: boolean | null; worker_stopped: Date | null; worker_seen: Date | null; identity: { firmware?: string } | null }>(
+    `SELECT d.id, d.name, d.labels, w.name AS worker, d.health, d.health_reason, l.job_id, d.identity, w.stopped_at AS worker_stopped, w.last_seen AS worker_seen,
             (w.stopped_at IS NOT NULL OR w.last_seen < now() - $1 * interval '1 millisecond') AS worker_gone
        FROM lab.devices d LEFT JOIN lab.workers w ON w.id = d.worker_id
        LEFT JOIN lab.leases l ON l.device_id = d.id AND l.released_at IS NULL
@@ -60,7 +60,7 @@ export async function labStatus(pool: pg.Pool, heartbeatMs: number): Promise<Lab
       labels: d.labels,
       worker: d.worker,
       state: d.job_id ? 'leased' : d.worker_gone !== false ? 'offline' : d.health === 'quarantined' ? 'quarantined' : d.health === 'maintenance' ? 'maintenance' : 'idle',
-      reason: d.job_id ? `job ${d.job_id}` : d.health_reason,
+      reason: d.job_id ? `job ${d.job_id}` : d.worker_gone !== false ? offlineReason(d) : d.health_reason,
       ...(d.job_id ? { job: d.job_id } : {}),
       ...(d.identity?.firmware ? { firmware: d.identity.firmware } : {}),
     })),
@@ -87,4 +87,11 @@ export function formatStatus(status: LabStatus, database: string): string {
   if (status.queue.length === 0) lines.push('  (empty)');
   for (const q of status.queue) lines.push(`  ${q.queue.padEnd(24)} ${String(q.waiting).padStart(4)} waiting ${String(q.running).padStart(3)} running  ${q.selection}${q.waitsFor ? `  disruptive: ${q.waitsFor}` : ''}`);
   return lines.join('\n') + '\n';
+}
+
+/** Why a device is offline: its worker stopped, or has been silent since when. */
+function offlineReason(d: { worker: string | null; worker_stopped: Date | null; worker_seen: Date | null }): string {
+  if (!d.worker) return 'no worker has registered it';
+  if (d.worker_stopped) return `its worker ${d.worker} stopped at ${d.worker_stopped.toISOString()}`;
+  return `its worker ${d.worker} has been silent since ${d.worker_seen?.toISOString() ?? 'it started'}`;
 }

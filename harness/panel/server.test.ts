@@ -180,4 +180,10 @@ describe('panel API', () => {
     expect(outside.json<{ error: string }>().error).toContain('outside its bundle');
     expect((await post(tokens.admin, { files, select: 'model=p3', mode: 'any' })).statusCode).toBe(400);
   });
+
+  it('says why a device is offline: its worker stopped, and when', async () => {
+    await db.pool.query("UPDATE lab.workers SET stopped_at = '2026-11-26T06:00:00Z' WHERE name = 'w1'");
+    const bench = (await panel.app.inject({ url: '/api/bench', headers: bearer(tokens.viewer) })).json<{ devices: { id: string; state: string; reason: string }[] }>();
+    expect(bench.devices.find((d) => d.id === 'b/good')).toMatchObject({ state: 'offline', reason: 'its worker w1 stopped at 2026-11-26T06:00:00.000Z' });
+  });
 });
