@@ -8,31 +8,21 @@
  * BENCH_LAB="workers,terminals,jobs" (default 4,16,1000). Run alone with
  * `npm run build && node dist/scripts/bench-lab.js`.
  */
-import { chmodSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { execa, type ResultPromise } from 'execa';
 import { loadBench } from '../harness/bench/bench-file.js';
 import { runBench } from '../harness/bench/bench-run.js';
 import { DevicePool } from '../harness/bench/pool/pool.js';
 import { loadRunInputs } from '../harness/config/inputs.js';
-import { packageRoot } from '../harness/core/paths.js';
 import { makeBundle } from '../harness/lab/bundle.js';
 import { openLabDatabase, type LabDatabase } from '../harness/lab/db/connect.js';
-import { labDown, labUp, labUrl } from '../harness/lab/embedded/server.js';
 import { startBoss } from '../harness/lab/queues.js';
-import { ensureDatabase, prepareSchema } from '../harness/lab/setup.js';
 import { submit } from '../harness/lab/submit.js';
 import { startInProcessSimulator } from '../harness/cli/commands/in-process-simulator.js';
+import { startBenchLab } from './bench/lab-fleet.js';
+import { percentile } from './bench/stats.js';
 
-const root = packageRoot();
-const CLI = join(root, 'dist', 'harness', 'cli', 'main.js');
-
-function percentile(values: readonly number[], p: number): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1))] ?? Number.NaN;
-}
 
 async function waitEnded(db: LabDatabase, count: number, timeoutMs: number): Promise<void> {
   const end = Date.now() + timeoutMs;
@@ -45,26 +35,11 @@ async function waitEnded(db: LabDatabase, count: number, timeoutMs: number): Pro
 }
 
 export async function labSection(workers: number, terminals: number, jobs: number, rounds = 30): Promise<string> {
-  const home = mkdtempSync(join(tmpdir(), 'poshil-bench-lab-'));
-  chmodSync(home, 0o755);
-  const labDir = join(home, 'lab');
-  const children: ResultPromise[] = [];
+  const lab = await startBenchLab('lab', workers, terminals);
+  const { home, url, benches } = lab;
   try {
-    const server = await labUp(labDir, { serverFlags: ['-c max_connections=200'] });
-    await ensureDatabase(server);
-    const url = labUrl(server);
-    await prepareSchema(url);
     const suite = join(home, 'short.suite.yaml');
     writeFileSync(suite, 'suite: short\ncases:\n  - id: identify\n    steps:\n      - do: identify\n');
-    const benches = Array.from({ length: workers }, (_, w) => {
-      const path = join(home, `w${w + 1}.bench.yaml`);
-      const devices = Array.from({ length: terminals }, (_, t) => `  - name: t${t + 1}\n    profile: ${join(root, 'devices', 'simulator.json')}\n    labels: { model: p3 }\n    seed: ${w * 1000 + t}\n`).join('');
-      writeFileSync(path, `bench: w${w + 1}\ndevices:\n${devices}`);
-      return path;
-    });
-    for (const [w, bench] of benches.entries()) {
-      children.push(execa(process.execPath, [CLI, 'lab', 'worker', '--dir', labDir, '--bench', bench, '--name', `w${w + 1}`, '--in-process-simulators'], { cwd: home, reject: false, stdio: 'ignore' }));
-    }
     const db = await openLabDatabase(url, 'poshil-bench', { max: 10 });
     const boss = await startBoss(db.pool);
     const bundle = makeBundle({ suites: [suite] });
@@ -135,10 +110,7 @@ export async function labSection(workers: number, terminals: number, jobs: numbe
       `   the same suite run locally (runBench in one process, interleaved): p50 ${fmt(percentile(local, 50))} ms → lab overhead per job p50 ${fmt(overhead)} ms (goal ≤ 50)`,
     ].join('\n');
   } finally {
-    for (const child of children) child.kill('SIGINT');
-    await Promise.allSettled(children);
-    await labDown(labDir, 'immediate').catch(() => {});
-    rmSync(home, { recursive: true, force: true });
+    await lab.close();
   }
 }
 

@@ -11,30 +11,21 @@
  * BENCH_PANEL="workers,terminals,rounds" (default 4,16,3). Needs /usr/bin/chromium. Run alone with
  * `npm run build && node dist/scripts/bench-panel.js`.
  */
-import { chmodSync, existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { execa, type ResultPromise } from 'execa';
 import pg from 'pg';
 import { chromium } from 'playwright-core';
-import { packageRoot } from '../harness/core/paths.js';
 import { makeBundle } from '../harness/lab/bundle.js';
 import { openLabDatabase } from '../harness/lab/db/connect.js';
-import { labDown, labUp, labUrl } from '../harness/lab/embedded/server.js';
 import { startBoss } from '../harness/lab/queues.js';
-import { ensureDatabase, prepareSchema } from '../harness/lab/setup.js';
 import { submit } from '../harness/lab/submit.js';
 import { createToken } from '../harness/lab/tokens.js';
+import { printed } from '../harness/cli/test-support/printed.js';
+import { startBenchLab } from './bench/lab-fleet.js';
+import { percentile } from './bench/stats.js';
 
-const root = packageRoot();
-const CLI = join(root, 'dist', 'harness', 'cli', 'main.js');
 const CHROMIUM = '/usr/bin/chromium';
-
-function percentile(values: readonly number[], p: number): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1))] ?? Number.NaN;
-}
 
 interface Seen {
   device: string;
@@ -44,35 +35,15 @@ interface Seen {
 
 export async function panelSection(workers: number, terminals: number, rounds: number): Promise<string> {
   if (!existsSync(CHROMIUM)) return `   skipped: no ${CHROMIUM} (apt-get install chromium)`;
-  const home = mkdtempSync(join(tmpdir(), 'poshil-bench-panel-'));
-  chmodSync(home, 0o755);
-  const labDir = join(home, 'lab');
-  const children: ResultPromise[] = [];
   const devices = workers * terminals;
+  const lab = await startBenchLab('panel', workers, terminals);
+  const { home, labDir, url } = lab;
   try {
-    const server = await labUp(labDir, { serverFlags: ['-c max_connections=200'] });
-    await ensureDatabase(server);
-    const url = labUrl(server);
-    await prepareSchema(url);
     // Cases of a few hundred milliseconds, as a bench's real cases: the panel must show each start.
     const suite = join(home, 'paced.suite.yaml');
     writeFileSync(suite, `suite: paced\ncases:\n${[1, 2, 3, 4, 5].map((n) => `  - id: c${n}\n    steps:\n      - wait: 300\n      - do: identify\n`).join('')}`);
-    for (let w = 0; w < workers; w++) {
-      const bench = join(home, `w${w + 1}.bench.yaml`);
-      writeFileSync(bench, `bench: w${w + 1}\ndevices:\n${Array.from({ length: terminals }, (_, t) => `  - name: t${t + 1}\n    profile: ${join(root, 'devices', 'simulator.json')}\n    labels: { model: p3 }\n    seed: ${w * 1000 + t}\n`).join('')}`);
-      children.push(execa(process.execPath, [CLI, 'lab', 'worker', '--dir', labDir, '--bench', bench, '--name', `w${w + 1}`, '--in-process-simulators'], { cwd: home, reject: false, stdio: 'ignore' }));
-    }
-    const panel = execa(process.execPath, [CLI, 'lab', 'panel', '--dir', labDir, '--port', '0'], { cwd: home, reject: false, all: true });
-    children.push(panel);
-    const address = await new Promise<string>((resolve, reject) => {
-      let text = '';
-      panel.all!.on('data', (chunk: Buffer) => {
-        text += chunk.toString();
-        const found = /lab panel on (http:\/\/\S+)/.exec(text);
-        if (found) resolve(found[1]!);
-      });
-      void panel.then(() => reject(new Error(`lab panel ended: ${text}`)));
-    });
+    const panel = lab.poshil(['lab', 'panel', '--dir', labDir, '--port', '0'], 'all');
+    const address = (await printed(panel, /lab panel on (http:\/\/\S+)/))[1]!;
     const db = await openLabDatabase(url, 'poshil-bench', { max: 10 });
     const boss = await startBoss(db.pool);
     for (let i = 0; i < 150; i++) {
@@ -163,10 +134,7 @@ export async function panelSection(workers: number, terminals: number, rounds: n
       `   live update (worker writes the case it is in → its row shows it): ${latencies.length} cases, p50 ${fmt(percentile(latencies, 50))} ms, p95 ${fmt(percentile(latencies, 95))} ms (goal < 250), p99 ${fmt(percentile(latencies, 99))} ms; ${superseded} of ${events.length} replaced by the device's next case before they were drawn`,
     ].join('\n');
   } finally {
-    for (const child of children) child.kill('SIGINT');
-    await Promise.allSettled(children);
-    await labDown(labDir, 'immediate').catch(() => {});
-    rmSync(home, { recursive: true, force: true });
+    await lab.close();
   }
 }
 

@@ -15,6 +15,7 @@ import { packageRoot } from '../core/paths.js';
 import { startTestLab, type TestLab } from '../lab/test-support/lab-db.js';
 import { labWorkspace, query, startWorker, type WorkerProcess } from '../lab/test-support/lab-cli.js';
 import { CLI, poshil } from './test-support/cli.js';
+import { printed } from './test-support/printed.js';
 
 const CHROMIUM = '/usr/bin/chromium';
 const FLAGS = ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'];
@@ -54,15 +55,7 @@ describe.skipIf(!existsSync(CHROMIUM))('lab panel in chromium', () => {
     worker = startWorker({ dir: lab.dir, bench, name: 'counter-host', cwd: lab.home });
     await worker.waitFor(/registered 3 device/);
     panel = execa(process.execPath, [CLI, 'lab', 'panel', '--dir', lab.dir, '--port', '0'], { cwd: lab.home, reject: false, all: true, env: { NO_COLOR: '1' } });
-    url = await new Promise<string>((resolve, reject) => {
-      let text = '';
-      panel.all!.on('data', (chunk: Buffer) => {
-        text += chunk.toString();
-        const found = /lab panel on (http:\/\/\S+)/.exec(text);
-        if (found) resolve(found[1]!);
-      });
-      void panel.then(() => reject(new Error(`lab panel ended: ${text}`)));
-    });
+    url = (await printed(panel, /lab panel on (http:\/\/\S+)/))[1]!;
     context = await chromium.launchPersistentContext(join(lab.home, 'chromium'), { executablePath: CHROMIUM, headless: true, args: FLAGS, viewport: { width: 1280, height: 800 } });
   }, 90_000);
 

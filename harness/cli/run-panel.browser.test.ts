@@ -9,6 +9,7 @@ import { execa } from 'execa';
 import { chromium, type BrowserContext } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CLI, ROOT } from './test-support/cli.js';
+import { printed } from './test-support/printed.js';
 
 const CHROMIUM = '/usr/bin/chromium';
 
@@ -31,15 +32,7 @@ describe.skipIf(!existsSync(CHROMIUM))('poshil run --panel in chromium', () => {
     // The paced cases first, then a sale that prints: its receipt reaches the page as it prints.
     const printing = join(ROOT, 'suites', 'printing.suite.yaml');
     const run = execa(process.execPath, [CLI, 'run', '-d', join(ROOT, 'devices', 'simulator.json'), '-o', join(dir, 'out'), '--panel', '--grep', 'paced/|customer-receipt-content', suite, printing], { reject: false, all: true, env: { NO_COLOR: '1' } });
-    const url = await new Promise<string>((resolve, reject) => {
-      let text = '';
-      run.all!.on('data', (chunk: Buffer) => {
-        text += chunk.toString();
-        const found = /live view of this run: (http:\/\/127\.0\.0\.1:\d+\/)/.exec(text);
-        if (found) resolve(found[1]!);
-      });
-      void run.then(() => reject(new Error(`the run ended first: ${text}`)));
-    });
+    const url = (await printed(run, /live view of this run: (http:\/\/127\.0\.0\.1:\d+\/)/))[1]!;
     const page = await context.newPage();
     const problems: string[] = [];
     page.on('pageerror', (e) => problems.push(e.message));
@@ -59,9 +52,9 @@ describe.skipIf(!existsSync(CHROMIUM))('poshil run --panel in chromium', () => {
     await expect.poll(() => page.locator('#cases tbody tr').count(), { timeout: 15_000 }).toBe(4);
     const receipt = page.locator('#run-receipts figure', { hasText: 'customer' }).first();
     await receipt.waitFor();
-    const printed = await receipt.locator('pre').textContent();
-    expect(printed).toContain('12.50');
-    expect(printed).not.toMatch(/\d{13,19}/);
+    const receiptText = await receipt.locator('pre').textContent();
+    expect(receiptText).toContain('12.50');
+    expect(receiptText).not.toMatch(/\d{13,19}/);
     await expect.poll(() => page.locator('#live').textContent(), { timeout: 10_000 }).toContain('the run ended');
     const result = await run;
     expect(result.exitCode, result.all).toBe(0);

@@ -1,0 +1,59 @@
+/**
+ * A lab for a benchmark: an embedded PostgreSQL in a temporary folder and W `poshil lab worker`
+ * processes, each with a bench of T in-process simulated terminals labelled model=p3. `close()`
+ * stops every process it started, the server, and removes the folder.
+ */
+import { chmodSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { execa, type ResultPromise } from 'execa';
+import { packageRoot } from '../../harness/core/paths.js';
+import { labDown, labUp, labUrl } from '../../harness/lab/embedded/server.js';
+import { ensureDatabase, prepareSchema } from '../../harness/lab/setup.js';
+
+export const CLI = join(packageRoot(), 'dist', 'harness', 'cli', 'main.js');
+
+export interface BenchLab {
+  home: string;
+  labDir: string;
+  url: string;
+  benches: string[];
+  /** `poshil ARGS` in the lab's folder, stopped by close(). */
+  poshil(args: string[], output?: 'ignore' | 'all'): ResultPromise;
+  close(): Promise<void>;
+}
+
+export async function startBenchLab(name: string, workers: number, terminals: number): Promise<BenchLab> {
+  const home = mkdtempSync(join(tmpdir(), `poshil-bench-${name}-`));
+  chmodSync(home, 0o755);
+  const labDir = join(home, 'lab');
+  const children: ResultPromise[] = [];
+  const close = async () => {
+    for (const child of children) child.kill('SIGINT');
+    await Promise.allSettled(children);
+    await labDown(labDir, 'immediate').catch(() => {});
+    rmSync(home, { recursive: true, force: true });
+  };
+  const poshil = (args: string[], output: 'ignore' | 'all' = 'ignore') => {
+    const child = execa(process.execPath, [CLI, ...args], { cwd: home, reject: false, ...(output === 'all' ? { all: true } : { stdio: 'ignore' }) });
+    children.push(child);
+    return child;
+  };
+  try {
+    const server = await labUp(labDir, { serverFlags: ['-c max_connections=200'] });
+    await ensureDatabase(server);
+    const url = labUrl(server);
+    await prepareSchema(url);
+    const benches = Array.from({ length: workers }, (_, w) => {
+      const path = join(home, `w${w + 1}.bench.yaml`);
+      const devices = Array.from({ length: terminals }, (_, t) => `  - name: t${t + 1}\n    profile: ${join(packageRoot(), 'devices', 'simulator.json')}\n    labels: { model: p3 }\n    seed: ${w * 1000 + t}\n`).join('');
+      writeFileSync(path, `bench: w${w + 1}\ndevices:\n${devices}`);
+      return path;
+    });
+    for (const [w, bench] of benches.entries()) poshil(['lab', 'worker', '--dir', labDir, '--bench', bench, '--name', `w${w + 1}`, '--in-process-simulators']);
+    return { home, labDir, url, benches, poshil, close };
+  } catch (error) {
+    await close();
+    throw error;
+  }
+}
