@@ -54,14 +54,16 @@ Examples:
 
   lab
     .command('migrate')
-    .description("On a lab server of your own: create or upgrade the lab's tables, pg-boss's schema and the lab's roles (run as the role that owns them).")
-    .requiredOption('--database <url>', 'PostgreSQL URL of the owner role, e.g. postgres://poshil_owner@db.lab:5432/poshil')
-    .action(async (options: { database: string }) => {
+    .description("Create or upgrade the lab's tables, pg-boss's schema and the lab's roles: on a server of your own as the role that owns them, or the embedded one of a lab folder (lab up does it too).")
+    .option('--database <url>', 'PostgreSQL URL of the owner role, e.g. postgres://poshil_owner@db.lab:5432/poshil (default $POSHIL_DATABASE_URL, else the lab folder\'s)')
+    .option('--dir <dir>', DIR_HELP)
+    .action(async (options: { database?: string; dir?: string }) => {
       const { prepareSchema } = await import('../../lab/setup.js');
       const { describeDatabase } = await import('../../lab/secrets.js');
-      const { databaseUrl } = await import('../../lab/db/connect.js');
-      const applied = await prepareSchema(databaseUrl({ database: options.database }));
-      process.stdout.write(`lab schema of ${describeDatabase(options.database)} is up to date${applied.length > 0 ? ` (migrations applied: ${applied.join(', ')})` : ''}\n`);
+      const { databaseUrl, DEFAULT_LAB_DIR } = await import('../../lab/db/connect.js');
+      const url = databaseUrl({ ...(options.database ? { database: options.database } : {}), dir: options.dir ?? DEFAULT_LAB_DIR });
+      const applied = await prepareSchema(url);
+      process.stdout.write(`lab schema of ${describeDatabase(url)} is up to date${applied.length > 0 ? ` (migrations applied: ${applied.join(', ')})` : ''}\n`);
     });
 
   lab
