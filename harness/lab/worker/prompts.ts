@@ -8,7 +8,7 @@
 import { randomUUID } from 'node:crypto';
 import { hostname, userInfo } from 'node:os';
 import type pg from 'pg';
-import { OperatorPrompt, promptText, type OperatorFactory } from '../../../devices/drivers/stimuli/operator-prompt.js';
+import { OperatorPrompt, promptText, type OperatorFactory, type OperatorStreams } from '../../../devices/drivers/stimuli/operator-prompt.js';
 import type { CallOptions, StimulusDriver, StimulusReply } from '../../../devices/drivers/terminal.js';
 
 interface Answer {
@@ -26,7 +26,8 @@ export class LabPrompts {
   constructor(
     private readonly pool: pg.Pool,
     private readonly workerId: string,
-    private readonly terminal: () => boolean = () => process.stdin.isTTY === true,
+    /** The worker's own terminal, asked too when it is one. */
+    readonly streams: OperatorStreams = { input: process.stdin, output: process.stderr },
   ) {}
 
   /** A NOTIFY on PROMPT_ANSWERED (channels.ts): the payload is the prompt's id. */
@@ -80,7 +81,7 @@ export class LabPrompts {
   }
 
   hasTerminal(): boolean {
-    return this.terminal();
+    return this.streams.input.isTTY === true;
   }
 }
 
@@ -110,7 +111,7 @@ class LabPrompt implements StimulusDriver {
     options.signal?.addEventListener('abort', onAbort, { once: true });
     try {
       const fromTerminal = this.prompts.hasTerminal()
-        ? new OperatorPrompt(this.texts).apply(stimulus, args, { timeoutMs: options.timeoutMs, signal: stop.signal }).then((reply) => (stop.signal.aborted ? undefined : reply))
+        ? new OperatorPrompt(this.texts, this.prompts.streams).apply(stimulus, args, { timeoutMs: options.timeoutMs, signal: stop.signal }).then((reply) => (stop.signal.aborted ? undefined : reply))
         : new Promise<undefined>(() => {});
       const first = await Promise.race([this.prompts.panelAnswer(id, stop.signal).then((answer) => ({ answer })), fromTerminal.then((reply) => ({ reply }))]);
       stop.abort();
@@ -118,7 +119,7 @@ class LabPrompt implements StimulusDriver {
       if ('answer' in first && first.answer) {
         answer = first.answer;
         // The question still stands in this terminal: say who answered it, and where.
-        if (this.prompts.hasTerminal()) process.stderr.write(`\n  answered in the lab panel by ${answer.answered_by ?? 'someone'}: ${answer.answer}\n`);
+        if (this.prompts.hasTerminal()) this.prompts.streams.output.write(`\n  answered in the lab panel by ${answer.answered_by ?? 'someone'}: ${answer.answer}\n`);
       }
       else if ('reply' in first && first.reply && (first.reply.ok || first.reply.error.code === 'OPERATOR_DECLINED')) answer = await this.prompts.settle(id, first.reply.ok ? 'done' : 'declined', 'terminal', `${userInfo().username}@${hostname()}`);
       else answer = await this.prompts.settle(id, 'expired', 'timeout', null);
