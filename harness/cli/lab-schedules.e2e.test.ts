@@ -49,6 +49,11 @@ describe('poshil lab windows, schedules and webhooks', () => {
     writeFileSync(plan, 'plan: upgrade-like\nversion: "1"\ndisruptive: true\nsuites:\n  - suite: smoke.suite.yaml\n');
     const closed = await poshil(['lab', 'window', 'add', 'store-1', '--cron', '0 3 1 1 *', '--tz', 'Asia/Shanghai', '--duration', '1h', '--dir', lab.dir], { cwd: lab.home });
     expect(closed.exitCode, closed.stderr).toBe(0);
+    expect(closed.stdout).toContain('covers site=store-1 (1 registered device now)');
+    // A window no device falls under is kept (devices may register later), but said, with the labels there are.
+    const typo = await poshil(['lab', 'window', 'add', 'store-9', '--cron', '0 3 * * *', '--duration', '1h', '--dir', lab.dir], { cwd: lab.home });
+    expect(typo.stdout).toMatch(/note: no registered device matches it yet; .*site=store-1\|store-2/);
+    expect((await poshil(['lab', 'window', 'remove', 'store-9', '--dir', lab.dir], { cwd: lab.home })).exitCode).toBe(0);
     const submitted = await poshil(['lab', 'submit', '--plan', plan, '--select', 'site=store-1', '--each', '--json', '--dir', lab.dir], { cwd: lab.home });
     expect(submitted.exitCode, submitted.stderr).toBe(0);
     expect(submitted.stdout).toMatch(/"queue": "dev-[0-9a-f]{16}-w"/);

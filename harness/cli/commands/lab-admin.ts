@@ -19,6 +19,20 @@ async function withDb<T>(options: DatabaseOptions, application: string, fn: (db:
   }
 }
 
+/**
+ * How many registered devices a window's or schedule's selection covers: none is allowed (devices
+ * may register later) but said, with the labels that exist, since it is more often a typo.
+ */
+async function coverage(db: Db, selectionText: string): Promise<string> {
+  const { parseSelection, matches, labelsInUse } = await import('../../bench/select.js');
+  const { rows } = await db.pool.query<{ name: string; labels: Record<string, string> }>('SELECT name, labels FROM lab.devices');
+  const selection = parseSelection(selectionText);
+  const covered = rows.filter((d) => matches(d.labels, selection)).length;
+  if (covered > 0) return ` (${covered} registered device${covered === 1 ? '' : 's'} now)`;
+  const labels = [...labelsInUse(rows)].map(([key, values]) => `${key}=${values.join('|')}`).join('  ');
+  return `\n  note: no registered device matches it yet; it applies to devices registered later${labels ? ` (the labels in the lab: ${labels})` : ''}`;
+}
+
 function withDatabaseOptions(command: Command): Command {
   return command.option('--dir <dir>', DIR_HELP).option('--database <url>', DATABASE_HELP);
 }
@@ -39,8 +53,11 @@ export function registerLabAdmin(lab: Command): void {
     const durationMs = parseWindowDuration(options.duration);
     if (durationMs === undefined) throw new InputError('E_OPTION', `--duration ${options.duration} is not a window length`, { hint: 'between 1m and 7 days, with a unit: 3h, 90m, 1h30m' });
     const { addWindow } = await import('../../lab/windows.js');
-    const added = await withDb(options, 'poshil-admin', (db) => addWindow(db.pool, { name, cron: options.cron, tz: options.tz, durationMs, ...(options.select ? { selection: options.select } : {}) }));
-    process.stdout.write(`window ${added.name}: ${added.cron} (${added.tz}) for ${options.duration}, covers ${added.selection}\n`);
+    const [added, covers] = await withDb(options, 'poshil-admin', async (db) => {
+      const window = await addWindow(db.pool, { name, cron: options.cron, tz: options.tz, durationMs, ...(options.select ? { selection: options.select } : {}) });
+      return [window, await coverage(db, window.selection)] as const;
+    });
+    process.stdout.write(`window ${added.name}: ${added.cron} (${added.tz}) for ${options.duration}, covers ${added.selection}${covers}\n`);
   });
   withDatabaseOptions(window.command('list').description('The windows, which devices each covers, and whether it is open now.').option('--json', 'print JSON')).action(async (options: DatabaseOptions) => {
     const { listWindows } = await import('../../lab/windows.js');
@@ -81,7 +98,7 @@ export function registerLabAdmin(lab: Command): void {
       const boss = await startBoss(db.pool);
       try {
         const added = await addSchedule(db, boss, { name, cron: options.cron, tz: options.tz, bundle, selection: options.select, mode: options.any ? 'any' : 'each', retries: wholeNumber('--retries', options.retries, 1, 100) });
-        process.stdout.write(`schedule ${added.name}: ${added.cron} (${added.tz}), ${added.submission.mode === 'each' ? 'each' : 'any'} device matching ${added.submission.selection || '(any)'}\n`);
+        process.stdout.write(`schedule ${added.name}: ${added.cron} (${added.tz}), ${added.submission.mode === 'each' ? 'each' : 'any'} device matching ${added.submission.selection || '(any)'}${await coverage(db, added.submission.selection)}\n`);
       } finally {
         await boss.stop({ graceful: false, wait: true }).catch(() => {});
       }
