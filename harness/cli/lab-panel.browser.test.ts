@@ -70,7 +70,8 @@ describe.skipIf(!existsSync(CHROMIUM))('lab panel in chromium', () => {
   async function openAs(role: string): Promise<Page> {
     await context.clearCookies();
     const page = await context.newPage();
-    page.on('console', (m) => m.type() === 'error' && !m.text().includes('401') && problems.push(`console: ${m.text()}`));
+    // A refused request (401 before sign-in, a 400 the page shows) is logged by chromium itself: not a page error.
+    page.on('console', (m) => m.type() === 'error' && !/status of 4\d\d/.test(m.text()) && problems.push(`console: ${m.text()}`));
     page.on('pageerror', (e) => problems.push(`page error: ${e.message}`));
     await page.goto(url);
     await page.fill('#token', tokens[role]!);
@@ -188,8 +189,8 @@ describe.skipIf(!existsSync(CHROMIUM))('lab panel in chromium', () => {
     await page.fill('#compare-a', run!.firmware);
     await page.fill('#compare-b', '9.9');
     await page.click('#compare-form button');
-    await expect.poll(() => page.locator('#compare tbody').textContent()).toContain('counter/display');
-    expect(await page.locator('#compare tbody').textContent()).toContain('1/1 (100 %)');
+    // One firmware in this lab: the comparison says which firmware has results instead of a table of nothing.
+    await expect.poll(() => page.locator('#compare tbody').textContent()).toContain(`no results for firmware 9.9 in the last 30d; firmware with results: ${run!.firmware}`);
     await page.close();
     expect(problems).toEqual([]);
   }, 120_000);

@@ -32,7 +32,12 @@ const CONTENT_TYPES: Record<string, string> = {
 };
 
 export async function panelApp(onError: (message: string) => void): Promise<FastifyInstance> {
-  const app = Fastify({ logger: false, bodyLimit: MAX_BODY });
+  const app = Fastify({
+    logger: false,
+    bodyLimit: MAX_BODY,
+    // A URL fastify cannot even route (bad percent-encoding): the same {"error"} as every bad request.
+    frameworkErrors: (error, _request, reply) => void (reply as unknown as FastifyReply).code(400).send({ error: `bad request: ${error.message}` }),
+  });
   await app.register(fastifyCookie);
   await app.register(fastifyWebsocket, { options: { maxPayload: MAX_MESSAGE } });
   await app.register(fastifyStatic, { root: ASSETS, prefix: '/assets/', index: false });
@@ -49,7 +54,8 @@ export async function panelApp(onError: (message: string) => void): Promise<Fast
   app.setErrorHandler((error: Error & { statusCode?: number }, _request, reply) => {
     const status = error.statusCode !== undefined && error.statusCode >= 400 && error.statusCode < 500 ? error.statusCode : 500;
     if (status === 500) onError(`panel: ${error.message}`);
-    void reply.code(status).send({ error: status === 500 ? 'internal error (the panel printed it where it runs)' : error.message });
+    const message = status === 413 ? 'the body is larger than this request takes (16 KiB; 4 MiB for POST /api/jobs)' : error.message;
+    void reply.code(status).send({ error: status === 500 ? 'internal error (the panel printed it where it runs)' : message });
   });
   app.setNotFoundHandler((request, reply) => void reply.code(404).send({ error: `no such page: ${request.method} ${request.url.split('?')[0]}` }));
   app.get('/', (_request, reply) => reply.sendFile('index.html'));

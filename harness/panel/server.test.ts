@@ -105,6 +105,8 @@ describe('panel API', () => {
       [post('/api/session', '{"token":'), 400],
       [post('/api/session', '{"token": 42}'), 400],
       [post('/api/session', JSON.stringify({ token: 'a'.repeat(20_000) })), 413],
+      [post('/api/jobs', JSON.stringify({ files: [{ path: 'a.suite.yaml', text: '' }], suites: ['a.suite.yaml'], select: '' })), 400],
+      [post('/api/jobs', JSON.stringify({ files: [{ path: 'a.suite.yaml', text: '' }], suites: ['a.suite.yaml'], plan: 'p.plan.yaml', select: '', mode: 'any' })), 400],
       [post('/api/prompts/00000000-0000-4000-8000-00000000abcd/answer', '{"answer":"maybe"}'), 400],
       [post('/api/prompts/00000000-0000-4000-8000-00000000abcd/answer', JSON.stringify({ answer: 'done', note: 'n'.repeat(501) })), 400],
       [post('/api/prompts/not-an-id/answer', '{"answer":"done"}'), 404],
@@ -112,6 +114,9 @@ describe('panel API', () => {
       [panel.app.inject({ url: '/api/runs/1; DROP TABLE lab.runs', headers: bearer(tokens.viewer) }), 404],
       [panel.app.inject({ url: '/api/runs/00000000-0000-4000-8000-000000000000/files/record.json', headers: bearer(tokens.viewer) }), 404],
       [panel.app.inject({ url: '/api/nothing/here', headers: bearer(tokens.viewer) }), 404],
+      [panel.app.inject({ url: '/api/runs/%E0%A4%A/files/x', headers: bearer(tokens.viewer) }), 400],
+      [panel.app.inject({ url: '/api/compare?a=1.0&b=1.0', headers: bearer(tokens.viewer) }), 400],
+      [panel.app.inject({ url: '/api/compare?a=1.0&b=2.0', headers: bearer(tokens.viewer) }), 400],
     ];
     for (const [pending, status] of cases) {
       const response = await pending;

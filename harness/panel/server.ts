@@ -121,6 +121,14 @@ export async function buildPanel(options: PanelOptions): Promise<Panel> {
     const { a, b, since = '30d', suite } = request.query;
     const sinceMs = sinceSpan(since);
     if (!a || !b || sinceMs === undefined) return reply.code(400).send({ error: 'compare with a=FIRMWARE&b=FIRMWARE (and since=30d)' });
+    if (a === b) return reply.code(400).send({ error: `a and b are both ${a}: compare two firmwares` });
+    const { rows } = await options.pool.query<{ firmware: string }>(
+      "SELECT DISTINCT firmware FROM lab.runs WHERE state IN ('finished', 'late') AND firmware IS NOT NULL AND started_at > now() - $1 * interval '1 millisecond'",
+      [sinceMs],
+    );
+    const known = rows.map((r) => r.firmware);
+    const missing = [a, b].filter((f) => !known.includes(f));
+    if (missing.length > 0) return reply.code(400).send({ error: `no results for firmware ${missing.join(' or ')} in the last ${since}; firmware with results: ${known.join(', ') || 'none'}` });
     return { a, b, cases: await labCompare(options.pool, a, b, { sinceMs, ...(suite ? { suite } : {}) }) };
   });
   app.get<{ Params: { id: string } }>('/api/runs/:id', async (request, reply) => {
@@ -192,13 +200,13 @@ function sinceSpan(text: string): number | undefined {
 
 /** The body of POST /api/jobs checked for shape, or what is wrong with it. */
 function newSubmission(body: Partial<Record<keyof NewSubmission, unknown>>): NewSubmission | string {
-  const usage = 'send {"files": [{"path", "text"}…], "suites": [paths] or "plan": path, "select": "key=value,…", "mode": "each" | "any"}';
   const { files, suites, plan, select, mode, retries } = body;
-  if (!Array.isArray(files) || files.length === 0 || files.length > 1000 || !files.every((f) => typeof f?.path === 'string' && typeof f?.text === 'string')) return `files: ${usage}`;
-  if (plan !== undefined && typeof plan !== 'string') return `plan: ${usage}`;
-  if (plan === undefined && (!Array.isArray(suites) || suites.length === 0 || !suites.every((s) => typeof s === 'string'))) return `suites: ${usage}`;
-  if (typeof select !== 'string' || select.length > 500) return `select: ${usage}`;
-  if (mode !== 'each' && mode !== 'any') return `mode: ${usage}`;
+  if (!Array.isArray(files) || files.length === 0 || files.length > 1000 || !files.every((f) => typeof f?.path === 'string' && typeof f?.text === 'string')) return 'files is missing or malformed: [{"path": "smoke.suite.yaml", "text": "…"}, …] with every file the suites read (schemas, fixtures)';
+  if (plan !== undefined && suites !== undefined) return 'send suites or plan, not both';
+  if (plan !== undefined && typeof plan !== 'string') return 'plan must be the path of the plan among the files';
+  if (plan === undefined && (!Array.isArray(suites) || suites.length === 0 || !suites.every((s) => typeof s === 'string'))) return 'suites is missing: the paths of the suites among the files (or send plan)';
+  if (typeof select !== 'string' || select.length > 500) return 'select is missing: key=value,… of the devices (an empty string for any device)';
+  if (mode !== 'each' && mode !== 'any') return 'mode is missing: each (a job per matching device) or any (one job, the first free match)';
   if (retries !== undefined && (!Number.isInteger(retries) || (retries as number) < 0 || (retries as number) > 10)) return 'retries must be a whole number from 0 to 10';
   return { files: files as NewSubmission['files'], ...(plan !== undefined ? { plan: plan as string } : { suites: suites as string[] }), select, mode, ...(retries !== undefined ? { retries: retries as number } : {}) };
 }

@@ -81,7 +81,8 @@ Examples:
       try {
         const made = await createToken(db.pool, role, options.name);
         process.stdout.write(`${made.token}\n`);
-        process.stderr.write(`token ${made.id} (${role}) made; it is shown only now. Revoke it with: poshil lab token revoke ${made.id}\n`);
+        const where = options.database ? ' --database URL' : options.dir ? ` --dir ${options.dir}` : '';
+        process.stderr.write(`token ${made.id} (${role}) made; it is shown only now. Revoke it with: poshil lab token revoke ${made.id}${where}\n`);
       } finally {
         await db.pool.end();
       }

@@ -39,10 +39,13 @@ async function api(path, init = {}) {
 
 /** `site=store-1, model=p3|p5`: every term must match one of its values. */
 function parseFilter(text) {
+  const bad = text.split(',').map((term) => term.trim()).filter((term) => term && !term.includes('='));
+  $('filter').setCustomValidity(bad.length > 0 ? `write key=value (not "${bad[0]}")` : '');
+  $('filter').reportValidity();
   return text
     .split(',')
     .map((term) => term.trim())
-    .filter(Boolean)
+    .filter((term) => term.includes('='))
     .map((term) => {
       const [key, values = ''] = term.split('=');
       return [key.trim(), values.split('|').map((v) => v.trim())];
@@ -88,10 +91,11 @@ function deviceRow(d) {
   const doing = d.run
     ? el('span', {}, runLink(d.run.id, d.run.currentCase ?? d.run.suites.join(', ')), el('span', { class: 'muted' }, ` · ${d.run.casesDone} done${d.run.casesFailed ? `, ${d.run.casesFailed} not passed` : ''}`))
     : el('span', { class: 'muted' }, d.state === 'idle' ? 'waiting for a job' : d.reason);
-  const labels = Object.entries(d.labels)
-    .filter(([key]) => !['name', 'transport', 'protocol'].includes(key))
-    .map(([key, value]) => `${key}=${value}`)
-    .join(', ');
+  // The labels a bench file gives first; name, protocol and transport (which selections may use too) after, greyed.
+  const builtIn = ['name', 'protocol', 'transport'];
+  const own = Object.entries(d.labels).filter(([key]) => !builtIn.includes(key));
+  const given = Object.entries(d.labels).filter(([key]) => builtIn.includes(key));
+  const labels = el('span', {}, own.map(([key, value]) => `${key}=${value}`).join(', '), el('span', { class: 'muted' }, given.length > 0 ? `${own.length > 0 ? ', ' : ''}${given.map(([key, value]) => `${key}=${value}`).join(', ')}` : ''));
   return el(
     'tr',
     { 'data-device': d.id, 'data-state': d.state },
@@ -246,7 +250,7 @@ function caseDetail(c) {
   ];
   if (detail.troubleshoot) parts.push(el('p', { class: 'troubleshoot' }, `What to check: ${detail.troubleshoot}`));
   if (detail.excerpt?.length) parts.push(el('pre', { class: 'excerpt' }, detail.excerpt.map((e) => `${String(Math.round(e.ms)).padStart(7)} ms ${e.channel} ${e.dir} ${e.text ?? e.hex ?? ''}`).join('\n')));
-  const box = el('details', {}, el('summary', {}, failed ? 'steps, what to check, transcript' : `${detail.steps.length} steps`), ...parts);
+  const box = el('details', {}, el('summary', {}, failed ? 'steps, what to check, transcript' : `${detail.steps.length} step${detail.steps.length === 1 ? '' : 's'}`), ...parts);
   if (failed) box.open = true;
   return box;
 }
