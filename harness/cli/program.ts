@@ -3,46 +3,63 @@
  * them into one commander program and is the boundary where a PoshilError becomes a message and an
  * exit code.
  */
-import { Command, CommanderError } from 'commander';
+import { Command, CommanderError, Help } from 'commander';
 import { ExitCode, PoshilError, formatError } from '../core/errors.js';
 import { poshilVersion } from '../core/paths.js';
 import { EXIT_CODES_HELP } from './help.js';
+import { COMMAND_SUMMARIES, type CommandName } from './commands/summaries.js';
 
 type Registrar = (program: Command) => void;
 
 /**
- * The commands in the order the help lists them, each with the module that defines it. A
- * command's module (and what it imports) loads only when that command runs, or when the
- * help lists them all: `poshil sim`, which every run starts, boots that much sooner.
+ * Each command's module. It (and what it imports) loads only when that command runs or shows its
+ * help: `poshil sim`, which every run starts, boots that much sooner, and `poshil --help` lists
+ * the commands from their summaries without loading any.
  */
-const COMMANDS: [names: string[], load: () => Promise<Registrar[]>][] = [
-  [['run'], async () => [(await import('./commands/run.js')).registerRun]],
-  [['sim'], async () => [(await import('./commands/sim.js')).registerSim]],
-  [['validate'], async () => [(await import('./commands/validate.js')).registerValidate]],
-  [['certify'], async () => [(await import('./commands/certify.js')).registerCertify]],
-  [['keygen', 'verify'], async () => { const keys = await import('./commands/keys.js'); return [keys.registerKeygen, keys.registerVerify]; }],
-  [['compare'], async () => [(await import('./commands/compare.js')).registerCompare]],
-  [['decode'], async () => [(await import('./commands/decode.js')).registerDecode]],
-  [['ports'], async () => [(await import('./commands/ports.js')).registerPorts]],
-  [['report'], async () => [(await import('./commands/report.js')).registerReport]],
-  [['bench'], async () => [(await import('./commands/bench.js')).registerBench]],
-  [['lab'], async () => [(await import('./commands/lab.js')).registerLab]],
-];
+const COMMANDS: Record<CommandName, () => Promise<Registrar>> = {
+  run: async () => (await import('./commands/run.js')).registerRun,
+  sim: async () => (await import('./commands/sim.js')).registerSim,
+  validate: async () => (await import('./commands/validate.js')).registerValidate,
+  certify: async () => (await import('./commands/certify.js')).registerCertify,
+  keygen: async () => (await import('./commands/keys.js')).registerKeygen,
+  verify: async () => (await import('./commands/keys.js')).registerVerify,
+  compare: async () => (await import('./commands/compare.js')).registerCompare,
+  decode: async () => (await import('./commands/decode.js')).registerDecode,
+  ports: async () => (await import('./commands/ports.js')).registerPorts,
+  report: async () => (await import('./commands/report.js')).registerReport,
+  bench: async () => (await import('./commands/bench.js')).registerBench,
+  lab: async () => (await import('./commands/lab.js')).registerLab,
+};
 
-/** The program with the command `argv` names, or with every command when it names none. */
-export async function buildProgram(argv: readonly string[] = []): Promise<Command> {
-  const named = COMMANDS.find(([names]) => names.includes(argv[0] ?? ''));
-  const registrars = (await Promise.all((named ? [named] : COMMANDS).map(([, load]) => load()))).flat();
+const isCommand = (name: string | undefined): name is CommandName => name !== undefined && Object.hasOwn(COMMANDS, name);
+
+/**
+ * The program with the command `argv` names (`poshil run …`, `poshil help run`); without one,
+ * every command as its summary, which is all the top-level help and an unknown command's
+ * suggestion need. `full` registers every command's module instead (for the test that checks
+ * the summaries against them).
+ */
+export async function buildProgram(argv: readonly string[] = [], full = false): Promise<Command> {
+  const name = argv[0] === 'help' ? argv[1] : argv[0];
   const program = new Command('poshil')
     .description('Hardware-in-the-loop test and certification harness for POS payment terminals.')
     .version(poshilVersion(), '-V, --version')
     .showHelpAfterError('(poshil --help lists the commands)')
     .addHelpText('after', `\nExamples:\n  $ poshil run --device devices/simulator.json           all bundled suites on the simulator\n  $ poshil run --device devices/my-terminal.json suites/smoke.suite.yaml\n  $ poshil sim --tcp 127.0.0.1:20007                      a simulated terminal to explore by hand\n  $ poshil validate suites/*.suite.yaml devices/*.json\n${EXIT_CODES_HELP}`);
   program.exitOverride();
-  for (const register of registrars) register(program);
+  if (isCommand(name)) (await COMMANDS[name]())(program);
+  else if (full) for (const load of Object.values(COMMANDS)) (await load())(program);
+  else listCommands(program);
   // Each command names itself in the line after an error, e.g. "(poshil run --help shows …)".
   for (const command of program.commands) command.showHelpAfterError(`(poshil ${command.name()} --help shows the options and examples)`);
   return program;
+}
+
+/** Every command by its summary, as placeholders that only the help reads. */
+function listCommands(program: Command): void {
+  for (const [name, summary] of Object.entries(COMMAND_SUMMARIES)) program.command(name).description(summary.description);
+  const help = new Help();
+  program.configureHelp({ subcommandTerm: (command) => (isCommand(command.name()) ? COMMAND_SUMMARIES[command.name() as CommandName].term : help.subcommandTerm(command)) });
 }
 
 export async function main(argv: readonly string[]): Promise<number> {

@@ -6,6 +6,7 @@
 import { userInfo } from 'node:os';
 import type { Command } from 'commander';
 import type { DevicePool, DeviceStatus } from '../../bench/pool/pool.js';
+import { COMMAND_SUMMARIES } from './summaries.js';
 
 interface LabOptions {
   lab?: string;
@@ -23,7 +24,7 @@ async function poolOf(file: string, lab: string | undefined): Promise<{ pool: De
 export function registerBench(program: Command): void {
   const bench = program
     .command('bench')
-    .description('Show and change the state of a bench of terminals: locks, health, quarantine (docs/benches.md).');
+    .description(COMMAND_SUMMARIES.bench.description);
   bench
     .command('status')
     .description('Each device of the bench: labels, port, lock holder, health and its reason, last result.')

@@ -4,6 +4,7 @@ import { ExitCode, formatError } from '../../core/errors.js';
 import { LOG_LEVELS, type LogLevel } from '../../evidence/log-levels.js';
 import { required } from './required.js';
 import { parseSegmentSize, SEGMENT_SIZE_HELP } from './segment-size.js';
+import { COMMAND_SUMMARIES } from './summaries.js';
 
 interface CertifyOptions {
   plan: string;
@@ -19,7 +20,7 @@ interface CertifyOptions {
 export function registerCertify(program: Command): void {
   program
     .command('certify')
-    .description('Run a certification plan on a terminal and issue a signed certificate with its evidence bundle.')
+    .description(COMMAND_SUMMARIES.certify.description)
     .option('-p, --plan <file>', 'certification plan (YAML/JSON) (required)')
     .option('-d, --device <profile>', 'device profile (required)')
     .option('-k, --key <file>', 'the lab\'s Ed25519 private key (from `poshil keygen`) (required)')

@@ -4,11 +4,12 @@ import type { Command } from 'commander';
 import type { BenchComparison } from '../../bench/bench-compare.js';
 import type { Comparison } from '../../core/comparison.js';
 import { InputError } from '../../core/errors.js';
+import { COMMAND_SUMMARIES } from './summaries.js';
 
 export function registerCompare(program: Command): void {
   program
     .command('compare')
-    .description('Compare two run records (e.g. old and new firmware): regressions, recoveries, measurement deltas, latency shifts.')
+    .description(COMMAND_SUMMARIES.compare.description)
     .argument('<before>', 'record of the baseline run (record.json or record.ndjson; a bench run\'s record.json compares its devices)')
     .argument('<after>', 'record of the run to judge')
     .option('--html <file>', 'also write the comparison as an HTML page')

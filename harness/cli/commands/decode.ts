@@ -1,11 +1,12 @@
 import { Argument, type Command } from 'commander';
 import { DECODABLE } from '../../../devices/formats/decodable.js';
 import type { Format } from './decode-input.js';
+import { COMMAND_SUMMARIES } from './summaries.js';
 
 export function registerDecode(program: Command): void {
   program
     .command('decode')
-    .description('Decode what a terminal sent: magstripe tracks, an EMV merchant QR, EMV TLV, ESC/POS receipt bytes, or a ZVT APDU or serial frame, or a vendor ECR frame from its description. Card numbers are masked.')
+    .description(COMMAND_SUMMARIES.decode.description)
     .addArgument(new Argument('<format>', 'what the input is').choices([...DECODABLE, 'zvt', 'ecr']))
     .argument('<input>', 'the data: text, hex (for tlv, escpos and zvt), or @FILE')
     .addHelpText(

@@ -2,11 +2,12 @@ import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import type { Command } from 'commander';
 import { InputError } from '../../core/errors.js';
+import { COMMAND_SUMMARIES } from './summaries.js';
 
 export function registerKeygen(program: Command): void {
   program
     .command('keygen')
-    .description('Make an Ed25519 key pair for signing certificates: NAME.key (private, mode 600) and NAME.pub.')
+    .description(COMMAND_SUMMARIES.keygen.description)
     .option('-o, --out <name>', 'path and base name of the two files (keys/ is git-ignored for *.key)', 'keys/poshil-lab')
     .option('--force', 'overwrite existing files')
     .addHelpText('after', `\nKeep NAME.key off shared drives and out of evidence bundles; hand NAME.pub to whoever verifies.\n\nExample:\n  $ poshil keygen --out keys/bench2`)
@@ -27,7 +28,7 @@ export function registerKeygen(program: Command): void {
 export function registerVerify(program: Command): void {
   program
     .command('verify')
-    .description('Check a certificate bundle: the signature, the manifest, and the SHA-256 of every evidence file.')
+    .description(COMMAND_SUMMARIES.verify.description)
     .argument('<dir>', 'the run directory holding certificate.json')
     .option('-k, --key <file>', 'the lab public key to trust (without it, the key embedded in the certificate is used and named)')
     .addHelpText('after', `\nExits 0 when everything checks out, 1 naming each file that changed, went missing or appeared.\n\nExample:\n  $ poshil verify reports/out/latest --key keys/bench2.pub`)

@@ -11,11 +11,12 @@ import { registerLabAdmin } from './lab-admin.js';
 import { registerLabPanel, servePanel } from './lab-panel.js';
 import { connect, DATABASE_HELP, DIR_HELP, span, type DatabaseOptions } from './lab-options.js';
 import { wholeNumber } from './option-values.js';
+import { COMMAND_SUMMARIES } from './summaries.js';
 
 export function registerLab(program: Command): void {
   const lab = program
     .command('lab')
-    .description('Many bench hosts sharing one PostgreSQL: workers take queued jobs for their devices (docs/lab.md).')
+    .description(COMMAND_SUMMARIES.lab.description)
     .addHelpText('after', `
 Examples:
   $ poshil lab up                                              embedded PostgreSQL in .poshil/lab

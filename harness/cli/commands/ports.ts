@@ -2,6 +2,7 @@ import { existsSync, readdirSync, realpathSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Command } from 'commander';
 import { PORT_DIR_ENV, readPortDirectory } from '../../../devices/transports/port-directory.js';
+import { COMMAND_SUMMARIES } from './summaries.js';
 
 interface PortInfo {
   path: string;
@@ -47,7 +48,7 @@ async function listPorts(): Promise<PortInfo[]> {
 export function registerPorts(program: Command): void {
   program
     .command('ports')
-    .description('List the serial ports on this machine (USB-serial adapters, RS-232 ports).')
+    .description(COMMAND_SUMMARIES.ports.description)
     .option('--json', 'print JSON')
     .addHelpText('after', `\nUse the path (or its stable /dev/serial/by-id/… link) as transport.path in a device profile.\nVirtual ports made by socat (ptys) are not listed; with POSHIL_PORT_DIR=DIR, the simulated USB-serial
 terminals published there (poshil sim --pty --port-dir DIR) are listed instead of this machine's ports.`)

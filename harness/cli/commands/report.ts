@@ -4,6 +4,7 @@ import { Command, Option } from 'commander';
 import { InputError } from '../../core/errors.js';
 import { LATEST } from '../../runner/latest-link.js';
 import { openInBrowser } from './open.js';
+import { COMMAND_SUMMARIES } from './summaries.js';
 
 interface ReportOptions {
   format: 'html' | 'junit' | 'json';
@@ -16,7 +17,7 @@ interface ReportOptions {
 export function registerReport(program: Command): void {
   program
     .command('report')
-    .description('Render a report again from a run record (record.json, or record.ndjson of a run that crashed; a bench run\'s record.json gives its device × suite page and combined JUnit), or open the last run\'s report.')
+    .description(COMMAND_SUMMARIES.report.description)
     .argument('[record]', 'record.json or record.ndjson (or --last)')
     .addOption(new Option('-f, --format <format>', 'output format').choices(['html', 'junit', 'json']).default('html'))
     .option('-o, --output <file>', 'write to this file instead of stdout')

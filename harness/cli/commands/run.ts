@@ -9,6 +9,7 @@ import { runControls, wholeNumber } from './option-values.js';
 import { required } from './required.js';
 import { addBenchRunOptions } from './run-bench-options.js';
 import { SEGMENT_SIZE_HELP } from './segment-size.js';
+import { COMMAND_SUMMARIES } from './summaries.js';
 
 interface RunOptions {
   device?: string;
@@ -37,7 +38,7 @@ const collect = (value: string, list: string[] = []) => [...list, value];
 export function registerRun(program: Command): void {
   const run = program
     .command('run')
-    .description('Run acceptance suites against a terminal (real or simulated) and write the record, transcript, log, JUnit XML and HTML report.')
+    .description(COMMAND_SUMMARIES.run.description)
     .argument('[suites...]', 'suite files (*.suite.yaml) or folders holding them (default: the config\'s suites, else the bundled ones)')
     .option('-d, --device <profile>', 'device profile (JSON), e.g. devices/simulator.json (required here, in the config or as POSHIL_DEVICE)')
     .option('-p, --plan <file>', 'run a plan (*.plan.yaml) instead of suites: its cases and retries, judged by its requirements, thresholds and waivers (no certificate; poshil certify signs one)')

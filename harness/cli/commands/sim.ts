@@ -3,6 +3,7 @@ import { formatError, InputError, PoshilError } from '../../core/errors.js';
 import { DEFECTS, isDefect } from '../../../devices/simulator/defects.js';
 import type { LinkSpec } from '../../../devices/simulator/server.js';
 import type { ProcessOptions } from '../../../devices/simulator/main.js';
+import { COMMAND_SUMMARIES } from './summaries.js';
 
 export interface SimOptions {
   tcp?: string;
@@ -63,7 +64,7 @@ export function registerSim(program: Command): void {
 /** The `sim` command's options; also parses a profile's simulator.args for a simulator poshil runs in its own process. */
 export function defineSim(command: Command): Command {
   return command
-    .description('Run the simulated terminal: bench protocol on TCP, a serial tty or a pty pair, with a control channel for stimuli.')
+    .description(COMMAND_SUMMARIES.sim.description)
     .option('--protocol <name>', 'ECR protocol on the link: bench, zvt, or ecr (with --ecr-protocol)', 'bench')
     .option('--ecr-protocol <file>', 'the vendor protocol description (*.ecr.yaml) to speak with --protocol ecr: docs/ecr-protocols.md')
     .option('--tcp <host:port>', 'listen for the ECR link on TCP (port 0: any free port)')

@@ -3,6 +3,7 @@ import type { Command } from 'commander';
 import type { loadDocument as LoadDocument } from '../../config/document.js';
 import { InputError, PoshilError, formatError } from '../../core/errors.js';
 import { dirname, join, resolve } from 'node:path';
+import { COMMAND_SUMMARIES } from './summaries.js';
 
 /** What a file is, from its name or, failing that, its content. */
 function kindOf(path: string, loadDocument: typeof LoadDocument): 'suite' | 'profile' | 'plan' | 'record' | 'ecr protocol' | 'config' | 'bench' {
@@ -23,7 +24,7 @@ function kindOf(path: string, loadDocument: typeof LoadDocument): 'suite' | 'pro
 export function registerValidate(program: Command): void {
   program
     .command('validate')
-    .description('Check suites, plans, device profiles, ECR protocol descriptions, bench files, poshil.config files and run records against their JSON Schemas, without running anything.')
+    .description(COMMAND_SUMMARIES.validate.description)
     .argument('<files...>', 'files to check (*.suite.yaml suites, *.plan.yaml plans, *.ecr.yaml protocol descriptions, *.bench.yaml benches, *.json profiles, record.json, poshil.config.yaml)')
     .addHelpText('after', `\nExamples:\n  $ poshil validate suites/*.suite.yaml\n  $ poshil validate devices/*.json\n\nExits 0 when every file is valid, 2 otherwise; each problem names the file, the JSON pointer and the line.`)
     .action(async (files: string[]) => {
