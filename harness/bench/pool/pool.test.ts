@@ -56,6 +56,27 @@ describe('DevicePool', () => {
     expect(readdirSync(join(lab, 'benches'))).toEqual(['lab-a.state.json']);
   });
 
+  it('loses no update when two pools (as two processes) write one state file at once', async () => {
+    const lab = labDir();
+    const bench = { ...BENCH, quarantineAfter: 500 };
+    const pools = [new DevicePool(bench, lab), new DevicePool(bench, lab)];
+    await Promise.all(Array.from({ length: 60 }, (_, i) => pools[i % 2]!.recordEnding(BENCH.devices[i % 3]!.name, failure)));
+    expect(Object.values(pools[0]!.state.read().devices).map((d) => d.consecutiveFailures)).toEqual([20, 20, 20]);
+  });
+
+  it('keeps the other changes written together with one that throws, and rejects that one alone', async () => {
+    const pool = new DevicePool({ ...BENCH, quarantineAfter: 50 }, labDir());
+    const results = await Promise.allSettled([
+      pool.recordEnding('c1', failure),
+      pool.state.update('lab-a', () => {
+        throw new Error('bad change');
+      }),
+      pool.recordEnding('c2', failure),
+    ]);
+    expect(results.map((r) => r.status)).toEqual(['fulfilled', 'rejected', 'fulfilled']);
+    expect(pool.health('c2').consecutiveFailures).toBe(1);
+  });
+
   it('names an unknown device with the ones the bench has', async () => {
     const error = await new DevicePool(BENCH, labDir()).release('c9', 'alice').catch((e: unknown) => e);
     expect(error).toBeInstanceOf(InputError);

@@ -71,14 +71,50 @@ export class BenchStateFile {
     return value as unknown as BenchState;
   }
 
-  /** Read, change and write back under the state file's lock. */
-  async update(bench: string, change: (state: BenchState) => void): Promise<BenchState> {
+  /**
+   * Read, change and write back under the state file's lock. Changes asked for while a write is
+   * under way go together in the next one: the devices of a big bench end together, and one
+   * lock, read and write for all of them beats each waiting its turn for the lock (proper-lockfile
+   * retries on a timer, so turns taken one by one leave the run idle for seconds).
+   */
+  update(bench: string, change: (state: BenchState) => void): Promise<BenchState> {
+    return new Promise((resolve, reject) => {
+      this.queued.push({ bench, change, resolve, reject });
+      this.writeQueued();
+    });
+  }
+
+  private readonly queued: QueuedChange[] = [];
+  private writing = false;
+
+  private writeQueued(): void {
+    if (this.writing || this.queued.length === 0) return;
+    this.writing = true;
+    const batch = this.queued.splice(0);
+    this.write(batch)
+      .then(
+        (state) => batch.forEach((c) => (c.failed ? c.reject(c.failed) : c.resolve(state))),
+        (error: unknown) => batch.forEach((c) => c.reject(error)),
+      )
+      .finally(() => {
+        this.writing = false;
+        this.writeQueued();
+      });
+  }
+
+  private async write(batch: QueuedChange[]): Promise<BenchState> {
     mkdirSync(join(this.path, '..'), { recursive: true });
     const unlock = await lockfile.lock(this.path, { realpath: false, retries: { retries: 50, minTimeout: 20, maxTimeout: 200 } });
     try {
       const state = this.read();
-      state.bench = bench;
-      change(state);
+      for (const c of batch) {
+        try {
+          state.bench = c.bench;
+          c.change(state);
+        } catch (error) {
+          c.failed = error;
+        }
+      }
       const temp = `${this.path}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`;
       writeFileSync(temp, JSON.stringify(state, null, 2) + '\n');
       renameSync(temp, this.path);
@@ -87,6 +123,14 @@ export class BenchStateFile {
       await unlock();
     }
   }
+}
+
+interface QueuedChange {
+  bench: string;
+  change: (state: BenchState) => void;
+  resolve: (state: BenchState) => void;
+  reject: (error: unknown) => void;
+  failed?: unknown;
 }
 
 function corrupt(path: string, why: string, pointer?: string): InputError {
