@@ -2,8 +2,6 @@
  * pino NDJSON logs for a run (`poshil.log`). Strings and objects pass through the card-data
  * mask before they are written, so a PAN or track that reaches a log call is still masked.
  */
-import { mkdirSync } from 'node:fs';
-import { dirname } from 'node:path';
 import { pino, type Logger } from 'pino';
 import { maskText, maskValue } from './mask.js';
 
@@ -21,7 +19,7 @@ export interface RunLogger {
 
 export function createRunLogger(path: string | undefined, level: LogLevel): RunLogger {
   if (!path) return { logger: pino({ level: 'silent' }), flushSync: () => undefined, end: async () => undefined };
-  mkdirSync(dirname(path), { recursive: true });
+  // The folder is made with the file's asynchronous open (mkdir: true), not on the event loop.
   const destination = pino.destination({ dest: path, sync: false, mkdir: true, minLength: 0 });
   const logger = pino(
     {
