@@ -7,6 +7,7 @@
  *     same kind of device (runBench in this process), the two sides interleaved job by job.
  * BENCH_LAB="workers,terminals,jobs" (default 4,16,1000). Run alone with
  * `npm run build && node dist/scripts/bench-lab.js`.
+ * BENCH_PROFILE_DIR=DIR writes a CPU profile of each worker there (what a job costs, and where).
  */
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';

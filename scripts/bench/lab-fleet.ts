@@ -34,8 +34,10 @@ export async function startBenchLab(name: string, workers: number, terminals: nu
     await labDown(labDir, 'immediate').catch(() => {});
     rmSync(home, { recursive: true, force: true });
   };
+  // BENCH_PROFILE_DIR=DIR: every poshil process of the lab writes a V8 CPU profile there.
+  const profile = process.env['BENCH_PROFILE_DIR'] ? ['--cpu-prof', `--cpu-prof-dir=${process.env['BENCH_PROFILE_DIR']}`] : [];
   const poshil = (args: string[], output: 'ignore' | 'all' = 'ignore') => {
-    const child = execa(process.execPath, [CLI, ...args], { cwd: home, reject: false, ...(output === 'all' ? { all: true } : { stdio: 'ignore' }) });
+    const child = execa(process.execPath, [...profile, CLI, ...args], { cwd: home, reject: false, ...(output === 'all' ? { all: true } : { stdio: 'ignore' }) });
     children.push(child);
     return child;
   };
