@@ -77,6 +77,11 @@ export async function labSection(workers: number, terminals: number, jobs: numbe
           endToEnd.push(Number(rows[0]!.e));
           break;
         }
+        // A job that ended otherwise would keep this loop waiting for ever: say why instead.
+        if (['failed', 'error', 'dead', 'rejected'].includes(rows[0]!.state)) {
+          const { rows: run } = await db.pool.query<{ summary: unknown }>('SELECT summary FROM lab.runs WHERE job_id = $1 ORDER BY started_at DESC LIMIT 1', [jobId]);
+          throw new Error(`job ${jobId} ended ${rows[0]!.state}: ${JSON.stringify(run[0]?.summary ?? null)}`);
+        }
         await new Promise((resolve) => setTimeout(resolve, 2));
       }
     }
