@@ -4,6 +4,10 @@
  * against its slowest device's own wall time, and the peak resident memory of poshil and every
  * simulator it launched (summed over the process tree, sampled from /proc).
  *
+ * Each bench size N > 1 runs in BENCH_BENCH_ROUNDS rounds (default 3), every round a one-terminal
+ * run and then the N-terminal run, so that "÷ 1 terminal" compares runs made side by side: its
+ * median and range over the rounds are printed, the other columns are medians (exit: the worst).
+ *
  * Sizes come from BENCH_TERMINALS (default "1,8,32,64"). Run alone with
  * `npm run build && node dist/scripts/bench-benches.js`.
  */
@@ -11,6 +15,7 @@ import { mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'n
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
+import { median, spread } from './bench/stats.js';
 import { execa } from 'execa';
 import { packageRoot } from '../harness/core/paths.js';
 import type { BenchSummary } from '../harness/bench/summary.js';
@@ -72,20 +77,42 @@ export async function benchOfTerminals(kind: 'tcp' | 'pty', terminals: number, i
   }
 }
 
+type BenchResult = Awaited<ReturnType<typeof benchOfTerminals>>;
+
 export async function benchSection(): Promise<void> {
   const sizes = (process.env['BENCH_TERMINALS'] ?? '1,8,32,64').split(',').map(Number).filter((n) => n > 0);
   const modes = (process.env['BENCH_SIMULATORS'] ?? 'process,in-process').split(',');
-  console.log('\nbenches: poshil run --bench, smoke + sales suites on every simulated terminal');
-  console.log('simulators   link  terminals  passed   cases/s    wall s   ÷ 1 terminal   slowest device s   peak RSS MiB   exit');
+  const rounds = Math.max(1, Number(process.env['BENCH_BENCH_ROUNDS'] ?? 3));
+  console.log(`\nbenches: poshil run --bench, smoke + sales suites on every simulated terminal (${rounds} rounds, each beside a one-terminal run)`);
+  console.log('simulators   link  terminals  passed   cases/s    wall s   ÷ 1 terminal (range)   slowest device s   peak RSS MiB   exit');
   for (const mode of modes) {
     for (const kind of ['tcp', 'pty'] as const) {
-      let one: number | undefined;
-      for (const n of sizes) {
-        const r = await benchOfTerminals(kind, n, mode === 'in-process');
-        if (n === 1) one = r.wallS;
-        const ratio = one === undefined ? '-' : (r.wallS / one).toFixed(2);
-        console.log(`${mode.padEnd(11)}  ${kind.padEnd(4)}  ${String(n).padStart(9)}   ${String(r.cases).padStart(5)}   ${(r.cases / r.wallS).toFixed(1).padStart(7)}   ${r.wallS.toFixed(1).padStart(7)}   ${ratio.padStart(12)}   ${r.slowestDeviceS.toFixed(1).padStart(16)}   ${r.peakRssMiB.toFixed(0).padStart(12)}   ${r.exitCode}`);
+      const inProcess = mode === 'in-process';
+      const row = (n: number, runs: BenchResult[], ratio: string) => {
+        const wall = median(runs.map((r) => r.wallS));
+        const cases = median(runs.map((r) => r.cases));
+        const exit = Math.max(...runs.map((r) => r.exitCode));
+        console.log(`${mode.padEnd(11)}  ${kind.padEnd(4)}  ${String(n).padStart(9)}   ${String(cases).padStart(5)}   ${(cases / wall).toFixed(1).padStart(7)}   ${wall.toFixed(1).padStart(7)}   ${ratio.padStart(20)}   ${median(runs.map((r) => r.slowestDeviceS)).toFixed(1).padStart(16)}   ${median(runs.map((r) => r.peakRssMiB)).toFixed(0).padStart(12)}   ${exit}`);
+      };
+      const ones: BenchResult[] = [];
+      const larger: [number, BenchResult[], number[]][] = [];
+      for (const n of sizes.filter((size) => size > 1)) {
+        const runs: BenchResult[] = [];
+        const ratios: number[] = [];
+        for (let round = 0; round < rounds; round++) {
+          const one = await benchOfTerminals(kind, 1, inProcess);
+          const many = await benchOfTerminals(kind, n, inProcess);
+          ones.push(one);
+          runs.push(many);
+          ratios.push(many.wallS / one.wallS);
+        }
+        larger.push([n, runs, ratios]);
       }
+      if (sizes.includes(1)) {
+        while (ones.length < rounds) ones.push(await benchOfTerminals(kind, 1, inProcess));
+        row(1, ones, '1.00');
+      }
+      for (const [n, runs, ratios] of larger) row(n, runs, spread(ratios));
     }
   }
 }
