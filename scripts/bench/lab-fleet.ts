@@ -29,15 +29,26 @@ export async function startBenchLab(name: string, workers: number, terminals: nu
   const labDir = join(home, 'lab');
   const children: ResultPromise[] = [];
   const close = async () => {
+    process.off('SIGINT', interrupted).off('SIGTERM', interrupted);
     for (const child of children) child.kill('SIGINT');
     await Promise.allSettled(children);
     await labDown(labDir, 'immediate').catch(() => {});
     rmSync(home, { recursive: true, force: true });
   };
+  // A bench stopped with Ctrl-C (or killed by a time-out) leaves no PostgreSQL or worker behind.
+  // The workers are stopped here, not by execa's own clean-up (`cleanup: false`): that one kills
+  // this process again on the signal before the server could be stopped.
+  // Connections to the server being stopped then fail; that is expected and must not stop the clean-up.
+  let closing: Promise<void> | undefined;
+  const interrupted = () => {
+    process.on('uncaughtException', () => undefined);
+    void (closing ??= close()).finally(() => process.exit(130));
+  };
+  process.on('SIGINT', interrupted).on('SIGTERM', interrupted);
   // BENCH_PROFILE_DIR=DIR: every poshil process of the lab writes a V8 CPU profile there.
   const profile = process.env['BENCH_PROFILE_DIR'] ? ['--cpu-prof', `--cpu-prof-dir=${process.env['BENCH_PROFILE_DIR']}`] : [];
   const poshil = (args: string[], output: 'ignore' | 'all' = 'ignore') => {
-    const child = execa(process.execPath, [...profile, CLI, ...args], { cwd: home, reject: false, ...(output === 'all' ? { all: true } : { stdio: 'ignore' }) });
+    const child = execa(process.execPath, [...profile, CLI, ...args], { cwd: home, reject: false, cleanup: false, ...(output === 'all' ? { all: true } : { stdio: 'ignore' }) });
     children.push(child);
     return child;
   };
