@@ -9,8 +9,8 @@ describe('the command list of poshil --help', () => {
     expect(quick.helpInformation()).toBe(full.helpInformation());
   });
 
-  it('loads the named command only, for its own help and for `help NAME`', async () => {
-    for (const argv of [['decode', '--help'], ['help', 'decode']]) {
+  it('loads the named command only: for its own help, for `help NAME` and after `--`', async () => {
+    for (const argv of [['decode', '--help'], ['help', 'decode'], ['--', 'decode']]) {
       const program = await buildProgram(argv);
       expect(program.commands.map((command) => command.name())).toEqual(['decode']);
       expect(program.commands[0]?.helpInformation()).toContain('<format> <input>');

@@ -40,7 +40,9 @@ const isCommand = (name: string | undefined): name is CommandName => name !== un
  * the summaries against them).
  */
 export async function buildProgram(argv: readonly string[] = [], full = false): Promise<Command> {
-  const name = argv[0] === 'help' ? argv[1] : argv[0];
+  // `poshil -- run …` names its command after the `--`, which commander dispatches as well.
+  const words = argv[0] === '--' ? argv.slice(1) : argv;
+  const name = words[0] === 'help' ? words[1] : words[0];
   const program = new Command('poshil')
     .description('Hardware-in-the-loop test and certification harness for POS payment terminals.')
     .version(poshilVersion(), '-V, --version')
