@@ -64,17 +64,19 @@ describe('DevicePool', () => {
     expect(Object.values(pools[0]!.state.read().devices).map((d) => d.consecutiveFailures)).toEqual([20, 20, 20]);
   });
 
-  it('keeps the other changes written together with one that throws, and rejects that one alone', async () => {
+  it('keeps the other changes written together with one that throws, and rejects and discards that one alone', async () => {
     const pool = new DevicePool({ ...BENCH, quarantineAfter: 50 }, labDir());
     const results = await Promise.allSettled([
       pool.recordEnding('c1', failure),
-      pool.state.update('lab-a', () => {
+      pool.state.update('lab-a', (state) => {
+        state.devices['c3'] = { state: 'good', reason: 'half-made', since: '', consecutiveFailures: 0 };
         throw new Error('bad change');
       }),
       pool.recordEnding('c2', failure),
     ]);
     expect(results.map((r) => r.status)).toEqual(['fulfilled', 'rejected', 'fulfilled']);
     expect(pool.health('c2').consecutiveFailures).toBe(1);
+    expect(pool.state.read().devices['c3']).toBeUndefined();
   });
 
   it('names an unknown device with the ones the bench has', async () => {

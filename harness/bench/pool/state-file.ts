@@ -93,7 +93,7 @@ export class BenchStateFile {
     const batch = this.queued.splice(0);
     this.write(batch)
       .then(
-        (state) => batch.forEach((c) => (c.failed ? c.reject(c.failed) : c.resolve(state))),
+        (state) => batch.forEach((c) => (c.failure ? c.reject(c.failure.error) : c.resolve(state))),
         (error: unknown) => batch.forEach((c) => c.reject(error)),
       )
       .finally(() => {
@@ -106,13 +106,16 @@ export class BenchStateFile {
     mkdirSync(join(this.path, '..'), { recursive: true });
     const unlock = await lockfile.lock(this.path, { realpath: false, retries: { retries: 50, minTimeout: 20, maxTimeout: 200 } });
     try {
-      const state = this.read();
+      let state = this.read();
       for (const c of batch) {
+        // Each change on a copy, kept only if it completes: one that throws half-way writes nothing.
+        const draft = structuredClone(state);
         try {
-          state.bench = c.bench;
-          c.change(state);
+          draft.bench = c.bench;
+          c.change(draft);
+          state = draft;
         } catch (error) {
-          c.failed = error;
+          c.failure = { error };
         }
       }
       const temp = `${this.path}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`;
@@ -130,7 +133,8 @@ interface QueuedChange {
   change: (state: BenchState) => void;
   resolve: (state: BenchState) => void;
   reject: (error: unknown) => void;
-  failed?: unknown;
+  /** Set when the change threw (with what it threw, which may be anything). */
+  failure?: { error: unknown };
 }
 
 function corrupt(path: string, why: string, pointer?: string): InputError {
