@@ -5,7 +5,7 @@
  * simulator it launched (summed over the process tree, sampled from /proc).
  *
  * Each bench size N > 1 runs in BENCH_BENCH_ROUNDS rounds (default 3), every round a one-terminal
- * run and then the N-terminal run, so that "÷ 1 terminal" compares runs made side by side: its
+ * run and the N-terminal run (which goes first alternates), so that "÷ 1 terminal" compares runs made side by side: its
  * median and range over the rounds are printed, the other columns are medians (exit: the worst).
  *
  * Sizes come from BENCH_TERMINALS (default "1,8,32,64"). Run alone with
@@ -82,7 +82,7 @@ type BenchResult = Awaited<ReturnType<typeof benchOfTerminals>>;
 export async function benchSection(): Promise<void> {
   const sizes = (process.env['BENCH_TERMINALS'] ?? '1,8,32,64').split(',').map(Number).filter((n) => n > 0);
   const modes = (process.env['BENCH_SIMULATORS'] ?? 'process,in-process').split(',');
-  const rounds = Math.max(1, Number(process.env['BENCH_BENCH_ROUNDS'] ?? 3));
+  const rounds = Math.max(1, Math.trunc(Number(process.env['BENCH_BENCH_ROUNDS'] ?? 3)) || 3);
   console.log(`\nbenches: poshil run --bench, smoke + sales suites on every simulated terminal (${rounds} rounds, each beside a one-terminal run)`);
   console.log('simulators   link  terminals  passed   cases/s    wall s   ÷ 1 terminal (range)   slowest device s   peak RSS MiB   exit');
   for (const mode of modes) {
@@ -100,8 +100,11 @@ export async function benchSection(): Promise<void> {
         const runs: BenchResult[] = [];
         const ratios: number[] = [];
         for (let round = 0; round < rounds; round++) {
-          const one = await benchOfTerminals(kind, 1, inProcess);
-          const many = await benchOfTerminals(kind, n, inProcess);
+          // Which of the two goes first alternates from round to round.
+          const first = round % 2 === 0 ? 1 : n;
+          const a = await benchOfTerminals(kind, first, inProcess);
+          const b = await benchOfTerminals(kind, first === 1 ? n : 1, inProcess);
+          const [one, many] = first === 1 ? [a, b] : [b, a];
           ones.push(one);
           runs.push(many);
           ratios.push(many.wallS / one.wallS);

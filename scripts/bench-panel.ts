@@ -52,7 +52,8 @@ export async function panelSection(workers: number, terminals: number, rounds: n
     }
     const { token } = await createToken(db.pool, 'viewer', 'bench');
 
-    const context = await chromium.launchPersistentContext(join(home, 'chromium'), { executablePath: CHROMIUM, headless: true, args: ['--no-sandbox', '--disable-gpu', '--no-first-run'], viewport: { width: 1280, height: 900 } });
+    // The lab's own clean-up answers Ctrl-C (bench/lab-fleet.ts); Playwright's would exit first.
+    const context = await chromium.launchPersistentContext(join(home, 'chromium'), { executablePath: CHROMIUM, headless: true, args: ['--no-sandbox', '--disable-gpu', '--no-first-run'], viewport: { width: 1280, height: 900 }, handleSIGINT: false, handleSIGTERM: false, handleSIGHUP: false });
     const cookieUrl = new URL(address);
     await context.addCookies([{ name: 'poshil_panel', value: token, domain: cookieUrl.hostname, path: '/', httpOnly: true, sameSite: 'Strict' }]);
     const page = context.pages()[0] ?? (await context.newPage());

@@ -28,23 +28,27 @@ export async function startBenchLab(name: string, workers: number, terminals: nu
   chmodSync(home, 0o755);
   const labDir = join(home, 'lab');
   const children: ResultPromise[] = [];
-  const close = async () => {
-    process.off('SIGINT', interrupted).off('SIGTERM', interrupted);
-    for (const child of children) child.kill('SIGINT');
-    await Promise.allSettled(children);
-    await labDown(labDir, 'immediate').catch(() => {});
-    rmSync(home, { recursive: true, force: true });
-  };
+  // One clean-up, whoever asks first (the bench's own `finally` or a signal); the signal handlers
+  // stay until it is done, so a second Ctrl-C during it does not cut it short.
+  let closing: Promise<void> | undefined;
+  const close = () =>
+    (closing ??= (async () => {
+      for (const child of children) child.kill('SIGINT');
+      await Promise.allSettled(children);
+      await labDown(labDir, 'immediate').catch(() => {});
+      rmSync(home, { recursive: true, force: true });
+    })().finally(() => process.off('SIGINT', interrupted).off('SIGTERM', interrupted).off('exit', killWorkers)));
   // A bench stopped with Ctrl-C (or killed by a time-out) leaves no PostgreSQL or worker behind.
   // The workers are stopped here, not by execa's own clean-up (`cleanup: false`): that one kills
-  // this process again on the signal before the server could be stopped.
-  // Connections to the server being stopped then fail; that is expected and must not stop the clean-up.
-  let closing: Promise<void> | undefined;
-  const interrupted = () => {
+  // this process again on the signal before the server could be stopped. Connections to the
+  // server being stopped then fail; that is expected and must not stop the clean-up.
+  const interrupted = (signal: NodeJS.Signals) => {
     process.on('uncaughtException', () => undefined);
-    void (closing ??= close()).finally(() => process.exit(130));
+    void close().finally(() => process.exit(signal === 'SIGINT' ? 130 : 143));
   };
-  process.on('SIGINT', interrupted).on('SIGTERM', interrupted);
+  // A bench that crashes still takes its workers with it (the server is stopped by `lab down`).
+  const killWorkers = () => children.forEach((child) => child.kill('SIGKILL'));
+  process.on('SIGINT', interrupted).on('SIGTERM', interrupted).on('exit', killWorkers);
   // BENCH_PROFILE_DIR=DIR: every poshil process of the lab writes a V8 CPU profile there.
   const profile = process.env['BENCH_PROFILE_DIR'] ? ['--cpu-prof', `--cpu-prof-dir=${process.env['BENCH_PROFILE_DIR']}`] : [];
   const poshil = (args: string[], output: 'ignore' | 'all' = 'ignore') => {
