@@ -46,7 +46,8 @@ export async function startBenchLab(name: string, workers: number, terminals: nu
     process.on('uncaughtException', () => undefined);
     void close().finally(() => process.exit(signal === 'SIGINT' ? 130 : 143));
   };
-  // A bench that crashes still takes its workers with it (the server is stopped by `lab down`).
+  // A bench that crashes past its own `finally` still takes its workers with it; its server stays
+  // up then (`poshil lab down --dir HOME/lab` stops it).
   const killWorkers = () => children.forEach((child) => child.kill('SIGKILL'));
   process.on('SIGINT', interrupted).on('SIGTERM', interrupted).on('exit', killWorkers);
   // BENCH_PROFILE_DIR=DIR: every poshil process of the lab writes a V8 CPU profile there.
