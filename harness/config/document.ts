@@ -9,7 +9,7 @@ import { relative } from 'node:path';
 import type { Document, LineCounter } from 'yaml';
 import { InputError } from '../core/errors.js';
 import { yaml } from '../core/yaml.js';
-import { plainJson } from './plain-json.js';
+import { plainJson } from '../core/plain-json.js';
 
 export interface LoadedDocument {
   /** Absolute path. */

@@ -2,19 +2,23 @@
  * Expectations are JSON Schemas (draft-07) checked with ajv, plus payment keywords registered
  * by `payment-keywords.ts`. One Expectations instance per run compiles every schema of the
  * loaded suites once, before the first step, so a broken schema is an input error and not a
- * failure in the middle of a run.
+ * failure in the middle of a run. A schema compiled before (by any run, with the same files,
+ * ajv and poshil) comes from the cache of compiled expectations, and ajv does not load at all.
  */
 import { createHash } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { Ajv, type AnySchema, type ErrorObject, type Options, type ValidateFunction } from 'ajv';
-import addFormats from 'ajv-formats';
+import type { Ajv, AnySchema, ErrorObject, Options, ValidateFunction } from 'ajv';
+import type addFormatsModule from 'ajv-formats';
+import type standaloneCodeModule from 'ajv/dist/standalone/index.js';
 import { InputError, errorMessage } from '../core/errors.js';
-import { packageRoot } from '../core/paths.js';
+import { packageRoot, poshilVersion } from '../core/paths.js';
+import { plainJson } from '../core/plain-json.js';
 import { yaml } from '../core/yaml.js';
 import type { ValidationIssue } from '../core/record.js';
+import { ExpectationCache, expectationCacheDir } from './expectation-cache.js';
 import { addPaymentKeywords } from './payment-keywords.js';
 
 export interface Expectation {
@@ -43,9 +47,10 @@ const require = createRequire(import.meta.url);
 /** What the prebuilt meta-schema validator was made from: ajv's draft-07 meta-schema, ajv's version and the options above. */
 export function metaSchemaKey(): string {
   const meta = readFileSync(require.resolve('ajv/dist/refs/json-schema-draft-07.json'), 'utf8');
-  const { version } = require('ajv/package.json') as { version: string };
-  return createHash('sha256').update(`${version}\n${JSON.stringify(EXPECTATION_AJV_OPTIONS)}\n${meta}`).digest('hex');
+  return createHash('sha256').update(`${ajvVersion()}\n${JSON.stringify(EXPECTATION_AJV_OPTIONS)}\n${meta}`).digest('hex');
 }
+
+const ajvVersion = (): string => (require('ajv/package.json') as { version: string }).version;
 
 /** `npm run build` writes it (scripts/build-validators.ts). */
 export function metaSchemaValidatorPath(): string {
@@ -64,54 +69,119 @@ function prebuiltMetaValidator(): ValidateFunction | undefined {
   return loaded.metaKey === metaSchemaKey() ? loaded : undefined;
 }
 
+/** A schema file that an expectation's `$ref` names. */
+interface SchemaFile {
+  path: string;
+  /** Its file URL, which the resolved `$ref`s point at and ajv knows it by. */
+  id: string;
+  sha256: string;
+  /** The parsed schema with its own file `$ref`s resolved and `$id` set. */
+  schema: unknown;
+  /** The files its `$ref`s name. */
+  refs: string[];
+  registered: boolean;
+}
+
+/** ajv with the payment keywords, loaded on the first schema the cache does not hold. */
+interface Compiler {
+  ajv: Ajv;
+  meta: ValidateFunction | undefined;
+  standaloneCode: typeof standaloneCodeModule.default;
+}
+
 export class Expectations {
-  private readonly ajv: Ajv;
-  private readonly meta: ValidateFunction | undefined;
+  private compiler: Compiler | undefined;
+  private readonly files = new Map<string, SchemaFile>();
+  /** Validators of this instance by cache key: a schema written in many steps compiles once. */
+  private readonly compiled = new Map<string, ValidateFunction>();
   /** Schema files added by `$ref`, by absolute path, with their content hash for the record. */
   readonly referencedFiles = new Map<string, string>();
 
-  constructor() {
-    this.meta = prebuiltMetaValidator();
-    // With the prebuilt validator, checkSchema (below) does what ajv's validateSchema would.
-    this.ajv = new Ajv({ ...EXPECTATION_AJV_OPTIONS, ...(this.meta ? { validateSchema: false } : {}) });
-    addFormats.default(this.ajv);
-    addPaymentKeywords(this.ajv, (schema) => this.checkSchema(schema));
+  constructor(private readonly cache = new ExpectationCache(expectationCacheDir())) {}
+
+  private load(): Compiler {
+    if (this.compiler) return this.compiler;
+    const { Ajv: AjvClass } = require('ajv') as { Ajv: new (options: Options) => Ajv };
+    const meta = prebuiltMetaValidator();
+    // With the prebuilt validator, checkSchema (below) does what ajv's validateSchema would;
+    // `code.source` keeps the generated code for the cache.
+    const ajv = new AjvClass({ ...EXPECTATION_AJV_OPTIONS, code: { source: true }, ...(meta ? { validateSchema: false } : {}) });
+    (require('ajv-formats') as typeof addFormatsModule).default(ajv);
+    this.compiler = { ajv, meta, standaloneCode: (require('ajv/dist/standalone/index.js') as typeof standaloneCodeModule).default };
+    addPaymentKeywords(ajv, (schema) => this.checkSchema(schema));
+    return this.compiler;
   }
 
   /** Throws as ajv does ("schema is invalid: …") for a schema the draft-07 meta-schema refuses. */
   private checkSchema(schema: unknown): void {
-    if (!this.meta || typeof schema !== 'object' || schema === null) return;
+    const { ajv, meta } = this.load();
+    if (!meta || typeof schema !== 'object' || schema === null) return;
     // Another draft's meta-schema is ajv's to find (it refuses those it does not know).
     if ('$schema' in schema) {
-      this.ajv.validateSchema(schema as AnySchema, true);
+      ajv.validateSchema(schema as AnySchema, true);
       return;
     }
-    if (!this.meta(schema)) throw new Error(`schema is invalid: ${this.ajv.errorsText(this.meta.errors)}`);
+    if (!meta(schema)) throw new Error(`schema is invalid: ${ajv.errorsText(meta.errors)}`);
   }
 
   compile(schema: unknown, origin: SchemaOrigin): Expectation {
-    const resolved = this.resolveFileRefs(schema, origin);
-    let validate: ValidateFunction;
-    try {
-      this.checkSchema(resolved);
-      validate = this.ajv.compile(resolved as object | boolean as object);
-    } catch (error) {
-      throw new InputError('E_EXPECTATION', `the expectation is not a valid JSON Schema: ${errorMessage(error)}`, {
-        file: origin.file,
-        pointer: origin.pointer,
-        ...(origin.line ? { line: origin.line } : {}),
-        hint: 'expectations are JSON Schema draft-07 plus the payment keywords in docs/suites.md',
-      });
+    const refs = new Set<string>();
+    const resolved = this.resolveFileRefs(schema, origin, origin.pointer, refs);
+    const key = this.cacheKey(resolved, refs);
+    let validate = this.compiled.get(key) ?? this.cache.load(key);
+    if (!validate) {
+      try {
+        validate = this.compileNow(resolved, refs, key);
+      } catch (error) {
+        if (error instanceof InputError) throw error;
+        throw new InputError('E_EXPECTATION', `the expectation is not a valid JSON Schema: ${errorMessage(error)}`, {
+          file: origin.file,
+          pointer: origin.pointer,
+          ...(origin.line ? { line: origin.line } : {}),
+          hint: 'expectations are JSON Schema draft-07 plus the payment keywords in docs/suites.md',
+        });
+      }
     }
+    this.compiled.set(key, validate);
+    const checked = validate;
     return {
       schema,
-      check: (value) => (validate(value) ? [] : toIssues(validate.errors ?? [])),
+      check: (value) => (checked(value) ? [] : toIssues(checked.errors ?? [])),
     };
   }
 
-  /** Replaces `$ref: "file.json#/x"` by an absolute file URL and registers the file once. */
-  private resolveFileRefs(schema: unknown, origin: SchemaOrigin, pointer = origin.pointer): unknown {
-    if (Array.isArray(schema)) return schema.map((item, i) => this.resolveFileRefs(item, origin, `${pointer}/${i}`));
+  /** Compiles with ajv, and keeps the generated code for the next run. */
+  private compileNow(resolved: unknown, refs: Set<string>, key: string): ValidateFunction {
+    const { ajv, standaloneCode } = this.load();
+    for (const path of this.reachable(refs)) this.register(this.files.get(path)!);
+    this.checkSchema(resolved);
+    const validate = ajv.compile(resolved as object | boolean as object);
+    this.cache.store(key, standaloneCode(ajv, validate));
+    return validate;
+  }
+
+  /** Everything the compiled code depends on: the schema, the files it reaches, ajv and poshil. */
+  private cacheKey(resolved: unknown, refs: Set<string>): string {
+    const files = [...this.reachable(refs)].sort().map((path) => `${this.files.get(path)!.id} ${this.files.get(path)!.sha256}`);
+    const made = { poshil: poshilVersion(), ajv: ajvVersion(), options: EXPECTATION_AJV_OPTIONS, files };
+    return createHash('sha256').update(JSON.stringify(made)).update('\n').update(JSON.stringify(resolved)).digest('hex');
+  }
+
+  /** The schema files `refs` name, and those they name in turn. */
+  private reachable(refs: Set<string>): Set<string> {
+    const seen = new Set<string>();
+    const visit = (path: string): void => {
+      if (seen.has(path)) return;
+      seen.add(path);
+      for (const next of this.files.get(path)!.refs) visit(next);
+    };
+    for (const path of refs) visit(path);
+    return seen;
+  }
+
+  /** Replaces `$ref: "file.json#/x"` by an absolute file URL and reads the file once; `refs` collects the files named. */
+  private resolveFileRefs(schema: unknown, origin: SchemaOrigin, pointer: string, refs: Set<string>): unknown {
+    if (Array.isArray(schema)) return schema.map((item, i) => this.resolveFileRefs(item, origin, `${pointer}/${i}`, refs));
     if (typeof schema !== 'object' || schema === null) return schema;
     const out: Record<string, unknown> = {};
     for (const [key, value] of Object.entries(schema)) {
@@ -120,16 +190,17 @@ export class Expectations {
         const path = resolve(origin.baseDir, file);
         const id = pathToFileURL(path).href;
         this.addFile(path, id, { ...origin, pointer: `${pointer}/$ref` });
+        refs.add(path);
         out[key] = fragment === undefined ? id : `${id}#${fragment}`;
       } else {
-        out[key] = this.resolveFileRefs(value, origin, `${pointer}/${key}`);
+        out[key] = this.resolveFileRefs(value, origin, `${pointer}/${key}`, refs);
       }
     }
     return out;
   }
 
   private addFile(path: string, id: string, origin: SchemaOrigin): void {
-    if (this.referencedFiles.has(path)) return;
+    if (this.files.has(path)) return;
     let text: string;
     try {
       text = readFileSync(path, 'utf8');
@@ -143,19 +214,33 @@ export class Expectations {
     }
     let parsed: unknown;
     try {
-      parsed = yaml().parse(text);
+      // A JSON schema file is read without loading the YAML parser.
+      const json = plainJson(text);
+      parsed = json.ok ? json.value : yaml().parse(text);
     } catch (error) {
       throw new InputError('E_SYNTAX', `schema file ${path} is not valid JSON/YAML: ${errorMessage(error)}`, { file: path });
     }
-    this.referencedFiles.set(path, createHash('sha256').update(text).digest('hex'));
-    const nested = this.resolveFileRefs(parsed, { file: path, baseDir: dirname(path), pointer: '' });
+    const sha256 = createHash('sha256').update(text).digest('hex');
+    this.referencedFiles.set(path, sha256);
+    // In the map before its own refs are followed: two files may name each other.
+    const file: SchemaFile = { path, id, sha256, schema: undefined, refs: [], registered: false };
+    this.files.set(path, file);
+    const refs = new Set<string>();
+    const nested = this.resolveFileRefs(parsed, { file: path, baseDir: dirname(path), pointer: '' }, '', refs);
+    file.schema = typeof nested === 'object' && nested !== null ? { ...(nested as object), $id: id } : nested;
+    file.refs = [...refs];
+  }
+
+  /** Gives ajv a schema file, checked as ajv would, before the first schema that needs it compiles. */
+  private register(file: SchemaFile): void {
+    if (file.registered) return;
     try {
-      const withId = typeof nested === 'object' && nested !== null ? { ...(nested as object), $id: id } : nested;
-      this.checkSchema(withId);
-      this.ajv.addSchema(withId as object, id);
+      this.checkSchema(file.schema);
+      this.load().ajv.addSchema(file.schema as object, file.id);
     } catch (error) {
-      throw new InputError('E_EXPECTATION', `schema file ${path} is not a valid JSON Schema: ${errorMessage(error)}`, { file: path });
+      throw new InputError('E_EXPECTATION', `schema file ${file.path} is not a valid JSON Schema: ${errorMessage(error)}`, { file: file.path });
     }
+    file.registered = true;
   }
 }
 

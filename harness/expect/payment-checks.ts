@@ -1,0 +1,71 @@
+/**
+ * What the payment keywords (payment-keywords.ts) do to a value at run time. The validators ajv
+ * generates call these functions by name, from the cache of compiled expectations
+ * (expectation-cache.ts) as well as when just compiled, so this module must not load ajv.
+ */
+import type { ErrorObject } from 'ajv';
+import { parseEmvQr } from '../../devices/formats/emv-qr.js';
+import { decodeEscPos } from '../../devices/formats/escpos.js';
+import { luhnValid } from '../../devices/formats/luhn.js';
+import { isMaskedPan } from '../../devices/formats/pan.js';
+import { maskCardText } from '../../devices/formats/redaction.js';
+import { parseTrack2 } from '../../devices/formats/track.js';
+
+/** A validator of the decoded receipt, as ajv compiles the `receipt` keyword's schema. */
+type ReceiptValidate = ((data: unknown) => boolean) & { errors?: ErrorObject[] | null };
+
+export const PAYMENT_CHECKS = {
+  luhn: (value: string): boolean => luhnValid(value),
+  maskedPan: (value: string): boolean => isMaskedPan(value),
+  track2: (value: string): boolean => parseTrack2(value).ok,
+  emvQr: (value: string): boolean => parseEmvQr(value).ok,
+  /** One message for each full card number or track in the text, shown masked. */
+  cardDataFound(text: string): string[] {
+    const masked = maskCardText(text);
+    const seen = new Set<string>();
+    const messages: string[] = [];
+    for (const span of masked.spans) {
+      const whole = wholeToken(masked.text, span.at, span.length);
+      if (seen.has(whole)) continue;
+      seen.add(whole);
+      const digits = whole.replace(/[^0-9*]/g, '').length;
+      messages.push(
+        span.kind === 'pan'
+          ? `prints a full card number (${digits} digits, Luhn-valid; shown masked: ${whole})`
+          : `prints ${span.kind === 'track1' ? 'track 1' : 'track 2'} data (shown masked: ${whole})`,
+      );
+    }
+    return messages;
+  },
+  /** What is wrong with hex ESC/POS bytes as a receipt that `validate` checks, in the receipt's terms. */
+  receiptFailures(hex: string, validate: ReceiptValidate): string[] {
+    if (!/^([0-9a-fA-F]{2})*$/.test(hex)) return ['must be ESC/POS bytes written as hex'];
+    const decoded = decodeEscPos(Buffer.from(hex, 'hex'));
+    if (!decoded.ok) return [`must be ESC/POS bytes: ${decoded.error.reason} at byte ${decoded.error.offset}`];
+    if (validate({ ...decoded.value, text: decoded.value.lines.map((l) => l.text).join('\n') })) return [];
+    return (validate.errors ?? []).filter((e) => e.keyword !== 'if' && e.keyword !== 'allOf').map(inReceiptTerms);
+  },
+};
+
+export type PaymentCheckName = keyof typeof PAYMENT_CHECKS;
+
+/** What a nested receipt rule found, told in the receipt's terms: "receipt line 5 prints …". */
+function inReceiptTerms(e: ErrorObject): string {
+  const line = /^\/lines\/(\d+)(?:\/text)?$/.exec(e.instancePath);
+  const where = line ? `receipt line ${Number(line[1]) + 1}` : e.instancePath === '' ? 'the receipt' : `receipt ${e.instancePath.slice(1).replace(/\//g, ' ')}`;
+  const params = e.params as Record<string, unknown>;
+  if (e.keyword === 'pattern') return `${where} must match ${String(params['pattern'])}`;
+  if (e.keyword === 'const') return `${where} must be ${JSON.stringify(params['allowedValue'])}`;
+  return `${where} ${e.message ?? e.keyword}`;
+}
+
+/** The masked run with the characters around it that belong to the same number or track. */
+function wholeToken(text: string, at: number, length: number): string {
+  const part = /[0-9*=^?%;B]/;
+  const digit = /[0-9*]/;
+  let from = at;
+  let to = at + length;
+  while (from > 0 && (part.test(text[from - 1]!) || (/[ -]/.test(text[from - 1]!) && digit.test(text[from - 2] ?? '')))) from--;
+  while (to < text.length && (part.test(text[to]!) || (/[ -]/.test(text[to]!) && digit.test(text[to + 1] ?? '')))) to++;
+  return text.slice(from, to);
+}
