@@ -5,9 +5,12 @@
  */
 import { createHash } from 'node:crypto';
 import { readFileSync, statSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { relative } from 'node:path';
 import type { Document, LineCounter } from 'yaml';
 import { InputError } from '../core/errors.js';
+import { FileCache } from '../core/file-cache.js';
+import { poshilVersion } from '../core/paths.js';
 import { yaml } from '../core/yaml.js';
 import { plainJson } from '../core/plain-json.js';
 
@@ -74,6 +77,9 @@ export function loadDocument(path: string, what: string): LoadedDocument {
       },
     };
   }
+  // A YAML document read before comes from the cache, with the line of each of its values.
+  const kept = parsedBefore(sha256);
+  if (kept) return { path, shown, text, sha256, value: kept.value, lineOf: (pointer) => keptLineOf(kept.lines, pointer) };
   const { doc, counter } = parseYaml(text, what, shown);
   let value: unknown;
   try {
@@ -86,7 +92,71 @@ export function loadDocument(path: string, what: string): LoadedDocument {
       hint: alias ? 'YAML aliases (*name) must refer to an anchor (&name) set before them, and may not expand to more than 100 copies' : 'fix the syntax',
     });
   }
+  if (isJson(value)) {
+    const lines: Record<string, [number, number]> = {};
+    forEachPointer(value, '', (pointer) => {
+      const pos = lineOf(doc, counter, pointer);
+      if (pos) lines[pointer] = [pos.line, pos.column];
+    });
+    parsedDocuments.write(cacheName(sha256), JSON.stringify({ value, lines } satisfies KeptDocument));
+  }
   return { path, shown, text, sha256, value, lineOf: (pointer) => lineOf(doc, counter, pointer) };
+}
+
+/**
+ * Parsed YAML documents kept between runs (core/file-cache.ts): the yaml parser is 72 files to
+ * load and a suite takes it milliseconds to parse, ~40 ms of a run's start on a 2-core machine.
+ * Only a document that parsed without error, to plain JSON values, is kept, with the line and
+ * column the parser gives each of its values; the name covers the text, the parser's version
+ * and poshil's.
+ */
+const parsedDocuments = FileCache.of('documents');
+const require = createRequire(import.meta.url);
+
+interface KeptDocument {
+  value: unknown;
+  /** Line and column by JSON pointer, for every value in the document. */
+  lines: Record<string, [number, number]>;
+}
+
+function cacheName(textSha256: string): string {
+  const made = `${poshilVersion()} ${(require('yaml/package.json') as { version: string }).version} ${textSha256}`;
+  return `${createHash('sha256').update(made).digest('hex')}.json`;
+}
+
+function parsedBefore(textSha256: string): KeptDocument | undefined {
+  const kept = parsedDocuments.read(cacheName(textSha256));
+  if (kept === undefined) return undefined;
+  try {
+    const parsed = JSON.parse(kept) as Partial<KeptDocument>;
+    return 'value' in parsed && typeof parsed.lines === 'object' && parsed.lines !== null ? (parsed as KeptDocument) : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** As lineOf below: the deepest value that exists, a missing property giving its parent's line. */
+function keptLineOf(lines: KeptDocument['lines'], pointer: string): { line: number; column: number } | undefined {
+  for (let at = pointer; ; at = at.slice(0, at.lastIndexOf('/'))) {
+    const pos = Object.hasOwn(lines, at) ? lines[at] : undefined;
+    if (pos) return { line: pos[0], column: pos[1] };
+    if (at === '') return undefined;
+  }
+}
+
+function forEachPointer(value: unknown, pointer: string, visit: (pointer: string) => void): void {
+  visit(pointer);
+  if (typeof value !== 'object' || value === null) return;
+  for (const [key, item] of Object.entries(value)) forEachPointer(item, `${pointer}/${key.replace(/~/g, '~0').replace(/\//g, '~1')}`, visit);
+}
+
+/** True when JSON text gives back the same value: no Infinity, NaN, -0, dates or other objects. */
+function isJson(value: unknown): boolean {
+  if (value === null || typeof value === 'string' || typeof value === 'boolean') return true;
+  if (typeof value === 'number') return Number.isFinite(value) && !Object.is(value, -0);
+  if (Array.isArray(value)) return value.every(isJson);
+  if (typeof value === 'object' && Object.getPrototypeOf(value) === Object.prototype) return Object.values(value).every(isJson);
+  return false;
 }
 
 function parseYaml(text: string, what: string, shown: string): { doc: Document; counter: LineCounter } {

@@ -5,7 +5,8 @@ import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { ReceiptEncoder } from '../../devices/formats/escpos-encode.js';
 import { packageRoot } from '../core/paths.js';
-import { ExpectationCache, expectationCacheDir } from './expectation-cache.js';
+import { FileCache, cacheRoot } from '../core/file-cache.js';
+import { ExpectationCache } from './expectation-cache.js';
 import { Expectations } from './expectations.js';
 
 const dirs: string[] = [];
@@ -61,12 +62,12 @@ describe('the cache of compiled expectations', () => {
   it('serves a schema compiled before, with the same verdicts and messages', () => {
     const dir = tempDir();
     const { schema, origin, values } = fixture(dir);
-    const cold = new CountingCache(join(dir, 'cache'));
+    const cold = new CountingCache(new FileCache(join(dir, 'cache')));
     const compiled = new Expectations(cold).compile(schema, origin);
     expect(cold.hits).toBe(0);
     expect(readdirSync(join(dir, 'cache'))).toHaveLength(1);
 
-    const warm = new CountingCache(join(dir, 'cache'));
+    const warm = new CountingCache(new FileCache(join(dir, 'cache')));
     const cached = new Expectations(warm).compile(schema, origin);
     expect(warm.hits).toBe(1);
     for (const value of values) expect(cached.check(value)).toEqual(compiled.check(value));
@@ -92,9 +93,9 @@ describe('the cache of compiled expectations', () => {
   it('compiles again when a file the schema refers to changed', () => {
     const dir = tempDir();
     const { schema, origin } = fixture(dir);
-    new Expectations(new ExpectationCache(join(dir, 'cache'))).compile(schema, origin);
+    new Expectations(new ExpectationCache(new FileCache(join(dir, 'cache')))).compile(schema, origin);
     writeFileSync(join(dir, 'amount.json'), JSON.stringify({ type: 'integer', minimum: 10 }));
-    const warm = new CountingCache(join(dir, 'cache'));
+    const warm = new CountingCache(new FileCache(join(dir, 'cache')));
     const changed = new Expectations(warm).compile(schema, origin);
     expect(warm.hits).toBe(0);
     expect(changed.check({ sale: { amount: 5 } })).toEqual([{ path: '/sale/amount', message: 'must be >= 10' }]);
@@ -103,22 +104,22 @@ describe('the cache of compiled expectations', () => {
   it('compiles again, and rewrites, a cached file that does not load', () => {
     const dir = tempDir();
     const { schema, origin, values } = fixture(dir);
-    new Expectations(new ExpectationCache(join(dir, 'cache'))).compile(schema, origin);
+    new Expectations(new ExpectationCache(new FileCache(join(dir, 'cache')))).compile(schema, origin);
     const [name] = readdirSync(join(dir, 'cache'));
     writeFileSync(join(dir, 'cache', name!), 'module.exports = (');
-    const broken = new CountingCache(join(dir, 'cache'));
+    const broken = new CountingCache(new FileCache(join(dir, 'cache')));
     expect(new Expectations(broken).compile(schema, origin).check(values[0])).toEqual([]);
     expect(broken.hits).toBe(0);
-    const again = new CountingCache(join(dir, 'cache'));
+    const again = new CountingCache(new FileCache(join(dir, 'cache')));
     new Expectations(again).compile(schema, origin);
     expect(again.hits).toBe(1);
   });
 
   it('is kept under POSHIL_CACHE_DIR, XDG_CACHE_HOME or ~/.cache, and not at all when off', () => {
-    expect(expectationCacheDir({ POSHIL_CACHE_DIR: '/c' })).toBe('/c/expectations');
-    expect(expectationCacheDir({ XDG_CACHE_HOME: '/x' })).toBe('/x/poshil/expectations');
-    expect(expectationCacheDir({ POSHIL_CACHE_DIR: 'off', XDG_CACHE_HOME: '/x' })).toBeUndefined();
-    const off = new ExpectationCache(undefined);
+    expect(cacheRoot({ POSHIL_CACHE_DIR: '/c' })).toBe('/c');
+    expect(cacheRoot({ XDG_CACHE_HOME: '/x' })).toBe('/x/poshil');
+    expect(FileCache.of('expectations', { POSHIL_CACHE_DIR: 'off', XDG_CACHE_HOME: '/x' }).dir).toBeUndefined();
+    const off = new ExpectationCache(new FileCache(undefined));
     off.store('k', 'module.exports = () => true;');
     expect(off.load('k')).toBeUndefined();
   });
@@ -126,13 +127,14 @@ describe('the cache of compiled expectations', () => {
   it('loads a cached validator in a process that never loads ajv', () => {
     const dir = tempDir();
     const { schema, origin, values } = fixture(dir);
-    new Expectations(new ExpectationCache(join(dir, 'cache'))).compile(schema, origin);
+    new Expectations(new ExpectationCache(new FileCache(join(dir, 'cache')))).compile(schema, origin);
     // The built module, as a run uses it: the cached code runs with ajv's runtime helpers only.
     const script = `
       import { createRequire } from 'node:module';
       const { Expectations } = await import(${JSON.stringify(join(packageRoot(), 'dist/harness/expect/expectations.js'))});
       const { ExpectationCache } = await import(${JSON.stringify(join(packageRoot(), 'dist/harness/expect/expectation-cache.js'))});
-      const compiled = new Expectations(new ExpectationCache(${JSON.stringify(join(dir, 'cache'))})).compile(${JSON.stringify(schema)}, ${JSON.stringify(origin)});
+      const { FileCache } = await import(${JSON.stringify(join(packageRoot(), 'dist/harness/core/file-cache.js'))});
+      const compiled = new Expectations(new ExpectationCache(new FileCache(${JSON.stringify(join(dir, 'cache'))}))).compile(${JSON.stringify(schema)}, ${JSON.stringify(origin)});
       const loaded = Object.keys(createRequire(import.meta.url).cache).filter((path) => /node_modules\\/ajv\\/dist\\/(ajv|core)\\.js$/.test(path));
       console.log(JSON.stringify({ loaded, verdicts: ${JSON.stringify(values)}.map((value) => compiled.check(value).length) }));`;
     const out = JSON.parse(execFileSync(process.execPath, ['--input-type=module', '-e', script], { encoding: 'utf8', env: { ...process.env, POSHIL_CACHE_DIR: 'off' } })) as { loaded: string[]; verdicts: number[] };

@@ -18,7 +18,7 @@ import { packageRoot, poshilVersion } from '../core/paths.js';
 import { plainJson } from '../core/plain-json.js';
 import { yaml } from '../core/yaml.js';
 import type { ValidationIssue } from '../core/record.js';
-import { ExpectationCache, expectationCacheDir } from './expectation-cache.js';
+import { ExpectationCache } from './expectation-cache.js';
 import { addPaymentKeywords } from './payment-keywords.js';
 
 export interface Expectation {
@@ -97,7 +97,7 @@ export class Expectations {
   /** Schema files added by `$ref`, by absolute path, with their content hash for the record. */
   readonly referencedFiles = new Map<string, string>();
 
-  constructor(private readonly cache = new ExpectationCache(expectationCacheDir())) {}
+  constructor(private readonly cache = new ExpectationCache()) {}
 
   private load(): Compiler {
     if (this.compiler) return this.compiler;

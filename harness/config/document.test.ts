@@ -1,0 +1,84 @@
+import { execFileSync } from 'node:child_process';
+import { randomUUID } from 'node:crypto';
+import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { packageRoot } from '../core/paths.js';
+import { inputError } from '../core/test-support/thrown.js';
+import { loadDocument } from './document.js';
+
+const dirs: string[] = [];
+afterEach(() => {
+  for (const dir of dirs.splice(0)) rmSync(dir, { recursive: true, force: true });
+});
+function write(name: string, text: string): string {
+  const dir = mkdtempSync(join(tmpdir(), 'poshil-document-'));
+  dirs.push(dir);
+  writeFileSync(join(dir, name), text);
+  return join(dir, name);
+}
+
+const SUITE = 'suite: cached\ncases:\n  - id: one\n    steps:\n      - send: { cmd: identify }\n        expect: { type: object }\n';
+
+/** Loads `path` in a process of its own with `cache` as the cache: the value, and whether yaml was loaded. */
+function loadInChild(path: string, cache: string): { value: unknown; yamlLoaded: boolean; line: number | undefined } {
+  const script = `
+    import { createRequire } from 'node:module';
+    const { loadDocument } = await import(${JSON.stringify(join(packageRoot(), 'dist/harness/config/document.js'))});
+    const doc = loadDocument(${JSON.stringify(path)}, 'suite');
+    const yamlLoaded = Object.keys(createRequire(import.meta.url).cache).some((file) => file.includes('/node_modules/yaml/dist/'));
+    console.log(JSON.stringify({ value: doc.value, yamlLoaded, line: doc.lineOf('/cases/0/steps/0/expect')?.line }));`;
+  return JSON.parse(execFileSync(process.execPath, ['--input-type=module', '-e', script], { encoding: 'utf8', env: { ...process.env, POSHIL_CACHE_DIR: cache } })) as never;
+}
+
+describe('loadDocument', () => {
+  it('reads a YAML document parsed before from the cache, without the parser, and still finds lines', () => {
+    const path = write('cached.suite.yaml', SUITE);
+    const cache = join(path, '..', 'cache');
+    const first = loadInChild(path, cache);
+    const second = loadInChild(path, cache);
+    expect(first.yamlLoaded).toBe(true);
+    expect(second).toEqual({ ...first, yamlLoaded: false });
+    expect(second.value).toEqual({ suite: 'cached', cases: [{ id: 'one', steps: [{ send: { cmd: 'identify' }, expect: { type: 'object' } }] }] });
+    expect(second.line).toBe(6);
+  });
+
+  it('gives a kept document every line and column the parser gave it', () => {
+    // A text of its own (the comment), so that the first load parses it and the second is served.
+    const text = `# ${randomUUID()}\n${readFileSync(join(packageRoot(), 'suites/sales.suite.yaml'), 'utf8')}`;
+    const path = write('sales.suite.yaml', text);
+    const documents = join(process.env['POSHIL_CACHE_DIR']!, 'documents');
+    const count = () => (existsSync(documents) ? readdirSync(documents).length : 0);
+    const before = count();
+    const parsed = loadDocument(path, 'suite');
+    expect(count()).toBe(before + 1);
+    const kept = loadDocument(path, 'suite');
+    const pointers: string[] = [];
+    const walk = (value: unknown, pointer: string): void => {
+      pointers.push(pointer, `${pointer}/missing`);
+      if (typeof value === 'object' && value !== null) for (const [key, item] of Object.entries(value)) walk(item, `${pointer}/${key.replace(/~/g, '~0').replace(/\//g, '~1')}`);
+    };
+    walk(parsed.value, '');
+    expect(pointers.length).toBeGreaterThan(200);
+    expect(pointers.map((pointer) => kept.lineOf(pointer))).toEqual(pointers.map((pointer) => parsed.lineOf(pointer)));
+    expect(kept.value).toEqual(parsed.value);
+  });
+
+  it('parses again what JSON cannot carry (.inf), and a changed text', () => {
+    const path = write('numbers.yaml', 'limit: .inf\n');
+    expect(loadDocument(path, 'suite').value).toEqual({ limit: Infinity });
+    expect(loadDocument(path, 'suite').value).toEqual({ limit: Infinity });
+    writeFileSync(path, 'limit: 5\n');
+    expect(loadDocument(path, 'suite').value).toEqual({ limit: 5 });
+  });
+
+  it('reports a syntax error every time, with its line', () => {
+    const path = write('broken.suite.yaml', 'suite: x\ncases:\n  - id: a\n   steps: []\n');
+    for (let i = 0; i < 2; i++) {
+      const error = inputError(() => loadDocument(path, 'suite'));
+      expect(error.code).toBe('E_SYNTAX');
+      expect(error.context.line).toBe(4);
+    }
+  });
+});
