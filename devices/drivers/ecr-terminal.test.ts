@@ -8,13 +8,12 @@ import { describe, expect, it } from 'vitest';
 import { loadEcrProtocol } from '../../harness/config/ecr-protocol.js';
 import { packageRoot } from '../../harness/core/paths.js';
 import type { WireTap } from '../framing/wire-tap.js';
-import { ecrFrames } from './card-data.js';
 import type { EcrProtocol } from '../protocols/ecr/description.js';
 import { EcrFrameDecoder, encodeFrame } from '../protocols/ecr/frame.js';
 import { decodeMessage, encodeMessage } from '../protocols/ecr/message.js';
 import { createMemoryPair } from '../transports/memory.js';
 import type { Transport } from '../transports/transport.js';
-import { EcrTerminal } from './ecr-terminal.js';
+import { EcrTerminal, ecrFrames } from './ecr-terminal.js';
 import type { TerminalEvent } from './terminal.js';
 
 const nexi = loadEcrProtocol(join(packageRoot(), 'devices', 'protocols', 'nexi-traditional.ecr.yaml'));

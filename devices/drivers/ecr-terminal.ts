@@ -14,6 +14,9 @@ import { maskPan } from '../formats/pan.js';
 import type { WireTap } from '../framing/wire-tap.js';
 import type { EcrProtocol, VerbMapping } from '../protocols/ecr/description.js';
 import { EcrLink } from '../protocols/ecr/link.js';
+
+/** A vendor ECR protocol's frames, masked for the transcript by its description's field layout. */
+export { ecrFrameMasker as ecrFrames } from '../protocols/ecr/card-data.js';
 import { decodeMessage, encodeMessage, type DecodedMessage } from '../protocols/ecr/message.js';
 import { linkClosed } from '../transports/errors.js';
 import type { Transport } from '../transports/transport.js';

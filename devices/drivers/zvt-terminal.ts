@@ -20,11 +20,14 @@ import { parseTlv, type TlvNode } from '../formats/tlv.js';
 import type { WireTap } from '../framing/wire-tap.js';
 import { commandName, decodeApdu, hex2 } from '../protocols/zvt/apdu.js';
 import { formatCents, fromBcd, readFields } from '../protocols/zvt/bmp.js';
+import { maskZvtApdu } from '../protocols/zvt/card-data.js';
 import { ZvtLink, type SerialTiming, type ZvtForm } from '../protocols/zvt/link.js';
 import { DEFAULT_PASSWORD, zvt } from '../protocols/zvt/messages.js';
 import { resultText } from '../protocols/zvt/result-codes.js';
+import { maskCardText } from '../formats/redaction.js';
 import { linkClosed } from '../transports/errors.js';
 import type { Transport } from '../transports/transport.js';
+import type { FrameMasker } from './card-data.js';
 import type { CallOptions, Terminal, TerminalEvent, VerbReply } from './terminal.js';
 import { TerminalSignals } from './terminal-signals.js';
 import { endWithin, Exchange, type ExchangeEnd } from './zvt-exchange.js';
@@ -42,6 +45,12 @@ const INTERMEDIATE: Readonly<Record<number, string>> = {
   0x0f: 'transaction successful',
   0x10: 'transaction not successful',
   0x17: 'please wait',
+};
+
+/** How ZVT frames are masked for the transcript: APDUs by their BMPs. */
+export const zvtFrames: FrameMasker = {
+  text: (text) => ({ ...maskCardText(text), unparsed: 'text on a ZVT link' }),
+  bytes: maskZvtApdu,
 };
 
 /** Print-line attribute poshil's terminals set on the last line of a receipt. */

@@ -21,7 +21,7 @@ import { TRANSCRIPT_STREAM } from '../evidence/transcript-reader.js';
 import { ReporterMultiplexer, type Reporter } from '../reporters/reporter.js';
 import { checkHealth } from './health-check.js';
 import { runSuites, selectCases, type CaseSelection } from './run.js';
-import { createStimuli, createTerminal, createTransport } from './session.js';
+import { createStimuli, terminalMaker } from './session.js';
 import { ReconnectingTerminal, type LinkLocator } from './reconnecting-terminal.js';
 import type { OperatorFactory } from '../../devices/drivers/stimuli/operator-prompt.js';
 import { startSimulatorProcess, type RunningSimulator, type SimulatorLauncher } from './simulator-process.js';
@@ -172,8 +172,9 @@ export async function executeRun(request: RunRequest): Promise<RunResult> {
     const simulator = announced;
     const locate: LinkLocator =
       request.locate ?? (simulator ? async () => { const address = simulator.currentLink(); return address ? { address } : undefined; } : async () => ({}));
+    const connect = await terminalMaker(profile, transcript);
     const terminal = new ReconnectingTerminal({
-      connect: (address) => createTerminal(profile, createTransport(profile.transport, address), transcript),
+      connect,
       ...(announced ? { address: announced.link } : {}),
       locate,
       reconnectMs: profile.timeouts.reconnectMs,
