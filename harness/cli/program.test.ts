@@ -1,4 +1,9 @@
+import { execFileSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { packageRoot } from '../core/paths.js';
+import { helpAt80Columns, prebuiltHelpPath } from './prebuilt-help.js';
 import { buildProgram } from './program.js';
 
 describe('the command list of poshil --help', () => {
@@ -15,5 +20,14 @@ describe('the command list of poshil --help', () => {
       expect(program.commands.map((command) => command.name())).toEqual(['decode']);
       expect(program.commands[0]?.helpInformation()).toContain('<format> <input>');
     }
+  });
+});
+
+describe('poshil --help made at build time', () => {
+  it('is what commander prints at 80 columns, and what a piped poshil --help and -h print', async () => {
+    const expected = await helpAt80Columns();
+    expect(expected).toContain('Examples:');
+    expect(readFileSync(prebuiltHelpPath(), 'utf8')).toBe(expected);
+    for (const flag of ['--help', '-h']) expect(execFileSync(process.execPath, [join(packageRoot(), 'dist/harness/cli/main.js'), flag], { encoding: 'utf8' })).toBe(expected);
   });
 });
