@@ -1,10 +1,12 @@
 import { mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { InputError } from '../../core/errors.js';
 import type { RunEnding } from './health.js';
 import { DevicePool, type PoolBench } from './pool.js';
+import { stateSchemaSha256, stateValidatorPath } from './state-file.js';
 
 const made: string[] = [];
 afterAll(() => made.forEach((dir) => rmSync(dir, { recursive: true, force: true })));
@@ -104,5 +106,12 @@ describe('DevicePool', () => {
     expect((error as InputError).code).toBe('E_STATE_CORRUPT');
     expect((error as InputError).message).toMatch(message);
     expect((error as InputError).context.file).toBe(join(lab, 'benches', 'lab-a.state.json'));
+  });
+});
+
+describe('the bench state file\'s validator', () => {
+  it('is the one npm run build made from this very schema (no ajv to load at a bench run\'s start)', () => {
+    const prebuilt = createRequire(import.meta.url)(stateValidatorPath()) as { schemaSha256?: string };
+    expect(prebuilt.schemaSha256).toBe(stateSchemaSha256());
   });
 });

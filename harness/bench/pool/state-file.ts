@@ -4,12 +4,14 @@
  * file and renamed, so a reader never sees half a file and two bench runs on one host do not lose
  * each other's results. A file that is not what poshil wrote is exit 2 naming it, never a crash.
  */
-import { randomBytes } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { join } from 'node:path';
-import { Ajv } from 'ajv';
+import type { Ajv as AjvClass, ValidateFunction } from 'ajv';
 import lockfile from 'proper-lockfile';
 import { DeviceError, InputError } from '../../core/errors.js';
+import { packageRoot } from '../../core/paths.js';
 import type { DeviceHealth } from './health.js';
 
 export interface BenchState {
@@ -18,7 +20,7 @@ export interface BenchState {
   devices: Record<string, DeviceHealth>;
 }
 
-const STATE_SCHEMA = {
+export const STATE_SCHEMA = {
   type: 'object',
   required: ['schemaVersion', 'bench', 'devices'],
   properties: {
@@ -41,7 +43,32 @@ const STATE_SCHEMA = {
   },
 } as const;
 
-const validateState = new Ajv({ strict: false }).compile(STATE_SCHEMA);
+export const STATE_AJV_OPTIONS = { strict: false };
+
+/** `npm run build` compiles the schema to standalone code here (scripts/build-validators.ts). */
+export const stateValidatorPath = (): string => join(packageRoot(), 'dist', 'harness', 'bench', 'pool', 'state-validator.cjs');
+export const stateSchemaSha256 = (): string => createHash('sha256').update(JSON.stringify(STATE_SCHEMA)).digest('hex');
+
+const require = createRequire(import.meta.url);
+let validator: ValidateFunction | undefined;
+
+/**
+ * The state file's validator: the one the build made from this schema, else compiled here.
+ * Loading ajv and compiling its meta-schema for these few fields took ~150 ms of every bench
+ * run's, `bench status`'s and lab worker's start.
+ */
+function validateState(value: unknown): ValidateFunction['errors'] {
+  if (!validator) {
+    try {
+      const prebuilt = require(stateValidatorPath()) as ValidateFunction & { schemaSha256?: string };
+      if (prebuilt.schemaSha256 === stateSchemaSha256()) validator = prebuilt;
+    } catch {
+      // Not built (tests from sources): compiled below.
+    }
+    validator ??= new (require('ajv') as { Ajv: new (options: object) => AjvClass }).Ajv(STATE_AJV_OPTIONS).compile(STATE_SCHEMA);
+  }
+  return validator(value) ? null : (validator.errors ?? []);
+}
 
 export class BenchStateFile {
   readonly path: string;
@@ -64,8 +91,9 @@ export class BenchStateFile {
     } catch (error) {
       throw corrupt(this.path, `it is not JSON (${(error as Error).message})`);
     }
-    if (!validateState(value)) {
-      const first = validateState.errors?.[0];
+    const errors = validateState(value);
+    if (errors) {
+      const first = errors[0];
       throw corrupt(this.path, `${first?.instancePath || 'the document'} ${first?.message ?? 'does not match'}`, first?.instancePath ?? '');
     }
     return value as unknown as BenchState;
