@@ -15,12 +15,17 @@ export interface RunLogger {
   flushSync(): void;
   /** At the end of a run: the last lines written and the file closed, its fsync off the event loop. */
   end(): Promise<void>;
+  /** Why the log could not be written, if it could not (a full disk, its folder gone). */
+  readonly failure: Error | undefined;
 }
 
 export function createRunLogger(path: string | undefined, level: LogLevel): RunLogger {
-  if (!path) return { logger: pino({ level: 'silent' }), flushSync: () => undefined, end: async () => undefined };
+  if (!path) return { logger: pino({ level: 'silent' }), flushSync: () => undefined, end: async () => undefined, failure: undefined };
   // The folder is made with the file's asynchronous open (mkdir: true), not on the event loop.
   const destination = pino.destination({ dest: path, sync: false, mkdir: true, minLength: 0 });
+  // pino passes on every error but a closed pipe; unheard, it would end the process.
+  let failure: Error | undefined;
+  destination.on('error', (error: Error) => void (failure ??= error));
   const logger = pino(
     {
       level,
@@ -36,6 +41,9 @@ export function createRunLogger(path: string | undefined, level: LogLevel): RunL
   );
   return {
     logger,
+    get failure() {
+      return failure;
+    },
     flushSync: () => {
       try {
         destination.flushSync();

@@ -3,7 +3,9 @@
  * the OS together at the end of that turn (sonic-boom): one write per turn instead of one per
  * line, which on a step loop over a socket was three writes a step. `flushSync` pushes out the
  * rest when the process is being signalled, so a crash, Ctrl-C or kill leaves every finished
- * line on disk. Readers skip a torn last line.
+ * line on disk. Readers skip a torn last line. A file that cannot be written (a full disk, its
+ * folder gone) keeps what it wrote, takes no more lines, and says why in `failure`: the run
+ * reports it rather than the process dying of an unhandled stream error.
  */
 import { createHash, type Hash } from 'node:crypto';
 import SonicBoomModule from 'sonic-boom';
@@ -28,6 +30,8 @@ export class NdjsonFile {
   /** Bytes appended so far (written or about to be), and lines. */
   bytes = 0;
   lines = 0;
+  /** Why writing stopped, when it did. */
+  failure: Error | undefined;
 
   constructor(
     readonly path: string,
@@ -36,6 +40,11 @@ export class NdjsonFile {
     // The folder is made off the event loop with the file's open (a bench of 64 terminals opens
     // hundreds of these at once; a blocking mkdir each held every other terminal up).
     this.stream = new SonicBoom({ dest: path, append: true, sync: false, minLength: 0, mkdir: true });
+    this.stream.on('error', (error: Error) => {
+      this.failure ??= error;
+      this.ended = true;
+      this.pending = '';
+    });
     this.hash = options.hash ? createHash('sha256') : undefined;
   }
 

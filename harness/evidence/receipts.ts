@@ -53,6 +53,11 @@ export class ReceiptArchive {
     this.file?.flushSync();
   }
 
+  /** Why the receipts could not be written, if they could not. */
+  get failure(): Error | undefined {
+    return this.file?.failure;
+  }
+
   async end(): Promise<SealedSegment[]> {
     return (await this.file?.end()) ?? [];
   }

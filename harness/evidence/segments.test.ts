@@ -26,6 +26,18 @@ const read = (dir: string) => {
 const chainOf = (dir: string, files = segmentFiles(dir, 'transcript')) => checkChain('transcript', files, (f) => readSegmentFacts(dir, f));
 
 describe('SegmentedNdjson', () => {
+  it('takes a folder it cannot write to as a failure to report, not a crash', async () => {
+    const dir = freshDir();
+    mkdirSync(dir, { recursive: true });
+    // A file where the stream's folder would go: the folder cannot be made.
+    writeFileSync(join(dir, 'transcript'), 'in the way');
+    const file = new SegmentedNdjson(dir, 'transcript', 'run-1', 1024);
+    file.append(entry(1));
+    await file.end();
+    expect(file.failure?.message).toMatch(/(EEXIST|ENOTDIR).*transcript/);
+    file.append(entry(2));
+  });
+
   it('rotates past the size, chains each header to the sealed segment before it, and reads back every entry in order', async () => {
     const dir = freshDir();
     const entries = Array.from({ length: 200 }, (_, i) => entry(i));

@@ -56,6 +56,8 @@ export class SegmentedNdjson {
   private ended = false;
   /** One line per sealed segment (a few dozen in a long soak), for the end's summary. */
   readonly sealed: SealedSegment[] = [];
+  /** Why an earlier segment could not be written, if one could not. */
+  private lost: Error | undefined;
 
   constructor(
     private readonly runDir: string,
@@ -83,6 +85,11 @@ export class SegmentedNdjson {
   /** Writes out everything buffered, synchronously: for signal handlers and crashes. */
   flushSync(): void {
     this.current.flushSync();
+  }
+
+  /** Why a segment of the chain could not be written, if one could not. */
+  get failure(): Error | undefined {
+    return this.lost ?? this.current.failure;
   }
 
   /** Ends the last segment; resolves with every segment of the chain. */
@@ -116,7 +123,7 @@ export class SegmentedNdjson {
     const old = this.current;
     // Ended, not flushed synchronously: a synchronous write beside sonic-boom's write in flight
     // can land before it, and the bytes on disk would no longer be the bytes hashed.
-    this.closing.push(old.end());
+    this.closing.push(old.end().then(() => void (this.lost ??= old.failure)));
     const sealed = this.seal(old);
     this.sealed.push(sealed);
     this.current = this.open(sealed);

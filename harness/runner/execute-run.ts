@@ -256,6 +256,9 @@ export async function executeRun(request: RunRequest): Promise<RunResult> {
   }
   logger.info({ summary: record.summary, status }, 'run finished');
   await Promise.all([runLog.end(), journalFile.end()]);
+  // Evidence that could not be written fails the run as a missing report does.
+  const lost = [journalFile, transcriptFile, receipts, runLog].map((file) => file.failure).find((error) => error !== undefined);
+  if (!failure && lost) failure = new PoshilError('E_OUTPUT', `could not write the run's evidence: ${errorMessage(lost)}`, ExitCode.deviceError);
 
   const exitCode = signal.aborted
     ? ExitCode.interrupted
