@@ -14,14 +14,14 @@ import { maskPan } from '../formats/pan.js';
 import type { WireTap } from '../framing/wire-tap.js';
 import type { EcrProtocol, VerbMapping } from '../protocols/ecr/description.js';
 import { EcrLink } from '../protocols/ecr/link.js';
-
-/** A vendor ECR protocol's frames, masked for the transcript by its description's field layout. */
-export { ecrFrameMasker as ecrFrames } from '../protocols/ecr/card-data.js';
 import { decodeMessage, encodeMessage, type DecodedMessage } from '../protocols/ecr/message.js';
 import { linkClosed } from '../transports/errors.js';
 import type { Transport } from '../transports/transport.js';
 import type { CallOptions, Terminal, TerminalEvent, VerbReply } from './terminal.js';
 import { TerminalSignals } from './terminal-signals.js';
+
+/** A vendor ECR protocol's frames, masked for the transcript by its description's field layout. */
+export { ecrFrameMasker as ecrFrames } from '../protocols/ecr/card-data.js';
 
 const ALPHA_BY_NUMERIC = Object.fromEntries(Object.entries(CURRENCY_NUMERIC).map(([alpha, numeric]) => [numeric, alpha]));
 

@@ -9,10 +9,9 @@ import { createRequire } from 'node:module';
 import { relative } from 'node:path';
 import type { Document, LineCounter } from 'yaml';
 import { InputError } from '../core/errors.js';
-import { FileCache } from '../core/file-cache.js';
-import { poshilVersion } from '../core/paths.js';
+import { FileCache, moduleHash } from '../core/file-cache.js';
 import { yaml } from '../core/yaml.js';
-import { plainJson } from '../core/plain-json.js';
+import { isJsonValue, plainJson } from '../core/plain-json.js';
 
 export interface LoadedDocument {
   /** Absolute path. */
@@ -92,25 +91,19 @@ export function loadDocument(path: string, what: string): LoadedDocument {
       hint: alias ? 'YAML aliases (*name) must refer to an anchor (&name) set before them, and may not expand to more than 100 copies' : 'fix the syntax',
     });
   }
-  if (isJson(value)) {
-    const lines: Record<string, [number, number]> = {};
-    forEachPointer(value, '', (pointer) => {
-      const pos = lineOf(doc, counter, pointer);
-      if (pos) lines[pointer] = [pos.line, pos.column];
-    });
-    parsedDocuments.write(cacheName(sha256), JSON.stringify({ value, lines } satisfies KeptDocument));
-  }
+  keep(sha256, doc, counter, value);
   return { path, shown, text, sha256, value, lineOf: (pointer) => lineOf(doc, counter, pointer) };
 }
 
 /**
  * Parsed YAML documents kept between runs (core/file-cache.ts): the yaml parser is 72 files to
  * load and a suite takes it milliseconds to parse, ~40 ms of a run's start on a 2-core machine.
- * Only a document that parsed without error, to plain JSON values, is kept, with the line and
- * column the parser gives each of its values; the name covers the text, the parser's version
- * and poshil's.
+ * Only a document that parsed without error, to plain JSON values and without aliases (whose
+ * expansion can be far bigger than the text), is kept, with the line and column of each of its
+ * values; the name covers the text, the parser's version and this module's code.
  */
-const parsedDocuments = FileCache.of('documents');
+let parsedDocuments: FileCache | undefined;
+const documents = (): FileCache => (parsedDocuments ??= FileCache.of('documents'));
 const require = createRequire(import.meta.url);
 
 interface KeptDocument {
@@ -120,18 +113,49 @@ interface KeptDocument {
 }
 
 function cacheName(textSha256: string): string {
-  const made = `${poshilVersion()} ${(require('yaml/package.json') as { version: string }).version} ${textSha256}`;
+  const made = `${moduleHash(import.meta.url)} ${(require('yaml/package.json') as { version: string }).version} ${textSha256}`;
   return `${createHash('sha256').update(made).digest('hex')}.json`;
 }
 
 function parsedBefore(textSha256: string): KeptDocument | undefined {
-  const kept = parsedDocuments.read(cacheName(textSha256));
+  const kept = documents().read(cacheName(textSha256));
   if (kept === undefined) return undefined;
   try {
     const parsed = JSON.parse(kept) as Partial<KeptDocument>;
     return 'value' in parsed && typeof parsed.lines === 'object' && parsed.lines !== null ? (parsed as KeptDocument) : undefined;
   } catch {
     return undefined;
+  }
+}
+
+function keep(textSha256: string, doc: Document, counter: LineCounter, value: unknown): void {
+  if (!isJsonValue(value)) return;
+  const { isAlias, isMap, isNode, isScalar, isSeq } = yaml();
+  const lines: KeptDocument['lines'] = {};
+  let aliases = false;
+  // One walk over the tree, recording what lineOf (below) finds for each pointer: a map key is
+  // found by its value as getIn looks it up (digits as a number), so "0": x in quotes is not.
+  const walk = (node: unknown, pointer: string): void => {
+    if (isAlias(node)) aliases = true;
+    if (!isNode(node) || !node.range) return;
+    const pos = counter.linePos(node.range[0]);
+    lines[pointer] = [pos.line, pos.col];
+    if (isMap(node)) {
+      for (const pair of node.items) {
+        if (!isScalar(pair.key)) continue;
+        const segment = String(pair.key.value);
+        if ((/^\d+$/.test(segment) ? Number(segment) : segment) === pair.key.value) walk(pair.value, `${pointer}/${segment.replace(/~/g, '~0').replace(/\//g, '~1')}`);
+      }
+    } else if (isSeq(node)) {
+      node.items.forEach((item, i) => walk(item, `${pointer}/${i}`));
+    }
+  };
+  walk(doc.contents, '');
+  if (aliases) return;
+  try {
+    documents().write(cacheName(textSha256), JSON.stringify({ value, lines } satisfies KeptDocument));
+  } catch {
+    // Too big to keep: parsed again next time.
   }
 }
 
@@ -142,21 +166,6 @@ function keptLineOf(lines: KeptDocument['lines'], pointer: string): { line: numb
     if (pos) return { line: pos[0], column: pos[1] };
     if (at === '') return undefined;
   }
-}
-
-function forEachPointer(value: unknown, pointer: string, visit: (pointer: string) => void): void {
-  visit(pointer);
-  if (typeof value !== 'object' || value === null) return;
-  for (const [key, item] of Object.entries(value)) forEachPointer(item, `${pointer}/${key.replace(/~/g, '~0').replace(/\//g, '~1')}`, visit);
-}
-
-/** True when JSON text gives back the same value: no Infinity, NaN, -0, dates or other objects. */
-function isJson(value: unknown): boolean {
-  if (value === null || typeof value === 'string' || typeof value === 'boolean') return true;
-  if (typeof value === 'number') return Number.isFinite(value) && !Object.is(value, -0);
-  if (Array.isArray(value)) return value.every(isJson);
-  if (typeof value === 'object' && Object.getPrototypeOf(value) === Object.prototype) return Object.values(value).every(isJson);
-  return false;
 }
 
 function parseYaml(text: string, what: string, shown: string): { doc: Document; counter: LineCounter } {

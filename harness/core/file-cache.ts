@@ -1,56 +1,107 @@
 /**
  * poshil's cache between runs: work that depends only on file contents (parsed suites, compiled
- * expectations) is kept under the SHA-256 of what it was made from, so that a run of suites it
- * has seen before skips it.
+ * expectations) is kept under the SHA-256 of what it was made from — including the code of the
+ * poshil modules that made it — so that a run of suites it has seen before skips it.
  *
  * Where: POSHIL_CACHE_DIR, else $XDG_CACHE_HOME/poshil, else ~/.cache/poshil; `off` keeps
- * nothing. Any file there may be deleted at any time. A folder that cannot be written to only
- * costs the time.
+ * nothing. Any file there may be deleted at any time. The cache holds code poshil runs, so its
+ * folders are made for their owner alone (0700, files 0600), and a folder or file that another
+ * user owns or may write to is not read. A folder that cannot be written to only costs the time.
  */
-import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { randomBytes, createHash } from 'node:crypto';
+import { closeSync, fstatSync, mkdirSync, openSync, readFileSync, renameSync, statSync, unlinkSync, writeFileSync, type Stats } from 'node:fs';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 
-/** The cache's folder, or undefined when caching is off. */
+/** The cache's folder, or undefined when caching is off (or there is no home to put it in). */
 export function cacheRoot(env: NodeJS.ProcessEnv = process.env): string | undefined {
   const chosen = env['POSHIL_CACHE_DIR'];
   if (chosen === 'off') return undefined;
-  return chosen || join(env['XDG_CACHE_HOME'] || join(homedir(), '.cache'), 'poshil');
+  if (chosen) return chosen;
+  if (env['XDG_CACHE_HOME']) return join(env['XDG_CACHE_HOME'], 'poshil');
+  try {
+    return join(homedir(), '.cache', 'poshil');
+  } catch {
+    // A user with no home (no passwd entry, HOME unset): no cache.
+    return undefined;
+  }
 }
+
+const moduleHashes = new Map<string, string>();
+
+/** SHA-256 of a module's own file (`import.meta.url`): a cache entry made by other code is not used. */
+export function moduleHash(url: string): string {
+  let hash = moduleHashes.get(url);
+  if (!hash) {
+    hash = createHash('sha256').update(readFileSync(fileURLToPath(url))).digest('hex');
+    moduleHashes.set(url, hash);
+  }
+  return hash;
+}
+
+/** Not another user's, and not writable by anyone else. */
+const ours = (stats: Stats): boolean => (process.getuid === undefined || stats.uid === process.getuid()) && (stats.mode & 0o022) === 0;
 
 /** One kind of entry, in a folder of its own under the cache's folder. */
 export class FileCache {
-  private made = false;
+  private checked: boolean | undefined;
 
   /** `dir` undefined: a cache that keeps nothing. */
   constructor(readonly dir: string | undefined) {}
 
+  /** The cache of one kind, where the environment says (read when first used). */
   static of(kind: string, env: NodeJS.ProcessEnv = process.env): FileCache {
     const root = cacheRoot(env);
     return new FileCache(root === undefined ? undefined : join(root, kind));
   }
 
+  /** True when the folder exists and may be trusted. */
+  private usable(): boolean {
+    if (this.checked === undefined && this.dir !== undefined) {
+      try {
+        this.checked = ours(statSync(this.dir));
+      } catch {
+        return false;
+      }
+    }
+    return this.checked === true;
+  }
+
   read(name: string): string | undefined {
-    if (this.dir === undefined) return undefined;
+    if (this.dir === undefined || !this.usable()) return undefined;
+    let fd: number;
     try {
-      return readFileSync(join(this.dir, name), 'utf8');
+      fd = openSync(join(this.dir, name), 'r');
     } catch {
       return undefined;
+    }
+    try {
+      return ours(fstatSync(fd)) ? readFileSync(fd, 'utf8') : undefined;
+    } catch {
+      return undefined;
+    } finally {
+      closeSync(fd);
     }
   }
 
   /** Written whole or not at all: another process may read the same name at any moment. */
   write(name: string, text: string): void {
     if (this.dir === undefined) return;
+    const path = join(this.dir, name);
+    const temporary = `${path}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`;
     try {
-      if (!this.made) mkdirSync(this.dir, { recursive: true });
-      this.made = true;
-      const path = join(this.dir, name);
-      const temporary = `${path}.${process.pid}.tmp`;
-      writeFileSync(temporary, text);
+      if (this.checked === undefined) mkdirSync(this.dir, { recursive: true, mode: 0o700 });
+      if (!this.usable()) return;
+      writeFileSync(temporary, text, { mode: 0o600 });
       renameSync(temporary, path);
     } catch {
       // A read-only or full disk: the next run does the work again.
+      try {
+        unlinkSync(temporary);
+      } catch {
+        // never made
+      }
     }
   }
 }

@@ -41,3 +41,12 @@ function hasDuplicateKey(text: string): boolean {
   }
   return false;
 }
+
+/** True when JSON text gives back the same value: no Infinity, NaN, -0, dates or other objects. */
+export function isJsonValue(value: unknown): boolean {
+  if (value === null || typeof value === 'string' || typeof value === 'boolean') return true;
+  if (typeof value === 'number') return Number.isFinite(value) && !Object.is(value, -0);
+  if (Array.isArray(value)) return value.every(isJsonValue);
+  if (typeof value === 'object' && Object.getPrototypeOf(value) === Object.prototype) return Object.values(value).every(isJsonValue);
+  return false;
+}

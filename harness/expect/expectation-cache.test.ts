@@ -1,5 +1,5 @@
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdtempSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -115,6 +115,48 @@ describe('the cache of compiled expectations', () => {
     expect(again.hits).toBe(1);
   });
 
+  it('keeps no schema that names or uses an id, refers by URI, or holds what JSON cannot carry', () => {
+    const dir = tempDir();
+    writeFileSync(join(dir, 'defs.json'), JSON.stringify({ $id: 'urn:poshil:defs', definitions: { amount: { type: 'integer', minimum: 1 } } }));
+    const origin = { file: 'x.suite.yaml', baseDir: dir, pointer: '/x' };
+    const schemas = [
+      { $id: 'urn:poshil:amount', type: 'integer' },
+      { properties: { a: { $ref: 'urn:poshil:amount' } } },
+      { $ref: 'defs.json#/definitions/amount' },
+      { const: { limit: Infinity } },
+      { enum: [[NaN], 'x'] },
+    ];
+    for (const schema of schemas) {
+      const cache = new CountingCache(new FileCache(join(dir, 'cache')));
+      const expectations = new Expectations(cache);
+      // The id the second schema refers to is known only to the instance that compiled the first.
+      if ('properties' in schema) expectations.compile(schemas[0], origin);
+      expectations.compile(schema, origin);
+      expect(cache.hits).toBe(0);
+    }
+    expect(existsSync(join(dir, 'cache')) ? readdirSync(join(dir, 'cache')) : []).toEqual([]);
+    // As ajv says it, cached or not: two schemas with one id in one run.
+    const twice = new Expectations(new ExpectationCache(new FileCache(join(dir, 'cache'))));
+    twice.compile({ $id: 'urn:poshil:once', type: 'string' }, origin);
+    expect(() => twice.compile({ $id: 'urn:poshil:once', type: 'string' }, origin)).toThrow(/already exists/);
+    // Infinity is not null: a cached copy would say otherwise.
+    expect(new Expectations(new ExpectationCache(new FileCache(join(dir, 'cache')))).compile({ const: { limit: Infinity } }, origin).check({ limit: null })).toHaveLength(1);
+  });
+
+  it('trusts no cached code another user could have written', () => {
+    const dir = tempDir();
+    const { schema, origin } = fixture(dir);
+    const files = new FileCache(join(dir, 'cache'));
+    new Expectations(new ExpectationCache(files)).compile(schema, origin);
+    const [name] = readdirSync(join(dir, 'cache'));
+    expect(statSync(join(dir, 'cache')).mode & 0o777).toBe(0o700);
+    expect(statSync(join(dir, 'cache', name!)).mode & 0o777).toBe(0o600);
+    chmodSync(join(dir, 'cache', name!), 0o666);
+    const writable = new CountingCache(new FileCache(join(dir, 'cache')));
+    new Expectations(writable).compile(schema, origin);
+    expect(writable.hits).toBe(0);
+  });
+
   it('is kept under POSHIL_CACHE_DIR, XDG_CACHE_HOME or ~/.cache, and not at all when off', () => {
     expect(cacheRoot({ POSHIL_CACHE_DIR: '/c' })).toBe('/c');
     expect(cacheRoot({ XDG_CACHE_HOME: '/x' })).toBe('/x/poshil');
@@ -127,8 +169,8 @@ describe('the cache of compiled expectations', () => {
   it('loads a cached validator in a process that never loads ajv', () => {
     const dir = tempDir();
     const { schema, origin, values } = fixture(dir);
-    new Expectations(new ExpectationCache(new FileCache(join(dir, 'cache')))).compile(schema, origin);
-    // The built module, as a run uses it: the cached code runs with ajv's runtime helpers only.
+    // The built modules, as a run uses them (the cache key covers their code): a first process
+    // compiles and keeps the validator, a second runs the kept code with ajv's runtime helpers only.
     const script = `
       import { createRequire } from 'node:module';
       const { Expectations } = await import(${JSON.stringify(join(packageRoot(), 'dist/harness/expect/expectations.js'))});
@@ -137,9 +179,13 @@ describe('the cache of compiled expectations', () => {
       const compiled = new Expectations(new ExpectationCache(new FileCache(${JSON.stringify(join(dir, 'cache'))}))).compile(${JSON.stringify(schema)}, ${JSON.stringify(origin)});
       const loaded = Object.keys(createRequire(import.meta.url).cache).filter((path) => /node_modules\\/ajv\\/dist\\/(ajv|core)\\.js$/.test(path));
       console.log(JSON.stringify({ loaded, verdicts: ${JSON.stringify(values)}.map((value) => compiled.check(value).length) }));`;
-    const out = JSON.parse(execFileSync(process.execPath, ['--input-type=module', '-e', script], { encoding: 'utf8', env: { ...process.env, POSHIL_CACHE_DIR: 'off' } })) as { loaded: string[]; verdicts: number[] };
-    expect(out.loaded).toEqual([]);
-    expect(out.verdicts[0]).toBe(0);
-    expect(out.verdicts[1]).toBeGreaterThanOrEqual(8);
+    const run = () => JSON.parse(execFileSync(process.execPath, ['--input-type=module', '-e', script], { encoding: 'utf8', env: { ...process.env, POSHIL_CACHE_DIR: 'off' } })) as { loaded: string[]; verdicts: number[] };
+    const first = run();
+    const second = run();
+    expect(first.loaded).not.toEqual([]);
+    expect(second.loaded).toEqual([]);
+    expect(second.verdicts).toEqual(first.verdicts);
+    expect(second.verdicts[0]).toBe(0);
+    expect(second.verdicts[1]).toBeGreaterThanOrEqual(8);
   });
 });

@@ -14,12 +14,14 @@ import type { Ajv, AnySchema, ErrorObject, Options, ValidateFunction } from 'ajv
 import type addFormatsModule from 'ajv-formats';
 import type standaloneCodeModule from 'ajv/dist/standalone/index.js';
 import { InputError, errorMessage } from '../core/errors.js';
-import { packageRoot, poshilVersion } from '../core/paths.js';
-import { plainJson } from '../core/plain-json.js';
+import { moduleHash } from '../core/file-cache.js';
+import { packageRoot } from '../core/paths.js';
+import { isJsonValue, plainJson } from '../core/plain-json.js';
 import { yaml } from '../core/yaml.js';
 import type { ValidationIssue } from '../core/record.js';
 import { ExpectationCache } from './expectation-cache.js';
-import { addPaymentKeywords } from './payment-keywords.js';
+import { PAYMENT_CHECKS_MODULE } from './payment-checks.js';
+import { addPaymentKeywords, PAYMENT_KEYWORDS_MODULE } from './payment-keywords.js';
 
 export interface Expectation {
   /** The schema as written in the suite, for the report. */
@@ -80,6 +82,8 @@ interface SchemaFile {
   /** The files its `$ref`s name. */
   refs: string[];
   registered: boolean;
+  /** As `selfContained` below says of its content. */
+  selfContained: boolean;
 }
 
 /** ajv with the payment keywords, loaded on the first schema the cache does not hold. */
@@ -127,8 +131,8 @@ export class Expectations {
   compile(schema: unknown, origin: SchemaOrigin): Expectation {
     const refs = new Set<string>();
     const resolved = this.resolveFileRefs(schema, origin, origin.pointer, refs);
-    const key = this.cacheKey(resolved, refs);
-    let validate = this.compiled.get(key) ?? this.cache.load(key);
+    const key = selfContained(schema) && [...this.reachable(refs)].every((path) => this.files.get(path)!.selfContained) ? this.cacheKey(resolved, refs) : undefined;
+    let validate = key === undefined ? undefined : (this.compiled.get(key) ?? this.cache.load(key));
     if (!validate) {
       try {
         validate = this.compileNow(resolved, refs, key);
@@ -142,7 +146,7 @@ export class Expectations {
         });
       }
     }
-    this.compiled.set(key, validate);
+    if (key !== undefined) this.compiled.set(key, validate);
     const checked = validate;
     return {
       schema,
@@ -150,20 +154,24 @@ export class Expectations {
     };
   }
 
-  /** Compiles with ajv, and keeps the generated code for the next run. */
-  private compileNow(resolved: unknown, refs: Set<string>, key: string): ValidateFunction {
+  /** Compiles with ajv, and keeps the generated code for the next run under `key` (if any). */
+  private compileNow(resolved: unknown, refs: Set<string>, key: string | undefined): ValidateFunction {
     const { ajv, standaloneCode } = this.load();
     for (const path of this.reachable(refs)) this.register(this.files.get(path)!);
     this.checkSchema(resolved);
     const validate = ajv.compile(resolved as object | boolean as object);
-    this.cache.store(key, standaloneCode(ajv, validate));
+    if (key !== undefined) this.cache.store(key, standaloneCode(ajv, validate));
     return validate;
   }
 
-  /** Everything the compiled code depends on: the schema, the files it reaches, ajv and poshil. */
+  /**
+   * Everything the compiled code depends on: the schema, the files it reaches, ajv, ajv-formats,
+   * the options, and the code of the modules that write the keywords' calls and answer them.
+   */
   private cacheKey(resolved: unknown, refs: Set<string>): string {
     const files = [...this.reachable(refs)].sort().map((path) => `${this.files.get(path)!.id} ${this.files.get(path)!.sha256}`);
-    const made = { poshil: poshilVersion(), ajv: ajvVersion(), options: EXPECTATION_AJV_OPTIONS, files };
+    const code = [import.meta.url, PAYMENT_KEYWORDS_MODULE, PAYMENT_CHECKS_MODULE].map(moduleHash);
+    const made = { code, ajv: ajvVersion(), formats: (require('ajv-formats/package.json') as { version: string }).version, options: EXPECTATION_AJV_OPTIONS, files };
     return createHash('sha256').update(JSON.stringify(made)).update('\n').update(JSON.stringify(resolved)).digest('hex');
   }
 
@@ -223,7 +231,7 @@ export class Expectations {
     const sha256 = createHash('sha256').update(text).digest('hex');
     this.referencedFiles.set(path, sha256);
     // In the map before its own refs are followed: two files may name each other.
-    const file: SchemaFile = { path, id, sha256, schema: undefined, refs: [], registered: false };
+    const file: SchemaFile = { path, id, sha256, schema: undefined, refs: [], registered: false, selfContained: selfContained(parsed) };
     this.files.set(path, file);
     const refs = new Set<string>();
     const nested = this.resolveFileRefs(parsed, { file: path, baseDir: dirname(path), pointer: '' }, '', refs);
@@ -242,6 +250,28 @@ export class Expectations {
     }
     file.registered = true;
   }
+}
+
+/**
+ * True when a compiled schema depends on nothing but itself and the files its relative `$ref`s
+ * name, so that its cached code is what ajv would compile now: no `$id` or anchor another
+ * schema may refer to (ajv must know it, and two with one id are an error), no `$ref` by URI
+ * or to another draft (`$schema`), and nothing JSON cannot carry (the code holds the schema as
+ * JSON: an `.inf` in a `const` would come back as null).
+ */
+function selfContained(schema: unknown): boolean {
+  if (!isJsonValue(schema)) return false;
+  const walk = (value: unknown): boolean => {
+    if (Array.isArray(value)) return value.every(walk);
+    if (typeof value !== 'object' || value === null) return true;
+    for (const [key, item] of Object.entries(value)) {
+      if (key === '$id' || key === '$anchor' || key === '$dynamicAnchor' || key === '$recursiveAnchor' || key === '$schema') return false;
+      if (key === '$ref' && typeof item === 'string' && /^[a-z][a-z0-9+.-]*:/i.test(item)) return false;
+      if (!walk(item)) return false;
+    }
+    return true;
+  };
+  return walk(schema);
 }
 
 function toIssues(errors: readonly ErrorObject[]): ValidationIssue[] {

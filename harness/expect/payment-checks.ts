@@ -49,6 +49,9 @@ export const PAYMENT_CHECKS = {
 
 export type PaymentCheckName = keyof typeof PAYMENT_CHECKS;
 
+/** This module, whose code a cached expectation calls by name (its hash is part of the cache key). */
+export const PAYMENT_CHECKS_MODULE = import.meta.url;
+
 /** What a nested receipt rule found, told in the receipt's terms: "receipt line 5 prints …". */
 function inReceiptTerms(e: ErrorObject): string {
   const line = /^\/lines\/(\d+)(?:\/text)?$/.exec(e.instancePath);

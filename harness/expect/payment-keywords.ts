@@ -20,6 +20,9 @@ import type { Ajv, AnySchema, KeywordCxt, KeywordDefinition, Name } from 'ajv';
 import { PAYMENT_CHECKS, type PaymentCheckName } from './payment-checks.js';
 
 const require = createRequire(import.meta.url);
+
+/** This module, whose code goes into every compiled expectation (its hash is part of the cache key). */
+export const PAYMENT_KEYWORDS_MODULE = import.meta.url;
 // ajv is loaded already when keywords are added; its code builders come from the same copy.
 const codegen = () => require('ajv/dist/compile/codegen/index.js') as typeof import('ajv/dist/compile/codegen/index.js');
 

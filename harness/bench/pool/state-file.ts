@@ -44,12 +44,16 @@ export const STATE_SCHEMA = {
 } as const;
 
 export const STATE_AJV_OPTIONS = { strict: false };
+const require = createRequire(import.meta.url);
 
 /** `npm run build` compiles the schema to standalone code here (scripts/build-validators.ts). */
 export const stateValidatorPath = (): string => join(packageRoot(), 'dist', 'harness', 'bench', 'pool', 'state-validator.cjs');
-export const stateSchemaSha256 = (): string => createHash('sha256').update(JSON.stringify(STATE_SCHEMA)).digest('hex');
+/** What the prebuilt validator was made from: the schema, ajv's version and the options. */
+export const stateSchemaSha256 = (): string =>
+  createHash('sha256')
+    .update(JSON.stringify({ ajv: (require('ajv/package.json') as { version: string }).version, options: STATE_AJV_OPTIONS, schema: STATE_SCHEMA }))
+    .digest('hex');
 
-const require = createRequire(import.meta.url);
 let validator: ValidateFunction | undefined;
 
 /**

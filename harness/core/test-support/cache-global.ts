@@ -1,5 +1,5 @@
 /**
- * vitest global set-up: the cache of compiled expectations (harness/expect/expectation-cache.ts)
+ * vitest global set-up: poshil's cache (parsed suites, compiled expectations; core/file-cache.ts)
  * goes to a folder of this test run, which every test and every CLI process the tests start
  * inherits through POSHIL_CACHE_DIR, and which is removed at the end: tests neither read what
  * earlier runs left in the user's cache nor leave anything there.
