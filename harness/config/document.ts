@@ -129,7 +129,7 @@ function parsedBefore(textSha256: string): KeptDocument | undefined {
 }
 
 function keep(textSha256: string, doc: Document, counter: LineCounter, value: unknown): void {
-  if (!isJsonValue(value)) return;
+  if (documents().dir === undefined || !isJsonValue(value)) return;
   const { isAlias, isMap, isNode, isScalar, isSeq } = yaml();
   const lines: KeptDocument['lines'] = {};
   let aliases = false;
