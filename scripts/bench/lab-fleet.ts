@@ -3,13 +3,14 @@
  * processes, each with a bench of T in-process simulated terminals labelled model=p3. `close()`
  * stops every process it started, the server, and removes the folder.
  */
-import { chmodSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { execa, type ResultPromise } from 'execa';
 import { packageRoot } from '../../harness/core/paths.js';
-import { labDown, labUp, labUrl } from '../../harness/lab/embedded/server.js';
+import { labDown, labPaths, labUp, labUrl } from '../../harness/lab/embedded/server.js';
 import { ensureDatabase, prepareSchema } from '../../harness/lab/setup.js';
+import { cpuMs, treeCpuMs } from './process-cpu.js';
 
 export const CLI = join(packageRoot(), 'dist', 'harness', 'cli', 'main.js');
 
@@ -18,6 +19,8 @@ export interface BenchLab {
   labDir: string;
   url: string;
   benches: string[];
+  /** CPU time so far, ms: the worker processes', and the PostgreSQL server's with every backend. */
+  cpuMs(): { workers: number; database: number };
   /** `poshil ARGS` in the lab's folder, stopped by close(). */
   poshil(args: string[], output?: 'ignore' | 'all'): ResultPromise;
   close(): Promise<void>;
@@ -68,8 +71,11 @@ export async function startBenchLab(name: string, workers: number, terminals: nu
       writeFileSync(path, `bench: w${w + 1}\ndevices:\n${devices}`);
       return path;
     });
-    for (const [w, bench] of benches.entries()) poshil(['lab', 'worker', '--dir', labDir, '--bench', bench, '--name', `w${w + 1}`, '--in-process-simulators']);
-    return { home, labDir, url, benches, poshil, close };
+    const workerProcesses = benches.map((bench, w) => poshil(['lab', 'worker', '--dir', labDir, '--bench', bench, '--name', `w${w + 1}`, '--in-process-simulators']));
+    // postmaster.pid's first line is the server's pid.
+    const postmaster = Number(readFileSync(join(labPaths(labDir).data, 'postmaster.pid'), 'utf8').split('\n')[0]);
+    const cpu = () => ({ workers: workerProcesses.reduce((sum, child) => sum + (child.pid ? cpuMs(child.pid) : 0), 0), database: treeCpuMs(postmaster) });
+    return { home, labDir, url, benches, cpuMs: cpu, poshil, close };
   } catch (error) {
     await close();
     throw error;

@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { inTransaction, openLabDatabase, type LabDatabase } from '../db/connect.js';
 import { migrate } from '../db/migrations.js';
 import { startTestLab, type TestLab } from '../test-support/lab-db.js';
-import { CHUNK_BYTES, evidenceFiles, readArtefact, storeEvidence } from './evidence.js';
+import { CHUNK_BYTES, evidenceColumns, evidenceFiles, readArtefact, storeLargeEvidence } from './evidence.js';
 
 let lab: TestLab;
 let db: LabDatabase;
@@ -20,7 +20,7 @@ afterAll(async () => {
 });
 
 describe('evidence in the lab database', () => {
-  it('stores each file once by SHA-256, a large one in 1 MiB chunks that read back whole', async () => {
+  it('stores a large file once by SHA-256, in 1 MiB chunks that read back whole; small files go as bytes', async () => {
     const folder = join(lab.home, 'run');
     mkdirSync(join(folder, 'transcript'), { recursive: true });
     const big = randomBytes(Math.floor(2.5 * CHUNK_BYTES));
@@ -37,14 +37,22 @@ describe('evidence in the lab database', () => {
         ['transcript/00001.ndjson', big.length, sha(big)],
       ].sort(),
     );
-    expect(await inTransaction(db.pool, (client) => storeEvidence(client, files))).toBe(2);
+    // Two names, one content: sent once.
+    expect(await inTransaction(db.pool, (client) => storeLargeEvidence(client, files))).toBe(1);
     // Again (an upload repeated after a crash): nothing new is sent.
-    expect(await inTransaction(db.pool, (client) => storeEvidence(client, files))).toBe(0);
+    expect(await inTransaction(db.pool, (client) => storeLargeEvidence(client, files))).toBe(0);
+    const columns = evidenceColumns(files);
+    expect(columns.names.map((name, i) => [name, columns.data[i]?.toString() ?? null]).sort()).toEqual(
+      [
+        ['copy.bin', null],
+        ['record.json', '{"status":"finished"}\n'],
+        ['transcript/00001.ndjson', null],
+      ].sort(),
+    );
 
     const chunks = await db.pool.query<{ n: string }>('SELECT count(*) AS n FROM lab.artefact_chunks WHERE sha256 = $1', [sha(big)]);
     expect(Number(chunks.rows[0]!.n)).toBe(3);
     expect((await readArtefact(db.pool, sha(big)))!.equals(big)).toBe(true);
-    expect((await readArtefact(db.pool, sha('{"status":"finished"}\n')))!.toString()).toBe('{"status":"finished"}\n');
     expect(await readArtefact(db.pool, '0'.repeat(64))).toBeUndefined();
   });
 });

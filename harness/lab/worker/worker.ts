@@ -330,10 +330,10 @@ export async function runWorker(options: WorkerOptions): Promise<void> {
     if (flushing.has(run.runId)) return;
     flushing.add(run.runId);
     try {
-      const how = await uploadRun(db.pool, boss, run);
+      const { how, each } = await uploadRun(db.pool, boss, run);
       outbox.remove(run.runId);
       say(`job ${run.jobId}: ${run.outcome} (exit ${run.exitCode}) ${how === 'late' ? 'recorded late: its lease had been taken away' : 'recorded'}`);
-      if (how === 'recorded') await tellOfEnd(run);
+      if (how === 'recorded') await tellOfEnd(run, each);
     } catch (error) {
       say(`job ${run.jobId}: result kept in the outbox until the database answers (${errorMessage(error)})`);
     } finally {
@@ -341,12 +341,13 @@ export async function runWorker(options: WorkerOptions): Promise<void> {
     }
   }
 
-  async function tellOfEnd(run: FinishedRun): Promise<void> {
+  async function tellOfEnd(run: FinishedRun, each: boolean): Promise<void> {
     try {
       const device = bench.devices.find((d) => labDeviceId(bench.name, d.name) === run.deviceId)?.name ?? run.deviceId;
       const failed = await runFailedEvent(db.pool, run, device);
       if (failed) notify(failed);
-      const campaign = await campaignEndEvent(db.pool, run.jobId);
+      // Only an --each submission is a campaign with an end to tell.
+      const campaign = each ? await campaignEndEvent(db.pool, run.jobId) : undefined;
       if (campaign) notify(campaign);
     } catch (error) {
       say(`job ${run.jobId}: could not prepare its notifications: ${errorMessage(error)}`);
