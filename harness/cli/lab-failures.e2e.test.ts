@@ -3,7 +3,10 @@
  * middle of a job, the database restarting under a running job. Real processes, a real
  * PostgreSQL; the database's own rows are the evidence.
  */
+import { join } from 'node:path';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { loadBench } from '../bench/bench-file.js';
+import { DevicePool } from '../bench/pool/pool.js';
 import { startTestLab, type TestLab } from '../lab/test-support/lab-db.js';
 import { killWorkers, labWorkspace, query, slowSuite, startWorker } from '../lab/test-support/lab-cli.js';
 import { poshil } from './test-support/cli.js';
@@ -17,7 +20,7 @@ afterEach(killWorkers);
 
 beforeAll(async () => {
   lab = await startTestLab();
-  ({ bench, suites } = labWorkspace(lab.home, 2));
+  ({ bench, suites } = labWorkspace(lab.home, 3));
 });
 
 async function until(check: () => Promise<boolean>, timeoutMs = 20_000): Promise<void> {
@@ -36,8 +39,9 @@ interface LeaseRow {
 
 describe('poshil lab under failure', () => {
   it('never lets two workers hold one device: twelve --any jobs, two workers with the same bench', async () => {
-    const a = startWorker({ dir: lab.dir, bench, name: 'race-a', cwd: lab.home });
-    const b = startWorker({ dir: lab.dir, bench, name: 'race-b', cwd: lab.home });
+    // As on two hosts, each with its own lab folder: no device lock in common, the database alone referees.
+    const a = startWorker({ dir: lab.dir, bench, name: 'race-a', cwd: lab.home, extra: ['--lab', join(lab.home, 'host-a')] });
+    const b = startWorker({ dir: lab.dir, bench, name: 'race-b', cwd: lab.home, extra: ['--lab', join(lab.home, 'host-b')] });
     await Promise.all([a.waitFor(/registered/), b.waitFor(/registered/)]);
     const submissions = await Promise.all(Array.from({ length: 12 }, () => poshil(['lab', 'submit', '--dir', lab.dir, `${suites}/smoke.suite.yaml`, '--select', 'model=p3', '--any', '--wait'], { cwd: lab.home, timeout: 120_000 })));
     for (const s of submissions) expect(s.exitCode, s.stdout + s.stderr).toBe(0);
@@ -54,6 +58,29 @@ describe('poshil lab under failure', () => {
     b.process.kill('SIGINT');
     await Promise.all([a.process, b.process]);
   }, 180_000);
+
+  it('gives no job to a device that another run on its host has locked, until that run lets go', async () => {
+    const device = loadBench(bench).devices[2]!;
+    const local = await new DevicePool(loadBench(bench), join(lab.home, 'host-c')).lease(device.name, 'local-run', { waitMs: 0 });
+    if (!local.leased) throw new Error('not leased');
+    const worker = startWorker({ dir: lab.dir, bench, name: 'polite', cwd: lab.home, extra: ['--lab', join(lab.home, 'host-c')] });
+    await worker.waitFor(/registered/);
+    const submitted = await poshil(['lab', 'submit', '--dir', lab.dir, `${suites}/smoke.suite.yaml`, '--select', `site=${device.labels['site']}`, '--any', '--json'], { cwd: lab.home });
+    expect(submitted.exitCode, submitted.stderr).toBe(0);
+    const jobId = (JSON.parse(submitted.stdout) as { jobs: { id: string }[] }).jobs[0]!.id;
+    await worker.waitFor(new RegExp(`${device.name}: takes no jobs while device ${device.name} is locked by pid ${process.pid} .*local-run`));
+    // A few polls later the job still waits, its attempts untouched.
+    await new Promise((resolve) => setTimeout(resolve, 1_500));
+    expect(await query(lab.url, 'SELECT state, attempts FROM lab.jobs WHERE id = $1', [jobId])).toEqual([{ state: 'queued', attempts: 0 }]);
+    await local.lock.release();
+    await worker.waitFor(new RegExp(`job ${jobId}: PASS \\(exit 0\\) recorded`));
+    // While it runs, the worker keeps the device's lock, under its own name.
+    const state = await new DevicePool(loadBench(bench), join(lab.home, 'host-c')).locks.inspect(device.lockKey);
+    expect(state.holder).toMatchObject({ runId: 'lab worker polite', device: device.name });
+    worker.process.kill('SIGINT');
+    await worker.process;
+    expect((await new DevicePool(loadBench(bench), join(lab.home, 'host-c')).locks.inspect(device.lockKey)).held).toBe(false);
+  }, 120_000);
 
   it('retries the job of a worker killed with SIGKILL on another worker and keeps its partial run as crashed', async () => {
     const slow = slowSuite(suites, 6);

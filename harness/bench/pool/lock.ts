@@ -134,9 +134,10 @@ export class DeviceLocks {
           release: async () => {
             if (released) return;
             released = true;
+            // A compromised lock, and its holder file, are no longer ours to remove.
+            if (compromised) return;
             rmSync(this.holderFile(key), { force: true });
-            // A compromised lock is no longer ours to remove.
-            if (!compromised) await unlock().catch(() => undefined);
+            await unlock().catch(() => undefined);
           },
         };
       } catch (error) {

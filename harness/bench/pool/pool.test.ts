@@ -40,6 +40,31 @@ describe('DevicePool', () => {
     if (again.leased) await again.lock.release();
   });
 
+  it('with keepLocksAs, keeps a lock between runs under its name, and lets it go when the device leaves service', async () => {
+    const lab = labDir();
+    const worker = new DevicePool(BENCH, lab, { keepLocksAs: 'lab worker w1' });
+    const other = new DevicePool(BENCH, lab);
+    const first = await worker.lease('c1', 'job-1', { waitMs: 0 });
+    if (!first.leased) throw new Error('not leased');
+    await first.lock.release();
+    // Still held between the worker's runs: another run on the host is refused, naming the worker.
+    expect((await worker.locks.inspect('sim:lab-a/c1')).holder).toMatchObject({ runId: 'lab worker w1', pid: process.pid });
+    await expect(other.lease('c1', 'local', { waitMs: 0 })).rejects.toThrow(/locked by pid \d+ .*lab worker w1/);
+    // The worker's next run takes the kept lock as it is.
+    const second = await worker.lease('c1', 'job-2', { waitMs: 0 });
+    expect(second.leased).toBe(true);
+    // Quarantined: let go, for the person who looks at it.
+    await worker.recordEnding('c1', failure);
+    await worker.recordEnding('c1', failure);
+    expect((await worker.locks.inspect('sim:lab-a/c1')).held).toBe(false);
+    // A holder that stops lets go of every lock it kept.
+    await worker.keep('c2');
+    await worker.letGo();
+    const local = await other.lease('c2', 'local', { waitMs: 0 });
+    expect(local.leased).toBe(true);
+    if (local.leased) await local.lock.release();
+  });
+
   it('keeps health across pool instances (the state file), and every device apart', async () => {
     const lab = labDir();
     await new DevicePool(BENCH, lab).hold('c2', 'reader replaced');

@@ -37,17 +37,32 @@ export function labDirectory(option?: string): string {
   return resolve(option ?? process.env['POSHIL_LAB_DIR'] ?? '.poshil');
 }
 
+export interface PoolOptions {
+  now?: () => Date;
+  /**
+   * A long-running holder (a lab worker) keeps each device's lock from its first run until the
+   * device leaves service or the holder stops, under this name: between its jobs no other run
+   * slips in, and a lock taken and given back per job cost the lab's throughput.
+   */
+  keepLocksAs?: string;
+}
+
 export class DevicePool {
   readonly locks: DeviceLocks;
   readonly state: BenchStateFile;
+  private readonly now: () => Date;
+  private readonly keepLocksAs: string | undefined;
+  private readonly kept = new Map<string, HeldLock>();
 
   constructor(
     readonly bench: PoolBench,
     labDir: string,
-    private readonly now: () => Date = () => new Date(),
+    options: PoolOptions = {},
   ) {
     this.locks = new DeviceLocks(labDir);
     this.state = new BenchStateFile(labDir, bench.name);
+    this.now = options.now ?? (() => new Date());
+    this.keepLocksAs = options.keepLocksAs;
   }
 
   device(name: string): PoolDevice {
@@ -69,15 +84,41 @@ export class DevicePool {
   async lease(name: string, runId: string, options: { waitMs: number; signal?: AbortSignal }): Promise<LeaseAnswer> {
     const device = this.device(name);
     const health = this.health(name);
-    if (!isRunnable(health)) return { leased: false, health };
-    const lock = await this.locks.acquire(device.lockKey, { device: name, runId }, options);
-    return { leased: true, lock };
+    if (!isRunnable(health)) {
+      await this.letGo(name);
+      return { leased: false, health };
+    }
+    if (this.keepLocksAs === undefined) return { leased: true, lock: await this.locks.acquire(device.lockKey, { device: name, runId }, options) };
+    const kept = await this.keep(name, options);
+    // The run gives back a lock it does not own: the pool keeps it for the device's next run.
+    return { leased: true, lock: { key: kept.key, get compromised() { return kept.compromised; }, release: async () => {} } };
+  }
+
+  /** With keepLocksAs: the device's lock, taken now if not kept yet (or taken over by another while kept). */
+  async keep(name: string, options: { waitMs: number; signal?: AbortSignal } = { waitMs: 0 }): Promise<HeldLock> {
+    const held = this.kept.get(name);
+    if (held && !held.compromised) return held;
+    this.kept.delete(name);
+    const lock = await this.locks.acquire(this.device(name).lockKey, { device: name, runId: this.keepLocksAs ?? 'unnamed holder' }, options);
+    this.kept.set(name, lock);
+    return lock;
+  }
+
+  /** Gives back a kept lock (the device left service), or every kept lock (the holder stops). */
+  async letGo(name?: string): Promise<void> {
+    for (const [device, lock] of [...this.kept]) {
+      if (name !== undefined && device !== name) continue;
+      this.kept.delete(device);
+      await lock.release();
+    }
   }
 
   async recordEnding(name: string, ending: RunEnding): Promise<DeviceHealth> {
     const state = await this.state.update(this.bench.name, (s) => {
       s.devices[name] = afterRun(s.devices[name] ?? newHealth(this.now()), ending, this.bench.quarantineAfter, this.now());
     });
+    // Quarantined: a person will look at it, with runs of their own.
+    if (!isRunnable(state.devices[name]!)) await this.letGo(name);
     return state.devices[name]!;
   }
 

@@ -135,8 +135,9 @@ Examples:
           db,
           boss,
           bench,
-          // The same locks and health as poshil run --bench and poshil bench status|release on this host.
-          pool: new DevicePool(bench, labDirectory(options.lab)),
+          // The same locks and health as poshil run --bench and poshil bench status|release on this
+          // host; a device's lock is kept from its first job until it leaves service or the worker stops.
+          pool: new DevicePool(bench, labDirectory(options.lab), { keepLocksAs: `lab worker ${name}` }),
           name,
           workDir,
           timings,

@@ -156,7 +156,10 @@ export async function runWorker(options: WorkerOptions): Promise<void> {
   async function dispatch(): Promise<void> {
     // The state file read once per wake, not once per device.
     const health = pool.state.read().devices;
-    const idle = bench.devices.filter((device) => !running.has(labDeviceId(bench.name, device.name)) && (health[device.name] === undefined || isRunnable(health[device.name]!)));
+    const runnable = (device: BenchDevice) => health[device.name] === undefined || isRunnable(health[device.name]!);
+    // Out of service (quarantined, held for maintenance): its lock is let go for the person who looks at it.
+    for (const device of bench.devices) if (!runnable(device) && !running.has(labDeviceId(bench.name, device.name))) await pool.letGo(device.name);
+    const idle = bench.devices.filter((device) => !running.has(labDeviceId(bench.name, device.name)) && runnable(device));
     if (idle.length === 0) return;
     const waiting = await waitingQueues(db.pool);
     for (const device of idle) {
@@ -164,6 +167,8 @@ export async function runWorker(options: WorkerOptions): Promise<void> {
       const id = labDeviceId(bench.name, device.name);
       const candidates = queuesFor(waiting, { id, labels: device.labels });
       if (candidates.length === 0) continue;
+      // A device another run on this host has locked takes no job (it would fail it) until that run ends.
+      if (!(await keepLock(device))) continue;
       const open = candidates.some(isWindowQueue) ? ((await options.windowOpen?.({ id, labels: device.labels })) ?? false) : false;
       for (const queue of candidates.filter((q) => open || !isWindowQueue(q))) {
         const taken = await takeJob(db.pool, boss, queue, id, workerId, timings.leaseTtlMs);
@@ -176,6 +181,21 @@ export async function runWorker(options: WorkerOptions): Promise<void> {
         start(device, id, taken);
         break;
       }
+    }
+  }
+
+  const lockedBy = new Map<string, string>();
+  async function keepLock(device: BenchDevice): Promise<boolean> {
+    try {
+      await pool.keep(device.name);
+      if (lockedBy.delete(device.name)) say(`${device.name}: its lock is free again; taking jobs`);
+      return true;
+    } catch (error) {
+      const why = errorMessage(error);
+      // Said once per holder, not at every poll.
+      if (lockedBy.get(device.name) !== why) say(`${device.name}: takes no jobs while ${why}`);
+      lockedBy.set(device.name, why);
+      return false;
     }
   }
 
@@ -398,6 +418,7 @@ export async function runWorker(options: WorkerOptions): Promise<void> {
     await Promise.all([...running.values()].map((r) => r.done));
   } finally {
     for (const timer of timers) clearInterval(timer);
+    await pool.letGo();
     listener?.release();
     await stopWorker(db.pool, workerId).catch(() => {});
   }
