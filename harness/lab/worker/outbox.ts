@@ -1,7 +1,7 @@
 /**
  * Results that could not reach the database yet (it restarted, the network dropped) wait in the
- * worker's outbox folder, one file per run, written atomically before the first upload try and
- * removed only after the upload committed. The run folder beside it is the spool of evidence.
+ * worker's outbox folder, one file per run, written atomically when an upload failed and removed
+ * only after a later upload committed. The run folder beside it is the spool of evidence.
  */
 import { mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';

@@ -340,21 +340,26 @@ export async function runWorker(options: WorkerOptions): Promise<void> {
     return { inputs, retries: 0, suites: inputs.suites.map((s) => s.id) };
   }
 
+  /**
+   * A run's result goes to the database at once, and into the outbox only when the database does
+   * not take it: a file written and removed for every job cost the lab's throughput. A worker
+   * killed in between is a worker killed mid-job: its lease expires and the job is retried.
+   */
   async function finish(run: FinishedRun): Promise<void> {
-    outbox.put(run);
-    await flushOne(run);
+    await flushOne(run, false);
   }
 
   const flushing = new Set<string>();
-  async function flushOne(run: FinishedRun): Promise<void> {
+  async function flushOne(run: FinishedRun, inOutbox = true): Promise<void> {
     if (flushing.has(run.runId)) return;
     flushing.add(run.runId);
     try {
       const { how, each } = await uploadRun(db.pool, boss, run);
-      outbox.remove(run.runId);
+      if (inOutbox) outbox.remove(run.runId);
       say(`job ${run.jobId}: ${run.outcome} (exit ${run.exitCode}) ${how === 'late' ? 'recorded late: its lease had been taken away' : 'recorded'}`);
       if (how === 'recorded') await tellOfEnd(run, each);
     } catch (error) {
+      if (!inOutbox) outbox.put(run);
       say(`job ${run.jobId}: result kept in the outbox until the database answers (${errorMessage(error)})`);
     } finally {
       flushing.delete(run.runId);
