@@ -4,12 +4,14 @@
  * poshil modules that made it — so that a run of suites it has seen before skips it.
  *
  * Where: POSHIL_CACHE_DIR, else $XDG_CACHE_HOME/poshil, else ~/.cache/poshil; `off` keeps
- * nothing. Any file there may be deleted at any time. The cache holds code poshil runs, so its
+ * nothing. Any file there may be deleted at any time; poshil removes entries written more than
+ * KEEP_DAYS ago when it next writes one of their kind (one that is still used is made again,
+ * once), so that the entries of old suites and old poshil versions do not pile up. The cache holds code poshil runs, so its
  * folders are made for their owner alone (0700, files 0600), and a folder or file that another
  * user owns or may write to is not read. A folder that cannot be written to only costs the time.
  */
 import { randomBytes, createHash } from 'node:crypto';
-import { closeSync, fstatSync, mkdirSync, openSync, readFileSync, renameSync, statSync, unlinkSync, writeFileSync, type Stats } from 'node:fs';
+import { closeSync, fstatSync, lstatSync, mkdirSync, openSync, readdirSync, readFileSync, renameSync, statSync, unlinkSync, writeFileSync, type Stats } from 'node:fs';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -40,12 +42,18 @@ export function moduleHash(url: string): string {
   return hash;
 }
 
+export const KEEP_DAYS = 30;
+const KEEP_MS = KEEP_DAYS * 24 * 3600_000;
+/** A temporary file this old was left by a writer that died. */
+const TEMPORARY_MS = 3600_000;
+
 /** Not another user's, and not writable by anyone else. */
 const ours = (stats: Stats): boolean => (process.getuid === undefined || stats.uid === process.getuid()) && (stats.mode & 0o022) === 0;
 
 /** One kind of entry, in a folder of its own under the cache's folder. */
 export class FileCache {
   private checked: boolean | undefined;
+  private pruned = false;
 
   /** `dir` undefined: a cache that keeps nothing. */
   constructor(readonly dir: string | undefined) {}
@@ -95,12 +103,31 @@ export class FileCache {
       if (!this.usable()) return;
       writeFileSync(temporary, text, { mode: 0o600 });
       renameSync(temporary, path);
+      this.prune();
     } catch {
       // A read-only or full disk: the next run does the work again.
       try {
         unlinkSync(temporary);
       } catch {
         // never made
+      }
+    }
+  }
+
+  /**
+   * Once per process and kind, on a write (a run that just did the work, not one that found it
+   * here): entries written more than KEEP_DAYS ago, and temporary files of dead writers, go.
+   */
+  private prune(now = Date.now()): void {
+    if (this.pruned || this.dir === undefined) return;
+    this.pruned = true;
+    for (const name of readdirSync(this.dir)) {
+      try {
+        const path = join(this.dir, name);
+        const stats = lstatSync(path);
+        if (stats.isFile() && ours(stats) && now - stats.mtimeMs > (name.endsWith('.tmp') ? TEMPORARY_MS : KEEP_MS)) unlinkSync(path);
+      } catch {
+        // Gone already (another process pruned it), or not ours to remove.
       }
     }
   }
