@@ -67,6 +67,9 @@ describe('maskSecret', () => {
   });
 
   it('never lets a generated password through a query parameter or a libpq string', () => {
+    // encodeURIComponent leaves a single quote as it is: found by this property with a random seed.
+    expect(maskSecret(`https://h.example/p?password=${encodeURIComponent("'\0")}&b=2`)).toBe('https://h.example/p?password=***&b=2');
+    expect(maskSecret("https://h.example/p?token=ab'cd&b=2")).toBe('https://h.example/p?token=***&b=2');
     fc.assert(
       fc.property(ANY_PASSWORD, fc.constantFrom('password', 'sslpassword', 'access_token', 'token', 'sign', 'key', 'secret', 'signature', 'sig'), (pw, name) => {
         const masked = maskSecret(`https://h.example/p?a=1&${name}=${encodeURIComponent(pw)}&b=2`);

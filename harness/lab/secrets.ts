@@ -29,8 +29,10 @@ export const MASK = '***';
 const SECRET_PARAMS = 'password|sslpassword|access_token|token|sign|key|secret|signature|sig|api_key|apikey|client_secret';
 // Names that end in one of these are secrets too: db_password, api_token, CLIENT_SECRET.
 const SECRET_SUFFIX = '[\\w.-]*(?:password|passwd|secret|token)';
-// A query parameter: after `?`, `&` or `;`, up to the next separator, fragment, quote or space.
-const QUERY_SECRET = new RegExp(`([?&;](?:${SECRET_PARAMS}|${SECRET_SUFFIX})=)[^&#;\\s"'<>]*`, 'gi');
+// A query parameter: after `?`, `&` or `;`, up to the next separator, fragment, double quote or
+// space. Not up to a single quote: encodeURIComponent leaves `'` as it is, so one may be inside the
+// value (the closing quote of a URL written in single quotes is masked with it).
+const QUERY_SECRET = new RegExp(`([?&;](?:${SECRET_PARAMS}|${SECRET_SUFFIX})=)[^&#;\\s"<>]*`, 'gi');
 // libpq keyword/value (`password = 'quoted \\' value'`, `password=bare`), shell variables
 // (`PGPASSWORD="x y"`, `DB_PASSWORD=x`) and options (`--db-password=x`); not a query parameter.
 const KEYWORD_SECRET = /((?<![\w?&;.-])[\w.-]*pass(?:word|wd)\s*=\s*)('(?:[^'\\]|\\.)*'?|"(?:[^"\\]|\\.)*"?|(?:\\.|[^\s\\])*)/gi;
