@@ -264,7 +264,7 @@ DECLARE
   lease record;
 BEGIN
   SELECT released_at, release_reason INTO lease FROM lab.leases WHERE id = (run ->> 'leaseId')::bigint FOR UPDATE;
-  -- Released as finished: this upload ran before (a crash came between commit and the outbox).
+  -- Released as finished: this upload ran before (its answer was lost at the commit).
   -- Released otherwise: the reaper took the lease away; the run is kept as late.
   status := CASE WHEN lease.released_at IS NULL THEN 'recorded' WHEN lease.release_reason = 'finished' THEN 'again' ELSE 'late' END;
   UPDATE lab.runs SET state = CASE WHEN status = 'late' THEN 'late' ELSE 'finished' END, outcome = run ->> 'outcome', exit_code = (run ->> 'exitCode')::int,

@@ -99,8 +99,9 @@ export async function uploadRun(pool: pg.Pool, boss: PgBoss, run: FinishedRun): 
     ]);
     const { status, each } = rows[0]!;
     if (status === 'late') return { how: 'late', each: false };
-    // Recorded before (a crash came between commit and the outbox): its job was ended then.
-    if (status === 'again') return { how: 'recorded', each: false };
+    // Recorded before (the answer to an earlier upload was lost at its commit): its job was ended
+    // then, but whoever tells of its end may not have.
+    if (status === 'again') return { how: 'recorded', each: each === true };
     if (ending === 'retry') {
       await boss.fail(run.queue, run.jobId, { reason: run.exitCode === ExitCode.interrupted ? 'worker stopped' : 'device error', exitCode: run.exitCode }, { db: onClient(client) });
     } else {
