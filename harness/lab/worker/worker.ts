@@ -15,17 +15,16 @@ import { runBench } from '../../bench/bench-run.js';
 import { pipedConsole } from '../../bench/device-lines.js';
 import { isRunnable } from '../../bench/pool/health.js';
 import type { DevicePool } from '../../bench/pool/pool.js';
-import { loadPlanInputs, loadRunInputs, type RunInputs } from '../../config/inputs.js';
-import type { Plan } from '../../config/plan.js';
 import { ExitCode, PoshilError, errorMessage } from '../../core/errors.js';
 import type { SimulatorLauncher } from '../../runner/simulator-process.js';
-import { writeBundle, type BundleFile } from '../bundle.js';
 import type { LabDatabase } from '../db/connect.js';
 import { maskSecret } from '../secrets.js';
 import type { LabEvent } from '../notify/index.js';
 import { checkMissed, takeFirings } from '../schedules.js';
-import { campaignEndEvent, offlineWorkerEvents, runFailedEvent } from './events.js';
+import { offlineWorkerEvents } from './events.js';
+import { JobInputs, type LoadedJob } from './job-inputs.js';
 import { Outbox } from './outbox.js';
+import { ResultSender } from './results.js';
 import { judgePlanRun, type Signing } from './plan-verdict.js';
 import { reapExpiredLeases } from './reaper.js';
 import { heartbeat, labDeviceId, registerWorker, stopWorker } from './registry.js';
@@ -34,7 +33,7 @@ import { PROMPT_ANSWERED, RELEASE_ASKED } from '../channels.js';
 import { isWindowQueue } from '../queues.js';
 import { queuesFor, takeJob, waitingQueues, type TakenJob } from './take.js';
 import { caseRow, type CaseRow } from './case-row.js';
-import { insertCases, uploadRun, type FinishedRun } from './upload.js';
+import { insertCases } from './upload.js';
 
 export interface WorkerTimings {
   /** A lease not renewed for this long is reaped (default 60 s). */
@@ -76,13 +75,6 @@ export interface WorkerOptions {
   signing?: Signing;
 }
 
-interface LoadedJob {
-  inputs: RunInputs;
-  plan?: Plan;
-  retries: number;
-  suites: string[];
-}
-
 interface Running {
   job: TakenJob;
   /** When its lease was taken (performance.now()): a heartbeat asked before that cannot know it. */
@@ -94,10 +86,11 @@ interface Running {
 export async function runWorker(options: WorkerOptions): Promise<void> {
   const { db, boss, bench, pool, timings, log } = options;
   const workerId = randomUUID();
-  const outbox = new Outbox(join(options.workDir, 'outbox'));
+  const jobInputs = new JobInputs(db.pool, join(options.workDir, 'bundles'));
   const running = new Map<string, Running>();
   const say = (line: string) => log(maskSecret(line));
   const notify = options.notify ?? (() => {});
+  const results = new ResultSender(db.pool, boss, new Outbox(join(options.workDir, 'outbox')), say, notify, (deviceId) => bench.devices.find((d) => labDeviceId(bench.name, d.name) === deviceId)?.name ?? deviceId);
   const prompts = new LabPrompts(db.pool, workerId);
   await registerWorker(db.pool, { id: workerId, name: options.name }, bench, (device) => pool.health(device));
   say(`worker ${options.name} registered ${bench.devices.length} device(s) of bench ${bench.name} on ${db.shown}`);
@@ -220,12 +213,12 @@ export async function runWorker(options: WorkerOptions): Promise<void> {
     const base = { runId: job.runId, jobId: job.jobId, deviceId, queue: job.queue, leaseId: job.leaseId, attempt: job.attempt, retryLimit: job.retryLimit, labels: device.labels };
     let loaded: LoadedJob;
     try {
-      loaded = await loadJob(job.jobId, device);
+      loaded = await jobInputs.load(job.jobId, device);
     } catch (error) {
       // A job this worker cannot even load (bad files, a plan the device cannot run) is not retried.
       const message = error instanceof PoshilError ? error.message : `internal error: ${errorMessage(error)}`;
       say(`${device.name}: job ${job.jobId} rejected: ${message}`);
-      await finish({ ...base, exitCode: ExitCode.invalidInput, outcome: 'REJECTED', suites: [], summary: { error: message }, endedAt: new Date().toISOString(), cases });
+      await results.send({ ...base, exitCode: ExitCode.invalidInput, outcome: 'REJECTED', suites: [], summary: { error: message }, endedAt: new Date().toISOString(), cases });
       return;
     }
     const healthBefore = pool.health(device.name).state;
@@ -296,7 +289,7 @@ export async function runWorker(options: WorkerOptions): Promise<void> {
     if (health.state === 'quarantined' && healthBefore !== 'quarantined') {
       notify({ kind: 'device-quarantined', device: device.name, worker: options.name, reason: health.reason, ...(device.labels['site'] ? { site: device.labels['site'] } : {}), at: new Date().toISOString() });
     }
-    await finish({
+    await results.send({
       ...base,
       exitCode,
       // The cases may all pass and the plan still not be met (a capability missing, too few cases).
@@ -309,74 +302,6 @@ export async function runWorker(options: WorkerOptions): Promise<void> {
       cases,
       folder: result.benchDir,
     });
-  }
-
-  const loadedJobs = new Map<string, LoadedJob>();
-  async function loadJob(jobId: string, device: BenchDevice): Promise<LoadedJob> {
-    const { rows } = await db.pool.query<{ plan: string | null; suites: string[]; sha256: string }>(
-      'SELECT s.plan, s.suites, s.bundle_sha256 AS sha256 FROM lab.jobs j JOIN lab.submissions s ON s.id = j.submission_id WHERE j.id = $1',
-      [jobId],
-    );
-    const row = rows[0];
-    if (!row) throw new PoshilError('E_LAB_JOB', `job ${jobId} has no submission`, ExitCode.invalidInput);
-    // The same files on the same device load the same: compiled once, not once per job.
-    const key = `${row.sha256}\0${device.name}`;
-    const cached = loadedJobs.get(key);
-    if (cached) return cached;
-    const { rows: bundle } = await db.pool.query<{ files: BundleFile[] }>('SELECT files FROM lab.bundles WHERE sha256 = $1', [row.sha256]);
-    const loaded = loadBundle({ ...row, files: bundle[0]?.files ?? [] }, device);
-    if (loadedJobs.size >= 256) loadedJobs.delete(loadedJobs.keys().next().value!);
-    loadedJobs.set(key, loaded);
-    return loaded;
-  }
-
-  function loadBundle(row: { plan: string | null; suites: string[]; sha256: string; files: BundleFile[] }, device: BenchDevice): LoadedJob {
-    const dir = writeBundle(join(options.workDir, 'bundles'), row.sha256, row.files);
-    if (row.plan) {
-      const inputs = loadPlanInputs(device.profile, join(dir, row.plan));
-      return { inputs, plan: inputs.plan, retries: inputs.plan.retries, suites: inputs.suites.map((s) => s.id) };
-    }
-    const inputs = loadRunInputs(device.profile, row.suites.map((s) => join(dir, s)));
-    return { inputs, retries: 0, suites: inputs.suites.map((s) => s.id) };
-  }
-
-  /**
-   * A run's result goes to the database at once, and into the outbox only when the database does
-   * not take it: a file written and removed for every job cost the lab's throughput. A worker
-   * killed in between is a worker killed mid-job: its lease expires and the job is retried.
-   */
-  async function finish(run: FinishedRun): Promise<void> {
-    await flushOne(run, false);
-  }
-
-  const flushing = new Set<string>();
-  async function flushOne(run: FinishedRun, inOutbox = true): Promise<void> {
-    if (flushing.has(run.runId)) return;
-    flushing.add(run.runId);
-    try {
-      const { how, each } = await uploadRun(db.pool, boss, run);
-      if (inOutbox) outbox.remove(run.runId);
-      say(`job ${run.jobId}: ${run.outcome} (exit ${run.exitCode}) ${how === 'late' ? 'recorded late: its lease had been taken away' : 'recorded'}`);
-      if (how === 'recorded') await tellOfEnd(run, each);
-    } catch (error) {
-      if (!inOutbox) outbox.put(run);
-      say(`job ${run.jobId}: result kept in the outbox until the database answers (${errorMessage(error)})`);
-    } finally {
-      flushing.delete(run.runId);
-    }
-  }
-
-  async function tellOfEnd(run: FinishedRun, each: boolean): Promise<void> {
-    try {
-      const device = bench.devices.find((d) => labDeviceId(bench.name, d.name) === run.deviceId)?.name ?? run.deviceId;
-      const failed = await runFailedEvent(db.pool, run, device);
-      if (failed) notify(failed);
-      // Only an --each submission is a campaign with an end to tell.
-      const campaign = each ? await campaignEndEvent(db.pool, run.jobId) : undefined;
-      if (campaign) notify(campaign);
-    } catch (error) {
-      say(`job ${run.jobId}: could not prepare its notifications: ${errorMessage(error)}`);
-    }
   }
 
   const timers = [
@@ -408,13 +333,13 @@ export async function runWorker(options: WorkerOptions): Promise<void> {
     }, timings.reaperMs),
     setInterval(() => {
       listen().catch(() => {});
-      for (const run of outbox.pending()) void flushOne(run);
+      void results.sendWaiting(false);
       wake();
     }, timings.pollMs),
   ];
 
   try {
-    for (const run of outbox.pending()) await flushOne(run);
+    await results.sendWaiting(true);
     await listen().catch((error: unknown) => say(`cannot listen for jobs yet: ${errorMessage(error)}`));
     wake();
     await new Promise<void>((resolve) => (options.signal.aborted ? resolve() : options.signal.addEventListener('abort', () => resolve(), { once: true })));
