@@ -2,7 +2,7 @@ import { createHmac } from 'node:crypto';
 import { afterEach, describe, expect, it } from 'vitest';
 import { deliver, notifyAll, parseRetryAfter, type DeliverOptions } from './deliver.js';
 import type { LabEvent, RunFailedEvent } from './events.js';
-import type { WebhookTarget } from './target.js';
+import { BLOCKED_PORTS, type WebhookTarget } from './target.js';
 import { startReceiver, type Receiver, type Reply } from './test-support/receiver.js';
 
 const SECRET_TOKEN = 'tok-9f8e7d6c5b4a';
@@ -103,6 +103,25 @@ describe('deliver', () => {
     const result = await deliver({ name: 'typo', url: `htps:/hooks example/${SECRET_TOKEN}`, format: 'dingtalk', secret: 'SEC1' }, failed, fast);
     expect(result).toMatchObject({ ok: false, attempts: 0, url: '(not an http(s) URL)', error: 'the webhook url is not a valid http(s) URL' });
     expect(JSON.stringify(result)).not.toContain(SECRET_TOKEN);
+  });
+
+  it('does not try a port that fetch refuses, for a target stored before add refused it', async () => {
+    const result = await deliver({ name: 'old', url: `http://127.0.0.1:6000/hooks/${SECRET_TOKEN}`, format: 'generic' }, failed, fast);
+    expect(result).toMatchObject({ ok: false, attempts: 0, error: "port 6000 is one that HTTP clients refuse to connect to; change the webhook's URL" });
+  });
+
+  it('knows the ports that fetch refuses, as Node refuses them', async () => {
+    const refused = async (port: number) => {
+      try {
+        // Loopback: a port fetch does try is refused or answered at once.
+        await fetch(`http://127.0.0.1:${port}/`, { signal: AbortSignal.timeout(2000) });
+        return false;
+      } catch (error) {
+        return (error as { cause?: { message?: string } }).cause?.message === 'bad port';
+      }
+    };
+    for (const port of BLOCKED_PORTS) expect(await refused(port), `port ${port}`).toBe(true);
+    for (const port of [2, 24, 80, 443, 1718, 5432, 6001, 6664, 10079, 10081]) expect(await refused(port), `port ${port}`).toBe(false);
   });
 
   it('stops when interrupted', async () => {

@@ -12,7 +12,7 @@
 import { maskSecret } from '../secrets.js';
 import type { LabEvent } from './events.js';
 import { formatMessage, requestUrl, signatureHeaders } from './format.js';
-import { maskWebhookUrl, wants, type WebhookTarget } from './target.js';
+import { blockedPort, maskWebhookUrl, wants, type WebhookTarget } from './target.js';
 
 export interface DeliverOptions {
   /** Attempts in all, the first included (default 5). */
@@ -79,7 +79,11 @@ export async function deliver(target: WebhookTarget, event: LabEvent, options: D
   });
 
   // Sending cannot help a target that is not even a URL (and fetch's error would quote it).
-  if (!/^https?:$/.test(URL.parse(target.url)?.protocol ?? '')) return result(0, { ok: false, retry: false, error: 'the webhook url is not a valid http(s) URL' });
+  const parsed = URL.parse(target.url);
+  if (!parsed || !/^https?:$/.test(parsed.protocol)) return result(0, { ok: false, retry: false, error: 'the webhook url is not a valid http(s) URL' });
+  // Stored before `webhook add` refused such ports: fetch would refuse every attempt.
+  const port = blockedPort(parsed);
+  if (port !== undefined) return result(0, { ok: false, retry: false, error: `port ${port} is one that HTTP clients refuse to connect to; change the webhook's URL` });
   for (let attempt = 1; ; attempt++) {
     const url = requestUrl(target, now());
     const outcome = await post(target, url, body, timeoutMs, options.signal);

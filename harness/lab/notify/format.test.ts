@@ -111,6 +111,8 @@ describe('targets', () => {
     expect(checkTarget(target('slack', { secret: 's' }))).toMatch(/slack robots take no signing secret/);
     expect(checkTarget({ ...target('generic'), url: 'ftp://secret-host/x' })).toMatch(/must be http/);
     expect(checkTarget({ ...target('generic'), url: 'https://u:pw@h/x' })).toMatch(/no user name or password/);
+    expect(checkTarget({ ...target('generic'), url: 'http://127.0.0.1:1/x' })).toBe("webhook ops-generic: port 1 is one that HTTP clients refuse to connect to (the Fetch Standard's bad ports); use another port");
+    expect(checkTarget({ ...target('generic'), url: 'http://h:6001/x' })).toBeNull();
     expect(checkTarget({ ...target('generic'), format: 'teams' as never })).toMatch(/format must be one of generic, slack, dingtalk, wecom/);
     expect(checkTarget(target('generic', { events: ['run-failed', 'lunch' as never] }))).toMatch(/unknown event kind\(s\) lunch/);
     expect(checkTarget({ ...target('generic'), name: '' })).toMatch(/give the target a name/);

@@ -40,6 +40,23 @@ export function maskWebhookUrl(url: string): string {
   }
 }
 
+/**
+ * Ports fetch never connects to: the Fetch Standard's "bad ports"
+ * (https://fetch.spec.whatwg.org/#port-blocking), which Node's fetch refuses with "bad port".
+ * A webhook on one of them could never be reached, however often it was tried.
+ */
+export const BLOCKED_PORTS: ReadonlySet<number> = new Set([
+  1, 7, 9, 11, 13, 15, 17, 19, 20, 21, 22, 23, 25, 37, 42, 43, 53, 69, 77, 79, 87, 95, 101, 102, 103, 104, 109, 110, 111, 113, 115, 117, 119, 123, 135, 137, 139, 143,
+  161, 179, 389, 427, 465, 512, 513, 514, 515, 526, 530, 531, 532, 540, 548, 554, 556, 563, 587, 601, 636, 989, 990, 993, 995, 1719, 1720, 1723, 2049, 3659, 4045,
+  4190, 5060, 5061, 6000, 6566, 6665, 6666, 6667, 6668, 6669, 6679, 6697, 10080,
+]);
+
+/** The URL's port when fetch refuses to connect to it, else undefined. */
+export function blockedPort(url: URL): number | undefined {
+  const port = Number(url.port || (url.protocol === 'https:' ? 443 : 80));
+  return BLOCKED_PORTS.has(port) ? port : undefined;
+}
+
 /** Why the target cannot be used, or null. Never quotes the URL. */
 export function checkTarget(target: WebhookTarget): string | null {
   const name = typeof target.name === 'string' && target.name.trim() !== '' ? target.name : undefined;
@@ -53,6 +70,8 @@ export function checkTarget(target: WebhookTarget): string | null {
   }
   if (url.protocol !== 'https:' && url.protocol !== 'http:') return `${who}: the url must be http:// or https://, not ${url.protocol}//`;
   if (url.username || url.password) return `${who}: put no user name or password in the url; use the target's secret`;
+  const port = blockedPort(url);
+  if (port !== undefined) return `${who}: port ${port} is one that HTTP clients refuse to connect to (the Fetch Standard's bad ports); use another port`;
   if (!WEBHOOK_FORMATS.includes(target.format)) return `${who}: format must be one of ${WEBHOOK_FORMATS.join(', ')}`;
   const unknown = (target.events ?? []).filter((k) => !EVENT_KINDS.includes(k));
   if (unknown.length > 0) return `${who}: unknown event kind(s) ${unknown.join(', ')}; known: ${EVENT_KINDS.join(', ')}`;
