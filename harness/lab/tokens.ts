@@ -48,9 +48,17 @@ export async function listTokens(pool: pg.Pool): Promise<TokenRow[]> {
   return rows.map((r) => ({ id: r.id, role: r.role, name: r.name, createdAt: r.created_at.toISOString(), ...(r.revoked_at ? { revokedAt: r.revoked_at.toISOString() } : {}) }));
 }
 
-export async function revokeToken(pool: pg.Pool, id: string): Promise<boolean> {
-  const { rowCount } = await pool.query('UPDATE lab.panel_tokens SET revoked_at = now() WHERE id = $1 AND revoked_at IS NULL', [id]);
-  return (rowCount ?? 0) > 0;
+export async function revokeToken(pool: pg.Pool, id: string): Promise<{ already: boolean; at: Date } | undefined> {
+  // Revoking twice is no error (a script may run again): the answer says when it was.
+  const { rows } = await pool.query<{ before: Date | null; now: Date | null }>(
+    `WITH t AS (SELECT id, revoked_at FROM lab.panel_tokens WHERE id = $1 FOR UPDATE),
+          u AS (UPDATE lab.panel_tokens p SET revoked_at = now() FROM t WHERE p.id = t.id AND t.revoked_at IS NULL RETURNING p.revoked_at)
+     SELECT t.revoked_at AS before, (SELECT revoked_at FROM u) AS now FROM t`,
+    [id],
+  );
+  const row = rows[0];
+  if (!row) return undefined;
+  return row.before ? { already: true, at: row.before } : { already: false, at: row.now! };
 }
 
 /** The role a token grants, or undefined for an unknown or revoked one. */

@@ -52,6 +52,16 @@ async function signIn(token: string): Promise<{ cookie: string; csrf: string }> 
   return { cookie: set.split(';')[0]!, csrf: response.json<{ csrf: string }>().csrf };
 }
 
+describe('panel tokens', () => {
+  it('are revoked once; revoking again says when, and an unknown id is no token', async () => {
+    const { id } = await createToken(db.pool, 'viewer');
+    const first = await revokeToken(db.pool, id);
+    expect(first).toEqual({ already: false, at: expect.any(Date) });
+    expect(await revokeToken(db.pool, id)).toEqual({ already: true, at: first!.at });
+    expect(await revokeToken(db.pool, 'nosuch')).toBeUndefined();
+  });
+});
+
 describe('panel API', () => {
   it('needs a valid token for everything under /api, and says how to get one', async () => {
     const none = await panel.app.inject({ url: '/api/bench' });

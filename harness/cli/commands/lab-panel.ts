@@ -115,8 +115,9 @@ Examples:
       const { revokeToken } = await import('../../lab/tokens.js');
       const db = await connect(options, 'poshil-admin');
       try {
-        if (!(await revokeToken(db.pool, id))) throw new InputError('E_NO_TOKEN', `no active token ${id}`, { hint: 'poshil lab token list shows them' });
-        process.stdout.write(`token ${id} revoked\n`);
+        const revoked = await revokeToken(db.pool, id);
+        if (!revoked) throw new InputError('E_NO_TOKEN', `no token ${id}`, { hint: 'poshil lab token list shows them' });
+        process.stdout.write(revoked.already ? `token ${id} was revoked already, at ${revoked.at.toISOString()}\n` : `token ${id} revoked\n`);
       } finally {
         await db.pool.end();
       }
