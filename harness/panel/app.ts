@@ -57,9 +57,26 @@ export async function panelApp(onError: (message: string) => void): Promise<Fast
     const message = status === 413 ? 'the body is larger than this request takes (16 KiB; 4 MiB for POST /api/jobs)' : error.message;
     void reply.code(status).send({ error: status === 500 ? 'internal error (the panel printed it where it runs)' : message });
   });
-  app.setNotFoundHandler((request, reply) => void reply.code(404).send({ error: `no such page: ${request.method} ${request.url.split('?')[0]}` }));
+  // A path that exists but takes another method is 405 with the methods it takes, not "no such page".
+  const routes: { method: string; path: RegExp }[] = [];
+  app.addHook('onRoute', (route) => {
+    for (const method of [route.method].flat()) routes.push({ method, path: routePattern(route.url) });
+  });
+  app.setNotFoundHandler((request, reply) => {
+    const path = request.url.split('?')[0]!;
+    const allowed = [...new Set(routes.filter((r) => r.path.test(path)).map((r) => r.method))];
+    // A route of this very method that found nothing (and called callNotFound) is a 404 like any other.
+    if (allowed.length > 0 && !allowed.includes(request.method)) return void reply.code(405).header('allow', allowed.join(', ')).send({ error: `${path} takes ${allowed.join(', ')}, not ${request.method}` });
+    void reply.code(404).send({ error: `no such page: ${request.method} ${path}` });
+  });
   app.get('/', (_request, reply) => reply.sendFile('index.html'));
   return app;
+}
+
+/** A route's URL (`/api/runs/:id/files/*`) as a pattern of the paths it takes. */
+function routePattern(url: string): RegExp {
+  const parts = url.split('/').map((part) => (part.startsWith(':') ? '[^/]+' : part === '*' ? '.*' : part.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')));
+  return new RegExp(`^${parts.join('/')}$`);
 }
 
 /** The origins a request from this panel's own page names (any other is refused). */

@@ -109,6 +109,15 @@ describe('panel API', () => {
     expect(rows[0].by).toBe(`admin of the test (token ${createHash('sha256').update(tokens.admin).digest('hex').slice(0, 8)})`);
   });
 
+  it('answers a method a path does not take with 405 and the methods it does', async () => {
+    const response = await panel.app.inject({ method: 'DELETE', url: '/api/bench?x=1', headers: bearer(tokens.admin) });
+    expect(response.statusCode).toBe(405);
+    expect(response.headers['allow']).toBe('GET, HEAD');
+    expect(response.json()).toEqual({ error: '/api/bench takes GET, HEAD, not DELETE' });
+    // A route that takes the method but finds nothing stays a 404.
+    expect((await panel.app.inject({ url: '/assets/no-such-file.js' })).statusCode).toBe(404);
+  });
+
   it('answers bad requests with a 4xx and a reason, never a stack', async () => {
     const post = (url: string, payload: string, extra: Record<string, string> = {}) => panel.app.inject({ method: 'POST', url, headers: { 'content-type': 'application/json', ...bearer(tokens.admin), ...extra }, payload });
     const cases: [Promise<{ statusCode: number; body: string }>, number][] = [
@@ -124,6 +133,8 @@ describe('panel API', () => {
       [panel.app.inject({ url: '/api/runs/1; DROP TABLE lab.runs', headers: bearer(tokens.viewer) }), 404],
       [panel.app.inject({ url: '/api/runs/00000000-0000-4000-8000-000000000000/files/record.json', headers: bearer(tokens.viewer) }), 404],
       [panel.app.inject({ url: '/api/nothing/here', headers: bearer(tokens.viewer) }), 404],
+      [panel.app.inject({ method: 'DELETE', url: '/api/bench', headers: bearer(tokens.admin) }), 405],
+      [panel.app.inject({ method: 'PUT', url: '/api/runs/00000000-0000-4000-8000-000000000000/files/record.json', headers: bearer(tokens.admin) }), 405],
       [panel.app.inject({ url: '/api/runs/%E0%A4%A/files/x', headers: bearer(tokens.viewer) }), 400],
       [panel.app.inject({ url: '/api/compare?a=1.0&b=1.0', headers: bearer(tokens.viewer) }), 400],
       [panel.app.inject({ url: '/api/compare?a=1.0&b=2.0', headers: bearer(tokens.viewer) }), 400],
