@@ -1,4 +1,4 @@
-import { mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -104,6 +104,27 @@ describe('DevicePool', () => {
     expect(results.map((r) => r.status)).toEqual(['fulfilled', 'rejected', 'fulfilled']);
     expect(pool.health('c2').consecutiveFailures).toBe(1);
     expect(pool.state.read().devices['c3']).toBeUndefined();
+  });
+
+  it("with writeBehindMs, counts a run's ending at once and writes it later with the others, keeping changes made meanwhile", async () => {
+    const lab = labDir();
+    const worker = new DevicePool(BENCH, lab, { writeBehindMs: 60_000 });
+    const person = new DevicePool(BENCH, lab);
+    const onDisk = () => JSON.parse(readFileSync(join(lab, 'benches', 'lab-a.state.json'), 'utf8')) as { devices: Record<string, { consecutiveFailures: number; state: string }> };
+    await person.hold('c3', 'reader replaced');
+    expect((await worker.recordEnding('c1', failure)).consecutiveFailures).toBe(1);
+    expect((await worker.recordEnding('c1', failure)).state).toBe('quarantined');
+    await worker.recordEnding('c2', failure);
+    // This process sees them at once; the file (other processes) not yet.
+    expect(worker.health('c1').state).toBe('quarantined');
+    expect(onDisk().devices['c1']).toBeUndefined();
+    // Someone releases c3 meanwhile: the delayed write keeps it.
+    await person.release('c3', 'alice');
+    await worker.close();
+    expect(onDisk().devices).toMatchObject({ c1: { state: 'quarantined', consecutiveFailures: 2 }, c2: { consecutiveFailures: 1 }, c3: { state: 'good' } });
+    // Written once, not again: the health read back is what the file holds.
+    expect(worker.health('c1').consecutiveFailures).toBe(2);
+    expect(new DevicePool(BENCH, lab).health('c2').consecutiveFailures).toBe(1);
   });
 
   it('names an unknown device with the ones the bench has', async () => {

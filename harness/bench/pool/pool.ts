@@ -8,7 +8,7 @@ import { resolve } from 'node:path';
 import { InputError } from '../../core/errors.js';
 import { afterRun, heldForMaintenance, isRunnable, newHealth, released, type DeviceHealth, type RunEnding } from './health.js';
 import { DeviceLocks, type HeldLock, type LockState } from './lock.js';
-import { BenchStateFile } from './state-file.js';
+import { BenchStateFile, type BenchState } from './state-file.js';
 
 /** What the pool needs to know of a device. */
 export interface PoolDevice {
@@ -45,6 +45,11 @@ export interface PoolOptions {
    * slips in, and a lock taken and given back per job cost the lab's throughput.
    */
   keepLocksAs?: string;
+  /**
+   * Health after each run is written at most this long after (one write for the runs that end
+   * meanwhile) instead of before the run's end is told; close() writes what is left.
+   */
+  writeBehindMs?: number;
 }
 
 export class DevicePool {
@@ -52,6 +57,7 @@ export class DevicePool {
   readonly state: BenchStateFile;
   private readonly now: () => Date;
   private readonly keepLocksAs: string | undefined;
+  private readonly writeBehindMs: number | undefined;
   private readonly kept = new Map<string, HeldLock>();
 
   constructor(
@@ -63,6 +69,7 @@ export class DevicePool {
     this.state = new BenchStateFile(labDir, bench.name);
     this.now = options.now ?? (() => new Date());
     this.keepLocksAs = options.keepLocksAs;
+    this.writeBehindMs = options.writeBehindMs;
   }
 
   device(name: string): PoolDevice {
@@ -104,6 +111,15 @@ export class DevicePool {
     return lock;
   }
 
+  /** A long-running holder stops: health not written yet is written, kept locks are let go. */
+  async close(): Promise<void> {
+    try {
+      await this.state.flush();
+    } finally {
+      await this.letGo();
+    }
+  }
+
   /** Gives back a kept lock (the device left service), or every kept lock (the holder stops). */
   async letGo(name?: string): Promise<void> {
     for (const [device, lock] of [...this.kept]) {
@@ -114,9 +130,10 @@ export class DevicePool {
   }
 
   async recordEnding(name: string, ending: RunEnding): Promise<DeviceHealth> {
-    const state = await this.state.update(this.bench.name, (s) => {
+    const change = (s: BenchState) => {
       s.devices[name] = afterRun(s.devices[name] ?? newHealth(this.now()), ending, this.bench.quarantineAfter, this.now());
-    });
+    };
+    const state = this.writeBehindMs === undefined ? await this.state.update(this.bench.name, change) : this.state.updateSoon(this.bench.name, change, this.writeBehindMs);
     // Quarantined: a person will look at it, with runs of their own.
     if (!isRunnable(state.devices[name]!)) await this.letGo(name);
     return state.devices[name]!;

@@ -81,7 +81,17 @@ export class BenchStateFile {
     this.path = join(labDir, 'benches', `${bench}.state.json`);
   }
 
+  /** The file's state, with the changes this process made that are not written yet (updateSoon). */
   read(): BenchState {
+    const state = this.readFile();
+    const pending = [...this.writing, ...this.soon];
+    if (pending.length === 0) return state;
+    const draft = structuredClone(state);
+    for (const c of pending) applyChange(draft, c);
+    return draft;
+  }
+
+  private readFile(): BenchState {
     let text: string;
     try {
       text = readFileSync(this.path, 'utf8');
@@ -116,12 +126,60 @@ export class BenchStateFile {
     });
   }
 
+  /**
+   * For a writer whose updates come one after another (a lab worker's runs ending): the change
+   * counts at once in this process's reads and is written with the others at most `delayMs`
+   * later, under the lock and on the file as it is then (a release made meanwhile by someone else
+   * stays). Other processes see it that much later. Each write replaces the file, and on some file
+   * systems every file replaced makes the next files created slower: one write for several runs
+   * instead of one each. `flush()` writes what is pending now.
+   */
+  updateSoon(bench: string, change: (state: BenchState) => void, delayMs: number): BenchState {
+    const pending = { bench, change };
+    // A change that throws is the caller's error now, and never written.
+    const state = applyChange(this.read(), pending, true);
+    this.soon.push(pending);
+    this.soonTimer ??= setTimeout(() => void this.flush().catch(() => undefined), delayMs);
+    return state;
+  }
+
+  /** Writes the changes updateSoon holds; one that fails stays pending for the next flush. */
+  async flush(): Promise<void> {
+    clearTimeout(this.soonTimer);
+    this.soonTimer = undefined;
+    const batch = this.soon.splice(0);
+    if (batch.length === 0) return;
+    this.writing.push(...batch);
+    const written = batch.map(
+      (c) =>
+        new Promise<void>((resolve, reject) => {
+          this.queued.push({ ...c, resolve: () => resolve(), reject, written: () => void this.writing.splice(this.writing.indexOf(c), 1) });
+        }),
+    );
+    this.writeQueued();
+    try {
+      await Promise.all(written);
+    } catch (error) {
+      // Not written (a full disk, a lock not had): kept for the next try. A change that threw on
+      // the file as it was then is dropped (it was marked written with its batch).
+      const unwritten = batch.filter((c) => this.writing.includes(c));
+      for (const c of unwritten) this.writing.splice(this.writing.indexOf(c), 1);
+      this.soon.unshift(...unwritten);
+      throw error;
+    }
+  }
+
+  private readonly soon: Change[] = [];
+  /** Handed to a write, not in the file yet. */
+  private readonly writing: Change[] = [];
+  private soonTimer: NodeJS.Timeout | undefined;
+
   private readonly queued: QueuedChange[] = [];
-  private writing = false;
+  private writingNow = false;
 
   private writeQueued(): void {
-    if (this.writing || this.queued.length === 0) return;
-    this.writing = true;
+    if (this.writingNow || this.queued.length === 0) return;
+    this.writingNow = true;
     const batch = this.queued.splice(0);
     this.write(batch)
       .then(
@@ -129,7 +187,7 @@ export class BenchStateFile {
         (error: unknown) => batch.forEach((c) => c.reject(error)),
       )
       .finally(() => {
-        this.writing = false;
+        this.writingNow = false;
         this.writeQueued();
       });
   }
@@ -138,7 +196,7 @@ export class BenchStateFile {
     mkdirSync(join(this.path, '..'), { recursive: true });
     const unlock = await lockfile.lock(this.path, { realpath: false, retries: { retries: 50, minTimeout: 20, maxTimeout: 200 } });
     try {
-      let state = this.read();
+      let state = this.readFile();
       for (const c of batch) {
         // Each change on a copy, kept only if it completes: one that throws half-way writes nothing.
         const draft = structuredClone(state);
@@ -153,6 +211,8 @@ export class BenchStateFile {
       const temp = `${this.path}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`;
       writeFileSync(temp, JSON.stringify(state, null, 2) + '\n');
       renameSync(temp, this.path);
+      // In the file now: this process's reads stop adding them.
+      for (const c of batch) c.written?.();
       return state;
     } finally {
       await unlock();
@@ -160,10 +220,29 @@ export class BenchStateFile {
   }
 }
 
-interface QueuedChange {
+interface Change {
   bench: string;
   change: (state: BenchState) => void;
+}
+
+/** The change applied to a copy of the state; one that throws leaves it as it was (or throws, with `rethrow`). */
+function applyChange(state: BenchState, c: Change, rethrow = false): BenchState {
+  const draft = structuredClone(state);
+  try {
+    draft.bench = c.bench;
+    c.change(draft);
+  } catch (error) {
+    if (rethrow) throw error;
+    return state;
+  }
+  Object.assign(state, draft);
+  return state;
+}
+
+interface QueuedChange extends Change {
   resolve: (state: BenchState) => void;
+  /** Called once the change is in the file. */
+  written?: () => void;
   reject: (error: unknown) => void;
   /** Set when the change threw (with what it threw, which may be anything). */
   failure?: { error: unknown };

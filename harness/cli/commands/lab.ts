@@ -136,8 +136,9 @@ Examples:
           boss,
           bench,
           // The same locks and health as poshil run --bench and poshil bench status|release on this
-          // host; a device's lock is kept from its first job until it leaves service or the worker stops.
-          pool: new DevicePool(bench, labDirectory(options.lab), { keepLocksAs: `lab worker ${name}` }),
+          // host; a device's lock is kept from its first job until it leaves service or the worker
+          // stops, and its health after a job is written within half a second, with the others.
+          pool: new DevicePool(bench, labDirectory(options.lab), { keepLocksAs: `lab worker ${name}`, writeBehindMs: 500 }),
           name,
           workDir,
           timings,

@@ -348,7 +348,7 @@ export async function runWorker(options: WorkerOptions): Promise<void> {
     await Promise.all([...running.values()].map((r) => r.done));
   } finally {
     for (const timer of timers) clearInterval(timer);
-    await pool.letGo();
+    await pool.close().catch((error: unknown) => say(`cannot write the bench's state file: ${errorMessage(error)}`));
     listener?.release();
     await stopWorker(db.pool, workerId).catch(() => {});
   }
