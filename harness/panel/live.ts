@@ -1,6 +1,6 @@
 /**
  * Live updates for every open panel from one LISTEN connection. The lab's triggers say which
- * table and row changed (`poshil_panel`); the hub reads again what changed, at most one read at a
+ * table and row changed (`poshil_panel`), while a panel has said it listens (`lab.panel_listening`); the hub reads again what changed, at most one read at a
  * time, coalescing the notices that arrive meanwhile. A case starting or ending (the most frequent
  * change by far) costs one query for the summaries of the runs it touched, which pages patch into
  * their device rows at once. The whole bench is read again when workers or prompts change, and for
@@ -77,6 +77,8 @@ export class LiveHub {
     client.on('end', lost);
     await client.connect();
     await client.query('LISTEN poshil_panel');
+    // The lab's triggers send notices only while some panel says it listens.
+    await client.query('SELECT lab.panel_listening(true)');
     this.listener = client;
   }
 
@@ -177,6 +179,7 @@ export class LiveHub {
     await this.reading;
     const listener = this.listener;
     this.listener = undefined;
+    await listener?.query('SELECT lab.panel_listening(false)').catch(() => {});
     await listener?.end().catch(() => {});
   }
 }

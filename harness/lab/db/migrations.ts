@@ -295,6 +295,41 @@ REVOKE ALL ON FUNCTION lab.finish_run(jsonb, jsonb, text[], text[], bigint[], by
 GRANT EXECUTE ON FUNCTION lab.finish_run(jsonb, jsonb, text[], text[], bigint[], bytea[]) TO poshil_worker;
 `,
   },
+  {
+    version: 9,
+    name: 'change notices only while a panel listens',
+    // A notice wakes every session of the database that listens on any channel (each worker's,
+    // each waiting submitter's), to be dropped by all but the panel's: with no panel open, the
+    // lab's triggers paid that on every lease, run and case for nobody.
+    sql: `
+CREATE TABLE lab.panel_listeners (pid int PRIMARY KEY, since timestamptz NOT NULL DEFAULT now());
+GRANT SELECT ON lab.panel_listeners TO poshil_worker, poshil_submitter, poshil_viewer;
+-- A panel says it listens (or no longer does) for its own session; sessions that ended without
+-- saying so are forgotten then.
+CREATE FUNCTION lab.panel_listening(listening boolean) RETURNS void LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, lab AS $fn$
+BEGIN
+  DELETE FROM lab.panel_listeners WHERE pid = pg_backend_pid() OR pid NOT IN (SELECT a.pid FROM pg_stat_activity a WHERE a.pid IS NOT NULL);
+  IF listening THEN
+    INSERT INTO lab.panel_listeners (pid) VALUES (pg_backend_pid());
+  END IF;
+END $fn$;
+REVOKE ALL ON FUNCTION lab.panel_listening(boolean) FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION lab.panel_listening(boolean) TO poshil_viewer;
+CREATE OR REPLACE FUNCTION lab.panel_notify() RETURNS trigger LANGUAGE plpgsql AS $fn$
+DECLARE
+  ignored text[] := TG_ARGV[1:];
+BEGIN
+  IF NOT EXISTS (SELECT 1 FROM lab.panel_listeners) THEN
+    RETURN NULL;
+  END IF;
+  IF TG_OP = 'UPDATE' AND cardinality(ignored) > 0 AND (to_jsonb(OLD) - ignored) = (to_jsonb(NEW) - ignored) THEN
+    RETURN NULL;
+  END IF;
+  PERFORM pg_notify('poshil_panel', json_build_object('table', TG_TABLE_NAME, 'key', to_jsonb(NEW) ->> TG_ARGV[0])::text);
+  RETURN NULL;
+END $fn$;
+`,
+  },
 ];
 
 /**
