@@ -84,11 +84,8 @@ export class BenchStateFile {
   /** The file's state, with the changes this process made that are not written yet (updateSoon). */
   read(): BenchState {
     const state = this.readFile();
-    const pending = [...this.writing, ...this.soon];
-    if (pending.length === 0) return state;
-    const draft = structuredClone(state);
-    for (const c of pending) applyChange(draft, c);
-    return draft;
+    for (const c of [...this.writing, ...this.soon]) applyChange(state, c);
+    return state;
   }
 
   private readFile(): BenchState {
@@ -225,7 +222,7 @@ interface Change {
   change: (state: BenchState) => void;
 }
 
-/** The change applied to a copy of the state; one that throws leaves it as it was (or throws, with `rethrow`). */
+/** Applies the change to the state, all or nothing: one that throws leaves it as it was (and throws on, with `rethrow`). */
 function applyChange(state: BenchState, c: Change, rethrow = false): BenchState {
   const draft = structuredClone(state);
   try {
