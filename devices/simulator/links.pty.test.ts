@@ -3,12 +3,14 @@
  * through a pty at a new /dev/pts path, over TCP on the same port after refusing connections
  * meanwhile. The terminal.ready it sent while nobody was connected reaches the next harness.
  */
+import { existsSync } from 'node:fs';
 import { afterEach, describe, expect, it } from 'vitest';
 import { BenchClient } from '../protocols/bench/client.js';
 import type { BenchEvent } from '../protocols/bench/messages.js';
 import { SerialTransport } from '../transports/serial.js';
 import { TcpTransport } from '../transports/tcp.js';
 import type { Transport } from '../transports/transport.js';
+import { socatPtyEnd } from './links.js';
 import { startSimulator, type RunningSimulator } from './server.js';
 
 const open = (address: string): Transport => {
@@ -84,5 +86,24 @@ describe('a simulated terminal that restarts leaves its link and comes back', ()
     await until(() => (second.closed() ? true : undefined));
     await new Promise((r) => setTimeout(r, 400));
     expect(changes).toEqual([undefined, sim.link, undefined]);
+  });
+});
+
+describe('the socat pair a pty link falls back to where node-pty does not load', () => {
+  it('gives the harness a tty whose bytes reach the terminal and back, and removes it at close', async () => {
+    const end = await socatPtyEnd(115200);
+    const harness = open(`serial:${end.path}`);
+    try {
+      expect(end.path).toMatch(/^\/dev\/pts\/\d+$/);
+      end.transport.onData((chunk) => void end.transport.write(chunk));
+      await harness.open();
+      const echoed = new Promise<string>((resolve) => harness.onData((chunk) => resolve(Buffer.from(chunk).toString())));
+      await harness.write(Buffer.from('ping\n'));
+      expect(await echoed).toBe('ping\n');
+    } finally {
+      await harness.close();
+      await end.close();
+    }
+    expect(existsSync(end.path)).toBe(false);
   });
 });

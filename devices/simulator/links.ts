@@ -8,6 +8,7 @@
 import { realpathSync } from 'node:fs';
 import { createServer, type Server, type Socket } from 'node:net';
 import { InputError } from '../../harness/core/errors.js';
+import { openPty } from '../transports/pty.js';
 import { createSocatPair, type SocatPair } from '../transports/socat-pair.js';
 import { SerialTransport } from '../transports/serial.js';
 import { AcceptedSocketTransport } from '../transports/tcp.js';
@@ -46,17 +47,48 @@ export async function tcpLink(host: string, port: number, serve: Serve): Promise
   };
 }
 
-export async function ptyLink(serve: Serve, baudRate = 115200): Promise<SimulatorLink> {
-  let pair: SocatPair = await createSocatPair();
-  let transport: SerialTransport | undefined;
-  let address: string | undefined;
-  const up = async () => {
-    transport = new SerialTransport({ path: pair.a, baudRate });
+/** A pty as the simulator holds it: the harness opens `path`, the terminal speaks on `transport`. */
+export interface PtyEnd {
+  path: string;
+  transport: Transport;
+  close(): Promise<void>;
+}
+
+/** One pty from openpty where node-pty's binary loads; a socat pair where it does not. */
+async function openPtyEnd(baudRate: number): Promise<PtyEnd> {
+  const pty = openPty();
+  if (pty) return { path: pty.path, transport: pty.transport, close: () => pty.transport.close() };
+  return socatPtyEnd(baudRate);
+}
+
+/** The fallback: a socat pair, the terminal on one end through serialport, the harness on the other. */
+export async function socatPtyEnd(baudRate: number): Promise<PtyEnd> {
+  const pair: SocatPair = await createSocatPair();
+  const transport = new SerialTransport({ path: pair.a, baudRate });
+  try {
     await transport.open();
-    serve(transport);
-    address = `serial:${realpathSync(pair.b)}`;
+  } catch (error) {
+    await pair.stop();
+    throw error;
+  }
+  return {
+    path: realpathSync(pair.b),
+    transport,
+    async close() {
+      await transport.close();
+      await pair.stop();
+    },
   };
-  await up();
+}
+
+export async function ptyLink(serve: Serve, baudRate = 115200): Promise<SimulatorLink> {
+  let end = await openPtyEnd(baudRate);
+  let address: string | undefined;
+  const up = () => {
+    serve(end.transport);
+    address = `serial:${end.path}`;
+  };
+  up();
   return {
     get address() {
       return address;
@@ -64,19 +96,17 @@ export async function ptyLink(serve: Serve, baudRate = 115200): Promise<Simulato
     async drop() {
       if (!address) return;
       address = undefined;
-      // The next pair is made before the old one goes, so that it cannot get the same pty numbers.
-      const next = await createSocatPair();
-      await transport?.close();
-      await pair.stop();
-      pair = next;
+      // The next pty is made before the old one goes, so that it cannot get the same number.
+      const next = await openPtyEnd(baudRate);
+      await end.close();
+      end = next;
     },
     async restore() {
-      if (!address) await up();
+      if (!address) up();
     },
     async stop() {
       address = undefined;
-      await transport?.close();
-      await pair.stop();
+      await end.close();
     },
   };
 }

@@ -34,7 +34,7 @@ export interface StartOptions extends SimulatorOptions {
   control?: { host: string; port: number };
   /** The link went away (undefined) or came back at this address, after a restart or an unplug. */
   onLinkChange?: (address: string | undefined) => void;
-  /** The link could not be brought back (socat failed to start, the port was taken meanwhile). */
+  /** The link could not be brought back (no pty could be made, the port was taken meanwhile). */
   onLinkError?: (error: unknown) => void;
 }
 

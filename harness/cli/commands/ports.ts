@@ -50,7 +50,7 @@ export function registerPorts(program: Command): void {
     .command('ports')
     .description(COMMAND_SUMMARIES.ports.description)
     .option('--json', 'print JSON')
-    .addHelpText('after', `\nUse the path (or its stable /dev/serial/by-id/… link) as transport.path in a device profile.\nVirtual ports made by socat (ptys) are not listed; with POSHIL_PORT_DIR=DIR, the simulated USB-serial
+    .addHelpText('after', `\nUse the path (or its stable /dev/serial/by-id/… link) as transport.path in a device profile.\nVirtual ports (ptys, as the simulator and socat make) are not listed; with POSHIL_PORT_DIR=DIR, the simulated USB-serial
 terminals published there (poshil sim --pty --port-dir DIR) are listed instead of this machine's ports.`)
     .action(async (options: { json?: boolean }) => {
       const ports = await listPorts();
