@@ -1,9 +1,17 @@
 /**
- * Serial ports (USB-serial, RS-232, and the pseudo-terminals socat makes) through serialport.
- * Line settings come from the device profile; a pty ignores them, which is why the simulator
- * paces itself in software when it must behave like a real line.
+ * Serial ports (USB-serial, RS-232, and pseudo-terminals) through serialport. Line settings come
+ * from the device profile; a pty ignores them, which is why the simulator paces itself in
+ * software when it must behave like a real line.
+ *
+ * serialport opens, configures and locks the port; the bytes then go through a second file
+ * descriptor of the same tty read and written on the event loop (node:tty), not through
+ * serialport's stream, which polls and then reads and writes on the libuv thread pool: that cost
+ * ~200 µs of CPU per request and answer against ~50 µs, and showed in the latencies a run reports
+ * (docs/architecture.md). Where the port cannot be opened a second time as a tty, serialport's
+ * stream carries the bytes as before.
  */
-import { existsSync } from 'node:fs';
+import { closeSync, constants, existsSync, openSync } from 'node:fs';
+import { isatty, ReadStream } from 'node:tty';
 import type { SerialPort } from 'serialport';
 import { DeviceError } from '../../harness/core/errors.js';
 import { abortReason, linkClosed } from './errors.js';
@@ -23,6 +31,8 @@ export class SerialTransport implements Transport {
   readonly address: string;
   private readonly listeners = new TransportListeners();
   private port: SerialPort | undefined;
+  /** The second descriptor the bytes go through (see above), while open. */
+  private line: ReadStream | undefined;
 
   constructor(private readonly options: SerialOptions) {
     this.address = `serial:${options.path}`;
@@ -61,16 +71,26 @@ export class SerialTransport implements Transport {
     });
     this.listeners.reset();
     this.port = port;
-    port.on('data', (chunk: Buffer) => this.listeners.emitData(chunk));
     port.on('error', (error: Error) => this.listeners.emitClose(error));
     port.on('close', (error: Error | null) => this.listeners.emitClose(error ?? new Error('port closed')));
+    const line = openLine(path);
+    this.line = line;
+    if (!line) {
+      port.on('data', (chunk: Buffer) => this.listeners.emitData(chunk));
+      return;
+    }
+    line.on('data', (chunk: Buffer) => this.listeners.emitData(chunk));
+    // A vanished adapter or a hung-up pty reads EIO or end of file.
+    line.on('error', (error: Error) => this.listeners.emitClose(error));
+    line.on('close', () => this.listeners.emitClose(new Error('the line hung up')));
   }
 
   write(bytes: Uint8Array): Promise<void> {
     const port = this.port;
     if (!port || !this.isOpen) return Promise.reject(linkClosed(this.address));
+    const out = this.line ?? port;
     return new Promise((resolve, reject) => {
-      port.write(bytes, (error) => (error ? reject(linkClosed(this.address)) : resolve()));
+      out.write(bytes, (error) => (error ? reject(linkClosed(this.address)) : resolve()));
     });
   }
 
@@ -86,7 +106,25 @@ export class SerialTransport implements Transport {
     const port = this.port;
     if (!port) return;
     this.listeners.emitClose(null);
+    const line = this.line;
+    this.line = undefined;
+    if (line && !line.destroyed) await new Promise<void>((resolve) => line.once('close', () => resolve()).destroy());
     if (!port.isOpen) return;
     await new Promise<void>((resolve) => port.close(() => resolve()));
   }
+}
+
+/** The port's tty opened once more, for the bytes; undefined where that is not a tty. */
+function openLine(path: string): ReadStream | undefined {
+  let fd: number;
+  try {
+    fd = openSync(path, constants.O_RDWR | constants.O_NOCTTY | constants.O_NONBLOCK);
+  } catch {
+    return undefined;
+  }
+  if (!isatty(fd)) {
+    closeSync(fd);
+    return undefined;
+  }
+  return new ReadStream(fd);
 }
