@@ -1,19 +1,20 @@
 /**
- * An append-only NDJSON file. The lines appended in one turn of the event loop are handed to
- * the OS together at the end of that turn (sonic-boom): one write per turn instead of one per
- * line, which on a step loop over a socket was three writes a step. `flushSync` pushes out the
- * rest when the process is being signalled, so a crash, Ctrl-C or kill leaves every finished
- * line on disk. Readers skip a torn last line. A file that cannot be written (a full disk, its
- * folder gone) keeps what it wrote, takes no more lines, and says why in `failure`: the run
- * reports it rather than the process dying of an unhandled stream error.
+ * An append-only NDJSON file. The lines appended in one turn of the event loop are written
+ * together at the end of that turn, in one write(2) made on the event loop. That write lands in
+ * the page cache in some microseconds; handing it to libuv's thread pool instead (as an async
+ * stream does) cost more CPU than the write, in two thread hops per file per step, and showed in
+ * the step latencies a run measures (docs/architecture.md). The file and its folder are made off
+ * the event loop, since a bench of 64 terminals opens hundreds of these at once; lines appended
+ * meanwhile wait for the open. `flushSync` writes out the rest when the process is being
+ * signalled, so a crash, Ctrl-C or kill leaves every finished line on disk. Readers skip a torn
+ * last line. A file that cannot be written (a full disk, its folder gone) keeps what it wrote,
+ * takes no more lines, and says why in `failure`: the run reports it rather than the process
+ * dying of an unhandled error.
  */
 import { createHash, type Hash } from 'node:crypto';
-import SonicBoomModule from 'sonic-boom';
+import { close, fsync, mkdir, mkdirSync, open, openSync, writeSync } from 'node:fs';
+import { dirname } from 'node:path';
 import { forEachLine } from './record-json.js';
-
-// sonic-boom is CommonJS: its class is the default export at run time.
-const SonicBoom = SonicBoomModule as unknown as typeof SonicBoomModule.SonicBoom;
-type SonicBoom = InstanceType<typeof SonicBoom>;
 
 export interface NdjsonFileOptions {
   /** Keep a SHA-256 of every byte written (a transcript segment's hash, for the next one's header). */
@@ -21,11 +22,15 @@ export interface NdjsonFileOptions {
 }
 
 export class NdjsonFile {
-  private readonly stream: SonicBoom;
-  private ended = false;
-  /** Lines appended in this turn of the event loop, not yet given to the stream. */
+  private fd: number | undefined;
+  private readonly opened: Promise<void>;
+  /** Lines appended in this turn of the event loop, not yet handed on. */
   private pending = '';
+  /** Lines handed on (and hashed) before the file was open. */
+  private waiting = '';
   private scheduled = false;
+  /** No more lines are taken: `end` was called or a write failed. */
+  private ended = false;
   private readonly hash: Hash | undefined;
   /** Bytes appended so far (written or about to be), and lines. */
   bytes = 0;
@@ -37,15 +42,20 @@ export class NdjsonFile {
     readonly path: string,
     options: NdjsonFileOptions = {},
   ) {
-    // The folder is made off the event loop with the file's open (a bench of 64 terminals opens
-    // hundreds of these at once; a blocking mkdir each held every other terminal up).
-    this.stream = new SonicBoom({ dest: path, append: true, sync: false, minLength: 0, mkdir: true });
-    this.stream.on('error', (error: Error) => {
-      this.failure ??= error;
-      this.ended = true;
-      this.pending = '';
-    });
     this.hash = options.hash ? createHash('sha256') : undefined;
+    this.opened = new Promise<void>((resolve) => {
+      mkdir(dirname(path), { recursive: true }, (mkdirError) => {
+        if (mkdirError) return resolve(this.fail(mkdirError));
+        open(path, 'a', (openError, fd) => {
+          if (openError) return resolve(this.fail(openError));
+          // flushSync may have opened the file already, while this open was on its way.
+          if (this.fd !== undefined) close(fd, () => undefined);
+          else this.fd = fd;
+          this.writeOut();
+          resolve();
+        });
+      });
+    });
   }
 
   append(value: unknown): void {
@@ -66,39 +76,78 @@ export class NdjsonFile {
     }
   }
 
-  /** Gives this turn's lines to the stream. */
+  /** Hands this turn's lines on: hashed, and written once the file is open. */
   private hand(): void {
     this.scheduled = false;
     if (this.pending === '') return;
     this.hash?.update(this.pending);
-    this.stream.write(this.pending);
+    this.waiting += this.pending;
     this.pending = '';
+    this.writeOut();
   }
 
-  /** Writes out everything buffered, synchronously: for signal handlers and crashes. */
-  flushSync(): void {
-    if (this.ended) return;
-    this.hand();
+  private writeOut(): void {
+    if (this.fd === undefined || this.waiting === '' || this.failure) return;
+    let bytes: Buffer | string = this.waiting;
+    this.waiting = '';
     try {
-      this.stream.flushSync();
-    } catch {
-      // sonic-boom throws when a write is still being opened; the async path finishes it.
+      // A regular file takes the whole write unless the disk fills up in the middle of it.
+      for (let written = writeSync(this.fd, bytes); ; written = writeSync(this.fd, bytes)) {
+        const length = typeof bytes === 'string' ? Buffer.byteLength(bytes) : bytes.length;
+        if (written >= length) break;
+        bytes = Buffer.from(bytes).subarray(written);
+      }
+    } catch (error) {
+      this.fail(error as Error);
     }
+  }
+
+  private fail(error: Error): void {
+    this.failure ??= error;
+    this.ended = true;
+    this.pending = '';
+    this.waiting = '';
+  }
+
+  /** Writes out everything appended, synchronously: for signal handlers and crashes. */
+  flushSync(): void {
+    if (this.failure) return;
+    this.hand();
+    if (this.fd === undefined && this.waiting !== '') {
+      try {
+        mkdirSync(dirname(this.path), { recursive: true });
+        this.fd = openSync(this.path, 'a');
+      } catch (error) {
+        this.fail(error as Error);
+        return;
+      }
+    }
+    this.writeOut();
   }
 
   /** The SHA-256 (hex) of every byte appended, known once `end` was called on a file made with `hash`. */
   sha256: string | undefined;
 
+  /** Takes no more lines, writes the rest, and closes the file (after an fsync). */
   async end(): Promise<void> {
-    if (this.ended) return;
+    if (this.ended) {
+      await this.opened;
+      return this.closeFile();
+    }
     this.hand();
     this.ended = true;
     this.sha256 = this.hash?.digest('hex');
-    await new Promise<void>((resolve) => {
-      this.stream.once('close', () => resolve());
-      this.stream.once('error', () => resolve());
-      this.stream.end();
-    });
+    await this.opened;
+    this.writeOut();
+    await this.closeFile();
+  }
+
+  private async closeFile(): Promise<void> {
+    const fd = this.fd;
+    if (fd === undefined) return;
+    this.fd = undefined;
+    if (!this.failure) await new Promise<void>((resolve) => fsync(fd, () => resolve()));
+    await new Promise<void>((resolve) => close(fd, () => resolve()));
   }
 }
 

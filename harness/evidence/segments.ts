@@ -121,8 +121,8 @@ export class SegmentedNdjson {
 
   private rotate(): void {
     const old = this.current;
-    // Ended, not flushed synchronously: a synchronous write beside sonic-boom's write in flight
-    // can land before it, and the bytes on disk would no longer be the bytes hashed.
+    // end() hashes what was appended at once, so the segment is sealed here; the bytes reach the
+    // file as soon as it is open.
     this.closing.push(old.end().then(() => void (this.lost ??= old.failure)));
     const sealed = this.seal(old);
     this.sealed.push(sealed);
