@@ -70,10 +70,10 @@ export function maskJsonText(raw: string): MaskedText {
     const masked: MaskedText = token.kind === 'number' ? maskCardText(token.value) : maskStringValue(token.value, token.key);
     if (masked.unparsed) unparsed.push(masked.unparsed);
     for (const span of masked.spans) {
-      const from = token.rawIndex[span.at]!;
-      const to = token.rawIndex[span.at + span.length]!;
+      const from = rawAt(token, span.at);
+      const to = rawAt(token, span.at + span.length);
       chars.fill('*', from, to);
-      for (let i = span.at; i < span.at + span.length; i++) chars[token.rawIndex[i]!] = masked.text[i]!;
+      for (let i = span.at; i < span.at + span.length; i++) chars[rawAt(token, i)] = masked.text[i]!;
       spans.push({ ...span, at: from, length: to - from });
     }
   }
@@ -86,9 +86,14 @@ interface Token {
   value: string;
   /** The key this value belongs to ('' for array items and top-level values). */
   key: string;
-  /** rawIndex[i] = where decoded character i starts in the raw text; one extra entry for the end. */
-  rawIndex: number[];
+  /** Where the first decoded character stands in the raw text. */
+  start: number;
+  /** Where each decoded character starts, plus the end: only for a string with escapes. */
+  rawIndex?: number[];
 }
+
+/** Where decoded character i of a token (or, for i = its length, the token's end) stands in the raw text. */
+const rawAt = (token: Token, i: number): number => (token.rawIndex ? token.rawIndex[i]! : token.start + i);
 
 /** The value tokens of a JSON text with where each decoded character stands; undefined when it is not JSON. */
 function tokenize(raw: string): Token[] | undefined {
@@ -108,11 +113,11 @@ function tokenize(raw: string): Token[] | undefined {
       let j = end;
       while (j < raw.length && /\s/.test(raw[j]!)) j++;
       if (raw[j] === ':') key = value;
-      else tokens.push({ kind: 'string', value, key, rawIndex });
+      else tokens.push({ kind: 'string', value, key, start: i + 1, ...(rawIndex ? { rawIndex } : {}) });
       i = end;
     } else if (c === '-' || (c >= '0' && c <= '9')) {
       const m = /^-?[0-9]+(?:\.[0-9]+)?(?:[eE][+-]?[0-9]+)?/.exec(raw.slice(i, i + 400))!;
-      tokens.push({ kind: 'number', value: m[0], key, rawIndex: Array.from({ length: m[0].length + 1 }, (_, k) => i + k) });
+      tokens.push({ kind: 'number', value: m[0], key, start: i });
       i += m[0].length;
     } else {
       if (c === '{') keys.push(key);
@@ -127,7 +132,13 @@ function tokenize(raw: string): Token[] | undefined {
 
 const ESCAPES: Readonly<Record<string, string>> = { '"': '"', '\\': '\\', '/': '/', b: '\b', f: '\f', n: '\n', r: '\r', t: '\t' };
 
-function readString(raw: string, start: number): { value: string; rawIndex: number[]; end: number } {
+function readString(raw: string, start: number): { value: string; rawIndex?: number[]; end: number } {
+  // Most strings have no escape: their value is a slice, and character i stands at start + 1 + i.
+  for (let j = start + 1; j < raw.length; j++) {
+    const code = raw.charCodeAt(j);
+    if (code === 0x22) return { value: raw.slice(start + 1, j), end: j + 1 };
+    if (code === 0x5c) break;
+  }
   let value = '';
   const rawIndex: number[] = [];
   let i = start + 1;
