@@ -4,7 +4,7 @@
  * reverse order and the final record. Ctrl-C aborts the running step, marks the rest ABORTED
  * and still writes everything; a second Ctrl-C exits at once after flushing what is on disk.
  */
-import { mkdirSync } from 'node:fs';
+import { mkdir } from 'node:fs/promises';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { ExitCode, PoshilError, errorMessage } from '../core/errors.js';
@@ -88,9 +88,9 @@ export async function executeRun(request: RunRequest): Promise<RunResult> {
   const { inputs } = request;
   const runId = request.runId ?? newRunId();
   const runDir = request.runDir ?? join(request.outDir, runId);
-  // Made here, once: the evidence files make their subfolders as they open (asynchronously), and
-  // the simulator's log is written into the run folder at once.
-  mkdirSync(runDir, { recursive: true });
+  // Made here, once, off the event loop (a bench starts dozens of runs at once): the evidence
+  // files make their subfolders as they open, and the simulator's log is written into it at once.
+  await mkdir(runDir, { recursive: true });
   const journalFile = new NdjsonFile(join(runDir, 'record.ndjson'));
   const transcriptFile = new SegmentedNdjson(runDir, TRANSCRIPT_STREAM, runId, request.segmentBytes);
   const receipts = new ReceiptArchive(runDir, runId, request.segmentBytes, request.onReceipt);

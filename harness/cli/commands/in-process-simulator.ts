@@ -5,7 +5,7 @@
  * (docs/benches.md, figures). The price: simulator and harness share one event loop, so timings
  * the run measures include the other's work — fine for CI, not for measuring a terminal.
  */
-import { appendFileSync } from 'node:fs';
+import { appendFile } from 'node:fs/promises';
 import { Command } from 'commander';
 import { startSimulator } from '../../../devices/simulator/server.js';
 import { DeviceError, PoshilError, errorMessage } from '../../core/errors.js';
@@ -31,7 +31,7 @@ export const startInProcessSimulator: SimulatorLauncher = async (args, readyTime
         throw error;
       })
       .finally(() => clearTimeout(timer));
-    if (logFile) appendFileSync(logFile, `${JSON.stringify({ time: Date.now(), msg: 'ready (in the poshil process)', link: simulator.link, control: simulator.control })}\n`);
+    if (logFile) await appendFile(logFile, `${JSON.stringify({ time: Date.now(), msg: 'ready (in the poshil process)', link: simulator.link, control: simulator.control })}\n`);
     return { link: simulator.link, control: simulator.control, pid: process.pid, currentLink: () => simulator.currentLink(), stop: () => simulator.stop(), stderrTail: () => '' };
   } catch (error) {
     const why = error instanceof PoshilError ? error.message : errorMessage(error);
