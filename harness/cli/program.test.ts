@@ -1,4 +1,4 @@
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -29,5 +29,17 @@ describe('poshil --help made at build time', () => {
     expect(expected).toContain('Examples:');
     expect(readFileSync(prebuiltHelpPath(), 'utf8')).toBe(expected);
     for (const flag of ['--help', '-h']) expect(execFileSync(process.execPath, [join(packageRoot(), 'dist/harness/cli/main.js'), flag], { encoding: 'utf8' })).toBe(expected);
+  });
+});
+
+describe('an unknown command', () => {
+  it('is exit 2 with commander\'s suggestion, also when --help follows it', () => {
+    for (const argv of [['rn'], ['rn', '--help'], ['rn', '-h', 'suites/smoke.suite.yaml']]) {
+      const result = spawnSync(process.execPath, [join(packageRoot(), 'dist/harness/cli/main.js'), ...argv], { encoding: 'utf8' });
+      expect(result.status).toBe(2);
+      expect(result.stdout).toBe('');
+      expect(result.stderr).toContain("error: unknown command 'rn'");
+      expect(result.stderr).toContain('(Did you mean run?)');
+    }
   });
 });

@@ -65,8 +65,12 @@ function listCommands(program: Command): void {
 }
 
 export async function main(argv: readonly string[]): Promise<number> {
+  // `poshil panle --help` names a command that does not exist: say so (with commander's
+  // suggestion) rather than answer with the top-level help and exit 0 as if it did.
+  const first = argv[0];
+  const words = first !== undefined && !first.startsWith('-') && first !== 'help' && !isCommand(first) ? [first] : argv;
   try {
-    await (await buildProgram(argv)).parseAsync([...argv], { from: 'user' });
+    await (await buildProgram(words)).parseAsync([...words], { from: 'user' });
     return typeof process.exitCode === 'number' ? process.exitCode : ExitCode.ok;
   } catch (error) {
     if (error instanceof CommanderError) {
