@@ -5,8 +5,9 @@
  * it is "unplugged" or rebooting, so that finding a port by identity and following it to a new
  * path after a reboot work without hardware. `POSHIL_PORT_DIR` makes poshil list ports from here.
  */
-import { mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { makeFolders } from '../../harness/core/folders.js';
 
 /** One serial port as a port list describes it (serialport's list plus the by-id links). */
 export interface ListedPort {
@@ -26,7 +27,7 @@ const fileOf = (dir: string, serialNumber: string) => join(dir, `${serialNumber.
 
 /** Adds or replaces the port with this serial number; a reader never sees half a file. */
 export function publishPort(dir: string, port: ListedPort & { serialNumber: string }): void {
-  mkdirSync(dir, { recursive: true });
+  makeFolders(dir);
   const file = fileOf(dir, port.serialNumber);
   const tmp = `${file}.tmp-${process.pid}`;
   writeFileSync(tmp, JSON.stringify(port) + '\n');

@@ -5,7 +5,7 @@
  * gives back how it ended. One failing device never stops the others; Ctrl-C stops them all
  * and keeps what ran.
  */
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { writeFileSync } from 'node:fs';
 import { availableParallelism, hostname } from 'node:os';
 import { join, relative } from 'node:path';
 import { ExitCode, PoshilError, errorMessage } from '../core/errors.js';
@@ -30,6 +30,7 @@ import type { LastResult, RunEnding } from './pool/health.js';
 import type { DevicePool } from './pool/pool.js';
 import { resolvePort, systemPorts, type PortLister } from './port-match.js';
 import { BENCH_RECORD_KIND, BENCH_RECORD_VERSION, casesOf, renderBenchJunit, worstExitCode, type BenchSummary, type DeviceRunSummary } from './summary.js';
+import { makeFolders } from '../core/folders.js';
 
 export interface BenchRunRequest {
   bench: Bench;
@@ -96,7 +97,7 @@ interface DeviceWork {
 export async function runBench(request: BenchRunRequest): Promise<BenchRunResult> {
   const benchRunId = newRunId();
   const benchDir = join(request.outDir, benchRunId);
-  mkdirSync(benchDir, { recursive: true });
+  makeFolders(benchDir);
   const startedAt = new Date();
   const work = planWork(request);
   const records: { device: string; record: RunRecord }[] = [];

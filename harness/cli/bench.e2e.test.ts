@@ -120,6 +120,8 @@ describe('poshil run --bench (black box)', () => {
       [['--select', 'brand'], /--select term "brand" is not key=value/],
       [['--bail', '--reporter', 'dot'], /--reporter is not supported with --bench/],
       [['--grep-invert', '('], /--grep-invert is not a valid regular expression/],
+      // Where mkdir answers ENOENT below a folder that exists, Node's recursive mkdir would spin.
+      [['--lab', '/proc/poshil-no-lab'], /--lab \/proc\/poshil-no-lab: cannot create \/proc\/poshil-no-lab \(ENOENT\)/],
     ] as const) {
       const refused = await poshil(['run', '--bench', SIMULATORS, ...args]);
       expect(refused.exitCode).toBe(2);

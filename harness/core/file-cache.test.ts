@@ -24,6 +24,12 @@ describe('FileCache', () => {
     expect(new FileCache(undefined).read('a.json')).toBeUndefined();
   });
 
+  it('keeps nothing, at once, in a folder that cannot be made (under /proc a recursive mkdir spins)', () => {
+    const cache = new FileCache('/proc/poshil-no-cache/kind');
+    cache.write('a.json', '{"a":1}');
+    expect(cache.read('a.json')).toBeUndefined();
+  });
+
   it(`removes entries written more than ${KEEP_DAYS} days ago, and dead writers' temporary files, when it next writes`, () => {
     const dir = cacheDir();
     new FileCache(dir).write('recent.json', 'r');

@@ -11,10 +11,11 @@
  * user owns or may write to is not read. A folder that cannot be written to only costs the time.
  */
 import { randomBytes, createHash } from 'node:crypto';
-import { closeSync, fstatSync, lstatSync, mkdirSync, openSync, readdirSync, readFileSync, renameSync, statSync, unlinkSync, writeFileSync, type Stats } from 'node:fs';
+import { closeSync, fstatSync, lstatSync, openSync, readdirSync, readFileSync, renameSync, statSync, unlinkSync, writeFileSync, type Stats } from 'node:fs';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { makeFolders } from './folders.js';
 
 /** The cache's folder, or undefined when caching is off (or there is no home to put it in). */
 export function cacheRoot(env: NodeJS.ProcessEnv = process.env): string | undefined {
@@ -99,7 +100,7 @@ export class FileCache {
     const path = join(this.dir, name);
     const temporary = `${path}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`;
     try {
-      if (this.checked === undefined) mkdirSync(this.dir, { recursive: true, mode: 0o700 });
+      if (this.checked === undefined) makeFolders(this.dir, 0o700);
       if (!this.usable()) return;
       writeFileSync(temporary, text, { mode: 0o600 });
       renameSync(temporary, path);

@@ -5,11 +5,12 @@
  * names it, so the same files submitted twice are stored once.
  */
 import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { dirname, isAbsolute, join, normalize, relative, resolve, sep } from 'node:path';
 import { InputError } from '../core/errors.js';
 import { expandSuitePaths, loadPlanInputs, loadRunInputs } from '../config/inputs.js';
 import { packageRoot } from '../core/paths.js';
+import { makeFolders } from '../core/folders.js';
 
 export interface BundleFile {
   path: string;
@@ -60,7 +61,7 @@ export function writeBundle(dir: string, sha256: string, files: readonly BundleF
   for (const file of files) {
     const path = normalize(file.path);
     if (isAbsolute(path) || path.split(/[\\/]/).includes('..')) throw new InputError('E_LAB_BUNDLE', `the job names a file outside its bundle: ${file.path}`);
-    mkdirSync(dirname(join(staging, path)), { recursive: true });
+    makeFolders(dirname(join(staging, path)));
     writeFileSync(join(staging, path), file.text);
   }
   try {

@@ -4,11 +4,12 @@
  * against the SHA-256 it is stored under before it is written.
  */
 import { createHash } from 'node:crypto';
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { writeFileSync } from 'node:fs';
 import { dirname, isAbsolute, join, normalize } from 'node:path';
 import type pg from 'pg';
 import { DeviceError, InputError } from '../core/errors.js';
 import { readArtefact } from './worker/evidence.js';
+import { makeFolders } from '../core/folders.js';
 
 export async function exportEvidence(pool: pg.Pool, runId: string, outDir: string): Promise<string[]> {
   if (!/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(runId)) throw new InputError('E_OPTION', `"${runId}" is not a lab run id`, { hint: 'a job\'s run id is in `lab submit --wait --json` (jobs[].runId)' });
@@ -19,7 +20,7 @@ export async function exportEvidence(pool: pg.Pool, runId: string, outDir: strin
     if (isAbsolute(path) || path.split(/[\\/]/).includes('..')) throw new DeviceError('E_LAB_EVIDENCE', `run ${runId} names a file outside its folder: ${name}`);
     const data = await readArtefact(pool, sha256);
     if (!data || createHash('sha256').update(data).digest('hex') !== sha256) throw new DeviceError('E_LAB_EVIDENCE', `${name} of run ${runId} does not match its SHA-256 in the lab database`);
-    mkdirSync(dirname(join(outDir, path)), { recursive: true });
+    makeFolders(dirname(join(outDir, path)));
     writeFileSync(join(outDir, path), data);
   }
   return rows.map((r) => r.name);

@@ -5,13 +5,14 @@
  * to a private file, never printed with its password.
  */
 import { randomBytes } from 'node:crypto';
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
 import pg from 'pg';
 import { InputError } from '../core/errors.js';
 import type { LabDatabase } from './db/connect.js';
 import { DATABASE_ENV } from './db/connect.js';
 import { maskSecret } from './secrets.js';
+import { makeFolders } from '../core/folders.js';
 
 export const ROLE_KINDS = { worker: ['poshil_worker', 'poshil_submitter'], submitter: ['poshil_submitter'], viewer: ['poshil_viewer'], panel: ['poshil_panel'] } as const;
 export type RoleKind = keyof typeof ROLE_KINDS;
@@ -28,7 +29,7 @@ export async function addRole(db: LabDatabase, name: string, kind: RoleKind, env
   const url = new URL(db.url);
   url.username = name;
   url.password = password;
-  mkdirSync(dirname(envFile), { recursive: true });
+  makeFolders(dirname(envFile));
   writeFileSync(envFile, `${DATABASE_ENV}=${url.toString()}\n`, { mode: 0o600 });
   return { url: url.toString(), shown: maskSecret(url.toString()) };
 }

@@ -3,7 +3,7 @@
  * (reports/templates). Every string from the device or the suite is escaped by `{{…}}`; only
  * the stylesheet and poshil's own SVG charts are inserted raw.
  */
-import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { existsSync, writeFileSync } from 'node:fs';
 import { dirname, join, relative } from 'node:path';
 import type { LoadSeries } from '../core/load-series.js';
 import { isFlaky, type CaseRecord, type RunRecord, type StepRecord, type TranscriptEntry } from '../core/record.js';
@@ -14,6 +14,7 @@ import type { Reporter } from './reporter.js';
 import { KIND_NAMES } from './text.js';
 import { seriesView } from './series-chart.js';
 import { latencyChart, type LatencyDetails } from './svg-chart.js';
+import { makeFolders } from '../core/folders.js';
 
 /** A failure's transcript excerpt keeps the frames just before it ended, where the answer went wrong. */
 const EXCERPT_HEAD = 2;
@@ -235,7 +236,7 @@ export function htmlReporter(path: string, runDir?: string): Reporter {
   return {
     name: 'html',
     onRunEnd(record) {
-      mkdirSync(dirname(path), { recursive: true });
+      makeFolders(dirname(path));
       const options: HtmlOptions = runDir ? runFolderOptions(record, runDir, dirname(path)) : {};
       writeFileSync(path, renderHtml(record, options));
     },

@@ -1,7 +1,8 @@
 /** The run record as JSON, to a file or to standard output (for `| jq`). */
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
 import type { Reporter } from './reporter.js';
+import { makeFolders } from '../core/folders.js';
 
 export function jsonReporter(path?: string, stream: NodeJS.WritableStream = process.stdout): Reporter {
   return {
@@ -12,7 +13,7 @@ export function jsonReporter(path?: string, stream: NodeJS.WritableStream = proc
         stream.write(text);
         return;
       }
-      mkdirSync(dirname(path), { recursive: true });
+      makeFolders(dirname(path));
       writeFileSync(path, text);
     },
   };

@@ -7,11 +7,12 @@
  * that passed at last, <rerunFailure>/<rerunError> in one that never did. A run that could not
  * go on (terminal unreachable) is one <error> in a testsuite of its own, not an error per case.
  */
-import { closeSync, mkdirSync, openSync, writeSync } from 'node:fs';
+import { closeSync, openSync, writeSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { clock, type LoadSeries } from '../core/load-series.js';
 import { isFlaky, type AttemptRecord, type CaseRecord, type RunRecord, type StepRecord } from '../core/record.js';
 import type { Reporter } from './reporter.js';
+import { makeFolders } from '../core/folders.js';
 
 // XML 1.0 allows tab, LF, CR and everything from 0x20 except the surrogates and FFFE/FFFF.
 const FORBIDDEN = /[^\t\n\r\u0020-\uD7FF\uE000-\uFFFD\u{10000}-\u{10FFFF}]/gu;
@@ -123,7 +124,6 @@ export function seriesText(step: StepRecord): string | undefined {
   return [`step ${step.index + 1} (${step.label}): ${series.windows.length} windows of ${Math.round(series.windowMs / 100) / 10} s`, ...lines, ...drift].join('\n');
 }
 
-
 /** Writes the JUnit XML in pieces, a test case at a time (a 100,000-step run is never one string). */
 export function writeJunit(record: RunRecord, write: (text: string) => void): void {
   const s = record.summary;
@@ -187,7 +187,7 @@ export function junitReporter(path: string): Reporter {
   return {
     name: 'junit',
     onRunEnd(record) {
-      mkdirSync(dirname(path), { recursive: true });
+      makeFolders(dirname(path));
       const out = fileWriter(path);
       try {
         writeJunit(record, out.write);

@@ -9,11 +9,12 @@
  * as stale after STALE_DEAD_MS instead of STALE_MS.
  */
 import { createHash, randomBytes } from 'node:crypto';
-import { mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
 import lockfile from 'proper-lockfile';
 import { DeviceError, ExitCode, PoshilError } from '../../core/errors.js';
+import { makeFolders } from '../../core/folders.js';
 
 /** A live holder refreshes its lock every UPDATE_MS; a lock untouched for STALE_MS is stale. */
 export const STALE_MS = 10_000;
@@ -95,7 +96,7 @@ export class DeviceLocks {
   }
 
   async inspect(key: string): Promise<LockState> {
-    mkdirSync(this.dir, { recursive: true });
+    makeFolders(this.dir);
     const held = await lockfile.check(this.target(key), { realpath: false, stale: STALE_MS });
     const holder = held ? this.readHolder(key) : undefined;
     const holderGone = holder !== undefined && holder.host === hostname() && !pidAlive(holder.pid);
@@ -107,7 +108,7 @@ export class DeviceLocks {
    * it does not; an aborted signal gives up at once.
    */
   async acquire(key: string, who: { device: string; runId: string }, options: { waitMs: number; signal?: AbortSignal }): Promise<HeldLock> {
-    mkdirSync(this.dir, { recursive: true });
+    makeFolders(this.dir);
     const target = this.target(key);
     const deadline = Date.now() + options.waitMs;
     for (;;) {

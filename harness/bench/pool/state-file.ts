@@ -5,7 +5,7 @@
  * each other's results. A file that is not what poshil wrote is exit 2 naming it, never a crash.
  */
 import { createHash, randomBytes } from 'node:crypto';
-import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import type { Ajv as AjvClass, ValidateFunction } from 'ajv';
@@ -13,6 +13,7 @@ import lockfile from 'proper-lockfile';
 import { DeviceError, InputError } from '../../core/errors.js';
 import { packageRoot } from '../../core/paths.js';
 import type { DeviceHealth } from './health.js';
+import { makeFolders } from '../../core/folders.js';
 
 export interface BenchState {
   schemaVersion: 1;
@@ -190,7 +191,7 @@ export class BenchStateFile {
   }
 
   private async write(batch: QueuedChange[]): Promise<BenchState> {
-    mkdirSync(join(this.path, '..'), { recursive: true });
+    makeFolders(join(this.path, '..'));
     const unlock = await lockfile.lock(this.path, { realpath: false, retries: { retries: 50, minTimeout: 20, maxTimeout: 200 } });
     try {
       let state = this.readFile();

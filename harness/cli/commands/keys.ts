@@ -1,8 +1,9 @@
-import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { existsSync, writeFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import type { Command } from 'commander';
 import { InputError } from '../../core/errors.js';
 import { COMMAND_SUMMARIES } from './summaries.js';
+import { makeFolders } from '../../core/folders.js';
 
 export function registerKeygen(program: Command): void {
   program
@@ -17,7 +18,7 @@ export function registerKeygen(program: Command): void {
       for (const path of [`${base}.key`, `${base}.pub`]) {
         if (existsSync(path) && !options.force) throw new InputError('E_EXISTS', `${path} exists`, { file: path, hint: 'choose another --out, or --force to replace it' });
       }
-      mkdirSync(dirname(base), { recursive: true });
+      makeFolders(dirname(base));
       const keys = generateLabKeys();
       writeFileSync(`${base}.key`, keys.privateKey, { mode: 0o600 });
       writeFileSync(`${base}.pub`, keys.publicKey);

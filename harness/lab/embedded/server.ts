@@ -9,12 +9,13 @@
  */
 import { execFile } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { accessSync, chmodSync, chownSync, constants, existsSync, mkdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { accessSync, chmodSync, chownSync, constants, existsSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { dirname, join, parse, resolve } from 'node:path';
 import { promisify } from 'node:util';
 import { DeviceError, InputError, errorMessage } from '../../core/errors.js';
 import { postgresBinaries, type PostgresBinaries } from './binaries.js';
+import { makeFolders } from '../../core/folders.js';
 
 const run = promisify(execFile);
 
@@ -65,7 +66,7 @@ export async function labUp(dir: string, options: { port?: number; serverFlags?:
   const paths = labPaths(dir);
   const as = await serverUser();
   const bin = await postgresBinaries(as.uid !== undefined);
-  mkdirSync(paths.root, { recursive: true });
+  makeFolders(paths.root);
   checkReachable(paths.root, as);
   if (!existsSync(join(paths.data, 'PG_VERSION'))) await createCluster(bin, paths, as);
   else await checkMajorVersion(bin, paths.data);
@@ -106,7 +107,7 @@ export async function labIsRunning(dir: string): Promise<boolean> {
 }
 
 async function createCluster(bin: PostgresBinaries, paths: ReturnType<typeof labPaths>, as: RunAs): Promise<void> {
-  mkdirSync(paths.data, { recursive: true, mode: 0o700 });
+  makeFolders(paths.data, 0o700);
   chmodSync(paths.data, 0o700);
   if (as.uid !== undefined) {
     chownSync(paths.pg, as.uid, as.gid!);

@@ -3,13 +3,14 @@
  * worker's outbox folder, one file per run, written atomically when an upload failed and removed
  * only after a later upload committed. The run folder beside it is the spool of evidence.
  */
-import { mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { FinishedRun } from './upload.js';
+import { makeFolders } from '../../core/folders.js';
 
 export class Outbox {
   constructor(private readonly dir: string) {
-    mkdirSync(dir, { recursive: true });
+    makeFolders(dir);
   }
 
   put(run: FinishedRun): void {
