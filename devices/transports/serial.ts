@@ -80,9 +80,15 @@ export class SerialTransport implements Transport {
       return;
     }
     line.on('data', (chunk: Buffer) => this.listeners.emitData(chunk));
-    // A vanished adapter or a hung-up pty reads EIO or end of file.
-    line.on('error', (error: Error) => this.listeners.emitClose(error));
-    line.on('close', () => this.listeners.emitClose(new Error('the line hung up')));
+    // A vanished adapter or a hung-up pty reads EIO or end of file. serialport reads nothing
+    // now, so it would not notice: the port is let go here, as it let go of it itself before,
+    // and a USB adapter that comes back can have its old name again.
+    const hangUp = (error: Error) => {
+      this.listeners.emitClose(error);
+      void this.release();
+    };
+    line.on('error', hangUp);
+    line.on('close', () => hangUp(new Error('the line hung up')));
   }
 
   write(bytes: Uint8Array): Promise<void> {
@@ -103,13 +109,18 @@ export class SerialTransport implements Transport {
   }
 
   async close(): Promise<void> {
-    const port = this.port;
-    if (!port) return;
+    if (!this.port) return;
     this.listeners.emitClose(null);
+    await this.release();
+  }
+
+  /** Closes the line's descriptor and the port's. */
+  private async release(): Promise<void> {
+    const port = this.port;
     const line = this.line;
     this.line = undefined;
     if (line && !line.destroyed) await new Promise<void>((resolve) => line.once('close', () => resolve()).destroy());
-    if (!port.isOpen) return;
+    if (!port?.isOpen) return;
     await new Promise<void>((resolve) => port.close(() => resolve()));
   }
 }
@@ -126,5 +137,11 @@ function openLine(path: string): ReadStream | undefined {
     closeSync(fd);
     return undefined;
   }
-  return new ReadStream(fd);
+  const line = new ReadStream(fd);
+  // libuv reopens a tty it is handed (by its path, so that making it non-blocking touches no one
+  // else's descriptor), puts the new descriptor over ours with dup2 and works on the new one:
+  // ours is then left for us to close, or every open would leak one.
+  const used = (line as unknown as { _handle?: { fd?: unknown } })._handle?.fd;
+  if (typeof used === 'number' && used >= 0 && used !== fd) closeSync(fd);
+  return line;
 }
