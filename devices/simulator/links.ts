@@ -56,7 +56,7 @@ export interface PtyEnd {
 
 /** One pty from openpty where node-pty's binary loads; a socat pair where it does not. */
 async function openPtyEnd(baudRate: number): Promise<PtyEnd> {
-  const pty = openPty();
+  const pty = await openPty();
   if (pty) return { path: pty.path, transport: pty.transport, close: () => pty.transport.close() };
   return socatPtyEnd(baudRate);
 }
@@ -82,13 +82,13 @@ export async function socatPtyEnd(baudRate: number): Promise<PtyEnd> {
 }
 
 export async function ptyLink(serve: Serve, baudRate = 115200): Promise<SimulatorLink> {
-  let end = await openPtyEnd(baudRate);
+  let end: PtyEnd | undefined = await openPtyEnd(baudRate);
   let address: string | undefined;
-  const up = () => {
-    serve(end.transport);
-    address = `serial:${end.path}`;
+  const up = (open: PtyEnd) => {
+    serve(open.transport);
+    address = `serial:${open.path}`;
   };
-  up();
+  up(end);
   return {
     get address() {
       return address;
@@ -96,17 +96,25 @@ export async function ptyLink(serve: Serve, baudRate = 115200): Promise<Simulato
     async drop() {
       if (!address) return;
       address = undefined;
-      // The next pty is made before the old one goes, so that it cannot get the same number.
-      const next = await openPtyEnd(baudRate);
-      await end.close();
-      end = next;
+      const old = end;
+      end = undefined;
+      // The next pty is made before the old one goes, so that it cannot get the same number;
+      // the old one goes even when no next one can be made (restore tries again).
+      try {
+        end = await openPtyEnd(baudRate);
+      } finally {
+        await old?.close();
+      }
     },
     async restore() {
-      if (!address) up();
+      if (address) return;
+      end ??= await openPtyEnd(baudRate);
+      up(end);
     },
     async stop() {
       address = undefined;
-      await end.close();
+      await end?.close();
+      end = undefined;
     },
   };
 }

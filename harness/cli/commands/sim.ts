@@ -69,7 +69,7 @@ export function defineSim(command: Command): Command {
     .option('--ecr-protocol <file>', 'the vendor protocol description (*.ecr.yaml) to speak with --protocol ecr: docs/ecr-protocols.md')
     .option('--tcp <host:port>', 'listen for the ECR link on TCP (port 0: any free port)')
     .option('--serial <path>', 'speak on an existing serial tty')
-    .option('--pty', 'make a pty and announce the /dev/pts path a harness should open')
+    .option('--pty', 'make a pty and announce the tty a harness should open (/dev/pts/N on Linux)')
     .option('--baud <n>', 'line rate: opens --serial at it, and paces serial/pty output to it (8N1: baud/10 bytes/s)')
     .option('--faults <file>', 'fault plan (YAML/JSON) injected with the --seed generator: docs/simulator.md')
     .option('--control <host:port>', 'control channel address (default 127.0.0.1, free port)')
