@@ -4,7 +4,7 @@
  * file that cannot be written reporting why instead of throwing.
  */
 import { createHash } from 'node:crypto';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, readlinkSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -41,6 +41,25 @@ describe('NdjsonFile', () => {
     file.append({ n: 501 });
     await file.end();
     expect(readFileSync(path)).toEqual(bytes);
+  });
+
+  it('has every call of end wait until the file is closed', async () => {
+    const path = join(tempDir(), 'file.ndjson');
+    const file = new NdjsonFile(path);
+    file.append({ n: 1 });
+    const isOpen = () =>
+      readdirSync('/proc/self/fd').some((fd) => {
+        try {
+          return readlinkSync(`/proc/self/fd/${fd}`) === path;
+        } catch {
+          return false;
+        }
+      });
+    const first = file.end();
+    await file.end();
+    expect(isOpen()).toBe(false);
+    await first;
+    expect(readFileSync(path, 'utf8')).toBe('{"n":1}\n');
   });
 
   it('flushes synchronously what was appended, even before its open finished, and writes nothing twice', async () => {

@@ -128,18 +128,20 @@ export class NdjsonFile {
   /** The SHA-256 (hex) of every byte appended, known once `end` was called on a file made with `hash`. */
   sha256: string | undefined;
 
-  /** Takes no more lines, writes the rest, and closes the file (after an fsync). */
-  async end(): Promise<void> {
-    if (this.ended) {
-      await this.opened;
-      return this.closeFile();
+  private closing: Promise<void> | undefined;
+
+  /** Takes no more lines, writes the rest, and closes the file (after an fsync); every call waits for that. */
+  end(): Promise<void> {
+    if (!this.ended) {
+      this.hand();
+      this.ended = true;
+      this.sha256 = this.hash?.digest('hex');
     }
-    this.hand();
-    this.ended = true;
-    this.sha256 = this.hash?.digest('hex');
-    await this.opened;
-    this.writeOut();
-    await this.closeFile();
+    this.closing ??= this.opened.then(() => {
+      this.writeOut();
+      return this.closeFile();
+    });
+    return this.closing;
   }
 
   private async closeFile(): Promise<void> {

@@ -81,7 +81,7 @@ export async function runBenchCommand(suiteArgs: string[], options: BenchRunOpti
   if (planned === 0) throw new InputError('E_NO_CASES', 'no case matches the selection (--grep, --grep-invert, --last-failed)', { hint: 'cases are matched as "suite/case", case-insensitively; --list shows what would run' });
   prepareOutputFolder(outDir, '--out');
   const labDir = labDirectory(options.lab);
-  prepareOutputFolder(labDir, options.lab === undefined && process.env['POSHIL_LAB_DIR'] ? 'POSHIL_LAB_DIR' : '--lab');
+  prepareOutputFolder(labDir, options.lab !== undefined ? '--lab' : process.env['POSHIL_LAB_DIR'] ? 'POSHIL_LAB_DIR' : 'the lab folder (--lab, default .poshil)');
   const pool = new DevicePool(bench, labDir);
   // Read the state file before anything starts: a damaged one is exit 2 now, not one error per device.
   pool.state.read();
