@@ -140,8 +140,14 @@ function openLine(path: string): ReadStream | undefined {
   const line = new ReadStream(fd);
   // libuv reopens a tty it is handed (by its path, so that making it non-blocking touches no one
   // else's descriptor), puts the new descriptor over ours with dup2 and works on the new one:
-  // ours is then left for us to close, or every open would leak one.
+  // ours is then left for us to close, or every open would leak one. A tty it could not reopen
+  // it writes to as to a blocking descriptor, looping on EAGAIN while the line is busy: such a
+  // port keeps serialport's stream.
   const used = (line as unknown as { _handle?: { fd?: unknown } })._handle?.fd;
-  if (typeof used === 'number' && used >= 0 && used !== fd) closeSync(fd);
+  if (typeof used !== 'number' || used < 0 || used === fd) {
+    line.destroy();
+    return undefined;
+  }
+  closeSync(fd);
   return line;
 }
