@@ -33,6 +33,7 @@ export class SerialTransport implements Transport {
   private port: SerialPort | undefined;
   /** The second descriptor the bytes go through (see above), while open. */
   private line: ReadStream | undefined;
+  private releasing: Promise<void> | undefined;
 
   constructor(private readonly options: SerialOptions) {
     this.address = `serial:${options.path}`;
@@ -70,6 +71,7 @@ export class SerialTransport implements Transport {
       });
     });
     this.listeners.reset();
+    this.releasing = undefined;
     this.port = port;
     port.on('error', (error: Error) => this.listeners.emitClose(error));
     port.on('close', (error: Error | null) => this.listeners.emitClose(error ?? new Error('port closed')));
@@ -114,14 +116,17 @@ export class SerialTransport implements Transport {
     await this.release();
   }
 
-  /** Closes the line's descriptor and the port's. */
-  private async release(): Promise<void> {
-    const port = this.port;
-    const line = this.line;
-    this.line = undefined;
-    if (line && !line.destroyed) await new Promise<void>((resolve) => line.once('close', () => resolve()).destroy());
-    if (!port?.isOpen) return;
-    await new Promise<void>((resolve) => port.close(() => resolve()));
+  /** Closes the line's descriptor and the port's; a close and a hang-up at once share the one release. */
+  private release(): Promise<void> {
+    this.releasing ??= (async () => {
+      const port = this.port;
+      const line = this.line;
+      this.line = undefined;
+      if (line && !line.destroyed) await new Promise<void>((resolve) => line.once('close', () => resolve()).destroy());
+      if (!port?.isOpen) return;
+      await new Promise<void>((resolve) => port.close(() => resolve()));
+    })();
+    return this.releasing;
   }
 }
 
