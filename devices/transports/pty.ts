@@ -85,6 +85,8 @@ class PtyMasterTransport implements Transport {
   /** Writes not yet taken by the pty, oldest first, while its buffer is full. */
   private readonly queue: { bytes: Uint8Array; done: (error?: Error) => void }[] = [];
   private retry: NodeJS.Timeout | undefined;
+  /** How long to wait before trying a full pty again: doubled while nothing goes, up to 64 ms. */
+  private retryMs = 1;
 
   constructor(
     private readonly master: number,
@@ -117,7 +119,10 @@ class PtyMasterTransport implements Transport {
     });
   }
 
-  /** Writes what the pty takes now (the master is non-blocking); the rest is tried again shortly. */
+  /**
+   * Writes what the pty takes now (the master is non-blocking); the rest is tried again shortly,
+   * less often the longer no one reads (a harness that closed the port may never come back).
+   */
   private pump(): void {
     this.retry = undefined;
     while (this.queue.length > 0) {
@@ -134,7 +139,8 @@ class PtyMasterTransport implements Transport {
       }
       if (written < head.bytes.length) {
         head.bytes = head.bytes.subarray(written);
-        this.retry = setTimeout(() => this.pump(), 1);
+        this.retryMs = written > 0 ? 1 : Math.min(this.retryMs * 2, 64);
+        this.retry = setTimeout(() => this.pump(), this.retryMs);
         return;
       }
       this.queue.shift();
