@@ -88,14 +88,14 @@ export class NdjsonFile {
 
   private writeOut(): void {
     if (this.fd === undefined || this.waiting === '' || this.failure) return;
-    let bytes: Buffer | string = this.waiting;
+    const text = this.waiting;
     this.waiting = '';
     try {
+      const written = writeSync(this.fd, text);
       // A regular file takes the whole write unless the disk fills up in the middle of it.
-      for (let written = writeSync(this.fd, bytes); ; written = writeSync(this.fd, bytes)) {
-        const length = typeof bytes === 'string' ? Buffer.byteLength(bytes) : bytes.length;
-        if (written >= length) break;
-        bytes = Buffer.from(bytes).subarray(written);
+      if (written < Buffer.byteLength(text)) {
+        const rest = Buffer.from(text);
+        for (let at = written; at < rest.length; ) at += writeSync(this.fd, rest, at);
       }
     } catch (error) {
       this.fail(error as Error);
