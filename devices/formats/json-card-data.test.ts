@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import { ReceiptEncoder } from './escpos-encode.js';
 import { maskJsonText, maskJsonValue } from './json-card-data.js';
-import { schemePan } from './test-support/pans.js';
+import { groupedPan, schemePan } from './test-support/pans.js';
 
 const receiptHex = (line: string) => Buffer.from(new ReceiptEncoder().initialise().line(line).cut('full').encode()).toString('hex');
 
@@ -34,6 +34,16 @@ describe('maskJsonText', () => {
     expect(masked.text).toBe('{"text":"card \\u003411111******1111 end"}');
   });
 
+  it('masks a PAN printed in groups, and one spelt in \\u escapes, inside a JSON line', () => {
+    expect(maskJsonText('{"event":"display.text","data":{"text":"CARD 4111 1111 1111 1111"}}').text).toBe('{"event":"display.text","data":{"text":"CARD 4111 11** **** 1111"}}');
+    expect(maskJsonText('{"t":"3782-822463-10005"}').text).toBe('{"t":"3782-82****-*0005"}');
+    const escaped = `{"t":"${[...'4111111111111111'].map((d) => `\\u00${d.charCodeAt(0).toString(16)}`).join('')}"}`;
+    const masked = maskJsonText(escaped);
+    // Each masked digit's escape becomes six asterisks: the line keeps its length.
+    expect(masked.text).toHaveLength(escaped.length);
+    expect(JSON.parse(masked.text).t).toBe(`411111${'*'.repeat(36)}1111`);
+  });
+
   it('masks text that is not JSON as text and says it could not parse it', () => {
     expect(maskJsonText('garbage 4111111111111111 {')).toEqual({ text: 'garbage 411111******1111 {', spans: [expect.objectContaining({ kind: 'pan' })], unparsed: 'not JSON' });
   });
@@ -51,6 +61,20 @@ describe('maskJsonText', () => {
         const listed = new Set(masked.spans.flatMap((s) => Array.from({ length: s.length }, (_, i) => s.at + i)));
         for (let i = 0; i < line.length; i++) if (!listed.has(i)) expect(masked.text[i]).toBe(line[i]);
         if (form === 'base64') expect(Buffer.from(JSON.parse(masked.text).data.v, 'base64').toString('latin1')).not.toContain(pan);
+      }),
+    );
+  });
+});
+
+describe('maskJsonText and grouped PANs', () => {
+  it('leaves no PAN printed in groups in a JSON line, escaped or not (property)', () => {
+    fc.assert(
+      fc.property(groupedPan, fc.string({ maxLength: 20 }), fc.boolean(), ({ printed }, noise, escape) => {
+        const text = `${noise} ${printed} ${noise}`;
+        const line = escape ? JSON.stringify({ text }).replace(/[0-9]/g, (d) => `\\u00${d.charCodeAt(0).toString(16)}`) : JSON.stringify({ text });
+        const masked = maskJsonText(line);
+        expect(masked.text).toHaveLength(line.length);
+        expect(JSON.parse(masked.text).text).not.toContain(printed);
       }),
     );
   });

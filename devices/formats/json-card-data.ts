@@ -9,7 +9,7 @@
  * everything else as text.
  */
 import { maskEscPos, maskIso8583, maskTlv, maskUnknown, type MaskedBytes } from './card-data.js';
-import { maskCardText, type MaskedSpan } from './redaction.js';
+import { mayHoldCardText, maskCardText, type MaskedSpan } from './redaction.js';
 
 export interface MaskedText {
   text: string;
@@ -57,7 +57,7 @@ function fromBytes(original: string, masked: MaskedBytes, encoding: 'hex' | 'bas
  * marked unparsed.
  */
 export function maskJsonText(raw: string): MaskedText {
-  if (!/[0-9]{8}|[0-9a-fA-F]{26}|[A-Za-z0-9+/]{20}/.test(raw)) return { text: raw, spans: [] };
+  if (!mayHoldCardData(raw)) return { text: raw, spans: [] };
   const tokens = tokenize(raw);
   if (!tokens) {
     const text = maskCardText(raw);
@@ -78,6 +78,29 @@ export function maskJsonText(raw: string): MaskedText {
     }
   }
   return { text: spans.length ? chars.join('') : raw, spans, ...(unparsed.length ? { unparsed: unparsed.join('; ') } : {}) };
+}
+
+/**
+ * Whether a JSON text may hold card data, before it is tokenised: card text (mayHoldCardText),
+ * 26 hex digits or 20 base64 characters (encoded bytes), or a \u escape (which can spell any of
+ * them). One pass each, no backtracking: a regular expression with these alternatives
+ * backtracked at every position and cost more than all the masking after it.
+ */
+function mayHoldCardData(raw: string): boolean {
+  if (mayHoldCardText(raw)) return true;
+  let hex = 0;
+  let base64 = 0;
+  for (let i = 0; i < raw.length; i++) {
+    const c = raw.charCodeAt(i);
+    if (c === 0x5c && raw.charCodeAt(i + 1) === 0x75) return true;
+    const digit = c >= 0x30 && c <= 0x39;
+    const upper = c >= 0x41 && c <= 0x5a;
+    const lower = c >= 0x61 && c <= 0x7a;
+    hex = digit || (upper && c <= 0x46) || (lower && c <= 0x66) ? hex + 1 : 0;
+    base64 = digit || upper || lower || c === 0x2b || c === 0x2f ? base64 + 1 : 0;
+    if (hex >= 26 || base64 >= 20) return true;
+  }
+  return false;
 }
 
 interface Token {

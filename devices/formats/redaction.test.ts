@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import { ByteMasker, maskCardText, maskUnknownBytes } from './redaction.js';
-import { schemePan } from './test-support/pans.js';
+import { groupedPan, schemePan } from './test-support/pans.js';
 
 describe('maskCardText', () => {
   it('keeps the first six and last four digits of a PAN, in place', () => {
@@ -13,6 +13,21 @@ describe('maskCardText', () => {
   it('masks a PAN printed in groups, keeping the separators', () => {
     expect(maskCardText('4111 1111 1111 1111').text).toBe('4111 11** **** 1111');
     expect(maskCardText('5555-5555-5555-4444').text).toBe('5555-55**-****-4444');
+    expect(maskCardText('AMEX 3782 822463 10005').text).toBe('AMEX 3782 82**** *0005');
+    expect(maskCardText('3056 930902 5904').text).toBe('3056 93**** 5904');
+    // More digits in the same run of groups: an expiry after the PAN, a count before it.
+    expect(maskCardText('CARD 4111 1111 1111 1111 12/27').text).toBe('CARD 4111 11** **** 1111 12/27');
+    expect(maskCardText('234 4111 1111 1111 1111').text).toBe('234 4111 11** **** 1111');
+  });
+
+  it('masks a PAN in any grouping GROUPED_PAN takes, in any text (property)', () => {
+    fc.assert(
+      fc.property(groupedPan, fc.string(), fc.string(), ({ pan, printed }, before, after) => {
+        const { text: out } = maskCardText(`${before} ${printed} ${after}`);
+        expect(out).not.toContain(printed);
+        expect(out.replace(/[ -]/g, '')).not.toContain(pan);
+      }),
+    );
   });
 
   it('masks everything of a track but sentinels, separators and first six / last four', () => {

@@ -36,17 +36,38 @@ const MASK_CODE = 0x2a;
 export const MASK_NIBBLE = 0xe;
 
 const PAN_RUN = /(?<![0-9])[2-68][0-9]{12,18}(?![0-9])/g;
-// As receipts print it: groups of 3 to 6 digits separated by the same single space or dash.
-const GROUPED_PAN = /(?<![0-9])[2-68][0-9]{2,5}([ -])[0-9]{3,6}(?:\1[0-9]{1,6}){1,3}(?![0-9])/g;
+// Digits in groups of at most six split by single spaces or dashes: where a PAN printed in groups may be.
+const GROUP_RUN = /(?<![0-9])[0-9]{1,6}(?:[ -][0-9]{1,6}){2,}(?![0-9])/g;
 // Track 1: %B PAN ^ NAME ^ YYMM SC discretionary ? — the sentinel is optional (EMV tag 56 has none).
 const TRACK1 = /%?B([0-9]{12,19})\^([^^?\n\r]{0,26})\^([0-9]{4}[^?\n\r"]*)\??/g;
 // Track 2: ; PAN = YYMM SC discretionary ? — or its bare body (PAN, separator, at least YYMM + SC).
 const TRACK2 = /;([0-9]{8,19})=([0-9A-Fa-f]*)\??|(?<![0-9])([0-9]{12,19})[=Dd]([0-9]{7,}F?)(?![0-9])/g;
-const QUICK = /[0-9]{4}[ -]?[0-9]{4}[ -]?[0-9]{4}|%?B[0-9]{8}|;[0-9]{8}/;
+
+/**
+ * Whether the text may hold a PAN or a track, before the patterns above look: a run of 8 digits
+ * (every track, every PAN written whole), or 13 digits in groups split by single spaces or dashes
+ * (a PAN as receipts print it, in any of the groupings groupedPans takes: 4-4-4-4, Amex's 4-6-5,
+ * Diners' 4-6-4). One pass, no backtracking.
+ */
+export function mayHoldCardText(text: string): boolean {
+  let run = 0;
+  let grouped = 0;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (c >= 0x30 && c <= 0x39) {
+      if (++run >= 8 || ++grouped >= 13) return true;
+    } else {
+      // A single separator right after a digit keeps the group run going; anything else ends it.
+      if (!((c === 0x20 || c === 0x2d) && run > 0)) grouped = 0;
+      run = 0;
+    }
+  }
+  return false;
+}
 
 /** Masks card data in human-readable text. Returns the text unchanged (same object) when there is none. */
 export function maskCardText(text: string, where?: string): { text: string; spans: MaskedSpan[] } {
-  if (!QUICK.test(text)) return { text, spans: [] };
+  if (!mayHoldCardText(text)) return { text, spans: [] };
   const chars = text.split('');
   const spans: MaskedSpan[] = [];
   const taken = new Uint8Array(text.length);
@@ -72,18 +93,44 @@ export function maskCardText(text: string, where?: string): { text: string; span
     mask([...hiddenPanDigits(text, panAt, pan.length), ...range(panAt + pan.length + 1, rest.length)], 'track2');
     taken.fill(1, m.index, m.index + m[0].length);
   }
-  for (const pattern of [PAN_RUN, GROUPED_PAN]) {
-    for (const m of text.matchAll(pattern)) {
-      if (taken.subarray(m.index, m.index + m[0].length).some(Boolean)) continue;
-      const digits = m[0].replace(/[ -]/g, '');
-      if (digits.length < 13 || digits.length > 19 || !luhnValid(digits)) continue;
-      mask(hiddenPanDigits(text, m.index, m[0].length), 'pan');
-      taken.fill(1, m.index, m.index + m[0].length);
-    }
+  const candidates = [...[...text.matchAll(PAN_RUN)].map((m) => ({ at: m.index, length: m[0].length })), ...[...text.matchAll(GROUP_RUN)].flatMap((m) => groupedPans(m[0], m.index))];
+  for (const { at, length } of candidates) {
+    if (taken.subarray(at, at + length).some(Boolean)) continue;
+    const digits = text.slice(at, at + length).replace(/[ -]/g, '');
+    if (digits.length < 13 || digits.length > 19 || !luhnValid(digits)) continue;
+    mask(hiddenPanDigits(text, at, length), 'pan');
+    taken.fill(1, at, at + length);
   }
   if (spans.length === 0) return { text, spans };
   spans.sort((a, b) => a.at - b.at);
   return { text: chars.join(''), spans };
+}
+
+/**
+ * Where a PAN printed in groups may stand inside a run of groups: three to five groups split by
+ * the same separator, the first starting with a scheme digit (2-6 or 8), the first two of 3 to 6
+ * digits, 13 to 19 digits in all, Luhn-valid — the longest from each group on. A run may hold
+ * more than the PAN: an expiry after it (`4111 1111 1111 1111 12/27`), a count before it.
+ */
+function groupedPans(run: string, offset: number): { at: number; length: number }[] {
+  const groups = [...run.matchAll(/[0-9]+/g)].map((m) => ({ at: m.index, digits: m[0] }));
+  const found: { at: number; length: number }[] = [];
+  for (let first = 0; first + 2 < groups.length; first++) {
+    const head = groups[first]!;
+    if (!/[2-68]/.test(head.digits[0]!) || head.digits.length < 3 || groups[first + 1]!.digits.length < 3) continue;
+    const separator = run[groups[first + 1]!.at - 1];
+    for (let last = Math.min(first + 4, groups.length - 1); last >= first + 2; last--) {
+      const span = groups.slice(first, last + 1);
+      if (span.slice(1).some((g) => run[g.at - 1] !== separator)) continue;
+      const digits = span.map((g) => g.digits).join('');
+      if (digits.length < 13 || digits.length > 19 || !luhnValid(digits)) continue;
+      const end = groups[last]!;
+      found.push({ at: offset + head.at, length: end.at + end.digits.length - head.at });
+      first = last;
+      break;
+    }
+  }
+  return found;
 }
 
 /** The positions of a PAN's digits written at [at, at+length), but the first six and the last four. */

@@ -5,3 +5,22 @@ import { luhnCheckDigit } from '../luhn.js';
 export const schemePan = fc
   .tuple(fc.constantFrom('2', '3', '4', '5', '6', '8'), fc.stringMatching(/^[0-9]{11,17}$/))
   .map(([first, body]) => first + body + luhnCheckDigit(first + body));
+
+/**
+ * A scheme PAN as receipts print it: groups of digits split by one kind of single separator
+ * (4-4-4-4, Amex's 4-6-5, Diners' 4-6-4 and the like): a first and second group of 3 to 6
+ * digits, then one to three groups of at most 6.
+ */
+export const groupedPan = fc
+  .tuple(schemePan, fc.integer({ min: 3, max: 6 }), fc.integer({ min: 3, max: 6 }), fc.integer({ min: 1, max: 3 }), fc.constantFrom(' ', '-'))
+  .map(([pan, first, second, wanted, separator]) => {
+    const rest = pan.length - first - second;
+    const count = Math.min(rest, Math.max(wanted, Math.ceil(rest / 6)));
+    const groups = [pan.slice(0, first), pan.slice(first, first + second)];
+    for (let g = 0, at = first + second; g < count; g++) {
+      const size = Math.ceil((pan.length - at) / (count - g));
+      groups.push(pan.slice(at, at + size));
+      at += size;
+    }
+    return { pan, printed: groups.join(separator) };
+  });
