@@ -63,13 +63,15 @@ export function maskJsonText(raw: string): MaskedText {
     const text = maskCardText(raw);
     return { ...text, unparsed: 'not JSON' };
   }
-  const chars = raw.split('');
+  // Split only when something is masked: most lines come out as they went in.
+  let chars: string[] | undefined;
   const spans: MaskedSpan[] = [];
   const unparsed: string[] = [];
   for (const token of tokens) {
     const masked: MaskedText = token.kind === 'number' ? maskCardText(token.value) : maskStringValue(token.value, token.key);
     if (masked.unparsed) unparsed.push(masked.unparsed);
     for (const span of masked.spans) {
+      chars ??= raw.split('');
       const from = rawAt(token, span.at);
       const to = rawAt(token, span.at + span.length);
       chars.fill('*', from, to);
@@ -77,7 +79,7 @@ export function maskJsonText(raw: string): MaskedText {
       spans.push({ ...span, at: from, length: to - from });
     }
   }
-  return { text: spans.length ? chars.join('') : raw, spans, ...(unparsed.length ? { unparsed: unparsed.join('; ') } : {}) };
+  return { text: chars ? chars.join('') : raw, spans, ...(unparsed.length ? { unparsed: unparsed.join('; ') } : {}) };
 }
 
 /**
@@ -118,6 +120,9 @@ interface Token {
 /** Where decoded character i of a token (or, for i = its length, the token's end) stands in the raw text. */
 const rawAt = (token: Token, i: number): number => (token.rawIndex ? token.rawIndex[i]! : token.start + i);
 
+/** Characters a JSON number holds after its first: digits, point, exponent and its sign. */
+const NUMBER_CHARS = new Set([...'0123456789.eE+-'].map((c) => c.charCodeAt(0)));
+
 /** The value tokens of a JSON text with where each decoded character stands; undefined when it is not JSON. */
 function tokenize(raw: string): Token[] | undefined {
   try {
@@ -130,23 +135,24 @@ function tokenize(raw: string): Token[] | undefined {
   let key = '';
   let i = 0;
   while (i < raw.length) {
-    const c = raw[i]!;
-    if (c === '"') {
+    const c = raw.charCodeAt(i);
+    if (c === 0x22) {
       const { value, rawIndex, end } = readString(raw, i);
       let j = end;
-      while (j < raw.length && /\s/.test(raw[j]!)) j++;
-      if (raw[j] === ':') key = value;
+      // JSON's white space: space, tab, line feed, carriage return.
+      while (j < raw.length && (raw.charCodeAt(j) === 0x20 || raw.charCodeAt(j) === 0x09 || raw.charCodeAt(j) === 0x0a || raw.charCodeAt(j) === 0x0d)) j++;
+      if (raw.charCodeAt(j) === 0x3a) key = value;
       else tokens.push({ kind: 'string', value, key, start: i + 1, ...(rawIndex ? { rawIndex } : {}) });
       i = end;
-    } else if (c === '-' || (c >= '0' && c <= '9')) {
-      const m = /^-?[0-9]+(?:\.[0-9]+)?(?:[eE][+-]?[0-9]+)?/.exec(raw.slice(i, i + 400))!;
-      tokens.push({ kind: 'number', value: m[0], key, start: i });
-      i += m[0].length;
+    } else if (c === 0x2d || (c >= 0x30 && c <= 0x39)) {
+      // JSON.parse has accepted the text, so a number runs to the first character no number holds.
+      let end = i + 1;
+      while (end < raw.length && NUMBER_CHARS.has(raw.charCodeAt(end))) end++;
+      tokens.push({ kind: 'number', value: raw.slice(i, end), key, start: i });
+      i = end;
     } else {
-      if (c === '{') keys.push(key);
-      else if (c === '}') key = keys.pop() ?? '';
-      else if (c === '[') keys.push(key);
-      else if (c === ']') key = keys.pop() ?? '';
+      if (c === 0x7b || c === 0x5b) keys.push(key);
+      else if (c === 0x7d || c === 0x5d) key = keys.pop() ?? '';
       i++;
     }
   }
