@@ -1,3 +1,4 @@
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import type { TerminalEvent } from '../../devices/drivers/terminal.js';
 import { EventInbox, UNTAKEN_HELD } from './inbox.js';
@@ -13,8 +14,10 @@ function fakeTerminal() {
     onLinkLost() {
       return () => undefined;
     },
-    send(name: string, data: unknown) {
-      for (const l of listeners) l({ name, data, receivedAt: performance.now() });
+    send(name: string, data: unknown): TerminalEvent {
+      const event = { name, data, receivedAt: performance.now() };
+      for (const l of listeners) l(event);
+      return event;
     },
     get listeners() {
       return listeners.size;
@@ -51,5 +54,37 @@ describe('EventInbox', () => {
     expect(held.at(-1)?.data).toEqual({ sale: 4999, copy: 'customer' });
     expect(inbox.dropped).toBe(10_000 - UNTAKEN_HELD);
     inbox.close();
+  });
+
+  it('takes and drops as one list in arrival order would, whatever the names (property)', async () => {
+    // Three sends to a take: enough to go past UNTAKEN_HELD and drop.
+    const op = fc.oneof(
+      { arbitrary: fc.record({ send: fc.constantFrom('a', 'b', 'c'), n: fc.nat(3) }), weight: 3 },
+      { arbitrary: fc.record({ take: fc.constantFrom('a', 'b', 'c'), n: fc.nat(3) }), weight: 1 },
+    );
+    await fc.assert(
+      fc.asyncProperty(fc.array(op, { minLength: 2 * UNTAKEN_HELD, maxLength: 3 * UNTAKEN_HELD }), async (ops) => {
+        const terminal = fakeTerminal();
+        const inbox = new EventInbox(terminal);
+        const model: TerminalEvent[] = [];
+        let dropped = 0;
+        for (const [i, o] of ops.entries()) {
+          if ('send' in o) {
+            model.push(terminal.send(o.send, { n: o.n, i }));
+            if (model.length > UNTAKEN_HELD) (model.shift(), dropped++);
+          } else {
+            const matches = (e: TerminalEvent) => (e.data as { n: number }).n === o.n;
+            const at = model.findIndex((e) => e.name === o.take && matches(e));
+            // Only what is there now: a take that waits would wait for its time-out.
+            if (at === -1) continue;
+            expect(await inbox.take(o.take, matches, 1000, never)).toBe(model.splice(at, 1)[0]);
+          }
+        }
+        expect(inbox.untaken()).toEqual(model);
+        expect(inbox.dropped).toBe(dropped);
+        inbox.close();
+      }),
+      { numRuns: 30 },
+    );
   });
 });

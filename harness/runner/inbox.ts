@@ -22,9 +22,21 @@ interface Waiter {
 /** Far more than a case awaits; the oldest untaken events beyond it are dropped (and counted). */
 export const UNTAKEN_HELD = 512;
 
+/** An event held for a later await; `gone` once an await took it or it was dropped. */
+interface Held {
+  event: TerminalEvent;
+  gone: boolean;
+}
+
 export class EventInbox {
-  /** Events no await has taken yet, oldest first. */
-  private readonly events: TerminalEvent[] = [];
+  /**
+   * Untaken events by name, oldest first: an await looks only at events of its name (a load
+   * step's sales each scanned the hundreds of receipts and displays held before).
+   */
+  private readonly byName = new Map<string, Held[]>();
+  /** Every held event in arrival order, to drop the oldest; taken ones are cleared out now and then. */
+  private order: Held[] = [];
+  private held = 0;
   /** Untaken events dropped because more than UNTAKEN_HELD arrived. */
   dropped = 0;
   private readonly waiters = new Set<Waiter>();
@@ -44,7 +56,7 @@ export class EventInbox {
 
   /** Events of this attempt that no await took (evidence when an await times out). */
   untaken(): TerminalEvent[] {
-    return [...this.events];
+    return this.order.filter((h) => !h.gone).map((h) => h.event);
   }
 
   /**
@@ -52,10 +64,13 @@ export class EventInbox {
    * `undefined` after the time-out or an abort. Rejects with `E_LINK_CLOSED` when the link is lost.
    */
   take(name: string, filter: EventFilter, timeoutMs: number, signal: AbortSignal): Promise<TerminalEvent | undefined> {
-    const at = this.events.findIndex((e) => e.name === name && filter(e));
+    const named = this.byName.get(name);
+    const at = named ? named.findIndex((h) => filter(h.event)) : -1;
     if (at !== -1) {
-      const [found] = this.events.splice(at, 1);
-      return Promise.resolve(found);
+      const [found] = named!.splice(at, 1);
+      found!.gone = true;
+      this.held--;
+      return Promise.resolve(found!.event);
     }
     if (this.lost) return Promise.reject(this.lost);
     return new Promise((resolve, reject) => {
@@ -95,10 +110,20 @@ export class EventInbox {
         return;
       }
     }
-    this.events.push(event);
-    if (this.events.length > UNTAKEN_HELD) {
-      this.events.shift();
+    const held: Held = { event, gone: false };
+    const named = this.byName.get(event.name);
+    if (named) named.push(held);
+    else this.byName.set(event.name, [held]);
+    this.order.push(held);
+    if (++this.held > UNTAKEN_HELD) {
+      while (this.order[0]!.gone) this.order.shift();
+      // The oldest held event is also the oldest of its name.
+      const oldest = this.order.shift()!;
+      this.byName.get(oldest.event.name)!.shift();
+      oldest.gone = true;
+      this.held--;
       this.dropped++;
     }
+    if (this.order.length > 2 * UNTAKEN_HELD) this.order = this.order.filter((h) => !h.gone);
   }
 }
