@@ -13,9 +13,11 @@ export interface PresenceChange {
 
 /**
  * How long the terminal stays on its link after a verb that restarts it: long enough for its
- * reply to get out, as a real terminal answers `reboot` before it goes down.
+ * reply to be read, as a real terminal answers `reboot` before it goes down. A pty that goes
+ * takes with it what the harness has not read yet, and a harness driving 64 terminals can be
+ * that busy for a while: 50 ms lost an upgrade's answer now and then.
  */
-export const LEAVE_AFTER_MS = 50;
+export const LEAVE_AFTER_MS = 200;
 
 export class LinkPresence {
   private here = true;

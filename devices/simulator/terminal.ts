@@ -13,7 +13,7 @@ import type { Defect } from './defects.js';
 import type { Fault } from './faults.js';
 import { checkImage, DEFAULT_CONFIG, migrate, type TerminalConfig } from './firmware.js';
 import { DEFAULT_HOST_RULES, SimulatedHost } from './host.js';
-import { LinkPresence } from './presence.js';
+import { LEAVE_AFTER_MS, LinkPresence } from './presence.js';
 import { SimulatedPrinter } from './printer.js';
 import { TerminalHealthModel } from './health.js';
 import { SeededRandom } from './random.js';
@@ -479,7 +479,7 @@ export class SimulatedTerminal {
       this.state = 'idle';
       this.presence.arrive('upgrade');
       this.emit('terminal.ready', { firmware: image.version, cause: 'upgrade' });
-    }, this.bootMs).unref();
+    }, LEAVE_AFTER_MS + this.bootMs).unref();
     return ok({ state: 'rebooting', version: image.version, bytes: image.bytes });
   }
 
@@ -509,7 +509,7 @@ export class SimulatedTerminal {
       this.state = 'idle';
       this.presence.arrive(cause);
       this.emit('terminal.ready', { firmware: this.identity.firmware, cause });
-    }, this.bootMs).unref();
+    }, LEAVE_AFTER_MS + this.bootMs).unref();
   }
 }
 
