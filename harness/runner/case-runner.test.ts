@@ -11,6 +11,7 @@ import { Transcript } from '../evidence/transcript.js';
 import { Expectations } from '../expect/expectations.js';
 import { runCase } from './case-runner.js';
 import { StimulusRouter } from './stimuli.js';
+import { TransactionLedger } from './transactions.js';
 
 const made: string[] = [];
 afterAll(() => made.forEach((dir) => rmSync(dir, { recursive: true, force: true })));
@@ -203,5 +204,37 @@ describe('runCase', () => {
     const { record } = await run(caseFrom('      - do: sale\n      - await: transaction.completed\n        within: 5000\n      - do: status\n'), () => ok({}), { signal: controller.signal });
     expect(record.outcome).toBe('ABORTED');
     expect(record.attempts[0]!.steps.map((s) => s.outcome)).toEqual(['PASS', 'ABORTED', 'SKIPPED']);
+  });
+
+  it("takes no late receipt of an earlier case's sale for its own, and notes it", async () => {
+    const c = caseFrom(`      - do: sale
+        args: { amount: 100, currency: EUR }
+      - stimulus: swipe
+      - await: printer.output
+        within: 200
+        expect: { properties: { txnId: { const: t2 } } }
+`);
+    let sales = 0;
+    const terminal = new ScriptedTerminal(() => ok({ txnId: `t${++sales}` }));
+    const transcript = new Transcript();
+    const transactions = new TransactionLedger();
+    const env = {
+      terminal,
+      stimuli: new StimulusRouter({}, { via: 'simulator' }, { simulator: new ScriptedStimuli(() => ok(null)) }),
+      transcript,
+      transactions,
+      signal: new AbortController().signal,
+      retries: 0,
+      onAttemptStart: () => undefined,
+      onStepEnd: () => undefined,
+    };
+    // The first case's sale ends before its receipt prints; the receipt arrives while the next
+    // case runs, before that case's own.
+    expect((await runCase('t', caseFrom('      - do: sale\n        args: { amount: 100, currency: EUR }\n'), env)).outcome).toBe('PASS');
+    terminal.emit('printer.output', { copy: 'customer', txnId: 't1' }, 30);
+    terminal.emit('printer.output', { copy: 'customer', txnId: 't2' }, 120);
+    const record = await runCase('t', c, env);
+    expect(record.outcome, record.reason).toBe('PASS');
+    expect(transcript.excerpt(0, 100).map((e) => e.text)).toContain('printer.output of t1, a transaction an earlier case attempt started: not this attempt\'s');
   });
 });

@@ -13,6 +13,7 @@ import { executeStep } from './step-executor.js';
 import type { StepContext } from './step-context.js';
 import type { StimulusRouter } from './stimuli.js';
 import type { ReconnectingTerminal } from './reconnecting-terminal.js';
+import type { TransactionLedger } from './transactions.js';
 
 export interface CaseEnvironment {
   terminal: Terminal;
@@ -21,6 +22,8 @@ export interface CaseEnvironment {
   linkDropMs?: number;
   stimuli: StimulusRouter;
   transcript: Transcript;
+  /** The run's transactions, so that an attempt takes no late event of an earlier one's. */
+  transactions?: TransactionLedger;
   signal: AbortSignal;
   retries: number;
   onStepEnd(ref: CaseRef, step: StepRecord): void;
@@ -67,7 +70,8 @@ export async function runCase(suite: string, c: Case, env: CaseEnvironment): Pro
 async function runAttempt(c: Case, attempt: number, ref: CaseRef, env: CaseEnvironment): Promise<AttemptRecord> {
   const startedAt = new Date().toISOString();
   const start = performance.now();
-  const inbox = new EventInbox(env.terminal);
+  env.transactions?.beginAttempt();
+  const inbox = new EventInbox(env.terminal, env.transactions ? { ledger: env.transactions, note: (text) => env.transcript.note('runner', text) } : undefined);
   const ctx: StepContext = {
     terminal: env.terminal,
     stimuli: env.stimuli,

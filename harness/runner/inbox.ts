@@ -9,6 +9,7 @@
  */
 import type { Terminal, TerminalEvent } from '../../devices/drivers/terminal.js';
 import type { Unsubscribe } from '../../devices/transports/transport.js';
+import { txnIdOf, type TransactionLedger } from './transactions.js';
 
 export type EventFilter = (event: TerminalEvent) => boolean;
 
@@ -43,7 +44,14 @@ export class EventInbox {
   private readonly unsubscribe: Unsubscribe[];
   private lost: Error | undefined;
 
-  constructor(terminal: Pick<Terminal, 'onEvent' | 'onLinkLost'>) {
+  /**
+   * With a ledger, an event of a transaction an earlier attempt saw first is not held or handed
+   * to an await (it is late: the earlier case's), only noted.
+   */
+  constructor(
+    terminal: Pick<Terminal, 'onEvent' | 'onLinkLost'>,
+    private readonly transactions?: { ledger: TransactionLedger; note(text: string): void },
+  ) {
     this.unsubscribe = [
       terminal.onEvent((event) => this.receive(event)),
       // Waiting for an event from a terminal that is gone would only end in a misleading TIMEOUT.
@@ -99,11 +107,22 @@ export class EventInbox {
     });
   }
 
+  /** A reply names a transaction: noted, so that one this attempt starts is its own even before an event names it. */
+  own(result: unknown): void {
+    const txnId = this.transactions ? txnIdOf(result) : undefined;
+    if (txnId) this.transactions!.ledger.isEarlier(txnId);
+  }
+
   close(): void {
     for (const off of this.unsubscribe) off();
   }
 
   private receive(event: TerminalEvent): void {
+    const txnId = this.transactions ? txnIdOf(event.data) : undefined;
+    if (txnId && this.transactions!.ledger.isEarlier(txnId)) {
+      this.transactions!.note(`${event.name} of ${txnId}, a transaction an earlier case attempt started: not this attempt's`);
+      return;
+    }
     for (const waiter of this.waiters) {
       if (waiter.name === event.name && waiter.filter(event)) {
         waiter.resolve(event);

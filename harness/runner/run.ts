@@ -11,6 +11,7 @@ import type { Journal } from '../evidence/journal.js';
 import type { Transcript } from '../evidence/transcript.js';
 import type { ReporterMultiplexer } from '../reporters/reporter.js';
 import { runCase } from './case-runner.js';
+import { TransactionLedger } from './transactions.js';
 import type { ReconnectingTerminal } from './reconnecting-terminal.js';
 import type { StimulusRouter } from './stimuli.js';
 
@@ -58,6 +59,7 @@ export function selectCases(suite: Suite, selection: CaseSelection = {}): Case[]
 export async function runSuites(selection: RunSelection, parts: RunParts): Promise<RunRecord> {
   const capabilities = new Set([...parts.identity.capabilities, ...parts.capabilities]);
   let failures = 0;
+  const transactions = new TransactionLedger();
   for (const suite of selection.suites) {
     const cases = selectCases(suite, selection);
     if (cases.length === 0) continue;
@@ -81,6 +83,7 @@ export async function runSuites(selection: RunSelection, parts: RunParts): Promi
             ...(parts.link ? { link: parts.link, linkDropMs: parts.linkDropMs ?? 0 } : {}),
             stimuli: parts.stimuli,
             transcript: parts.transcript,
+            transactions,
             signal: parts.signal,
             retries: selection.retries,
             onAttemptStart: (ref) => parts.reporters.onCaseStart(ref),

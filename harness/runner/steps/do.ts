@@ -19,6 +19,7 @@ export async function runDo(step: DoStep, ctx: StepContext, start: number): Prom
       : { ...base, observed, expected: { error: step.expectError.schema }, issues, outcome: 'FAIL', reason: `refused, but not as expected: ${describeIssues(issues)}` };
   }
   const observed = { result: reply.result };
+  ctx.inbox.own(reply.result);
   if (step.save) ctx.saved.set(step.save, reply.result);
   if (step.expectError) {
     return { ...base, observed, expected: { error: step.expectError.schema }, outcome: 'FAIL', reason: `the terminal accepted ${step.verb}; a refusal was expected` };
