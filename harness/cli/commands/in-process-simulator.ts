@@ -7,12 +7,21 @@
  */
 import { appendFile } from 'node:fs/promises';
 import { Command } from 'commander';
-import { startSimulator } from '../../../devices/simulator/server.js';
+import { startSimulator, type RunningSimulator } from '../../../devices/simulator/server.js';
 import { DeviceError, PoshilError, errorMessage } from '../../core/errors.js';
 import type { SimulatorLauncher } from '../../runner/simulator-process.js';
 import { defineSim, simulatorOptions, type SimOptions } from './sim.js';
 
 export const startInProcessSimulator: SimulatorLauncher = async (args, readyTimeoutMs, logFile) => {
+  const simulator = await startSimulatorFromArgs(args, readyTimeoutMs, logFile);
+  return { link: simulator.link, control: simulator.control, pid: process.pid, currentLink: () => simulator.currentLink(), stop: () => simulator.stop(), stderrTail: () => '' };
+};
+
+/**
+ * A profile's simulator.args started on the calling thread; `onLinkChange` hears where its link
+ * moves (restarts, unplugs), `where` says in its log which thread runs it.
+ */
+export async function startSimulatorFromArgs(args: readonly string[], readyTimeoutMs: number, logFile?: string, onLinkChange?: (address: string | undefined) => void, where = 'in the poshil process'): Promise<RunningSimulator> {
   const command = defineSim(new Command('sim'))
     .exitOverride()
     .configureOutput({ writeOut: () => {}, writeErr: () => {} });
@@ -23,7 +32,7 @@ export const startInProcessSimulator: SimulatorLauncher = async (args, readyTime
     const timeout = new Promise<never>((_, reject) => {
       timer = setTimeout(() => reject(new Error(`not ready within ${readyTimeoutMs} ms`)), readyTimeoutMs);
     });
-    const starting = startSimulator(options);
+    const starting = startSimulator({ ...options, ...(onLinkChange ? { onLinkChange } : {}) });
     // One that comes up after its time-out is stopped, never left listening.
     const simulator = await Promise.race([starting, timeout])
       .catch((error: unknown) => {
@@ -31,10 +40,10 @@ export const startInProcessSimulator: SimulatorLauncher = async (args, readyTime
         throw error;
       })
       .finally(() => clearTimeout(timer));
-    if (logFile) await appendFile(logFile, `${JSON.stringify({ time: Date.now(), msg: 'ready (in the poshil process)', link: simulator.link, control: simulator.control })}\n`);
-    return { link: simulator.link, control: simulator.control, pid: process.pid, currentLink: () => simulator.currentLink(), stop: () => simulator.stop(), stderrTail: () => '' };
+    if (logFile) await appendFile(logFile, `${JSON.stringify({ time: Date.now(), msg: `ready (${where})`, link: simulator.link, control: simulator.control })}\n`);
+    return simulator;
   } catch (error) {
     const why = error instanceof PoshilError ? error.message : errorMessage(error);
     throw new DeviceError('E_SIMULATOR_START', `the simulator did not start: ${why}`, { hint: `check the profile's simulator.args (${args.join(' ')})` });
   }
-};
+}

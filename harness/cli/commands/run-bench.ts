@@ -64,6 +64,8 @@ export async function runBenchCommand(suiteArgs: string[], options: BenchRunOpti
   const selection = parseSelection(options.select);
   const chosen = requireSelection(bench.devices, selection, bench.file);
   const workers = wholeNumber('--workers', options.workers, chosen.length, 1024, 1);
+  // Several simulators get a thread of their own, started now to boot while the suites load.
+  const simulatorThread = options.inProcessSimulators && !options.list && chosen.filter((d) => d.profile.simulator).length > 1 ? (await import('./simulator-thread.js')).simulatorThread() : undefined;
   // Suites are loaded once per profile file; each device then gets its own profile (its overrides).
   const loaded = new Map<string, RunInputs>();
   const devices = chosen.map((device) => {
@@ -108,7 +110,7 @@ export async function runBenchCommand(suiteArgs: string[], options: BenchRunOpti
       outDir,
       lockWaitMs,
       // Simulators in this process start in milliseconds: more may start at once than when each boots Node.
-      ...(options.inProcessSimulators ? { launchSimulator: (await import('./in-process-simulator.js')).startInProcessSimulator, startsAtOnce: availableParallelism() * 8 } : {}),
+      ...(options.inProcessSimulators ? { launchSimulator: simulatorThread ?? (await import('./in-process-simulator.js')).startInProcessSimulator, startsAtOnce: availableParallelism() * 8 } : {}),
       cases,
       ...(segmentBytes ? { segmentBytes } : {}),
       ...(options.grep !== undefined ? { grepText: options.grep } : {}),
