@@ -12,6 +12,7 @@
  *   BENCH_LAB=w,t,j      lab size: workers, terminals each, jobs (default 4,16,1000; scripts/bench-lab.ts)
  *   BENCH_PANEL=w,t,r    panel bench: workers, terminals each, rounds (default 4,16,3; scripts/bench-panel.ts)
  *   BENCH_TERMINALS=a,b  bench sizes for `benches` (default 1,8,32,64; scripts/bench-benches.ts)
+ *   BENCH_BUNDLED_TERMINALS=a,b  sizes that run every bundled suite against one terminal (default 64; empty: none)
  */
 import { availableParallelism, loadavg } from 'node:os';
 import { resolve } from 'node:path';
