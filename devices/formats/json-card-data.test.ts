@@ -90,4 +90,14 @@ describe('maskJsonValue', () => {
       escpos: receiptHex('411111******1111'),
     });
   });
+
+  it('masks inside arrays and nested objects without touching the original, and keeps a "__proto__" key a key', () => {
+    const value = JSON.parse('{"lines":["TOTAL","4111 1111 1111 1111"],"n":1,"__proto__":"4111111111111111","deep":{"x":[{"pan":"5555555555554444"}]}}') as Record<string, unknown>;
+    const copy = structuredClone(value);
+    const masked = maskJsonValue(value);
+    expect(value).toEqual(copy);
+    expect(Object.getPrototypeOf(masked)).toBe(Object.prototype);
+    expect(JSON.stringify(masked)).toBe('{"lines":["TOTAL","4111 11** **** 1111"],"n":1,"__proto__":"411111******1111","deep":{"x":[{"pan":"555555******4444"}]}}');
+    expect((masked as { lines: unknown }).lines).not.toBe(value['lines']);
+  });
 });

@@ -201,24 +201,24 @@ export function maskJsonValue<T>(value: T, key = ''): T {
     const masked = maskCardText(String(value));
     return (masked.spans.length ? masked.text : value) as T;
   }
+  // Copied only when something in it changed: most values of a record or a receipt hold no card data.
   if (Array.isArray(value)) {
-    let changed = false;
-    const out = value.map((item: unknown) => {
-      const masked = maskJsonValue(item, key);
-      changed ||= masked !== item;
-      return masked;
-    });
-    return (changed ? out : value) as T;
+    let out: unknown[] | undefined;
+    for (let i = 0; i < value.length; i++) {
+      const masked = maskJsonValue(value[i] as unknown, key);
+      if (masked !== value[i]) (out ??= [...value])[i] = masked;
+    }
+    return (out ?? value) as T;
   }
   if (value !== null && typeof value === 'object') {
-    let changed = false;
-    const out: Record<string, unknown> = {};
-    for (const [k, item] of Object.entries(value as Record<string, unknown>)) {
-      const masked = maskJsonValue(item, k);
-      changed ||= masked !== item;
-      out[k] = masked;
+    const object = value as Record<string, unknown>;
+    let out: Record<string, unknown> | undefined;
+    for (const k of Object.keys(object)) {
+      const masked = maskJsonValue(object[k], k);
+      // Defined, not assigned: a key "__proto__" (JSON.parse makes it an own key) stays a key.
+      if (masked !== object[k]) Object.defineProperty((out ??= { ...object }), k, { value: masked, enumerable: true, writable: true, configurable: true });
     }
-    return (changed ? out : value) as T;
+    return (out ?? value) as T;
   }
   return value;
 }
