@@ -69,6 +69,11 @@ export class ReconnectingTerminal extends TerminalSignals implements Terminal {
     return this.inner.address;
   }
 
+  /** How many times the link has dropped so far. */
+  get dropCount(): number {
+    return this.drops;
+  }
+
   get state(): LinkState {
     return this.linkState;
   }

@@ -59,7 +59,7 @@ export function selectCases(suite: Suite, selection: CaseSelection = {}): Case[]
 export async function runSuites(selection: RunSelection, parts: RunParts): Promise<RunRecord> {
   const capabilities = new Set([...parts.identity.capabilities, ...parts.capabilities]);
   let failures = 0;
-  const transactions = new TransactionLedger();
+  const transactions = new TransactionLedger(() => parts.link?.dropCount ?? 0);
   for (const suite of selection.suites) {
     const cases = selectCases(suite, selection);
     if (cases.length === 0) continue;
