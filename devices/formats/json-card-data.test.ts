@@ -44,6 +44,12 @@ describe('maskJsonText', () => {
     expect(JSON.parse(masked.text).t).toBe(`411111${'*'.repeat(36)}1111`);
   });
 
+  it('masks a TLV card-data field of a few bytes, which no quick test of digits or length finds', () => {
+    // 9F20 (track 2 discretionary data) is masked whole, whatever its length.
+    expect(maskJsonText('{"emvHex":"9F20024A4B"}').text).toBe('{"emvHex":"9F20022A2A"}');
+    expect(maskJsonValue({ emvHex: '9F20024A4B' })).toEqual({ emvHex: '9F20022A2A' });
+  });
+
   it('masks text that is not JSON as text and says it could not parse it', () => {
     expect(maskJsonText('garbage 4111111111111111 {')).toEqual({ text: 'garbage 411111******1111 {', spans: [expect.objectContaining({ kind: 'pan' })], unparsed: 'not JSON' });
   });

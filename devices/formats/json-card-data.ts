@@ -20,9 +20,16 @@ export interface MaskedText {
 const HEX = /^(?:[0-9a-fA-F]{2})+$/;
 const BASE64 = /^(?:[A-Za-z0-9+/]{4}){5,}(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$/;
 
+/** Keys whose values are parsed as a binary format, where a few bytes may be a whole card-data field (TLV 9F1F, 9F20). */
+const BINARY_KEY = /hex$|^escpos$|iso8583/;
+/** The same keys as they stand in a JSON line. */
+const BINARY_KEY_IN_JSON = /hex"|escpos"|iso8583/i;
+
 /** Masks one JSON string value (already decoded), knowing the key it belongs to. */
 export function maskStringValue(value: string, key = ''): MaskedText {
   const lower = key.toLowerCase();
+  // The test a whole line passes first holds for each of its values: most are words and short numbers.
+  if (!BINARY_KEY.test(lower) && !mayHoldCardData(value)) return { text: value, spans: [] };
   if (HEX.test(value) && (lower === 'escpos' || lower.endsWith('hex') || (value.length >= 26 && /[a-fA-F]/.test(value)))) {
     const bytes = Buffer.from(value, 'hex');
     const masked = lower === 'escpos' ? maskEscPos(bytes) : lower.includes('tlv') || lower.includes('emv') ? maskTlv(bytes) : maskUnknown(bytes, `hex of unknown format in "${key}"`);
@@ -57,7 +64,7 @@ function fromBytes(original: string, masked: MaskedBytes, encoding: 'hex' | 'bas
  * marked unparsed.
  */
 export function maskJsonText(raw: string): MaskedText {
-  if (!mayHoldCardData(raw)) return { text: raw, spans: [] };
+  if (!mayHoldCardData(raw) && !BINARY_KEY_IN_JSON.test(raw)) return { text: raw, spans: [] };
   const tokens = tokenize(raw);
   if (!tokens) {
     const text = maskCardText(raw);
