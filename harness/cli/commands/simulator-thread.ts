@@ -7,7 +7,7 @@
  */
 import { Worker } from 'node:worker_threads';
 import { DeviceError } from '../../core/errors.js';
-import type { RunningSimulator, SimulatorLauncher } from '../../runner/simulator-process.js';
+import type { SimulatorLauncher } from '../../runner/simulator-process.js';
 
 export type ToThread = { op: 'start'; id: number; args: readonly string[]; readyTimeoutMs: number; logFile?: string } | { op: 'stop'; id: number };
 
@@ -90,7 +90,6 @@ export function simulatorThread(): SimulatorLauncher {
       if (ended) throw new DeviceError('E_LINK_GONE', `the simulator thread ended: ${ended}`);
       return simulator.current;
     };
-    const launched: RunningSimulator = { link: reply.link, control: reply.control, pid: process.pid, currentLink, stop, stderrTail: () => '' };
-    return launched;
+    return { link: reply.link, control: reply.control, pid: process.pid, currentLink, stop, stderrTail: () => '' };
   };
 }
