@@ -18,6 +18,7 @@ describe('maskCardText', () => {
     // More digits in the same run of groups: an expiry after the PAN, a count before it.
     expect(maskCardText('CARD 4111 1111 1111 1111 12/27').text).toBe('CARD 4111 11** **** 1111 12/27');
     expect(maskCardText('234 4111 1111 1111 1111').text).toBe('234 4111 11** **** 1111');
+    expect(maskCardText('4111 1111-1111 1111').text).toBe('4111 11**-**** 1111');
   });
 
   it('masks a PAN in any grouping GROUPED_PAN takes, in any text (property)', () => {

@@ -107,10 +107,11 @@ export function maskCardText(text: string, where?: string): { text: string; span
 }
 
 /**
- * Where a PAN printed in groups may stand inside a run of groups: three to five groups split by
- * the same separator, the first starting with a scheme digit (2-6 or 8), the first two of 3 to 6
- * digits, 13 to 19 digits in all, Luhn-valid — the longest from each group on. A run may hold
- * more than the PAN: an expiry after it (`4111 1111 1111 1111 12/27`), a count before it.
+ * Where a PAN printed in groups may stand inside a run of groups: three to five groups, the first
+ * starting with a scheme digit (2-6 or 8), the first two of 3 to 6 digits, 13 to 19 digits in
+ * all, Luhn-valid — the longest from each group on. A run may hold more than the PAN: an expiry
+ * after it (`4111 1111 1111 1111 12/27`), a count before it. Spaces and dashes may be mixed:
+ * firmware that prints `4111 1111-1111 1111` must not keep the number whole.
  */
 function groupedPans(run: string, offset: number): { at: number; length: number }[] {
   const groups = [...run.matchAll(/[0-9]+/g)].map((m) => ({ at: m.index, digits: m[0] }));
@@ -118,11 +119,8 @@ function groupedPans(run: string, offset: number): { at: number; length: number 
   for (let first = 0; first + 2 < groups.length; first++) {
     const head = groups[first]!;
     if (!/[2-68]/.test(head.digits[0]!) || head.digits.length < 3 || groups[first + 1]!.digits.length < 3) continue;
-    const separator = run[groups[first + 1]!.at - 1];
     for (let last = Math.min(first + 4, groups.length - 1); last >= first + 2; last--) {
-      const span = groups.slice(first, last + 1);
-      if (span.slice(1).some((g) => run[g.at - 1] !== separator)) continue;
-      const digits = span.map((g) => g.digits).join('');
+      const digits = groups.slice(first, last + 1).map((g) => g.digits).join('');
       if (digits.length < 13 || digits.length > 19 || !luhnValid(digits)) continue;
       const end = groups[last]!;
       found.push({ at: offset + head.at, length: end.at + end.digits.length - head.at });

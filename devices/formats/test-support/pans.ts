@@ -7,13 +7,13 @@ export const schemePan = fc
   .map(([first, body]) => first + body + luhnCheckDigit(first + body));
 
 /**
- * A scheme PAN as receipts print it: groups of digits split by one kind of single separator
- * (4-4-4-4, Amex's 4-6-5, Diners' 4-6-4 and the like): a first and second group of 3 to 6
+ * A scheme PAN as receipts print it: groups of digits split by single spaces or dashes, mixed or
+ * not (4-4-4-4, Amex's 4-6-5, Diners' 4-6-4 and the like): a first and second group of 3 to 6
  * digits, then one to three groups of at most 6.
  */
 export const groupedPan = fc
-  .tuple(schemePan, fc.integer({ min: 3, max: 6 }), fc.integer({ min: 3, max: 6 }), fc.integer({ min: 1, max: 3 }), fc.constantFrom(' ', '-'))
-  .map(([pan, first, second, wanted, separator]) => {
+  .tuple(schemePan, fc.integer({ min: 3, max: 6 }), fc.integer({ min: 3, max: 6 }), fc.integer({ min: 1, max: 3 }), fc.array(fc.constantFrom(' ', '-'), { minLength: 4, maxLength: 4 }))
+  .map(([pan, first, second, wanted, separators]) => {
     const rest = pan.length - first - second;
     const count = Math.min(rest, Math.max(wanted, Math.ceil(rest / 6)));
     const groups = [pan.slice(0, first), pan.slice(first, first + second)];
@@ -22,5 +22,5 @@ export const groupedPan = fc
       groups.push(pan.slice(at, at + size));
       at += size;
     }
-    return { pan, printed: groups.join(separator) };
+    return { pan, printed: groups.map((g, i) => (i === 0 ? g : separators[i - 1] + g)).join('') };
   });
