@@ -100,6 +100,11 @@ export function maskUnknown(bytes: Uint8Array, reason: string): MaskedBytes {
 
 /** How the transcript masks what one channel carries: its text frames and its binary frames. */
 export interface FrameMasker {
+  /**
+   * The name of a masker that needs nothing but its module (frame-maskers.ts): entries it masks
+   * may be masked by the evidence thread, which finds it by this name.
+   */
+  readonly id?: string;
   text(text: string): { text: string; spans: MaskedSpan[]; unparsed?: string };
   bytes(bytes: Uint8Array): MaskedBytes;
 }

@@ -31,6 +31,7 @@ import type { DevicePool } from './pool/pool.js';
 import { resolvePort, systemPorts, type PortLister } from './port-match.js';
 import { BENCH_RECORD_KIND, BENCH_RECORD_VERSION, casesOf, renderBenchJunit, worstExitCode, type BenchSummary, type DeviceRunSummary } from './summary.js';
 import { makeFolders } from '../core/folders.js';
+import type { TranscriptThread } from '../evidence/transcript-thread.js';
 
 export interface BenchRunRequest {
   bench: Bench;
@@ -49,6 +50,8 @@ export interface BenchRunRequest {
   grepText?: string;
   /** Per device: stop after this many cases did not pass (--bail, --max-failures). */
   maxFailures?: number;
+  /** Masks and writes every device's transcript off the event loop the devices share. */
+  transcripts?: TranscriptThread;
   /** Per device: size at which its transcript and receipts start a new segment. */
   segmentBytes?: number;
   retries: number;
@@ -166,6 +169,7 @@ export async function runBench(request: BenchRunRequest): Promise<BenchRunResult
         ...(request.grepText !== undefined ? { grepText: request.grepText } : {}),
         ...(request.maxFailures !== undefined ? { maxFailures: request.maxFailures } : {}),
         ...(request.segmentBytes !== undefined ? { segmentBytes: request.segmentBytes } : {}),
+        ...(request.transcripts ? { transcripts: request.transcripts } : {}),
         retries: request.retries,
         logLevel: request.logLevel,
         signal: request.signal,

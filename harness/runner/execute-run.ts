@@ -18,6 +18,7 @@ import { ReceiptArchive, type PrintedReceipt } from '../evidence/receipts.js';
 import { SegmentedNdjson } from '../evidence/segments.js';
 import { Transcript } from '../evidence/transcript.js';
 import { TRANSCRIPT_STREAM } from '../evidence/transcript-reader.js';
+import type { TranscriptThread } from '../evidence/transcript-thread.js';
 import { ReporterMultiplexer, type Reporter } from '../reporters/reporter.js';
 import { checkHealth } from './health-check.js';
 import { runSuites, selectCases, type CaseSelection } from './run.js';
@@ -66,6 +67,8 @@ export interface RunRequest {
    * identity). Default: where the launched simulator announces its link, else the profile's address.
    */
   locate?: LinkLocator;
+  /** Masks and writes the transcript off this event loop (a bench of several devices); default: here. */
+  transcripts?: TranscriptThread;
   /** Size at which the transcript and the receipts start a new segment (default 64 MiB). */
   segmentBytes?: number;
   /** Who answers operator stimuli; default: a prompt in this terminal. */
@@ -92,7 +95,7 @@ export async function executeRun(request: RunRequest): Promise<RunResult> {
   // files make their subfolders as they open, and the simulator's log is written into it at once.
   await mkdir(runDir, { recursive: true });
   const journalFile = new NdjsonFile(join(runDir, 'record.ndjson'));
-  const transcriptFile = new SegmentedNdjson(runDir, TRANSCRIPT_STREAM, runId, request.segmentBytes);
+  const transcriptFile = request.transcripts ? request.transcripts.file(runDir, TRANSCRIPT_STREAM, runId, request.segmentBytes) : new SegmentedNdjson(runDir, TRANSCRIPT_STREAM, runId, request.segmentBytes);
   const receipts = new ReceiptArchive(runDir, runId, request.segmentBytes, request.onReceipt);
   const runLog = createRunLogger(join(runDir, 'poshil.log'), request.logLevel);
   const { logger } = runLog;

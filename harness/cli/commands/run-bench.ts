@@ -88,12 +88,18 @@ export async function runBenchCommand(suiteArgs: string[], options: BenchRunOpti
   // Read the state file before anything starts: a damaged one is exit 2 now, not one error per device.
   pool.state.read();
 
+  // Several devices' transcripts are masked and written on a thread: their exchanges share this loop.
+  const transcripts = devices.length > 1 ? new (await import('../../evidence/transcript-thread.js')).TranscriptThread() : undefined;
+
   const abort = new AbortController();
   // Every device's run listens to this one signal: many listeners are the design, not a leak.
   setMaxListeners(0, abort.signal);
   let interrupts = 0;
   const onSignal = (name: NodeJS.Signals) => {
-    if (++interrupts > 1) process.exit(ExitCode.interrupted);
+    if (++interrupts > 1) {
+      transcripts?.flushSync();
+      process.exit(ExitCode.interrupted);
+    }
     process.stderr.write(`\nposhil: ${name}: stopping every device (again to quit at once)\n`);
     abort.abort(new Error(`interrupted by ${name}`));
   };
@@ -113,6 +119,7 @@ export async function runBenchCommand(suiteArgs: string[], options: BenchRunOpti
       ...(options.inProcessSimulators ? { launchSimulator: simulatorThread ?? (await import('./in-process-simulator.js')).startInProcessSimulator, startsAtOnce: availableParallelism() * 8 } : {}),
       cases,
       ...(segmentBytes ? { segmentBytes } : {}),
+      ...(transcripts ? { transcripts } : {}),
       ...(options.grep !== undefined ? { grepText: options.grep } : {}),
       ...(maxFailures !== undefined ? { maxFailures } : {}),
       retries,
