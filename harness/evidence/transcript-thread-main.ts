@@ -26,7 +26,10 @@ port.on('message', (messages: ToThread[]) => {
         files.delete(message.id);
         if (!file) break;
         closing.add(file);
-        void file.end().then((sealed) => closing.delete(file) && port.postMessage({ op: 'ended', id: message.id, sealed, ...(file.failure ? { failure: file.failure.message } : {}) } satisfies FromThread));
+        void file.end().then((sealed) => {
+          closing.delete(file);
+          port.postMessage({ op: 'ended', id: message.id, sealed, ...(file.failure ? { failure: file.failure.message } : {}) } satisfies FromThread);
+        });
         break;
       }
       case 'flush':

@@ -75,7 +75,7 @@ export class TranscriptThread {
     else this.timer ??= setTimeout(() => this.send(), BATCH_MS).unref();
   }
 
-  /** Hands over what this turn queued and waits until the thread has written out all it has. */
+  /** Hands over what is queued and waits until the thread has written out all it has. */
   flushSync(): void {
     this.send();
     if (this.ended || this.open.size === 0) return;
@@ -84,7 +84,7 @@ export class TranscriptThread {
     Atomics.wait(done, 0, 0, FLUSH_WAIT_MS);
   }
 
-  /** Ends the thread; transcripts still open fail (tests, and a bench that is done). */
+  /** Ends the thread; transcripts still open fail. */
   async close(): Promise<void> {
     process.off('exit', this.atExit);
     this.send();
