@@ -8,6 +8,8 @@ import { dirname } from 'node:path';
 
 /** `mkdir -p`: makes the folder and any missing parents (with `mode`); an existing folder is fine. */
 export function makeFolders(path: string, mode?: number): void {
+  // Most folders asked for are there already: one stat, and no error to build for EEXIST.
+  if (isFolder(path)) return;
   try {
     mkdirSync(path, mode === undefined ? undefined : { mode });
   } catch (error) {
@@ -23,7 +25,7 @@ export function makeFolders(path: string, mode?: number): void {
 
 function isFolder(path: string): boolean {
   try {
-    return statSync(path).isDirectory();
+    return statSync(path, { throwIfNoEntry: false })?.isDirectory() === true;
   } catch {
     return false;
   }

@@ -23,6 +23,8 @@ export function packageRoot(): string {
   }
 }
 
+let version: string | undefined;
+
 export function poshilVersion(): string {
-  return (JSON.parse(readFileSync(join(packageRoot(), 'package.json'), 'utf8')) as { version: string }).version;
+  return (version ??= (JSON.parse(readFileSync(join(packageRoot(), 'package.json'), 'utf8')) as { version: string }).version);
 }
