@@ -67,6 +67,8 @@ describe('TranscriptThread', () => {
     const dir = freshDir();
     const thread = new TranscriptThread();
     try {
+      // The thread is up (its boot is not what flushSync's wait is for).
+      await thread.file(freshDir(), 'transcript', 'run-0').end();
       const transcript = new Transcript(thread.file(dir, 'transcript', 'run-1'));
       exchange(transcript);
       thread.flushSync();
