@@ -16,19 +16,14 @@ export const ndjsonFrames: FrameMasker = {
   bytes: (bytes) => maskUnknown(bytes, 'binary on an NDJSON link'),
 };
 
-/** Free text (notes, operator prompts) and bytes of no known protocol. */
-export const plainFrames: FrameMasker = {
-  id: 'plain',
-  text: maskCardText,
-  bytes: (bytes) => maskUnknown(bytes, 'binary of no known format'),
-};
+/** Text by the text rule; bytes by the best guess, marked unparsed for `reason`. */
+const freeText = (id: string, reason: string): FrameMasker => ({ id, text: maskCardText, bytes: (bytes) => maskUnknown(bytes, reason) });
+
+/** Free text (operator prompts) and bytes of no known protocol. */
+export const plainFrames = freeText('plain', 'binary of no known format');
 
 /** poshil's own notes: its text, which still passes the text rule in case it quotes the terminal. */
-export const noteFrames: FrameMasker = {
-  id: 'notes',
-  text: maskCardText,
-  bytes: (bytes) => maskUnknown(bytes, 'binary note'),
-};
+export const noteFrames = freeText('notes', 'binary note');
 
 /** Bytes that formed no frame cannot be parsed in the channel's format. */
 export const discardedFrames: FrameMasker = {
