@@ -19,6 +19,7 @@ import { resolve } from 'node:path';
 import { packageRoot } from '../harness/core/paths.js';
 import { bigRecord } from './bench/big-record.js';
 import { pythonWithPyserial } from './bench/children.js';
+import { paceLine } from './bench/pace.js';
 import { pacing } from './bench/pacing.js';
 import { roundTrips, roundTripTable } from './bench/round-trips.js';
 import { startup } from './bench/startup.js';
@@ -46,27 +47,32 @@ const python = pythonWithPyserial();
 
 console.log(`poshil bench · node ${process.version} · ${ROUNDS} rounds · ${SAMPLES} round trips per side per round, in ${SLICES} slices after ${WARMUP} warm-up each`);
 console.log(baselineRoot ? `"before" is the build in ${baselineRoot}` : 'no BENCH_BASELINE: this build only');
-console.log(`load average ${loadavg().map((l) => l.toFixed(1)).join(' ')} on ${availableParallelism()} cores (figures are of a shared machine: read ratios)\n`);
+console.log(`load average ${loadavg().map((l) => l.toFixed(1)).join(' ')} on ${availableParallelism()} cores (figures are of a shared machine: read ratios)`);
+console.log(paceLine('now') + '\n');
 
 if (only.has('trips')) {
   console.log('1. Round trip of a 64-byte request: raw transport vs a full harness step (µs)');
   if (!python) console.log('   (no python3 with pyserial: the pyserial floor is skipped; apt-get install python3-serial)');
   for (const kind of ['memory', 'pty', 'tcp'] as const) {
     const sides = await roundTrips(kind, { rounds: ROUNDS, samples: SAMPLES, slices: SLICES, warmup: WARMUP, current, baseline, python });
-    console.log(roundTripTable(kind, sides, kind === 'pty' && python ? 'pyserial' : 'raw') + '\n');
+    console.log(roundTripTable(kind, sides, kind === 'pty' && python ? 'pyserial' : 'raw'));
+    console.log(paceLine(`after ${kind}`) + '\n');
   }
 }
 if (only.has('startup')) {
   console.log('2. Start-up (ms, wall clock from spawn)');
-  console.log((await startup(ROUNDS, root, baselineRoot)) + '\n');
+  console.log(await startup(ROUNDS, root, baselineRoot));
+  console.log(paceLine('after') + '\n');
 }
 if (only.has('record')) {
   console.log('3. Reports of a generated record (each build writes its own record from real steps)');
-  console.log((await bigRecord(STEPS, Math.min(ROUNDS, 5), builds)) + '\n');
+  console.log(await bigRecord(STEPS, Math.min(ROUNDS, 5), builds));
+  console.log(paceLine('after') + '\n');
 }
 if (only.has('pacing')) {
   console.log('4. Paced serial output (PacedTransport over a pty, receiver in another process)');
-  console.log((await pacing(builds)) + '\n');
+  console.log(await pacing(builds));
+  console.log(paceLine('after') + '\n');
 }
 if (only.has('terminals')) {
   console.log('5. Simulated terminals in memory, one process: sale, swipe, transaction.completed');
@@ -77,19 +83,23 @@ if (only.has('terminals')) {
   row('256 terminals, host 0, main thread', await onOneThread(256, 40, [0, 0]));
   const spread = await onWorkers(256, 80, [0, 0]);
   row(`256 terminals, host 0, ${spread.threads} worker threads`, spread);
-  console.log(table(['terminals', 'tx/s', 'CPU ms per sale', 'RSS MiB'], rows) + '\n');
+  console.log(table(['terminals', 'tx/s', 'CPU ms per sale', 'RSS MiB'], rows));
+  console.log(paceLine('after') + '\n');
 }
 if (only.has('benches')) {
   console.log('6. Benches: N simulated terminals in one `poshil run --bench` (docs/benches.md)');
   await benchSection();
+  console.log(paceLine('after') + '\n');
 }
 if (only.has('lab')) {
   console.log('7. Lab: workers taking one-case jobs from one PostgreSQL (docs/lab.md)');
   const [workers, terminals, jobs] = (process.env['BENCH_LAB'] ?? '4,16,1000').split(',').map(Number) as [number, number, number];
   console.log(await labSection(workers, terminals, jobs));
+  console.log(paceLine('after') + '\n');
 }
 if (only.has('panel')) {
   console.log('8. Lab panel: first paint and live updates in chromium with 64 devices at work (docs/panel.md)');
   const [workers, terminals, rounds] = (process.env['BENCH_PANEL'] ?? '4,16,3').split(',').map(Number) as [number, number, number];
   console.log(await panelSection(workers, terminals, rounds));
+  console.log(paceLine('after') + '\n');
 }
