@@ -127,6 +127,41 @@ describe('DevicePool', () => {
     expect(new DevicePool(BENCH, lab).health('c2').consecutiveFailures).toBe(1);
   });
 
+  it('reads the file again once anything changed it, even in place to the same length', async () => {
+    const lab = labDir();
+    const pool = new DevicePool(BENCH, lab);
+    await pool.recordEnding('c1', failure);
+    expect(pool.health('c1').consecutiveFailures).toBe(1);
+    const path = join(lab, 'benches', 'lab-a.state.json');
+    const text = readFileSync(path, 'utf8');
+    writeFileSync(path, text.replace('"consecutiveFailures": 1', '"consecutiveFailures": 7'));
+    expect(pool.health('c1').consecutiveFailures).toBe(7);
+    writeFileSync(path, text.replace('"good"', '"fine"'));
+    expect(() => pool.health('c1')).toThrow(/\/devices\/c1\/state must be equal to one of/);
+  });
+
+  it('leaves out of a read a pending change that throws on the file as it is now, and applies the others', async () => {
+    const lab = labDir();
+    const worker = new DevicePool(BENCH, lab, { writeBehindMs: 60_000 });
+    await new DevicePool(BENCH, lab).recordEnding('c3', failure);
+    await worker.recordEnding('c1', failure);
+    worker.state.updateSoon('lab-a', (state) => {
+      state.devices['c2'] = { state: 'good', reason: 'half-made', since: '', consecutiveFailures: 0 };
+      if (!state.devices['c3']) throw new Error('c3 is gone');
+    }, 60_000);
+    await worker.recordEnding('c1', failure);
+    expect(worker.health('c2').reason).toBe('half-made');
+    // Someone else's write takes c3 away: the change throws now, and none of it shows.
+    const path = join(lab, 'benches', 'lab-a.state.json');
+    const onDisk = JSON.parse(readFileSync(path, 'utf8')) as { devices: Record<string, unknown> };
+    delete onDisk.devices['c3'];
+    writeFileSync(path, JSON.stringify(onDisk));
+    const state = worker.state.read();
+    expect(state.devices['c2']).toBeUndefined();
+    expect(state.devices['c1']).toMatchObject({ state: 'quarantined', consecutiveFailures: 2 });
+    await worker.close().catch(() => undefined);
+  });
+
   it('names an unknown device with the ones the bench has', async () => {
     const error = await new DevicePool(BENCH, labDir()).release('c9', 'alice').catch((e: unknown) => e);
     expect(error).toBeInstanceOf(InputError);
