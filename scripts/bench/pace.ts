@@ -2,7 +2,7 @@
  * The machine's pace: how long a fixed piece of allocation-heavy JavaScript (an object, its JSON
  * text and back, a string built from it: what a step and a simulated sale are made of) takes at
  * the moment. The bench's machine is shared with other work, and on it the same compiled code
- * has run twice as slowly for tens of minutes at a time while plain arithmetic kept its speed;
+ * has run twice as slowly for seconds to minutes at a time while plain arithmetic kept its speed;
  * every figure of the bench moved with it. Printed before and after each section, so that a
  * figure is read with the pace it was measured at, and two figures are compared only at one pace.
  */

@@ -93,7 +93,10 @@ export class BenchStateFile {
     const pending = [...this.writing, ...this.soon];
     const state = this.readKnown();
     try {
-      for (const c of pending) (state.bench = c.bench), c.change(state);
+      for (const c of pending) {
+        state.bench = c.bench;
+        c.change(state);
+      }
       return state;
     } catch {
       let careful = this.readKnown();
