@@ -111,6 +111,27 @@ describe('runCase', () => {
     expect(terminal.calls.map((c) => c.verb)).toEqual(['sale', 'abort', 'sale']);
   });
 
+  it('sends abort after a case that did not pass, so the next case does not find the terminal mid-sale', async () => {
+    const broken = new ScriptedStimuli(() => ({ ok: false, error: { code: 'COMMAND_FAILED', message: 'false exited with 1' } }));
+    const terminal = new ScriptedTerminal((verb) => ok(verb === 'sale' ? { txnId: 't1' } : {}));
+    const transcript = new Transcript();
+    const env = {
+      terminal,
+      stimuli: new StimulusRouter({}, { via: 'simulator' }, { simulator: broken }),
+      transcript,
+      signal: new AbortController().signal,
+      retries: 0,
+      onAttemptStart: () => undefined,
+      onStepEnd: () => undefined,
+    };
+    expect((await runCase('t', caseFrom(saleThenSwipe), env)).outcome).toBe('ERROR');
+    expect(terminal.calls.map((c) => c.verb)).toEqual(['sale', 'abort']);
+    expect(transcript.excerpt(0, transcript.next).map((e) => e.text)).toContain('t/c did not pass: sending abort to return the terminal to idle');
+    // A passing case is left as it is.
+    expect((await runCase('t', caseFrom('      - do: status\n'), env)).outcome).toBe('PASS');
+    expect(terminal.calls.map((c) => c.verb)).toEqual(['sale', 'abort', 'status']);
+  });
+
   it('measures elapsed time against limits with a marginal band', async () => {
     const steps = `      - id: start
         do: sale

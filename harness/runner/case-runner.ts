@@ -37,7 +37,7 @@ export async function runCase(suite: string, c: Case, env: CaseEnvironment): Pro
   const start = performance.now();
   const attempts: AttemptRecord[] = [];
   for (let attempt = 1; attempt <= env.retries + 1; attempt++) {
-    if (attempt > 1) await returnToIdle(env);
+    if (attempt > 1) await returnToIdle(env, 'retry');
     const ref: CaseRef = { suite, id: c.id, ...(c.title ? { title: c.title } : {}), attempt };
     env.onAttemptStart(ref);
     const record = await runAttempt(c, attempt, ref, env);
@@ -45,6 +45,9 @@ export async function runCase(suite: string, c: Case, env: CaseEnvironment): Pro
     if (record.outcome === 'PASS' || record.outcome === 'ABORTED' || env.signal.aborted) break;
   }
   const last = attempts.at(-1)!;
+  // A case that did not pass may have left the terminal inside its transaction (a sale waiting
+  // for a card that never came): the next case would find it busy and fail for this one's sake.
+  if (last.outcome !== 'PASS' && !env.signal.aborted) await returnToIdle(env, `${suite}/${c.id} did not pass`);
   const flaky = last.outcome === 'PASS' && attempts.length > 1;
   const stopper = last.steps.find((s) => s.outcome !== 'PASS' && s.outcome !== 'SKIPPED');
   const kind = last.outcome !== 'PASS' && last.outcome !== 'ABORTED' && stopper ? failureKindOf(stopper) : undefined;
@@ -119,12 +122,13 @@ async function runAttempt(c: Case, attempt: number, ref: CaseRef, env: CaseEnvir
 }
 
 /**
- * Before a retry the terminal may still be inside the failed attempt's transaction; `abort`
- * brings a terminal back to idle. Its answer does not matter (there may be nothing to abort).
+ * After an attempt that did not pass the terminal may still be inside its transaction; `abort`
+ * brings a terminal back to idle. Its answer does not matter (there may be nothing to abort). A
+ * link that is down is left to the next step, which waits for the terminal to come back.
  */
-async function returnToIdle(env: CaseEnvironment): Promise<void> {
-  if (!env.terminal.verbs.has('abort')) return;
-  env.transcript.note('runner', 'retry: sending abort to return the terminal to idle');
+async function returnToIdle(env: CaseEnvironment, why: string): Promise<void> {
+  if (!env.terminal.verbs.has('abort') || (env.link && env.link.state !== 'up')) return;
+  env.transcript.note('runner', `${why}: sending abort to return the terminal to idle`);
   try {
     await env.terminal.call('abort', {}, { timeoutMs: 2000, signal: env.signal });
   } catch {
