@@ -17,6 +17,7 @@ import { formatBenchSummary } from '../../bench/summary.js';
 import { loadRunInputs, type RunInputs } from '../../config/inputs.js';
 import { LOG_LEVELS, type LogLevel } from '../../evidence/log-levels.js';
 import { selectCases, type CaseSelection } from '../../runner/run.js';
+import { checkStimulusRoutes } from '../../runner/stimulus-routes.js';
 import { LATEST } from '../../runner/latest-link.js';
 import { runConfig } from '../../config/run-config.js';
 import { packageRoot } from '../../core/paths.js';
@@ -81,6 +82,7 @@ export async function runBenchCommand(suiteArgs: string[], options: BenchRunOpti
   }
   const planned = first.reduce((n, s) => n + selectCases(s, cases).length, 0);
   if (planned === 0) throw new InputError('E_NO_CASES', 'no case matches the selection (--grep, --grep-invert, --last-failed)', { hint: 'cases are matched as "suite/case", case-insensitively; --list shows what would run' });
+  for (const { inputs } of devices) checkStimulusRoutes(inputs.profile, inputs.suites, cases);
   prepareOutputFolder(outDir, '--out');
   const labDir = labDirectory(options.lab);
   prepareOutputFolder(labDir, options.lab !== undefined ? '--lab' : process.env['POSHIL_LAB_DIR'] ? 'POSHIL_LAB_DIR' : 'the lab folder (--lab, default .poshil)');

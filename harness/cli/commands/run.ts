@@ -114,7 +114,7 @@ Examples:
         // Fetched together: the loader reads one module's files while it compiles another's.
         const runner = Promise.all([import('../../runner/execute-run.js'), import('./run-reporters.js')]);
         runner.catch(() => undefined);
-        const [{ loadPlanInputs, loadRunInputs }, { selectCases }] = await Promise.all([import('../../config/inputs.js'), import('../../runner/run.js')]);
+        const [{ loadPlanInputs, loadRunInputs }, { selectCases }, { checkStimulusRoutes }] = await Promise.all([import('../../config/inputs.js'), import('../../runner/run.js'), import('../../runner/stimulus-routes.js')]);
         const suites = suiteArgs.length > 0 ? suiteArgs : (config.suites ?? [join(packageRoot(), 'suites')]);
         const overrides = timeout ? { stepTimeoutMs: timeout } : {};
         const planInputs = options.plan !== undefined ? loadPlanInputs(profile, options.plan, overrides) : undefined;
@@ -128,6 +128,7 @@ Examples:
         prepareOutputFolder(out, '--out');
         for (const choice of reporterChoices) if (choice.path) prepareOutputFolder(dirname(resolve(choice.path)), choice.name === 'junit' || choice.name === 'html' ? `--${choice.name}` : `--reporter ${choice.name}`);
         if (planned === 0) throw new InputError('E_NO_CASES', 'no case matches the selection (--grep, --grep-invert, --last-failed)', { hint: 'cases are matched as "suite/case" or by title, case-insensitively; --list shows what would run' });
+        checkStimulusRoutes(inputs.profile, inputs.suites, selection);
         const [{ executeRun }, { buildReporters }] = await runner;
         const outputs: Record<string, string> = {};
         const panel = options.panel ? await (await import('../../panel/local.js')).LocalRunPanel.start(wholeNumber('--panel-port', options.panelPort, 0, 65535), (message) => process.stderr.write(`${message}\n`)) : undefined;
