@@ -123,7 +123,7 @@ cases:
     expect(record.status).toBe('interrupted');
     expect(record.suites[0]!.cases.map((c) => c.outcome)).toEqual(['PASS', 'ABORTED', 'ABORTED']);
     // One line for what never started, not a line (and advice) per case.
-    expect(result.stdout).toContain('INTERRUPTED 1 case not run');
+    expect(result.stdout).toContain('INTERRUPTED 1 case stopped mid-way, 1 case not run');
     expect(result.stdout).not.toContain('slow/never');
     const left = await execa('pgrep', ['-f', 'ctrlc-test'], { reject: false });
     expect(left.stdout).toBe('');

@@ -80,6 +80,16 @@ describe('ConsoleReporter', () => {
     expect(out.indexOf('30 cases not run')).toBeLessThan(out.indexOf('Failures (1)'));
   });
 
+  it('after Ctrl-C counts the case it stopped mid-way apart from those never run, so the counts add up', () => {
+    const record = interruptedRecord(12);
+    const stopped = record.suites[0]!.cases[0]!;
+    record.suites[0]!.cases[0] = { ...stopped, outcome: 'ABORTED', attempts: stopped.attempts.map((a) => ({ ...a, outcome: 'ABORTED' })) };
+    record.summary = { ...record.summary, failed: 0, errors: 0, aborted: 13 };
+    const out = replay('list', record);
+    expect(out).toContain('INTERRUPTED 1 case stopped mid-way, 12 cases not run');
+    expect(out).toContain('13 aborted of 13 cases');
+  });
+
   it('a run that could not go on gives its reason first, then the rest', () => {
     const out = replay('list', unreachableRecord());
     const end = out.slice(out.indexOf('to run'));

@@ -119,7 +119,12 @@ export function closingText(record: RunRecord, paint: Paint = NO_PAINT): string 
   let text = runErrorText(record, paint);
   const skipped = notRun(record).length;
   const cases = `${skipped} ${skipped === 1 ? 'case' : 'cases'} not run`;
-  if (record.status === 'interrupted') text += `\n${paint(COLORS.ABORTED, 'INTERRUPTED')} ${cases}\n`;
+  if (record.status === 'interrupted') {
+    // The case the interruption stopped is aborted too: said apart, so the counts below add up.
+    const stopped = allCases(record).filter((c) => c.outcome === 'ABORTED' && c.attempts.length > 0).length;
+    const during = stopped > 0 ? `${stopped} ${stopped === 1 ? 'case' : 'cases'} stopped mid-way, ` : '';
+    text += `\n${paint(COLORS.ABORTED, 'INTERRUPTED')} ${during}${cases}\n`;
+  }
   else if (skipped > 0 && record.options.maxFailures !== undefined) {
     const n = record.options.maxFailures;
     text += `\n${paint(COLORS.ABORTED, 'STOPPED')} after ${n} ${n === 1 ? 'failure' : 'failures'} (--max-failures ${n}): ${cases}\n`;
