@@ -14,6 +14,8 @@ describe('failureKindOf', () => {
     expect(failureKindOf(step({ kind: 'do', observed: { result: { result: 'DECLINED' } } }))).toBe('refused');
     expect(failureKindOf(step({ observed: { event: 'card.read', data: { result: 'approved', maskedPan: '4111' } }, issues: [{ path: '/maskedPan', message: 'must match' }] }))).toBe('schema');
     expect(failureKindOf(step({ outcome: 'ERROR', reason: 'internal error: x' }))).toBe('other');
+    // A stimulus command that failed is the bench's error, not a refusal by the terminal.
+    expect(failureKindOf(step({ kind: 'stimulus', outcome: 'ERROR', reason: 'stimulus swipe via exec failed: COMMAND_FAILED false exited with 1', observed: { ok: false, error: { code: 'COMMAND_FAILED', message: 'false exited with 1' } } }))).toBe('other');
   });
 });
 

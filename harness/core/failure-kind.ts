@@ -17,6 +17,8 @@ export function failureKindOf(step: StepRecord): FailureKind {
   const reason = step.reason ?? '';
   if (LINK_CODES.test(reason)) return 'link';
   if (step.outcome === 'TIMEOUT') return 'timeout';
+  // The bench failed (a stimulus command, its route): the terminal refused nothing.
+  if (step.outcome === 'ERROR') return 'other';
   if (step.measurements?.some((m) => m.verdict === 'FAIL')) return 'limit';
   if (isRefusal(step.observed)) return 'refused';
   if (step.issues?.length) return 'schema';
