@@ -1,6 +1,7 @@
 import { dirname, join, resolve } from 'node:path';
 import { Command, Option } from 'commander';
 import { ExitCode, InputError, formatError } from '../../core/errors.js';
+import { EXIT_CODES_HELP } from '../help.js';
 import { packageRoot } from '../../core/paths.js';
 import { LOG_LEVELS, type LogLevel } from '../../evidence/log-levels.js';
 import { REPORTER_NAMES } from '../../reporters/choice.js';
@@ -84,7 +85,10 @@ Examples:
   $ CI=true poshil run -d devices/simulator.json --reporter list,github   in GitHub Actions
   $ poshil run -d devices/simulator.json --reporter dot,json=results/record.json
   $ poshil run --bench devices/benches/simulators.bench.yaml --select protocol=bench --spread   a bench: docs/benches.md
-  $ poshil run --bench devices/benches/simulators.bench.yaml --in-process-simulators suites/smoke.suite.yaml`,
+  $ poshil run --bench devices/benches/simulators.bench.yaml --in-process-simulators suites/smoke.suite.yaml
+${EXIT_CODES_HELP}
+  With --plan: 0 when the plan's verdict is PASS, 1 when it is FAIL.
+  With --bench: the worst over the devices that ran (130, then 3, 2, 1, 0); exit 3 when none could run.`,
     );
   addBenchRunOptions(run).action(async (suiteArgs: string[], options: RunOptions & { bench?: string; inProcessSimulators?: boolean }) => {
       if (options.plan !== undefined && (options.bench !== undefined || suiteArgs.length > 0)) {
