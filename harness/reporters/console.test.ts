@@ -115,21 +115,29 @@ describe('ConsoleReporter', () => {
     expect(text().split('\n').filter(Boolean)).toHaveLength(1);
   });
 
-  it('colours on a TTY unless NO_COLOR is set', () => {
+  it('colours on a TTY unless NO_COLOR is set, and anywhere FORCE_COLOR asks for it', () => {
     const record = sampleRecord();
-    const previous = process.env['NO_COLOR'];
+    const previous = { NO_COLOR: process.env['NO_COLOR'], FORCE_COLOR: process.env['FORCE_COLOR'] };
+    const coloured = (tty: boolean) => {
+      const out = fakeStream(tty);
+      new ConsoleReporter({ stream: out.stream }).onRunEnd(record);
+      return /\x1b\[33mTIMEOUT/.test(out.text());
+    };
     try {
       delete process.env['NO_COLOR'];
-      const colour = fakeStream(true);
-      new ConsoleReporter({ stream: colour.stream }).onRunEnd(record);
-      expect(colour.text()).toContain('\x1b[33mTIMEOUT');
+      delete process.env['FORCE_COLOR'];
+      expect([coloured(true), coloured(false)]).toEqual([true, false]);
       process.env['NO_COLOR'] = '1';
-      const plain = fakeStream(true);
-      new ConsoleReporter({ stream: plain.stream }).onRunEnd(record);
-      expect(plain.text()).not.toMatch(/\x1b\[\d+m/);
+      expect(coloured(true)).toBe(false);
+      process.env['FORCE_COLOR'] = '1';
+      expect([coloured(true), coloured(false)]).toEqual([true, true]);
+      process.env['FORCE_COLOR'] = '0';
+      expect(coloured(true)).toBe(false);
     } finally {
-      if (previous === undefined) delete process.env['NO_COLOR'];
-      else process.env['NO_COLOR'] = previous;
+      for (const [name, value] of Object.entries(previous)) {
+        if (value === undefined) delete process.env[name];
+        else process.env[name] = value;
+      }
     }
   });
 

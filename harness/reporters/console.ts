@@ -7,13 +7,21 @@
  * When not on a TTY (a CI log), a step running longer than the heartbeat interval gets a line
  * every interval so that the log never looks hung; a load step adds how far it has got and its
  * running median against the limit. Every style ends with the recap of failures and flaky cases.
- * Colours only on a TTY and unless NO_COLOR is set.
+ * Colours on a TTY unless NO_COLOR is set; FORCE_COLOR (other than 0 or false) asks for them
+ * anywhere, as in Node itself, for a CI log that shows them.
  */
 import { isFlaky, type CaseRecord, type RunHeader, type RunRecord, type StepRecord } from '../core/record.js';
 import type { CaseRef, Reporter, StepProgress, StepStart } from './reporter.js';
 import { closingText, COLORS, FLAKY_SYMBOL, flakyHistory, formatMs, NO_PAINT, oneLine, SYMBOLS, type Paint } from './text.js';
 
 export type ConsoleStyle = 'list' | 'line' | 'dot';
+
+/** FORCE_COLOR (set at all: even empty, as Node reads it) beats NO_COLOR (set and not empty), which beats the terminal. */
+function wantsColour(tty: boolean): boolean {
+  const force = process.env['FORCE_COLOR'];
+  if (force !== undefined) return force !== '0' && force !== 'false';
+  return tty && !process.env['NO_COLOR'];
+}
 
 export interface ConsoleOptions {
   style?: ConsoleStyle;
@@ -53,7 +61,7 @@ export class ConsoleReporter implements Reporter {
     this.name = this.style;
     this.stream = options.stream ?? process.stdout;
     this.tty = this.stream.isTTY === true;
-    this.paint = this.tty && !process.env['NO_COLOR'] ? (code, text) => `\x1b[${code}m${text}\x1b[0m` : NO_PAINT;
+    this.paint = wantsColour(this.tty) ? (code, text) => `\x1b[${code}m${text}\x1b[0m` : NO_PAINT;
     this.heartbeatMs = options.heartbeatMs ?? 10_000;
   }
 

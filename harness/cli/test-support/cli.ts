@@ -34,7 +34,8 @@ export function poshil(args: readonly string[], options: { cwd?: string; env?: R
     cwd: options.cwd ?? ROOT,
     reject: false,
     timeout: options.timeout ?? 60_000,
-    env: { NO_COLOR: '1', ...options.env },
+    // FORCE_COLOR from the surroundings (some CI sets it) would colour what the tests read.
+    env: { NO_COLOR: '1', FORCE_COLOR: undefined, ...options.env },
     stdin: 'ignore',
   }) as ResultPromise<{ reject: false }>;
 }
