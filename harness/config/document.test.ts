@@ -80,6 +80,7 @@ describe('loadDocument', () => {
     };
     walk(parsed.value, '');
     expect(pointers.map((pointer) => kept.lineOf(pointer))).toEqual(pointers.map((pointer) => parsed.lineOf(pointer)));
+    expect(pointers.map((pointer) => kept.lineOf(pointer, 'key'))).toEqual(pointers.map((pointer) => parsed.lineOf(pointer, 'key')));
     expect(kept.value).toEqual(parsed.value);
   });
 

@@ -21,7 +21,8 @@ export interface LoadedDocument {
   text: string;
   sha256: string;
   value: unknown;
-  lineOf(pointer: string): { line: number; column: number } | undefined;
+  /** Where the value at `pointer` is written, or with `key` the property's name (an unknown property is shown at its name). */
+  lineOf(pointer: string, place?: 'value' | 'key'): { line: number; column: number } | undefined;
 }
 
 export function displayPath(path: string): string {
@@ -70,15 +71,15 @@ export function loadDocument(path: string, what: string): LoadedDocument {
       text,
       sha256,
       value: json.value,
-      lineOf: (pointer) => {
+      lineOf: (pointer, place) => {
         parsed ??= parseYaml(text, what, shown);
-        return lineOf(parsed.doc, parsed.counter, pointer);
+        return lineOf(parsed.doc, parsed.counter, pointer, place);
       },
     };
   }
   // A YAML document read before comes from the cache, with the line of each of its values.
   const kept = parsedBefore(sha256);
-  if (kept) return { path, shown, text, sha256, value: kept.value, lineOf: (pointer) => keptLineOf(kept.lines, pointer) };
+  if (kept) return { path, shown, text, sha256, value: kept.value, lineOf: (pointer, place) => keptLineOf(place === 'key' && Object.hasOwn(kept.keys, pointer) ? kept.keys : kept.lines, pointer) };
   const { doc, counter } = parseYaml(text, what, shown);
   let value: unknown;
   try {
@@ -92,7 +93,7 @@ export function loadDocument(path: string, what: string): LoadedDocument {
     });
   }
   keep(sha256, doc, counter, value);
-  return { path, shown, text, sha256, value, lineOf: (pointer) => lineOf(doc, counter, pointer) };
+  return { path, shown, text, sha256, value, lineOf: (pointer, place) => lineOf(doc, counter, pointer, place) };
 }
 
 /**
@@ -110,6 +111,8 @@ interface KeptDocument {
   value: unknown;
   /** Line and column by JSON pointer, for every value in the document. */
   lines: Record<string, [number, number]>;
+  /** Line and column of each property's name, by the pointer of its value. */
+  keys: Record<string, [number, number]>;
 }
 
 function cacheName(textSha256: string): string {
@@ -122,7 +125,7 @@ function parsedBefore(textSha256: string): KeptDocument | undefined {
   if (kept === undefined) return undefined;
   try {
     const parsed = JSON.parse(kept) as Partial<KeptDocument>;
-    return 'value' in parsed && typeof parsed.lines === 'object' && parsed.lines !== null ? (parsed as KeptDocument) : undefined;
+    return 'value' in parsed && typeof parsed.lines === 'object' && parsed.lines !== null && typeof parsed.keys === 'object' && parsed.keys !== null ? (parsed as KeptDocument) : undefined;
   } catch {
     return undefined;
   }
@@ -132,6 +135,7 @@ function keep(textSha256: string, doc: Document, counter: LineCounter, value: un
   if (documents().dir === undefined || !isJsonValue(value)) return;
   const { isAlias, isMap, isNode, isScalar, isSeq } = yaml();
   const lines: KeptDocument['lines'] = {};
+  const keys: KeptDocument['keys'] = {};
   let aliases = false;
   // One walk over the tree, recording what lineOf (below) finds for each pointer: a map key is
   // found by its value as getIn looks it up (digits as a number), so "0": x in quotes is not.
@@ -144,7 +148,13 @@ function keep(textSha256: string, doc: Document, counter: LineCounter, value: un
       for (const pair of node.items) {
         if (!isScalar(pair.key)) continue;
         const segment = String(pair.key.value);
-        if ((/^\d+$/.test(segment) ? Number(segment) : segment) === pair.key.value) walk(pair.value, `${pointer}/${segment.replace(/~/g, '~0').replace(/\//g, '~1')}`);
+        if ((/^\d+$/.test(segment) ? Number(segment) : segment) !== pair.key.value) continue;
+        const at = `${pointer}/${segment.replace(/~/g, '~0').replace(/\//g, '~1')}`;
+        if (pair.key.range) {
+          const pos = counter.linePos(pair.key.range[0]);
+          keys[at] = [pos.line, pos.col];
+        }
+        walk(pair.value, at);
       }
     } else if (isSeq(node)) {
       node.items.forEach((item, i) => walk(item, `${pointer}/${i}`));
@@ -153,7 +163,7 @@ function keep(textSha256: string, doc: Document, counter: LineCounter, value: un
   walk(doc.contents, '');
   if (aliases) return;
   try {
-    documents().write(cacheName(textSha256), JSON.stringify({ value, lines } satisfies KeptDocument));
+    documents().write(cacheName(textSha256), JSON.stringify({ value, lines, keys } satisfies KeptDocument));
   } catch {
     // Too big to keep: parsed again next time.
   }
@@ -185,16 +195,26 @@ function parseYaml(text: string, what: string, shown: string): { doc: Document; 
   return { doc, counter };
 }
 
-function lineOf(doc: Document, counter: LineCounter, pointer: string): { line: number; column: number } | undefined {
+function lineOf(doc: Document, counter: LineCounter, pointer: string, place: 'value' | 'key' = 'value'): { line: number; column: number } | undefined {
   const path = pointer
     .split('/')
     .slice(1)
     .map((part) => part.replace(/~1/g, '/').replace(/~0/g, '~'))
     .map((part) => (/^\d+$/.test(part) ? Number(part) : part));
+  const { isMap, isNode, isScalar } = yaml();
+  if (place === 'key' && path.length > 0) {
+    const parent = doc.getIn(path.slice(0, -1), true);
+    const name = path.at(-1);
+    const pair = isMap(parent) ? parent.items.find((p) => isScalar(p.key) && p.key.value === name) : undefined;
+    if (pair && isNode(pair.key) && pair.key.range) {
+      const pos = counter.linePos(pair.key.range[0]);
+      return { line: pos.line, column: pos.col };
+    }
+  }
   // The deepest node that exists: a missing property points at its parent object.
   for (let depth = path.length; depth >= 0; depth--) {
     const node = doc.getIn(path.slice(0, depth), true);
-    if (yaml().isNode(node) && node.range) {
+    if (isNode(node) && node.range) {
       const pos = counter.linePos(node.range[0]);
       return { line: pos.line, column: pos.col };
     }

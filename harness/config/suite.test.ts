@@ -66,6 +66,12 @@ describe('loadSuite', () => {
     expect(error.context.line).toBe(11);
   });
 
+  it('shows an unknown property at its name, not at a value written on the lines below it', () => {
+    const error = inputError(() => load(good.replace('within: 800', 'within: 800\n        expext:\n          type: object')));
+    expect(error.context.pointer).toBe('/cases/0/steps/2/expext');
+    expect([error.context.line, error.context.column]).toEqual([11, 9]);
+  });
+
   it('rejects an unknown verb, listing the known ones', () => {
     const error = inputError(() => load(good.replace('do: sale', 'do: sell')));
     expect(error.context.pointer).toBe('/cases/0/steps/0/do');

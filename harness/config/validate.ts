@@ -64,7 +64,7 @@ export function validateDocument(kind: ConfigKind, doc: LoadedDocument, what: st
   // An unknown property is best shown at the property itself.
   const extra = error?.keyword === 'additionalProperties' ? `/${String((error.params as Record<string, unknown>)['additionalProperty'])}` : '';
   const pointer = (error?.instancePath ?? '') + extra;
-  const pos = doc.lineOf(pointer);
+  const pos = doc.lineOf(pointer, extra ? 'key' : 'value');
   throw new InputError('E_SCHEMA', `${what} ${doc.shown} is invalid: ${describe(error)}`, {
     file: doc.shown,
     pointer,
