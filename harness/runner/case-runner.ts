@@ -45,14 +45,11 @@ export async function runCase(suite: string, c: Case, env: CaseEnvironment): Pro
     if (record.outcome === 'PASS' || record.outcome === 'ABORTED' || env.signal.aborted) break;
   }
   const last = attempts.at(-1)!;
-  // A case that did not pass may have left the terminal inside its transaction (a sale waiting
-  // for a card that never came): the next case would find it busy and fail for this one's sake.
-  if (last.outcome !== 'PASS' && !env.signal.aborted) await returnToIdle(env, `${suite}/${c.id} did not pass`);
   const flaky = last.outcome === 'PASS' && attempts.length > 1;
   const stopper = last.steps.find((s) => s.outcome !== 'PASS' && s.outcome !== 'SKIPPED');
   const kind = last.outcome !== 'PASS' && last.outcome !== 'ABORTED' && stopper ? failureKindOf(stopper) : undefined;
   const troubleshoot = kind ? troubleshootFor(c.troubleshoot, kind) : undefined;
-  return {
+  const record: CaseRecord = {
     id: c.id,
     ...(c.title ? { title: c.title } : {}),
     suite,
@@ -68,6 +65,11 @@ export async function runCase(suite: string, c: Case, env: CaseEnvironment): Pro
     durationMs: Math.round(performance.now() - start),
     attempts,
   };
+  // A case that did not pass may have left the terminal inside its transaction (a sale waiting
+  // for a card that never came): the next case would find it busy and fail for this one's sake.
+  // Not counted in the case's duration: it is the harness tidying up.
+  if (last.outcome !== 'PASS' && !env.signal.aborted) await returnToIdle(env, `${suite}/${c.id} did not pass`);
+  return record;
 }
 
 async function runAttempt(c: Case, attempt: number, ref: CaseRef, env: CaseEnvironment): Promise<AttemptRecord> {
