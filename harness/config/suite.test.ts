@@ -2,7 +2,7 @@ import { mkdtempSync, writeFileSync, mkdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { InputError } from '../core/errors.js';
+import { InputError, formatError } from '../core/errors.js';
 import { Expectations } from '../expect/expectations.js';
 import { FixtureStore } from './fixtures.js';
 import { loadProfile } from './profile.js';
@@ -64,6 +64,13 @@ describe('loadSuite', () => {
     expect(error.context.pointer).toBe('/cases/0/steps/2/color');
     expect(error.message).toContain('unknown property "color"');
     expect(error.context.line).toBe(11);
+  });
+
+  it('lists further problems elsewhere in the file with their lines, so one pass fixes it', () => {
+    const error = inputError(() => load(good.replace('suite: demo', 'suite: demo\ncolour: red').replace('  - id: one', '  - id: one\n    mandatroy: true')));
+    expect(error.context.pointer).toBe('/cases/0/mandatroy');
+    expect(error.context.also).toEqual(['line 2: the document has an unknown property "colour"']);
+    expect(formatError(error)).toContain('\n  also:  line 2: the document has an unknown property "colour"\n');
   });
 
   it('shows an unknown property at its name, not at a value written on the lines below it', () => {

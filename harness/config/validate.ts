@@ -56,19 +56,42 @@ function validatorFor(kind: ConfigKind): ValidateFunction {
   return validate;
 }
 
-/** Returns normally when the document is valid; throws E_SCHEMA otherwise. */
+/** Where an error is best shown: an unknown property at its name, anything else at its value. */
+function placeOf(error: ErrorObject | undefined, doc: LoadedDocument): { pointer: string; pos: { line: number; column: number } | undefined } {
+  const extra = error?.keyword === 'additionalProperties' ? `/${String((error.params as Record<string, unknown>)['additionalProperty'])}` : '';
+  const pointer = (error?.instancePath ?? '') + extra;
+  return { pointer, pos: doc.lineOf(pointer, extra ? 'key' : 'value') };
+}
+
+/** At most this many further problems are listed beside the first, so that one pass fixes a file. */
+const MORE_PROBLEMS = 4;
+
+/**
+ * Returns normally when the document is valid; throws E_SCHEMA otherwise, naming the most useful
+ * problem and listing the next few elsewhere in the file, each with its line.
+ */
 export function validateDocument(kind: ConfigKind, doc: LoadedDocument, what: string = kind): void {
   const validate = validatorFor(kind);
   if (validate(doc.value)) return;
-  const error = pickError(validate.errors ?? []);
-  // An unknown property is best shown at the property itself.
-  const extra = error?.keyword === 'additionalProperties' ? `/${String((error.params as Record<string, unknown>)['additionalProperty'])}` : '';
-  const pointer = (error?.instancePath ?? '') + extra;
-  const pos = doc.lineOf(pointer, extra ? 'key' : 'value');
+  const errors = validate.errors ?? [];
+  const error = pickError(errors);
+  const { pointer, pos } = placeOf(error, doc);
+  // Only problems that hold whatever form was meant: an error inside one branch of a oneOf or an
+  // if/then (a TCP transport read as a serial one) is noise beside the first problem.
+  const seen = new Set([pointer]);
+  const more: { line: number; text: string }[] = [];
+  for (const other of concreteErrors(errors).filter((e) => !/\/(oneOf|anyOf|then|else)\//.test(e.schemaPath))) {
+    const place = placeOf(other, doc);
+    if (seen.has(place.pointer)) continue;
+    seen.add(place.pointer);
+    more.push({ line: place.pos?.line ?? 0, text: `${place.pos ? `line ${place.pos.line}: ` : ''}${describe(other)}` });
+  }
+  const also = more.sort((a, b) => a.line - b.line).slice(0, MORE_PROBLEMS).map((m) => m.text);
   throw new InputError('E_SCHEMA', `${what} ${doc.shown} is invalid: ${describe(error)}`, {
     file: doc.shown,
     pointer,
     ...(pos ? { line: pos.line, column: pos.column } : {}),
+    ...(also.length > 0 ? { also } : {}),
     hint: `the schema is ${kind}.schema.json (poshil validate FILE checks a file; editors complete from the schema)`,
   });
 }
@@ -79,11 +102,16 @@ export function validateDocument(kind: ConfigKind, doc: LoadedDocument, what: st
  */
 function pickError(errors: readonly ErrorObject[]): ErrorObject | undefined {
   const anyOfs = errors.filter((e) => e.keyword === 'anyOf');
-  // The branches of an anyOf ("missing do", "missing await", …) say less than the anyOf itself.
-  const isBranch = (e: ErrorObject) => anyOfs.some((a) => a.instancePath === e.instancePath && e.schemaPath.startsWith(a.schemaPath + '/'));
-  const concrete = errors.filter((e) => !['if', 'anyOf', 'oneOf', 'allOf'].includes(e.keyword) && !isBranch(e));
+  const concrete = concreteErrors(errors);
   const pool = concrete.length > 0 ? concrete : anyOfs.length > 0 ? anyOfs : errors;
   return [...pool].sort((a, b) => depth(b.instancePath) - depth(a.instancePath))[0];
+}
+
+/** The errors that say what is wrong: not a combinator's summary, nor one branch of an anyOf ("missing do", "missing await", …), which says less than the anyOf itself. */
+function concreteErrors(errors: readonly ErrorObject[]): ErrorObject[] {
+  const anyOfs = errors.filter((e) => e.keyword === 'anyOf');
+  const isBranch = (e: ErrorObject) => anyOfs.some((a) => a.instancePath === e.instancePath && e.schemaPath.startsWith(a.schemaPath + '/'));
+  return errors.filter((e) => !['if', 'anyOf', 'oneOf', 'allOf'].includes(e.keyword) && !isBranch(e));
 }
 
 function depth(pointer: string): number {

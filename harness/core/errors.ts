@@ -25,6 +25,8 @@ export interface ErrorContext {
   state?: string;
   /** What the user can do next. */
   hint?: string;
+  /** Further problems of the same kind found with this one (other places in the same file). */
+  also?: string[];
 }
 
 export class PoshilError extends Error {
@@ -58,7 +60,7 @@ export class DeviceError extends PoshilError {
 
 /** One line per fact, no stack: what the CLI prints for a PoshilError. */
 export function formatError(error: PoshilError): string {
-  const { file, pointer, line, column, device, state, hint } = error.context;
+  const { file, pointer, line, column, device, state, hint, also } = error.context;
   const where: string[] = [];
   if (file) where.push(line ? `${file}:${line}${column ? `:${column}` : ''}` : file);
   if (pointer !== undefined) where.push(`at ${pointer === '' ? '(document root)' : pointer}`);
@@ -66,6 +68,7 @@ export function formatError(error: PoshilError): string {
   if (state) where.push(`in state ${state}`);
   const lines = [`poshil: ${error.message} [${error.code}]`];
   if (where.length > 0) lines.push(`  where: ${where.join(' ')}`);
+  for (const more of also ?? []) lines.push(`  also:  ${more}`);
   if (hint) lines.push(`  hint:  ${hint}`);
   return lines.join('\n');
 }
