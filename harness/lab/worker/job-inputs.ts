@@ -9,6 +9,7 @@ import type { BenchDevice } from '../../bench/bench-file.js';
 import { loadPlanInputs, loadRunInputs, type RunInputs } from '../../config/inputs.js';
 import type { Plan } from '../../config/plan.js';
 import { ExitCode, PoshilError } from '../../core/errors.js';
+import { checkStimulusRoutes } from '../../runner/stimulus-routes.js';
 import { writeBundle, type BundleFile } from '../bundle.js';
 
 export interface LoadedJob {
@@ -49,11 +50,14 @@ export class JobInputs {
 
   private fromBundle(row: { plan: string | null; suites: string[]; sha256: string; files: BundleFile[] }, device: BenchDevice): LoadedJob {
     const dir = writeBundle(this.dir, row.sha256, row.files);
+    // A stimulus the device's profile cannot deliver rejects the job, as `poshil run` refuses it.
     if (row.plan) {
       const inputs = loadPlanInputs(device.profile, join(dir, row.plan));
+      checkStimulusRoutes(inputs.profile, inputs.suites);
       return { inputs, plan: inputs.plan, retries: inputs.plan.retries, suites: inputs.suites.map((s) => s.id) };
     }
     const inputs = loadRunInputs(device.profile, row.suites.map((s) => join(dir, s)));
+    checkStimulusRoutes(inputs.profile, inputs.suites);
     return { inputs, retries: 0, suites: inputs.suites.map((s) => s.id) };
   }
 }
