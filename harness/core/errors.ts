@@ -3,6 +3,7 @@
  * ends with, and the context a user needs to act: the file, the JSON pointer or line, the
  * device address, the state it was in, and a hint for the next step.
  */
+import { consoleText } from './console-text.js';
 
 /** Exit codes that scripts can trust (documented in docs/cli.md). */
 export const ExitCode = {
@@ -70,7 +71,8 @@ export function formatError(error: PoshilError): string {
   if (where.length > 0) lines.push(`  where: ${where.join(' ')}`);
   for (const more of also ?? []) lines.push(`  also:  ${more}`);
   if (hint) lines.push(`  hint:  ${hint}`);
-  return lines.join('\n');
+  // A message may quote the terminal (its refusal, its identity): each line stays one line.
+  return lines.map(consoleText).join('\n');
 }
 
 export function errorMessage(error: unknown): string {

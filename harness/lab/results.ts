@@ -5,6 +5,7 @@
  * side, case by case, and says whether a change in pass rate is more than chance (Fisher's exact
  * test on the pass/fail counts).
  */
+import { consoleText } from '../core/console-text.js';
 import type pg from 'pg';
 import { fisherExact } from '../compare/statistics.js';
 import { InputError } from '../core/errors.js';
@@ -61,7 +62,7 @@ export async function labResults(pool: pg.Pool, filter: ResultFilter): Promise<G
 
 export function formatResults(rows: readonly GroupFigures[], by: GroupBy): string {
   const head = [by, 'runs', 'cases', 'pass %', 'payments ok %', 'tx/s', 'p50 ms', 'p99 ms'];
-  const body = rows.map((r) => [r.group, r.runs, r.cases, r.passRate, r.paymentSuccessRate ?? '-', r.tps ?? '-', r.p50Ms ?? '-', r.p99Ms ?? '-'].map(String));
+  const body = rows.map((r) => [consoleText(String(r.group)), r.runs, r.cases, r.passRate, r.paymentSuccessRate ?? '-', r.tps ?? '-', r.p50Ms ?? '-', r.p99Ms ?? '-'].map(String));
   if (body.length === 0) return 'no results in the lab match\n';
   const widths = head.map((h, i) => Math.max(h.length, ...body.map((row) => row[i]!.length)));
   return [head, ...body].map((row) => row.map((cell, i) => (i === 0 ? cell.padEnd(widths[i]!) : cell.padStart(widths[i]!))).join('  ')).join('\n') + '\n';

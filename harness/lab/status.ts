@@ -4,6 +4,7 @@
  * waiting per selection, disruptive ones waiting for their window). Read-only; no credential
  * appears in it.
  */
+import { consoleText } from '../core/console-text.js';
 import type pg from 'pg';
 import { matches } from '../bench/select.js';
 import { listWindows, windowsOf } from './windows.js';
@@ -81,7 +82,7 @@ export function formatStatus(status: LabStatus, database: string): string {
   lines.push('', `devices (${status.devices.length})`);
   for (const d of status.devices) {
     const labels = Object.entries(d.labels).filter(([k]) => !['name', 'transport', 'protocol'].includes(k)).map(([k, v]) => `${k}=${v}`).join(',');
-    lines.push(`  ${d.id.padEnd(24)} ${d.state.padEnd(12)} ${(d.worker ?? '-').padEnd(12)} ${labels}${d.reason && d.state !== 'idle' ? `  — ${d.reason}` : ''}`);
+    lines.push(`  ${d.id.padEnd(24)} ${d.state.padEnd(12)} ${(d.worker ?? '-').padEnd(12)} ${labels}${d.reason && d.state !== 'idle' ? `  — ${consoleText(d.reason)}` : ''}`);
   }
   lines.push('', 'queue');
   if (status.queue.length === 0) lines.push('  (empty)');

@@ -72,6 +72,20 @@ describe('ConsoleReporter', () => {
     expect(out).toMatch(/link dropped at 00:48:53 \(unexpected, between cases\), not back after /);
   });
 
+  it("shows a terminal's control characters as escapes, so it cannot write lines of its own into a CI log", () => {
+    const record = sampleRecord();
+    const hostile = '1.4.2\n::error file=x,line=1::injected\n::stop-commands::x\r\x1b[2Kfake PASS\u2028';
+    record.device.identity = { ...record.device.identity!, firmware: hostile };
+    record.suites[0]!.cases[0]!.reason = `the terminal refused sale: BUSY ${hostile}`;
+    for (const style of ['list', 'line', 'dot'] as const) {
+      const out = replay(style, record);
+      expect(out.split('\n').filter((line) => line.startsWith('::'))).toEqual([]);
+      expect(out).not.toMatch(/[\r\x1b\u2028]/);
+      expect(out).toContain('firmware 1.4.2\\x0a::error file=x,line=1::injected\\x0a::stop-commands::x\\x0d\\x1b[2Kfake PASS\\u2028');
+      expect(out).toContain('BUSY 1.4.2 ::error');
+    }
+  });
+
   it('after Ctrl-C prints one line for the cases never run, not a line each', () => {
     const out = replay('list', interruptedRecord(30));
     expect(out).toContain('INTERRUPTED 30 cases not run');

@@ -3,6 +3,7 @@
  * flaky cases, the terminal and its firmware, and the run-level error. Kept in one place so
  * that list, line, dot and github say the same thing the same way.
  */
+import { consoleText } from '../core/console-text.js';
 import type { FailureKind } from '../core/failure-kind.js';
 import type { Outcome } from '../core/outcome.js';
 import { isFlaky, type CaseRecord, type LinkOutage, type RunRecord, type RunSummary } from '../core/record.js';
@@ -67,7 +68,7 @@ export function flakyHistory(c: CaseRecord): string {
 }
 
 export function oneLine(text: string): string {
-  return text.replace(/\s*\n\s*/g, ' ');
+  return consoleText(text.replace(/\s*\n\s*/g, ' '));
 }
 
 /** The recap every text reporter ends with: each failure with its reason and advice, then the flaky cases. */
@@ -95,8 +96,8 @@ export function terminalText(record: RunRecord): string | undefined {
   const end = record.device.identity;
   if (!end) return undefined;
   const start = record.device.identityAtStart ?? end;
-  const changed = start.firmware !== end.firmware ? ` (${end.firmware} at the end of the run)` : '';
-  return `terminal ${start.model} s/n ${start.serialNumber} firmware ${start.firmware}${changed}`;
+  const changed = start.firmware !== end.firmware ? ` (${consoleText(end.firmware)} at the end of the run)` : '';
+  return `terminal ${consoleText(start.model)} s/n ${consoleText(start.serialNumber)} firmware ${consoleText(start.firmware)}${changed}`;
 }
 
 /** The verdict word: the run's status when it did not finish, else the summary's outcome. */

@@ -3,6 +3,7 @@
  * port, lock holder, health, last result) and the person's side of health: bringing a
  * quarantined device back, taking one out for maintenance.
  */
+import { consoleText } from '../../core/console-text.js';
 import { userInfo } from 'node:os';
 import type { Command } from 'commander';
 import type { DevicePool, DeviceStatus } from '../../bench/pool/pool.js';
@@ -73,7 +74,7 @@ function formatStatus(bench: string, status: readonly DeviceStatus[]): string {
     lines.push(`  labels    ${Object.entries(own).map(([k, v]) => `${k}=${v}`).join(' ') || '(none)'}  protocol=${protocol} transport=${transport}`);
     lines.push(`  port      ${device.address}`);
     const identity = health.lastResult?.identity;
-    lines.push(`  identity  ${identity ? `${identity.model} s/n ${identity.serialNumber} firmware ${identity.firmware} (at its last run)` : 'not seen yet'}`);
+    lines.push(`  identity  ${identity ? consoleText(`${identity.model} s/n ${identity.serialNumber} firmware ${identity.firmware}`) + ' (at its last run)' : 'not seen yet'}`);
     const holder = lock.holder ? `pid ${lock.holder.pid} on ${lock.holder.host}, run ${lock.holder.runId}, since ${lock.holder.since}` : 'unknown holder';
     lines.push(`  lock      ${lock.held ? `held by ${holder}${lock.holderGone ? ' — that process is gone: the next run takes it over' : ''}` : 'free'}`);
     const last = health.lastResult;

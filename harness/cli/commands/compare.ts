@@ -1,5 +1,6 @@
 import { writeFileSync } from 'node:fs';
 import { resolve } from 'node:path';
+import { consoleText } from '../../core/console-text.js';
 import type { Command } from 'commander';
 import type { BenchComparison } from '../../bench/bench-compare.js';
 import type { Comparison } from '../../core/comparison.js';
@@ -64,7 +65,7 @@ function formatBenchComparison(c: BenchComparison): string {
 }
 
 export function formatComparison(c: Comparison): string {
-  const firmware = (side: Comparison['before']) => (side.firmware ? ` firmware ${side.firmware}${side.firmwareAtEnd ? ` (${side.firmwareAtEnd} at the end of the run)` : ''}` : '');
+  const firmware = (side: Comparison['before']) => (side.firmware ? ` firmware ${consoleText(side.firmware)}${side.firmwareAtEnd ? ` (${consoleText(side.firmwareAtEnd)} at the end of the run)` : ''}` : '');
   const lines = [
     `before: run ${c.before.runId}${firmware(c.before)}`,
     `after:  run ${c.after.runId}${firmware(c.after)}`,
