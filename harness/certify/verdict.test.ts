@@ -48,4 +48,15 @@ describe('decide', () => {
     ]);
     expect(decide(sampleRecord('interrupted'), terms()).reasons[0]).toBe('the run did not finish (interrupted)');
   });
+
+  it("counts the capabilities the device profile declares, as the runner does (a ZVT terminal reports none)", () => {
+    const record = passing();
+    record.device.identity = { ...record.device.identity!, capabilities: [] };
+    const requires = { capabilities: ['printer', 'magstripe'] };
+    expect(decide(record, terms({ requires })).reasons).toEqual(['the terminal lacks required capabilities: printer, magstripe']);
+    record.device.capabilities = ['printer'];
+    expect(decide(record, terms({ requires })).reasons).toEqual(['the terminal lacks required capabilities: magstripe']);
+    record.device.capabilities = ['printer', 'magstripe'];
+    expect(decide(record, terms({ requires })).verdict).toBe('CERTIFIED');
+  });
 });

@@ -28,7 +28,9 @@ export function decide(record: RunRecord, terms: PlanTerms, today: string = new 
   const identity = record.device.identity;
   if (!identity) reasons.push('the terminal never identified itself');
   else {
-    const missing = terms.requires.capabilities.filter((c) => !identity.capabilities.includes(c));
+    // As the runner counts them: what the terminal reports, and what its profile declares.
+    const capabilities = new Set([...identity.capabilities, ...(record.device.capabilities ?? [])]);
+    const missing = terms.requires.capabilities.filter((c) => !capabilities.has(c));
     if (missing.length) reasons.push(`the terminal lacks required capabilities: ${missing.join(', ')}`);
     if (terms.requires.firmware && !new RegExp(terms.requires.firmware).test(identity.firmware)) {
       reasons.push(`firmware ${identity.firmware} does not match the plan's /${terms.requires.firmware}/`);

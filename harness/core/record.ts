@@ -179,6 +179,8 @@ export interface RunHeader {
     identity?: DeviceIdentity;
     /** The identity at the start, kept when the run changed it (a firmware upgrade). */
     identityAtStart?: DeviceIdentity;
+    /** What the profile declares the terminal can do, beside what it reports (a ZVT or ECR terminal reports nothing). */
+    capabilities?: string[];
   };
   /** The bench run this run was one device of, and that device's name and labels in the bench file. */
   bench?: { benchRunId: string; device: string; labels: Readonly<Record<string, string>> };

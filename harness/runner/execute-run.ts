@@ -161,7 +161,7 @@ export async function executeRun(request: RunRequest): Promise<RunResult> {
       ...(request.maxFailures !== undefined ? { maxFailures: request.maxFailures } : {}),
       retries: request.retries,
     },
-    device: { profile: profile.file, name: profile.name, protocol: profile.protocol, address: describeAddress(profile, announced?.link) },
+    device: { profile: profile.file, name: profile.name, protocol: profile.protocol, address: describeAddress(profile, announced?.link), ...(profile.capabilities.length ? { capabilities: [...profile.capabilities] } : {}) },
     ...(request.bench ? { bench: request.bench } : {}),
     ...(request.lab ? { lab: request.lab } : {}),
     inputs: inputs.inputs,
