@@ -177,7 +177,7 @@ export class SimulatedTerminal {
     if (this.state === 'rebooting') return refuse('REBOOTING', 'the terminal is starting up');
     switch (op) {
       case 'identify':
-        return ok({ ...this.identity, vendor: 'poshil', hardware: 'rev-B', capabilities: ['magstripe', 'chip', 'qr', 'printer', 'host', 'card-events', 'qr-events', 'host-events', 'printer-status', 'batch-totals', 'issuer-details'] });
+        return ok({ ...this.identity, vendor: 'poshil', hardware: 'rev-B', capabilities: ['magstripe', 'chip', 'qr', 'printer', 'host', 'card-events', 'qr-events', 'host-events', 'printer-status', 'batch-totals', 'issuer-details', 'log-events'] });
       case 'status':
         return ok({
           state: this.state,
