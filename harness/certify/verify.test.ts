@@ -1,5 +1,5 @@
 import { generateKeyPairSync } from 'node:crypto';
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -17,8 +17,8 @@ const { privateKey } = generateKeyPairSync('ed25519');
 function sign(dir: string, manifest: Manifest = buildManifest(dir)): Manifest {
   const text = JSON.stringify(manifest, null, 2) + '\n';
   writeFileSync(join(dir, MANIFEST_FILE), text);
-  // verify reads only the evidence and the verdict of the body; the rest is the certificate's business.
-  const body = { verdict: 'CERTIFIED', evidence: { manifest: MANIFEST_FILE, manifestSha256: sha256(text) } } as unknown as CertificateBody;
+  // verify reads only the evidence, the run id and the verdict of the body; the rest is the certificate's business.
+  const body = { verdict: 'CERTIFIED', run: { runId: 'run-1' }, evidence: { manifest: MANIFEST_FILE, manifestSha256: sha256(text) } } as unknown as CertificateBody;
   writeFileSync(join(dir, CERTIFICATE_FILE), JSON.stringify(signCertificate(body, privateKey), null, 2) + '\n');
   return manifest;
 }
@@ -54,5 +54,23 @@ describe('verifyBundle and the layouts of a run folder', () => {
     const problems = verifyBundle(dir).problems;
     expect(problems).toHaveLength(1);
     expect(problems[0]).toMatch(new RegExp(`^${files[3]!.replace('.', '\\.')}: the transcript chain is broken: it is segment 4 but follows segment 2`));
+  });
+
+  it("names a first segment swapped in from another run by that run's id, and the genuine ones after it only where the chain breaks", async () => {
+    const dir = join(root, 'swapped');
+    const other = join(root, 'other');
+    for (const [folder, runId] of [[dir, 'run-1'], [other, 'run-2']] as const) {
+      const transcript = new SegmentedNdjson(folder, 'transcript', runId, 512);
+      for (let i = 0; i < 50; i++) transcript.append({ seq: i, ms: i, channel: 'link', dir: 'tx', text: `${runId} `.repeat(6) });
+      await transcript.end();
+    }
+    sign(dir);
+    const first = 'transcript/00001.ndjson';
+    writeFileSync(join(dir, first), readFileSync(join(other, first)));
+    expect(verifyBundle(dir).problems).toEqual([
+      `${first}: changed (SHA-256 differs from the manifest)`,
+      `${first}: the transcript chain is broken: it comes from run run-2, not run-1`,
+      `transcript/00002.ndjson: the transcript chain is broken: ${first} is not the segment that was sealed before it (its SHA-256 or size differs from this header's)`,
+    ]);
   });
 });

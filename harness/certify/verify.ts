@@ -89,7 +89,7 @@ export function verifyBundle(dir: string, trustedPublicKeyPath?: string): Verify
     for (const path of bundleFiles(dir)) if (!listed.has(path)) problems.push(`${path}: not in the manifest (added after signing)`);
     for (const chain of manifest.segments ?? []) {
       // A missing file is reported above; the chain names only the links it breaks.
-      for (const problem of checkChain(chain.stream, chain.files, (f) => facts.get(f))) if (!problem.includes(': missing, so')) problems.push(problem);
+      for (const problem of checkChain(chain.stream, chain.files, (f) => facts.get(f), body.run.runId)) if (!problem.includes(': missing, so')) problems.push(problem);
     }
   }
   return { ok: problems.length === 0, problems, verdict: body.verdict, keyId: signature.keyId, trustedKey: Boolean(trustedPublicKeyPath), checkedFiles: checked };

@@ -201,10 +201,13 @@ export function segmentFacts(data: Buffer): SegmentFacts {
  * unbroken chain: numbered 1, 2, 3… each following the one before, all of one run, each counting the entries before it, and each
  * header giving the size and SHA-256 its predecessor has now. Returns one problem per broken
  * link, naming the file; `facts` gives each file's facts (undefined: the file is missing).
+ * `expectedRunId` (the run a certificate names) decides which segment is the stranger: without
+ * it, a first segment swapped in from another run would make every genuine one after it look foreign.
  */
-export function checkChain(stream: string, files: readonly string[], facts: (file: string) => SegmentFacts | undefined): string[] {
+export function checkChain(stream: string, files: readonly string[], facts: (file: string) => SegmentFacts | undefined, expectedRunId?: string): string[] {
   const problems: string[] = [];
-  let runId: string | undefined;
+  // The run the segments must come from: the one the certificate names, else the first segment's.
+  let runId = expectedRunId;
   let before: { file: string; n: number; facts: SegmentFacts; entries: number; firstEntry: number } | undefined;
   files.forEach((file, i) => {
     const f = facts(file);
@@ -234,8 +237,8 @@ export function checkChain(stream: string, files: readonly string[], facts: (fil
       // By content, not by name: segments renamed in order still chain; the name is only where the header last saw it.
       if (p.sha256 !== before.facts.sha256 || p.bytes !== before.facts.bytes) {
         wrong.push(`${before.file} is not the segment that was sealed before it (its SHA-256 or size differs from this header's${p.file !== before.file ? `, which names ${p.file}` : ''})`);
-      }
-      if (h.firstEntry !== before.firstEntry + before.entries) wrong.push(`it starts at entry ${h.firstEntry}, but the segments before it hold ${before.firstEntry + before.entries}`);
+        // The entry count of a segment that is not the one sealed here says nothing more.
+      } else if (h.firstEntry !== before.firstEntry + before.entries) wrong.push(`it starts at entry ${h.firstEntry}, but the segments before it hold ${before.firstEntry + before.entries}`);
     }
     if (i === 0 && h.firstEntry !== 0) wrong.push(`it starts at entry ${h.firstEntry}, not 0 (earlier segments are missing)`);
     if (wrong.length) problems.push(`${file}: the ${stream} chain is broken: ${wrong.join('; ')}`);

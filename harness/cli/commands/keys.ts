@@ -32,7 +32,7 @@ export function registerVerify(program: Command): void {
     .description(COMMAND_SUMMARIES.verify.description)
     .argument('<dir>', 'the run directory holding certificate.json')
     .option('-k, --key <file>', 'the lab public key to trust (without it, the key embedded in the certificate is used and named)')
-    .addHelpText('after', `\nExits 0 when everything checks out, 1 naming each file that changed, went missing or appeared.\n\nExample:\n  $ poshil verify reports/out/latest --key keys/bench2.pub`)
+    .addHelpText('after', `\nExits 0 when everything checks out, 1 naming each file that changed, went missing or appeared\n(the certificate's signature included), 2 when the folder holds no certificate.json or the key cannot be read.\n\nExample:\n  $ poshil verify reports/out/latest --key keys/bench2.pub`)
     .action(async (dir: string, options: { key?: string }) => {
       const { verifyBundle } = await import('../../certify/verify.js');
       const result = verifyBundle(resolve(dir), options.key ? resolve(options.key) : undefined);
