@@ -134,6 +134,8 @@ export function writeJunit(record: RunRecord, write: (text: string) => void): vo
     ['run.status', record.status],
     ['device.profile', record.device.profile],
     ...(identity ? [['device.model', identity.model], ['device.serialNumber', identity.serialNumber], ['device.firmware', identity.firmware]] : []),
+    // A run that upgraded the terminal: the firmware its cases before the upgrade ran on.
+    ...(record.device.identityAtStart ? [['device.firmwareAtStart', record.device.identityAtStart.firmware]] : []),
   ];
   const properties = props.map(([k, v]) => `      <property name="${xmlEscape(k!)}" value="${xmlEscape(v!)}"/>`).join('\n');
   const runError = record.error ? 1 : 0;
