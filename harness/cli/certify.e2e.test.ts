@@ -46,6 +46,10 @@ describe('certify, verify, compare (black box)', () => {
     const wrongKey = await poshil(['verify', run, '--key', join(other, 'other.pub')]);
     expect(wrongKey.exitCode).toBe(1);
     expect(wrongKey.stdout).toContain('not with the key given');
+    // The signing key itself is refused: checking needs only the public half.
+    const privateKey = await poshil(['verify', run, '--key', join(dir, 'lab.key')]);
+    expect(privateKey.exitCode).toBe(2);
+    expect(privateKey.stderr).toContain('is a private key: checking a certificate needs only the public key [E_KEY]');
   }, 150_000);
 
   it('keygen writes to keys/ by default, where the private key is git-ignored', async () => {

@@ -60,6 +60,14 @@ export function loadPublicKey(pemOrPath: string, isPath = true): KeyObject {
       throw new InputError('E_KEY', `cannot read the public key ${pemOrPath}`, { file: pemOrPath });
     }
   }
+  // Node would derive the public key from a private one; taking it would teach people to hand
+  // the signing key to everyone who checks a certificate.
+  if (/-----BEGIN [A-Z ]*PRIVATE KEY-----/.test(pem)) {
+    throw new InputError('E_KEY', `${isPath ? pemOrPath : 'the key given'} is a private key: checking a certificate needs only the public key`, {
+      ...(isPath ? { file: pemOrPath } : {}),
+      hint: 'give the .pub file that `poshil keygen` wrote beside the .key; the private key stays with whoever signs',
+    });
+  }
   try {
     return createPublicKey(pem);
   } catch (error) {
