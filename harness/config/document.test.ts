@@ -108,4 +108,15 @@ describe('loadDocument', () => {
       expect(error.context.line).toBe(4);
     }
   });
+
+  it("reports a .json file's syntax error in JSON's words, where JSON.parse stopped", () => {
+    const path = write('p.json', '{\n  "name": "x",\n  "transport": { "type": "tcp", "port": 1 \n  "protocol": "bench"\n}\n');
+    const error = inputError(() => loadDocument(path, 'device profile'));
+    expect(error.code).toBe('E_SYNTAX');
+    expect(error.message).toMatch(/^device profile .*p\.json is not valid JSON: Expected ',' or '}' after property value$/);
+    expect([error.context.line, error.context.column]).toEqual([4, 3]);
+    // A key given twice is still the YAML parser's to name.
+    const twice = write('twice.json', '{"name": "x", "name": "y"}');
+    expect(inputError(() => loadDocument(twice, 'device profile')).message).toMatch(/not valid YAML\/JSON: Map keys must be unique/);
+  });
 });

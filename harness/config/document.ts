@@ -77,6 +77,7 @@ export function loadDocument(path: string, what: string): LoadedDocument {
       },
     };
   }
+  if (path.endsWith('.json')) jsonSyntax(text, what, shown);
   // A YAML document read before comes from the cache, with the line of each of its values.
   const kept = parsedBefore(sha256);
   if (kept) return { path, shown, text, sha256, value: kept.value, lineOf: (pointer, place) => keptLineOf(place === 'key' && Object.hasOwn(kept.keys, pointer) ? kept.keys : kept.lines, pointer) };
@@ -175,6 +176,28 @@ function keptLineOf(lines: KeptDocument['lines'], pointer: string): { line: numb
     const pos = Object.hasOwn(lines, at) ? lines[at] : undefined;
     if (pos) return { line: pos[0], column: pos[1] };
     if (at === '') return undefined;
+  }
+}
+
+/**
+ * A `.json` file that JSON.parse refuses is reported in JSON's words, at the place JSON.parse
+ * stopped: the YAML parser, which reads JSON too, would name a YAML rule and often a later line.
+ * (JSON that parses but repeats a key is left to the YAML parser, which names the key.)
+ */
+function jsonSyntax(text: string, what: string, shown: string): void {
+  try {
+    JSON.parse(text);
+  } catch (error) {
+    const message = (error as Error).message;
+    const at = /at position (\d+)/.exec(message);
+    const before = at ? text.slice(0, Number(at[1])) : undefined;
+    const line = before === undefined ? undefined : before.split('\n').length;
+    const column = before === undefined ? undefined : before.length - before.lastIndexOf('\n');
+    throw new InputError('E_SYNTAX', `${what} ${shown} is not valid JSON: ${message.replace(/ in JSON at position \d+.*$/, '')}`, {
+      file: shown,
+      ...(line !== undefined ? { line, column } : {}),
+      hint: 'a comma, bracket, brace or quote is missing or extra at that place, or just before it',
+    });
   }
 }
 
