@@ -94,6 +94,18 @@ Examples:
     .option('--key <file>', 'sign a certificate for every plan job with this private key (poshil keygen)')
     .option('--lab-name <name>', 'laboratory named on those certificates')
     .option('--in-process-simulators', 'run the bench\'s simulated terminals inside this process')
+    .addHelpText(
+      'after',
+      `
+Examples:
+  $ poshil lab worker --bench devices/benches/lab-example.bench.yaml           on a bench host, until Ctrl-C
+  $ poshil lab worker --bench devices/benches/simulators.bench.yaml --in-process-simulators --name ci-1
+  $ poshil lab worker --bench devices/benches/lab-example.bench.yaml --key keys/lab.key --lab-name "Bench 2"   signs plan jobs
+
+Ctrl-C (or SIGTERM) stops the running jobs and records them, then exits 130; a second one quits
+at once. Its devices then show offline in lab status. Exit 2: invalid input (the bench file);
+3: the database cannot be reached.`,
+    )
     .action(async (options: DatabaseOptions & { bench: string; name?: string; work?: string; leaseTtl?: string; heartbeat?: string; cronCheck?: string; missedAfter?: string; key?: string; labName?: string; lab?: string; inProcessSimulators?: boolean }) => {
       const { loadBench } = await import('../../bench/bench-file.js');
       const { DevicePool, labDirectory } = await import('../../bench/pool/pool.js');
@@ -171,6 +183,19 @@ Examples:
     .option('--dir <dir>', DIR_HELP)
     .option('--database <url>', DATABASE_HELP)
     .option('--json', 'print the submission as JSON')
+    .addHelpText(
+      'after',
+      `
+Examples:
+  $ poshil lab submit suites/smoke.suite.yaml --select link=tcp --each --wait   every matching device, and wait
+  $ poshil lab submit suites/card-swipe.suite.yaml --select model=p3 --any     the first free P3
+  $ poshil lab submit --plan suites/plans/daily-health.plan.yaml --select site=store-12 --each
+
+Exit codes: 0 submitted; 2 invalid input (a suite or plan, or a selection no registered device
+can ever match: the labels that exist are listed); 3 the database cannot be reached. With --wait,
+the worst over the jobs: 3 a job ended in a device error or ran out of retries, 2 a worker
+rejected one, 1 one failed, 0 every job passed.`,
+    )
     .action(async (suites: string[], options: DatabaseOptions & { plan?: string; select: string; each?: boolean; any?: boolean; retries: string; wait?: boolean }) => {
       if (options.each && options.any) throw new InputError('E_OPTION', '--each and --any do not go together', { hint: '--each: one job per matching device; --any: one job for the first free one' });
       if (!options.plan && suites.length === 0) throw new InputError('E_OPTION', 'name the suites to run, or --plan', { hint: 'e.g. poshil lab submit suites/card-swipe.suite.yaml --select model=p3 --any' });
