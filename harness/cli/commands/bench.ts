@@ -25,7 +25,17 @@ async function poolOf(file: string, lab: string | undefined): Promise<{ pool: De
 export function registerBench(program: Command): void {
   const bench = program
     .command('bench')
-    .description(COMMAND_SUMMARIES.bench.description);
+    .description(COMMAND_SUMMARIES.bench.description)
+    .addHelpText(
+      'after',
+      `
+Examples:
+  $ poshil bench status devices/benches/simulators.bench.yaml
+  $ poshil bench hold devices/benches/lab-example.bench.yaml counter-3 --reason "printer head replaced"
+  $ poshil bench release devices/benches/lab-example.bench.yaml counter-3
+
+To run suites on a bench: poshil run --bench FILE (poshil run --help).`,
+    );
   bench
     .command('status')
     .description('Each device of the bench: labels, port, lock holder, health and its reason, last result.')
