@@ -3,7 +3,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { InputError } from '../core/errors.js';
+import { inputError } from '../core/test-support/thrown.js';
 import { loadRunInputs } from '../config/inputs.js';
 import { checkStimulusRoutes } from './stimulus-routes.js';
 
@@ -18,27 +18,17 @@ function inputs(profile: object) {
   return loadRunInputs(profilePath, [suite]);
 }
 
-function refusal(run: () => void): InputError {
-  try {
-    run();
-  } catch (error) {
-    if (error instanceof InputError) return error;
-    throw error;
-  }
-  throw new Error('not refused');
-}
-
 describe('checkStimulusRoutes', () => {
   it('refuses a stimulus a profile without a simulator sends via the simulator, naming the case and the profile pointer', () => {
     const { profile, suites } = inputs({ defaultStimulus: { via: 'simulator' } });
-    const error = refusal(() => checkStimulusRoutes(profile, suites));
+    const error = inputError(() => checkStimulusRoutes(profile, suites));
     expect(error.code).toBe('E_STIMULUS_ROUTE');
     expect(error.exitCode).toBe(2);
     expect(error.message).toContain('stimulus "swipe" via the simulator');
     expect(error.message).toContain('t/swipes');
     expect(error.context).toMatchObject({ pointer: '/defaultStimulus', file: profile.file });
     const named = inputs({ stimuli: { swipe: { via: 'simulator' } } });
-    expect(refusal(() => checkStimulusRoutes(named.profile, named.suites)).context.pointer).toBe('/stimuli/swipe');
+    expect(inputError(() => checkStimulusRoutes(named.profile, named.suites)).context.pointer).toBe('/stimuli/swipe');
   });
 
   it('lets the run go when no selected case needs such a stimulus, or the route is another', () => {
