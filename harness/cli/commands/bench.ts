@@ -3,9 +3,9 @@
  * port, lock holder, health, last result) and the person's side of health: bringing a
  * quarantined device back, taking one out for maintenance.
  */
-import { consoleText } from '../../core/console-text.js';
 import { userInfo } from 'node:os';
 import type { Command } from 'commander';
+import { consoleText } from '../../core/console-text.js';
 import type { DevicePool, DeviceStatus } from '../../bench/pool/pool.js';
 import { COMMAND_SUMMARIES } from './summaries.js';
 
