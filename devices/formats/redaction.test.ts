@@ -39,6 +39,19 @@ describe('maskCardText', () => {
     expect(maskCardText('57 body 4111111111111111D30121010000F').text).toBe('57 body 411111******1111D************');
   });
 
+  it('masks a number written whole after a card label even when it fails Luhn: a misread card on a receipt', () => {
+    for (const [text, masked] of [
+      ['CARD 4111111111111112', 'CARD 411111******1112'],
+      ['Karte: 4111111111111112', 'Karte: 411111******1112'],
+      ['pan=5500000000000004 ok', 'pan=550000******0004 ok'],
+      ['card no. 4111111111111112', 'card no. 411111******1112'],
+    ]) {
+      expect(maskCardText(text!).text).toBe(masked);
+    }
+    // No label, no scheme digit, or a label inside another word: left as written.
+    for (const text of ['4111111111111112', 'CARD 1234567890123456', 'SCARD 4111111111111112', 'CARD 4111 1111 1111 1112 12/27']) expect(maskCardText(text).text).toBe(text);
+  });
+
   it('leaves numbers that are not card numbers alone', () => {
     for (const text of ['order 1234567890123 ts 1732400000000', 'TXN-000001 2026-11-25 17:43:07', '4111111111111112', 'EUR 12.50']) {
       expect(maskCardText(text)).toEqual({ text, spans: [] });

@@ -14,7 +14,7 @@
  * Text is masked by its grammar: tracks by their sentinels and separators, a PAN as a
  * Luhn-valid run of 13–19 digits with a card-scheme prefix (major industry identifier 2–6 or 8),
  * standing alone or in groups of digits separated by single spaces or dashes, as receipts print
- * it. Binary formats are parsed first (ESC/POS, EMV TLV, ISO 8583, ZVT) and only their text and
+ * it; after a card label ("CARD", "PAN", "Karte"), a number written whole whether it passes Luhn or not. Binary formats are parsed first (ESC/POS, EMV TLV, ISO 8583, ZVT) and only their text and
  * card-data fields are looked at; hex or base64 renderings are decoded, never searched as text.
  */
 import { luhnValid } from './luhn.js';
@@ -38,6 +38,10 @@ export const MASK_NIBBLE = 0xe;
 const PAN_RUN = /(?<![0-9])[2-68][0-9]{12,18}(?![0-9])/g;
 // Digits in groups of at most six split by single spaces or dashes: where a PAN printed in groups may be.
 const GROUP_RUN = /(?<![0-9])[0-9]{1,6}(?:[ -][0-9]{1,6}){2,}(?![0-9])/g;
+// A number right after a card label ("CARD 4111…", "PAN: …", "Karte …") is the card's even when
+// it fails the Luhn check: a misread card that a terminal should have refused, on its receipt.
+// Written whole only: in groups, where the number ends (an expiry may follow) is Luhn's to say.
+const LABELLED_PAN = /\b(?:card(?:\s*(?:no|nr|number))?|pan|karte(?:n-?nr)?)\.?\s*[:#=]?\s*([2-68][0-9]{12,18})(?![0-9])/gi;
 // Track 1: %B PAN ^ NAME ^ YYMM SC discretionary ? — the sentinel is optional (EMV tag 56 has none).
 const TRACK1 = /%?B([0-9]{12,19})\^([^^?\n\r]{0,26})\^([0-9]{4}[^?\n\r"]*)\??/g;
 // Track 2: ; PAN = YYMM SC discretionary ? — or its bare body (PAN, separator, at least YYMM + SC).
@@ -98,15 +102,17 @@ export function maskCardText(text: string, where?: string): { text: string; span
     runs.end();
     taken.fill(1, m.index, m.index + m[0].length);
   }
-  const candidates: { at: number; length: number }[] = [];
+  const candidates: { at: number; length: number; labelled?: boolean }[] = [];
+  LABELLED_PAN.lastIndex = 0;
+  for (let m = LABELLED_PAN.exec(text); m; m = LABELLED_PAN.exec(text)) candidates.push({ at: m.index + m[0].length - m[1]!.length, length: m[1]!.length, labelled: true });
   PAN_RUN.lastIndex = 0;
   for (let m = PAN_RUN.exec(text); m; m = PAN_RUN.exec(text)) candidates.push({ at: m.index, length: m[0].length });
   GROUP_RUN.lastIndex = 0;
   for (let m = GROUP_RUN.exec(text); m; m = GROUP_RUN.exec(text)) candidates.push(...groupedPans(m[0], m.index));
-  for (const { at, length } of candidates) {
+  for (const { at, length, labelled } of candidates) {
     if (taken.subarray(at, at + length).includes(1)) continue;
     const digits = text.slice(at, at + length).replace(/[ -]/g, '');
-    if (digits.length < 13 || digits.length > 19 || !luhnValid(digits)) continue;
+    if (digits.length < 13 || digits.length > 19 || (!labelled && !luhnValid(digits))) continue;
     runs.start('pan');
     hidePanDigits(text, at, length, runs);
     runs.end();
