@@ -50,6 +50,14 @@ describe('maskJsonText', () => {
     expect(maskJsonValue({ emvHex: '9F20024A4B' })).toEqual({ emvHex: '9F20022A2A' });
   });
 
+  it('masks a field named for a card number even when the number fails Luhn, and only such a field', () => {
+    const line = '{"event":"card.read","data":{"pan":"4111111111111112","cardNumber":"5500000000000005","note":"4111111111111112"}}';
+    const masked = maskJsonText(line);
+    expect(masked.text).toBe('{"event":"card.read","data":{"pan":"411111******1112","cardNumber":"550000******0005","note":"4111111111111112"}}');
+    expect(masked.spans.map((s) => [s.kind, s.where])).toEqual([['pan', '"pan"'], ['pan', '"cardNumber"']]);
+    expect(maskJsonValue({ card_number: '4111111111111112', amount: '1234567890123456' })).toEqual({ card_number: '411111******1112', amount: '1234567890123456' });
+  });
+
   it('masks text that is not JSON as text and says it could not parse it', () => {
     expect(maskJsonText('garbage 4111111111111111 {')).toEqual({ text: 'garbage 411111******1111 {', spans: [expect.objectContaining({ kind: 'pan' })], unparsed: 'not JSON' });
   });

@@ -9,7 +9,7 @@
  * everything else as text.
  */
 import { maskEscPos, maskIso8583, maskTlv, maskUnknown, type MaskedBytes } from './card-data.js';
-import { mayHoldCardText, maskCardText, type MaskedSpan } from './redaction.js';
+import { mayHoldCardText, maskCardText, maskWholePan, type MaskedSpan } from './redaction.js';
 
 export interface MaskedText {
   text: string;
@@ -22,6 +22,8 @@ const BASE64 = /^(?:[A-Za-z0-9+/]{4}){5,}(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=
 
 /** Keys whose values are parsed as a binary format, where a few bytes may be a whole card-data field (TLV 9F1F, 9F20). */
 const BINARY_KEY = /hex$|^escpos$|iso8583/;
+/** Keys whose value is a card number: pan, cardNumber, card_number, primaryAccountNumber, accountNumber, maskedPan. */
+const CARD_NUMBER_KEY = /^(?:(?:masked)?pan|card_?number|(?:primary_?)?account_?number)$/;
 /** The same keys as they stand in a JSON line. */
 const BINARY_KEY_IN_JSON = /hex"|escpos"|iso8583/i;
 
@@ -38,6 +40,11 @@ export function maskStringValue(value: string, key = ''): MaskedText {
   if (lower.includes('iso8583')) {
     const iso = maskIso8583(value);
     if (iso) return iso;
+  }
+  // A field named for a card number holds one, whatever its check digit says (a misread card).
+  if (CARD_NUMBER_KEY.test(lower)) {
+    const whole = maskWholePan(value, `"${key}"`);
+    if (whole) return whole;
   }
   const text = maskCardText(value, key ? `"${key}"` : undefined);
   if (text.spans.length === 0 && BASE64.test(value) && /[A-Z]/.test(value) && /[a-z]/.test(value)) {

@@ -134,6 +134,21 @@ export function maskCardText(text: string, where?: string): { text: string; span
 }
 
 /**
+ * A value that is a card number by where it stands (a JSON field named for one), written whole:
+ * masked whether it passes Luhn or not, as a card label in text makes it. Undefined for any
+ * other value.
+ */
+export function maskWholePan(value: string, where?: string): { text: string; spans: MaskedSpan[] } | undefined {
+  if (!/^[2-68][0-9]{12,18}$/.test(value)) return undefined;
+  const spans: MaskedSpan[] = [];
+  const runs = new Runs(spans, new Uint8Array(value.length), where);
+  runs.start('pan');
+  hidePanDigits(value, 0, value.length, runs);
+  runs.end();
+  return { text: value.slice(0, 6) + MASK_CHAR.repeat(value.length - 10) + value.slice(-4), spans };
+}
+
+/**
  * The spans of one masked finding, given as ranges in ascending order: ranges that touch or
  * overlap become one span.
  */
