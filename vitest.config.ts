@@ -1,5 +1,9 @@
 import { defineConfig } from 'vitest/config';
 
+// The console reporters colour their output when FORCE_COLOR is set (as Node does); a shell or CI
+// that sets it must not colour what the tests read. Test workers inherit this process's env.
+delete process.env['FORCE_COLOR'];
+
 export default defineConfig({
   test: {
     include: ['harness/**/*.test.ts', 'devices/**/*.test.ts', 'scripts/**/*.test.ts'],

@@ -34,8 +34,7 @@ export function poshil(args: readonly string[], options: { cwd?: string; env?: R
     cwd: options.cwd ?? ROOT,
     reject: false,
     timeout: options.timeout ?? 60_000,
-    // FORCE_COLOR from the surroundings (some CI sets it) would colour what the tests read.
-    env: { NO_COLOR: '1', FORCE_COLOR: undefined, ...options.env },
+    env: { NO_COLOR: '1', ...options.env },
     stdin: 'ignore',
   }) as ResultPromise<{ reject: false }>;
 }
