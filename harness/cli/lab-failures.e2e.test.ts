@@ -130,4 +130,23 @@ describe('poshil lab under failure', () => {
     worker.process.kill('SIGINT');
     await worker.process;
   }, 180_000);
+
+  it('submit --wait ends with exit 3 and a plain message when the database goes away, not a stack trace', async () => {
+    // A registered device whose worker is gone: the job waits in the queue.
+    const worker = startWorker({ dir: lab.dir, bench, name: 'gone', cwd: lab.home });
+    await worker.waitFor(/registered/);
+    worker.process.kill('SIGINT');
+    await worker.process;
+    const waiting = poshil(['lab', 'submit', '--dir', lab.dir, `${suites}/smoke.suite.yaml`, '--select', 'site=store-3', '--any', '--wait'], { cwd: lab.home, timeout: 60_000 });
+    await until(async () => (await query<{ n: string }>(lab.url, "SELECT count(*) AS n FROM lab.jobs WHERE state = 'queued'")).some((r) => Number(r.n) > 0));
+    await lab.stop();
+    try {
+      const result = await waiting;
+      expect(result.exitCode, result.stderr).toBe(3);
+      expect(result.stderr).toMatch(/lost the lab database while waiting for submission \S+: .* \[E_LAB_DATABASE\]/);
+      expect(result.stderr).not.toMatch(/node:events|at .*\.js:\d+/);
+    } finally {
+      await lab.start();
+    }
+  }, 120_000);
 });

@@ -4,7 +4,8 @@
  * the worker that finished a job wakes it; a slow poll covers a missed one.
  */
 import pg from 'pg';
-import { ExitCode } from '../core/errors.js';
+import { DeviceError, ExitCode, errorMessage } from '../core/errors.js';
+import { maskSecret } from './secrets.js';
 
 const ENDED = new Set(['passed', 'failed', 'error', 'dead', 'rejected']);
 
@@ -19,16 +20,32 @@ export interface EndedJob {
 export async function waitForSubmission(pool: pg.Pool, submissionId: string, say: (line: string) => void, pollMs = 1000): Promise<{ jobs: EndedJob[]; exitCode: number }> {
   const listener = await pool.connect();
   let wake: () => void = () => {};
+  // The server going away (restarted, stopped) is an error event on the listening client: unheard,
+  // it would end the process with a stack trace and exit 1, which a script reads as a failed case.
+  let lost: Error | undefined;
+  const gone = (error: unknown) =>
+    new DeviceError('E_LAB_DATABASE', `lost the lab database while waiting for submission ${submissionId}: ${maskSecret(errorMessage(error))}`, {
+      hint: 'its jobs go on wherever workers reach the database; poshil lab status shows them once it answers again',
+    });
+  listener.on('error', (error) => {
+    lost = error;
+    wake();
+  });
   listener.on('notification', () => wake());
   await listener.query('LISTEN poshil_job_done');
   const told = new Set<string>();
   try {
     for (;;) {
-      const { rows } = await pool.query<{ id: string; device: string | null; state: string; run_id: string | null; outcome: string | null; reason: string | null }>(
-        `SELECT j.id, coalesce(r.device_id, j.device_id) AS device, j.state, j.result_run_id AS run_id, r.outcome, r.summary->'error'->>'message' AS reason
-           FROM lab.jobs j LEFT JOIN lab.runs r ON r.id = j.result_run_id WHERE j.submission_id = $1 ORDER BY j.created_at, j.id`,
-        [submissionId],
-      );
+      if (lost) throw gone(lost);
+      const { rows } = await pool
+        .query<{ id: string; device: string | null; state: string; run_id: string | null; outcome: string | null; reason: string | null }>(
+          `SELECT j.id, coalesce(r.device_id, j.device_id) AS device, j.state, j.result_run_id AS run_id, r.outcome, r.summary->'error'->>'message' AS reason
+             FROM lab.jobs j LEFT JOIN lab.runs r ON r.id = j.result_run_id WHERE j.submission_id = $1 ORDER BY j.created_at, j.id`,
+          [submissionId],
+        )
+        .catch((error: unknown) => {
+          throw gone(error);
+        });
       for (const job of rows) {
         if (!ENDED.has(job.state) || told.has(job.id)) continue;
         told.add(job.id);
@@ -47,7 +64,8 @@ export async function waitForSubmission(pool: pg.Pool, submissionId: string, say
       });
     }
   } finally {
-    listener.release();
+    // A client whose connection broke is thrown away, not handed back to the pool.
+    listener.release(lost);
   }
 }
 
