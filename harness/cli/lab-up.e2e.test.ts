@@ -26,6 +26,12 @@ describe('poshil lab up / down', () => {
     expect(status.exitCode).toBe(3);
     expect(status.stderr).toMatch(/cannot reach the lab database poshil@127\.0\.0\.1:\d+\/poshil/);
     expect(status.stderr).not.toContain(lab.server.password);
+    // Up again: on the port it had, so workers and a panel holding its URL find it by themselves.
+    const port = /127\.0\.0\.1:(\d+)\//.exec(again.stdout)![1];
+    const back = await poshil(['lab', 'up', '--dir', lab.dir], { cwd: lab.home });
+    expect(back.exitCode, back.stderr).toBe(0);
+    expect(back.stdout).toContain(`@127.0.0.1:${port}/poshil`);
+    await poshil(['lab', 'down', '--dir', lab.dir], { cwd: lab.home });
   }, 60_000);
 
   it('refuses a cluster made by another PostgreSQL major, with a way out', async () => {

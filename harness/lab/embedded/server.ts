@@ -61,7 +61,7 @@ interface RunAs {
   gid?: number;
 }
 
-/** Starts the lab's server (creating the cluster the first time). `port` 0 picks a free one. */
+/** Starts the lab's server (creating the cluster the first time). Without `port`, on the port it had before if that is free, else a free one. */
 export async function labUp(dir: string, options: { port?: number; serverFlags?: string[] } = {}): Promise<LabServer> {
   const paths = labPaths(dir);
   const as = await serverUser();
@@ -74,7 +74,9 @@ export async function labUp(dir: string, options: { port?: number; serverFlags?:
   if (!lab) throw new DeviceError('E_LAB_FILE', `${paths.labFile} is missing, so the lab's password is unknown`, { hint: 'remove the lab folder and run poshil lab up again' });
   if (await isRunning(bin, paths.data, as)) return { ...lab, port: readPidPort(paths.data) ?? lab.port, dir: paths.root, state: 'running' };
   for (let attempt = 1; ; attempt++) {
-    const port = options.port || (await freePort());
+    // The port the lab had before, while it is free: workers and a panel that hold the lab's URL
+    // reconnect to a restarted server by themselves (an outbox waiting for it is then uploaded).
+    const port = options.port || (attempt === 1 && lab.port > 0 ? lab.port : await freePort());
     try {
       await asUser(as, bin.pgCtl, ['start', '-w', '-t', '60', '-D', paths.data, '-l', paths.log, '-o', [`-p ${port}`, "-c listen_addresses=127.0.0.1", "-c unix_socket_directories=''", ...(options.serverFlags ?? [])].join(' ')]);
       const started = { ...lab, port };
