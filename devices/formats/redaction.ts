@@ -14,7 +14,8 @@
  * Text is masked by its grammar: tracks by their sentinels and separators, a PAN as a
  * Luhn-valid run of 13–19 digits with a card-scheme prefix (major industry identifier 2–6 or 8),
  * standing alone or in groups of digits separated by single spaces or dashes, as receipts print
- * it; after a card label ("CARD", "PAN", "Karte"), a number written whole whether it passes Luhn or not. Binary formats are parsed first (ESC/POS, EMV TLV, ISO 8583, ZVT) and only their text and
+ * it; after a card label ("CARD", "PAN", "Karte"), a number written whole, Luhn-valid or not.
+ * Binary formats are parsed first (ESC/POS, EMV TLV, ISO 8583, ZVT) and only their text and
  * card-data fields are looked at; hex or base64 renderings are decoded, never searched as text.
  */
 import { luhnValid } from './luhn.js';
