@@ -7,6 +7,7 @@ import pg from 'pg';
 import { DeviceError, InputError, errorMessage } from '../../core/errors.js';
 import { labUrl, readLabFile } from '../embedded/server.js';
 import { checkSchemaVersion } from './migrations.js';
+import { nameRepeatedStatements } from './prepared.js';
 import { describeDatabase, maskSecret } from '../secrets.js';
 
 export const DATABASE_ENV = 'POSHIL_DATABASE_URL';
@@ -55,6 +56,7 @@ export async function openLabDatabase(url: string, application: string, options:
   const pool = new pg.Pool({ connectionString: url, application_name: application, max: options.max ?? 4, connectionTimeoutMillis: 5_000, idleTimeoutMillis: 10_000 });
   // A server that goes away makes idle clients emit errors; the query that needs one reports it.
   pool.on('error', () => {});
+  pool.on('connect', nameRepeatedStatements);
   if (options.check !== false) {
     try {
       await pool.query('select 1');
