@@ -73,9 +73,10 @@ export interface CaseChange {
   caseId: string;
   a: { passed: number; total: number };
   b: { passed: number; total: number };
-  /** Two-sided Fisher exact test on the 2×2 pass/fail table. */
+  /** Two-sided Fisher exact test on the 2×2 pass/fail table (1 for a case run under one firmware only). */
   pValue: number;
-  verdict: 'better' | 'worse' | 'same';
+  /** `only-a`, `only-b`: run under that firmware alone, so not compared (a case the new firmware never ran is no sign of anything). */
+  verdict: 'better' | 'worse' | 'same' | 'only-a' | 'only-b';
 }
 
 /** Case by case, how firmware B fares against firmware A across the whole fleet. */
@@ -97,23 +98,25 @@ export async function labCompare(pool: pg.Pool, a: string, b: string, options: {
   }
   const alpha = options.alpha ?? 0.05;
   return [...byCase.values()].map((c) => {
+    if (c.a.total === 0 || c.b.total === 0) return { ...c, pValue: 1, verdict: c.a.total === 0 ? 'only-b' : 'only-a' };
     const pValue = fisherExact(c.a.passed, c.a.total - c.a.passed, c.b.passed, c.b.total - c.b.passed);
-    const rateA = c.a.total ? c.a.passed / c.a.total : 0;
-    const rateB = c.b.total ? c.b.passed / c.b.total : 0;
-    return { ...c, pValue: round(pValue, 4), verdict: pValue < alpha && c.a.total > 0 && c.b.total > 0 ? (rateB > rateA ? 'better' : 'worse') : 'same' };
+    const better = c.b.passed / c.b.total > c.a.passed / c.a.total;
+    return { ...c, pValue: round(pValue, 4), verdict: pValue < alpha ? (better ? 'better' : 'worse') : 'same' };
   });
 }
 
 export function formatCompare(changes: readonly CaseChange[], a: string, b: string): string {
   if (changes.length === 0) return `no results for firmware ${a} or ${b}\n`;
   const lines = [`firmware ${a} → ${b}, case by case across the fleet (Fisher's exact test, p < 0.05 counts as a change)`];
+  const marks = { worse: 'WORSE ', better: 'BETTER', same: '      ', 'only-a': 'ONLY A', 'only-b': 'ONLY B' } as const;
   for (const c of changes) {
-    const mark = c.verdict === 'worse' ? 'WORSE ' : c.verdict === 'better' ? 'BETTER' : '      ';
-    lines.push(`  ${mark} ${`${c.suite}/${c.caseId}`.padEnd(40)} ${c.a.passed}/${c.a.total} → ${c.b.passed}/${c.b.total}  p=${c.pValue}`);
+    const name = consoleText(`${c.suite}/${c.caseId}`).padEnd(40);
+    const figures = c.verdict === 'only-a' ? `${c.a.passed}/${c.a.total}, not run under ${b}` : c.verdict === 'only-b' ? `not run under ${a}, ${c.b.passed}/${c.b.total}` : `${c.a.passed}/${c.a.total} → ${c.b.passed}/${c.b.total}  p=${c.pValue}`;
+    lines.push(`  ${marks[c.verdict]} ${name} ${figures}`);
   }
-  const worse = changes.filter((c) => c.verdict === 'worse').length;
-  const better = changes.filter((c) => c.verdict === 'better').length;
-  lines.push(`${worse} worse, ${better} better, ${changes.length - worse - better} without a significant change`);
+  const count = (verdict: CaseChange['verdict']) => changes.filter((c) => c.verdict === verdict).length;
+  const oneSided = count('only-a') + count('only-b');
+  lines.push(`${count('worse')} worse, ${count('better')} better, ${count('same')} without a significant change${oneSided ? `, ${oneSided} run under one firmware only (not compared)` : ''}`);
   return lines.join('\n') + '\n';
 }
 

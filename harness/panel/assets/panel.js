@@ -330,10 +330,11 @@ async function showCompare() {
   const query = new URLSearchParams({ a: $('compare-a').value.trim(), b: $('compare-b').value.trim(), since: $('history-since').value });
   const result = await api(`/api/compare?${query}`);
   const rate = (x) => (x.total ? `${x.passed}/${x.total} (${Math.round((100 * x.passed) / x.total)} %)` : '—');
+  const said = { 'only-a': `not run under ${result.b}`, 'only-b': `not run under ${result.a}` };
   $('compare').tBodies[0].replaceChildren(
     ...(result.cases.length === 0
       ? [el('tr', {}, el('td', { colspan: '5', class: 'muted' }, `no results for firmware ${result.a} or ${result.b}`))]
-      : result.cases.map((c) => el('tr', {}, el('td', {}, `${c.suite}/${c.caseId}`), el('td', {}, rate(c.a)), el('td', {}, rate(c.b)), el('td', {}, String(c.pValue)), el('td', { class: `verdict-${c.verdict}` }, c.verdict)))),
+      : result.cases.map((c) => el('tr', {}, el('td', {}, `${c.suite}/${c.caseId}`), el('td', {}, rate(c.a)), el('td', {}, rate(c.b)), el('td', {}, String(c.pValue)), el('td', { class: `verdict-${c.verdict}` }, said[c.verdict] ?? c.verdict)))),
   );
 }
 

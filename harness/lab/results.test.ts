@@ -1,0 +1,50 @@
+/**
+ * `lab compare` against a real lab database: runs under two firmware versions, case by case.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { openLabDatabase, type LabDatabase } from './db/connect.js';
+import { startTestLab, type TestLab } from './test-support/lab-db.js';
+import { formatCompare, labCompare } from './results.js';
+
+const WORKER = '00000000-0000-4000-8000-0000000000a1';
+let lab: TestLab;
+let db: LabDatabase;
+let runs = 0;
+
+/** A finished run under `firmware` with one result per case: [case id, outcome]. */
+async function run(firmware: string, cases: [string, string][]): Promise<void> {
+  const n = String(++runs).padStart(12, '0');
+  const [job, id] = [`00000000-0000-4000-8000-${n.replace(/^0/, 'd')}`, `00000000-0000-4000-8000-${n.replace(/^0/, 'e')}`];
+  await db.pool.query(`INSERT INTO lab.jobs (id, submission_id, queue, state) VALUES ($1, '00000000-0000-4000-8000-0000000000c1', 'q', 'passed')`, [job]);
+  await db.pool.query(`INSERT INTO lab.runs (id, job_id, attempt, worker_id, device_id, state, firmware) VALUES ($1, $2, 1, $3, 'b/t1', 'finished', $4)`, [id, job, WORKER, firmware]);
+  for (const [seq, [caseId, outcome]] of cases.entries()) {
+    await db.pool.query(`INSERT INTO lab.case_results (run_id, seq, suite, case_id, outcome, duration_ms) VALUES ($1, $2, 's', $3, $4, 1)`, [id, seq + 1, caseId, outcome]);
+  }
+}
+
+beforeAll(async () => {
+  lab = await startTestLab();
+  db = await openLabDatabase(lab.url, 'poshil-test');
+  await db.pool.query(`INSERT INTO lab.workers (id, name, host, pid, bench) VALUES ('${WORKER}', 'w', 'h', 1, 'b')`);
+  await db.pool.query(`INSERT INTO lab.devices (id, bench, name, worker_id, address) VALUES ('b/t1', 'b', 't1', '${WORKER}', 'tcp://127.0.0.1:1')`);
+  await db.pool.query(`INSERT INTO lab.bundles (sha256, files) VALUES ('x', '[]')`);
+  await db.pool.query(`INSERT INTO lab.submissions (id, mode, selection, bundle_sha256, suites) VALUES ('00000000-0000-4000-8000-0000000000c1', 'any', '', 'x', '{}')`);
+  // `steady` passes under both; `broken` breaks under 2.1; `dropped` was never run under 2.1, `added` never under 2.0.
+  for (let i = 0; i < 10; i++) await run('2.0', [['steady', 'PASS'], ['broken', 'PASS'], ['dropped', 'PASS']]);
+  for (let i = 0; i < 10; i++) await run('2.1', [['steady', 'PASS'], ['broken', 'FAIL'], ['added', 'PASS']]);
+});
+afterAll(async () => {
+  await db?.pool.end();
+});
+
+describe('lab compare', () => {
+  it('calls a significant change better or worse, and a case run under one firmware only neither', async () => {
+    const changes = await labCompare(db.pool, '2.0', '2.1');
+    const verdicts = Object.fromEntries(changes.map((c) => [c.caseId, c.verdict]));
+    expect(verdicts).toEqual({ steady: 'same', broken: 'worse', dropped: 'only-a', added: 'only-b' });
+    const text = formatCompare(changes, '2.0', '2.1');
+    expect(text).toMatch(/ONLY A s\/dropped +10\/10, not run under 2\.1/);
+    expect(text).toMatch(/ONLY B s\/added +not run under 2\.0, 10\/10/);
+    expect(text).toContain('1 worse, 0 better, 1 without a significant change, 2 run under one firmware only (not compared)');
+  });
+});
