@@ -12,6 +12,7 @@ import { listWindows, windowsOf } from './windows.js';
 export interface LabStatus {
   workers: { name: string; host: string; bench: string; state: 'online' | 'offline' | 'stopped'; lastSeen: string }[];
   devices: { id: string; name: string; labels: Record<string, string>; worker: string | null; state: 'idle' | 'leased' | 'quarantined' | 'maintenance' | 'offline'; reason: string; job?: string; firmware?: string }[];
+  /** `waitsFor`: why its jobs wait while no device can take one (all out of service, or a closed window). */
   queue: { queue: string; selection: string; waiting: number; running: number; window: boolean; waitsFor?: string }[];
 }
 
@@ -39,41 +40,47 @@ export async function labStatus(pool: pg.Pool, heartbeatMs: number): Promise<Lab
   );
   const windows = await listWindows(pool);
   const now = new Date();
-  /** For a disruptive queue: the window its devices wait for, and when it next opens. */
-  const waitsFor = (q: (typeof queue.rows)[number]): string => {
-    const targets = devices.rows.filter((d) => (q.labels ? matches(d.labels, { terms: new Map(Object.entries(q.labels)), text: '' }) : (q.devices ?? []).includes(d.id)));
+  const shown: LabStatus['devices'] = devices.rows.map((d) => ({
+    id: d.id,
+    name: d.name,
+    labels: d.labels,
+    worker: d.worker,
+    state: d.job_id ? 'leased' : d.worker_gone !== false ? 'offline' : d.health === 'quarantined' ? 'quarantined' : d.health === 'maintenance' ? 'maintenance' : 'idle',
+    reason: d.job_id ? `job ${d.job_id}` : d.worker_gone !== false ? offlineReason(d) : d.health_reason,
+    ...(d.job_id ? { job: d.job_id } : {}),
+    ...(d.identity?.firmware ? { firmware: d.identity.firmware } : {}),
+  }));
+  /** Why a queue's jobs wait: every matching device out of service, or (disruptive) the window. */
+  const waitsFor = (q: (typeof queue.rows)[number]): string | undefined => {
+    const targets = shown.filter((d) => (q.labels ? matches(d.labels, { terms: new Map(Object.entries(q.labels)), text: '' }) : (q.devices ?? []).includes(d.id)));
+    if (targets.length > 0 && !targets.some((d) => d.state === 'idle' || d.state === 'leased')) return outOfService(targets);
+    if (!q.queue.endsWith('-w')) return undefined;
     const states = targets.flatMap((d) => windowsOf(windows, d.labels, now));
-    if (states.length === 0) return 'no maintenance window covers its devices (poshil lab window add)';
+    if (states.length === 0) return 'disruptive: no maintenance window covers its devices (poshil lab window add)';
     const open = states.find((w) => w.state.open);
-    if (open) return `window ${open.window.name} is open`;
+    if (open) return `disruptive: window ${open.window.name} is open`;
     const closed = states.flatMap((w) => (!w.state.open && w.state.opensAt ? [{ window: w.window, opensAt: w.state.opensAt }] : [])).sort((a, b) => a.opensAt.getTime() - b.opensAt.getTime());
     const next = closed[0];
-    if (!next) return 'its windows never open again';
+    if (!next) return 'disruptive: its windows never open again';
     const opensAt = next.opensAt;
     const local = new Intl.DateTimeFormat('en-GB', { timeZone: next.window.tz, dateStyle: 'short', timeStyle: 'short' }).format(opensAt);
-    return `waits for window ${next.window.name} (next ${local} ${next.window.tz}, in ${Math.round((opensAt.getTime() - now.getTime()) / 60_000)} min)`;
+    return `disruptive: waits for window ${next.window.name} (next ${local} ${next.window.tz}, in ${Math.round((opensAt.getTime() - now.getTime()) / 60_000)} min)`;
   };
   return {
     workers: workers.rows.map((w) => ({ name: w.name, host: w.host, bench: w.bench, state: w.stopped ? 'stopped' : w.offline ? 'offline' : 'online', lastSeen: w.last_seen.toISOString() })),
-    devices: devices.rows.map((d) => ({
-      id: d.id,
-      name: d.name,
-      labels: d.labels,
-      worker: d.worker,
-      state: d.job_id ? 'leased' : d.worker_gone !== false ? 'offline' : d.health === 'quarantined' ? 'quarantined' : d.health === 'maintenance' ? 'maintenance' : 'idle',
-      reason: d.job_id ? `job ${d.job_id}` : d.worker_gone !== false ? offlineReason(d) : d.health_reason,
-      ...(d.job_id ? { job: d.job_id } : {}),
-      ...(d.identity?.firmware ? { firmware: d.identity.firmware } : {}),
-    })),
-    queue: queue.rows.map((q) => ({
-      queue: q.queue,
-      selection: q.selection || '(any device)',
-      waiting: Number(q.waiting),
-      running: Number(q.running),
-      window: q.queue.endsWith('-w'),
-      ...(q.queue.endsWith('-w') && Number(q.waiting) > 0 ? { waitsFor: waitsFor(q) } : {}),
-    })),
+    devices: shown,
+    queue: queue.rows.map((q) => {
+      const why = Number(q.waiting) > 0 ? waitsFor(q) : undefined;
+      return { queue: q.queue, selection: q.selection || '(any device)', waiting: Number(q.waiting), running: Number(q.running), window: q.queue.endsWith('-w'), ...(why ? { waitsFor: why } : {}) };
+    }),
   };
+}
+
+/** Every matching device is quarantined, in maintenance or offline: who, and why (the first three). */
+function outOfService(devices: LabStatus['devices']): string {
+  const named = devices.slice(0, 3).map((d) => `${d.id} ${d.state}${d.reason ? ` (${d.reason})` : ''}`);
+  const more = devices.length > 3 ? `, and ${devices.length - 3} more` : '';
+  return `no matching device can take it: ${named.join('; ')}${more}`;
 }
 
 export function formatStatus(status: LabStatus, database: string): string {
@@ -86,7 +93,7 @@ export function formatStatus(status: LabStatus, database: string): string {
   }
   lines.push('', 'queue');
   if (status.queue.length === 0) lines.push('  (empty)');
-  for (const q of status.queue) lines.push(`  ${q.queue.padEnd(24)} ${String(q.waiting).padStart(4)} waiting ${String(q.running).padStart(3)} running  ${q.selection}${q.waitsFor ? `  disruptive: ${q.waitsFor}` : ''}`);
+  for (const q of status.queue) lines.push(`  ${q.queue.padEnd(24)} ${String(q.waiting).padStart(4)} waiting ${String(q.running).padStart(3)} running  ${q.selection}${q.waitsFor ? `  — ${consoleText(q.waitsFor)}` : ''}`);
   return lines.join('\n') + '\n';
 }
 

@@ -1,11 +1,14 @@
 /**
  * `lab submit --wait`: follows a submission's jobs until each has ended, printing a line per job
  * as it ends, and gives the exit code a script can trust: the worst of the jobs'. A NOTIFY from
- * the worker that finished a job wakes it; a slow poll covers a missed one.
+ * the worker that finished a job wakes it; a slow poll covers a missed one. While jobs wait, it
+ * says so when no device could take them (every match quarantined, offline, or a window shut),
+ * and again when that changes: a wait that may last until someone acts is not a silent one.
  */
 import pg from 'pg';
 import { DeviceError, ExitCode, errorMessage } from '../core/errors.js';
 import { maskSecret } from './secrets.js';
+import { labStatus } from './status.js';
 
 const ENDED = new Set(['passed', 'failed', 'error', 'dead', 'rejected']);
 
@@ -17,7 +20,12 @@ export interface EndedJob {
   outcome: string | null;
 }
 
-export async function waitForSubmission(pool: pg.Pool, submissionId: string, say: (line: string) => void, pollMs = 1000): Promise<{ jobs: EndedJob[]; exitCode: number }> {
+/** How often a waiting submission looks at why its jobs wait. */
+const WHY_EVERY_MS = 5_000;
+
+export async function waitForSubmission(pool: pg.Pool, submissionId: string, say: (line: string) => void, options: { pollMs?: number; whyEveryMs?: number; heartbeatMs: number }): Promise<{ jobs: EndedJob[]; exitCode: number }> {
+  const pollMs = options.pollMs ?? 1000;
+  const whyEveryMs = options.whyEveryMs ?? WHY_EVERY_MS;
   const listener = await pool.connect();
   let wake: () => void = () => {};
   // The server going away (restarted, stopped) is an error event on the listening client: unheard,
@@ -34,12 +42,14 @@ export async function waitForSubmission(pool: pg.Pool, submissionId: string, say
   listener.on('notification', () => wake());
   await listener.query('LISTEN poshil_job_done');
   const told = new Set<string>();
+  let why = '';
+  let whyAt = performance.now();
   try {
     for (;;) {
       if (lost) throw gone(lost);
       const { rows } = await pool
-        .query<{ id: string; device: string | null; state: string; run_id: string | null; outcome: string | null; reason: string | null }>(
-          `SELECT j.id, coalesce(r.device_id, j.device_id) AS device, j.state, j.result_run_id AS run_id, r.outcome, r.summary->'error'->>'message' AS reason
+        .query<{ id: string; queue: string; device: string | null; state: string; run_id: string | null; outcome: string | null; reason: string | null }>(
+          `SELECT j.id, j.queue, coalesce(r.device_id, j.device_id) AS device, j.state, j.result_run_id AS run_id, r.outcome, r.summary->'error'->>'message' AS reason
              FROM lab.jobs j LEFT JOIN lab.runs r ON r.id = j.result_run_id WHERE j.submission_id = $1 ORDER BY j.created_at, j.id`,
           [submissionId],
         )
@@ -55,6 +65,13 @@ export async function waitForSubmission(pool: pg.Pool, submissionId: string, say
         const jobs = rows.map((j) => ({ id: j.id, device: j.device, state: j.state, runId: j.run_id, outcome: j.outcome }));
         return { jobs, exitCode: worst(rows.map((j) => j.state)) };
       }
+      const queued = new Set(rows.filter((j) => j.state === 'queued').map((j) => j.queue));
+      if (queued.size > 0 && performance.now() - whyAt >= whyEveryMs) {
+        whyAt = performance.now();
+        const now = await whyWaiting(pool, queued, options.heartbeatMs).catch(() => why);
+        if (now !== why && now) say(`  waiting: ${now}`);
+        why = now;
+      }
       await new Promise<void>((resolve) => {
         const timer = setTimeout(resolve, pollMs);
         wake = () => {
@@ -67,6 +84,15 @@ export async function waitForSubmission(pool: pg.Pool, submissionId: string, say
     // A client whose connection broke is thrown away, not handed back to the pool.
     listener.release(lost);
   }
+}
+
+/** Why jobs of these queues wait, when no device could take them now; '' when one could. */
+async function whyWaiting(pool: pg.Pool, queues: ReadonlySet<string>, heartbeatMs: number): Promise<string> {
+  const status = await labStatus(pool, heartbeatMs);
+  return status.queue
+    .filter((q) => queues.has(q.queue) && q.waitsFor && !q.waitsFor.startsWith('disruptive: window'))
+    .map((q) => `${q.waiting} job(s) for ${q.selection}: ${q.waitsFor}`)
+    .join('; ');
 }
 
 function worst(states: readonly string[]): number {

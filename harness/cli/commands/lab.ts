@@ -7,6 +7,7 @@ import { hostname } from 'node:os';
 import { join, resolve } from 'node:path';
 import type { Command } from 'commander';
 import { ExitCode, InputError } from '../../core/errors.js';
+import { consoleText } from '../../core/console-text.js';
 import { registerLabAdmin } from './lab-admin.js';
 import { registerLabPanel, servePanel } from './lab-panel.js';
 import { connect, DATABASE_HELP, DIR_HELP, span, type DatabaseOptions } from './lab-options.js';
@@ -215,7 +216,8 @@ rejected one, 1 one failed, 0 every job passed.`,
           else progress.write(`submitted ${submitted.id}: ${submitted.jobs.length} job(s)${bundle.disruptive ? ' (disruptive: each starts inside its device\'s maintenance window)' : ''}\n`);
           if (options.wait) {
             const { waitForSubmission } = await import('../../lab/wait.js');
-            const ended = await waitForSubmission(db.pool, submitted.id, (line) => progress.write(line + '\n'));
+            const { DEFAULT_TIMINGS } = await import('../../lab/worker/worker.js');
+            const ended = await waitForSubmission(db.pool, submitted.id, (line) => progress.write(consoleText(line) + '\n'), { heartbeatMs: DEFAULT_TIMINGS.heartbeatMs });
             if (options.json) process.stdout.write(JSON.stringify({ ...submitted, jobs: ended.jobs }, null, 2) + '\n');
             process.exitCode = ended.exitCode;
           }
