@@ -4,6 +4,7 @@
  * person receives for each (a real HTTP receiver on loopback).
  */
 import { writeFileSync } from 'node:fs';
+import { packageRoot } from '../core/paths.js';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startReceiver, type Receiver } from '../lab/notify/test-support/receiver.js';
@@ -15,6 +16,8 @@ let lab: TestLab;
 let suites: string;
 let receiver: Receiver;
 let worker: WorkerProcess;
+/** How the receiver answers; a test may change it for its own messages. */
+let answer: (body: Record<string, unknown>, n: number) => { status: number; body: string } = () => ({ status: 200, body: '{}' });
 
 const kinds = () => receiver.received.map((r) => (JSON.parse(r.body) as { kind: string }).kind);
 const bodies = (kind: string) => receiver.received.map((r) => JSON.parse(r.body) as Record<string, unknown>).filter((b) => b['kind'] === kind);
@@ -31,7 +34,7 @@ beforeAll(async () => {
   lab = await startTestLab();
   const made = labWorkspace(lab.home, 2);
   suites = made.suites;
-  receiver = await startReceiver(() => ({ status: 200, body: '{}' }));
+  receiver = await startReceiver((request, n) => answer(JSON.parse(request.body) as Record<string, unknown>, n));
   const added = await poshil(['lab', 'webhook', 'add', 'ops', `${receiver.base}/hook?token=hunter2-secret`, '--dir', lab.dir], { cwd: lab.home });
   expect(added.exitCode, added.stderr).toBe(0);
   expect(added.stdout).not.toMatch(/hunter2/);
@@ -98,6 +101,26 @@ describe('poshil lab windows, schedules and webhooks', () => {
     await new Promise((resolve) => setTimeout(resolve, 2_500));
     expect(bodies('schedule-missed')).toEqual([expect.objectContaining({ schedule: 'opening', tz: 'UTC', fireTime: new Date(Math.floor(due.getTime() / 60_000) * 60_000).toISOString() })]);
     await poshil(['lab', 'schedule', 'remove', 'opening', '--dir', lab.dir], { cwd: lab.home });
+  }, 60_000);
+
+  it('delivers a failed run\'s message that a Ctrl-C of its worker follows, retries included', async () => {
+    const bench = join(lab.home, 'lab-b.bench.yaml');
+    writeFileSync(bench, `bench: lab-b\ndevices:\n  - name: t9\n    profile: ${join(packageRoot(), 'devices', 'simulator.json')}\n    labels: { model: p9, site: store-9 }\n`);
+    const failing = join(suites, 'failing-9.suite.yaml');
+    writeFileSync(failing, 'suite: failing-9\ncases:\n  - id: busy\n    steps:\n      - do: status\n        expect: { type: object, properties: { state: { const: busy } } }\n');
+    // The first attempt of t9's message is refused, as by a chat server that is briefly down.
+    let attempts = 0;
+    answer = (body) => (body['device'] === 't9' && ++attempts === 1 ? { status: 503, body: 'busy' } : { status: 200, body: '{}' });
+    const stopper = startWorker({ dir: lab.dir, bench, name: 'stopper', cwd: lab.home });
+    await stopper.waitFor(/registered 1 device/);
+    const submitted = await poshil(['lab', 'submit', failing, '--select', 'site=store-9', '--each', '--dir', lab.dir], { cwd: lab.home });
+    expect(submitted.exitCode, submitted.stderr).toBe(0);
+    await until(() => attempts === 1, 30_000, 'the first attempt of the failed run\'s message');
+    stopper.process.kill('SIGINT');
+    await stopper.process;
+    expect(stopper.output()).toMatch(/waiting up to 15 s for 1 webhook delivery/);
+    expect(bodies('run-failed').filter((b) => b['device'] === 't9')).toHaveLength(2);
+    expect(stopper.output()).toMatch(/webhook ops \(http:\/\/127\.0\.0\.1:\d+\/…\): run-failed delivered/);
   }, 60_000);
 
   it('tells the webhook when a worker goes quiet', async () => {

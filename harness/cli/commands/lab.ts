@@ -7,12 +7,16 @@ import { hostname } from 'node:os';
 import { join, resolve } from 'node:path';
 import type { Command } from 'commander';
 import { ExitCode, InputError } from '../../core/errors.js';
+import type { LabEvent } from '../../lab/notify/index.js';
 import { consoleText } from '../../core/console-text.js';
 import { registerLabAdmin } from './lab-admin.js';
 import { registerLabPanel, servePanel } from './lab-panel.js';
 import { connect, DATABASE_HELP, DIR_HELP, span, type DatabaseOptions } from './lab-options.js';
 import { wholeNumber } from './option-values.js';
 import { COMMAND_SUMMARIES } from './summaries.js';
+
+/** How long a stopping worker waits for webhook deliveries still under way (retries included). */
+const DELIVERY_GRACE_MS = 15_000;
 
 export function registerLab(program: Command): void {
   const lab = program
@@ -143,6 +147,15 @@ at once. Its devices then show offline in lab status. Exit 2: invalid input (the
       };
       process.on('SIGINT', onSignal);
       process.on('SIGTERM', onSignal);
+      // Webhook deliveries have their own stop: a failed run's alert that a Ctrl-C follows must
+      // still reach a person, so stopping the worker waits for them (within DELIVERY_GRACE_MS).
+      const deliveries = new Set<Promise<void>>();
+      const stopDeliveries = new AbortController();
+      const deliver = (event: LabEvent) => {
+        const delivery = notify(db.pool, event, log, stopDeliveries.signal).catch(() => {});
+        deliveries.add(delivery);
+        void delivery.finally(() => deliveries.delete(delivery));
+      };
       try {
         await runWorker({
           db,
@@ -159,10 +172,16 @@ at once. Its devices then show offline in lab status. Exit 2: invalid input (the
           log,
           windowOpen: windowOpener(db.pool),
           ...(privateKey ? { signing: { privateKey, tester: `poshil lab worker ${name} on ${hostname()}`, ...(options.labName ? { labName: options.labName } : {}) } } : {}),
-          notify: (event) => void notify(db.pool, event, log, abort.signal).catch(() => {}),
+          notify: deliver,
           ...(options.inProcessSimulators ? { launchSimulator: (await import('./in-process-simulator.js')).startInProcessSimulator } : {}),
         });
       } finally {
+        if (deliveries.size > 0) {
+          log(`waiting up to ${DELIVERY_GRACE_MS / 1000} s for ${deliveries.size} webhook delivery(ies) (Ctrl-C again to quit at once)`);
+          const grace = setTimeout(() => stopDeliveries.abort(), DELIVERY_GRACE_MS);
+          await Promise.all(deliveries);
+          clearTimeout(grace);
+        }
         process.off('SIGINT', onSignal);
         process.off('SIGTERM', onSignal);
         await boss.stop({ graceful: false, wait: true }).catch(() => {});
