@@ -41,7 +41,7 @@ describe('a job no device can take now', () => {
 
   it('is said while `--wait` waits, once, and the wait ends with the job', async () => {
     const lines: string[] = [];
-    const waiting = waitForSubmission(db.pool, SUBMISSION, (line) => lines.push(line), { pollMs: 50, whyEveryMs: 100, heartbeatMs: 10_000 });
+    const waiting = waitForSubmission(db.pool, SUBMISSION, (line) => lines.push(line), { pollMs: 50, whyEveryMs: 100 });
     await expect.poll(() => lines.length, { timeout: 5_000 }).toBeGreaterThan(0);
     await new Promise((resolve) => setTimeout(resolve, 400));
     expect(lines).toEqual(['  waiting: 1 job(s) for model=p3: no matching device can take it: b/t1 quarantined (3 failed health checks); b/t2 maintenance (paper roll out)']);

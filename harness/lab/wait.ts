@@ -9,6 +9,7 @@ import pg from 'pg';
 import { DeviceError, ExitCode, errorMessage } from '../core/errors.js';
 import { maskSecret } from './secrets.js';
 import { labStatus } from './status.js';
+import { DEFAULT_TIMINGS } from './worker/timings.js';
 
 const ENDED = new Set(['passed', 'failed', 'error', 'dead', 'rejected']);
 
@@ -23,18 +24,20 @@ export interface EndedJob {
 /** How often a waiting submission looks at why its jobs wait. */
 const WHY_EVERY_MS = 5_000;
 
-export async function waitForSubmission(pool: pg.Pool, submissionId: string, say: (line: string) => void, options: { pollMs?: number; whyEveryMs?: number; heartbeatMs: number }): Promise<{ jobs: EndedJob[]; exitCode: number }> {
+export async function waitForSubmission(pool: pg.Pool, submissionId: string, say: (line: string) => void, options: { pollMs?: number; whyEveryMs?: number } = {}): Promise<{ jobs: EndedJob[]; exitCode: number }> {
   const pollMs = options.pollMs ?? 1000;
   const whyEveryMs = options.whyEveryMs ?? WHY_EVERY_MS;
-  const listener = await pool.connect();
-  let wake: () => void = () => {};
-  // The server going away (restarted, stopped) is an error event on the listening client: unheard,
-  // it would end the process with a stack trace and exit 1, which a script reads as a failed case.
-  let lost: Error | undefined;
   const gone = (error: unknown) =>
     new DeviceError('E_LAB_DATABASE', `lost the lab database while waiting for submission ${submissionId}: ${maskSecret(errorMessage(error))}`, {
       hint: 'its jobs go on wherever workers reach the database; poshil lab status shows them once it answers again',
     });
+  const listener = await pool.connect().catch((error: unknown) => {
+    throw gone(error);
+  });
+  let wake: () => void = () => {};
+  // The server going away (restarted, stopped) is an error event on the listening client: unheard,
+  // it would end the process with a stack trace and exit 1, which a script reads as a failed case.
+  let lost: Error | undefined;
   listener.on('error', (error) => {
     lost = error;
     wake();
@@ -68,7 +71,7 @@ export async function waitForSubmission(pool: pg.Pool, submissionId: string, say
       const queued = new Set(rows.filter((j) => j.state === 'queued').map((j) => j.queue));
       if (queued.size > 0 && performance.now() - whyAt >= whyEveryMs) {
         whyAt = performance.now();
-        const now = await whyWaiting(pool, queued, options.heartbeatMs).catch(() => why);
+        const now = await whyWaiting(pool, queued).catch(() => why);
         if (now !== why && now) say(`  waiting: ${now}`);
         why = now;
       }
@@ -87,8 +90,8 @@ export async function waitForSubmission(pool: pg.Pool, submissionId: string, say
 }
 
 /** Why jobs of these queues wait, when no device could take them now; '' when one could. */
-async function whyWaiting(pool: pg.Pool, queues: ReadonlySet<string>, heartbeatMs: number): Promise<string> {
-  const status = await labStatus(pool, heartbeatMs);
+async function whyWaiting(pool: pg.Pool, queues: ReadonlySet<string>): Promise<string> {
+  const status = await labStatus(pool, DEFAULT_TIMINGS.heartbeatMs);
   return status.queue
     .filter((q) => queues.has(q.queue) && q.waitsFor && !q.waitsFor.startsWith('disruptive: window'))
     .map((q) => `${q.waiting} job(s) for ${q.selection}: ${q.waitsFor}`)

@@ -21,7 +21,7 @@ export async function servePanel(options: PanelOptions): Promise<void> {
   const port = wholeNumber('--port', options.port, 8080, 65535);
   const maxClients = wholeNumber('--max-clients', options.maxClients, 64, 10_000, 1);
   const { buildPanel } = await import('../../panel/server.js');
-  const { DEFAULT_TIMINGS } = await import('../../lab/worker/worker.js');
+  const { DEFAULT_TIMINGS } = await import('../../lab/worker/timings.js');
   if (options.key !== undefined && !existsSync(options.key)) throw new InputError('E_OPTION', `--key ${options.key}: no such file`, { hint: 'the lab\'s public key, e.g. keys/lab.pub from poshil keygen' });
   const db = await connect(options, 'poshil-panel');
   const say = (text: string) => process.stderr.write(`${text}\n`);

@@ -115,7 +115,8 @@ at once. Its devices then show offline in lab status. Exit 2: invalid input (the
       const { loadBench } = await import('../../bench/bench-file.js');
       const { DevicePool, labDirectory } = await import('../../bench/pool/pool.js');
       const { startBoss } = await import('../../lab/queues.js');
-      const { runWorker, DEFAULT_TIMINGS } = await import('../../lab/worker/worker.js');
+      const { runWorker } = await import('../../lab/worker/worker.js');
+      const { DEFAULT_TIMINGS } = await import('../../lab/worker/timings.js');
       const { windowOpener } = await import('../../lab/windows.js');
       const bench = loadBench(options.bench);
       const name = options.name ?? hostname();
@@ -235,8 +236,7 @@ rejected one, 1 one failed, 0 every job passed.`,
           else progress.write(`submitted ${submitted.id}: ${submitted.jobs.length} job(s)${bundle.disruptive ? ' (disruptive: each starts inside its device\'s maintenance window)' : ''}\n`);
           if (options.wait) {
             const { waitForSubmission } = await import('../../lab/wait.js');
-            const { DEFAULT_TIMINGS } = await import('../../lab/worker/worker.js');
-            const ended = await waitForSubmission(db.pool, submitted.id, (line) => progress.write(consoleText(line) + '\n'), { heartbeatMs: DEFAULT_TIMINGS.heartbeatMs });
+            const ended = await waitForSubmission(db.pool, submitted.id, (line) => progress.write(consoleText(line) + '\n'));
             if (options.json) process.stdout.write(JSON.stringify({ ...submitted, jobs: ended.jobs }, null, 2) + '\n');
             process.exitCode = ended.exitCode;
           }
@@ -256,7 +256,7 @@ rejected one, 1 one failed, 0 every job passed.`,
     .option('--json', 'print JSON')
     .action(async (options: DatabaseOptions) => {
       const { labStatus, formatStatus } = await import('../../lab/status.js');
-      const { DEFAULT_TIMINGS } = await import('../../lab/worker/worker.js');
+      const { DEFAULT_TIMINGS } = await import('../../lab/worker/timings.js');
       const db = await connect(options, 'poshil-status');
       try {
         const status = await labStatus(db.pool, DEFAULT_TIMINGS.heartbeatMs);

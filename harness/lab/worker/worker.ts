@@ -29,31 +29,19 @@ import { judgePlanRun, type Signing } from './plan-verdict.js';
 import { reapExpiredLeases } from './reaper.js';
 import { heartbeat, labDeviceId, registerWorker, stopWorker } from './registry.js';
 import { LabPrompts } from './prompts.js';
+import { DEFAULT_TIMINGS, type WorkerTimings } from './timings.js';
 import { PROMPT_ANSWERED, RELEASE_ASKED } from '../channels.js';
 import { isWindowQueue } from '../queues.js';
 import { queuesFor, takeJob, waitingQueues, type TakenJob } from './take.js';
 import { caseRow, type CaseRow } from './case-row.js';
 import { insertCases } from './upload.js';
 
-export interface WorkerTimings {
-  /** A lease not renewed for this long is reaped (default 60 s). */
-  leaseTtlMs: number;
-  heartbeatMs: number;
-  reaperMs: number;
-  /** Looking for jobs without being woken (NOTIFY covers the usual case). */
-  pollMs: number;
-  /** How often schedules' firings are taken and missed ones looked for. */
-  cronCheckMs: number;
-  /** How long after its time a scheduled run that never started counts as missed. */
-  missedGraceMs: number;
-}
 
 /** How long a case must have run before the panel is told the device is in it. */
 const CASE_NOTICE_MS = 25;
 /** Receipts of a run that the panel may show as they print. */
 const LIVE_RECEIPTS = 200;
 
-export const DEFAULT_TIMINGS: WorkerTimings = { leaseTtlMs: 60_000, heartbeatMs: 10_000, reaperMs: 5_000, pollMs: 2_000, cronCheckMs: 15_000, missedGraceMs: 5 * 60_000 };
 
 export interface WorkerOptions {
   db: LabDatabase;
@@ -92,7 +80,7 @@ export async function runWorker(options: WorkerOptions): Promise<void> {
   const notify = options.notify ?? (() => {});
   const results = new ResultSender(db.pool, boss, new Outbox(join(options.workDir, 'outbox')), say, notify, (deviceId) => bench.devices.find((d) => labDeviceId(bench.name, d.name) === deviceId)?.name ?? deviceId);
   const prompts = new LabPrompts(db.pool, workerId);
-  await registerWorker(db.pool, { id: workerId, name: options.name }, bench, (device) => pool.health(device));
+  await registerWorker(db.pool, { id: workerId, name: options.name, heartbeatMs: timings.heartbeatMs }, bench, (device) => pool.health(device));
   say(`worker ${options.name} registered ${bench.devices.length} device(s) of bench ${bench.name} on ${db.shown}`);
 
   let listener: pg.PoolClient | undefined;
@@ -327,7 +315,7 @@ export async function runWorker(options: WorkerOptions): Promise<void> {
     setInterval(() => {
       reapExpiredLeases(db.pool, boss, timings.leaseTtlMs)
         .then((n) => n > 0 && (say(`reaper: freed ${n} device(s) whose worker stopped`), wake()))
-        .then(() => offlineWorkerEvents(db.pool, 3 * timings.heartbeatMs))
+        .then(() => offlineWorkerEvents(db.pool, DEFAULT_TIMINGS.heartbeatMs))
         .then((events) => events.forEach(notify))
         .catch(() => {});
     }, timings.reaperMs),
