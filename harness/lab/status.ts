@@ -8,6 +8,7 @@ import { consoleText } from '../core/console-text.js';
 import type pg from 'pg';
 import { matches } from '../bench/select.js';
 import { listWindows, windowsOf } from './windows.js';
+import { silentSql } from './worker/registry.js';
 
 export interface LabStatus {
   workers: { name: string; host: string; bench: string; state: 'online' | 'offline' | 'stopped'; lastSeen: string }[];
@@ -16,21 +17,20 @@ export interface LabStatus {
   queue: { queue: string; selection: string; waiting: number; running: number; window: boolean; waitsFor?: string }[];
 }
 
-/** A worker silent for three heartbeats is offline. */
+/** A worker silent for three of its heartbeats is offline (`heartbeatMs` for one that did not say how often it beats). */
 export async function labStatus(pool: pg.Pool, heartbeatMs: number): Promise<LabStatus> {
-  const offlineAfter = 3 * heartbeatMs;
   const workers = await pool.query<{ name: string; host: string; bench: string; stopped: boolean; offline: boolean; last_seen: Date }>(
-    `SELECT DISTINCT ON (name) name, host, bench, stopped_at IS NOT NULL AS stopped, last_seen < now() - $1 * interval '1 millisecond' AS offline, last_seen
-       FROM lab.workers ORDER BY name, started_at DESC`,
-    [offlineAfter],
+    `SELECT DISTINCT ON (name) name, host, bench, stopped_at IS NOT NULL AS stopped, ${silentSql('w', '$1')} AS offline, last_seen
+       FROM lab.workers w ORDER BY name, started_at DESC`,
+    [heartbeatMs],
   );
   const devices = await pool.query<{ id: string; name: string; labels: Record<string, string>; worker: string | null; health: string; health_reason: string; job_id: string | null; worker_gone: boolean | null; worker_stopped: Date | null; worker_seen: Date | null; identity: { firmware?: string } | null }>(
     `SELECT d.id, d.name, d.labels, w.name AS worker, d.health, d.health_reason, l.job_id, d.identity, w.stopped_at AS worker_stopped, w.last_seen AS worker_seen,
-            (w.stopped_at IS NOT NULL OR w.last_seen < now() - $1 * interval '1 millisecond') AS worker_gone
+            (w.stopped_at IS NOT NULL OR ${silentSql('w', '$1')}) AS worker_gone
        FROM lab.devices d LEFT JOIN lab.workers w ON w.id = d.worker_id
        LEFT JOIN lab.leases l ON l.device_id = d.id AND l.released_at IS NULL
       ORDER BY d.id`,
-    [offlineAfter],
+    [heartbeatMs],
   );
   const queue = await pool.query<{ queue: string; selection: string; labels: Record<string, string[]> | null; devices: string[]; waiting: string; running: string }>(
     `SELECT j.queue, s.selection, q.labels, array_agg(DISTINCT j.device_id) FILTER (WHERE j.device_id IS NOT NULL) AS devices,

@@ -330,6 +330,16 @@ BEGIN
 END $fn$;
 `,
   },
+  {
+    version: 10,
+    name: 'each worker its own heartbeat',
+    // A worker is silent after three of its own heartbeats, not of whoever looks: one started
+    // with a longer heartbeat was called offline (and a webhook told) at every other beat.
+    // Workers registered before this have none; the looker's default stands in for it.
+    sql: `
+ALTER TABLE lab.workers ADD COLUMN heartbeat_ms int CHECK (heartbeat_ms > 0);
+`,
+  },
 ];
 
 /**

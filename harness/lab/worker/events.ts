@@ -5,6 +5,7 @@
  */
 import type pg from 'pg';
 import type { LabEvent } from '../notify/index.js';
+import { silentSql } from './registry.js';
 import type { FinishedRun } from './upload.js';
 
 /** The run-failed event of a finished run that did not pass; undefined for a pass. */
@@ -54,13 +55,16 @@ export async function campaignEndEvent(pool: pg.Pool, jobId: string): Promise<La
   };
 }
 
-/** Workers silent for longer than `afterMs` (and not stopped on purpose), each reported once until it is back. */
-export async function offlineWorkerEvents(pool: pg.Pool, afterMs: number): Promise<LabEvent[]> {
+/**
+ * Workers silent for three of their own heartbeats (`fallbackHeartbeatMs` for one that did not say)
+ * and not stopped on purpose, each reported once until it is back.
+ */
+export async function offlineWorkerEvents(pool: pg.Pool, fallbackHeartbeatMs: number): Promise<LabEvent[]> {
   const { rows } = await pool.query<{ name: string; last_seen: Date }>(
-    `UPDATE lab.workers SET offline_notified_at = now()
-      WHERE stopped_at IS NULL AND offline_notified_at IS NULL AND last_seen < now() - $1 * interval '1 millisecond'
+    `UPDATE lab.workers w SET offline_notified_at = now()
+      WHERE stopped_at IS NULL AND offline_notified_at IS NULL AND ${silentSql('w', '$1')}
       RETURNING name, last_seen`,
-    [afterMs],
+    [fallbackHeartbeatMs],
   );
   return rows.map((r) => ({ kind: 'worker-offline', worker: r.name, lastSeen: r.last_seen.toISOString() }));
 }

@@ -1,6 +1,6 @@
 /**
- * A worker tells the lab who it is and which devices its bench has, and keeps saying so: its
- * heartbeat renews `last_seen` and the expiry of every lease it holds. A lease that does not come
+ * A worker tells the lab who it is, how often it beats and which devices its bench has, and keeps
+ * saying so: its heartbeat renews `last_seen` and the expiry of every lease it holds. A lease that does not come
  * back from the renewal was taken away by the reaper (the worker was cut off for too long).
  */
 import { hostname } from 'node:os';
@@ -12,8 +12,8 @@ export function labDeviceId(bench: string, device: string): string {
   return `${bench}/${device}`;
 }
 
-export async function registerWorker(pool: pg.Pool, worker: { id: string; name: string }, bench: Bench, health: (device: string) => DeviceHealth): Promise<void> {
-  await pool.query('INSERT INTO lab.workers (id, name, host, pid, bench) VALUES ($1, $2, $3, $4, $5)', [worker.id, worker.name, hostname(), process.pid, bench.name]);
+export async function registerWorker(pool: pg.Pool, worker: { id: string; name: string; heartbeatMs: number }, bench: Bench, health: (device: string) => DeviceHealth): Promise<void> {
+  await pool.query('INSERT INTO lab.workers (id, name, host, pid, bench, heartbeat_ms) VALUES ($1, $2, $3, $4, $5, $6)', [worker.id, worker.name, hostname(), process.pid, bench.name, worker.heartbeatMs]);
   for (const device of bench.devices) {
     const state = health(device.name);
     await pool.query(
@@ -38,6 +38,15 @@ export async function heartbeat(pool: pg.Pool, workerId: string, leaseTtlMs: num
     [workerId, leaseTtlMs],
   );
   return new Set(rows.map((r) => String(r.id)));
+}
+
+/**
+ * SQL: whether the worker row `w` has been silent for three of its heartbeats (`$fallback` ms for
+ * one registered without). Silence is counted from the server's start at the earliest: while the
+ * database was down, no worker could reach it.
+ */
+export function silentSql(w: string, fallback: string): string {
+  return `greatest(${w}.last_seen, pg_postmaster_start_time()) < now() - 3 * coalesce(${w}.heartbeat_ms, ${fallback}) * interval '1 millisecond'`;
 }
 
 export async function stopWorker(pool: pg.Pool, workerId: string): Promise<void> {
