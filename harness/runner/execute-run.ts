@@ -13,6 +13,7 @@ import { RECORD_SCHEMA_VERSION, type CaseRecord, type DeviceIdentity, type RunHe
 import type { RunInputs } from '../config/inputs.js';
 import { Journal, writeRecordJson } from '../evidence/journal.js';
 import { createRunLogger, type LogLevel } from '../evidence/log.js';
+import { maskText } from '../evidence/mask.js';
 import { NdjsonFile } from '../evidence/ndjson-file.js';
 import { ReceiptArchive, type PrintedReceipt } from '../evidence/receipts.js';
 import { SegmentedNdjson } from '../evidence/segments.js';
@@ -132,6 +133,8 @@ export async function executeRun(request: RunRequest): Promise<RunResult> {
   let failure: PoshilError | undefined;
   const fail = (error: unknown) => {
     failure = error instanceof PoshilError ? error : new PoshilError('E_INTERNAL', `internal error: ${errorMessage(error)}`, ExitCode.deviceError);
+    // It may quote the terminal (what it answered instead of its identity): masked for the record and the console.
+    failure.message = maskText(failure.message);
     logger.error({ code: failure.code, err: error }, 'run failed');
   };
   // The simulator starts before the header so that the header names the address it announced.

@@ -70,3 +70,20 @@ describe('the signal a step runs under', () => {
     expect(signals[1]!.aborted).toBe(false);
   });
 });
+
+describe('the record of a step', () => {
+  it('masks a card number the terminal quoted in its refusal, in the reason as in the observed error', async () => {
+    const { ctx } = context(() => ({ ok: false as const, error: { code: 'DECLINED', message: 'declined card 4539148803436467 track ;4539148803436467=3012?' } }));
+    const record = await executeStep(doStep('sale'), ctx);
+    expect(record.outcome).toBe('FAIL');
+    expect(JSON.stringify(record)).not.toMatch(/4539148803436467|539148803436/);
+    expect(record.reason).toContain('declined card 453914******6467');
+  });
+
+  it('masks the values a failed check quotes', async () => {
+    const { ctx } = context(() => ({ ok: true as const, result: { pan: '5500005555555559' } }));
+    const step = { ...doStep('status'), expect: { schema: {}, check: (value: unknown) => [{ pointer: '/pan', message: `changed from "4539148803436467" to "${(value as { pan: string }).pan}"` }] } } as DoStep;
+    const record = await executeStep(step, ctx);
+    expect(JSON.stringify([record.reason, record.issues])).not.toMatch(/4539148803436467|5500005555555559/);
+  });
+});

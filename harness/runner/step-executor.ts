@@ -8,7 +8,7 @@ import { getEventListeners } from 'node:events';
 import { DeviceError } from '../core/errors.js';
 import type { StepRecord } from '../core/record.js';
 import type { Step } from '../config/types.js';
-import { maskValue } from '../evidence/mask.js';
+import { maskText, maskValue } from '../evidence/mask.js';
 import { linkBeforeStep, watchLink } from './link-guard.js';
 import { outcomeOf } from './outcome-of.js';
 import type { StepContext } from './step-context.js';
@@ -82,14 +82,15 @@ export async function executeStep(step: Step, ctx: StepContext): Promise<StepRec
     kind: step.kind,
     label: step.label,
     outcome: result.outcome,
-    ...(result.reason ? { reason: result.reason } : {}),
+    // A reason quotes the terminal (its refusal, the values a check saw): masked like the rest.
+    ...(result.reason ? { reason: maskText(result.reason) } : {}),
     startedAt,
     durationMs: Math.round((performance.now() - start) * 1000) / 1000,
     timeoutMs: step.timeoutMs,
     ...(result.request !== undefined ? { request: maskValue(result.request) } : {}),
     ...(result.expected !== undefined ? { expected: result.expected } : {}),
     ...(result.observed !== undefined ? { observed: maskValue(result.observed) } : {}),
-    ...(result.issues?.length ? { issues: result.issues } : {}),
+    ...(result.issues?.length ? { issues: maskValue(result.issues) } : {}),
     ...(result.measurements?.length ? { measurements: result.measurements } : {}),
     ...(result.details ? { details: maskValue(result.details) } : {}),
     transcript: result.outcome === 'PASS' ? { from, to } : { from, to, excerpt: ctx.transcript.excerpt(from, to) },
