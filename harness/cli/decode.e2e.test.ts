@@ -15,9 +15,11 @@ describe('poshil decode (black box)', () => {
     const tlv = await poshil(['decode', 'tlv', '9F0206000000001000 5A084111111111111111']);
     expect(JSON.parse(tlv.stdout)[1]).toMatchObject({ tag: '5A', value: '411111******1111' });
     const dir = workspace();
-    writeFileSync(join(dir, 'r.bin'), new ReceiptEncoder().initialise().bold(true).line('TOTAL EUR 1.00').cut().encode());
+    // A receipt that printed what it must not: decode shows it masked all the same.
+    writeFileSync(join(dir, 'r.bin'), new ReceiptEncoder().initialise().bold(true).line('TOTAL EUR 1.00').bold(false).line('CARD 4539148803436467').line(';4539148803436467=30121010000000000000?').cut().encode());
     const receipt = await poshil(['decode', 'escpos', `@${join(dir, 'r.bin')}`]);
-    expect(JSON.parse(receipt.stdout)).toMatchObject({ lines: [{ text: 'TOTAL EUR 1.00', bold: true }], cuts: [{ type: 'partial' }] });
+    expect(JSON.parse(receipt.stdout)).toMatchObject({ lines: [{ text: 'TOTAL EUR 1.00', bold: true }, { text: 'CARD 453914******6467' }, { text: ';453914******6467=********************?' }], cuts: [{ type: 'partial' }] });
+    expect(receipt.stdout).not.toMatch(/4539148803436467|30121010000000000000/);
   });
 
   it('decodes a ZVT APDU', async () => {

@@ -3,7 +3,9 @@
  * description loader, so that other commands and `--version` never load them.
  */
 import { readFileSync, statSync } from 'node:fs';
+import { consoleText } from '../../core/console-text.js';
 import { InputError } from '../../core/errors.js';
+import { maskValue } from '../../evidence/mask.js';
 import { decodeForDisplay, hexToBytes, type Decodable } from '../../../devices/formats/decode.js';
 import type { Parsed } from '../../../devices/formats/result.js';
 import { decodeZvt } from '../../../devices/protocols/zvt/describe.js';
@@ -51,21 +53,23 @@ export function printDecoded(format: Format, input: string, options: { json?: bo
   if (!decoded.ok) {
     throw new InputError(`E_DECODE_${decoded.error.code}`, `${format} does not decode: ${decoded.error.reason} (at offset ${decoded.error.offset})`);
   }
+  // Whatever the format, card data in what it decoded to is masked: a receipt's text, an ECR field.
+  const value = maskValue(decoded.value);
   const people = process.stdout.isTTY && !options.json;
-  process.stdout.write(!people ? JSON.stringify(decoded.value, null, 2) + '\n' : format === 'ecr' ? formatEcrTable(decoded.value as EcrDescription) : readable(decoded.value));
+  process.stdout.write(!people ? JSON.stringify(value, null, 2) + '\n' : format === 'ecr' ? formatEcrTable(value as EcrDescription) : readable(value));
 }
 
 /** An indented `key: value` view for people; JSON stays the format for scripts. */
 function readable(value: unknown, indent = ''): string {
   if (Array.isArray(value)) {
     if (value.length === 0) return `${indent}(none)\n`;
-    return value.map((item, i) => (typeof item === 'object' && item !== null ? `${indent}- [${i}]\n${readable(item, indent + '    ')}` : `${indent}- ${String(item)}\n`)).join('');
+    return value.map((item, i) => (typeof item === 'object' && item !== null ? `${indent}- [${i}]\n${readable(item, indent + '    ')}` : `${indent}- ${consoleText(String(item))}\n`)).join('');
   }
   if (typeof value === 'object' && value !== null) {
     return Object.entries(value)
       .filter(([, v]) => v !== undefined)
-      .map(([k, v]) => (typeof v === 'object' && v !== null ? `${indent}${k}:\n${readable(v, indent + '  ')}` : `${indent}${k}: ${String(v)}\n`))
+      .map(([k, v]) => (typeof v === 'object' && v !== null ? `${indent}${k}:\n${readable(v, indent + '  ')}` : `${indent}${k}: ${consoleText(String(v))}\n`))
       .join('');
   }
-  return `${indent}${String(value)}\n`;
+  return `${indent}${consoleText(String(value))}\n`;
 }
