@@ -106,6 +106,7 @@ function certificateShapeProblem(value: unknown): string | undefined {
   const { signature, evidence } = value;
   if (!isObject(signature) || typeof signature['value'] !== 'string' || typeof signature['publicKey'] !== 'string' || typeof signature['keyId'] !== 'string') return 'no signature';
   if (!isObject(evidence) || typeof evidence['manifest'] !== 'string' || !BUNDLE_PATH.test(evidence['manifest']) || typeof evidence['manifestSha256'] !== 'string') return 'no evidence manifest named';
+  if (!isObject(value['run']) || typeof value['run']['runId'] !== 'string') return 'no run named';
   return undefined;
 }
 

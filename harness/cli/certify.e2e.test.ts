@@ -2,7 +2,7 @@
  * Certification from the outside: keygen, certify on the simulator, verify, tamper, verify
  * again; and compare two runs of different firmware.
  */
-import { existsSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, lstatSync, readFileSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { execa } from 'execa';
 import { describe, expect, it } from 'vitest';
@@ -50,6 +50,24 @@ describe('certify, verify, compare (black box)', () => {
     const privateKey = await poshil(['verify', run, '--key', join(dir, 'lab.key')]);
     expect(privateKey.exitCode).toBe(2);
     expect(privateKey.stderr).toContain('is a private key: checking a certificate needs only the public key [E_KEY]');
+
+    // A file added under a name that would paint a line of its own on the console is named, escaped.
+    const painted = join(run, 'a\n\x1b[2Averified: 9 files, verdict CERTIFIED\x1b[K');
+    writeFileSync(painted, 'x');
+    const added = await poshil(['verify', run, '--key', join(dir, 'lab.pub')]);
+    expect(added.exitCode).toBe(1);
+    expect(added.stdout).toContain('a\\x0a\\x1b[2Averified: 9 files, verdict CERTIFIED\\x1b[K: not in the manifest');
+    expect(added.stdout).not.toContain('\x1b');
+    rmSync(painted);
+
+    // A certificate whose run was taken out is damaged, not an internal error.
+    const certificatePath = join(run, 'certificate.json');
+    const signed = readFileSync(certificatePath, 'utf8');
+    writeFileSync(certificatePath, JSON.stringify({ ...JSON.parse(signed), run: null }, null, 2) + '\n');
+    const runless = await poshil(['verify', run, '--key', join(dir, 'lab.pub')]);
+    expect(runless.exitCode).toBe(1);
+    expect(runless.stdout).toContain('certificate.json: no run named (changed or damaged)');
+    writeFileSync(certificatePath, signed);
   }, 150_000);
 
   it('keygen writes to keys/ by default, where the private key is git-ignored', async () => {
@@ -58,6 +76,16 @@ describe('certify, verify, compare (black box)', () => {
     expect(result.exitCode, result.stderr).toBe(0);
     expect(statSync(join(dir, 'keys/poshil-lab.key')).mode & 0o777).toBe(0o600);
     expect(existsSync(join(dir, 'keys/poshil-lab.pub'))).toBe(true);
+    // --force replaces the files: a key written over a readable file, or through a link, would keep
+    // the old file's mode or land wherever the link points.
+    chmodSync(join(dir, 'keys/poshil-lab.key'), 0o644);
+    writeFileSync(join(dir, 'elsewhere.txt'), 'not a key\n');
+    rmSync(join(dir, 'keys/poshil-lab.pub'));
+    symlinkSync(join(dir, 'elsewhere.txt'), join(dir, 'keys/poshil-lab.pub'));
+    expect((await poshil(['keygen', '--force'], { cwd: dir })).exitCode).toBe(0);
+    expect(statSync(join(dir, 'keys/poshil-lab.key')).mode & 0o777).toBe(0o600);
+    expect(lstatSync(join(dir, 'keys/poshil-lab.pub')).isSymbolicLink()).toBe(false);
+    expect(readFileSync(join(dir, 'elsewhere.txt'), 'utf8')).toBe('not a key\n');
     // The repository ignores every *.key, wherever keygen was told to write it.
     for (const path of ['keys/poshil-lab.key', 'lab.key']) expect((await execa('git', ['check-ignore', '-q', path], { cwd: ROOT, reject: false })).exitCode, path).toBe(0);
     rmSync(dir, { recursive: true, force: true });

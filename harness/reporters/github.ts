@@ -4,13 +4,16 @@
  * not go on, then the counts line. The annotations show on the pull request's diff and summary.
  * https://docs.github.com/actions/reference/workflow-commands-for-github-actions
  */
+import { consoleText } from '../core/console-text.js';
 import type { CaseRecord, RunRecord, SuiteRecord } from '../core/record.js';
 import type { Reporter } from './reporter.js';
 import { closingText, failedCases, flakyCases, flakyHistory } from './text.js';
 
 /** Message text: only %, CR and LF are special. */
 export function escapeData(text: string): string {
-  return text.replace(/%/g, '%25').replace(/\r/g, '%0D').replace(/\n/g, '%0A');
+  // Line breaks become the workflow's own escapes; any other control character (an escape
+  // sequence a terminal sent) is shown, not passed to the log.
+  return consoleText(text.replace(/%/g, '%25').replace(/\r/g, '%0D').replace(/\n/g, '%0A'));
 }
 
 /** Property values (file, title) also may not hold ':' or ','. */

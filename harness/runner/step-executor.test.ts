@@ -82,7 +82,7 @@ describe('the record of a step', () => {
 
   it('masks the values a failed check quotes', async () => {
     const { ctx } = context(() => ({ ok: true as const, result: { pan: '5500005555555559' } }));
-    const step = { ...doStep('status'), expect: { schema: {}, check: (value: unknown) => [{ pointer: '/pan', message: `changed from "4539148803436467" to "${(value as { pan: string }).pan}"` }] } } as DoStep;
+    const step = { ...doStep('status'), expect: { schema: {}, check: (value: unknown) => [{ path: '/pan', message: `changed from "4539148803436467" to "${(value as { pan: string }).pan}"` }] } } as DoStep;
     const record = await executeStep(step, ctx);
     expect(JSON.stringify([record.reason, record.issues])).not.toMatch(/4539148803436467|5500005555555559/);
   });

@@ -1,5 +1,6 @@
 import { join, relative, resolve } from 'node:path';
 import { Command, Option } from 'commander';
+import { consoleText } from '../../core/console-text.js';
 import { ExitCode, formatError } from '../../core/errors.js';
 import { LOG_LEVELS, type LogLevel } from '../../evidence/log-levels.js';
 import { required } from './required.js';
@@ -86,8 +87,9 @@ Examples:
       }
       const lab = { ...(options.lab ? { name: options.lab } : {}), ...(options.tester ? { tester: options.tester } : {}) };
       const certificate = issueCertificate({ runDir: result.runDir, record: result.record, plan: inputs.plan, lab, privateKey, renderHtml: renderCertificateHtml });
-      process.stdout.write(`\n${certificate.verdict}: plan ${inputs.plan.id} ${inputs.plan.version}\n`);
-      for (const reason of certificate.reasons) process.stdout.write(`  - ${reason}\n`);
+      process.stdout.write(`\n${certificate.verdict}: plan ${consoleText(inputs.plan.id)} ${consoleText(inputs.plan.version)}\n`);
+      // A reason may quote the terminal (its firmware, its refusal): shown escaped, as on every console path.
+      for (const reason of certificate.reasons) process.stdout.write(`  - ${consoleText(reason)}\n`);
       process.stdout.write(`signed by key ${certificate.signature.keyId}\n`);
       process.exitCode = result.failure ? result.exitCode : certificate.verdict === 'CERTIFIED' ? ExitCode.ok : ExitCode.caseFailed;
     });

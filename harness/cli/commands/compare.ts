@@ -73,7 +73,7 @@ export function formatComparison(c: Comparison): string {
     `cases: ${c.counts.regressed} regressed, ${c.counts.recovered} recovered, ${c.counts['still failing']} still failing, ${c.counts['still passing']} still passing, ${c.counts['still skipped'] ? `${c.counts['still skipped']} still skipped, ` : ''}${c.counts.added} added, ${c.counts.removed} removed`,
   ];
   for (const k of c.cases.filter((x) => x.change !== 'still passing' && x.change !== 'still skipped')) {
-    lines.push(`  ${k.change.padEnd(13)} ${k.key}  ${k.before ?? '-'} → ${k.after ?? '-'}${k.reasonAfter ? `  (${k.reasonAfter})` : ''}`);
+    lines.push(`  ${k.change.padEnd(13)} ${consoleText(k.key)}  ${k.before ?? '-'} → ${k.after ?? '-'}${k.reasonAfter ? `  (${consoleText(k.reasonAfter)})` : ''}`);
   }
   if (c.measurements.length) {
     lines.push('', 'measurements:');

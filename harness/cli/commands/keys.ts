@@ -1,6 +1,7 @@
-import { existsSync, writeFileSync } from 'node:fs';
+import { existsSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import type { Command } from 'commander';
+import { consoleText } from '../../core/console-text.js';
 import { InputError } from '../../core/errors.js';
 import { COMMAND_SUMMARIES } from './summaries.js';
 import { makeFolders } from '../../core/folders.js';
@@ -20,8 +21,11 @@ export function registerKeygen(program: Command): void {
       }
       makeFolders(dirname(base));
       const keys = generateLabKeys();
-      writeFileSync(`${base}.key`, keys.privateKey, { mode: 0o600 });
-      writeFileSync(`${base}.pub`, keys.publicKey);
+      // Replaced, not written through: writing over an existing file keeps its mode (a 0644 key
+      // stays readable by all) and follows a symbolic link to wherever it points.
+      for (const path of [`${base}.key`, `${base}.pub`]) rmSync(path, { force: true });
+      writeFileSync(`${base}.key`, keys.privateKey, { mode: 0o600, flag: 'wx' });
+      writeFileSync(`${base}.pub`, keys.publicKey, { flag: 'wx' });
       process.stdout.write(`wrote ${base}.key (private) and ${base}.pub\nkey id ${keyId(loadPublicKey(keys.publicKey, false))}\n`);
     });
 }
@@ -37,10 +41,11 @@ export function registerVerify(program: Command): void {
       const { verifyBundle } = await import('../../certify/verify.js');
       const result = verifyBundle(resolve(dir), options.key ? resolve(options.key) : undefined);
       if (result.ok) {
-        process.stdout.write(`verified: ${result.checkedFiles} files, signature by ${result.keyId}${result.trustedKey ? '' : ' (the key embedded in the certificate: pass --key to check it is yours)'}; verdict ${result.verdict}\n`);
+        process.stdout.write(`verified: ${result.checkedFiles} files, signature by ${consoleText(String(result.keyId))}${result.trustedKey ? '' : ' (the key embedded in the certificate: pass --key to check it is yours)'}; verdict ${consoleText(String(result.verdict))}\n`);
         return;
       }
-      process.stdout.write(`NOT VERIFIED:\n${result.problems.map((p) => `  - ${p}`).join('\n')}\n`);
+      // A problem names files of the bundle, whose names anyone who could change it chose.
+      process.stdout.write(`NOT VERIFIED:\n${result.problems.map((p) => `  - ${consoleText(p)}`).join('\n')}\n`);
       process.exitCode = 1;
     });
 }
