@@ -47,6 +47,10 @@ describe.skipIf(!existsSync(CHROMIUM))('poshil run --panel in chromium', () => {
     expect(await refused.json()).toEqual({ error: 'the panel of a local run is read-only' });
     const foreign = await page.request.get(`${url}api/bench`, { headers: { origin: 'http://evil.example' } });
     expect(foreign.status()).toBe(403);
+    // A foreign site's name pointed at 127.0.0.1 (DNS rebinding) sends that name as Host and Origin.
+    const port = new URL(url).port;
+    const rebound = await page.request.get(`${url}api/bench`, { headers: { host: `evil.example:${port}`, origin: `http://evil.example:${port}` } });
+    expect(rebound.status()).toBe(403);
 
     await page.goto(`${url}#run/00000000-0000-4000-8000-000000000000`);
     await expect.poll(() => page.locator('#cases tbody tr').count(), { timeout: 15_000 }).toBe(4);

@@ -17,6 +17,8 @@ import { ownOrigins, panelApp, sendRunFile } from './app.js';
 import type { BenchView, CaseView, ReceiptView, RunSummaryView, RunView } from './views.js';
 
 const LOCAL_ID = '00000000-0000-4000-8000-000000000000';
+/** Host headers a page on this machine sends: the loopback address or name, with the port. */
+const LOOPBACK_HOST = /^(127\.0\.0\.1|localhost|\[::1\])(:\d+)?$/i;
 
 export class LocalRunPanel {
   private header: RunHeader | undefined;
@@ -82,7 +84,11 @@ export class LocalRunPanel {
   private routes(): void {
     const sameSite = (request: FastifyRequest) => request.headers.origin === undefined || ownOrigins(request).includes(request.headers.origin);
     this.app.addHook('onRequest', async (request, reply) => {
-      if (!sameSite(request)) await reply.code(403).send({ error: `requests from ${request.headers.origin} are not accepted` });
+      // No login guards a local run's panel, so the name a page asked for must be this machine's:
+      // a site whose name was re-pointed at 127.0.0.1 (DNS rebinding) sends its own name as Host,
+      // and its Origin would match it.
+      if (!LOOPBACK_HOST.test(request.headers.host ?? '')) await reply.code(403).send({ error: `the panel of a local run answers to 127.0.0.1 and localhost only, not ${request.headers.host ?? '(no host)'}` });
+      else if (!sameSite(request)) await reply.code(403).send({ error: `requests from ${request.headers.origin} are not accepted` });
       else if (request.method !== 'GET' && request.method !== 'HEAD') await reply.code(403).send({ error: 'the panel of a local run is read-only' });
     });
     this.app.get('/api/session', async () => ({ role: 'viewer', tokenId: 'local run', csrf: '', local: true }));
