@@ -115,3 +115,32 @@ describe('maskJsonValue', () => {
     expect((masked as { lines: unknown }).lines).not.toBe(value['lines']);
   });
 });
+
+describe('card numbers in the forms a terminal may write them', () => {
+  const P = '4539148803436467';
+  const forms: Record<string, [unknown, string]> = {
+    'a key': [{ [P]: 'seen' }, '{"453914******6467":"seen"}'],
+    // A field named for TLV is parsed as TLV: its BCD stays hex, masked digits the nibble E.
+    'EMV 5A in a TLV field': [{ emv: `9F02060000000010005A08${P}5F2A020978` }, '{"emv":"9F02060000000010005A08453914EEEEEE64675F2A020978"}'],
+    'EMV 5A in hex of no known format': [{ data: `9F02060000000010005A08${P}5F2A020978` }, '{"data":"9F02060000000010005A08453914******64675F2A020978"}'],
+    'EMV 5A in short hex': [{ log: `tag 5A08${P}` }, '{"log":"tag 5A08453914******6467"}'],
+    'EMV 57 in hex': [{ t2: `5713${P}D30121010000000000000F` }, '{"t2":"5713453914******6467D********************F"}'],
+    'dots': [{ t: 'PAN 4539.1488.0343.6467' }, '{"t":"PAN 4539.14**.****.6467"}'],
+    'slashes': [{ t: '4539/1488/0343/6467' }, '{"t":"4539/14**/****/6467"}'],
+    'tabs': [{ t: '4539\t1488\t0343\t6467' }, '{"t":"4539\\t14**\\t****\\t6467"}'],
+    'no-break spaces': [{ t: '4539\u00a01488\u00a00343\u00a06467' }, '{"t":"4539\u00a014**\u00a0****\u00a06467"}'],
+    'base64 without padding': [{ b: Buffer.from(`card ${P}`).toString('base64').replace(/=+$/, '') }, JSON.stringify({ b: Buffer.from('card 453914******6467').toString('base64').replace(/=+$/, '') })],
+    'URL-safe base64': [{ b: Buffer.from(`card ${P}!?>`).toString('base64url') }, JSON.stringify({ b: Buffer.from('card 453914******6467!?>').toString('base64url') })],
+  };
+  for (const [name, [value, masked]] of Object.entries(forms)) {
+    it(`masks one written as ${name}, parsed and as a raw line alike`, () => {
+      expect(JSON.stringify(maskJsonValue(value))).toBe(masked);
+      expect(maskJsonText(JSON.stringify(value)).text).toBe(masked);
+    });
+  }
+
+  it('leaves numbers that are no card alone: versions, object ids, addresses, dates', () => {
+    const clean = { oid: '1.2.840.113549.1.1.11', at: '2026.11.27 10.15.30', ip: '192.168.100.200', date: '12/27/2026', hex: '57A0B1C2D3E4F5' };
+    expect(maskJsonValue(clean)).toBe(clean);
+  });
+});

@@ -18,7 +18,8 @@ export interface MaskedText {
 }
 
 const HEX = /^(?:[0-9a-fA-F]{2})+$/;
-const BASE64 = /^(?:[A-Za-z0-9+/]{4}){5,}(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$/;
+// With or without its padding, in either alphabet (URL-safe base64 writes - and _ for + and /).
+const BASE64 = /^(?:[A-Za-z0-9+/]{4}){5,}(?:[A-Za-z0-9+/]{2}(?:==)?|[A-Za-z0-9+/]{3}=?)?$|^(?:[A-Za-z0-9_-]{4}){5,}(?:[A-Za-z0-9_-]{2,3})?$/;
 
 /** Keys whose values are parsed as a binary format, where a few bytes may be a whole card-data field (TLV 9F1F, 9F20). */
 const BINARY_KEY = /hex$|^escpos$|iso8583/;
@@ -34,7 +35,12 @@ export function maskStringValue(value: string, key = ''): MaskedText {
   if (!BINARY_KEY.test(lower) && !mayHoldCardData(value)) return { text: value, spans: [] };
   if (HEX.test(value) && (lower === 'escpos' || lower.endsWith('hex') || (value.length >= 26 && /[a-fA-F]/.test(value)))) {
     const bytes = Buffer.from(value, 'hex');
-    const masked = lower === 'escpos' ? maskEscPos(bytes) : lower.includes('tlv') || lower.includes('emv') ? maskTlv(bytes) : maskUnknown(bytes, `hex of unknown format in "${key}"`);
+    const known = lower === 'escpos' || lower.includes('tlv') || lower.includes('emv');
+    // Hex of no known format that holds an EMV 5A or 57 field is masked by that field: the BCD
+    // guess of maskUnknown may take the tag and length for the PAN's first digits.
+    const emv = known ? undefined : maskCardText(value, `"${key}"`);
+    if (emv?.spans.length) return emv;
+    const masked = lower === 'escpos' ? maskEscPos(bytes) : known ? maskTlv(bytes) : maskUnknown(bytes, `hex of unknown format in "${key}"`);
     return fromBytes(value, masked, 'hex');
   }
   if (lower.includes('iso8583')) {
@@ -59,6 +65,9 @@ function fromBytes(original: string, masked: MaskedBytes, encoding: 'hex' | 'bas
   if (masked.spans.length === 0) return { text: original, spans: [], ...(masked.unparsed ? { unparsed: masked.unparsed } : {}) };
   let text = Buffer.from(masked.bytes).toString(encoding);
   if (encoding === 'hex' && original !== original.toLowerCase()) text = text.toUpperCase();
+  // Written back as it came: without padding, or in the URL-safe alphabet.
+  if (encoding === 'base64' && !original.endsWith('=')) text = text.replace(/=+$/, '');
+  if (encoding === 'base64' && /[-_]/.test(original)) text = text.replace(/\+/g, '-').replace(/\//g, '_');
   const spans: MaskedSpan[] = masked.spans.map((s) =>
     encoding === 'hex' ? { ...s, at: s.at * 2, length: s.length * 2 } : { ...s, at: Math.floor(s.at / 3) * 4, length: Math.ceil((s.at + s.length) / 3) * 4 - Math.floor(s.at / 3) * 4 },
   );
@@ -82,7 +91,7 @@ export function maskJsonText(raw: string): MaskedText {
   const spans: MaskedSpan[] = [];
   const unparsed: string[] = [];
   for (const token of tokens) {
-    const masked: MaskedText = token.kind === 'number' ? maskCardText(token.value) : maskStringValue(token.value, token.key);
+    const masked: MaskedText = token.kind === 'string' ? maskStringValue(token.value, token.key) : maskCardText(token.value);
     if (masked.unparsed) unparsed.push(masked.unparsed);
     for (const span of masked.spans) {
       chars ??= raw.split('');
@@ -98,8 +107,8 @@ export function maskJsonText(raw: string): MaskedText {
 
 /**
  * Whether a JSON text may hold card data, before it is tokenised: card text (mayHoldCardText),
- * 26 hex digits or 20 base64 characters (encoded bytes), or a \u escape (which can spell any of
- * them). One pass each, no backtracking: a regular expression with these alternatives
+ * 26 hex digits or 20 base64 characters (encoded bytes), or a \u or \t escape (the first can
+ * spell any of them, the second split a PAN into groups). One pass each, no backtracking: a regular expression with these alternatives
  * backtracked at every position and cost more than all the masking after it.
  */
 function mayHoldCardData(raw: string): boolean {
@@ -108,7 +117,8 @@ function mayHoldCardData(raw: string): boolean {
   let base64 = 0;
   for (let i = 0; i < raw.length; i++) {
     const c = raw.charCodeAt(i);
-    if (c === 0x5c && raw.charCodeAt(i + 1) === 0x75) return true;
+    // \u can spell any of them, and \t separate the groups of a printed PAN.
+    if (c === 0x5c && (raw.charCodeAt(i + 1) === 0x75 || raw.charCodeAt(i + 1) === 0x74)) return true;
     const digit = c >= 0x30 && c <= 0x39;
     const upper = c >= 0x41 && c <= 0x5a;
     const lower = c >= 0x61 && c <= 0x7a;
@@ -120,7 +130,7 @@ function mayHoldCardData(raw: string): boolean {
 }
 
 interface Token {
-  kind: 'string' | 'number';
+  kind: 'string' | 'number' | 'key';
   /** The decoded value. */
   value: string;
   /** The key this value belongs to ('' for array items and top-level values). */
@@ -155,8 +165,11 @@ function tokenize(raw: string): Token[] | undefined {
       let j = end;
       // JSON's white space: space, tab, line feed, carriage return.
       while (j < raw.length && (raw.charCodeAt(j) === 0x20 || raw.charCodeAt(j) === 0x09 || raw.charCodeAt(j) === 0x0a || raw.charCodeAt(j) === 0x0d)) j++;
-      if (raw.charCodeAt(j) === 0x3a) key = value;
-      else tokens.push({ kind: 'string', value, key, start: i + 1, ...(rawIndex ? { rawIndex } : {}) });
+      if (raw.charCodeAt(j) === 0x3a) {
+        key = value;
+        // A key is looked at as text too: a terminal may key its data by card number.
+        tokens.push({ kind: 'key', value, key: '', start: i + 1, ...(rawIndex ? { rawIndex } : {}) });
+      } else tokens.push({ kind: 'string', value, key, start: i + 1, ...(rawIndex ? { rawIndex } : {}) });
       i = end;
     } else if (c === 0x2d || (c >= 0x30 && c <= 0x39)) {
       // JSON.parse has accepted the text, so a number runs to the first character no number holds.
@@ -227,10 +240,19 @@ export function maskJsonValue<T>(value: T, key = ''): T {
   if (value !== null && typeof value === 'object') {
     const object = value as Record<string, unknown>;
     let out: Record<string, unknown> | undefined;
+    let keyed = false;
     for (const k of Object.keys(object)) {
       const masked = maskJsonValue(object[k], k);
       // Defined, not assigned: a key "__proto__" (JSON.parse makes it an own key) stays a key.
       if (masked !== object[k]) Object.defineProperty((out ??= { ...object }), k, { value: masked, enumerable: true, writable: true, configurable: true });
+      keyed ||= mayHoldCardText(k);
+    }
+    // A terminal may key its data by card number: such a key is masked too (in its place).
+    if (keyed) {
+      const from = out ?? object;
+      const rekeyed: Record<string, unknown> = {};
+      for (const k of Object.keys(from)) Object.defineProperty(rekeyed, maskCardText(k).text, { value: from[k], enumerable: true, writable: true, configurable: true });
+      return rekeyed as T;
     }
     return (out ?? value) as T;
   }

@@ -13,10 +13,12 @@
  *
  * Text is masked by its grammar: tracks by their sentinels and separators, a PAN as a
  * Luhn-valid run of 13–19 digits with a card-scheme prefix (major industry identifier 2–6 or 8),
- * standing alone or in groups of digits separated by single spaces or dashes, as receipts print
- * it; after a card label ("CARD", "PAN", "Karte"), a number written whole, Luhn-valid or not.
- * Binary formats are parsed first (ESC/POS, EMV TLV, ISO 8583, ZVT) and only their text and
- * card-data fields are looked at; hex or base64 renderings are decoded, never searched as text.
+ * standing alone or in groups of digits separated by single spaces, tabs, no-break spaces,
+ * dashes, dots or slashes, as receipts print it; after a card label ("CARD", "PAN", "Karte"), a
+ * number written whole, Luhn-valid or not; EMV tags 5A and 57 written as hex inside text, by tag
+ * and length. Binary formats are parsed first (ESC/POS, EMV TLV, ISO 8583, ZVT) and only their
+ * text and card-data fields are looked at; other hex or base64 renderings are decoded, not
+ * searched as text.
  */
 import { luhnValid } from './luhn.js';
 
@@ -37,8 +39,9 @@ const MASK_CODE = 0x2a;
 export const MASK_NIBBLE = 0xe;
 
 const PAN_RUN = /(?<![0-9])[2-68][0-9]{12,18}(?![0-9])/g;
-// Digits in groups of at most six split by single spaces or dashes: where a PAN printed in groups may be.
-const GROUP_RUN = /(?<![0-9])[0-9]{1,6}(?:[ -][0-9]{1,6}){2,}(?![0-9])/g;
+// Digits in groups of at most six split by single spaces, tabs, no-break spaces, dashes, dots or
+// slashes: where a PAN printed in groups may be.
+const GROUP_RUN = /(?<![0-9])[0-9]{1,6}(?:[ \t\u00a0./-][0-9]{1,6}){2,}(?![0-9])/g;
 // A number right after a card label ("CARD 4111…", "PAN: …", "Karte …") is the card's even when
 // it fails the Luhn check: a misread card that a terminal should have refused, on its receipt.
 // Written whole only: in groups, where the number ends (an expiry may follow) is Luhn's to say.
@@ -48,9 +51,29 @@ const TRACK1 = /%?B([0-9]{12,19})\^([^^?\n\r]{0,26})\^([0-9]{4}[^?\n\r"]*)\??/g;
 // Track 2: ; PAN = YYMM SC discretionary ? — or its bare body (PAN, separator, at least YYMM + SC).
 const TRACK2 = /;([0-9]{8,19})=([0-9A-Fa-f]*)\??|(?<![0-9])([0-9]{12,19})[=Dd]([0-9]{7,}F?)(?![0-9])/g;
 
+// EMV tags 5A (PAN) and 57 (track-2 equivalent data) written as hex inside text, as a
+// terminal's log line or a short JSON field has them: tag, length, value. Their digits never
+// stand alone (tag and length are hex digits too), so the PAN rules above cannot see them.
+const EMV_HEX = /(5[Aa]|57)([0-9A-Fa-f]{2})/g;
+
+/**
+ * The card data of an EMV 5A or 57 field at `at` of the text, when its value has the shape:
+ * a Luhn-valid PAN of 12 to 19 BCD digits (F-padded), and for 57 the separator D, at least an
+ * expiry and service code, and the rest up to the F padding.
+ */
+function emvHexField(text: string, at: number, tag: string, length: number): { kind: CardDataKind; panAt: number; panLength: number; restAt: number; restLength: number; end: number } | undefined {
+  const valueAt = at + 4;
+  const value = text.slice(valueAt, valueAt + 2 * length);
+  if (value.length !== 2 * length) return undefined;
+  const field = tag === '5A' ? /^([0-9]{12,19})[Ff]?$/.exec(value) : /^([0-9]{12,19})[Dd]([0-9]{7,})[Ff]?$/.exec(value);
+  if (!field || !luhnValid(field[1]!) || !/^[2-68]/.test(field[1]!)) return undefined;
+  const panLength = field[1]!.length;
+  return { kind: tag === '5A' ? 'pan' : 'track2', panAt: valueAt, panLength, restAt: valueAt + panLength + 1, restLength: field[2]?.length ?? 0, end: valueAt + 2 * length };
+}
+
 /**
  * Whether the text may hold a PAN or a track, before the patterns above look: a run of 8 digits
- * (every track, every PAN written whole), or 13 digits in groups split by single spaces or dashes
+ * (every track, every PAN written whole), or 13 digits in groups split by single separators
  * (a PAN as receipts print it, in any of the groupings groupedPans takes: 4-4-4-4, Amex's 4-6-5,
  * Diners' 4-6-4). One pass, no backtracking.
  */
@@ -63,7 +86,7 @@ export function mayHoldCardText(text: string): boolean {
       if (++run >= 8 || ++grouped >= 13) return true;
     } else {
       // A single separator right after a digit keeps the group run going; anything else ends it.
-      if (!((c === 0x20 || c === 0x2d) && run > 0)) grouped = 0;
+      if (!(isGroupSeparator(c) && run > 0)) grouped = 0;
       run = 0;
     }
   }
@@ -103,6 +126,20 @@ export function maskCardText(text: string, where?: string): { text: string; span
     runs.end();
     taken.fill(1, m.index, m.index + m[0].length);
   }
+  EMV_HEX.lastIndex = 0;
+  for (let m = EMV_HEX.exec(text); m; m = EMV_HEX.exec(text)) {
+    const found = emvHexField(text, m.index, m[1]!.toUpperCase(), parseInt(m[2]!, 16));
+    if (!found || taken.subarray(m.index, found.end).includes(1)) {
+      EMV_HEX.lastIndex = m.index + 1;
+      continue;
+    }
+    runs.start(found.kind);
+    hidePanDigits(text, found.panAt, found.panLength, runs);
+    runs.add(found.restAt, found.restLength);
+    runs.end();
+    taken.fill(1, m.index, found.end);
+    EMV_HEX.lastIndex = found.end;
+  }
   const candidates: { at: number; length: number; labelled?: boolean }[] = [];
   LABELLED_PAN.lastIndex = 0;
   for (let m = LABELLED_PAN.exec(text); m; m = LABELLED_PAN.exec(text)) candidates.push({ at: m.index + m[0].length - m[1]!.length, length: m[1]!.length, labelled: true });
@@ -112,7 +149,7 @@ export function maskCardText(text: string, where?: string): { text: string; span
   for (let m = GROUP_RUN.exec(text); m; m = GROUP_RUN.exec(text)) candidates.push(...groupedPans(m[0], m.index));
   for (const { at, length, labelled } of candidates) {
     if (taken.subarray(at, at + length).includes(1)) continue;
-    const digits = text.slice(at, at + length).replace(/[ -]/g, '');
+    const digits = text.slice(at, at + length).replace(/[^0-9]/g, '');
     if (digits.length < 13 || digits.length > 19 || (!labelled && !luhnValid(digits))) continue;
     runs.start('pan');
     hidePanDigits(text, at, length, runs);
@@ -226,6 +263,8 @@ function hidePanDigits(text: string, at: number, length: number, runs: Runs): vo
 }
 
 const isDigit = (code: number) => code >= 48 && code <= 57;
+/** Space, tab, no-break space, dash, dot, slash. */
+const isGroupSeparator = (code: number) => code === 0x20 || code === 0x09 || code === 0xa0 || code === 0x2d || code === 0x2e || code === 0x2f;
 
 /** Sorted positions grouped into runs of consecutive ones. */
 function contiguous(indices: Iterable<number>): { at: number; length: number }[] {
