@@ -70,6 +70,18 @@ describe('all bundled suites over the shipped ECR protocol descriptions (black b
   }
 });
 
+describe('a run in which no case could run', () => {
+  it('is no pass: exit 2, saying every selected case was skipped, with each reason in the record', async () => {
+    const out = join(temp(), 'out');
+    const result = await poshil(['run', '-d', join(ROOT, 'devices', 'simulator-concert.json'), '-o', out, join(ROOT, 'suites', 'card-swipe.suite.yaml')], { timeout: 120_000 });
+    expect(result.exitCode, result.stdout + result.stderr).toBe(2);
+    expect(result.stderr).toMatch(/no case ran: all \d+ selected case\(s\) were skipped on this terminal \[E_NOTHING_RAN\]/);
+    const record = readRecordJson(runDir(out));
+    expect(record.summary.outcome).toBe('SKIPPED');
+    expect(record.suites[0]!.cases.every((c) => c.outcome === 'SKIPPED' && c.reason)).toBe(true);
+  }, 150_000);
+});
+
 describe('a garbled link', () => {
   it('garbage between Concert frames is skipped, kept in the transcript, and the sale still completes', async () => {
     const dir = temp({ 'plan.yaml': 'faults:\n  - { on: card.read, fault: garble, nth: 1 }\n' });
