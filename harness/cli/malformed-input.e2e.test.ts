@@ -90,6 +90,17 @@ describe('malformed input corpus', () => {
       expect(result.stderr).not.toMatch(/internal error|\n\s+at /);
     }
   }, 240_000);
+
+  it('run names what the simulator said of arguments it refused, with exit 2, as a child and in-process', async () => {
+    const bad = workspace({ 'bad.json': simulatorProfile('tcp', ['--defect', 'approve-declinedd']), 'b.bench.yaml': '' });
+    writeFileSync(join(bad, 'b.bench.yaml'), `bench: b\ndevices:\n  - name: t1\n    profile: ${join(bad, 'bad.json')}\n`);
+    for (const args of [['-d', join(bad, 'bad.json')], ['--bench', join(bad, 'b.bench.yaml'), '--in-process-simulators']]) {
+      const result = await poshil(['run', ...args, '-o', join(bad, 'out'), join(ROOT, 'suites', 'smoke.suite.yaml')], { cwd: bad, timeout: 30_000 });
+      expect(result.exitCode, result.stdout + result.stderr).toBe(2);
+      expect(result.stdout + result.stderr).toContain('the simulator did not start: ');
+      expect(result.stdout + result.stderr).toContain('unknown --defect "approve-declinedd"');
+    }
+  }, 60_000);
 });
 
 describe('tamper sweep over a certificate bundle', () => {

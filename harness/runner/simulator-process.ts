@@ -5,10 +5,10 @@
  * a run can reach its first case.
  */
 import { spawn } from 'node:child_process';
-import { closeSync, openSync } from 'node:fs';
+import { closeSync, openSync, readFileSync } from 'node:fs';
 import { createInterface } from 'node:readline';
 import { join } from 'node:path';
-import { DeviceError } from '../core/errors.js';
+import { DeviceError, ExitCode, InputError } from '../core/errors.js';
 import { packageRoot } from '../core/paths.js';
 
 export interface SimulatorAnnouncement {
@@ -34,6 +34,23 @@ export type SimulatorLauncher = (args: readonly string[], readyTimeoutMs: number
 export function cliEntry(): string {
   return join(packageRoot(), 'dist', 'harness', 'cli', 'main.js');
 }
+
+/** The last lines a simulator wrote to its log (where its stderr goes), for an error message. */
+function logTail(logFile: string): string {
+  try {
+    return readFileSync(logFile, 'utf8').slice(-500);
+  } catch {
+    return '';
+  }
+}
+
+/** What a simulator printed (an error and its hint), on one line of a message. */
+const oneLine = (text: string) =>
+  text
+    .split('\n')
+    .map((line) => line.trim().replace(/^poshil: /, ''))
+    .filter(Boolean)
+    .join('; ');
 
 export const startSimulatorProcess: SimulatorLauncher = async (args, readyTimeoutMs, logFile) => {
   const logFd = logFile ? openSync(logFile, 'a') : undefined;
@@ -101,8 +118,11 @@ export const startSimulatorProcess: SimulatorLauncher = async (args, readyTimeou
   } catch (error) {
     lines.close();
     await stop();
-    throw new DeviceError('E_SIMULATOR_START', `the simulator did not start: ${(error as Error).message}`, {
-      hint: `check the profile's simulator.args (${args.join(' ')}); the simulator said: ${tail.join('').slice(-500) || '(nothing)'}`,
-    });
+    // With a log file, what the simulator said went there, not through the pipe.
+    const said = oneLine(logFile ? logTail(logFile) : tail.join('').slice(-500)) || '(nothing)';
+    const message = `the simulator did not start: ${(error as Error).message}`;
+    // It refused its arguments (exit 2): the profile is wrong, not the machine.
+    if (child.exitCode === ExitCode.invalidInput) throw new InputError('E_SIMULATOR_ARGS', `${message}; it said: ${said}`, { hint: `check the profile's simulator.args (${args.join(' ')}); poshil sim --help lists them` });
+    throw new DeviceError('E_SIMULATOR_START', message, { hint: `check the profile's simulator.args (${args.join(' ')}); the simulator said: ${said}` });
   }
 };

@@ -8,7 +8,7 @@
 import { appendFile } from 'node:fs/promises';
 import { Command } from 'commander';
 import { startSimulator, type RunningSimulator } from '../../../devices/simulator/server.js';
-import { DeviceError, PoshilError, errorMessage } from '../../core/errors.js';
+import { DeviceError, InputError, PoshilError, errorMessage } from '../../core/errors.js';
 import type { SimulatorLauncher } from '../../runner/simulator-process.js';
 import { defineSim, simulatorOptions, type SimOptions } from './sim.js';
 
@@ -44,6 +44,8 @@ export async function startSimulatorFromArgs(args: readonly string[], readyTimeo
     return simulator;
   } catch (error) {
     const why = error instanceof PoshilError ? error.message : errorMessage(error);
+    // Arguments it refused (an unknown --defect, a bad fault plan) are the profile's fault: exit 2.
+    if (error instanceof InputError) throw new InputError('E_SIMULATOR_ARGS', `the simulator did not start: ${why}`, { ...error.context, hint: `check the profile's simulator.args (${args.join(' ')})${error.context.hint ? `; ${error.context.hint}` : ''}` });
     throw new DeviceError('E_SIMULATOR_START', `the simulator did not start: ${why}`, { hint: `check the profile's simulator.args (${args.join(' ')})` });
   }
 }
