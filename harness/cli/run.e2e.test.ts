@@ -2,7 +2,7 @@
  * The CLI as a user runs it: `poshil run` against the simulator it launches, over TCP and
  * through a real socat pty, and what it leaves on disk.
  */
-import { existsSync, readFileSync } from 'node:fs';
+import { cpSync, existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Ajv } from 'ajv';
 import addFormats from 'ajv-formats';
@@ -187,3 +187,40 @@ async function waitFor(condition: () => boolean, timeoutMs = 15_000): Promise<vo
     await new Promise((r) => setTimeout(r, 50));
   }
 }
+
+describe('saved results in args', () => {
+  const sale = (save = '') => `      - do: sale
+        args: { amount: 1250, currency: EUR }${save}
+      - stimulus: swipe
+        fixture: cards/visa-approved
+      - await: transaction.completed
+        within: 5000
+`;
+  it('void names the sale of its own case, whatever ran before it', async () => {
+    const dir = workspace({ 'sim.json': simulatorProfile('tcp') });
+    const suite = join(dir, 'void.suite.yaml');
+    writeFileSync(suite, `suite: void\ncases:\n  - id: other-sale\n    steps:\n${sale()}  - id: sale-and-void\n    steps:\n${sale('\n        save: sale')}      - do: void\n        args: { txnId: "\${sale.txnId}" }\n        expect: { type: object, required: [txnId, result], properties: { result: { const: voided } } }\n`);
+    cpSync(join(ROOT, 'suites', 'fixtures'), join(dir, 'fixtures'), { recursive: true });
+    const out = join(dir, 'out');
+    const result = await poshil(['run', '-d', join(dir, 'sim.json'), '-o', out, suite], { timeout: 60_000 });
+    expect(result.exitCode, result.stdout + result.stderr).toBe(0);
+    const record = readRecordJson(runDir(out));
+    const cases = record.suites[0]!.cases;
+    const otherTxn = (cases[0]!.attempts[0]!.steps[0]!.observed as { result: { txnId: string } }).result.txnId;
+    const ownTxn = (cases[1]!.attempts[0]!.steps[0]!.observed as { result: { txnId: string } }).result.txnId;
+    const voided = cases[1]!.attempts[0]!.steps[3]!;
+    expect(voided.request).toEqual({ verb: 'void', args: { txnId: ownTxn } });
+    expect((voided.observed as { result: { txnId: string } }).result.txnId).toBe(ownTxn);
+    expect(ownTxn).not.toBe(otherTxn);
+  }, 90_000);
+
+  it('refers only to what an earlier step of the case saved: exit 2 at load, naming the step', async () => {
+    const dir = workspace({ 'sim.json': simulatorProfile('tcp') });
+    const suite = join(dir, 'bad.suite.yaml');
+    writeFileSync(suite, 'suite: bad\ncases:\n  - id: c\n    steps:\n      - do: void\n        args: { txnId: "${sale.txnId}" }\n');
+    const result = await poshil(['run', '-d', join(dir, 'sim.json'), '-o', join(dir, 'out'), suite]);
+    expect(result.exitCode).toBe(2);
+    expect(result.stderr).toContain('no earlier do step of this case saves a result as sale [E_SAVED_REFERENCE]');
+    expect(result.stderr).toContain('bad.suite.yaml:6');
+  });
+});

@@ -12,6 +12,7 @@ import type { DriftLimits, WindowLimits } from '../expect/degradation.js';
 import type { Expectations } from '../expect/expectations.js';
 import { loadDocument, type LoadedDocument } from './document.js';
 import type { FixtureStore } from './fixtures.js';
+import { referencedNames } from './saved-refs.js';
 import { formatDuration, parseDrift, parseDuration, parseRate } from './quantities.js';
 import type { Case, LoadSpec, MeasureSpec, Step, Suite } from './types.js';
 import { validateDocument } from './validate.js';
@@ -125,10 +126,16 @@ function resolveCase(
 ): Case {
   const timeoutMs = c.timeout ?? suite.timeout ?? defaults.stepTimeoutMs;
   const stepIds = new Set<string>();
+  const saved = new Set<string>();
   const steps = c.steps.map((s, si) => {
     const stepPointer = `${pointer}/steps/${si}`;
     const step = resolveStep(doc, s, si, stepPointer, timeoutMs, stepIds, expectations, fixtures, defaults.maxConcurrentSales);
     if (s.id) stepIds.add(s.id);
+    if (step.kind === 'do') {
+      const unsaved = referencedNames(step.args).find((name) => !saved.has(name));
+      if (unsaved !== undefined) fail(doc, `${stepPointer}/args`, 'E_SAVED_REFERENCE', `the args refer to \${${unsaved}…}, but no earlier do step of this case saves a result as ${unsaved}`, 'add save: NAME to the do step whose result it is (docs/suites.md, "Saved results")');
+      if (step.save) saved.add(step.save);
+    }
     return step;
   });
   return Object.freeze({
@@ -175,7 +182,8 @@ function resolveStep(
 
   if (s.do !== undefined) {
     const fixture = s.fixture ? fixtures.get(s.fixture, { file: doc.shown, pointer: `${pointer}/fixture`, ...lineAt(doc, `${pointer}/fixture`) }) : {};
-    return { ...base, kind: 'do', label: label(`do ${s.do}`), verb: s.do, args: { ...fixture, ...(s.args ?? {}) }, ...opt('save', s.save), ...opt('expect', compile(s.expect, 'expect')), ...opt('expectError', compile(s.expectError, 'expectError')), ...opt('measure', measure) };
+    const args = { ...fixture, ...(s.args ?? {}) };
+    return { ...base, kind: 'do', label: label(`do ${s.do}`), verb: s.do, args, ...(referencedNames(args).length > 0 ? { references: true as const } : {}), ...opt('save', s.save), ...opt('expect', compile(s.expect, 'expect')), ...opt('expectError', compile(s.expectError, 'expectError')), ...opt('measure', measure) };
   }
   if (s.stimulus !== undefined) {
     const fixture = s.fixture ? fixtures.get(s.fixture, { file: doc.shown, pointer: `${pointer}/fixture`, ...lineAt(doc, `${pointer}/fixture`) }) : {};

@@ -29,8 +29,10 @@ export interface DoStep extends StepBase {
   expect?: Expectation;
   expectError?: Expectation;
   measure?: MeasureSpec;
-  /** Keep the result under this name for a later `same` step. */
+  /** Keep the result under this name for a later `same` step or `${NAME.path}` in args. */
   save?: string;
+  /** The args refer to saved results (`${NAME.path}`): resolved when the step runs. */
+  references?: true;
 }
 
 export interface StimulusStep extends StepBase {

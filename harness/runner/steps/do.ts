@@ -1,13 +1,22 @@
 /** `do`: send a verb; check the result (`expect`) or the refusal (`expectError`). */
+import { resolveReferences } from '../../config/saved-refs.js';
 import type { DoStep } from '../../config/types.js';
 import type { StepContext } from '../step-context.js';
 import { measurementFailure, takeMeasurement } from './measure.js';
 import { describeIssues, type StepResult } from './result.js';
 
 export async function runDo(step: DoStep, ctx: StepContext, start: number): Promise<StepResult> {
-  const reply = await ctx.terminal.call(step.verb, step.args, { timeoutMs: step.timeoutMs, signal: ctx.signal });
+  let args = step.args;
+  if (step.references) {
+    try {
+      args = resolveReferences(step.args, ctx.saved) as Record<string, unknown>;
+    } catch (error) {
+      return { request: { verb: step.verb, args: step.args }, outcome: 'ERROR', reason: (error as Error).message };
+    }
+  }
+  const reply = await ctx.terminal.call(step.verb, args, { timeoutMs: step.timeoutMs, signal: ctx.signal });
   const end = performance.now();
-  const base = { request: { verb: step.verb, args: step.args } };
+  const base = { request: { verb: step.verb, args } };
   if (!reply.ok) {
     const observed = { error: reply.error };
     if (!step.expectError) {
