@@ -93,7 +93,7 @@ cases:
     expect(result.stdout).toContain('troubleshoot (answer does not match): Upgrade the terminal to firmware 9.');
     const run = runDir(out);
     const step = readRecordJson(run).suites[0]!.cases[0]!.attempts[0]!.steps[0]!;
-    expect(step).toMatchObject({ outcome: 'FAIL', issues: [{ path: '/firmware', message: 'must be equal to constant "9.0.0"' }] });
+    expect(step).toMatchObject({ outcome: 'FAIL', issues: [{ path: '/firmware', message: 'must be equal to constant "9.0.0", got "1.4.2"' }] });
     expect(step.transcript?.excerpt?.some((e) => e.dir === 'rx' && e.text?.includes('"firmware"'))).toBe(true);
     expect(readFileSync(join(run, 'junit.xml'), 'utf8')).toMatch(/<failure[^>]*>/);
   });

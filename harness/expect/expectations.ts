@@ -150,7 +150,7 @@ export class Expectations {
     const checked = validate;
     return {
       schema,
-      check: (value) => (checked(value) ? [] : toIssues(checked.errors ?? [])),
+      check: (value) => (checked(value) ? [] : toIssues(checked.errors ?? [], value)),
     };
   }
 
@@ -274,10 +274,26 @@ function selfContained(schema: unknown): boolean {
   return walk(schema);
 }
 
-function toIssues(errors: readonly ErrorObject[]): ValidationIssue[] {
+function toIssues(errors: readonly ErrorObject[], value: unknown): ValidationIssue[] {
   return errors
     .filter((e) => e.keyword !== 'if')
-    .map((e) => ({ path: e.instancePath || '/', message: withExpected(e) }));
+    .map((e) => ({ path: e.instancePath || '/', message: withExpected(e) + gotValue(e, value) }));
+}
+
+/** Keywords about the value itself, where what the terminal sent is what a reader needs next. */
+const ABOUT_THE_VALUE = new Set(['const', 'enum', 'type', 'minimum', 'maximum', 'exclusiveMinimum', 'exclusiveMaximum', 'multipleOf', 'pattern', 'format', 'minLength', 'maxLength']);
+
+/** ", got 1234": the value at the issue's path, short (the reason is masked for card data later). */
+function gotValue(e: ErrorObject, value: unknown): string {
+  if (!ABOUT_THE_VALUE.has(e.keyword)) return '';
+  let at: unknown = value;
+  for (const key of e.instancePath.split('/').slice(1)) {
+    if (at === null || typeof at !== 'object') return '';
+    at = (at as Record<string, unknown>)[key.replace(/~1/g, '/').replace(/~0/g, '~')];
+  }
+  const text = JSON.stringify(at);
+  if (text === undefined) return '';
+  return `, got ${text.length > 60 ? `${text.slice(0, 57)}...` : text}`;
 }
 
 /** ajv says "must be equal to constant"; a report reader wants to see which. */

@@ -85,7 +85,7 @@ describe('runCase', () => {
       onStimulus: (t) => t.emit('transaction.completed', { result: 'declined' }),
     });
     expect(record.outcome).toBe('FAIL');
-    expect(record.attempts[0]!.steps[2]!.issues).toEqual([{ path: '/result', message: 'must be equal to constant "approved"' }]);
+    expect(record.attempts[0]!.steps[2]!.issues).toEqual([{ path: '/result', message: 'must be equal to constant "approved", got "declined"' }]);
   });
 
   it('turns a dropped link into ERROR and a silent terminal into TIMEOUT', async () => {
