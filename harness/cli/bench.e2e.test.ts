@@ -180,7 +180,8 @@ describe('poshil run --bench (black box)', () => {
     });
     const out = join(dir, 'out');
     const result = await poshil(['run', '--bench', join(dir, 'lab.bench.yaml'), '--lab', join(dir, 'lab'), '--out', out, '--in-process-simulators', suite('smoke')], { timeout: 120_000 });
-    expect(result.exitCode, result.stdout + result.stderr).toBe(3);
+    // The broken device's arguments are the profile's fault (2), the worst of the devices' codes.
+    expect(result.exitCode, result.stdout + result.stderr).toBe(2);
     // Nothing but poshil's own lines: no warning from Node about the pty descriptors the thread closes.
     expect(result.stderr).not.toMatch(/Warning/);
     const { dir: bench, summary } = summaryOf(out);
@@ -190,7 +191,7 @@ describe('poshil run --bench (black box)', () => {
       ['zvt', 'PASS'],
       ['broken', 'ERROR'],
     ]);
-    expect(summary.devices[3]!.error).toMatchObject({ code: 'E_SIMULATOR_START', message: expect.stringContaining('unknown --defect "no-such-defect"') });
+    expect(summary.devices[3]!.error).toMatchObject({ code: 'E_SIMULATOR_ARGS', message: expect.stringContaining('unknown --defect "no-such-defect"') });
     // One process: every simulator names the same pid, poshil's.
     const pids = new Set<string>();
     for (const device of ['tcp', 'pty', 'zvt']) {
@@ -202,7 +203,8 @@ describe('poshil run --bench (black box)', () => {
   }, 180_000);
 
   it('quarantines a device after repeated device errors, skips it, and runs it again once released', async () => {
-    const broken = { ...simulatorProfile('tcp'), simulator: { args: ['--tcp', '127.0.0.1:0', '--faults', 'no-such-plan.yaml'] } };
+    // A terminal on other firmware than its profile expects fails its health check: a device error.
+    const broken = { ...simulatorProfile('tcp'), health: { firmware: '9.9.9' } };
     const dir = workspace({
       'sim.json': simulatorProfile('tcp'),
       'broken.json': broken,
@@ -215,11 +217,11 @@ describe('poshil run --bench (black box)', () => {
       const result = await run(n);
       expect(result.exitCode, result.stdout + result.stderr).toBe(3);
       const { summary } = summaryOf(join(dir, `out${n}`));
-      expect(summary.devices.find((d) => d.device === 'flaky')).toMatchObject({ outcome: 'ERROR', exitCode: 3, error: { code: 'E_SIMULATOR_START' } });
+      expect(summary.devices.find((d) => d.device === 'flaky')).toMatchObject({ outcome: 'ERROR', exitCode: 3, error: { code: 'E_HEALTH' } });
       expect(summary.devices.find((d) => d.device === 'good')).toMatchObject({ outcome: 'PASS', exitCode: 0 });
     }
     const quarantined = (await status(bench, lab)).find((s) => s.device === 'flaky')!;
-    expect(quarantined.health).toMatchObject({ state: 'quarantined', consecutiveFailures: 2, reason: expect.stringMatching(/^2 runs in a row ended in a device error; the last: the simulator did not start/) });
+    expect(quarantined.health).toMatchObject({ state: 'quarantined', consecutiveFailures: 2, reason: expect.stringMatching(/^2 runs in a row ended in a device error; the last: terminal \S+ failed its health check/) });
     // Skipped with the reason shown; the good device alone decides the exit code.
     const third = await run(3);
     expect(third.exitCode, third.stdout + third.stderr).toBe(0);
@@ -232,7 +234,7 @@ describe('poshil run --bench (black box)', () => {
     expect((await status(bench, lab)).find((s) => s.device === 'flaky')!.health.state).toBe('good');
     const fourth = await run(4);
     expect(fourth.exitCode).toBe(3);
-    expect(summaryOf(join(dir, 'out4')).summary.devices.find((d) => d.device === 'flaky')!.error?.code).toBe('E_SIMULATOR_START');
+    expect(summaryOf(join(dir, 'out4')).summary.devices.find((d) => d.device === 'flaky')!.error?.code).toBe('E_HEALTH');
   }, 180_000);
 
   it('holds a device for one run: a second run gets exit 3 naming the holder; Ctrl-C stops the first cleanly', async () => {

@@ -38,7 +38,8 @@ describe.skipIf(!existsSync(CHROMIUM))('lab panel in chromium', () => {
     const simulator = join(packageRoot(), 'devices', 'simulator.json');
     // Prompt steps go to a person (the suite has no other stimulus); the simulator is the terminal.
     writeFileSync(join(lab.home, 'prompting.json'), JSON.stringify({ name: 'simulated terminal with a person at the bench', protocol: 'bench', transport: { type: 'tcp', host: '127.0.0.1' }, simulator: { args: ['--tcp', '127.0.0.1:0'] }, defaultStimulus: { via: 'operator' } }));
-    writeFileSync(join(lab.home, 'broken.json'), JSON.stringify({ name: 'a terminal whose simulator cannot start', protocol: 'bench', transport: { type: 'tcp', host: '127.0.0.1' }, simulator: { args: ['--tcp', '127.0.0.1:0', '--faults', 'no-such-plan.yaml'] }, defaultStimulus: { via: 'simulator' } }));
+    // On other firmware than its profile expects: it fails its health check, a device error.
+    writeFileSync(join(lab.home, 'broken.json'), JSON.stringify({ name: 'a terminal on the wrong firmware', protocol: 'bench', transport: { type: 'tcp', host: '127.0.0.1' }, simulator: { args: ['--tcp', '127.0.0.1:0'] }, health: { firmware: '9.9.9' }, defaultStimulus: { via: 'simulator' } }));
     const bench = join(lab.home, 'panel.bench.yaml');
     writeFileSync(
       bench,
@@ -150,7 +151,7 @@ describe.skipIf(!existsSync(CHROMIUM))('lab panel in chromium', () => {
     const viewer = await openAs('viewer');
     const flaky = viewer.locator('#devices tr[data-device="counter/flaky"]');
     await expect.poll(() => flaky.getAttribute('data-state'), { timeout: 20_000 }).toBe('quarantined');
-    expect(await flaky.textContent()).toContain('simulator did not start');
+    expect(await flaky.textContent()).toContain('failed its health check');
     expect(await flaky.locator('button').count()).toBe(0);
     // Asked anyway, from the page's own session: refused.
     const csrf = await viewer.evaluate(async () => ((await (await fetch('/api/session')).json()) as { csrf: string }).csrf);

@@ -47,7 +47,7 @@ describe('loadSuite', () => {
     expect(sale).toMatchObject({ kind: 'do', verb: 'sale', timeoutMs: 1234, label: 'do sale' });
     expect(swipe).toMatchObject({ kind: 'stimulus', args: { fixture: 'cards/good', track: ';4111111111111111=3012101?' } });
     expect(wait).toMatchObject({ kind: 'await', timeoutMs: 800 });
-    expect(wait?.kind === 'await' && wait.expect?.check(5)).toEqual([{ path: '/', message: 'must be object' }]);
+    expect(wait?.kind === 'await' && wait.expect?.check(5)).toEqual([{ path: '/', message: 'must be object, got 5' }]);
     expect(Object.isFrozen(suite)).toBe(true);
   });
 

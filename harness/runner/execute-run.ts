@@ -267,8 +267,9 @@ export async function executeRun(request: RunRequest): Promise<RunResult> {
   if (!failure && lost) failure = new PoshilError('E_OUTPUT', `could not write the run's evidence: ${errorMessage(lost)}`, ExitCode.deviceError);
 
   // A run that ran nothing is no pass: a CI job must not go green on a terminal that could run
-  // none of the cases it was given (each case's reason is in the record and above).
-  if (!failure && !signal.aborted && record.summary.outcome === 'SKIPPED') {
+  // none of the cases it was given (each case's reason is in the record and above). A bench's
+  // device is left to the bench: a fleet of several kinds may hold one that runs none of them.
+  if (!failure && !signal.aborted && !request.bench && record.summary.outcome === 'SKIPPED') {
     failure = new PoshilError('E_NOTHING_RAN', `no case ran: all ${record.summary.total} selected case(s) were skipped on this terminal`, ExitCode.invalidInput, {
       hint: "run suites this terminal can run, or declare in the profile's capabilities what it can do",
     });

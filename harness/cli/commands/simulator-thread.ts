@@ -6,7 +6,7 @@
  * sees the same terminal either way; only where the simulator's code runs changes.
  */
 import { Worker } from 'node:worker_threads';
-import { DeviceError } from '../../core/errors.js';
+import { DeviceError, InputError } from '../../core/errors.js';
 import type { SimulatorLauncher } from '../../runner/simulator-process.js';
 
 export type ToThread = { op: 'start'; id: number; args: readonly string[]; readyTimeoutMs: number; logFile?: string } | { op: 'stop'; id: number };
@@ -73,7 +73,9 @@ export function simulatorThread(): SimulatorLauncher {
     if (reply.op === 'failed') {
       simulators.delete(id);
       hold(-1);
-      throw new DeviceError(reply.code, reply.message, reply.hint ? { hint: reply.hint } : {});
+      // Arguments the simulator refused stay the profile's fault across the thread: exit 2.
+      const context = reply.hint ? { hint: reply.hint } : {};
+      throw reply.code === 'E_SIMULATOR_ARGS' ? new InputError(reply.code, reply.message, context) : new DeviceError(reply.code, reply.message, context);
     }
     simulator.current = reply.link;
     let stopping: Promise<void> | undefined;
