@@ -3,10 +3,10 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openLabDatabase, type LabDatabase } from './db/connect.js';
-import { startTestLab, type TestLab } from './test-support/lab-db.js';
+import { SEED_SUBMISSION, SEED_WORKER, seedLab, startTestLab, type TestLab } from './test-support/lab-db.js';
 import { formatCompare, labCompare } from './results.js';
 
-const WORKER = '00000000-0000-4000-8000-0000000000a1';
+const WORKER = SEED_WORKER;
 let lab: TestLab;
 let db: LabDatabase;
 let runs = 0;
@@ -15,7 +15,7 @@ let runs = 0;
 async function run(firmware: string, cases: [string, string][]): Promise<void> {
   const n = String(++runs).padStart(12, '0');
   const [job, id] = [`00000000-0000-4000-8000-${n.replace(/^0/, 'd')}`, `00000000-0000-4000-8000-${n.replace(/^0/, 'e')}`];
-  await db.pool.query(`INSERT INTO lab.jobs (id, submission_id, queue, state) VALUES ($1, '00000000-0000-4000-8000-0000000000c1', 'q', 'passed')`, [job]);
+  await db.pool.query(`INSERT INTO lab.jobs (id, submission_id, queue, state) VALUES ($1, '${SEED_SUBMISSION}', 'q', 'passed')`, [job]);
   await db.pool.query(`INSERT INTO lab.runs (id, job_id, attempt, worker_id, device_id, state, firmware) VALUES ($1, $2, 1, $3, 'b/t1', 'finished', $4)`, [id, job, WORKER, firmware]);
   for (const [seq, [caseId, outcome]] of cases.entries()) {
     await db.pool.query(`INSERT INTO lab.case_results (run_id, seq, suite, case_id, outcome, duration_ms) VALUES ($1, $2, 's', $3, $4, 1)`, [id, seq + 1, caseId, outcome]);
@@ -25,10 +25,7 @@ async function run(firmware: string, cases: [string, string][]): Promise<void> {
 beforeAll(async () => {
   lab = await startTestLab();
   db = await openLabDatabase(lab.url, 'poshil-test');
-  await db.pool.query(`INSERT INTO lab.workers (id, name, host, pid, bench) VALUES ('${WORKER}', 'w', 'h', 1, 'b')`);
-  await db.pool.query(`INSERT INTO lab.devices (id, bench, name, worker_id, address) VALUES ('b/t1', 'b', 't1', '${WORKER}', 'tcp://127.0.0.1:1')`);
-  await db.pool.query(`INSERT INTO lab.bundles (sha256, files) VALUES ('x', '[]')`);
-  await db.pool.query(`INSERT INTO lab.submissions (id, mode, selection, bundle_sha256, suites) VALUES ('00000000-0000-4000-8000-0000000000c1', 'any', '', 'x', '{}')`);
+  await seedLab(db.pool);
   // `steady` passes under both; `broken` breaks under 2.1; `dropped` was never run under 2.1, `added` never under 2.0.
   for (let i = 0; i < 10; i++) await run('2.0', [['steady', 'PASS'], ['broken', 'PASS'], ['dropped', 'PASS']]);
   for (let i = 0; i < 10; i++) await run('2.1', [['steady', 'PASS'], ['broken', 'FAIL'], ['added', 'PASS']]);

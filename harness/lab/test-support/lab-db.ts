@@ -47,3 +47,21 @@ export async function startTestLab(): Promise<TestLab> {
   });
   return lab;
 }
+
+export const SEED_WORKER = '00000000-0000-4000-8000-0000000000a1';
+export const SEED_SUBMISSION = '00000000-0000-4000-8000-0000000000c1';
+
+/**
+ * The rows most lab tests stand on: worker `w` (SEED_WORKER) of bench `b` with device `b/t1`, a
+ * bundle `x`, and an --any submission SEED_SUBMISSION of it.
+ */
+export async function seedLab(pool: Queryable): Promise<void> {
+  await pool.query(`INSERT INTO lab.workers (id, name, host, pid, bench) VALUES ('${SEED_WORKER}', 'w', 'h', 1, 'b')`);
+  await pool.query(`INSERT INTO lab.devices (id, bench, name, worker_id, address) VALUES ('b/t1', 'b', 't1', '${SEED_WORKER}', 'tcp://127.0.0.1:1')`);
+  await pool.query(`INSERT INTO lab.bundles (sha256, files) VALUES ('x', '[]')`);
+  await pool.query(`INSERT INTO lab.submissions (id, mode, selection, bundle_sha256, suites) VALUES ('${SEED_SUBMISSION}', 'any', '', 'x', '{}')`);
+}
+
+interface Queryable {
+  query(text: string): Promise<unknown>;
+}

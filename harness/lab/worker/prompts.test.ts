@@ -5,10 +5,10 @@
 import { PassThrough } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openLabDatabase, type LabDatabase } from '../db/connect.js';
-import { startTestLab, type TestLab } from '../test-support/lab-db.js';
+import { SEED_SUBMISSION, SEED_WORKER, seedLab, startTestLab, type TestLab } from '../test-support/lab-db.js';
 import { LabPrompts } from './prompts.js';
 
-const WORKER = '00000000-0000-4000-8000-0000000000a1';
+const WORKER = SEED_WORKER;
 const RUN = '00000000-0000-4000-8000-0000000000b1';
 let lab: TestLab;
 let db: LabDatabase;
@@ -16,11 +16,8 @@ let db: LabDatabase;
 beforeAll(async () => {
   lab = await startTestLab();
   db = await openLabDatabase(lab.url, 'poshil-test');
-  await db.pool.query(`INSERT INTO lab.workers (id, name, host, pid, bench) VALUES ('${WORKER}', 'w', 'h', 1, 'b')`);
-  await db.pool.query(`INSERT INTO lab.devices (id, bench, name, worker_id, address) VALUES ('b/t1', 'b', 't1', '${WORKER}', 'tcp://127.0.0.1:1')`);
-  await db.pool.query(`INSERT INTO lab.bundles (sha256, files) VALUES ('x', '[]')`);
-  await db.pool.query(`INSERT INTO lab.submissions (id, mode, selection, bundle_sha256, suites) VALUES ('00000000-0000-4000-8000-0000000000c1', 'any', '', 'x', '{}')`);
-  await db.pool.query(`INSERT INTO lab.jobs (id, submission_id, queue) VALUES ('00000000-0000-4000-8000-0000000000d1', '00000000-0000-4000-8000-0000000000c1', 'q')`);
+  await seedLab(db.pool);
+  await db.pool.query(`INSERT INTO lab.jobs (id, submission_id, queue) VALUES ('00000000-0000-4000-8000-0000000000d1', '${SEED_SUBMISSION}', 'q')`);
   await db.pool.query(`INSERT INTO lab.runs (id, job_id, attempt, worker_id, device_id, state) VALUES ('${RUN}', '00000000-0000-4000-8000-0000000000d1', 1, '${WORKER}', 'b/t1', 'running')`);
 });
 afterAll(async () => {
