@@ -108,8 +108,9 @@ export function maskJsonText(raw: string): MaskedText {
 /**
  * Whether a JSON text may hold card data, before it is tokenised: card text (mayHoldCardText),
  * 26 hex digits or 20 base64 characters (encoded bytes), or a \u or \t escape (the first can
- * spell any of them, the second split a PAN into groups). One pass each, no backtracking: a regular expression with these alternatives
- * backtracked at every position and cost more than all the masking after it.
+ * spell any of them, the second split a PAN into groups). One pass each, no backtracking: a
+ * regular expression with these alternatives backtracked at every position and cost more than
+ * all the masking after it.
  */
 function mayHoldCardData(raw: string): boolean {
   if (mayHoldCardText(raw)) return true;
@@ -117,7 +118,6 @@ function mayHoldCardData(raw: string): boolean {
   let base64 = 0;
   for (let i = 0; i < raw.length; i++) {
     const c = raw.charCodeAt(i);
-    // \u can spell any of them, and \t separate the groups of a printed PAN.
     if (c === 0x5c && (raw.charCodeAt(i + 1) === 0x75 || raw.charCodeAt(i + 1) === 0x74)) return true;
     const digit = c >= 0x30 && c <= 0x39;
     const upper = c >= 0x41 && c <= 0x5a;
