@@ -130,6 +130,7 @@ describe('card numbers in the forms a terminal may write them', () => {
     'tabs': [{ t: '4539\t1488\t0343\t6467' }, '{"t":"4539\\t14**\\t****\\t6467"}'],
     'no-break spaces': [{ t: '4539\u00a01488\u00a00343\u00a06467' }, '{"t":"4539\u00a014**\u00a0****\u00a06467"}'],
     'base64 without padding': [{ b: Buffer.from(`card ${P}`).toString('base64').replace(/=+$/, '') }, JSON.stringify({ b: Buffer.from('card 453914******6467').toString('base64').replace(/=+$/, '') })],
+    'track 1 with a lower-case format code': [{ t: `%b${P}^DOE/JANE^30121010000000000000?` }, '{"t":"%b453914******6467^********^********************?"}'],
     'URL-safe base64': [{ b: Buffer.from(`card ${P}!?>`).toString('base64url') }, JSON.stringify({ b: Buffer.from('card 453914******6467!?>').toString('base64url') })],
   };
   for (const [name, [value, masked]] of Object.entries(forms)) {

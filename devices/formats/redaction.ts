@@ -46,8 +46,9 @@ const GROUP_RUN = /(?<![0-9])[0-9]{1,6}(?:[ \t\u00a0./-][0-9]{1,6}){2,}(?![0-9])
 // it fails the Luhn check: a misread card that a terminal should have refused, on its receipt.
 // Written whole only: in groups, where the number ends (an expiry may follow) is Luhn's to say.
 const LABELLED_PAN = /\b(?:card(?:\s*(?:no|nr|number))?|pan|karte(?:n-?nr)?)\.?\s*[:#=]?\s*([2-68][0-9]{12,18})(?![0-9])/gi;
-// Track 1: %B PAN ^ NAME ^ YYMM SC discretionary ? — the sentinel is optional (EMV tag 56 has none).
-const TRACK1 = /%?B([0-9]{12,19})\^([^^?\n\r]{0,26})\^([0-9]{4}[^?\n\r"]*)\??/g;
+// Track 1: %B PAN ^ NAME ^ YYMM SC discretionary ? — the sentinel is optional (EMV tag 56 has none),
+// and the format code read in either case (a reader or firmware that lower-cases it).
+const TRACK1 = /%?[Bb]([0-9]{12,19})\^([^^?\n\r]{0,26})\^([0-9]{4}[^?\n\r"]*)\??/g;
 // Track 2: ; PAN = YYMM SC discretionary ? — or its bare body (PAN, separator, at least YYMM + SC).
 const TRACK2 = /;([0-9]{8,19})=([0-9A-Fa-f]*)\??|(?<![0-9])([0-9]{12,19})[=Dd]([0-9]{7,}F?)(?![0-9])/g;
 
