@@ -45,9 +45,13 @@ describe('fault plans (black box)', () => {
     expect(shape(second)).toEqual(shape(first));
 
     const cases = first.suites[0]!.cases;
-    const lost = cases.filter((c) => c.outcome === 'TIMEOUT');
+    // A lost host answer: the terminal fails the sale and queues a reversal — its verdict, a FAIL, not a silence.
+    const lost = cases.filter((c) => /transaction\.failed \(HOST_TIMEOUT\)/.test(c.reason ?? ''));
     expect(lost.length).toBeGreaterThan(0);
-    for (const c of lost) expect(c.reason).toMatch(/received instead: .*reversal\.sent/);
+    for (const c of lost) {
+      expect(c.outcome).toBe('FAIL');
+      expect(c.reason).toMatch(/received instead: .*reversal\.sent/);
+    }
     // Paper out after the second completed sale: its receipts are held, then printed.
     expect(cases.filter((c) => c.outcome === 'PASS').length).toBeGreaterThan(0);
     const transcript = transcriptText(runDir(join(dir, 'a')));

@@ -10,6 +10,14 @@ function filterOf(where: Expectation | undefined): (e: TerminalEvent) => boolean
   return where ? (e) => where.check(e.data).length === 0 : () => true;
 }
 
+/** An event's name, with the reason it gives when it gives one (`transaction.failed (receiver not ready)`). */
+function described(e: TerminalEvent): string {
+  const data = e.data as { reason?: unknown; resultCode?: unknown } | null;
+  const reason = typeof data?.reason === 'string' ? data.reason : undefined;
+  const code = typeof data?.resultCode === 'string' ? data.resultCode : undefined;
+  return reason || code ? `${e.name} (${[reason, code].filter(Boolean).join(', ')})` : e.name;
+}
+
 function summarize(events: readonly TerminalEvent[]): { name: string; data: unknown }[] {
   return events.slice(-10).map((e) => ({ name: e.name, data: e.data }));
 }
@@ -19,11 +27,13 @@ export async function runAwait(step: AwaitStep, ctx: StepContext, start: number)
   const expected = step.expect?.schema ?? (step.where ? { where: step.where.schema } : undefined);
   if (!event) {
     const meanwhile = ctx.inbox.untaken();
-    const seen = meanwhile.length > 0 ? `; received instead: ${[...new Set(meanwhile.map((e) => e.name))].join(', ')}` : '; nothing else arrived either';
+    const seen = meanwhile.length > 0 ? `; received instead: ${[...new Set(meanwhile.map(described))].join(', ')}` : '; nothing else arrived either';
+    // The terminal did answer, with the sale's failure: that is its verdict, not a silence.
+    const failed = step.event === 'transaction.completed' && meanwhile.some((e) => e.name === 'transaction.failed' && e.receivedAt >= start);
     return {
       expected,
       observed: { eventsReceived: summarize(meanwhile) },
-      outcome: ctx.signal.aborted ? 'ABORTED' : 'TIMEOUT',
+      outcome: ctx.signal.aborted ? 'ABORTED' : failed ? 'FAIL' : 'TIMEOUT',
       reason: `no ${step.event}${step.where ? ' matching `where`' : ''} within ${step.timeoutMs} ms${seen}`,
     };
   }
