@@ -215,6 +215,9 @@ export async function runBench(request: BenchRunRequest): Promise<BenchRunResult
   let exitCode = worstExitCode(ran.map((r) => r.exitCode!));
   // Every device skipped for its health: nothing was tested, which CI must not take for a pass.
   if (ran.length === 0 || ran.every((r) => r.skipped)) exitCode = worstExitCode([exitCode, ExitCode.deviceError]);
+  // Devices ran, and not one case on any of them (suites none of these terminals can run): as
+  // with one terminal, exit 2, not a pass.
+  if (nothingRan(results)) exitCode = worstExitCode([exitCode, ExitCode.invalidInput]);
   if (request.signal.aborted) exitCode = ExitCode.interrupted;
   const summary: BenchSummary = {
     kind: BENCH_RECORD_KIND,
@@ -322,4 +325,10 @@ async function eachLimited<T, R>(items: readonly T[], limit: number, fn: (item: 
   };
   await Promise.all(Array.from({ length: Math.max(1, Math.min(limit, items.length)) }, worker));
   return results;
+}
+
+/** Devices ran their cases, and every case on every one of them was skipped. */
+export function nothingRan(results: readonly { outcome: string; skipped?: string }[]): boolean {
+  const tested = results.filter((r) => r.outcome !== 'NOT-RUN');
+  return tested.length > 0 && tested.every((r) => r.outcome === 'SKIPPED');
 }

@@ -3,7 +3,7 @@
  * from the same description, through TCP and through a real pty: each case passes or is
  * SKIPPED with its reason. And the CLI around descriptions: validate, decode, sim.
  */
-import { readdirSync, readFileSync, rmSync } from 'node:fs';
+import { readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { poshil, readRecordJson, ROOT, runDir, workspace, transcriptEntries, transcriptText } from './test-support/cli.js';
@@ -79,6 +79,15 @@ describe('a run in which no case could run', () => {
     const record = readRecordJson(runDir(out));
     expect(record.summary.outcome).toBe('SKIPPED');
     expect(record.suites[0]!.cases.every((c) => c.outcome === 'SKIPPED' && c.reason)).toBe(true);
+  }, 150_000);
+
+  it('nor is a bench run in which no device ran one', async () => {
+    const dir = temp();
+    writeFileSync(join(dir, 'ecr.bench.yaml'), `bench: ecr\ndevices:\n  - name: concert\n    profile: ${join(ROOT, 'devices', 'simulator-concert.json')}\n  - name: nexi\n    profile: ${join(ROOT, 'devices', 'simulator-nexi.json')}\n`);
+    const result = await poshil(['run', '--bench', join(dir, 'ecr.bench.yaml'), '--in-process-simulators', '--lab', join(dir, 'lab'), '-o', join(dir, 'out'), join(ROOT, 'suites', 'card-swipe.suite.yaml')], { timeout: 120_000 });
+    expect(result.exitCode, result.stdout + result.stderr).toBe(2);
+    expect(result.stdout).toMatch(/concert +SKIPPED/);
+    expect(result.stderr).toContain('no case ran: every selected case was skipped on every device [E_NOTHING_RAN]');
   }, 150_000);
 });
 

@@ -7,7 +7,7 @@ import { availableParallelism } from 'node:os';
 import { join, resolve } from 'node:path';
 import { ExitCode, InputError } from '../../core/errors.js';
 import { loadBench } from '../../bench/bench-file.js';
-import { runBench } from '../../bench/bench-run.js';
+import { nothingRan, runBench } from '../../bench/bench-run.js';
 import { directoryPorts } from '../../bench/port-match.js';
 import { PORT_DIR_ENV } from '../../../devices/transports/port-directory.js';
 import { liveConsole, pipedConsole } from '../../bench/device-lines.js';
@@ -134,6 +134,7 @@ export async function runBenchCommand(suiteArgs: string[], options: BenchRunOpti
       ...(process.env[PORT_DIR_ENV] ? { portLister: directoryPorts(process.env[PORT_DIR_ENV]) } : {}),
     });
     process.stdout.write(formatBenchSummary(result.summary, `${resolve(result.benchDir, 'record.json')}`));
+    if (nothingRan(result.summary.devices)) process.stderr.write('poshil: no case ran: every selected case was skipped on every device [E_NOTHING_RAN]\n  hint:  run suites these terminals can run, or declare in their profiles\' capabilities what they can do\n');
     process.exitCode = result.exitCode;
   } finally {
     process.off('SIGINT', onSignal);

@@ -88,7 +88,8 @@ Examples:
   $ poshil run --bench devices/benches/simulators.bench.yaml --in-process-simulators suites/smoke.suite.yaml
 ${EXIT_CODES_HELP}
   With --plan: 0 when the plan's verdict is PASS, 1 when it is FAIL.
-  With --bench: the worst over the devices that ran (130, then 3, 2, 1, 0); exit 3 when none could run.`,
+  With --bench: the worst over the devices that ran (130, then 3, 2, 1, 0); exit 3 when none could
+  run; exit 2 when devices ran and every case on every one was skipped.`,
     );
   addBenchRunOptions(run).action(async (suiteArgs: string[], options: RunOptions & { bench?: string; inProcessSimulators?: boolean }) => {
       if (options.plan !== undefined && (options.bench !== undefined || suiteArgs.length > 0)) {
