@@ -13,8 +13,11 @@ import { silentSql } from './worker/registry.js';
 export interface LabStatus {
   workers: { name: string; host: string; bench: string; state: 'online' | 'offline' | 'stopped'; lastSeen: string }[];
   devices: { id: string; name: string; labels: Record<string, string>; worker: string | null; state: 'idle' | 'leased' | 'quarantined' | 'maintenance' | 'offline'; reason: string; job?: string; firmware?: string }[];
-  /** `waitsFor`: why its jobs wait while no device can take one (all out of service, or a closed window). */
-  queue: { queue: string; selection: string; waiting: number; running: number; window: boolean; waitsFor?: string }[];
+  /**
+   * `waitsFor`: what its waiting jobs wait on — every matching device out of service, or (for
+   * disruptive jobs) the window; `blocked` when no device could take one now.
+   */
+  queue: { queue: string; selection: string; waiting: number; running: number; window: boolean; waitsFor?: string; blocked?: true }[];
 }
 
 /** A worker silent for three of its heartbeats is offline (`heartbeatMs` for one that did not say how often it beats). */
@@ -51,27 +54,27 @@ export async function labStatus(pool: pg.Pool, heartbeatMs: number): Promise<Lab
     ...(d.identity?.firmware ? { firmware: d.identity.firmware } : {}),
   }));
   /** Why a queue's jobs wait: every matching device out of service, or (disruptive) the window. */
-  const waitsFor = (q: (typeof queue.rows)[number]): string | undefined => {
+  const waitsFor = (q: (typeof queue.rows)[number]): { waitsFor: string; blocked?: true } | undefined => {
     const targets = shown.filter((d) => (q.labels ? matches(d.labels, { terms: new Map(Object.entries(q.labels)), text: '' }) : (q.devices ?? []).includes(d.id)));
-    if (targets.length > 0 && !targets.some((d) => d.state === 'idle' || d.state === 'leased')) return outOfService(targets);
+    if (targets.length > 0 && !targets.some((d) => d.state === 'idle' || d.state === 'leased')) return { waitsFor: outOfService(targets), blocked: true };
     if (!q.queue.endsWith('-w')) return undefined;
     const states = targets.flatMap((d) => windowsOf(windows, d.labels, now));
-    if (states.length === 0) return 'disruptive: no maintenance window covers its devices (poshil lab window add)';
+    if (states.length === 0) return { waitsFor: 'disruptive: no maintenance window covers its devices (poshil lab window add)', blocked: true };
     const open = states.find((w) => w.state.open);
-    if (open) return `disruptive: window ${open.window.name} is open`;
+    if (open) return { waitsFor: `disruptive: window ${open.window.name} is open` };
     const closed = states.flatMap((w) => (!w.state.open && w.state.opensAt ? [{ window: w.window, opensAt: w.state.opensAt }] : [])).sort((a, b) => a.opensAt.getTime() - b.opensAt.getTime());
     const next = closed[0];
-    if (!next) return 'disruptive: its windows never open again';
+    if (!next) return { waitsFor: 'disruptive: its windows never open again', blocked: true };
     const opensAt = next.opensAt;
     const local = new Intl.DateTimeFormat('en-GB', { timeZone: next.window.tz, dateStyle: 'short', timeStyle: 'short' }).format(opensAt);
-    return `disruptive: waits for window ${next.window.name} (next ${local} ${next.window.tz}, in ${Math.round((opensAt.getTime() - now.getTime()) / 60_000)} min)`;
+    return { waitsFor: `disruptive: waits for window ${next.window.name} (next ${local} ${next.window.tz}, in ${Math.round((opensAt.getTime() - now.getTime()) / 60_000)} min)`, blocked: true };
   };
   return {
     workers: workers.rows.map((w) => ({ name: w.name, host: w.host, bench: w.bench, state: w.stopped ? 'stopped' : w.offline ? 'offline' : 'online', lastSeen: w.last_seen.toISOString() })),
     devices: shown,
     queue: queue.rows.map((q) => {
       const why = Number(q.waiting) > 0 ? waitsFor(q) : undefined;
-      return { queue: q.queue, selection: q.selection || '(any device)', waiting: Number(q.waiting), running: Number(q.running), window: q.queue.endsWith('-w'), ...(why ? { waitsFor: why } : {}) };
+      return { queue: q.queue, selection: q.selection || '(any device)', waiting: Number(q.waiting), running: Number(q.running), window: q.queue.endsWith('-w'), ...why };
     }),
   };
 }

@@ -93,7 +93,7 @@ export async function waitForSubmission(pool: pg.Pool, submissionId: string, say
 async function whyWaiting(pool: pg.Pool, queues: ReadonlySet<string>): Promise<string> {
   const status = await labStatus(pool, DEFAULT_TIMINGS.heartbeatMs);
   return status.queue
-    .filter((q) => queues.has(q.queue) && q.waitsFor && !q.waitsFor.startsWith('disruptive: window'))
+    .filter((q) => queues.has(q.queue) && q.blocked)
     .map((q) => `${q.waiting} job(s) for ${q.selection}: ${q.waitsFor}`)
     .join('; ');
 }

@@ -1,7 +1,8 @@
 /**
  * A worker tells the lab who it is, how often it beats and which devices its bench has, and keeps
- * saying so: its heartbeat renews `last_seen` and the expiry of every lease it holds. A lease that does not come
- * back from the renewal was taken away by the reaper (the worker was cut off for too long).
+ * saying so: its heartbeat renews `last_seen` and the expiry of every lease it holds. A lease that
+ * does not come back from the renewal was taken away by the reaper (the worker was cut off for too
+ * long).
  */
 import { hostname } from 'node:os';
 import type pg from 'pg';
