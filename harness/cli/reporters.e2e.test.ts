@@ -58,6 +58,45 @@ describe('poshil run reporters (black box)', () => {
     rmSync(dir, { recursive: true, force: true });
   });
 
+  it('warns of a check that looked at nothing: a property the answer lacks, named in the console, record, JUnit, HTML and annotations', async () => {
+    const dir = workspace({
+      'sim.json': simulatorProfile('tcp'),
+      'shape.json': JSON.stringify({ properties: { nickname: { type: 'string' } } }),
+      'checks.suite.yaml': `suite: checks
+cases:
+  - id: misspelt
+    steps:
+      - do: identify
+        expect: { properties: { firmwre: { const: "9.0.0" }, model: { type: string } } }
+      - stimulus: paperOut
+      - await: printer.status
+        within: 2000
+        where: { properties: { papr: { const: out } } }
+  - id: shared-shape
+    steps:
+      - do: identify
+        expect: { $ref: shape.json }
+`,
+    });
+    const out = join(dir, 'out');
+    const result = await poshil(['run', '-d', join(dir, 'sim.json'), '-o', out, '--reporter', 'list,github', join(dir, 'checks.suite.yaml')]);
+    // JSON Schema lets an absent property pass, and so does poshil; it says so.
+    expect(result.exitCode, result.stderr).toBe(0);
+    expect(result.stdout).toContain('Warnings (2):');
+    expect(result.stdout).toMatch(/⚠ checks\/misspelt, step 1 \(do identify\): \/firmwre is checked, but the result has no such property \(it has: [^)]*firmware[^)]*\); the check passed without looking/);
+    expect(result.stdout).toContain('⚠ checks/misspelt, step 3 (await printer.status): where: /papr is checked, but the event has no such property');
+    expect(result.stdout).toMatch(/^::warning file=.*checks\.suite\.yaml,line=3,title=checks\/misspelt%2C step 1 \(do identify\)::\/firmwre is checked/m);
+    expect(result.stdout).not.toContain('shared-shape, step');
+    const run = runDir(out);
+    const steps = readRecordJson(run).suites[0]!.cases[0]!.attempts[0]!.steps;
+    expect(steps[0]!.warnings).toEqual([expect.stringMatching(/^\/firmwre is checked/)]);
+    expect(readFileSync(join(run, 'junit.xml'), 'utf8')).toContain('<system-err>warning: step 1 (do identify): /firmwre is checked');
+    const html = readFileSync(join(run, 'report.html'), 'utf8');
+    expect(html).toContain('<span class="badge WARNING" title="a check that looked at nothing: see the steps">⚠ 2</span>');
+    expect(html).toContain('<div class="warning">⚠ /firmwre is checked');
+    rmSync(dir, { recursive: true, force: true });
+  });
+
   it('piped: a step longer than 10 s gets a heartbeat line, so the log does not look hung', async () => {
     const dir = workspace({ 'sim.json': simulatorProfile('tcp'), 'slow.suite.yaml': 'suite: slow\ncases:\n  - id: settles\n    steps:\n      - wait: 10600\n' });
     const result = await poshil(['run', '-d', join(dir, 'sim.json'), '-o', join(dir, 'out'), '--timeout', '20000', '--reporter', 'dot', join(dir, 'slow.suite.yaml')], { env: { CI: 'true' } });

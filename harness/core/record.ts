@@ -88,6 +88,8 @@ export interface StepRecord {
   /** What the terminal answered, or the event it sent (masked). */
   observed?: unknown;
   issues?: ValidationIssue[];
+  /** What the step's outcome does not show: a property the expectation checks that the answer lacks. */
+  warnings?: string[];
   measurements?: Measurement[];
   /** Transcript lines written during the step; `excerpt` is kept for steps that did not pass. */
   transcript?: { from: number; to: number; excerpt?: TranscriptEntry[] };

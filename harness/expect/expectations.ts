@@ -22,11 +22,14 @@ import type { ValidationIssue } from '../core/record.js';
 import { ExpectationCache } from './expectation-cache.js';
 import { PAYMENT_CHECKS_MODULE } from './payment-checks.js';
 import { addPaymentKeywords, PAYMENT_KEYWORDS_MODULE } from './payment-keywords.js';
+import { uncheckedWarnings } from './unchecked.js';
 
 export interface Expectation {
   /** The schema as written in the suite, for the report. */
   readonly schema: unknown;
   check(value: unknown): ValidationIssue[];
+  /** Properties the schema as written checks and `value` lacks, said of `what` ("result", "event"). */
+  unchecked(value: unknown, what: string): string[];
 }
 
 export interface SchemaOrigin {
@@ -151,6 +154,7 @@ export class Expectations {
     return {
       schema,
       check: (value) => (checked(value) ? [] : toIssues(checked.errors ?? [], value)),
+      unchecked: (value, what) => uncheckedWarnings(schema, value, what),
     };
   }
 

@@ -1,13 +1,13 @@
 /**
  * GitHub Actions workflow commands: an `::error` annotation per case that did not pass, pointing
- * at the case in its suite file, a `::warning` per flaky case, an `::error` for a run that could
+ * at the case in its suite file, a `::warning` per flaky case and per step warning, an `::error` for a run that could
  * not go on, then the counts line. The annotations show on the pull request's diff and summary.
  * https://docs.github.com/actions/reference/workflow-commands-for-github-actions
  */
 import { consoleText } from '../core/console-text.js';
 import type { CaseRecord, RunRecord, SuiteRecord } from '../core/record.js';
 import type { Reporter } from './reporter.js';
-import { closingText, failedCases, flakyCases, flakyHistory } from './text.js';
+import { allCases, closingText, failedCases, flakyCases, flakyHistory, stepWarnings } from './text.js';
 
 /** Message text: only %, CR and LF are special. */
 export function escapeData(text: string): string {
@@ -39,6 +39,11 @@ export function renderAnnotations(record: RunRecord): string[] {
     lines.push(annotation('error', { ...where(c), title: `${c.outcome} ${c.suite}/${c.id}` }, text));
   }
   for (const c of flakyCases(record)) lines.push(annotation('warning', { ...where(c), title: `FLAKY ${c.suite}/${c.id}` }, flakyHistory(c)));
+  const cases = new Map(allCases(record).map((c) => [`${c.suite}/${c.id}`, c]));
+  for (const w of stepWarnings(record)) {
+    const c = cases.get(`${w.suite}/${w.caseId}`)!;
+    lines.push(annotation('warning', { ...where(c), title: `${w.suite}/${w.caseId}, step ${w.step} (${w.label})` }, w.text));
+  }
   return lines;
 }
 

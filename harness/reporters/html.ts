@@ -47,7 +47,7 @@ function stepView(step: StepRecord, receipts: ReceiptMatcher) {
 
 /** A step the report shows as one table row and nothing more: no measurement, chart, evidence or receipt. */
 function isPlain(step: StepRecord, receipts: ReceiptMatcher): boolean {
-  return (step.outcome === 'PASS' || step.outcome === 'SKIPPED') && !step.measurements?.length && !step.details?.['latency'] && !receipts.forStep(step);
+  return (step.outcome === 'PASS' || step.outcome === 'SKIPPED') && !step.warnings?.length && !step.measurements?.length && !step.details?.['latency'] && !receipts.forStep(step);
 }
 
 /**
@@ -98,6 +98,7 @@ function caseView(c: CaseRecord, receipts: ReceiptMatcher) {
     duration: formatDuration(c.durationMs),
     retried: c.attempts.length > 1,
     flaky: isFlaky(c),
+    warningCount: c.attempts.at(-1)?.steps.reduce((n, s) => n + (s.warnings?.length ?? 0), 0) ?? 0,
     attemptCount: c.attempts.length,
     showTroubleshoot: failed && Boolean(c.troubleshoot),
     kindName: c.failureKind ? KIND_NAMES[c.failureKind] : undefined,

@@ -70,6 +70,9 @@ function testcase(c: CaseRecord): string {
     if (text) out.push(text);
   }
   if (out.length > 0) parts.push(`      <system-out>${xmlEscape(out.join('\n'))}</system-out>`);
+  // A check that looked at nothing: beside the case, where CI servers show a case's output.
+  const warnings = (c.attempts.at(-1)?.steps ?? []).flatMap((s) => (s.warnings ?? []).map((w) => `warning: step ${s.index + 1} (${s.label}): ${w}`));
+  if (warnings.length > 0) parts.push(`      <system-err>${xmlEscape(warnings.join('\n'))}</system-err>`);
   return parts.length === 0 ? `${open}/>` : `${open}>\n${parts.join('\n')}\n    </testcase>`;
 }
 

@@ -88,7 +88,32 @@ export function recapText(record: RunRecord, paint: Paint = NO_PAINT): string {
     lines.push('', `Flaky (${flaky.length}):`);
     for (const c of flaky) lines.push(`  ${paint(COLORS.FLAKY, FLAKY_SYMBOL)} ${c.suite}/${c.id}: ${oneLine(flakyHistory(c))}`);
   }
+  const warnings = stepWarnings(record);
+  if (warnings.length) {
+    lines.push('', `Warnings (${warnings.length}):`);
+    for (const w of warnings.slice(0, WARNINGS_SHOWN)) lines.push(`  ${paint(COLORS.TIMEOUT, WARNING_SYMBOL)} ${w.suite}/${w.caseId}, step ${w.step} (${oneLine(w.label)}): ${oneLine(w.text)}`);
+    if (warnings.length > WARNINGS_SHOWN) lines.push(`  … and ${warnings.length - WARNINGS_SHOWN} more in the record (steps' "warnings")`);
+  }
   return lines.length ? lines.join('\n') + '\n' : '';
+}
+
+export const WARNING_SYMBOL = '⚠';
+const WARNINGS_SHOWN = 10;
+
+export interface StepWarning {
+  suite: string;
+  caseId: string;
+  /** The step's number as reports show it (from 1). */
+  step: number;
+  label: string;
+  text: string;
+}
+
+/** The warnings of each case's last attempt, in run order. */
+export function stepWarnings(record: RunRecord): StepWarning[] {
+  return allCases(record).flatMap((c) =>
+    (c.attempts.at(-1)?.steps ?? []).flatMap((s) => (s.warnings ?? []).map((text) => ({ suite: c.suite, caseId: c.id, step: s.index + 1, label: s.label, text }))),
+  );
 }
 
 /** "terminal M s/n S firmware 1.4.2", and the firmware at the end when the run changed it. */

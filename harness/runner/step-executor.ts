@@ -91,6 +91,7 @@ export async function executeStep(step: Step, ctx: StepContext): Promise<StepRec
     ...(result.expected !== undefined ? { expected: result.expected } : {}),
     ...(result.observed !== undefined ? { observed: maskValue(result.observed) } : {}),
     ...(result.issues?.length ? { issues: maskValue(result.issues) } : {}),
+    ...(result.warnings?.length ? { warnings: result.warnings.map(maskText) } : {}),
     ...(result.measurements?.length ? { measurements: result.measurements } : {}),
     ...(result.details ? { details: maskValue(result.details) } : {}),
     transcript: result.outcome === 'PASS' ? { from, to } : { from, to, excerpt: ctx.transcript.excerpt(from, to) },

@@ -44,7 +44,8 @@ export async function runAwait(step: AwaitStep, ctx: StepContext, start: number)
     return { expected, observed, issues, measurements, outcome: 'FAIL', reason: `${step.event} does not match the expectation: ${describeIssues(issues)}` };
   }
   const overLimit = measurementFailure(measurements);
-  return { expected, observed, measurements, outcome: overLimit ? 'FAIL' : 'PASS', ...(overLimit ? { reason: overLimit } : {}) };
+  const warnings = [...(step.where?.unchecked(event.data, 'event') ?? []).map((w) => `where: ${w}`), ...(step.expect?.unchecked(event.data, 'event') ?? [])];
+  return { expected, observed, measurements, outcome: overLimit ? 'FAIL' : 'PASS', ...(overLimit ? { reason: overLimit } : {}), ...(warnings.length ? { warnings } : {}) };
 }
 
 export async function runAbsent(step: AbsentStep, ctx: StepContext): Promise<StepResult> {

@@ -23,8 +23,9 @@ export async function runDo(step: DoStep, ctx: StepContext, start: number): Prom
       return { ...base, observed, outcome: 'FAIL', reason: `the terminal refused ${step.verb}: ${reply.error.code} ${reply.error.message}` };
     }
     const issues = step.expectError.check(reply.error);
+    const warnings = step.expectError.unchecked(reply.error, 'error');
     return issues.length === 0
-      ? { ...base, observed, expected: { error: step.expectError.schema }, outcome: 'PASS' }
+      ? { ...base, observed, expected: { error: step.expectError.schema }, outcome: 'PASS', ...(warnings.length ? { warnings } : {}) }
       : { ...base, observed, expected: { error: step.expectError.schema }, issues, outcome: 'FAIL', reason: `refused, but not as expected: ${describeIssues(issues)}` };
   }
   const observed = { result: reply.result };
@@ -40,5 +41,6 @@ export async function runDo(step: DoStep, ctx: StepContext, start: number): Prom
     return { ...base, observed, expected, issues, measurements, outcome: 'FAIL', reason: `the result does not match the expectation: ${describeIssues(issues)}` };
   }
   const overLimit = measurementFailure(measurements);
-  return { ...base, observed, expected, measurements, outcome: overLimit ? 'FAIL' : 'PASS', ...(overLimit ? { reason: overLimit } : {}) };
+  const warnings = step.expect?.unchecked(reply.result, 'result') ?? [];
+  return { ...base, observed, expected, measurements, outcome: overLimit ? 'FAIL' : 'PASS', ...(overLimit ? { reason: overLimit } : {}), ...(warnings.length ? { warnings } : {}) };
 }

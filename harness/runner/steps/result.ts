@@ -7,6 +7,8 @@ export interface StepResult extends Verdict {
   expected?: unknown;
   observed?: unknown;
   issues?: ValidationIssue[];
+  /** Said of a step that passed: a check that looked at nothing (`harness/expect/unchecked.ts`). */
+  warnings?: string[];
   measurements?: Measurement[];
   details?: Record<string, unknown>;
 }
