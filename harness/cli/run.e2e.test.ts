@@ -188,7 +188,7 @@ async function waitFor(condition: () => boolean, timeoutMs = 15_000): Promise<vo
   }
 }
 
-describe('saved results in args', () => {
+describe('saved results in args and of:', () => {
   const sale = (save = '') => `      - do: sale
         args: { amount: 1250, currency: EUR }${save}
       - stimulus: swipe
@@ -213,6 +213,34 @@ describe('saved results in args', () => {
     expect((voided.observed as { result: { txnId: string } }).result.txnId).toBe(ownTxn);
     expect(ownTxn).not.toBe(otherTxn);
   }, 90_000);
+
+  it('of: NAME takes the receipt of that sale, not an earlier sale of the same case', async () => {
+    const dir = workspace({ 'sim.json': simulatorProfile('tcp') });
+    const suite = join(dir, 'receipts.suite.yaml');
+    const receipt = (of: string) => `      - await: printer.output\n        of: ${of}\n        within: 5000\n`;
+    writeFileSync(suite, `suite: receipts\ncases:\n  - id: two-sales\n    steps:\n${sale('\n        save: first')}${sale('\n        save: second')}${receipt('second')}${receipt('first')}      - absent: printer.output\n        of: second\n        where: { properties: { copy: { const: nobody } }, required: [copy] }\n        within: 100\n`);
+    cpSync(join(ROOT, 'suites', 'fixtures'), join(dir, 'fixtures'), { recursive: true });
+    const out = join(dir, 'out');
+    const result = await poshil(['run', '-d', join(dir, 'sim.json'), '-o', out, suite], { timeout: 60_000 });
+    expect(result.exitCode, result.stdout + result.stderr).toBe(0);
+    const steps = readRecordJson(runDir(out)).suites[0]!.cases[0]!.attempts[0]!.steps;
+    const txnOf = (i: number) => (steps[i]!.observed as { result: { txnId: string } }).result.txnId;
+    const printed = (i: number) => (steps[i]!.observed as { data: { txnId: string } }).data.txnId;
+    expect(steps[6]!.label).toBe('await printer.output of second');
+    expect(printed(6)).toBe(txnOf(3));
+    expect(printed(7)).toBe(txnOf(0));
+    expect(steps[8]!.label).toBe('no printer.output of second within 100 ms');
+  }, 90_000);
+
+  it('of: NAME names a result an earlier step saved: exit 2 at load', async () => {
+    const dir = workspace({ 'sim.json': simulatorProfile('tcp') });
+    const suite = join(dir, 'bad.suite.yaml');
+    writeFileSync(suite, 'suite: bad\ncases:\n  - id: c\n    steps:\n      - await: printer.output\n        of: sale\n');
+    const result = await poshil(['run', '-d', join(dir, 'sim.json'), '-o', join(dir, 'out'), suite]);
+    expect(result.exitCode).toBe(2);
+    expect(result.stderr).toContain('of: sale names a result no earlier do step of this case saves [E_SAVED_REFERENCE]');
+    expect(result.stderr).toContain('bad.suite.yaml:6');
+  });
 
   it('refers only to what an earlier step of the case saved: exit 2 at load, naming the step', async () => {
     const dir = workspace({ 'sim.json': simulatorProfile('tcp') });

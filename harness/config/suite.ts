@@ -38,6 +38,7 @@ interface RawStep {
   expectError?: unknown;
   measure?: RawMeasure;
   save?: string;
+  of?: string;
   same?: { before: string; after: string; ignore?: string[] };
 }
 interface RawMeasure extends Limits {
@@ -136,6 +137,9 @@ function resolveCase(
       if (unsaved !== undefined) fail(doc, `${stepPointer}/args`, 'E_SAVED_REFERENCE', `the args refer to \${${unsaved}…}, but no earlier do step of this case saves a result as ${unsaved}`, 'add save: NAME to the do step whose result it is (docs/suites.md, "Saved results")');
       if (step.save) saved.add(step.save);
     }
+    if ((step.kind === 'await' || step.kind === 'absent') && step.of !== undefined && !saved.has(step.of)) {
+      fail(doc, `${stepPointer}/of`, 'E_SAVED_REFERENCE', `of: ${step.of} names a result no earlier do step of this case saves`, 'add save: NAME to the do step that started the transaction (docs/suites.md, "Saved results")');
+    }
     return step;
   });
   return Object.freeze({
@@ -191,11 +195,11 @@ function resolveStep(
   }
   if (s.await !== undefined) {
     const within = s.within ?? s.timeout ?? defaultTimeoutMs;
-    return { ...base, timeoutMs: within, kind: 'await', label: label(`await ${s.await}`), event: s.await, ...opt('where', compile(s.where, 'where')), ...opt('expect', compile(s.expect, 'expect')), ...opt('measure', measure) };
+    return { ...base, timeoutMs: within, kind: 'await', label: label(`await ${s.await}${s.of ? ` of ${s.of}` : ''}`), event: s.await, ...opt('of', s.of), ...opt('where', compile(s.where, 'where')), ...opt('expect', compile(s.expect, 'expect')), ...opt('measure', measure) };
   }
   if (s.absent !== undefined) {
     const within = s.within ?? s.timeout ?? defaultTimeoutMs;
-    return { ...base, timeoutMs: within, kind: 'absent', label: label(`no ${s.absent} within ${within} ms`), event: s.absent, ...opt('where', compile(s.where, 'where')) };
+    return { ...base, timeoutMs: within, kind: 'absent', label: label(`no ${s.absent}${s.of ? ` of ${s.of}` : ''} within ${within} ms`), event: s.absent, ...opt('of', s.of), ...opt('where', compile(s.where, 'where')) };
   }
   if (s.same !== undefined) {
     return { ...base, kind: 'same', label: label(`same ${s.same.before} and ${s.same.after}`), before: s.same.before, after: s.same.after, ignore: s.same.ignore ?? [] };

@@ -45,6 +45,8 @@ export interface StimulusStep extends StepBase {
 export interface AwaitStep extends StepBase {
   kind: 'await';
   event: string;
+  /** A saved result's name: only events with its txnId count. */
+  of?: string;
   where?: Expectation;
   expect?: Expectation;
   measure?: MeasureSpec;
@@ -53,6 +55,8 @@ export interface AwaitStep extends StepBase {
 export interface AbsentStep extends StepBase {
   kind: 'absent';
   event: string;
+  /** A saved result's name: only events with its txnId count. */
+  of?: string;
   where?: Expectation;
 }
 

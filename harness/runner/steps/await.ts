@@ -2,13 +2,28 @@
 import type { TerminalEvent } from '../../../devices/drivers/terminal.js';
 import type { AbsentStep, AwaitStep } from '../../config/types.js';
 import type { Expectation } from '../../expect/expectations.js';
+import { resolveReferences } from '../../config/saved-refs.js';
 import type { StepContext } from '../step-context.js';
 import { measurementFailure, takeMeasurement } from './measure.js';
 import { describeIssues, type StepResult } from './result.js';
 
-function filterOf(where: Expectation | undefined): (e: TerminalEvent) => boolean {
-  return where ? (e) => where.check(e.data).length === 0 : () => true;
+function filterOf(where: Expectation | undefined, txnId: unknown): (e: TerminalEvent) => boolean {
+  const ofTxn = (e: TerminalEvent) => txnId === undefined || (e.data as { txnId?: unknown } | null)?.txnId === txnId;
+  return where ? (e) => ofTxn(e) && where.check(e.data).length === 0 : ofTxn;
 }
+
+/** `of: NAME`: the txnId of the result saved as NAME, or the step's ERROR naming what that result has instead. */
+function txnIdOf(step: AwaitStep | AbsentStep, ctx: StepContext): { txnId: unknown } | StepResult {
+  if (step.of === undefined) return { txnId: undefined };
+  try {
+    return { txnId: resolveReferences(`\${${step.of}.txnId}`, ctx.saved) };
+  } catch (error) {
+    return { outcome: 'ERROR', reason: `of: ${(error as Error).message}` };
+  }
+}
+
+/** " of sale (TXN-000017)" */
+const ofText = (step: AwaitStep | AbsentStep, txnId: unknown) => (step.of === undefined ? '' : ` of ${step.of} (${String(txnId)})`);
 
 /** An event's name, with the reason it gives when it gives one (`transaction.failed (receiver not ready)`). */
 function described(e: TerminalEvent): string {
@@ -23,7 +38,10 @@ function summarize(events: readonly TerminalEvent[]): { name: string; data: unkn
 }
 
 export async function runAwait(step: AwaitStep, ctx: StepContext, start: number): Promise<StepResult> {
-  const event = await ctx.inbox.take(step.event, filterOf(step.where), step.timeoutMs, ctx.signal);
+  const of = txnIdOf(step, ctx);
+  if (!('txnId' in of)) return of;
+  const txnId = of.txnId;
+  const event = await ctx.inbox.take(step.event, filterOf(step.where, txnId), step.timeoutMs, ctx.signal);
   const expected = step.expect?.schema ?? (step.where ? { where: step.where.schema } : undefined);
   if (!event) {
     const meanwhile = ctx.inbox.untaken();
@@ -34,7 +52,7 @@ export async function runAwait(step: AwaitStep, ctx: StepContext, start: number)
       expected,
       observed: { eventsReceived: summarize(meanwhile) },
       outcome: ctx.signal.aborted ? 'ABORTED' : failed ? 'FAIL' : 'TIMEOUT',
-      reason: `no ${step.event}${step.where ? ' matching `where`' : ''} within ${step.timeoutMs} ms${seen}`,
+      reason: `no ${step.event}${ofText(step, txnId)}${step.where ? ' matching `where`' : ''} within ${step.timeoutMs} ms${seen}`,
     };
   }
   const observed = { event: event.name, data: event.data };
@@ -49,9 +67,12 @@ export async function runAwait(step: AwaitStep, ctx: StepContext, start: number)
 }
 
 export async function runAbsent(step: AbsentStep, ctx: StepContext): Promise<StepResult> {
-  const event = await ctx.inbox.take(step.event, filterOf(step.where), step.timeoutMs, ctx.signal);
+  const of = txnIdOf(step, ctx);
+  if (!('txnId' in of)) return of;
+  const txnId = of.txnId;
+  const event = await ctx.inbox.take(step.event, filterOf(step.where, txnId), step.timeoutMs, ctx.signal);
   if (ctx.signal.aborted) return { outcome: 'ABORTED', reason: 'the run was interrupted' };
   return event
-    ? { observed: { event: event.name, data: event.data }, outcome: 'FAIL', reason: `${step.event} arrived, and it must not` }
+    ? { observed: { event: event.name, data: event.data }, outcome: 'FAIL', reason: `${step.event}${ofText(step, txnId)} arrived, and it must not` }
     : { outcome: 'PASS' };
 }
