@@ -80,6 +80,26 @@ describe('runCase', () => {
     expect(record.reason).toContain('no transaction.completed within 200 ms; received instead: card.rejected');
   });
 
+  it('ends an await of the completion at once when the terminal reports the sale failed meanwhile', async () => {
+    const slow = saleThenSwipe.replace('within: 200', 'within: 20000');
+    const { record } = await run(caseFrom(slow), () => ok({ txnId: 't1' }), {
+      onStimulus: (t) => void setTimeout(() => t.emit('transaction.failed', { txnId: 't1', reason: 'HOST_TIMEOUT' }), 30),
+    });
+    const wait = record.attempts[0]!.steps[2]!;
+    expect(wait.outcome).toBe('FAIL');
+    expect(wait.durationMs).toBeLessThan(5000);
+    expect(wait.reason).toMatch(/^no transaction\.completed: the terminal reported the sale failed; received instead: transaction\.failed \(HOST_TIMEOUT\)$/);
+  });
+
+  it('with of: NAME, a failure of that sale that came before the await is its verdict too; without, only one during the wait', async () => {
+    const steps = (of: string) => saleThenSwipe.replace('expect: { type: object, required: [txnId] }', 'expect: { type: object, required: [txnId] }\n        save: sale').replace('within: 200', `within: 300${of}`);
+    const failDuringSwipe = { onStimulus: (t: ScriptedTerminal) => t.emit('transaction.failed', { txnId: 't1', reason: 'ABORTED' }) };
+    const withOf = await run(caseFrom(steps('\n        of: sale')), () => ok({ txnId: 't1' }), failDuringSwipe);
+    expect(withOf.record.attempts[0]!.steps[2]).toMatchObject({ outcome: 'FAIL', label: 'await transaction.completed of sale', reason: expect.stringContaining('no transaction.completed of sale (t1): the terminal reported the sale failed') });
+    const without = await run(caseFrom(steps('')), () => ok({ txnId: 't1' }), failDuringSwipe);
+    expect(without.record.attempts[0]!.steps[2]).toMatchObject({ outcome: 'TIMEOUT', reason: expect.stringContaining('within 300 ms; received instead: transaction.failed (ABORTED)') });
+  });
+
   it('fails when the completion does not match, naming the path', async () => {
     const { record } = await run(caseFrom(saleThenSwipe), () => ok({ txnId: 't1' }), {
       onStimulus: (t) => t.emit('transaction.completed', { result: 'declined' }),

@@ -16,7 +16,9 @@ export type EventFilter = (event: TerminalEvent) => boolean;
 interface Waiter {
   name: string;
   filter: EventFilter;
-  resolve(event: TerminalEvent): void;
+  /** An event that ends the wait at once, unanswered (it stays held, for the step's evidence). */
+  until: EventFilter | undefined;
+  resolve(event: TerminalEvent | undefined): void;
   fail(error: Error): void;
 }
 
@@ -69,9 +71,10 @@ export class EventInbox {
 
   /**
    * The first untaken event of this name that passes the filter, now or when it arrives;
-   * `undefined` after the time-out or an abort. Rejects with `E_LINK_CLOSED` when the link is lost.
+   * `undefined` after the time-out, an abort, or an event arriving that passes `until`.
+   * Rejects with `E_LINK_CLOSED` when the link is lost.
    */
-  take(name: string, filter: EventFilter, timeoutMs: number, signal: AbortSignal): Promise<TerminalEvent | undefined> {
+  take(name: string, filter: EventFilter, timeoutMs: number, signal: AbortSignal, until?: EventFilter): Promise<TerminalEvent | undefined> {
     const named = this.byName.get(name);
     const at = named ? named.findIndex((h) => filter(h.event)) : -1;
     if (at !== -1) {
@@ -96,6 +99,7 @@ export class EventInbox {
       const waiter: Waiter = {
         name,
         filter,
+        until,
         resolve: done,
         fail: (error) => {
           finish();
@@ -129,6 +133,7 @@ export class EventInbox {
         return;
       }
     }
+    for (const waiter of this.waiters) if (waiter.until?.(event)) waiter.resolve(undefined);
     const held: Held = { event, gone: false };
     const named = this.byName.get(event.name);
     if (named) named.push(held);

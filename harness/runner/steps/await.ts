@@ -3,11 +3,12 @@ import type { TerminalEvent } from '../../../devices/drivers/terminal.js';
 import type { AbsentStep, AwaitStep } from '../../config/types.js';
 import type { Expectation } from '../../expect/expectations.js';
 import { resolveReferences } from '../../config/saved-refs.js';
+import type { EventFilter } from '../inbox.js';
 import type { StepContext } from '../step-context.js';
 import { measurementFailure, takeMeasurement } from './measure.js';
 import { describeIssues, type StepResult } from './result.js';
 
-function filterOf(where: Expectation | undefined, txnId: unknown): (e: TerminalEvent) => boolean {
+function filterOf(where: Expectation | undefined, txnId: unknown): EventFilter {
   const ofTxn = (e: TerminalEvent) => txnId === undefined || (e.data as { txnId?: unknown } | null)?.txnId === txnId;
   return where ? (e) => ofTxn(e) && where.check(e.data).length === 0 : ofTxn;
 }
@@ -37,22 +38,35 @@ function summarize(events: readonly TerminalEvent[]): { name: string; data: unkn
   return events.slice(-10).map((e) => ({ name: e.name, data: e.data }));
 }
 
+/**
+ * While a `transaction.completed` is awaited, the terminal's report that the sale failed ends the
+ * wait at once: its verdict, not a silence. Counted are failures that arrive during the step, and,
+ * with `of`, any untaken failure of that transaction (an abort during the swipe step before).
+ */
+function saleFailed(step: AwaitStep, txnId: unknown, start: number): EventFilter | undefined {
+  if (step.event !== 'transaction.completed') return undefined;
+  return (e) => e.name === 'transaction.failed' && (txnId === undefined ? e.receivedAt >= start : (e.data as { txnId?: unknown } | null)?.txnId === txnId);
+}
+
 export async function runAwait(step: AwaitStep, ctx: StepContext, start: number): Promise<StepResult> {
   const of = txnIdOf(step, ctx);
   if (!('txnId' in of)) return of;
   const txnId = of.txnId;
-  const event = await ctx.inbox.take(step.event, filterOf(step.where, txnId), step.timeoutMs, ctx.signal);
+  const failedSale = saleFailed(step, txnId, start);
+  const heldFailure = failedSale && txnId !== undefined ? ctx.inbox.untaken().find(failedSale) : undefined;
+  const event = heldFailure ? undefined : await ctx.inbox.take(step.event, filterOf(step.where, txnId), step.timeoutMs, ctx.signal, failedSale);
   const expected = step.expect?.schema ?? (step.where ? { where: step.where.schema } : undefined);
   if (!event) {
     const meanwhile = ctx.inbox.untaken();
     const seen = meanwhile.length > 0 ? `; received instead: ${[...new Set(meanwhile.map(described))].join(', ')}` : '; nothing else arrived either';
-    // The terminal did answer, with the sale's failure: that is its verdict, not a silence.
-    const failed = step.event === 'transaction.completed' && meanwhile.some((e) => e.name === 'transaction.failed' && e.receivedAt >= start);
+    const failure = failedSale ? meanwhile.find(failedSale) : undefined;
+    // The step's duration says when; a reason that holds no timing stays the same from run to run.
+    const waited = failure ? ': the terminal reported the sale failed' : ` within ${step.timeoutMs} ms`;
     return {
       expected,
       observed: { eventsReceived: summarize(meanwhile) },
-      outcome: ctx.signal.aborted ? 'ABORTED' : failed ? 'FAIL' : 'TIMEOUT',
-      reason: `no ${step.event}${ofText(step, txnId)}${step.where ? ' matching `where`' : ''} within ${step.timeoutMs} ms${seen}`,
+      outcome: ctx.signal.aborted ? 'ABORTED' : failure ? 'FAIL' : 'TIMEOUT',
+      reason: `no ${step.event}${ofText(step, txnId)}${step.where ? ' matching `where`' : ''}${waited}${seen}`,
     };
   }
   const observed = { event: event.name, data: event.data };
