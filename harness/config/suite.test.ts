@@ -66,6 +66,15 @@ describe('loadSuite', () => {
     expect(error.context.line).toBe(11);
   });
 
+  it('checks the money in sale and refund args when the suite loads, in words, unless the step expects the refusal', () => {
+    const suite = (args: string, extra = '') => `suite: demo\ncases:\n  - id: one\n    steps:\n      - do: refund\n        args: ${args}\n${extra}`;
+    const error = inputError(() => load(suite('{ amount: "12.50", currency: eur }')));
+    expect(error.message).toContain('/cases/0/steps/0/args/amount is "12.50"; expected a whole number of minor units ≥ 1 (1250 for 12.50), or ${NAME.path}');
+    expect(error.context.also).toEqual(['line 6: /cases/0/steps/0/args/currency is "eur"; expected an ISO 4217 alphabetic code in capitals (EUR), or ${NAME.path}']);
+    expect(load(suite('{ amount: 0, currency: eur }', '        expectError: { required: [code] }\n')).cases[0]!.steps).toHaveLength(1);
+    expect(load(suite('{ amount: 1250, currency: EUR }')).cases).toHaveLength(1);
+  });
+
   it('lists further problems elsewhere in the file with their lines, so one pass fixes it', () => {
     const error = inputError(() => load(good.replace('suite: demo', 'suite: demo\ncolour: red').replace('  - id: one', '  - id: one\n    mandatroy: true')));
     expect(error.context.pointer).toBe('/cases/0/mandatroy');

@@ -134,7 +134,12 @@ function describe(error: ErrorObject | undefined): string {
       const kinds = (Array.isArray(error.schema) ? (error.schema as { required?: string[] }[]) : []).flatMap((b) => b.required ?? []);
       return kinds.length > 0 ? `${at} needs one of ${kinds.join(', ')}` : `${at} matches none of the allowed forms`;
     }
-    default:
-      return `${at} ${error.message ?? 'is invalid'}`;
+    default: {
+      // A pattern says little to a suite's author; where the schema says in words what it wants (`x-expected`), that is said.
+      const meant = VALUE_KEYWORDS.has(error.keyword) ? (error.parentSchema as { 'x-expected'?: unknown } | undefined)?.['x-expected'] : undefined;
+      return typeof meant === 'string' ? `${at} is ${JSON.stringify(error.data)}; expected ${meant}` : `${at} ${error.message ?? 'is invalid'}`;
+    }
   }
 }
+
+const VALUE_KEYWORDS = new Set(['pattern', 'type', 'minimum']);
