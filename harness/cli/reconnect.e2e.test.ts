@@ -55,10 +55,10 @@ const CARDS = readFileSync(join(ROOT, 'suites', 'fixtures', 'cards.json'), 'utf8
 const withTimeouts = (profile: object, timeouts: object) => ({ ...profile, timeouts });
 
 describe('reconnect across reboots (black box)', () => {
-  it('follows a firmware upgrade that brings the pty back at a new path, mid-suite, and records the outage', async () => {
+  it('follows a firmware upgrade that brings the pty back at a new path, mid-suite, and records the outage and each case\'s firmware', async () => {
     const dir = workspace({ 'sim.json': simulatorProfile('pty', ['--boot-ms', '500']) });
     const out = join(dir, 'out');
-    const result = await poshil(['run', '-d', join(dir, 'sim.json'), '-o', out, join(ROOT, 'suites', 'upgrade.suite.yaml')]);
+    const result = await poshil(['run', '-d', join(dir, 'sim.json'), '-o', out, join(ROOT, 'suites', 'upgrade.suite.yaml'), join(ROOT, 'suites', 'smoke.suite.yaml')]);
     expect(result.exitCode, result.stdout + result.stderr).toBe(0);
     const run = runDir(out);
     const record = readRecordJson(run);
@@ -76,6 +76,8 @@ describe('reconnect across reboots (black box)', () => {
     expect(record.device.address).toBe(outage.addressAfter);
     expect(record.device.identityAtStart?.firmware).toBe('1.4.2');
     expect(record.device.identity?.firmware).toBe('1.5.0');
+    // Each case under the firmware it began on: the lab's history counts it there.
+    expect(record.suites.flatMap((s) => s.cases.map((c) => `${c.id} ${c.firmware}`))).toEqual(['corrupt-image-refused 1.4.2', 'upgrade-keeps-data 1.4.2', 'identify 1.5.0', 'status-idle 1.5.0', 'abort-when-idle 1.5.0']);
     const upgrade = record.suites[0]!.cases[1]!.attempts[0]!.steps[8]!;
     expect(upgrade).toMatchObject({ label: 'do upgrade', outcome: 'PASS', details: { reconnect: { addressAfter: outage.addressAfter, firmwareAfter: '1.5.0' } } });
     const notes = transcriptText(run);

@@ -123,6 +123,11 @@ export interface CaseRecord {
   failureKind?: FailureKind;
   startedAt: string;
   durationMs: number;
+  /**
+   * The firmware the terminal last reported when the case began: a run that upgrades the
+   * terminal has cases under both, and history groups each under its own. Older records lack it.
+   */
+  firmware?: string;
   attempts: AttemptRecord[];
 }
 

@@ -4,21 +4,21 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openLabDatabase, type LabDatabase } from './db/connect.js';
 import { SEED_SUBMISSION, SEED_WORKER, seedLab, startTestLab, type TestLab } from './test-support/lab-db.js';
-import { formatCompare, labCompare } from './results.js';
+import { firmwareWithResults, formatCompare, labCompare, labResults } from './results.js';
 
 const WORKER = SEED_WORKER;
 let lab: TestLab;
 let db: LabDatabase;
 let runs = 0;
 
-/** A finished run under `firmware` with one result per case: [case id, outcome]. */
-async function run(firmware: string, cases: [string, string][]): Promise<void> {
+/** A finished run ending under `firmware` with one result per case: [case id, outcome, the firmware the case began on]. */
+async function run(firmware: string, cases: [string, string, string?][]): Promise<void> {
   const n = String(++runs).padStart(12, '0');
   const [job, id] = [`00000000-0000-4000-8000-${n.replace(/^0/, 'd')}`, `00000000-0000-4000-8000-${n.replace(/^0/, 'e')}`];
   await db.pool.query(`INSERT INTO lab.jobs (id, submission_id, queue, state) VALUES ($1, '${SEED_SUBMISSION}', 'q', 'passed')`, [job]);
   await db.pool.query(`INSERT INTO lab.runs (id, job_id, attempt, worker_id, device_id, state, firmware) VALUES ($1, $2, 1, $3, 'b/t1', 'finished', $4)`, [id, job, WORKER, firmware]);
-  for (const [seq, [caseId, outcome]] of cases.entries()) {
-    await db.pool.query(`INSERT INTO lab.case_results (run_id, seq, suite, case_id, outcome, duration_ms) VALUES ($1, $2, 's', $3, $4, 1)`, [id, seq + 1, caseId, outcome]);
+  for (const [seq, [caseId, outcome, caseFirmware]] of cases.entries()) {
+    await db.pool.query(`INSERT INTO lab.case_results (run_id, seq, suite, case_id, outcome, duration_ms, firmware) VALUES ($1, $2, 's', $3, $4, 1, $5)`, [id, seq + 1, caseId, outcome, caseFirmware ?? null]);
   }
 }
 
@@ -43,5 +43,15 @@ describe('lab compare', () => {
     expect(text).toMatch(/ONLY A s\/dropped +10\/10, not run under 2\.1/);
     expect(text).toMatch(/ONLY B s\/added +not run under 2\.0, 10\/10/);
     expect(text).toContain('1 worse, 0 better, 1 without a significant change, 2 run under one firmware only (not compared)');
+  });
+
+  it('counts each case of a run that upgraded the terminal under the firmware it ran on', async () => {
+    await run('2.1', [['before-upgrade', 'FAIL', '1.9'], ['after-upgrade', 'PASS', '2.1']]);
+    const byFirmware = Object.fromEntries((await labResults(db.pool, { by: 'firmware' })).map((g) => [g.group, [g.runs, g.cases, g.passed]]));
+    expect(byFirmware).toEqual({ '1.9': [1, 1, 0], '2.0': [10, 30, 30], '2.1': [11, 31, 21] });
+    expect(await firmwareWithResults(db.pool)).toEqual(['1.9', '2.0', '2.1']);
+    const verdicts = Object.fromEntries((await labCompare(db.pool, '1.9', '2.1')).map((c) => [c.caseId, c.verdict]));
+    expect(verdicts['before-upgrade']).toBe('only-a');
+    expect(verdicts['after-upgrade']).toBe('only-b');
   });
 });

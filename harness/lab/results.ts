@@ -10,7 +10,10 @@ import type pg from 'pg';
 import { fisherExact } from '../compare/statistics.js';
 import { InputError } from '../core/errors.js';
 
-export const GROUPS = { firmware: 'r.firmware', model: 'r.model', suite: 'c.suite', site: 'r.site', day: "to_char(date_trunc('day', r.started_at), 'YYYY-MM-DD')", device: 'r.device_id' } as const;
+/** A case's own firmware: a run that upgraded the terminal ran its first cases on the one before. */
+const CASE_FIRMWARE = 'coalesce(c.firmware, r.firmware)';
+
+export const GROUPS = { firmware: CASE_FIRMWARE, model: 'r.model', suite: 'c.suite', site: 'r.site', day: "to_char(date_trunc('day', r.started_at), 'YYYY-MM-DD')", device: 'r.device_id' } as const;
 export type GroupBy = keyof typeof GROUPS;
 
 export interface ResultFilter {
@@ -43,7 +46,7 @@ export async function labResults(pool: pg.Pool, filter: ResultFilter): Promise<G
        FROM lab.case_results c JOIN lab.runs r ON r.id = c.run_id
       WHERE r.state IN ('finished', 'late') AND c.outcome <> 'SKIPPED'
         AND ($1::text IS NULL OR c.suite = $1) AND ($2::float8 IS NULL OR r.started_at > now() - $2 * interval '1 millisecond')
-        AND ($3::text IS NULL OR r.firmware = $3)
+        AND ($3::text IS NULL OR ${CASE_FIRMWARE} = $3)
       GROUP BY 1 ORDER BY 1`,
     [filter.suite ?? null, filter.sinceMs ?? null, filter.firmware ?? null],
   );
@@ -79,12 +82,22 @@ export interface CaseChange {
   verdict: 'better' | 'worse' | 'same' | 'only-a' | 'only-b';
 }
 
+/** The firmware versions the lab has case results for (within `sinceMs`), each case under its own. */
+export async function firmwareWithResults(pool: pg.Pool, sinceMs?: number): Promise<string[]> {
+  const { rows } = await pool.query<{ firmware: string }>(
+    `SELECT DISTINCT ${CASE_FIRMWARE} AS firmware FROM lab.case_results c JOIN lab.runs r ON r.id = c.run_id
+      WHERE r.state IN ('finished', 'late') AND ${CASE_FIRMWARE} IS NOT NULL AND ($1::float8 IS NULL OR r.started_at > now() - $1 * interval '1 millisecond') ORDER BY 1`,
+    [sinceMs ?? null],
+  );
+  return rows.map((r) => r.firmware);
+}
+
 /** Case by case, how firmware B fares against firmware A across the whole fleet. */
 export async function labCompare(pool: pg.Pool, a: string, b: string, options: { suite?: string; sinceMs?: number; alpha?: number } = {}): Promise<CaseChange[]> {
   const { rows } = await pool.query<{ suite: string; case_id: string; firmware: string; passed: string; total: string }>(
-    `SELECT c.suite, c.case_id, r.firmware, count(*) FILTER (WHERE c.outcome = 'PASS') AS passed, count(*) AS total
+    `SELECT c.suite, c.case_id, ${CASE_FIRMWARE} AS firmware, count(*) FILTER (WHERE c.outcome = 'PASS') AS passed, count(*) AS total
        FROM lab.case_results c JOIN lab.runs r ON r.id = c.run_id
-      WHERE r.state IN ('finished', 'late') AND c.outcome <> 'SKIPPED' AND r.firmware = ANY($1)
+      WHERE r.state IN ('finished', 'late') AND c.outcome <> 'SKIPPED' AND ${CASE_FIRMWARE} = ANY($1)
         AND ($2::text IS NULL OR c.suite = $2) AND ($3::float8 IS NULL OR r.started_at > now() - $3 * interval '1 millisecond')
       GROUP BY 1, 2, 3 ORDER BY 1, 2`,
     [[a, b], options.suite ?? null, options.sinceMs ?? null],

@@ -6,7 +6,7 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type pg from 'pg';
 import { startBoss } from '../lab/queues.js';
-import { labCompare } from '../lab/results.js';
+import { firmwareWithResults, labCompare } from '../lab/results.js';
 import type { PanelRole } from '../lab/tokens.js';
 import { readArtefact } from '../lab/worker/evidence.js';
 import { ExitCode, PoshilError } from '../core/errors.js';
@@ -122,11 +122,7 @@ export async function buildPanel(options: PanelOptions): Promise<Panel> {
     const sinceMs = sinceSpan(since);
     if (!a || !b || sinceMs === undefined) return reply.code(400).send({ error: 'compare with a=FIRMWARE&b=FIRMWARE (and since=30d)' });
     if (a === b) return reply.code(400).send({ error: `a and b are both ${a}: compare two firmwares` });
-    const { rows } = await options.pool.query<{ firmware: string }>(
-      "SELECT DISTINCT firmware FROM lab.runs WHERE state IN ('finished', 'late') AND firmware IS NOT NULL AND started_at > now() - $1 * interval '1 millisecond'",
-      [sinceMs],
-    );
-    const known = rows.map((r) => r.firmware);
+    const known = await firmwareWithResults(options.pool, sinceMs);
     const missing = [a, b].filter((f) => !known.includes(f));
     if (missing.length > 0) return reply.code(400).send({ error: `no results for firmware ${missing.join(' or ')} in the last ${since}; firmware with results: ${known.join(', ') || 'none'}` });
     return { a, b, cases: await labCompare(options.pool, a, b, { sinceMs, ...(suite ? { suite } : {}) }) };

@@ -71,7 +71,8 @@ export async function runSuites(selection: RunSelection, parts: RunParts): Promi
       // A terminal on its way back is waited for between cases too; one that is gone ends the rest.
       if (parts.link && parts.link.state === 'down') await parts.link.whenUp(parts.signal).catch(() => undefined);
       const gone = parts.link?.goneReason;
-      const record = parts.signal.aborted
+      const firmware = (parts.link?.lastIdentity ?? parts.identity).firmware;
+      const ran = parts.signal.aborted
         ? notRun(suite.id, c, 'ABORTED', 'not run: the run was interrupted')
         : stopped
           ? notRun(suite.id, c, 'ABORTED', `not run: ${STOPPED_AFTER(selection.maxFailures!)}`)
@@ -91,6 +92,7 @@ export async function runSuites(selection: RunSelection, parts: RunParts): Promi
             onStepProgress: (ref, progress) => parts.reporters.onStepProgress(ref, progress),
             onStepEnd: (ref, step) => parts.reporters.onStepEnd(ref, step),
           }));
+      const record: CaseRecord = { ...ran, firmware };
       if (record.outcome !== 'PASS' && record.outcome !== 'SKIPPED' && record.attempts.length > 0) failures++;
       parts.journal.append({ type: 'case.finished', case: record });
       parts.reporters.onCaseEnd(record);

@@ -301,7 +301,7 @@ rejected one, 1 one failed, 0 every job passed.`,
     .option('--json', 'print JSON')
     .action(async (options: DatabaseOptions & { firmware: string[]; suite?: string; since?: string }) => {
       if (options.firmware.length !== 2) throw new InputError('E_OPTION', `--firmware must be given twice (old, new), not ${options.firmware.length} time(s)`);
-      const { labCompare, formatCompare } = await import('../../lab/results.js');
+      const { labCompare, formatCompare, firmwareWithResults } = await import('../../lab/results.js');
       const sinceMs = span('--since', options.since);
       const [a, b] = options.firmware as [string, string];
       const db = await connect(options, 'poshil-compare');
@@ -309,8 +309,8 @@ rejected one, 1 one failed, 0 every job passed.`,
         const changes = await labCompare(db.pool, a, b, { ...(options.suite ? { suite: options.suite } : {}), ...(sinceMs ? { sinceMs } : {}) });
         for (const [version, side] of [[a, 'a'], [b, 'b']] as const) {
           if (changes.length > 0 && changes.every((c) => c[side].total === 0)) {
-            const { rows } = await db.pool.query<{ firmware: string }>("SELECT DISTINCT firmware FROM lab.runs WHERE firmware IS NOT NULL AND state IN ('finished', 'late') ORDER BY 1");
-            throw new InputError('E_NO_RESULTS', `the lab has no results for firmware ${version}${options.suite ? ` in suite ${options.suite}` : ''}`, { hint: `firmware with results: ${rows.map((r) => r.firmware).join(', ') || '(none)'}` });
+            const known = await firmwareWithResults(db.pool);
+            throw new InputError('E_NO_RESULTS', `the lab has no results for firmware ${version}${options.suite ? ` in suite ${options.suite}` : ''}`, { hint: `firmware with results: ${known.join(', ') || '(none)'}` });
           }
         }
         process.stdout.write(options.json ? JSON.stringify(changes, null, 2) + '\n' : formatCompare(changes, a, b));

@@ -340,6 +340,51 @@ END $fn$;
 ALTER TABLE lab.workers ADD COLUMN heartbeat_ms int CHECK (heartbeat_ms > 0);
 `,
   },
+  {
+    version: 11,
+    name: 'each case under the firmware it ran on',
+    // A plan that upgrades the terminal runs its first cases on the old firmware and the rest on
+    // the new; history grouped them all under the run's last firmware, so the old firmware's
+    // results were counted for the new one. Rows from before keep the run's firmware (null here).
+    sql: `
+ALTER TABLE lab.case_results ADD COLUMN firmware text;
+CREATE OR REPLACE FUNCTION lab.finish_run(run jsonb, cases jsonb, file_names text[], file_shas text[], file_sizes bigint[], file_data bytea[], OUT status text, OUT each boolean)
+LANGUAGE plpgsql SET search_path = pg_catalog, lab AS $fn$
+DECLARE
+  the_run uuid := (run ->> 'runId')::uuid;
+  the_job uuid := (run ->> 'jobId')::uuid;
+  lease record;
+BEGIN
+  SELECT released_at, release_reason INTO lease FROM lab.leases WHERE id = (run ->> 'leaseId')::bigint FOR UPDATE;
+  -- Released as finished: this upload ran before (its answer was lost at the commit).
+  -- Released otherwise: the reaper took the lease away; the run is kept as late.
+  status := CASE WHEN lease.released_at IS NULL THEN 'recorded' WHEN lease.release_reason = 'finished' THEN 'again' ELSE 'late' END;
+  UPDATE lab.runs SET state = CASE WHEN status = 'late' THEN 'late' ELSE 'finished' END, outcome = run ->> 'outcome', exit_code = (run ->> 'exitCode')::int,
+         firmware = run ->> 'firmware', model = run ->> 'model', site = run ->> 'site', labels = run -> 'labels',
+         suites = ARRAY(SELECT jsonb_array_elements_text(run -> 'suites')), summary = run -> 'summary', ended_at = (run ->> 'endedAt')::timestamptz
+   WHERE id = the_run;
+  INSERT INTO lab.case_results (run_id, seq, suite, case_id, outcome, duration_ms, first_failure, measurements, detail, firmware)
+    SELECT the_run, c.seq, c.suite, c."caseId", c.outcome, c."durationMs", c."firstFailure", c.measurements, coalesce(c.detail, '{}'), c.firmware
+      FROM jsonb_to_recordset(cases) AS c(seq int, suite text, "caseId" text, outcome text, "durationMs" float8, "firstFailure" text, measurements jsonb, detail jsonb, firmware text)
+    ON CONFLICT DO NOTHING;
+  -- Files without bytes here went up in chunks before.
+  INSERT INTO lab.artefacts (sha256, size, data) SELECT f.sha, f.size, f.data FROM unnest(file_shas, file_sizes, file_data) AS f(sha, size, data) WHERE f.data IS NOT NULL ON CONFLICT DO NOTHING;
+  INSERT INTO lab.run_artefacts (run_id, name, sha256) SELECT the_run, f.name, f.sha FROM unnest(file_names, file_shas) AS f(name, sha) ON CONFLICT DO NOTHING;
+  SELECT s.mode = 'each' INTO each FROM lab.jobs j JOIN lab.submissions s ON s.id = j.submission_id WHERE j.id = the_job;
+  IF status <> 'recorded' THEN
+    RETURN;
+  END IF;
+  UPDATE lab.leases SET released_at = clock_timestamp(), release_reason = 'finished' WHERE id = (run ->> 'leaseId')::bigint;
+  UPDATE lab.jobs SET state = run ->> 'jobState', finished_at = CASE WHEN run ->> 'jobState' = 'queued' THEN NULL ELSE now() END,
+         result_run_id = CASE WHEN run ->> 'jobState' = 'queued' THEN NULL ELSE the_run END
+   WHERE id = the_job;
+  UPDATE lab.devices SET last_run_id = the_run, health = coalesce(run -> 'health' ->> 'state', health), health_reason = coalesce(run -> 'health' ->> 'reason', health_reason),
+         identity = coalesce(run -> 'identity', identity), last_seen = now()
+   WHERE id = run ->> 'deviceId';
+  PERFORM pg_notify('poshil_job_done', the_job::text);
+END $fn$;
+`,
+  },
 ];
 
 /**

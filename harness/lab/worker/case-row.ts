@@ -15,6 +15,8 @@ export interface CaseRow {
   measurements: Record<string, number>;
   /** Absent in an outbox written by an older poshil. */
   detail?: CaseDetail;
+  /** The firmware the case began on (a run that upgrades the terminal has both); absent from older poshil. */
+  firmware?: string;
 }
 
 /** A case's steps, its troubleshooting text and the transcript around its first failure (masked, as in the record). */
@@ -41,5 +43,5 @@ export function caseRow(seq: number, record: CaseRecord): CaseRow {
     ...(record.troubleshoot ? { troubleshoot: record.troubleshoot } : {}),
     ...(failed?.transcript?.excerpt ? { excerpt: failed.transcript.excerpt.slice(-DETAIL_EXCERPT).map((e) => ({ ms: e.ms, channel: e.channel, dir: e.dir, ...(e.text !== undefined ? { text: e.text } : {}), ...(e.hex !== undefined ? { hex: e.hex } : {}) })) } : {}),
   };
-  return { seq, suite: record.suite, caseId: record.id, outcome: record.outcome, durationMs: record.durationMs, ...(record.reason ? { firstFailure: record.reason } : {}), measurements, detail };
+  return { seq, suite: record.suite, caseId: record.id, outcome: record.outcome, durationMs: record.durationMs, ...(record.reason ? { firstFailure: record.reason } : {}), measurements, detail, ...(record.firmware ? { firmware: record.firmware } : {}) };
 }

@@ -39,8 +39,8 @@ export interface FinishedRun {
 export async function insertCases(client: pg.Pool | pg.PoolClient, runId: string, cases: readonly CaseRow[]): Promise<void> {
   if (cases.length === 0) return;
   await client.query(
-    `INSERT INTO lab.case_results (run_id, seq, suite, case_id, outcome, duration_ms, first_failure, measurements, detail)
-     SELECT $1, * FROM unnest($2::int[], $3::text[], $4::text[], $5::text[], $6::float8[], $7::text[], $8::jsonb[], $9::jsonb[]) ON CONFLICT DO NOTHING`,
+    `INSERT INTO lab.case_results (run_id, seq, suite, case_id, outcome, duration_ms, first_failure, measurements, detail, firmware)
+     SELECT $1, * FROM unnest($2::int[], $3::text[], $4::text[], $5::text[], $6::float8[], $7::text[], $8::jsonb[], $9::jsonb[], $10::text[]) ON CONFLICT DO NOTHING`,
     [
       runId,
       cases.map((c) => c.seq),
@@ -51,6 +51,7 @@ export async function insertCases(client: pg.Pool | pg.PoolClient, runId: string
       cases.map((c) => c.firstFailure ?? null),
       cases.map((c) => JSON.stringify(c.measurements)),
       cases.map((c) => JSON.stringify(c.detail ?? {})),
+      cases.map((c) => c.firmware ?? null),
     ],
   );
 }
