@@ -5,7 +5,7 @@ import type { EventInbox } from './inbox.js';
 import type { ReconnectingTerminal } from './reconnecting-terminal.js';
 import type { StimulusRouter } from './stimuli.js';
 
-/** What a step may use while it runs; one per case attempt. */
+/** What a step may use while it runs; one per case attempt, not changed once made (the executor keeps a copy per guard). */
 export interface StepContext {
   terminal: Terminal;
   stimuli: StimulusRouter;

@@ -42,5 +42,9 @@ export async function runDo(step: DoStep, ctx: StepContext, start: number): Prom
   }
   const overLimit = measurementFailure(measurements);
   const warnings = step.expect?.unchecked(reply.result, 'result') ?? [];
-  return { ...base, observed, expected, measurements, outcome: overLimit ? 'FAIL' : 'PASS', ...(overLimit ? { reason: overLimit } : {}), ...(warnings.length ? { warnings } : {}) };
+  // The path of every passing step: assigned, not spread (see step-executor.ts).
+  const passed: StepResult = { request: base.request, observed, expected, measurements, outcome: overLimit ? 'FAIL' : 'PASS' };
+  if (overLimit) passed.reason = overLimit;
+  if (warnings.length) passed.warnings = warnings;
+  return passed;
 }
