@@ -3,7 +3,7 @@
  * them into one commander program and is the boundary where a PoshilError becomes a message and an
  * exit code.
  */
-import { Command, CommanderError, Help } from 'commander';
+import { Command, CommanderError, Help, type Option } from 'commander';
 import { ExitCode, PoshilError, formatError } from '../core/errors.js';
 import { poshilVersion } from '../core/paths.js';
 import { EXIT_CODES_HELP } from './help.js';
@@ -54,7 +54,20 @@ export async function buildProgram(argv: readonly string[] = [], full = false): 
   else listCommands(program);
   // Each command names itself in the line after an error, e.g. "(poshil run --help shows …)".
   for (const command of program.commands) command.showHelpAfterError(`(poshil ${command.name()} --help shows the options and examples)`);
+  for (const command of [program, ...allCommands(program)]) for (const option of command.options) plainDefault(option);
   return program;
+}
+
+function allCommands(command: Command): Command[] {
+  return command.commands.flatMap((sub) => [sub, ...allCommands(sub)]);
+}
+
+/** Option values arrive as text, so their defaults are text too; help shows them as typed: `(default: 1500)`, not `"1500"`. */
+function plainDefault(option: Option): void {
+  if (option.defaultValueDescription !== undefined) return;
+  if (Array.isArray(option.defaultValue) && option.defaultValue.length === 0) option.defaultValueDescription = 'none';
+  if (typeof option.defaultValue !== 'string') return;
+  option.defaultValueDescription = option.defaultValue === '' ? 'none' : /^[\w.,:/=-]+$/.test(option.defaultValue) ? option.defaultValue : JSON.stringify(option.defaultValue);
 }
 
 /** Every command by its summary, as placeholders that only the help reads. */

@@ -77,7 +77,11 @@ export async function runAwait(step: AwaitStep, ctx: StepContext, start: number)
   }
   const overLimit = measurementFailure(measurements);
   const warnings = [...(step.where?.unchecked(event.data, 'event') ?? []).map((w) => `where: ${w}`), ...(step.expect?.unchecked(event.data, 'event') ?? [])];
-  return { expected, observed, measurements, outcome: overLimit ? 'FAIL' : 'PASS', ...(overLimit ? { reason: overLimit } : {}), ...(warnings.length ? { warnings } : {}) };
+  // Assigned, not spread: the path of every passing await (see step-executor.ts).
+  const passed: StepResult = { expected, observed, measurements, outcome: overLimit ? 'FAIL' : 'PASS' };
+  if (overLimit) passed.reason = overLimit;
+  if (warnings.length) passed.warnings = warnings;
+  return passed;
 }
 
 export async function runAbsent(step: AbsentStep, ctx: StepContext): Promise<StepResult> {
