@@ -105,6 +105,12 @@ describe('poshil lab under failure', () => {
       ['doomed', 'crashed', 1, 1],
       ['rescuer', 'finished', 2, 2],
     ]);
+    // The crashed run still says what it ran and on what, for the panel and the history.
+    const [crashed] = await query<{ suites: string[]; firmware: string | null; site: string | null; model: string | null }>(lab.url, "SELECT suites, firmware, site, model FROM lab.runs WHERE state = 'crashed'");
+    expect(crashed!.suites).toEqual([expect.stringMatching(/slow\.suite\.yaml$/)]);
+    expect(crashed!.site).toBe('store-1');
+    expect(crashed!.firmware).toMatch(/^(1\.4\.2|2\.0)$/);
+    expect(crashed!.model).toBeTruthy();
     rescuer.process.kill('SIGINT');
     await rescuer.process;
   }, 180_000);

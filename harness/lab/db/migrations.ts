@@ -385,6 +385,36 @@ BEGIN
 END $fn$;
 `,
   },
+  {
+    version: 12,
+    name: 'a crashed run keeps what it ran',
+    // A run's suites, firmware, model, site and labels were written by its upload alone, so a run
+    // whose worker died showed none of them in the panel and counted under no firmware. The
+    // reaper now fills them from the job and the device as it marks the run crashed (nothing
+    // more on a job's way in: taking a job stays one statement).
+    sql: `
+CREATE OR REPLACE FUNCTION lab.reap_expired(ttl_ms bigint) RETURNS TABLE (job_id uuid, queue text, retry boolean) LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, lab AS $fn$
+DECLARE l record;
+BEGIN
+  FOR l IN SELECT le.id, le.job_id, j.queue, j.attempts, s.retries FROM lab.leases le JOIN lab.jobs j ON j.id = le.job_id JOIN lab.submissions s ON s.id = j.submission_id
+            WHERE le.released_at IS NULL AND le.expires_at < now() AND now() - pg_postmaster_start_time() > ttl_ms * interval '1 millisecond'
+            FOR UPDATE OF le SKIP LOCKED LOOP
+    UPDATE lab.leases SET released_at = now(), release_reason = 'expired' WHERE id = l.id;
+    UPDATE lab.runs r SET state = 'crashed', ended_at = now(),
+           suites = CASE WHEN cardinality(r.suites) = 0 THEN s.suites ELSE r.suites END,
+           firmware = coalesce(r.firmware, d.identity ->> 'firmware', d.labels ->> 'firmware'),
+           model = coalesce(r.model, d.identity ->> 'model', d.labels ->> 'model'),
+           site = coalesce(r.site, d.labels ->> 'site'),
+           labels = CASE WHEN r.labels = '{}'::jsonb THEN d.labels ELSE r.labels END
+      FROM lab.jobs j JOIN lab.submissions s ON s.id = j.submission_id, lab.devices d
+     WHERE r.lease_id = l.id AND r.state = 'running' AND j.id = r.job_id AND d.id = r.device_id;
+    UPDATE lab.jobs SET state = CASE WHEN l.attempts <= l.retries THEN 'queued' ELSE 'error' END WHERE id = l.job_id AND state = 'running';
+    job_id := l.job_id; queue := l.queue; retry := l.attempts <= l.retries;
+    RETURN NEXT;
+  END LOOP;
+END $fn$;
+`,
+  },
 ];
 
 /**
