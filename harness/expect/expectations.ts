@@ -22,6 +22,7 @@ import type { ValidationIssue } from '../core/record.js';
 import { ExpectationCache } from './expectation-cache.js';
 import { PAYMENT_CHECKS_MODULE } from './payment-checks.js';
 import { addPaymentKeywords, PAYMENT_KEYWORDS_MODULE } from './payment-keywords.js';
+import { schemaProblem } from './schema-problem.js';
 import { uncheckedWarnings } from './unchecked.js';
 
 export interface Expectation {
@@ -141,7 +142,7 @@ export class Expectations {
         validate = this.compileNow(resolved, refs, key);
       } catch (error) {
         if (error instanceof InputError) throw error;
-        throw new InputError('E_EXPECTATION', `the expectation is not a valid JSON Schema: ${errorMessage(error)}`, {
+        throw new InputError('E_EXPECTATION', `the expectation is not a valid JSON Schema: ${schemaProblem(errorMessage(error), origin.pointer)}`, {
           file: origin.file,
           pointer: origin.pointer,
           ...(origin.line ? { line: origin.line } : {}),
