@@ -75,6 +75,11 @@ describe('loadSuite', () => {
     expect(load(suite('{ amount: 1250, currency: EUR }')).cases).toHaveLength(1);
   });
 
+  it('suggests the property a misspelt one most likely meant', () => {
+    const error = inputError(() => load(good.replace('  - id: one', '  - id: one\n    mandatroy: true')));
+    expect(error.message).toContain('/cases/0 has an unknown property "mandatroy" (did you mean "mandatory"?)');
+  });
+
   it('lists further problems elsewhere in the file with their lines, so one pass fixes it', () => {
     const error = inputError(() => load(good.replace('suite: demo', 'suite: demo\ncolour: red').replace('  - id: one', '  - id: one\n    mandatroy: true')));
     expect(error.context.pointer).toBe('/cases/0/mandatroy');

@@ -10,6 +10,7 @@ import { join } from 'node:path';
 import type { Ajv, ErrorObject, Options, ValidateFunction } from 'ajv';
 import type addFormatsModule from 'ajv-formats';
 import { InputError } from '../core/errors.js';
+import { closest } from '../expect/schema-problem.js';
 import { packageRoot } from '../core/paths.js';
 import type { LoadedDocument } from './document.js';
 
@@ -123,8 +124,12 @@ function describe(error: ErrorObject | undefined): string {
   const at = error.instancePath === '' ? 'the document' : error.instancePath;
   const params = error.params as Record<string, unknown>;
   switch (error.keyword) {
-    case 'additionalProperties':
-      return `${at} has an unknown property "${String(params['additionalProperty'])}"`;
+    case 'additionalProperties': {
+      const name = String(params['additionalProperty']);
+      const known = Object.keys((error.parentSchema as { properties?: object } | undefined)?.properties ?? {});
+      const meant = closest(name, known);
+      return `${at} has an unknown property "${name}"${meant ? ` (did you mean "${meant}"?)` : ''}`;
+    }
     case 'required':
       return `${at} is missing the property "${String(params['missingProperty'])}"`;
     case 'enum':

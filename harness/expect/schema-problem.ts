@@ -22,10 +22,10 @@ export function schemaProblem(message: string, pointer: string): string {
   return meant ? `${said} (did you mean "${meant}"?)` : said;
 }
 
-/** The keyword within two edits of `word` (case aside), if one is. */
-function closest(word: string): string | undefined {
+/** The candidate within two edits of `word` (case aside), if one is. */
+export function closest(word: string, candidates: readonly string[] = KEYWORDS): string | undefined {
   let best: { keyword: string; distance: number } | undefined;
-  for (const keyword of KEYWORDS) {
+  for (const keyword of candidates) {
     const distance = editDistance(word.toLowerCase(), keyword.toLowerCase());
     if (distance <= 2 && (!best || distance < best.distance)) best = { keyword, distance };
   }
