@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { ReceiptEncoder } from '../../devices/formats/escpos-encode.js';
 import { uncheckedProperties, uncheckedWarnings } from './unchecked.js';
 
 describe('checked properties the answer lacks', () => {
@@ -37,5 +38,12 @@ describe('checked properties the answer lacks', () => {
   it('lists at most eight of the properties there are', () => {
     const value = Object.fromEntries(Array.from({ length: 10 }, (_, i) => [`k${i}`, i]));
     expect(uncheckedWarnings({ properties: { x: { const: 1 } } }, value, 'event')[0]).toContain('(it has: k0, k1, k2, k3, k4, k5, k6, k7, …)');
+  });
+
+  it('looks into the receipt that `receipt:` checks, as the keyword decodes it', () => {
+    const escpos = new ReceiptEncoder().initialise().line('TOTAL EUR 12.50').cut('partial').hex();
+    const schema = { properties: { escpos: { receipt: { properties: { txt: { pattern: 'TOTAL' }, text: { pattern: 'TOTAL' } } } } } };
+    expect(uncheckedWarnings(schema, { escpos }, 'event')).toEqual([expect.stringMatching(/^\/escpos, receipt \/txt is checked, but the receipt has no such property \(it has: [^)]*text[^)]*\)/)]);
+    expect(uncheckedProperties({ properties: { escpos: { receipt: { properties: { txt: { pattern: 'x' } } } } } }, { escpos: 'not hex' })).toEqual([]);
   });
 });

@@ -7,10 +7,13 @@
  * says). Schemas in files (`$ref`) are not followed: a file describes a message for many steps
  * and terminals, and its optional fields (a masked PAN, absent from a QR payment) are meant.
  *
- * Only what holds for every answer is walked: `properties`, `allOf` and `items`. Branches
+ * Only what holds for every answer is walked: `properties`, `allOf`, `items`, and `receipt`
+ * (on the receipt the ESC/POS bytes decode to, as the keyword checks it). Branches
  * (`anyOf`, `oneOf`, `if`, `not`) are left out, since an absent property there may be the
  * branch not taken.
  */
+
+import { decodeEscPos } from '../../devices/formats/escpos.js';
 
 /** A schema for a property that checks nothing (`{}`, `true`, only words) cannot miss anything. */
 const ANNOTATIONS = new Set(['title', 'description', '$comment', 'default', 'examples', 'readOnly', 'writeOnly']);
@@ -27,44 +30,55 @@ const isObject = (value: unknown): value is Schema => typeof value === 'object' 
 
 const pointerPart = (key: string) => key.replace(/~/g, '~0').replace(/\//g, '~1');
 
-/** The JSON pointers (array indices as `*`) of checked properties missing from `value`, each once. */
-export function uncheckedProperties(schema: unknown, value: unknown): string[] {
-  const found = new Set<string>();
-  walk(schema, value, '', found, 0);
-  return [...found];
+/** A checked property that is absent, with what its parent has instead. */
+interface Unchecked {
+  pointer: string;
+  has: string[];
+  /** What the parent is: the answer itself, or the receipt its ESC/POS bytes decode to. */
+  inReceipt: boolean;
 }
 
-function walk(schema: unknown, value: unknown, path: string, found: Set<string>, depth: number): void {
+/** The JSON pointers (array indices as `*`) of checked properties missing from `value`, each once. */
+export function uncheckedProperties(schema: unknown, value: unknown): string[] {
+  return [...findUnchecked(schema, value).keys()];
+}
+
+function findUnchecked(schema: unknown, value: unknown): Map<string, Unchecked> {
+  const found = new Map<string, Unchecked>();
+  walk(schema, value, '', false, found, 0);
+  return found;
+}
+
+function walk(schema: unknown, value: unknown, path: string, inReceipt: boolean, found: Map<string, Unchecked>, depth: number): void {
   if (!isObject(schema) || depth > 32) return;
-  if (Array.isArray(schema['allOf'])) for (const part of schema['allOf']) walk(part, value, path, found, depth + 1);
+  if (Array.isArray(schema['allOf'])) for (const part of schema['allOf']) walk(part, value, path, inReceipt, found, depth + 1);
   if (isObject(value) && isObject(schema['properties'])) {
     const required = new Set(Array.isArray(schema['required']) ? schema['required'] : []);
     for (const [key, sub] of Object.entries(schema['properties'])) {
       const at = `${path}/${pointerPart(key)}`;
-      if (Object.hasOwn(value, key)) walk(sub, value[key], at, found, depth + 1);
-      else if (!required.has(key) && checksSomething(sub)) found.add(at);
+      if (Object.hasOwn(value, key)) walk(sub, value[key], at, inReceipt, found, depth + 1);
+      else if (!required.has(key) && checksSomething(sub) && !found.has(at)) found.set(at, { pointer: at, has: Object.keys(value), inReceipt });
     }
   }
-  if (Array.isArray(value) && isObject(schema['items'])) for (const item of value) walk(schema['items'], item, `${path}/*`, found, depth + 1);
+  if (Array.isArray(value) && isObject(schema['items'])) for (const item of value) walk(schema['items'], item, `${path}/*`, inReceipt, found, depth + 1);
+  // `receipt:` checks the receipt the hex ESC/POS decodes to, with a schema of its own.
+  if (typeof value === 'string' && isObject(schema['receipt'])) {
+    const receipt = decodedReceipt(value);
+    if (receipt) walk(schema['receipt'], receipt, `${path}, receipt `, true, found, depth + 1);
+  }
+}
+
+/** The receipt as the `receipt` keyword checks it (payment-checks.ts), or undefined for bytes that are no receipt. */
+function decodedReceipt(hex: string): Schema | undefined {
+  if (!/^([0-9a-fA-F]{2})+$/.test(hex)) return undefined;
+  const decoded = decodeEscPos(Buffer.from(hex, 'hex'));
+  return decoded.ok ? { ...decoded.value, text: decoded.value.lines.map((l) => l.text).join('\n') } : undefined;
 }
 
 /** "/aproved is checked, but the result has no such property (it has: approved, amount)". */
 export function uncheckedWarnings(schema: unknown, value: unknown, what: string): string[] {
-  return uncheckedProperties(schema, value).map((pointer) => {
-    const parent = valueAt(value, pointer.slice(0, pointer.lastIndexOf('/')));
-    const has = isObject(parent) ? Object.keys(parent) : [];
+  return [...findUnchecked(schema, value).values()].map(({ pointer, has, inReceipt }) => {
     const listed = has.length > 8 ? `${has.slice(0, 8).join(', ')}, …` : has.join(', ');
-    return `${pointer} is checked, but the ${what} has no such property${has.length ? ` (it has: ${listed})` : ''}; the check passed without looking`;
+    return `${pointer} is checked, but the ${inReceipt ? 'receipt' : what} has no such property${has.length ? ` (it has: ${listed})` : ''}; the check passed without looking`;
   });
-}
-
-/** The first value a pointer with `*` for any index leads to. */
-function valueAt(value: unknown, pointer: string): unknown {
-  let at: unknown = value;
-  for (const raw of pointer.split('/').slice(1)) {
-    if (raw === '*' && Array.isArray(at)) at = at.find(isObject);
-    else if (isObject(at)) at = at[raw.replace(/~1/g, '/').replace(/~0/g, '~')];
-    else return undefined;
-  }
-  return at;
 }

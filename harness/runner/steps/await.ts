@@ -72,11 +72,12 @@ export async function runAwait(step: AwaitStep, ctx: StepContext, start: number)
   const observed = { event: event.name, data: event.data };
   const issues = step.expect?.check(event.data) ?? [];
   const measurements = step.measure ? [takeMeasurement(step.measure, ctx, start, event.receivedAt, event.data)] : [];
+  // Said whatever the outcome: a `where` that looked at nothing may be why the wrong event was taken.
+  const warnings = [...(step.where?.unchecked(event.data, 'event') ?? []).map((w) => `where: ${w}`), ...(step.expect?.unchecked(event.data, 'event') ?? [])];
   if (issues.length > 0) {
-    return { expected, observed, issues, measurements, outcome: 'FAIL', reason: `${step.event} does not match the expectation: ${describeIssues(issues)}` };
+    return { expected, observed, issues, measurements, outcome: 'FAIL', reason: `${step.event} does not match the expectation: ${describeIssues(issues)}`, ...(warnings.length ? { warnings } : {}) };
   }
   const overLimit = measurementFailure(measurements);
-  const warnings = [...(step.where?.unchecked(event.data, 'event') ?? []).map((w) => `where: ${w}`), ...(step.expect?.unchecked(event.data, 'event') ?? [])];
   // Assigned, not spread: the path of every passing await (see step-executor.ts).
   const passed: StepResult = { expected, observed, measurements, outcome: overLimit ? 'FAIL' : 'PASS' };
   if (overLimit) passed.reason = overLimit;

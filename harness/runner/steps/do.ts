@@ -37,11 +37,11 @@ export async function runDo(step: DoStep, ctx: StepContext, start: number): Prom
   const issues = step.expect?.check(reply.result) ?? [];
   const measurements = step.measure ? [takeMeasurement(step.measure, ctx, start, end, reply.result)] : [];
   const expected = step.expect ? { result: step.expect.schema } : undefined;
+  const warnings = step.expect?.unchecked(reply.result, 'result') ?? [];
   if (issues.length > 0) {
-    return { ...base, observed, expected, issues, measurements, outcome: 'FAIL', reason: `the result does not match the expectation: ${describeIssues(issues)}` };
+    return { ...base, observed, expected, issues, measurements, outcome: 'FAIL', reason: `the result does not match the expectation: ${describeIssues(issues)}`, ...(warnings.length ? { warnings } : {}) };
   }
   const overLimit = measurementFailure(measurements);
-  const warnings = step.expect?.unchecked(reply.result, 'result') ?? [];
   // The path of every passing step: assigned, not spread (see step-executor.ts).
   const passed: StepResult = { request: base.request, observed, expected, measurements, outcome: overLimit ? 'FAIL' : 'PASS' };
   if (overLimit) passed.reason = overLimit;
