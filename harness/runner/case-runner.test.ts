@@ -100,6 +100,24 @@ describe('runCase', () => {
     expect(without.record.attempts[0]!.steps[2]).toMatchObject({ outcome: 'TIMEOUT', reason: expect.stringContaining('within 300 ms; received instead: transaction.failed (ABORTED)') });
   });
 
+  it('warns of a passing await that checked nothing of a declined sale, or took an earlier sale\'s event', async () => {
+    const declined = await run(caseFrom(saleThenSwipe.replace("        expect: { type: object, properties: { result: { const: approved } } }\n", '')), () => ok({ txnId: 't1' }), {
+      onStimulus: (t) => t.emit('transaction.completed', { txnId: 't1', result: 'declined' }),
+    });
+    expect(declined.record.outcome).toBe('PASS');
+    expect(declined.record.attempts[0]!.steps[2]!.warnings).toEqual(['the transaction was declined, and nothing checks it: add expect (schemas/transaction-approved.json) to fail on that']);
+
+    let n = 0;
+    const twoSales = `      - do: sale\n        args: { amount: 100, currency: EUR }\n      - do: sale\n        args: { amount: 200, currency: EUR }\n      - await: printer.output\n        within: 200\n`;
+    const { record } = await run(caseFrom(twoSales), (_verb, _args, t) => {
+      const txnId = `t${++n}`;
+      if (n === 2) t.emit('printer.output', { txnId: 't1', copy: 'customer' });
+      return ok({ txnId });
+    });
+    expect(record.outcome).toBe('PASS');
+    expect(record.attempts[0]!.steps[2]!.warnings).toEqual(['took printer.output of t1, an earlier transaction of this case than its latest (t2): name the one meant with of: NAME']);
+  });
+
   it('fails when the completion does not match, naming the path', async () => {
     const { record } = await run(caseFrom(saleThenSwipe), () => ok({ txnId: 't1' }), {
       onStimulus: (t) => t.emit('transaction.completed', { result: 'declined' }),

@@ -111,10 +111,15 @@ export class EventInbox {
     });
   }
 
+  /** The transactions this attempt's replies named, in order (a sale, then a second one…). */
+  readonly started: string[] = [];
+
   /** A reply names a transaction: noted, so that one this attempt starts is its own even before an event names it. */
   own(result: unknown): void {
-    const txnId = this.transactions ? txnIdOf(result) : undefined;
-    if (txnId) this.transactions!.ledger.isEarlier(txnId);
+    const txnId = txnIdOf(result);
+    if (!txnId) return;
+    if (this.started.at(-1) !== txnId && !this.started.includes(txnId)) this.started.push(txnId);
+    this.transactions?.ledger.isEarlier(txnId);
   }
 
   close(): void {

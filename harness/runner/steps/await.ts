@@ -48,6 +48,24 @@ function saleFailed(step: AwaitStep, txnId: unknown, start: number): EventFilter
   return (e) => e.name === 'transaction.failed' && (txnId === undefined ? e.receivedAt >= start : (e.data as { txnId?: unknown } | null)?.txnId === txnId);
 }
 
+/**
+ * What a passing await may have passed on without anyone asking: a sale the terminal declined,
+ * awaited with nothing checking its result, or the event of an earlier transaction of the case
+ * than its latest (two sales, and the receipt awaited is the first one's).
+ */
+function takenWarnings(step: AwaitStep, event: TerminalEvent, started: readonly string[]): string[] {
+  const data = event.data as { result?: unknown; txnId?: unknown } | null;
+  const warnings: string[] = [];
+  if (step.event === 'transaction.completed' && !step.expect && typeof data?.result === 'string' && data.result !== 'approved') {
+    warnings.push(`the transaction ${data.result === 'declined' ? 'was declined' : `ended "${data.result}"`}, and nothing checks it: add expect (schemas/transaction-approved.json) to fail on that`);
+  }
+  const latest = started.at(-1);
+  if (step.of === undefined && started.length > 1 && typeof data?.txnId === 'string' && started.includes(data.txnId) && data.txnId !== latest) {
+    warnings.push(`took ${event.name} of ${data.txnId}, an earlier transaction of this case than its latest (${latest}): name the one meant with of: NAME`);
+  }
+  return warnings;
+}
+
 export async function runAwait(step: AwaitStep, ctx: StepContext, start: number): Promise<StepResult> {
   const of = txnIdOf(step, ctx);
   if (!('txnId' in of)) return of;
@@ -73,7 +91,7 @@ export async function runAwait(step: AwaitStep, ctx: StepContext, start: number)
   const issues = step.expect?.check(event.data) ?? [];
   const measurements = step.measure ? [takeMeasurement(step.measure, ctx, start, event.receivedAt, event.data)] : [];
   // Said whatever the outcome: a `where` that looked at nothing may be why the wrong event was taken.
-  const warnings = [...(step.where?.unchecked(event.data, 'event') ?? []).map((w) => `where: ${w}`), ...(step.expect?.unchecked(event.data, 'event') ?? [])];
+  const warnings = [...(step.where?.unchecked(event.data, 'event') ?? []).map((w) => `where: ${w}`), ...(step.expect?.unchecked(event.data, 'event') ?? []), ...takenWarnings(step, event, ctx.inbox.started)];
   if (issues.length > 0) {
     return { expected, observed, issues, measurements, outcome: 'FAIL', reason: `${step.event} does not match the expectation: ${describeIssues(issues)}`, ...(warnings.length ? { warnings } : {}) };
   }
