@@ -3,6 +3,8 @@
  * until it ends the exchange with Completion 06 0F or Abort 06 1E. Every event the driver makes
  * belongs to exactly one exchange, and so to the transaction that caused it.
  */
+import { formatMinor } from '../formats/money.js';
+
 export type ExchangeEnd =
   | { kind: 'completion'; data: Uint8Array }
   | { kind: 'abort'; resultCode: number }
@@ -43,7 +45,7 @@ export class Exchange {
 
   /** In words, for notes: "Authorisation (06 01) of ZVT-000001 (12.50 EUR)". */
   get label(): string {
-    const money = this.money ? ` (${(this.money.amount / 100).toFixed(2)} ${this.money.currency})` : '';
+    const money = this.money ? ` (${formatMinor(this.money.amount, this.money.currency)} ${this.money.currency})` : '';
     return `${this.command}${this.txnId ? ` of ${this.txnId}` : ''}${money}`;
   }
 

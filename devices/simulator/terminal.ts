@@ -7,6 +7,7 @@
  */
 import { CURRENCY_NUMERIC, emvQrCrc, parseEmvQr } from '../formats/emv-qr.js';
 import { decodeIso8583, describeIso8583, encodeIso8583 } from '../formats/iso8583.js';
+import { formatAmount } from '../formats/money.js';
 import { maskPan } from '../formats/pan.js';
 import { isExpired, parseSwipe, serviceCodeRequiresChip } from '../formats/track.js';
 import type { Defect } from './defects.js';
@@ -523,9 +524,6 @@ function lenientTrack(track: string): { pan: string; expiry: string; serviceCode
   return m ? { pan: m[1]!, expiry: m[2]!, serviceCode: m[3]!, lrc: 'absent' } : undefined;
 }
 
-export function formatAmount(cents: number, currency: string): string {
-  return `${currency} ${(cents / 100).toFixed(2)}`;
-}
 
 function receiptLines(copy: string, sale: Sale, result: string, at: string, maskedPan: string | undefined, approvalCode: string | undefined) {
   return [

@@ -97,6 +97,24 @@ describe('ZVT front end against a strict ECR', () => {
     }, 30_000);
   }
 
+  it('books in the currency registration set, refuses another (6F) and totals the day in it', async () => {
+    const ecr = await connect('tcp');
+    await ecr.exchange(zvt.registration('978')).ended;
+    const dollars = ecr.exchange(zvt.authorisation(1000, '840'));
+    expect(control(await dollars.answered)).toBe('846F');
+    await dollars.ended.catch(() => undefined);
+    const registered = await ecr.exchange(zvt.registration('840')).ended;
+    expect(fromBcd(readFields(registered.end.data).get(0x49))).toBe('0840');
+    const sale = ecr.exchange(zvt.authorisation(1000, '840'));
+    expect(control(await sale.answered)).toBe('8000');
+    expect(sim!.terminal.stimulus('swipe', { track: VISA })).toMatchObject({ ok: true });
+    expect(control((await sale.ended).end)).toBe('060F');
+    const endOfDay = await ecr.exchange(zvt.endOfDay()).ended;
+    const totals = readFields(endOfDay.messages.find((m) => control(m) === '040F')!.data);
+    expect([fromBcd(totals.get(0x04)), fromBcd(totals.get(0x49))]).toEqual(['000000001000', '0840']);
+    ecr.close();
+  });
+
   it('catches a terminal that sends its next message before the ECR answered', async () => {
     const [ecrEnd, terminalEnd] = createMemoryPair();
     await ecrEnd.open();

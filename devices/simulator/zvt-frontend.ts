@@ -6,6 +6,7 @@
  * for the ECR's 80 00 00 before the next one goes out (`MasterQueue`).
  */
 import { CURRENCY_NUMERIC } from '../formats/emv-qr.js';
+import { formatAmount } from '../formats/money.js';
 import { decodeApdu, hex2 } from '../protocols/zvt/apdu.js';
 import { fromBcd, readFields, toBcd } from '../protocols/zvt/bmp.js';
 import { ZvtLink, type ZvtForm } from '../protocols/zvt/link.js';
@@ -46,6 +47,12 @@ export class ZvtSession {
   private trace = 0;
   private readonly receipts = new Map<number, { txnId: string; amount: number; currency: string }>();
   private readonly password: string;
+  /**
+   * The one currency the terminal takes, as registration sets it (06 00 carries the ECR's
+   * currency code after the config byte): a ZVT terminal books in its own currency, and its
+   * end-of-day total is one amount in it.
+   */
+  private currency = 'EUR';
 
   constructor(
     transport: Transport,
@@ -105,10 +112,14 @@ export class ZvtSession {
     };
     const passwordOk = () => fromBcd(data.subarray(0, 3)) === this.password;
     switch (control) {
-      case '0600': // registration: password, config byte, currency
+      case '0600': {
+        // registration: password, config byte, currency
         if (!passwordOk()) return refuse(0x83);
+        const asked = data.length >= 6 ? ALPHA_BY_NUMERIC[(fromBcd(data.subarray(4, 6)) ?? '').replace(/^0/, '')] : undefined;
+        if (asked) this.currency = asked;
         this.reply(zvt.ack());
-        return this.end(zvt.completion([{ tag: 0x19, value: Uint8Array.of(0) }, { tag: 0x29, value: toBcd(this.identity.terminalId, 4) }, { tag: 0x49, value: toBcd('0978', 2) }]));
+        return this.end(zvt.completion([{ tag: 0x19, value: Uint8Array.of(0) }, { tag: 0x29, value: toBcd(this.identity.terminalId, 4) }, ...moneyFields(0, this.currency).filter((f) => f.tag === 0x49)]));
+      }
       case '0501': {
         if (!passwordOk()) return refuse(0x83);
         const status = await this.terminal.handle('status', {});
@@ -117,7 +128,9 @@ export class ZvtSession {
         return this.end(zvt.statusCompletion(`${this.identity.model} ${this.terminal.firmware}`, busy ? 0x9c : 0x00, [{ tag: 0x29, value: toBcd(this.identity.terminalId, 4) }]));
       }
       case '0601': {
-        const reply = await this.terminal.handle('sale', money(readFields(data)));
+        const sale = money(readFields(data));
+        if (sale.currency !== this.currency) return refuse(0x6f);
+        const reply = await this.terminal.handle('sale', sale);
         if (!reply.ok) return refuse(RESULT_FOR[reply.error.code] ?? 0x83);
         this.sale = { txnId: (reply.result as { txnId: string }).txnId };
         this.reply(zvt.ack());
@@ -126,6 +139,7 @@ export class ZvtSession {
       case '0631': {
         if (!passwordOk()) return refuse(0x83);
         const m = money(readFields(data.subarray(3)));
+        if (m.currency !== this.currency) return refuse(0x6f);
         const reply = await this.terminal.handle('refund', m);
         if (!reply.ok) return refuse(RESULT_FOR[reply.error.code] ?? 0x83);
         this.reply(zvt.ack());
@@ -157,12 +171,13 @@ export class ZvtSession {
         const reply = await this.terminal.handle('endOfDay', {});
         this.reply(zvt.ack());
         if (!reply.ok) return this.end(zvt.abortFromTerminal(0x77));
+        // Only the terminal's own currency was booked (sales in another were refused).
         const totals = (reply.result as { totals: Record<string, { count: number; amount: number }> }).totals;
         const net = Object.entries(totals).reduce((sum, [key, t]) => sum + (key.startsWith('refund:') ? -t.amount : t.amount), 0);
         const count = Object.values(totals).reduce((sum, t) => sum + t.count, 0);
-        this.tell(zvt.statusInformation([{ tag: 0x27, value: Uint8Array.of(0) }, { tag: 0x04, value: toBcd(Math.max(0, net), 6) }, { tag: 0x49, value: toBcd('0978', 2) }, ...this.traceAndTime()]));
+        this.tell(zvt.statusInformation([{ tag: 0x27, value: Uint8Array.of(0) }, ...moneyFields(Math.max(0, net), this.currency), ...this.traceAndTime()]));
         this.tell(zvt.printLine(0, 'END OF DAY'));
-        this.tell(zvt.printLine(LAST_LINE, `${count} TRANSACTIONS TOTAL EUR ${(net / 100).toFixed(2)}`));
+        this.tell(zvt.printLine(LAST_LINE, `${count} TRANSACTIONS TOTAL ${formatAmount(net, this.currency)}`));
         return this.end(zvt.completion());
       }
       case '0670':
