@@ -99,6 +99,12 @@ describe('certify, verify, compare (black box)', () => {
     expect(result.stdout).toContain('NOT CERTIFIED');
     expect(result.stdout).toMatch(/mandatory case card-swipe\/expired-refused (FAIL|TIMEOUT)/);
     expect(result.stderr).toContain('warning: no --lab or --tester given; the certificate will show "—" for them');
+    // An untouched NOT CERTIFIED bundle verifies; --certified makes the verdict count for a script.
+    const run = runDir(join(dir, 'out'));
+    expect((await poshil(['verify', run, '--key', join(dir, 'lab.pub')])).exitCode).toBe(0);
+    const gate = await poshil(['verify', run, '--key', join(dir, 'lab.pub'), '--certified']);
+    expect(gate.exitCode).toBe(1);
+    expect(gate.stdout).toContain('not certified: the verdict is NOT CERTIFIED (--certified)');
   }, 150_000);
 
   it('certifies a clean firmware upgrade with the upgrade plan', async () => {

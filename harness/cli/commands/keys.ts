@@ -36,12 +36,17 @@ export function registerVerify(program: Command): void {
     .description(COMMAND_SUMMARIES.verify.description)
     .argument('<dir>', 'the run directory holding certificate.json')
     .option('-k, --key <file>', 'the lab public key to trust (without it, the key embedded in the certificate is used and named)')
-    .addHelpText('after', `\nExits 0 when everything checks out, 1 naming each file that changed, went missing or appeared\n(the certificate's signature included), 2 when the folder holds no certificate.json or the key cannot be read.\n\nExample:\n  $ poshil verify reports/out/latest --key keys/bench2.pub`)
-    .action(async (dir: string, options: { key?: string }) => {
+    .option('--certified', 'also exit 1 when the bundle is intact but its verdict is not CERTIFIED')
+    .addHelpText('after', `\nverify checks that the bundle is what certify signed, whatever its verdict: a NOT CERTIFIED\nbundle that nobody changed verifies. Exits 0 when everything checks out (with --certified: and the\nverdict is CERTIFIED), 1 naming each file that changed, went missing or appeared (the certificate's\nsignature included) or, with --certified, naming the verdict; 2 when the folder holds no\ncertificate.json or the key cannot be read.\n\nExamples:\n  $ poshil verify reports/out/latest --key keys/bench2.pub\n  $ poshil verify reports/out/latest --key keys/bench2.pub --certified    a release gate`)
+    .action(async (dir: string, options: { key?: string; certified?: boolean }) => {
       const { verifyBundle } = await import('../../certify/verify.js');
       const result = verifyBundle(resolve(dir), options.key ? resolve(options.key) : undefined);
       if (result.ok) {
         process.stdout.write(`verified: ${result.checkedFiles} files, signature by ${consoleText(String(result.keyId))}${result.trustedKey ? '' : ' (the key embedded in the certificate: pass --key to check it is yours)'}; verdict ${consoleText(String(result.verdict))}\n`);
+        if (options.certified && result.verdict !== 'CERTIFIED') {
+          process.stdout.write(`not certified: the verdict is ${consoleText(String(result.verdict))} (--certified)\n`);
+          process.exitCode = 1;
+        }
         return;
       }
       // A problem names files of the bundle, whose names anyone who could change it chose.
