@@ -24,7 +24,8 @@ describe('ConsoleReporter', () => {
   it('list, piped: a line per case with its duration, passes included, then the recap and the counts', () => {
     const out = replay('list');
     expect(out).toContain('device Bench <1> (bench) at tcp://127.0.0.1:1');
-    expect(out).toMatch(/✓ PASS {4}smoke\/throughput \(40 ms\)/);
+    expect(out).toMatch(/✓ PASS {4}smoke\/throughput \(40 ms\) marginal\n/);
+    expect(out).toContain('Marginal (1): passed, but inside the band before a limit\n  ~ smoke/throughput: p95 80 ms (marginal above 60, limit 100 ms)');
     expect(out).toMatch(/± FLAKY {3}smoke\/flaky \(40 ms, passed on attempt 2 of 2\)/);
     expect(out).toMatch(/✗ FAIL {4}smoke\/identify \(40 ms\)\n {10}step 1 \(do identify\): does not match/);
     expect(out).toContain('Failures (2):\n  1) FAIL smoke/identify');
@@ -41,7 +42,8 @@ describe('ConsoleReporter', () => {
 
   it('line: only what did not pass plainly, and the same recap', () => {
     const out = replay('line');
-    expect(out).not.toContain('smoke/throughput');
+    expect(out).not.toMatch(/PASS +smoke\/throughput/);
+    expect(out).toContain('Marginal (1):');
     expect(out).toContain('FLAKY   smoke/flaky');
     expect(out).toContain('FAIL    smoke/identify');
     expect(out).toContain('Failures (2):');

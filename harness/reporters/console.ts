@@ -117,6 +117,7 @@ export class ConsoleReporter implements Reporter {
     const color = flaky ? COLORS.FLAKY : COLORS[record.outcome];
     const retries = flaky ? `, ${flakyHistory(record).split(';')[0]}` : record.attempts.length > 1 ? `, ${record.attempts.length} attempts` : '';
     let line = `${this.paint(color, `${symbol} ${word.padEnd(7)}`)} ${record.suite}/${record.id} ${this.paint(2, `(${formatMs(record.durationMs)}${retries})`)}`;
+    if (record.outcome === 'PASS' && record.attempts.at(-1)?.steps.some((s) => s.measurements?.some((m) => m.verdict === 'MARGINAL'))) line += ` ${this.paint(COLORS.FLAKY, 'marginal')}`;
     if (record.outcome !== 'PASS' && record.reason) line += `\n          ${oneLine(record.reason)}`;
     return line + '\n';
   }

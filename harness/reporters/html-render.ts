@@ -40,7 +40,15 @@ export function formatDuration(ms: number | undefined): string {
   return ms < 1000 ? `${Math.round(ms)} ms` : ms < 60_000 ? `${(ms / 1000).toFixed(1)} s` : `${Math.floor(ms / 60_000)} min ${Math.round((ms % 60_000) / 1000)} s`;
 }
 
+/**
+ * The limits, and the band where a value passes but is MARGINAL: between a marginal bound and
+ * the limit beyond it (`marginalMax: 1500, max: 3000` → "1500 … 3000 ms"), on either side.
+ */
 export function limitText(limits: { min?: number; max?: number; marginalMin?: number; marginalMax?: number }, unit: string): { limitText: string; marginalText: string } {
   const range = (lo?: number, hi?: number) => (lo === undefined && hi === undefined ? '—' : `${lo ?? '−∞'} … ${hi ?? '+∞'} ${unit}`);
-  return { limitText: range(limits.min, limits.max), marginalText: limits.marginalMin === undefined && limits.marginalMax === undefined ? '—' : range(limits.marginalMin, limits.marginalMax) };
+  const bands = [
+    ...(limits.marginalMin !== undefined ? [range(limits.min, limits.marginalMin)] : []),
+    ...(limits.marginalMax !== undefined ? [range(limits.marginalMax, limits.max)] : []),
+  ];
+  return { limitText: range(limits.min, limits.max), marginalText: bands.length ? bands.join(' and ') : '—' };
 }

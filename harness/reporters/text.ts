@@ -88,6 +88,11 @@ export function recapText(record: RunRecord, paint: Paint = NO_PAINT): string {
     lines.push('', `Flaky (${flaky.length}):`);
     for (const c of flaky) lines.push(`  ${paint(COLORS.FLAKY, FLAKY_SYMBOL)} ${c.suite}/${c.id}: ${oneLine(flakyHistory(c))}`);
   }
+  const marginal = marginalMeasurements(record);
+  if (marginal.length) {
+    lines.push('', `Marginal (${marginal.length}): passed, but inside the band before a limit`);
+    for (const m of marginal) lines.push(`  ${paint(COLORS.FLAKY, '~')} ${m.suite}/${m.caseId}: ${oneLine(m.text)}`);
+  }
   const warnings = stepWarnings(record);
   if (warnings.length) {
     lines.push('', `Warnings (${warnings.length}):`);
@@ -95,6 +100,22 @@ export function recapText(record: RunRecord, paint: Paint = NO_PAINT): string {
     if (warnings.length > WARNINGS_SHOWN) lines.push(`  … and ${warnings.length - WARNINGS_SHOWN} more in the record (steps' "warnings")`);
   }
   return lines.length ? lines.join('\n') + '\n' : '';
+}
+
+/** Each MARGINAL measurement of a case's last attempt: "authorisation-time 1620 ms (marginal above 1500, limit 3000 ms)". */
+export function marginalMeasurements(record: RunRecord): { suite: string; caseId: string; text: string }[] {
+  return allCases(record).flatMap((c) =>
+    (c.attempts.at(-1)?.steps ?? []).flatMap((s) =>
+      (s.measurements ?? [])
+        .filter((m) => m.verdict === 'MARGINAL')
+        .map((m) => {
+          const { min, max, marginalMin, marginalMax } = m.limits;
+          const high = marginalMax !== undefined && m.value > marginalMax;
+          const band = high ? `marginal above ${marginalMax}${max !== undefined ? `, limit ${max}` : ''}` : `marginal below ${marginalMin}${min !== undefined ? `, limit ${min}` : ''}`;
+          return { suite: c.suite, caseId: c.id, text: `${m.name} ${m.value} ${m.unit} (${band} ${m.unit})` };
+        }),
+    ),
+  );
 }
 
 export const WARNING_SYMBOL = '⚠';
