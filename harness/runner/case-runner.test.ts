@@ -118,6 +118,17 @@ describe('runCase', () => {
     expect(record.attempts[0]!.steps[2]!.warnings).toEqual(['took printer.output of t1, an earlier transaction of this case than its latest (t2): name the one meant with of: NAME']);
   });
 
+  it('says why the events that came did not match `where`', async () => {
+    const steps = `      - do: status\n      - await: printer.output\n        within: 100\n        where: { required: [copyType] }\n`;
+    const { record } = await run(caseFrom(steps), (_verb, _args, t) => {
+      t.emit('printer.output', { copy: 'merchant' });
+      t.emit('printer.output', { copy: 'customer' });
+      return ok({ state: 'idle' });
+    });
+    expect(record.outcome).toBe('TIMEOUT');
+    expect(record.reason).toContain("no printer.output matching `where` within 100 ms; received instead: printer.output; 2 printer.output did not match `where`: / must have required property 'copyType'");
+  });
+
   it('fails when the completion does not match, naming the path', async () => {
     const { record } = await run(caseFrom(saleThenSwipe), () => ok({ txnId: 't1' }), {
       onStimulus: (t) => t.emit('transaction.completed', { result: 'declined' }),

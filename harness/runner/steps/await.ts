@@ -78,13 +78,17 @@ export async function runAwait(step: AwaitStep, ctx: StepContext, start: number)
     const meanwhile = ctx.inbox.untaken();
     const seen = meanwhile.length > 0 ? `; received instead: ${[...new Set(meanwhile.map(described))].join(', ')}` : '; nothing else arrived either';
     const failure = failedSale ? meanwhile.find(failedSale) : undefined;
+    // Events of the awaited name that came but did not match `where`: say why the first did not.
+    const where = step.where;
+    const unmatched = where ? meanwhile.filter((e) => e.name === step.event).map((e) => where.check(e.data)).filter((issues) => issues.length > 0) : [];
+    const whyNot = unmatched.length > 0 ? `; ${unmatched.length} ${step.event} did not match \`where\`: ${describeIssues(unmatched[0]!.slice(0, 2))}` : '';
     // The step's duration says when; a reason that holds no timing stays the same from run to run.
     const waited = failure ? ': the terminal reported the sale failed' : ` within ${step.timeoutMs} ms`;
     return {
       expected,
       observed: { eventsReceived: summarize(meanwhile) },
       outcome: ctx.signal.aborted ? 'ABORTED' : failure ? 'FAIL' : 'TIMEOUT',
-      reason: `no ${step.event}${ofText(step, txnId)}${step.where ? ' matching `where`' : ''}${waited}${seen}`,
+      reason: `no ${step.event}${ofText(step, txnId)}${step.where ? ' matching `where`' : ''}${waited}${seen}${whyNot}`,
     };
   }
   const observed = { event: event.name, data: event.data };
