@@ -42,8 +42,9 @@ export const PAYMENT_CHECKS = {
     if (!/^([0-9a-fA-F]{2})*$/.test(hex)) return ['must be ESC/POS bytes written as hex'];
     const decoded = decodeEscPos(Buffer.from(hex, 'hex'));
     if (!decoded.ok) return [`must be ESC/POS bytes: ${decoded.error.reason} at byte ${decoded.error.offset}`];
-    if (validate({ ...decoded.value, text: decoded.value.lines.map((l) => l.text).join('\n') })) return [];
-    return (validate.errors ?? []).filter((e) => e.keyword !== 'if' && e.keyword !== 'allOf').map(inReceiptTerms);
+    const receipt = { ...decoded.value, text: decoded.value.lines.map((l) => l.text).join('\n') };
+    if (validate(receipt)) return [];
+    return (validate.errors ?? []).filter((e) => e.keyword !== 'if' && e.keyword !== 'allOf').map((e) => inReceiptTerms(e, receipt));
   },
 };
 
@@ -52,14 +53,23 @@ export type PaymentCheckName = keyof typeof PAYMENT_CHECKS;
 /** This module, whose code a cached expectation calls by name (its hash is part of the cache key). */
 export const PAYMENT_CHECKS_MODULE = import.meta.url;
 
-/** What a nested receipt rule found, told in the receipt's terms: "receipt line 5 prints …". */
-function inReceiptTerms(e: ErrorObject): string {
+/** What a nested receipt rule found, told in the receipt's terms: "receipt line 5 must match …, got …". */
+function inReceiptTerms(e: ErrorObject, receipt: unknown): string {
   const line = /^\/lines\/(\d+)(?:\/text)?$/.exec(e.instancePath);
   const where = line ? `receipt line ${Number(line[1]) + 1}` : e.instancePath === '' ? 'the receipt' : `receipt ${e.instancePath.slice(1).replace(/\//g, ' ')}`;
   const params = e.params as Record<string, unknown>;
-  if (e.keyword === 'pattern') return `${where} must match ${String(params['pattern'])}`;
-  if (e.keyword === 'const') return `${where} must be ${JSON.stringify(params['allowedValue'])}`;
+  if (e.keyword === 'pattern') return `${where} must match ${String(params['pattern'])}${printed(receipt, e.instancePath)}`;
+  if (e.keyword === 'const') return `${where} must be ${JSON.stringify(params['allowedValue'])}${printed(receipt, e.instancePath)}`;
   return `${where} ${e.message ?? e.keyword}`;
+}
+
+/** ", got "TOTAL EUR 12.50"": what the receipt printed there, short (card data is masked where the reason is kept). */
+function printed(receipt: unknown, pointer: string): string {
+  let at: unknown = receipt;
+  for (const key of pointer.split('/').slice(1)) at = at !== null && typeof at === 'object' ? (at as Record<string, unknown>)[key] : undefined;
+  const text = JSON.stringify(at);
+  if (text === undefined) return '';
+  return `, got ${text.length > 80 ? `${text.slice(0, 77)}...` : text}`;
 }
 
 /** The masked run with the characters around it that belong to the same number or track. */

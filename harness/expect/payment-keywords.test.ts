@@ -28,6 +28,9 @@ describe('payment keywords', () => {
     expect(check(schema, hex)).toEqual([]);
     const noCut = Buffer.from(new ReceiptEncoder().line('TOTAL EUR 12.50').encode()).toString('hex');
     expect(check(schema, noCut)).toHaveLength(1);
+    // A line that does not match says what it printed.
+    const lineRule = { receipt: { properties: { lines: { items: [{ properties: { text: { pattern: 'TOTAL EUR 99' } } }] } } } };
+    expect(check(lineRule, hex).map((i) => i.message)).toEqual(['receipt line 1 must match TOTAL EUR 99, got "TOTAL EUR 12.50"']);
   });
 
   it('rejects a typo in a keyword as an invalid schema', () => {
