@@ -93,11 +93,11 @@ export class EcrTerminal extends TerminalSignals implements Terminal {
     if (!link) throw new DeviceError('E_NOT_OPEN', `call "${verb}" before the link was opened`, { device: this.address, state: 'closed' });
     if (this.lost) throw this.lost;
     const mapping = this.description.verbs[verb];
-    if (!mapping) return { ok: false, error: { code: 'UNSUPPORTED', message: `${this.description.title} has no message for ${verb}` } };
+    if (!mapping) return { ok: false, error: { code: 'UNSUPPORTED', message: `${this.description.title} has no message for ${verb}`, unsent: true } };
     const currency = typeof args['currency'] === 'string' ? args['currency'] : 'EUR';
     const amount = args['amount'];
     if ((verb === 'sale' || verb === 'refund') && (typeof amount !== 'number' || !Number.isInteger(amount) || amount <= 0 || !CURRENCY_NUMERIC[currency])) {
-      return { ok: false, error: { code: 'BAD_ARGS', message: `${verb} needs a positive amount in minor units and a known currency` } };
+      return { ok: false, error: { code: 'BAD_ARGS', message: `${verb} needs a positive amount in minor units and a known currency`, unsent: true } };
     }
     if (this.exchange && !mapping.interrupts) await this.previousExchangeEnds(options);
     const sequence = ++this.sequence;
@@ -109,7 +109,7 @@ export class EcrTerminal extends TerminalSignals implements Terminal {
       reference,
       text: typeof args['text'] === 'string' ? args['text'] : undefined,
     });
-    if (!data.ok) return { ok: false, error: { code: 'BAD_ARGS', message: data.error.reason } };
+    if (!data.ok) return { ok: false, error: { code: 'BAD_ARGS', message: data.error.reason, unsent: true } };
 
     const exchange = mapping.interrupts && this.exchange ? undefined : this.openExchange(mapping, txnId, reference);
     try {

@@ -17,7 +17,11 @@ export interface TerminalEvent {
 /** A terminal's answer to a verb. A refusal is an answer, not an exception. */
 export type VerbReply =
   | { ok: true; result: unknown }
-  | { ok: false; error: { code: string; message: string; details?: unknown } };
+  | {
+      ok: false;
+      /** `unsent`: the driver refused before anything went to the terminal (the args, or an exchange still open): poshil's refusal, not the terminal's. */
+      error: { code: string; message: string; details?: unknown; unsent?: true };
+    };
 
 export interface CallOptions {
   timeoutMs: number;

@@ -137,11 +137,11 @@ export class ZvtTerminal extends TerminalSignals implements Terminal {
     const numeric = CURRENCY_NUMERIC[currency];
     const amount = args['amount'];
     if ((verb === 'sale' || verb === 'refund') && (typeof amount !== 'number' || !Number.isInteger(amount) || amount <= 0 || !numeric)) {
-      return { ok: false, error: { code: 'BAD_ARGS', message: 'ZVT sale and refund need a positive amount in cents and a known currency' } };
+      return { ok: false, error: { code: 'BAD_ARGS', message: 'ZVT sale and refund need a positive amount in cents and a known currency', unsent: true } };
     }
     const receipt = verb === 'void' ? this.receiptOf(args) : undefined;
     if (verb === 'void' && receipt === undefined) {
-      return { ok: false, error: { code: 'BAD_ARGS', message: 'void needs the txnId of an approved ZVT payment of this run, or its receipt number (BMP 87)' } };
+      return { ok: false, error: { code: 'BAD_ARGS', message: 'void needs the txnId of an approved ZVT payment of this run, or its receipt number (BMP 87)', unsent: true } };
     }
     const busy = await this.previousEnded(options);
     if (busy) return busy;
@@ -201,7 +201,7 @@ export class ZvtTerminal extends TerminalSignals implements Terminal {
 
   private async abort(options: CallOptions): Promise<VerbReply> {
     const open = this.exchange?.open ? this.exchange : undefined;
-    if (this.replyWaiter) return { ok: false, error: { code: 'ZVT_BUSY', message: 'a command is still waiting for its answer; the abort request would cross it' } };
+    if (this.replyWaiter) return { ok: false, error: { code: 'ZVT_BUSY', message: 'a command is still waiting for its answer; the abort request would cross it', unsent: true } };
     const answer = this.nextReply(options);
     void answer.catch(() => undefined);
     await this.link!.send(zvt.abortRequest());

@@ -144,6 +144,12 @@ describe('runCase', () => {
     expect(silent.record.reason).toContain('E_REPLY_TIMEOUT');
   });
 
+  it("makes a driver's own refusal, with nothing sent, an ERROR and not the terminal's FAIL", async () => {
+    const unsent = () => ({ ok: false as const, error: { code: 'BAD_ARGS', message: 'void needs a txnId', unsent: true as const } });
+    const { record } = await run(caseFrom('      - do: void\n        args: { txnId: nope }\n'), unsent);
+    expect(record).toMatchObject({ outcome: 'ERROR', reason: expect.stringContaining("poshil's scripted driver did not send void: BAD_ARGS void needs a txnId") });
+  });
+
   it('treats a refusal as FAIL unless expectError asks for it', async () => {
     const busy = () => ({ ok: false as const, error: { code: 'BUSY', message: 'busy' } });
     expect((await run(caseFrom('      - do: sale\n'), busy)).record).toMatchObject({ outcome: 'FAIL', reason: expect.stringContaining('refused sale: BUSY') });

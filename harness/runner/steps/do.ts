@@ -20,6 +20,8 @@ export async function runDo(step: DoStep, ctx: StepContext, start: number): Prom
   if (!reply.ok) {
     const observed = { error: reply.error };
     if (!step.expectError) {
+      // The driver's own refusal (nothing was sent) says nothing about the terminal: the suite's args, or the state of the link.
+      if (reply.error.unsent) return { ...base, observed, outcome: 'ERROR', reason: `poshil's ${ctx.terminal.protocol} driver did not send ${step.verb}: ${reply.error.code} ${reply.error.message}` };
       return { ...base, observed, outcome: 'FAIL', reason: `the terminal refused ${step.verb}: ${reply.error.code} ${reply.error.message}` };
     }
     const issues = step.expectError.check(reply.error);
