@@ -37,7 +37,7 @@ describe('bad input (black box)', () => {
       name: 'an unknown verb',
       files: { 'x.suite.yaml': goodSuite.replace('do: status', 'do: refundd') },
       code: 2,
-      stderr: [/\/cases\/0\/steps\/0\/do must be one of: "identify"/, /x\.suite\.yaml:5/],
+      stderr: [/\/cases\/0\/steps\/0\/do is "refundd": did you mean "refund"\?/, /x\.suite\.yaml:5/],
     },
     {
       name: 'an unknown event',

@@ -93,10 +93,14 @@ describe('loadSuite', () => {
     expect([error.context.line, error.context.column]).toEqual([11, 9]);
   });
 
-  it('rejects an unknown verb, listing the known ones', () => {
-    const error = inputError(() => load(good.replace('do: sale', 'do: sell')));
+  it('rejects an unknown verb, naming the one meant or listing the known ones', () => {
+    const error = inputError(() => load(good.replace('do: sale', 'do: teleport')));
     expect(error.context.pointer).toBe('/cases/0/steps/0/do');
     expect(error.message).toMatch(/must be one of: "identify", "status", "sale"/);
+    const two = inputError(() => load(good.replace('do: sale', 'do: Sale').replace('stimulus: swipe', 'stimulus: swype')));
+    expect(two.message).toContain('/cases/0/steps/0/do is "Sale": did you mean "sale"?');
+    // A step's own kind leaves no other reading of it: its problems are listed too, not dropped as a branch's.
+    expect(two.context.also).toEqual([expect.stringMatching(/^line \d+: \/cases\/0\/steps\/1\/stimulus is "swype": did you mean "swipe"\?$/)]);
     expect(error.context.line).toBe(5);
   });
 

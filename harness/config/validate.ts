@@ -78,10 +78,12 @@ export function validateDocument(kind: ConfigKind, doc: LoadedDocument, what: st
   const error = pickError(errors);
   const { pointer, pos } = placeOf(error, doc);
   // Only problems that hold whatever form was meant: an error inside one branch of a oneOf or an
-  // if/then (a TCP transport read as a serial one) is noise beside the first problem.
+  // if/then (a TCP transport read as a serial one) is noise beside the first problem — unless its
+  // `if` asks for a key the document has (a step's `do:`), which leaves no other reading.
   const seen = new Set([pointer]);
   const more: { line: number; text: string }[] = [];
-  for (const other of concreteErrors(errors).filter((e) => !/\/(oneOf|anyOf|then|else)\//.test(e.schemaPath))) {
+  const decisive = decisiveBranches(errors);
+  for (const other of concreteErrors(errors).filter((e) => !/\/(oneOf|anyOf|then|else)\//.test(e.schemaPath) || decisive(e))) {
     const place = placeOf(other, doc);
     if (seen.has(place.pointer)) continue;
     seen.add(place.pointer);
@@ -95,6 +97,26 @@ export function validateDocument(kind: ConfigKind, doc: LoadedDocument, what: st
     ...(also.length > 0 ? { also } : {}),
     hint: `the schema is ${kind}.schema.json (poshil validate FILE checks a file; editors complete from the schema)`,
   });
+}
+
+/**
+ * Whether an error lies in a `then` whose `if` asks for a key (a step's `do:`): once that `if`
+ * held there is no other reading. ajv reports the `if` that failed beside the errors of its
+ * `then`, with the schema around it (verbose), so the `if` is read from there.
+ */
+function decisiveBranches(errors: readonly ErrorObject[]): (error: ErrorObject) => boolean {
+  const decisive = new Set<string>();
+  for (const e of errors) {
+    const condition = e.keyword === 'if' ? (e.parentSchema as { if?: { required?: unknown } } | undefined)?.if : undefined;
+    if (Array.isArray(condition?.required) && condition.required.length > 0) decisive.add(`${e.instancePath} ${e.schemaPath.replace(/\/if$/, '/then/')}`);
+  }
+  return (error) => {
+    if (/\/(oneOf|anyOf|else)\//.test(error.schemaPath)) return false;
+    const at = error.schemaPath.lastIndexOf('/then/');
+    if (at === -1) return false;
+    const prefix = error.schemaPath.slice(0, at + '/then/'.length);
+    return [...decisive].some((d) => d.endsWith(` ${prefix}`) && error.instancePath.startsWith(d.slice(0, d.length - prefix.length - 1)));
+  };
 }
 
 /**
@@ -132,8 +154,12 @@ function describe(error: ErrorObject | undefined): string {
     }
     case 'required':
       return `${at} is missing the property "${String(params['missingProperty'])}"`;
-    case 'enum':
-      return `${at} must be one of: ${(params['allowedValues'] as unknown[]).map((v) => JSON.stringify(v)).join(', ')}`;
+    case 'enum': {
+      const allowed = params['allowedValues'] as unknown[];
+      const meant = typeof error.data === 'string' ? closest(error.data, allowed.filter((v): v is string => typeof v === 'string')) : undefined;
+      // The likely one instead of a long list (the verbs, the events), which editors complete anyway.
+      return meant ? `${at} is ${JSON.stringify(error.data)}: did you mean "${meant}"?` : `${at} must be one of: ${allowed.map((v) => JSON.stringify(v)).join(', ')}`;
+    }
     case 'anyOf': {
       // The step schema's anyOf lists one `required` key per kind of step.
       const kinds = (Array.isArray(error.schema) ? (error.schema as { required?: string[] }[]) : []).flatMap((b) => b.required ?? []);
