@@ -106,7 +106,7 @@ export class ConsoleReporter implements Reporter {
     this.stopTimer();
     if (this.dots > 0) this.write('\n');
     let text = closingText(record, this.paint);
-    for (const [what, path] of Object.entries(this.options.outputs?.() ?? {})) text += `${what.padEnd(10)} ${path}\n`;
+    for (const [what, path] of Object.entries(this.options.outputs?.() ?? {})) if (path) text += `${what.padEnd(10)} ${path}\n`;
     this.write(text);
   }
 

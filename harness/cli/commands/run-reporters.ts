@@ -3,6 +3,7 @@
  * (unless --no-junit / --no-html), `--reporter name=path` and --junit/--html write extra copies
  * elsewhere, and the console gets the chosen styles or, when none prints to the console, `list`.
  */
+import { existsSync } from 'node:fs';
 import { join, relative, resolve } from 'node:path';
 import type { ReporterChoice } from '../../reporters/choice.js';
 import { ConsoleReporter } from '../../reporters/console.js';
@@ -39,6 +40,8 @@ export function buildReporters(choices: readonly ReporterChoice[], options: Repo
     else consoles.push(new ConsoleReporter({ style: choice.name, outputs: () => ({ ...outputs }) }));
   }
   outputs['transcript'] = shown(join(runDir, 'transcript')) + '/';
+  // Named once the run printed something: a run without receipts has no such folder.
+  Object.defineProperty(outputs, 'receipts', { enumerable: true, configurable: true, get: () => (existsSync(join(runDir, 'receipts')) ? shown(join(runDir, 'receipts')) + '/' : '') });
   outputs['log'] = shown(join(runDir, 'poshil.log'));
   // The console goes last so that the files it names exist when it prints them.
   return [...files, ...consoles];
