@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { encodeApdu } from './apdu.js';
 import { encodeFields, toBcd } from './bmp.js';
 import { maskZvtApdu } from './card-data.js';
+import { zvt } from './messages.js';
 
 const bytes = (hex: string) => Uint8Array.from(Buffer.from(hex.replace(/ /g, ''), 'hex'));
 const toHex = (b: Uint8Array) => Buffer.from(b).toString('hex').toUpperCase();
@@ -13,6 +14,13 @@ describe('maskZvtApdu', () => {
     expect(toHex(masked.bytes)).toBe(toHex(completion).replace('4111111111111111', '411111EEEEEE1111'));
     expect(masked.spans).toEqual([{ at: expect.any(Number), length: 3, kind: 'pan', where: 'ZVT BMP 22' }]);
     expect(masked.unparsed).toBeUndefined();
+  });
+
+  it("reads the status enquiry's Completion (software version, status byte, BMPs) rather than guessing", () => {
+    const completion = zvt.statusCompletion('poshil-sim 1.4.2', 0, [{ tag: 0x29, value: toBcd('00000005', 4) }]);
+    const masked = maskZvtApdu(completion);
+    expect(masked.unparsed).toBeUndefined();
+    expect(toHex(masked.bytes)).toBe(toHex(completion));
   });
 
   it('masks track data whole and EMV objects inside the TLV container', () => {

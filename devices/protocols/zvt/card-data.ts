@@ -9,6 +9,7 @@ import { maskTlvIn, type MaskedBytes } from '../../formats/card-data.js';
 import { ByteMasker, maskUnknownBytes, printableRuns } from '../../formats/redaction.js';
 import { apduLength } from './apdu.js';
 import { walkFields } from './bmp.js';
+import { readStatusCompletion } from './messages.js';
 
 /** Bytes some commands carry before their BMPs (password, status byte, …): tried in this order. */
 const PREFIXES = [0, 1, 2, 3, 4, 5, 6];
@@ -25,6 +26,16 @@ export function maskZvtApdu(frame: Uint8Array): MaskedBytes {
   if (frame[0] === 0x06 && frame[1] === 0xd1) {
     masker.text(start + 1, frame.length - start - 1, 'ZVT print line');
     return { bytes: masker.bytes, spans: masker.spans };
+  }
+  // The status enquiry's Completion: software version (LLL text), status byte, then BMPs (messages.ts).
+  const status = frame[0] === 0x06 && frame[1] === 0x0f ? readStatusCompletion(frame.subarray(start)) : undefined;
+  if (status) {
+    const bmps = start + 3 + status.softwareVersion.length + 1;
+    masker.text(start + 3, status.softwareVersion.length, 'ZVT software version');
+    if (walkFields(frame, () => undefined, bmps) === frame.length) {
+      walkFields(frame, (tag, at, size, format) => maskField(masker, tag, at, size, format.kind), bmps);
+      return { bytes: masker.bytes, spans: masker.spans };
+    }
   }
   for (const prefix of PREFIXES) {
     if (start + prefix > frame.length) break;
