@@ -28,7 +28,9 @@ describe.skipIf(!existsSync(CHROMIUM))('poshil run --panel in chromium', () => {
 
   it('shows the case the terminal is in, each case as it ends and each receipt as it prints, refuses changes, and closes with the run', async () => {
     const suite = join(dir, 'paced.suite.yaml');
-    writeFileSync(suite, `suite: paced\ncases:\n${[1, 2, 3].map((n) => `  - id: c${n}\n    steps:\n      - wait: 700\n      - do: identify\n`).join('')}`);
+    // The first case's check looks at nothing (a misspelt property): the panel says so.
+    const check = (n: number) => (n === 1 ? '\n        expect: { properties: { firmwre: { const: "9.9.9" } } }' : '');
+    writeFileSync(suite, `suite: paced\ncases:\n${[1, 2, 3].map((n) => `  - id: c${n}\n    steps:\n      - wait: 700\n      - do: identify${check(n)}\n`).join('')}`);
     // The paced cases first, then a sale that prints: its receipt reaches the page as it prints.
     const printing = join(ROOT, 'suites', 'printing.suite.yaml');
     const run = execa(process.execPath, [CLI, 'run', '-d', join(ROOT, 'devices', 'simulator.json'), '-o', join(dir, 'out'), '--panel', '--grep', 'paced/|customer-receipt-content', suite, printing], { reject: false, all: true, env: { NO_COLOR: '1' } });
@@ -63,6 +65,9 @@ describe.skipIf(!existsSync(CHROMIUM))('poshil run --panel in chromium', () => {
     const result = await run;
     expect(result.exitCode, result.all).toBe(0);
     expect(await page.locator('#cases').textContent()).not.toMatch(/FAIL|ERROR/);
+    const warned = page.locator('#cases tr[data-case="paced/c1"]');
+    expect(await warned.locator('summary').textContent()).toContain('⚠ 1 warning: a check that looked at nothing');
+    expect(await warned.locator('.warning').textContent()).toMatch(/^⚠ \/firmwre is checked, but the result has no such property/);
     expect(problems).toEqual([]);
   }, 60_000);
 });

@@ -21,7 +21,7 @@ export interface CaseRow {
 
 /** A case's steps, its troubleshooting text and the transcript around its first failure (masked, as in the record). */
 export interface CaseDetail {
-  steps: { label: string; outcome: string; durationMs: number; reason?: string }[];
+  steps: { label: string; outcome: string; durationMs: number; reason?: string; warnings?: string[] }[];
   troubleshoot?: string;
   excerpt?: Pick<TranscriptEntry, 'ms' | 'channel' | 'dir' | 'text' | 'hex'>[];
 }
@@ -39,7 +39,7 @@ export function caseRow(seq: number, record: CaseRecord): CaseRow {
   const steps = last?.steps ?? [];
   const failed = steps.find((s) => s.outcome !== 'PASS' && s.outcome !== 'SKIPPED');
   const detail: CaseDetail = {
-    steps: steps.slice(0, DETAIL_STEPS).map((s) => ({ label: s.label, outcome: s.outcome, durationMs: s.durationMs, ...(s.reason ? { reason: s.reason } : {}) })),
+    steps: steps.slice(0, DETAIL_STEPS).map((s) => ({ label: s.label, outcome: s.outcome, durationMs: s.durationMs, ...(s.reason ? { reason: s.reason } : {}), ...(s.warnings?.length ? { warnings: s.warnings } : {}) })),
     ...(record.troubleshoot ? { troubleshoot: record.troubleshoot } : {}),
     ...(failed?.transcript?.excerpt ? { excerpt: failed.transcript.excerpt.slice(-DETAIL_EXCERPT).map((e) => ({ ms: e.ms, channel: e.channel, dir: e.dir, ...(e.text !== undefined ? { text: e.text } : {}), ...(e.hex !== undefined ? { hex: e.hex } : {}) })) } : {}),
   };

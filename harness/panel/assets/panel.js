@@ -245,12 +245,20 @@ function caseDetail(c) {
   const detail = c.detail ?? {};
   if (!detail.steps?.length) return '';
   const failed = c.outcome !== 'PASS' && c.outcome !== 'SKIPPED';
+  const warnings = detail.steps.reduce((n, s) => n + (s.warnings?.length ?? 0), 0);
   const parts = [
-    el('ol', { class: 'steps' }, ...detail.steps.map((s) => el('li', {}, badge('outcome', s.outcome), ` ${s.label} · ${Math.round(s.durationMs)} ms${s.reason ? ` · ${s.reason}` : ''}`))),
+    el(
+      'ol',
+      { class: 'steps' },
+      ...detail.steps.map((s) =>
+        el('li', {}, badge('outcome', s.outcome), ` ${s.label} · ${Math.round(s.durationMs)} ms${s.reason ? ` · ${s.reason}` : ''}`, ...(s.warnings ?? []).map((w) => el('div', { class: 'warning' }, `⚠ ${w}`))),
+      ),
+    ),
   ];
   if (detail.troubleshoot) parts.push(el('p', { class: 'troubleshoot' }, `What to check: ${detail.troubleshoot}`));
   if (detail.excerpt?.length) parts.push(el('pre', { class: 'excerpt' }, detail.excerpt.map((e) => `${String(Math.round(e.ms)).padStart(7)} ms ${e.channel} ${e.dir} ${e.text ?? e.hex ?? ''}`).join('\n')));
-  const box = el('details', {}, el('summary', {}, failed ? 'steps, what to check, transcript' : `${detail.steps.length} step${detail.steps.length === 1 ? '' : 's'}`), ...parts);
+  const steps = `${detail.steps.length} step${detail.steps.length === 1 ? '' : 's'}${warnings ? ` · ⚠ ${warnings} warning${warnings === 1 ? '' : 's'}: a check that looked at nothing` : ''}`;
+  const box = el('details', {}, el('summary', {}, failed ? 'steps, what to check, transcript' : steps), ...parts);
   if (failed) box.open = true;
   return box;
 }
