@@ -12,7 +12,6 @@
  * (`anyOf`, `oneOf`, `if`, `not`) are left out, since an absent property there may be the
  * branch not taken.
  */
-
 import { decodeEscPos } from '../../devices/formats/escpos.js';
 
 /** A schema for a property that checks nothing (`{}`, `true`, only words) cannot miss anything. */
