@@ -103,6 +103,11 @@ describe('ZVT front end against a strict ECR', () => {
     const dollars = ecr.exchange(zvt.authorisation(1000, '840'));
     expect(control(await dollars.answered)).toBe('846F');
     await dollars.ended.catch(() => undefined);
+    const euros = ecr.exchange(zvt.authorisation(500, '978'));
+    expect(control(await euros.answered)).toBe('8000');
+    expect(sim!.terminal.stimulus('swipe', { track: VISA })).toMatchObject({ ok: true });
+    expect(control((await euros.ended).end)).toBe('060F');
+    // Registered again in dollars: the day's total is in dollars, the euro sale left aside.
     const registered = await ecr.exchange(zvt.registration('840')).ended;
     expect(fromBcd(readFields(registered.end.data).get(0x49))).toBe('0840');
     const sale = ecr.exchange(zvt.authorisation(1000, '840'));

@@ -105,7 +105,11 @@ export class ZvtSession {
     // Strict turn-taking: while we are master the ECR only answers, except for an abort request.
     if ((this.exchangeOpen || this.master.waiting) && !DURING_EXCHANGE.has(control)) return this.reply(zvt.nack(0x83));
     if (control !== '06B0') this.exchangeOpen = true;
-    const money = (f: Map<number, Uint8Array>) => ({ amount: Number(fromBcd(f.get(0x04)) ?? '0'), currency: ALPHA_BY_NUMERIC[(fromBcd(f.get(0x49)) ?? '0978').replace(/^0/, '')] ?? 'EUR' });
+    // BMP 49 is optional: without it the amount is in the terminal's own currency.
+    const money = (f: Map<number, Uint8Array>) => {
+      const numeric = fromBcd(f.get(0x49));
+      return { amount: Number(fromBcd(f.get(0x04)) ?? '0'), currency: numeric === undefined ? this.currency : (ALPHA_BY_NUMERIC[numeric.replace(/^0/, '')] ?? `numeric ${numeric}`) };
+    };
     const refuse = (code: number) => {
       this.exchangeOpen = false;
       this.reply(zvt.nack(code));
@@ -171,10 +175,10 @@ export class ZvtSession {
         const reply = await this.terminal.handle('endOfDay', {});
         this.reply(zvt.ack());
         if (!reply.ok) return this.end(zvt.abortFromTerminal(0x77));
-        // Only the terminal's own currency was booked (sales in another were refused).
-        const totals = (reply.result as { totals: Record<string, { count: number; amount: number }> }).totals;
-        const net = Object.entries(totals).reduce((sum, [key, t]) => sum + (key.startsWith('refund:') ? -t.amount : t.amount), 0);
-        const count = Object.values(totals).reduce((sum, t) => sum + t.count, 0);
+        // The day in the terminal's currency (a registration in another one meanwhile leaves those aside).
+        const totals = Object.entries((reply.result as { totals: Record<string, { count: number; amount: number }> }).totals).filter(([key]) => key.endsWith(`:${this.currency}`));
+        const net = totals.reduce((sum, [key, t]) => sum + (key.startsWith('refund:') ? -t.amount : t.amount), 0);
+        const count = totals.reduce((sum, [, t]) => sum + t.count, 0);
         this.tell(zvt.statusInformation([{ tag: 0x27, value: Uint8Array.of(0) }, ...moneyFields(Math.max(0, net), this.currency), ...this.traceAndTime()]));
         this.tell(zvt.printLine(0, 'END OF DAY'));
         this.tell(zvt.printLine(LAST_LINE, `${count} TRANSACTIONS TOTAL ${formatAmount(net, this.currency)}`));

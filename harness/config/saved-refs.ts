@@ -5,8 +5,9 @@
  * stays a number); references inside a longer string are written into it as text.
  */
 
-const REFERENCE = /\$\{([A-Za-z_][\w-]*)((?:\.[\w-]+)*)\}/g;
-const WHOLE = /^\$\{([A-Za-z_][\w-]*)((?:\.[\w-]+)*)\}$/;
+// A name as `save:` allows it (the suite schema's pattern), digits and dashes first included.
+const REFERENCE = /\$\{([A-Za-z0-9_-]+)((?:\.[\w-]+)*)\}/g;
+const WHOLE = /^\$\{([A-Za-z0-9_-]+)((?:\.[\w-]+)*)\}$/;
 
 /** The saved names the args refer to, in the order written. */
 export function referencedNames(value: unknown): string[] {

@@ -16,6 +16,12 @@ describe('checked properties the answer lacks', () => {
     expect(uncheckedProperties(schema, {})).toEqual([]);
   });
 
+  it('counts what an allOf part beside requires, and leaves out checks that ask for absence or nothing', () => {
+    expect(uncheckedProperties({ allOf: [{ required: ['a'] }, { properties: { a: { const: 1 } } }] }, {})).toEqual([]);
+    expect(uncheckedProperties({ required: ['a'], allOf: [{ properties: { a: { const: 1 } } }] }, {})).toEqual([]);
+    expect(uncheckedProperties({ properties: { pan: { not: {} }, code: { luhn: false }, real: { luhn: true } } }, {})).toEqual(['/real']);
+  });
+
   it('follows present objects, allOf and array items, and names an index as *', () => {
     const schema = {
       allOf: [{ properties: { top: { type: 'string' } } }],

@@ -17,10 +17,15 @@ import { decodeEscPos } from '../../devices/formats/escpos.js';
 /** A schema for a property that checks nothing (`{}`, `true`, only words) cannot miss anything. */
 const ANNOTATIONS = new Set(['title', 'description', '$comment', 'default', 'examples', 'readOnly', 'writeOnly']);
 
+/** Payment keywords (payment-keywords.ts) that check nothing when false. */
+const YES_NO = new Set(['luhn', 'maskedPan', 'noCardNumber', 'track2', 'emvQr']);
+
 function checksSomething(schema: unknown): boolean {
   if (schema === false) return false; // "must not be there": absence is what it asks
   if (typeof schema !== 'object' || schema === null) return false;
-  return Object.keys(schema).some((key) => !ANNOTATIONS.has(key));
+  const checks = Object.entries(schema).filter(([key, value]) => !ANNOTATIONS.has(key) && !(YES_NO.has(key) && value === false));
+  // `{ not: … }` alone fails on what it names: absent, nothing is there to fail.
+  return checks.length > 0 && !(checks.length === 1 && checks[0]![0] === 'not');
 }
 
 type Schema = Record<string, unknown>;
@@ -48,11 +53,20 @@ function findUnchecked(schema: unknown, value: unknown): Map<string, Unchecked> 
   return found;
 }
 
-function walk(schema: unknown, value: unknown, path: string, inReceipt: boolean, found: Map<string, Unchecked>, depth: number): void {
+/** `required` here and in the `allOf` parts beside: a property one part requires, ajv failed the step on already. */
+function requiredWith(schema: Schema, around: ReadonlySet<unknown>): Set<unknown> {
+  const required = new Set(around);
+  for (const part of [schema, ...(Array.isArray(schema['allOf']) ? schema['allOf'] : [])]) {
+    if (isObject(part) && Array.isArray(part['required'])) for (const key of part['required']) required.add(key);
+  }
+  return required;
+}
+
+function walk(schema: unknown, value: unknown, path: string, inReceipt: boolean, found: Map<string, Unchecked>, depth: number, around: ReadonlySet<unknown> = new Set()): void {
   if (!isObject(schema) || depth > 32) return;
-  if (Array.isArray(schema['allOf'])) for (const part of schema['allOf']) walk(part, value, path, inReceipt, found, depth + 1);
+  const required = requiredWith(schema, around);
+  if (Array.isArray(schema['allOf'])) for (const part of schema['allOf']) walk(part, value, path, inReceipt, found, depth + 1, required);
   if (isObject(value) && isObject(schema['properties'])) {
-    const required = new Set(Array.isArray(schema['required']) ? schema['required'] : []);
     for (const [key, sub] of Object.entries(schema['properties'])) {
       const at = `${path}/${pointerPart(key)}`;
       if (Object.hasOwn(value, key)) walk(sub, value[key], at, inReceipt, found, depth + 1);

@@ -196,7 +196,8 @@ export interface RunFilter {
   to: Date;
 }
 
-const FILTER_COLUMNS: Record<RunFilter['by'], string> = { firmware: 'r.firmware = $2', model: 'r.model = $2', site: 'r.site = $2', suite: '$2 = ANY(r.suites)' };
+// A run that upgraded the terminal ran cases under both versions; history counts each under its own.
+const FILTER_COLUMNS: Record<RunFilter['by'], string> = { firmware: '(r.firmware = $2 OR EXISTS (SELECT 1 FROM lab.case_results c WHERE c.run_id = r.id AND c.firmware = $2))', model: 'r.model = $2', site: 'r.site = $2', suite: '$2 = ANY(r.suites)' };
 
 export async function recentRuns(pool: pg.Pool, limit: number, filter?: RunFilter): Promise<RunSummaryView[]> {
   const where = filter ? `WHERE ${FILTER_COLUMNS[filter.by]} AND r.started_at >= $3 AND r.started_at < $4` : '';

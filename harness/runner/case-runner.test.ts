@@ -91,6 +91,21 @@ describe('runCase', () => {
     expect(wait.reason).toMatch(/^no transaction\.completed: the terminal reported the sale failed; received instead: transaction\.failed \(HOST_TIMEOUT\)$/);
   });
 
+  it("does not end the wait on a late failure of an earlier sale of the case, and takes a name beginning with a digit", async () => {
+    let n = 0;
+    const steps = `      - do: sale\n        args: { amount: 100, currency: EUR }\n      - do: sale\n        args: { amount: 200, currency: EUR }\n        save: 2nd\n      - await: transaction.completed\n        within: 2000\n      - await: transaction.completed\n        of: 2nd\n        within: 50\n`;
+    const { record } = await run(caseFrom(steps), (_verb, _args, t) => {
+      const txnId = `t${++n}`;
+      if (n === 2) {
+        setTimeout(() => t.emit('transaction.failed', { txnId: 't1', reason: 'HOST_TIMEOUT' }), 20);
+        setTimeout(() => t.emit('transaction.completed', { txnId: 't2', result: 'approved' }), 100);
+        setTimeout(() => t.emit('transaction.completed', { txnId: 't2', result: 'approved' }), 110);
+      }
+      return ok({ txnId });
+    });
+    expect(record.attempts[0]!.steps.map((s) => s.outcome)).toEqual(['PASS', 'PASS', 'PASS', 'PASS']);
+  });
+
   it('with of: NAME, a failure of that sale that came before the await is its verdict too; without, only one during the wait', async () => {
     const steps = (of: string) => saleThenSwipe.replace('expect: { type: object, required: [txnId] }', 'expect: { type: object, required: [txnId] }\n        save: sale').replace('within: 200', `within: 300${of}`);
     const failDuringSwipe = { onStimulus: (t: ScriptedTerminal) => t.emit('transaction.failed', { txnId: 't1', reason: 'ABORTED' }) };

@@ -390,8 +390,9 @@ END $fn$;
     name: 'a crashed run keeps what it ran',
     // A run's suites, firmware, model, site and labels were written by its upload alone, so a run
     // whose worker died showed none of them in the panel and counted under no firmware. The
-    // reaper now fills them from the job and the device as it marks the run crashed (nothing
-    // more on a job's way in: taking a job stays one statement).
+    // reaper now fills them as it marks the run crashed: the suites (ids, as an upload writes them)
+    // of the cases it got to record, the rest from the device (nothing more on a job's way in:
+    // taking a job stays one statement).
     sql: `
 CREATE OR REPLACE FUNCTION lab.reap_expired(ttl_ms bigint) RETURNS TABLE (job_id uuid, queue text, retry boolean) LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, lab AS $fn$
 DECLARE l record;
@@ -401,13 +402,13 @@ BEGIN
             FOR UPDATE OF le SKIP LOCKED LOOP
     UPDATE lab.leases SET released_at = now(), release_reason = 'expired' WHERE id = l.id;
     UPDATE lab.runs r SET state = 'crashed', ended_at = now(),
-           suites = CASE WHEN cardinality(r.suites) = 0 THEN s.suites ELSE r.suites END,
+           suites = CASE WHEN cardinality(r.suites) = 0 THEN coalesce((SELECT array_agg(DISTINCT c.suite ORDER BY c.suite) FROM lab.case_results c WHERE c.run_id = r.id), '{}') ELSE r.suites END,
            firmware = coalesce(r.firmware, d.identity ->> 'firmware', d.labels ->> 'firmware'),
            model = coalesce(r.model, d.identity ->> 'model', d.labels ->> 'model'),
            site = coalesce(r.site, d.labels ->> 'site'),
            labels = CASE WHEN r.labels = '{}'::jsonb THEN d.labels ELSE r.labels END
-      FROM lab.jobs j JOIN lab.submissions s ON s.id = j.submission_id, lab.devices d
-     WHERE r.lease_id = l.id AND r.state = 'running' AND j.id = r.job_id AND d.id = r.device_id;
+      FROM lab.devices d
+     WHERE r.lease_id = l.id AND r.state = 'running' AND d.id = r.device_id;
     UPDATE lab.jobs SET state = CASE WHEN l.attempts <= l.retries THEN 'queued' ELSE 'error' END WHERE id = l.job_id AND state = 'running';
     job_id := l.job_id; queue := l.queue; retry := l.attempts <= l.retries;
     RETURN NEXT;

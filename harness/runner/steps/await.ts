@@ -40,12 +40,16 @@ function summarize(events: readonly TerminalEvent[]): { name: string; data: unkn
 
 /**
  * While a `transaction.completed` is awaited, the terminal's report that the sale failed ends the
- * wait at once: its verdict, not a silence. Counted are failures that arrive during the step, and,
- * with `of`, any untaken failure of that transaction (an abort during the swipe step before).
+ * wait at once: its verdict, not a silence. With `of`, a failure of that transaction counts, also
+ * an untaken one from before (an abort during the swipe step); without, one that arrives during
+ * the step and names the case's latest transaction (or none): a late failure of an earlier sale of
+ * the case is not this one's.
  */
-function saleFailed(step: AwaitStep, txnId: unknown, start: number): EventFilter | undefined {
+function saleFailed(step: AwaitStep, txnId: unknown, latest: string | undefined, start: number): EventFilter | undefined {
   if (step.event !== 'transaction.completed') return undefined;
-  return (e) => e.name === 'transaction.failed' && (txnId === undefined ? e.receivedAt >= start : (e.data as { txnId?: unknown } | null)?.txnId === txnId);
+  const named = (e: TerminalEvent) => (e.data as { txnId?: unknown } | null)?.txnId;
+  if (txnId !== undefined) return (e) => e.name === 'transaction.failed' && named(e) === txnId;
+  return (e) => e.name === 'transaction.failed' && e.receivedAt >= start && (latest === undefined || named(e) === undefined || named(e) === latest);
 }
 
 /**
@@ -56,7 +60,7 @@ function saleFailed(step: AwaitStep, txnId: unknown, start: number): EventFilter
 function takenWarnings(step: AwaitStep, event: TerminalEvent, started: readonly string[]): string[] {
   const data = event.data as { result?: unknown; txnId?: unknown } | null;
   const warnings: string[] = [];
-  if (step.event === 'transaction.completed' && !step.expect && typeof data?.result === 'string' && data.result !== 'approved') {
+  if (step.event === 'transaction.completed' && !step.expect && !step.where && typeof data?.result === 'string' && data.result !== 'approved') {
     warnings.push(`the transaction ${data.result === 'declined' ? 'was declined' : `ended "${data.result}"`}, and nothing checks it: add expect (schemas/transaction-approved.json) to fail on that`);
   }
   const latest = started.at(-1);
@@ -70,7 +74,7 @@ export async function runAwait(step: AwaitStep, ctx: StepContext, start: number)
   const of = txnIdOf(step, ctx);
   if (!('txnId' in of)) return of;
   const txnId = of.txnId;
-  const failedSale = saleFailed(step, txnId, start);
+  const failedSale = saleFailed(step, txnId, ctx.inbox.started.at(-1), start);
   const heldFailure = failedSale && txnId !== undefined ? ctx.inbox.untaken().find(failedSale) : undefined;
   const event = heldFailure ? undefined : await ctx.inbox.take(step.event, filterOf(step.where, txnId), step.timeoutMs, ctx.signal, failedSale);
   const expected = step.expect?.schema ?? (step.where ? { where: step.where.schema } : undefined);
