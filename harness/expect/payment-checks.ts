@@ -5,7 +5,8 @@
  */
 import type { ErrorObject } from 'ajv';
 import { parseEmvQr } from '../../devices/formats/emv-qr.js';
-import { decodeEscPos } from '../../devices/formats/escpos.js';
+import { decodeEscPos, type Receipt } from '../../devices/formats/escpos.js';
+import type { Parsed } from '../../devices/formats/result.js';
 import { luhnValid } from '../../devices/formats/luhn.js';
 import { isMaskedPan } from '../../devices/formats/pan.js';
 import { maskCardText } from '../../devices/formats/redaction.js';
@@ -40,13 +41,30 @@ export const PAYMENT_CHECKS = {
   /** What is wrong with hex ESC/POS bytes as a receipt that `validate` checks, in the receipt's terms. */
   receiptFailures(hex: string, validate: ReceiptValidate): string[] {
     if (!/^([0-9a-fA-F]{2})*$/.test(hex)) return ['must be ESC/POS bytes written as hex'];
-    const decoded = decodeEscPos(Buffer.from(hex, 'hex'));
+    const decoded = receiptOf(hex);
     if (!decoded.ok) return [`must be ESC/POS bytes: ${decoded.error.reason} at byte ${decoded.error.offset}`];
-    const receipt = { ...decoded.value, text: decoded.value.lines.map((l) => l.text).join('\n') };
+    const receipt = decoded.value;
     if (validate(receipt)) return [];
     return (validate.errors ?? []).filter((e) => e.keyword !== 'if' && e.keyword !== 'allOf').map((e) => inReceiptTerms(e, receipt));
   },
 };
+
+/** A receipt as the `receipt` keyword checks it: the decoded ESC/POS, and its lines' text joined. */
+export type CheckedReceipt = Receipt & { text: string };
+
+let last: { hex: string; decoded: Parsed<CheckedReceipt> } | undefined;
+
+/**
+ * The receipt of hex ESC/POS bytes, decoded once for the keyword and for the warnings' walk
+ * (unchecked.ts) of the same step: the last one is kept. Its readers do not change it.
+ */
+export function receiptOf(hex: string): Parsed<CheckedReceipt> {
+  if (last?.hex !== hex) {
+    const decoded = decodeEscPos(Buffer.from(hex, 'hex'));
+    last = { hex, decoded: decoded.ok ? { ok: true, value: { ...decoded.value, text: decoded.value.lines.map((l) => l.text).join('\n') } } : decoded };
+  }
+  return last.decoded;
+}
 
 export type PaymentCheckName = keyof typeof PAYMENT_CHECKS;
 

@@ -12,7 +12,7 @@
  * (`anyOf`, `oneOf`, `if`, `not`) are left out, since an absent property there may be the
  * branch not taken.
  */
-import { decodeEscPos } from '../../devices/formats/escpos.js';
+import { receiptOf } from './payment-checks.js';
 
 /** A schema for a property that checks nothing (`{}`, `true`, only words) cannot miss anything. */
 const ANNOTATIONS = new Set(['title', 'description', '$comment', 'default', 'examples', 'readOnly', 'writeOnly']);
@@ -81,11 +81,11 @@ function walk(schema: unknown, value: unknown, path: string, inReceipt: boolean,
   }
 }
 
-/** The receipt as the `receipt` keyword checks it (payment-checks.ts), or undefined for bytes that are no receipt. */
+/** The receipt as the `receipt` keyword checked it (payment-checks.ts), or undefined for bytes that are no receipt. */
 function decodedReceipt(hex: string): Schema | undefined {
   if (!/^([0-9a-fA-F]{2})+$/.test(hex)) return undefined;
-  const decoded = decodeEscPos(Buffer.from(hex, 'hex'));
-  return decoded.ok ? { ...decoded.value, text: decoded.value.lines.map((l) => l.text).join('\n') } : undefined;
+  const decoded = receiptOf(hex);
+  return decoded.ok ? (decoded.value as unknown as Schema) : undefined;
 }
 
 /** "/aproved is checked, but the result has no such property (it has: approved, amount)". */
