@@ -118,7 +118,7 @@ export class EventInbox {
   own(result: unknown): void {
     const txnId = txnIdOf(result);
     if (!txnId) return;
-    if (this.started.at(-1) !== txnId && !this.started.includes(txnId)) this.started.push(txnId);
+    if (!this.started.includes(txnId)) this.started.push(txnId);
     this.transactions?.ledger.isEarlier(txnId);
   }
 
