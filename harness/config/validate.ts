@@ -105,17 +105,18 @@ export function validateDocument(kind: ConfigKind, doc: LoadedDocument, what: st
  * `then`, with the schema around it (verbose), so the `if` is read from there.
  */
 function decisiveBranches(errors: readonly ErrorObject[]): (error: ErrorObject) => boolean {
-  const decisive = new Set<string>();
+  const decisive: { instancePath: string; thenPath: string }[] = [];
   for (const e of errors) {
     const condition = e.keyword === 'if' ? (e.parentSchema as { if?: { required?: unknown } } | undefined)?.if : undefined;
-    if (Array.isArray(condition?.required) && condition.required.length > 0) decisive.add(`${e.instancePath} ${e.schemaPath.replace(/\/if$/, '/then/')}`);
+    if (Array.isArray(condition?.required) && condition.required.length > 0) decisive.push({ instancePath: e.instancePath, thenPath: e.schemaPath.replace(/\/if$/, '/then/') });
   }
   return (error) => {
     if (/\/(oneOf|anyOf|else)\//.test(error.schemaPath)) return false;
     const at = error.schemaPath.lastIndexOf('/then/');
     if (at === -1) return false;
-    const prefix = error.schemaPath.slice(0, at + '/then/'.length);
-    return [...decisive].some((d) => d.endsWith(` ${prefix}`) && error.instancePath.startsWith(d.slice(0, d.length - prefix.length - 1)));
+    const thenPath = error.schemaPath.slice(0, at + '/then/'.length);
+    const within = (path: string) => error.instancePath === path || error.instancePath.startsWith(`${path}/`);
+    return decisive.some((d) => d.thenPath === thenPath && within(d.instancePath));
   };
 }
 
