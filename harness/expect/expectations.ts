@@ -23,7 +23,7 @@ import { ExpectationCache } from './expectation-cache.js';
 import { PAYMENT_CHECKS_MODULE } from './payment-checks.js';
 import { addPaymentKeywords, PAYMENT_KEYWORDS_MODULE } from './payment-keywords.js';
 import { schemaProblem } from './schema-problem.js';
-import { uncheckedWarnings } from './unchecked.js';
+import { uncheckedWarningsOf } from './unchecked.js';
 
 export interface Expectation {
   /** The schema as written in the suite, for the report. */
@@ -155,7 +155,7 @@ export class Expectations {
     return {
       schema,
       check: (value) => (checked(value) ? [] : toIssues(checked.errors ?? [], value)),
-      unchecked: (value, what) => uncheckedWarnings(schema, value, what),
+      unchecked: uncheckedWarningsOf(schema),
     };
   }
 

@@ -1,12 +1,12 @@
 import { describe, expect, it } from 'vitest';
 import { ReceiptEncoder } from '../../devices/formats/escpos-encode.js';
-import { uncheckedProperties, uncheckedWarnings } from './unchecked.js';
+import { uncheckedProperties, uncheckedWarningsOf } from './unchecked.js';
 
 describe('checked properties the answer lacks', () => {
   it('names a misspelt property, which JSON Schema lets pass', () => {
     const schema = { properties: { aproved: { const: true }, amount: { type: 'integer' } } };
     expect(uncheckedProperties(schema, { approved: true, amount: 5 })).toEqual(['/aproved']);
-    expect(uncheckedWarnings(schema, { approved: true, amount: 5 }, 'result')).toEqual([
+    expect(uncheckedWarningsOf(schema)({ approved: true, amount: 5 }, 'result')).toEqual([
       '/aproved is checked, but the result has no such property (it has: approved, amount); the check passed without looking',
     ]);
   });
@@ -43,13 +43,13 @@ describe('checked properties the answer lacks', () => {
 
   it('lists at most eight of the properties there are', () => {
     const value = Object.fromEntries(Array.from({ length: 10 }, (_, i) => [`k${i}`, i]));
-    expect(uncheckedWarnings({ properties: { x: { const: 1 } } }, value, 'event')[0]).toContain('(it has: k0, k1, k2, k3, k4, k5, k6, k7, …)');
+    expect(uncheckedWarningsOf({ properties: { x: { const: 1 } } })(value, 'event')[0]).toContain('(it has: k0, k1, k2, k3, k4, k5, k6, k7, …)');
   });
 
   it('looks into the receipt that `receipt:` checks, as the keyword decodes it', () => {
     const escpos = new ReceiptEncoder().initialise().line('TOTAL EUR 12.50').cut('partial').hex();
     const schema = { properties: { escpos: { receipt: { properties: { txt: { pattern: 'TOTAL' }, text: { pattern: 'TOTAL' } } } } } };
-    expect(uncheckedWarnings(schema, { escpos }, 'event')).toEqual([expect.stringMatching(/^\/escpos, receipt \/txt is checked, but the receipt has no such property \(it has: [^)]*text[^)]*\)/)]);
+    expect(uncheckedWarningsOf(schema)({ escpos }, 'event')).toEqual([expect.stringMatching(/^\/escpos, receipt \/txt is checked, but the receipt has no such property \(it has: [^)]*text[^)]*\)/)]);
     expect(uncheckedProperties({ properties: { escpos: { receipt: { properties: { txt: { pattern: 'x' } } } } } }, { escpos: 'not hex' })).toEqual([]);
   });
 });

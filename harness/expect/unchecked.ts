@@ -11,6 +11,10 @@
  * (on the receipt the ESC/POS bytes decode to, as the keyword checks it). Branches
  * (`anyOf`, `oneOf`, `if`, `not`) are left out, since an absent property there may be the
  * branch not taken.
+ *
+ * The schema is read once into a plan of the properties that could be reported: a step runs
+ * thousands of times in a soak, and its schema is the same each time. Most inline schemas have
+ * none (every checked property required), and then an answer is not looked at.
  */
 import { receiptOf } from './payment-checks.js';
 
@@ -42,15 +46,12 @@ interface Unchecked {
   inReceipt: boolean;
 }
 
-/** The JSON pointers (array indices as `*`) of checked properties missing from `value`, each once. */
-export function uncheckedProperties(schema: unknown, value: unknown): string[] {
-  return [...findUnchecked(schema, value).keys()];
-}
-
-function findUnchecked(schema: unknown, value: unknown): Map<string, Unchecked> {
-  const found = new Map<string, Unchecked>();
-  walk(schema, value, '', false, found, 0);
-  return found;
+/** What one schema (at one place in the expectation) can report; parts that can report nothing are left out. */
+interface Plan {
+  allOf: Plan[];
+  properties: { key: string; part: string; reported: boolean; sub: Plan | undefined }[];
+  items: Plan | undefined;
+  receipt: Plan | undefined;
 }
 
 /** `required` here and in the `allOf` parts beside: a property one part requires, ajv failed the step on already. */
@@ -62,22 +63,40 @@ function requiredWith(schema: Schema, around: ReadonlySet<unknown>): Set<unknown
   return required;
 }
 
-function walk(schema: unknown, value: unknown, path: string, inReceipt: boolean, found: Map<string, Unchecked>, depth: number, around: ReadonlySet<unknown> = new Set()): void {
-  if (!isObject(schema) || depth > 32) return;
+function planOf(schema: unknown, depth: number, around: ReadonlySet<unknown> = new Set()): Plan | undefined {
+  if (!isObject(schema) || depth > 32) return undefined;
   const required = requiredWith(schema, around);
-  if (Array.isArray(schema['allOf'])) for (const part of schema['allOf']) walk(part, value, path, inReceipt, found, depth + 1, required);
-  if (isObject(value) && isObject(schema['properties'])) {
+  const allOf = Array.isArray(schema['allOf']) ? schema['allOf'].flatMap((part) => planOf(part, depth + 1, required) ?? []) : [];
+  const properties: Plan['properties'] = [];
+  if (isObject(schema['properties'])) {
     for (const [key, sub] of Object.entries(schema['properties'])) {
-      const at = `${path}/${pointerPart(key)}`;
-      if (Object.hasOwn(value, key)) walk(sub, value[key], at, inReceipt, found, depth + 1);
-      else if (!required.has(key) && checksSomething(sub) && !found.has(at)) found.set(at, { pointer: at, has: Object.keys(value), inReceipt });
+      const reported = !required.has(key) && checksSomething(sub);
+      const subPlan = planOf(sub, depth + 1);
+      if (reported || subPlan) properties.push({ key, part: pointerPart(key), reported, sub: subPlan });
     }
   }
-  if (Array.isArray(value) && isObject(schema['items'])) for (const item of value) walk(schema['items'], item, `${path}/*`, inReceipt, found, depth + 1);
+  const items = planOf(schema['items'], depth + 1);
+  const receipt = planOf(schema['receipt'], depth + 1);
+  if (allOf.length === 0 && properties.length === 0 && !items && !receipt) return undefined;
+  return { allOf, properties, items, receipt };
+}
+
+function walk(plan: Plan, value: unknown, path: string, inReceipt: boolean, found: Map<string, Unchecked>): void {
+  for (const part of plan.allOf) walk(part, value, path, inReceipt, found);
+  if (isObject(value)) {
+    for (const { key, part, reported, sub } of plan.properties) {
+      if (Object.hasOwn(value, key)) {
+        if (sub) walk(sub, value[key], `${path}/${part}`, inReceipt, found);
+      } else if (reported && !found.has(`${path}/${part}`)) {
+        found.set(`${path}/${part}`, { pointer: `${path}/${part}`, has: Object.keys(value), inReceipt });
+      }
+    }
+  }
+  if (Array.isArray(value) && plan.items) for (const item of value) walk(plan.items, item, `${path}/*`, inReceipt, found);
   // `receipt:` checks the receipt the hex ESC/POS decodes to, with a schema of its own.
-  if (typeof value === 'string' && isObject(schema['receipt'])) {
+  if (typeof value === 'string' && plan.receipt) {
     const receipt = decodedReceipt(value);
-    if (receipt) walk(schema['receipt'], receipt, `${path}, receipt `, true, found, depth + 1);
+    if (receipt) walk(plan.receipt, receipt, `${path}, receipt `, true, found);
   }
 }
 
@@ -88,10 +107,31 @@ function decodedReceipt(hex: string): Schema | undefined {
   return decoded.ok ? (decoded.value as unknown as Schema) : undefined;
 }
 
-/** "/aproved is checked, but the result has no such property (it has: approved, amount)". */
-export function uncheckedWarnings(schema: unknown, value: unknown, what: string): string[] {
-  return [...findUnchecked(schema, value).values()].map(({ pointer, has, inReceipt }) => {
-    const listed = has.length > 8 ? `${has.slice(0, 8).join(', ')}, …` : has.join(', ');
-    return `${pointer} is checked, but the ${inReceipt ? 'receipt' : what} has no such property${has.length ? ` (it has: ${listed})` : ''}; the check passed without looking`;
-  });
+/**
+ * The warnings of an expectation for an answer: "/aproved is checked, but the result has no
+ * such property (it has: approved, amount)", one for each checked property the answer lacks.
+ */
+export type UncheckedWarnings = (value: unknown, what: string) => string[];
+
+const NONE: UncheckedWarnings = () => [];
+
+export function uncheckedWarningsOf(schema: unknown): UncheckedWarnings {
+  const plan = planOf(schema, 0);
+  if (!plan) return NONE;
+  return (value, what) => {
+    const found = new Map<string, Unchecked>();
+    walk(plan, value, '', false, found);
+    return [...found.values()].map(({ pointer, has, inReceipt }) => {
+      const listed = has.length > 8 ? `${has.slice(0, 8).join(', ')}, …` : has.join(', ');
+      return `${pointer} is checked, but the ${inReceipt ? 'receipt' : what} has no such property${has.length ? ` (it has: ${listed})` : ''}; the check passed without looking`;
+    });
+  };
+}
+
+/** The JSON pointers (array indices as `*`) of checked properties missing from `value`, each once. */
+export function uncheckedProperties(schema: unknown, value: unknown): string[] {
+  const plan = planOf(schema, 0);
+  const found = new Map<string, Unchecked>();
+  if (plan) walk(plan, value, '', false, found);
+  return [...found.keys()];
 }
