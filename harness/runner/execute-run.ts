@@ -145,7 +145,8 @@ export async function executeRun(request: RunRequest): Promise<RunResult> {
       const simulator = await starting;
       teardowns.add('simulator', () => simulator.stop());
       announced = simulator;
-      transcript.note('runner', `simulator pid ${simulator.pid} on ${simulator.link}, control ${simulator.control}`);
+      transcript.note('runner', `simulator pid ${simulator.pid}${simulator.where ? ` (${simulator.where})` : ''} on ${simulator.link}, control ${simulator.control}`);
+      logger.info({ pid: simulator.pid, link: simulator.link, control: simulator.control, ...(simulator.where ? { where: simulator.where } : {}) }, 'simulator ready');
     } catch (error) {
       if (!signal.aborted) fail(error);
     }

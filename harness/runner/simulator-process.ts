@@ -26,9 +26,18 @@ export interface RunningSimulator extends SimulatorAnnouncement {
   stop(): Promise<void>;
   /** Last lines the simulator wrote to stderr, for error messages. */
   stderrTail(): string;
+  /**
+   * Where it runs when it is no process of its own ("in the poshil process"). Such a simulator
+   * writes no simulator.log: its start is in the run's transcript and poshil.log, which saves a
+   * file per device run (a lab job makes a dozen, and making one can cost a millisecond).
+   */
+  where?: string;
 }
 
-/** Starts the simulator a profile asks for: as its own process (below), or another way the caller chooses. */
+/**
+ * Starts the simulator a profile asks for: as its own process (below), writing its output to
+ * `logFile`, or another way the caller chooses.
+ */
 export type SimulatorLauncher = (args: readonly string[], readyTimeoutMs: number, logFile?: string) => Promise<RunningSimulator>;
 
 export function cliEntry(): string {

@@ -5,23 +5,19 @@
  * (docs/benches.md, figures). The price: simulator and harness share one event loop, so timings
  * the run measures include the other's work — fine for CI, not for measuring a terminal.
  */
-import { appendFile } from 'node:fs/promises';
 import { Command } from 'commander';
 import { startSimulator, type RunningSimulator } from '../../../devices/simulator/server.js';
 import { DeviceError, InputError, PoshilError, errorMessage } from '../../core/errors.js';
 import type { SimulatorLauncher } from '../../runner/simulator-process.js';
 import { defineSim, simulatorOptions, type SimOptions } from './sim.js';
 
-export const startInProcessSimulator: SimulatorLauncher = async (args, readyTimeoutMs, logFile) => {
-  const simulator = await startSimulatorFromArgs(args, readyTimeoutMs, logFile);
-  return { link: simulator.link, control: simulator.control, pid: process.pid, currentLink: () => simulator.currentLink(), stop: () => simulator.stop(), stderrTail: () => '' };
+export const startInProcessSimulator: SimulatorLauncher = async (args, readyTimeoutMs) => {
+  const simulator = await startSimulatorFromArgs(args, readyTimeoutMs);
+  return { link: simulator.link, control: simulator.control, pid: process.pid, where: 'in the poshil process', currentLink: () => simulator.currentLink(), stop: () => simulator.stop(), stderrTail: () => '' };
 };
 
-/**
- * A profile's simulator.args started on the calling thread; `onLinkChange` hears where its link
- * moves (restarts, unplugs), `where` says in its log which thread runs it.
- */
-export async function startSimulatorFromArgs(args: readonly string[], readyTimeoutMs: number, logFile?: string, onLinkChange?: (address: string | undefined) => void, where = 'in the poshil process'): Promise<RunningSimulator> {
+/** A profile's simulator.args started on the calling thread; `onLinkChange` hears where its link moves (restarts, unplugs). */
+export async function startSimulatorFromArgs(args: readonly string[], readyTimeoutMs: number, onLinkChange?: (address: string | undefined) => void): Promise<RunningSimulator> {
   const command = defineSim(new Command('sim'))
     .exitOverride()
     .configureOutput({ writeOut: () => {}, writeErr: () => {} });
@@ -40,7 +36,6 @@ export async function startSimulatorFromArgs(args: readonly string[], readyTimeo
         throw error;
       })
       .finally(() => clearTimeout(timer));
-    if (logFile) await appendFile(logFile, `${JSON.stringify({ time: Date.now(), msg: `ready (${where})`, link: simulator.link, control: simulator.control })}\n`);
     return simulator;
   } catch (error) {
     const why = error instanceof PoshilError ? error.message : errorMessage(error);

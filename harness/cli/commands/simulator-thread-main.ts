@@ -17,7 +17,7 @@ port.on('message', (message: ToThread) => {
     void (simulator?.stop() ?? Promise.resolve()).catch(() => undefined).then(() => post({ op: 'stopped', id }));
     return;
   }
-  startSimulatorFromArgs(message.args, message.readyTimeoutMs, message.logFile, (address) => post({ op: 'link', id, address }), "on poshil's simulator thread").then(
+  startSimulatorFromArgs(message.args, message.readyTimeoutMs, (address) => post({ op: 'link', id, address })).then(
     (simulator) => {
       running.set(id, simulator);
       post({ op: 'started', id, link: simulator.link, control: simulator.control });

@@ -9,7 +9,7 @@ import { Worker } from 'node:worker_threads';
 import { DeviceError, InputError } from '../../core/errors.js';
 import type { SimulatorLauncher } from '../../runner/simulator-process.js';
 
-export type ToThread = { op: 'start'; id: number; args: readonly string[]; readyTimeoutMs: number; logFile?: string } | { op: 'stop'; id: number };
+export type ToThread = { op: 'start'; id: number; args: readonly string[]; readyTimeoutMs: number } | { op: 'stop'; id: number };
 
 export type FromThread =
   | { op: 'started'; id: number; link: string; control: string }
@@ -59,14 +59,14 @@ export function simulatorThread(): SimulatorLauncher {
     else worker.unref();
   };
 
-  return async (args, readyTimeoutMs, logFile) => {
+  return async (args, readyTimeoutMs) => {
     if (ended) throw new DeviceError('E_SIMULATOR_START', `the simulator did not start: the simulator thread ended: ${ended}`);
     const id = nextId++;
     const simulator: Simulator = {};
     simulators.set(id, simulator);
     const reply = await new Promise<Extract<FromThread, { op: 'started' | 'failed' }>>((resolve) => {
       simulator.started = resolve;
-      worker.postMessage({ op: 'start', id, args, readyTimeoutMs, ...(logFile ? { logFile } : {}) } satisfies ToThread);
+      worker.postMessage({ op: 'start', id, args, readyTimeoutMs } satisfies ToThread);
       hold(1);
     });
     simulator.started = undefined;
@@ -92,6 +92,6 @@ export function simulatorThread(): SimulatorLauncher {
       if (ended) throw new DeviceError('E_LINK_GONE', `the simulator thread ended: ${ended}`);
       return simulator.current;
     };
-    return { link: reply.link, control: reply.control, pid: process.pid, currentLink, stop, stderrTail: () => '' };
+    return { link: reply.link, control: reply.control, pid: process.pid, where: "on poshil's simulator thread", currentLink, stop, stderrTail: () => '' };
   };
 }
