@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import { ReceiptEncoder } from './escpos-encode.js';
 import { maskJsonText, maskJsonValue } from './json-card-data.js';
+import { readAsPrinted } from './redaction.js';
 import { groupedPan, schemePan } from './test-support/pans.js';
 
 const receiptHex = (line: string) => Buffer.from(new ReceiptEncoder().initialise().line(line).cut('full').encode()).toString('hex');
@@ -56,6 +57,24 @@ describe('maskJsonText', () => {
     expect(masked.text).toBe('{"event":"card.read","data":{"pan":"411111******1112","cardNumber":"550000******0005","note":"4111111111111112"}}');
     expect(masked.spans.map((s) => [s.kind, s.where])).toEqual([['pan', '"pan"'], ['pan', '"cardNumber"']]);
     expect(maskJsonValue({ card_number: '4111111111111112', amount: '1234567890123456' })).toEqual({ card_number: '411111******1112', amount: '1234567890123456' });
+  });
+
+  it('masks a PAN a display shows in full-width digits or split by zero-width spaces, sent as they are or as \\u escapes', () => {
+    const fullWidth = '４１１１１１１１１１１１１１１１';
+    for (const [text, shown] of [
+      [`卡号 ${fullWidth}`, '卡号 ４１１１１１******１１１１'],
+      ['4111\u200b1111\u200b1111\u200b1111', '4111\u200b11**\u200b****\u200b1111'],
+    ] as const) {
+      const line = JSON.stringify({ event: 'display.text', data: { text } });
+      expect(JSON.parse(maskJsonText(line).text).data.text).toBe(shown);
+      // Escaped, each masked escape becomes as many stars as it had characters (the line keeps its length).
+      const escaped = line.replace(/[^\x00-\x7f]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
+      const masked = maskJsonText(escaped);
+      expect(masked.text).toHaveLength(escaped.length);
+      const decoded = JSON.parse(masked.text).data.text as string;
+      expect(decoded).toContain('*');
+      expect(readAsPrinted(decoded)?.text ?? decoded).not.toMatch(/1111 ?1111 ?1111/);
+    }
   });
 
   it('masks text that is not JSON as text and says it could not parse it', () => {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
-import { ByteMasker, maskCardText, maskUnknownBytes } from './redaction.js';
+import { ByteMasker, maskCardText, maskUnknownBytes, readAsPrinted } from './redaction.js';
 import { groupedPan, schemePan } from './test-support/pans.js';
 
 describe('maskCardText', () => {
@@ -69,6 +69,69 @@ describe('maskCardText', () => {
         for (let i = 0; i < text.length; i++) if (!listed.has(i)) expect(out[i]).toBe(text[i]);
       }),
     );
+  });
+});
+
+describe('maskCardText on text as it is printed', () => {
+  const fullWidth = (digits: string) => digits.replace(/[0-9]/g, (d) => String.fromCharCode(0xff10 + Number(d)));
+  const arabicIndic = (digits: string) => digits.replace(/[0-9]/g, (d) => String.fromCharCode(0x660 + Number(d)));
+
+  it('masks a PAN in the digits of another script, keeping those it may show', () => {
+    expect(maskCardText(fullWidth('4111111111111111')).text).toBe(`${fullWidth('411111')}******${fullWidth('1111')}`);
+    expect(maskCardText(`卡号 ${fullWidth('4111')}\u3000${fullWidth('1111')}\u3000${fullWidth('1111')}\u3000${fullWidth('1111')}`).text).toBe(
+      `卡号 ${fullWidth('4111')}\u3000${fullWidth('11')}**\u3000****\u3000${fullWidth('1111')}`,
+    );
+    expect(maskCardText(`بطاقة ${arabicIndic('5555555555554444')}`).text).toBe(`بطاقة ${arabicIndic('555555')}******${arabicIndic('4444')}`);
+  });
+
+  it('masks a PAN split by characters that show nothing, leaving them where they were', () => {
+    expect(maskCardText('4111\u200b1111\u200b1111\u200b1111').text).toBe('4111\u200b11**\u200b****\u200b1111');
+    expect(maskCardText([...'4111111111111111'].join('\u00ad')).text).toBe([...'411111******1111'].join('\u00ad'));
+    expect(maskCardText('card \u200e4111 1111 1111 1111\u200f ok').text).toBe('card \u200e4111 11** **** 1111\u200f ok');
+    expect(maskCardText('%B4111\u200b111111111111^TEST/POSHIL^30121010000000000000?').text).toBe('%B4111\u200b11******1111^***********^********************?');
+  });
+
+  it('lists exactly the characters it changed', () => {
+    const { text, spans } = maskCardText('4111\u200b1111\u200b1111\u200b1111');
+    expect(spans).toEqual([
+      { at: 7, length: 2, kind: 'pan' },
+      { at: 10, length: 4, kind: 'pan' },
+    ]);
+    expect(text).toHaveLength(19);
+  });
+
+  it('leaves no scheme PAN behind however it is printed (property)', () => {
+    const scripts = [0x30, 0xff10, 0x660, 0x966, 0xe50];
+    const between = fc.constantFrom('', '', '\u200b', '\u200c', '\u2060', '\ufeff', '\u00ad', '\u200e');
+    fc.assert(
+      fc.property(schemePan, fc.constantFrom(...scripts), fc.array(between, { minLength: 19, maxLength: 19 }), fc.string(), (pan, zero, gaps, after) => {
+        const printed = [...pan].map((d, i) => String.fromCharCode(zero + Number(d)) + gaps[i]).join('');
+        const text = `paid with ${printed} ${after}`;
+        const { text: out, spans } = maskCardText(text);
+        expect(out).toHaveLength(text.length);
+        expect((readAsPrinted(out)?.text ?? out).replace(/[^0-9*]/g, '')).not.toContain(pan);
+        const listed = new Set(spans.flatMap((s) => Array.from({ length: s.length }, (_, i) => s.at + i)));
+        for (let i = 0; i < text.length; i++) if (!listed.has(i)) expect(out[i]).toBe(text[i]);
+      }),
+    );
+  });
+
+  it('reads every decimal digit, space, dash and invisible character of the Basic Multilingual Plane as this Node does', () => {
+    for (let c = 0xa1; c <= 0xffff; c++) {
+      const char = String.fromCharCode(c);
+      const read = readAsPrinted(char)?.text;
+      if (/\p{Nd}/u.test(char)) {
+        let zero = c;
+        while (/\p{Nd}/u.test(String.fromCharCode(zero - 1))) zero--;
+        expect(read, c.toString(16)).toBe(String(c - zero));
+      } else if (/\p{Cf}/u.test(char)) expect(read, c.toString(16)).toBe('');
+      else if (/[\p{Zs}\p{Pd}]/u.test(char)) expect(read, c.toString(16)).toBe(' ');
+    }
+  });
+
+  it('leaves text with nothing to read differently as it is', () => {
+    expect(readAsPrinted('TXN-000001 EUR 12.50 \u00a0 café')).toBeUndefined();
+    expect(maskCardText(`订单 ${fullWidth('20261127')} 金额 ${fullWidth('1250')}`).spans).toEqual([]);
   });
 });
 

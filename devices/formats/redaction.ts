@@ -16,7 +16,10 @@
  * standing alone or in groups of digits separated by single spaces, tabs, no-break spaces,
  * dashes, dots or slashes, as receipts print it; after a card label ("CARD", "PAN", "Karte"), a
  * number written whole, Luhn-valid or not; EMV tags 5A and 57 written as hex inside text, by tag
- * and length. Binary formats are parsed first (ESC/POS, EMV TLV, ISO 8583, ZVT) and only their
+ * and length. The text is read as a person reads it: digits of other scripts (full-width ４,
+ * Arabic-Indic ٤, Devanagari ४, …) are digits, other scripts' spaces and dashes are separators,
+ * and characters that show nothing (a zero-width space, a soft hyphen, a direction mark) are not
+ * there, so a number printed with them is still found. Binary formats are parsed first (ESC/POS, EMV TLV, ISO 8583, ZVT) and only their
  * text and card-data fields are looked at; other hex or base64 renderings are decoded, not
  * searched as text.
  */
@@ -73,30 +76,120 @@ function emvHexField(text: string, at: number, tag: string, length: number): { k
 }
 
 /**
+ * How the rules read a character that is not ASCII (maskCardText): a digit of another script as
+ * its ASCII digit, a space or dash of another script as a space, one that shows nothing as -1
+ * (left out). Unicode's decimal digits (Nd) come in runs of ten from their zero; the spaces (Zs),
+ * dashes (Pd) and format characters (Cf) are those of the Basic Multilingual Plane in Unicode 17
+ * (redaction.test.ts checks the tables against the running Node's Unicode data).
+ */
+const READ_AS = new Map<number, number>();
+const DIGIT_ZEROS = [0x660, 0x6f0, 0x7c0, 0x966, 0x9e6, 0xa66, 0xae6, 0xb66, 0xbe6, 0xc66, 0xce6, 0xd66, 0xde6, 0xe50, 0xed0, 0xf20, 0x1040, 0x1090, 0x17e0, 0x1810, 0x1946, 0x19d0, 0x1a80, 0x1a90, 0x1b50, 0x1bb0, 0x1c40, 0x1c50, 0xa620, 0xa8d0, 0xa900, 0xa9d0, 0xa9f0, 0xaa50, 0xabf0, 0xff10];
+const SPACES_AND_DASHES: [number, number?][] = [[0x1680], [0x2000, 0x200a], [0x202f], [0x205f], [0x3000], [0x58a], [0x5be], [0x1400], [0x1806], [0x2010, 0x2015], [0x2e17], [0x2e1a], [0x2e3a, 0x2e3b], [0x2e40], [0x2e5d], [0x301c], [0x3030], [0x30a0], [0xfe31, 0xfe32], [0xfe58], [0xfe63], [0xff0d], [0x2212], [0xff0e, 0xff0f], [0x2044], [0x2215]];
+const SHOWS_NOTHING: [number, number?][] = [[0xad], [0x600, 0x605], [0x61c], [0x6dd], [0x70f], [0x890, 0x891], [0x8e2], [0x180e], [0x200b, 0x200f], [0x202a, 0x202e], [0x2060, 0x2064], [0x2066, 0x206f], [0xfeff], [0xfff9, 0xfffb]];
+for (const zero of DIGIT_ZEROS) for (let d = 0; d < 10; d++) READ_AS.set(zero + d, 0x30 + d);
+for (const [from, to = from] of SPACES_AND_DASHES) for (let c = from; c <= to; c++) READ_AS.set(c, 0x20);
+for (const [from, to = from] of SHOWS_NOTHING) for (let c = from; c <= to; c++) READ_AS.set(c, -1);
+
+const MAY_READ_OTHERWISE = /[^\x00-\xac]/;
+
+/**
+ * The text as a person reads it (READ_AS), and the positions in `text` of the characters it
+ * leaves out; undefined when that is `text` itself (the usual case).
+ */
+export function readAsPrinted(text: string): { text: string; removed: number[] } | undefined {
+  // Most text is ASCII: a regular expression finds that out faster than a loop of charCodeAt.
+  let i = text.search(MAY_READ_OTHERWISE);
+  if (i < 0) return undefined;
+  let read = '';
+  let from = 0;
+  const removed: number[] = [];
+  for (; i < text.length; i++) {
+    const as = READ_AS.get(text.charCodeAt(i));
+    if (as === undefined) continue;
+    read += text.slice(from, i);
+    if (as < 0) removed.push(i);
+    else read += String.fromCharCode(as);
+    from = i + 1;
+  }
+  if (from === 0) return undefined;
+  return { text: read + text.slice(from), removed };
+}
+
+/** Where each character of a text as read (readAsPrinted) stands in the text it was read from. */
+function positionsInText(length: number, removed: readonly number[]): number[] {
+  const at: number[] = [];
+  let skip = 0;
+  for (let k = 0, i = 0; k < length; k++, i++) {
+    while (skip < removed.length && removed[skip] === i) (skip++, i++);
+    at.push(i);
+  }
+  return at;
+}
+
+/**
  * Whether the text may hold a PAN or a track, before the patterns above look: a run of 8 digits
  * (every track, every PAN written whole), or 13 digits in groups split by single separators
  * (a PAN as receipts print it, in any of the groupings groupedPans takes: 4-4-4-4, Amex's 4-6-5,
  * Diners' 4-6-4). One pass, no backtracking.
  */
 export function mayHoldCardText(text: string): boolean {
+  const seen = scanDigits(text);
+  if (seen !== NOT_ASCII) return seen === DIGITS;
+  const read = readAsPrinted(text);
+  return read !== undefined && scanDigits(read.text) === DIGITS;
+}
+
+const DIGITS = 1;
+const NOT_ASCII = 2;
+
+/** DIGITS when the text holds digits as mayHoldCardText says, NOT_ASCII when not but it holds other than ASCII, else 0. */
+function scanDigits(text: string): number {
   let run = 0;
   let grouped = 0;
+  let all = 0;
   for (let i = 0; i < text.length; i++) {
     const c = text.charCodeAt(i);
+    all |= c;
     if (c >= 0x30 && c <= 0x39) {
-      if (++run >= 8 || ++grouped >= 13) return true;
+      if (++run >= 8 || ++grouped >= 13) return DIGITS;
     } else {
       // A single separator right after a digit keeps the group run going; anything else ends it.
       if (!(isGroupSeparator(c) && run > 0)) grouped = 0;
       run = 0;
     }
   }
-  return false;
+  return all > 0x7f ? NOT_ASCII : 0;
 }
 
 /** Masks card data in human-readable text. Returns the text unchanged (same object) when there is none. */
 export function maskCardText(text: string, where?: string): { text: string; spans: MaskedSpan[] } {
   if (!mayHoldCardText(text)) return { text, spans: [] };
+  const read = readAsPrinted(text);
+  return read ? maskReadText(text, read, where) : maskAsciiText(text, where);
+}
+
+/** Masks the card data of `text` found in `read`, its text as read (readAsPrinted), in place in `text`. */
+function maskReadText(text: string, read: { text: string; removed: number[] }, where: string | undefined): { text: string; spans: MaskedSpan[] } {
+  const found = maskAsciiText(read.text, where);
+  if (found.spans.length === 0) return { text, spans: [] };
+  const at = positionsInText(read.text.length, read.removed);
+  // Split in UTF-16 units, as positions count: the masked characters are digits, never half a pair.
+  const chars = text.split('');
+  const spans: MaskedSpan[] = [];
+  for (const span of found.spans) {
+    const positions: number[] = [];
+    for (let i = span.at; i < span.at + span.length; i++) {
+      if (found.text[i] !== MASK_CHAR) continue;
+      positions.push(at[i]!);
+      chars[at[i]!] = MASK_CHAR;
+    }
+    for (const run of contiguous(positions)) spans.push({ ...run, kind: span.kind, ...(span.where ? { where: span.where } : {}) });
+  }
+  return { text: chars.join(''), spans };
+}
+
+/** Masks card data in text whose digits are ASCII and whose every character shows. */
+function maskAsciiText(text: string, where?: string): { text: string; spans: MaskedSpan[] } {
   // Masked runs are collected as ranges, not as arrays of positions: a swiped card's two
   // tracks cost 40 µs when every masked character was an array element, sorted and regrouped.
   const spans: MaskedSpan[] = [];

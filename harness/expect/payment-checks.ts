@@ -29,7 +29,7 @@ export const PAYMENT_CHECKS = {
       const whole = wholeToken(masked.text, span.at, span.length);
       if (seen.has(whole)) continue;
       seen.add(whole);
-      const digits = whole.replace(/[^0-9*]/g, '').length;
+      const digits = whole.replace(/[^\p{Nd}*]/gu, '').length;
       messages.push(
         span.kind === 'pan'
           ? `prints a full card number (${digits} digits, Luhn-valid; shown masked: ${whole})`
