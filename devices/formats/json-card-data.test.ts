@@ -28,6 +28,13 @@ describe('maskJsonText', () => {
     expect(masked.text).toContain(Buffer.from('555555******4444').toString('hex').toUpperCase());
   });
 
+  it('masks a PAN sent as a JSON number with an exponent, in its mantissa', () => {
+    expect(maskJsonText('{"pan":4.111111111111111e15}')).toEqual({ text: '{"pan":4.11111******1111e15}', spans: [{ at: 14, length: 6, kind: 'pan', where: 'number' }] });
+    expect(maskJsonText('{"n":-5.555555555554444E+15,"m":1.5e3}').text).toBe('{"n":-5.55555******4444E+15,"m":1.5e3}');
+    // Not a whole number of 13 to 19 digits, or not Luhn-valid: left as written.
+    for (const line of ['{"n":4.111111111111111e14}', '{"n":4.111111111111112e15}', '{"n":4.111111111111111e25}']) expect(maskJsonText(line).text).toBe(line);
+  });
+
   it('masks a PAN written with JSON escapes without changing the length', () => {
     const line = '{"text":"card \\u0034111111111111111 end"}';
     const masked = maskJsonText(line);

@@ -9,6 +9,7 @@
  * everything else as text.
  */
 import { maskEscPos, maskIso8583, maskTlv, maskUnknown, type MaskedBytes } from './card-data.js';
+import { luhnValid } from './luhn.js';
 import { mayHoldCardText, maskCardText, maskWholePan, type MaskedSpan } from './redaction.js';
 
 export interface MaskedText {
@@ -91,7 +92,7 @@ export function maskJsonText(raw: string): MaskedText {
   const spans: MaskedSpan[] = [];
   const unparsed: string[] = [];
   for (const token of tokens) {
-    const masked: MaskedText = token.kind === 'string' ? maskStringValue(token.value, token.key) : maskCardText(token.value);
+    const masked: MaskedText = token.kind === 'string' ? maskStringValue(token.value, token.key) : token.kind === 'number' ? maskNumber(token.value) : maskCardText(token.value);
     if (masked.unparsed) unparsed.push(masked.unparsed);
     for (const span of masked.spans) {
       chars ??= raw.split('');
@@ -103,6 +104,30 @@ export function maskJsonText(raw: string): MaskedText {
     }
   }
   return { text: chars ? chars.join('') : raw, spans, ...(unparsed.length ? { unparsed: unparsed.join('; ') } : {}) };
+}
+
+/**
+ * A JSON number as written. A card number written with an exponent (`4.111111111111111e15`, as
+ * a serialiser of doubles may write it) has its digits in the mantissa, split by the point:
+ * those of the PAN's that may not be shown are masked where they stand.
+ */
+function maskNumber(written: string): MaskedText {
+  const exponent = /^-?([0-9])\.([0-9]+)[eE]\+?([0-9]+)$/.exec(written);
+  if (!exponent) return maskCardText(written);
+  const digits = exponent[1]! + exponent[2]!;
+  const length = Number(exponent[3]) + 1;
+  // A whole number of 13 to 19 digits, the mantissa's zeros after its last digit left out.
+  if (length < 13 || length > 19 || digits.length > length) return maskCardText(written);
+  const pan = digits.padEnd(length, '0');
+  if (!/^[2-68]/.test(pan) || !luhnValid(pan)) return maskCardText(written);
+  const pointAt = written.indexOf('.');
+  const chars = written.split('');
+  // Digit k of the PAN stands at k (before the point) or k + 1 (after it), from the sign on.
+  const first = written.startsWith('-') ? 1 : 0;
+  for (let k = 6; k < Math.min(digits.length, length - 4); k++) chars[first + k + (first + k >= pointAt ? 1 : 0)] = '*';
+  const at = first + 7;
+  const end = first + 1 + Math.min(digits.length, length - 4);
+  return { text: chars.join(''), spans: end > at ? [{ at, length: end - at, kind: 'pan', where: 'number' }] : [] };
 }
 
 /**
