@@ -22,6 +22,7 @@ import { startBoss } from '../harness/lab/queues.js';
 import { submit } from '../harness/lab/submit.js';
 import { startInProcessSimulator } from '../harness/cli/commands/in-process-simulator.js';
 import { startBenchLab } from './bench/lab-fleet.js';
+import { fileCreationUs } from './bench/file-cost.js';
 import { percentile } from './bench/stats.js';
 
 
@@ -88,6 +89,7 @@ export async function labSection(workers: number, terminals: number, jobs: numbe
     const before = Number((await db.pool.query<{ n: string }>("SELECT count(*) AS n FROM lab.jobs")).rows[0]!.n);
 
     // Throughput: every job submitted at once.
+    const fileUs = fileCreationUs(join(lab.labDir, 'work', 'file-probe'));
     const cpuBefore = { ...lab.cpuMs(), submitters: process.cpuUsage() };
     const t0 = Date.now();
     // Eight submitters at once, as several CI pipelines would queue their jobs.
@@ -122,6 +124,7 @@ export async function labSection(workers: number, terminals: number, jobs: numbe
       `   throughput: ${jobs} jobs in ${fmt(Number(span[0]!.s))} s = ${fmt(jobs / Number(span[0]!.s))} jobs/s (goal ≥ 50), ${span[0]!.failed} not passed; submitting took ${fmt(submitS)} s`,
       `   idle lab, ${rounds} jobs: queue-to-start p50 ${fmt(percentile(queueToStart, 50))} ms, p99 ${fmt(percentile(queueToStart, 99))} ms; submit-to-recorded p50 ${fmt(percentile(endToEnd, 50))} ms, p99 ${fmt(percentile(endToEnd, 99))} ms`,
       `   CPU per job: workers ${fmt(perJob.workers)} ms, PostgreSQL ${fmt(perJob.database)} ms, submitters ${fmt(perJob.submitters)} ms = ${fmt(perJob.workers + perJob.database + perJob.submitters)} ms (50 jobs/s on 2 cores: ≤ 40 ms)`,
+      `   making a file or folder in the lab's folder: ${fileUs.toFixed(0)} µs of CPU each, before the throughput run (a job makes ten; docs/lab.md)`,
       ...failures.map((f) => `   ${f.n} ${f.state}: ${f.reason ?? ''}`),
       `   the same suite run locally (runBench in one process, interleaved): p50 ${fmt(percentile(local, 50))} ms → lab overhead per job p50 ${fmt(overhead)} ms (goal ≤ 50)`,
     ].join('\n');
