@@ -62,6 +62,20 @@ export function maskTlvIn(masker: ByteMasker, at = 0, length = masker.bytes.leng
   return parsed.ok ? undefined : `not BER-TLV at byte ${parsed.error.offset}: ${parsed.error.reason}`;
 }
 
+/**
+ * Bytes of no known format that hold an EMV 5A or 57 field, masked as BER-TLV when they are one (a
+ * card's READ RECORD answer, with or without its status word 90 00): then 56 and 9F1F beside the
+ * fields are masked too. Undefined when they are not TLV.
+ */
+export function maskEmvAnswer(bytes: Uint8Array): MaskedBytes | undefined {
+  const masker = new ByteMasker(Uint8Array.from(bytes));
+  if (maskTlvIn(masker) === undefined) return { bytes: masker.bytes, spans: masker.spans };
+  const n = bytes.length;
+  if (n <= 2 || bytes[n - 2] !== 0x90 || bytes[n - 1] !== 0x00) return undefined;
+  const withoutStatus = new ByteMasker(Uint8Array.from(bytes));
+  return maskTlvIn(withoutStatus, 0, n - 2) === undefined ? { bytes: withoutStatus.bytes, spans: withoutStatus.spans } : undefined;
+}
+
 export function maskTlv(bytes: Uint8Array): MaskedBytes {
   const masker = new ByteMasker(Uint8Array.from(bytes));
   const error = maskTlvIn(masker);

@@ -31,6 +31,9 @@ describe('maskJsonText', () => {
   it('masks a PAN sent as a JSON number with an exponent, in its mantissa', () => {
     expect(maskJsonText('{"pan":4.111111111111111e15}')).toEqual({ text: '{"pan":4.11111******1111e15}', spans: [{ at: 14, length: 6, kind: 'pan', where: 'number' }] });
     expect(maskJsonText('{"n":-5.555555555554444E+15,"m":1.5e3}').text).toBe('{"n":-5.55555******4444E+15,"m":1.5e3}');
+    // As printf writes it (a zero after the last digit), and with more than one digit before the point.
+    expect(maskJsonText('{"n":3.782822463100050e+14}').text).toBe('{"n":3.78282*****00050e+14}');
+    expect(maskJsonText('{"n":41.11111111111111e14}').text).toBe('{"n":41.1111******1111e14}');
     // Not a whole number of 13 to 19 digits, or not Luhn-valid: left as written.
     for (const line of ['{"n":4.111111111111111e14}', '{"n":4.111111111111112e15}', '{"n":4.111111111111111e25}']) expect(maskJsonText(line).text).toBe(line);
   });
@@ -142,15 +145,36 @@ describe('maskJsonValue', () => {
   });
 });
 
+describe('hex of no known format', () => {
+  const P = '4539148803436467';
+  it("masks a card's READ RECORD answer whole: track 1 (56) beside the PAN (5A), with the status word after it", () => {
+    const track1 = Buffer.from(`B${P}^DOE/JANE^3012101000`).toString('hex').toUpperCase();
+    const record = `70${(10 + 2 + track1.length / 2).toString(16).padStart(2, '0').toUpperCase()}5A08${P}56${(track1.length / 2).toString(16).toUpperCase()}${track1}`;
+    const masked = maskJsonValue({ response: `${record}9000` }).response;
+    const bytes = Buffer.from(masked, 'hex').toString('latin1');
+    expect(masked).toContain('5A08453914EEEEEE6467');
+    expect(bytes).not.toContain('DOE/JANE');
+    expect(bytes).not.toContain(P);
+    expect(masked.endsWith('9000')).toBe(true);
+  });
+
+  it('leaves the digits of a hash alone: the text rules do not read hex (a byte-aligned PAN in BCD is the BCD rule\'s)', () => {
+    const digest = `a${P}b${'c3'.repeat(23)}`;
+    expect(maskJsonValue({ sha256: digest }).sha256).toBe(digest);
+  });
+});
+
 describe('card numbers in the forms a terminal may write them', () => {
   const P = '4539148803436467';
   const forms: Record<string, [unknown, string]> = {
     'a key': [{ [P]: 'seen' }, '{"453914******6467":"seen"}'],
     // A field named for TLV is parsed as TLV: its BCD stays hex, masked digits the nibble E.
     'EMV 5A in a TLV field': [{ emv: `9F02060000000010005A08${P}5F2A020978` }, '{"emv":"9F02060000000010005A08453914EEEEEE64675F2A020978"}'],
-    'EMV 5A in hex of no known format': [{ data: `9F02060000000010005A08${P}5F2A020978` }, '{"data":"9F02060000000010005A08453914******64675F2A020978"}'],
+    // Hex of no known format holding 5A or 57 is parsed as TLV when it is TLV, masked by those fields as text when not.
+    'EMV 5A in hex of no known format': [{ data: `9F02060000000010005A08${P}5F2A020978` }, '{"data":"9F02060000000010005A08453914EEEEEE64675F2A020978"}'],
+    'EMV 5A in hex that is not TLV': [{ data: `FF5A08${P}` }, '{"data":"FF5A08453914******6467"}'],
     'EMV 5A in short hex': [{ log: `tag 5A08${P}` }, '{"log":"tag 5A08453914******6467"}'],
-    'EMV 57 in hex': [{ t2: `5713${P}D30121010000000000000F` }, '{"t2":"5713453914******6467D********************F"}'],
+    'EMV 57 in hex': [{ t2: `5713${P}D30121010000000000000F` }, '{"t2":"5713453914EEEEEE6467DEEEEEEEEEEEEEEEEEEEEF"}'],
     'dots': [{ t: 'PAN 4539.1488.0343.6467' }, '{"t":"PAN 4539.14**.****.6467"}'],
     'slashes': [{ t: '4539/1488/0343/6467' }, '{"t":"4539/14**/****/6467"}'],
     'tabs': [{ t: '4539\t1488\t0343\t6467' }, '{"t":"4539\\t14**\\t****\\t6467"}'],

@@ -8,9 +8,9 @@
  * base64 is decoded and masked as bytes of unknown format; an `iso8583` message by its fields;
  * everything else as text.
  */
-import { maskEscPos, maskIso8583, maskTlv, maskUnknown, type MaskedBytes } from './card-data.js';
+import { maskEmvAnswer, maskEscPos, maskIso8583, maskTlv, maskUnknown, type MaskedBytes } from './card-data.js';
 import { luhnValid } from './luhn.js';
-import { mayHoldCardText, maskCardText, maskWholePan, type MaskedSpan } from './redaction.js';
+import { mayHoldCardText, maskCardText, maskEmvHexText, maskWholePan, type MaskedSpan } from './redaction.js';
 
 export interface MaskedText {
   text: string;
@@ -37,10 +37,16 @@ export function maskStringValue(value: string, key = ''): MaskedText {
   if (HEX.test(value) && (lower === 'escpos' || lower.endsWith('hex') || (value.length >= 26 && /[a-fA-F]/.test(value)))) {
     const bytes = Buffer.from(value, 'hex');
     const known = lower === 'escpos' || lower.includes('tlv') || lower.includes('emv');
-    // Hex of no known format that holds an EMV 5A or 57 field is masked by that field: the BCD
+    // Hex of no known format that holds an EMV 5A or 57 field: BER-TLV when it parses (56 and
+    // 9F1F beside them masked too), else masked by those fields alone, found as text: the BCD
     // guess of maskUnknown may take the tag and length for the PAN's first digits.
-    const emv = known ? undefined : maskCardText(value, `"${key}"`);
-    if (emv?.spans.length) return emv;
+    if (!known) {
+      const emv = maskEmvHexText(value, `"${key}"`);
+      if (emv.spans.length) {
+        const tlv = maskEmvAnswer(bytes);
+        return tlv ? fromBytes(value, tlv, 'hex') : emv;
+      }
+    }
     const masked = lower === 'escpos' ? maskEscPos(bytes) : known ? maskTlv(bytes) : maskUnknown(bytes, `hex of unknown format in "${key}"`);
     return fromBytes(value, masked, 'hex');
   }
@@ -112,22 +118,29 @@ export function maskJsonText(raw: string): MaskedText {
  * those of the PAN's that may not be shown are masked where they stand.
  */
 function maskNumber(written: string): MaskedText {
-  const exponent = /^-?([0-9])\.([0-9]+)[eE]\+?([0-9]+)$/.exec(written);
+  const exponent = /^-?([0-9]+)(?:\.([0-9]+))?[eE]([+-]?[0-9]+)$/.exec(written);
   if (!exponent) return maskCardText(written);
-  const digits = exponent[1]! + exponent[2]!;
-  const length = Number(exponent[3]) + 1;
-  // A whole number of 13 to 19 digits, the mantissa's zeros after its last digit left out.
-  if (length < 13 || length > 19 || digits.length > length) return maskCardText(written);
+  const whole = exponent[1]!;
+  const fraction = exponent[2] ?? '';
+  // The number's integer digits: the mantissa's digits with the point moved, zeros after them.
+  const length = whole.length + Number(exponent[3]);
+  const digits = (whole + fraction).replace(/0+$/, '');
+  if (length < 13 || length > 19 || digits.length > length || /^0/.test(whole)) return maskCardText(written);
   const pan = digits.padEnd(length, '0');
   if (!/^[2-68]/.test(pan) || !luhnValid(pan)) return maskCardText(written);
-  const pointAt = written.indexOf('.');
+  // Where digit k of the PAN stands: the digits of the mantissa in order, the point skipped.
+  const positions: number[] = [];
+  for (let i = 0; i < written.length && positions.length < digits.length; i++) if (written[i] !== '-' && written[i] !== '.') positions.push(i);
   const chars = written.split('');
-  // Digit k of the PAN stands at k (before the point) or k + 1 (after it), from the sign on.
-  const first = written.startsWith('-') ? 1 : 0;
-  for (let k = 6; k < Math.min(digits.length, length - 4); k++) chars[first + k + (first + k >= pointAt ? 1 : 0)] = '*';
-  const at = first + 7;
-  const end = first + 1 + Math.min(digits.length, length - 4);
-  return { text: chars.join(''), spans: end > at ? [{ at, length: end - at, kind: 'pan', where: 'number' }] : [] };
+  const hidden = positions.slice(6, Math.min(digits.length, length - 4));
+  for (const i of hidden) chars[i] = '*';
+  const spans: MaskedSpan[] = [];
+  for (const i of hidden) {
+    const last = spans.at(-1);
+    if (last && last.at + last.length === i) last.length++;
+    else spans.push({ at: i, length: 1, kind: 'pan', where: 'number' });
+  }
+  return { text: chars.join(''), spans };
 }
 
 /**

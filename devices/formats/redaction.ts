@@ -188,15 +188,23 @@ function maskReadText(text: string, read: { text: string; removed: number[] }, w
   return { text: chars.join(''), spans };
 }
 
-/** Masks card data in text whose digits are ASCII and whose every character shows. */
-function maskAsciiText(text: string, where?: string): { text: string; spans: MaskedSpan[] } {
+/**
+ * Masks only the EMV 5A and 57 fields written as hex in `text`: for hex of no known format, whose
+ * digits the other rules would take for numbers (a hash's run of digits for a PAN).
+ */
+export function maskEmvHexText(text: string, where?: string): { text: string; spans: MaskedSpan[] } {
+  return maskAsciiText(text, where, true);
+}
+
+/** Masks card data in text whose digits are ASCII and whose every character shows; `emvOnly` as maskEmvHexText. */
+function maskAsciiText(text: string, where?: string, emvOnly = false): { text: string; spans: MaskedSpan[] } {
   // Masked runs are collected as ranges, not as arrays of positions: a swiped card's two
   // tracks cost 40 µs when every masked character was an array element, sorted and regrouped.
   const spans: MaskedSpan[] = [];
   const hidden = new Uint8Array(text.length);
   const taken = new Uint8Array(text.length);
   const runs = new Runs(spans, hidden, where);
-  TRACK1.lastIndex = 0;
+  TRACK1.lastIndex = emvOnly ? text.length : 0;
   for (let m = TRACK1.exec(text); m; m = TRACK1.exec(text)) {
     const panAt = m.index + m[0].indexOf(m[1]!);
     const nameAt = panAt + m[1]!.length + 1;
@@ -208,7 +216,7 @@ function maskAsciiText(text: string, where?: string): { text: string; spans: Mas
     runs.end();
     taken.fill(1, m.index, m.index + m[0].length);
   }
-  TRACK2.lastIndex = 0;
+  TRACK2.lastIndex = emvOnly ? text.length : 0;
   for (let m = TRACK2.exec(text); m; m = TRACK2.exec(text)) {
     if (taken[m.index]) continue;
     const pan = m[1] ?? m[3]!;
@@ -235,6 +243,7 @@ function maskAsciiText(text: string, where?: string): { text: string; spans: Mas
     EMV_HEX.lastIndex = found.end;
   }
   const candidates: { at: number; length: number; labelled?: boolean }[] = [];
+  if (emvOnly) return render(text, hidden, spans);
   LABELLED_PAN.lastIndex = 0;
   for (let m = LABELLED_PAN.exec(text); m; m = LABELLED_PAN.exec(text)) candidates.push({ at: m.index + m[0].length - m[1]!.length, length: m[1]!.length, labelled: true });
   PAN_RUN.lastIndex = 0;
@@ -250,6 +259,11 @@ function maskAsciiText(text: string, where?: string): { text: string; spans: Mas
     runs.end();
     taken.fill(1, at, at + length);
   }
+  return render(text, hidden, spans);
+}
+
+/** The text with its hidden characters masked, and the spans in order. */
+function render(text: string, hidden: Uint8Array, spans: MaskedSpan[]): { text: string; spans: MaskedSpan[] } {
   if (spans.length === 0) return { text, spans };
   spans.sort((a, b) => a.at - b.at);
   let masked = '';
