@@ -9,6 +9,25 @@ const hex = (s: string) => Uint8Array.from(Buffer.from(s.replace(/ /g, ''), 'hex
 const changed = (a: Uint8Array, b: Uint8Array) => [...a.keys()].filter((i) => a[i] !== b[i]);
 
 describe('maskEscPos', () => {
+  it('masks a card number beside commands whose argument bytes are no text, after a print-and-feed, and before a carriage return', () => {
+    const ESC = '1b';
+    const ascii = (text: string) => Buffer.from(text).toString('hex');
+    for (const [before, after] of [
+      [`${ESC}24${ascii('2')}00`, ''], // ESC $ '2' 0: absolute position
+      [`1d4c${ascii('4')}00`, ''], // GS L '4' 0: left margin
+      [`1d42${ascii('1')}`, ''], // GS B '1': reverse printing
+      [`${ESC}56${ascii('1')}`, ''], // ESC V '1': rotation
+      [`${ascii('TID 12345678')}${ESC}6401`, ''], // ESC d 1 prints the line before
+      [`${ascii('TID 12345678')}${ESC}4a10`, ''], // ESC J 16 too
+      ['', `0d${ascii('12/27')}0d0a`], // CR, then the expiry on a printer without automatic line feed
+      [`${ascii('TID 12345678')}0d`, ''],
+    ] as const) {
+      const masked = maskEscPos(hex(`${ESC}40${before}${ascii('4111111111111111')}${after}0a`));
+      expect(masked.unparsed, before + after).toBeUndefined();
+      expect(Buffer.from(masked.bytes).toString('latin1'), before + after).toContain('411111******1111');
+    }
+  });
+
   it('masks the card number a receipt prints, and only it; the bytes still decode', () => {
     const bytes = new ReceiptPrinterEncoder({ language: 'esc-pos', columns: 42 })
       .initialize()

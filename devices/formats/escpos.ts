@@ -27,11 +27,26 @@ const ECC = ['L', 'M', 'Q', 'H'];
 /** ESC commands that take one argument byte and change nothing the receipt model keeps (font, code page, spacing). */
 const ESC_ONE_ARG_IGNORED = new Set([0x21, 0x33, 0x47, 0x4a, 0x4d, 0x52, 0x74, 0x7b]);
 
+/**
+ * Other ESC and GS commands of the Epson ESC/POS reference that change nothing the receipt model
+ * keeps, by their length in bytes: their argument bytes are no printed text (an `ESC $ '2' 0`
+ * before a card number would otherwise add a digit to it). ESC: SP spacing, $ and \ position,
+ * % user characters, U unidirectional, V rotation, c paper sensors (c 3/4/5), p drawer pulse,
+ * r colour. GS: B reverse, H HRI position, L left margin, W print width, a status back, b
+ * smoothing, f HRI font, h and w barcode size.
+ */
+const ESC_IGNORED_LENGTH = new Map([[0x20, 3], [0x24, 4], [0x5c, 4], [0x25, 3], [0x55, 3], [0x56, 3], [0x63, 4], [0x70, 5], [0x72, 3]]);
+const GS_IGNORED_LENGTH = new Map([[0x42, 3], [0x48, 3], [0x4c, 4], [0x57, 4], [0x61, 3], [0x62, 3], [0x66, 3], [0x68, 3], [0x77, 3]]);
+
 /** Told where printed text sits in the bytes, so card data can be masked where it prints. */
 export interface EscPosTextSink {
   /** A printed character at this offset, in the current line. */
   char(offset: number): void;
-  /** The current line ended (line feed, or the end of the bytes). */
+  /**
+   * The current line ended (line feed, a command that prints and feeds, or the end of the bytes),
+   * or a carriage return came: printers differ on whether it ends the line (automatic line
+   * feed), so card data is looked for on either side of it.
+   */
   lineEnd(): void;
   /** QR code data stored at [offset, offset+length). */
   qrData(offset: number, length: number): void;
@@ -71,6 +86,8 @@ export function decodeEscPos(bytes: Uint8Array, sink?: EscPosTextSink): Parsed<R
         const arg = need(i, 3);
         if (arg) return arg;
         const n = bytes[i + 2]!;
+        // ESC d: print what is held and feed n lines.
+        if (cmd === 0x64 && text !== '') flush();
         if (cmd === 0x61) style.align = n % 48 === 1 ? 'center' : n % 48 === 2 ? 'right' : 'left';
         else if (cmd === 0x45) style.bold = (n & 1) === 1;
         else if (cmd === 0x2d) style.underline = n % 48 !== 0;
@@ -78,7 +95,14 @@ export function decodeEscPos(bytes: Uint8Array, sink?: EscPosTextSink): Parsed<R
       } else if (ESC_ONE_ARG_IGNORED.has(cmd)) {
         const arg = need(i, 3);
         if (arg) return arg;
+        // ESC J: print what is held and feed.
+        if (cmd === 0x4a && text !== '') flush();
         i += 3;
+      } else if (ESC_IGNORED_LENGTH.has(cmd)) {
+        const length = ESC_IGNORED_LENGTH.get(cmd)!;
+        const arg = need(i, length);
+        if (arg) return arg;
+        i += length;
       } else if (cmd === 0x32) {
         i += 2;
       } else {
@@ -89,6 +113,7 @@ export function decodeEscPos(bytes: Uint8Array, sink?: EscPosTextSink): Parsed<R
       // FS . / FS & : leave or enter Kanji mode; no effect on a Latin receipt.
       i += 2;
     } else if (b === 0x0d) {
+      sink?.lineEnd();
       i++;
     } else if (b === 0x1d) {
       const short = need(i, 2);
@@ -134,6 +159,11 @@ export function decodeEscPos(bytes: Uint8Array, sink?: EscPosTextSink): Parsed<R
           pendingQr = {};
         } else receipt.unknown.push({ offset: i, hex: Buffer.from(bytes.subarray(i, i + 5 + length)).toString('hex') });
         i += 5 + length;
+      } else if (GS_IGNORED_LENGTH.has(cmd)) {
+        const length = GS_IGNORED_LENGTH.get(cmd)!;
+        const arg = need(i, length);
+        if (arg) return arg;
+        i += length;
       } else {
         receipt.unknown.push({ offset: i, hex: Buffer.from(bytes.subarray(i, i + 2)).toString('hex') });
         i += 2;
