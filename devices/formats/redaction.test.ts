@@ -31,6 +31,16 @@ describe('maskCardText', () => {
     );
   });
 
+  it('shows at most ten digits of a PAN printed in groups after another group of digits (property)', () => {
+    fc.assert(
+      fc.property(groupedPan, fc.stringMatching(/^[2-68][0-9]{2,5}$/), ({ printed }, before) => {
+        const out = maskCardText(`${before} ${printed}`).text;
+        expect(out.slice(before.length + 1).replace(/[^0-9]/g, '').length).toBeLessThanOrEqual(10);
+      }),
+      { numRuns: 300 },
+    );
+  });
+
   it('masks everything of a track but sentinels, separators and first six / last four', () => {
     const swipe = '%B4111111111111111^TEST/POSHIL^30121010000000000000?;4111111111111111=30121010000000000000?';
     const masked = maskCardText(swipe).text;

@@ -250,15 +250,19 @@ function maskAsciiText(text: string, where?: string, emvOnly = false): { text: s
   for (let m = PAN_RUN.exec(text); m; m = PAN_RUN.exec(text)) candidates.push({ at: m.index, length: m[0].length });
   GROUP_RUN.lastIndex = 0;
   for (let m = GROUP_RUN.exec(text); m; m = GROUP_RUN.exec(text)) candidates.push(...groupedPans(m[0], m.index));
+  // Candidates may overlap (two Luhn-valid windows in one run of groups, a labelled number that is
+  // also a run): each hides its own middle digits, and the union is what is masked.
+  const panHidden = new Uint8Array(text.length);
+  const pans = { add: (i: number, n: number) => void panHidden.fill(1, i, i + n) };
   for (const { at, length, labelled } of candidates) {
     if (taken.subarray(at, at + length).includes(1)) continue;
     const digits = text.slice(at, at + length).replace(/[^0-9]/g, '');
     if (digits.length < 13 || digits.length > 19 || (!labelled && !luhnValid(digits))) continue;
-    runs.start('pan');
-    hidePanDigits(text, at, length, runs);
-    runs.end();
-    taken.fill(1, at, at + length);
+    hidePanDigits(text, at, length, pans);
   }
+  runs.start('pan');
+  for (let i = 0; i < text.length; i++) if (panHidden[i] && !hidden[i]) runs.add(i, 1);
+  runs.end();
   return render(text, hidden, spans);
 }
 
@@ -350,8 +354,9 @@ function groupedPans(run: string, offset: number): { at: number; length: number 
       const digits = groups.slice(first, last + 1).map((g) => g.digits).join('');
       if (digits.length < 13 || digits.length > 19 || !luhnValid(digits)) continue;
       const end = groups[last]!;
+      // The next window is tried from the next group on, not after this one: a count or another
+      // scheme-digit group before a PAN can make a window of its own that ends inside the PAN.
       found.push({ at: offset + head.at, length: end.at + end.digits.length - head.at });
-      first = last;
       break;
     }
   }
@@ -359,7 +364,7 @@ function groupedPans(run: string, offset: number): { at: number; length: number 
 }
 
 /** Hides the digits of a PAN written at [at, at+length) but its first six and its last four. */
-function hidePanDigits(text: string, at: number, length: number, runs: Runs): void {
+function hidePanDigits(text: string, at: number, length: number, runs: Pick<Runs, 'add'>): void {
   let digits = 0;
   for (let i = at; i < at + length; i++) if (isDigit(text.charCodeAt(i))) digits++;
   let seen = 0;
