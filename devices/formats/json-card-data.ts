@@ -10,7 +10,7 @@
  */
 import { maskEmvAnswer, maskEscPos, maskIso8583, maskTlv, maskUnknown, type MaskedBytes } from './card-data.js';
 import { luhnValid } from './luhn.js';
-import { mayHoldCardText, maskCardText, maskEmvHexText, maskWholePan, type MaskedSpan } from './redaction.js';
+import { hasSchemePrefix, mayHoldCardText, maskCardText, maskEmvHexText, maskWholePan, type MaskedSpan } from './redaction.js';
 
 export interface MaskedText {
   text: string;
@@ -127,7 +127,7 @@ function maskNumber(written: string): MaskedText {
   const digits = (whole + fraction).replace(/0+$/, '');
   if (length < 13 || length > 19 || digits.length > length || /^0/.test(whole)) return maskCardText(written);
   const pan = digits.padEnd(length, '0');
-  if (!/^[2-68]/.test(pan) || !luhnValid(pan)) return maskCardText(written);
+  if (!hasSchemePrefix(pan) || !luhnValid(pan)) return maskCardText(written);
   // Where digit k of the PAN stands: the digits of the mantissa in order, the point skipped.
   const positions: number[] = [];
   for (let i = 0; i < written.length && positions.length < digits.length; i++) if (written[i] !== '-' && written[i] !== '.') positions.push(i);

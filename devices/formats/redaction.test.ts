@@ -62,6 +62,11 @@ describe('maskCardText', () => {
     for (const text of ['4111111111111112', 'CARD 1234567890123456', 'SCARD 4111111111111112', 'CARD 4111 1111 1111 1112 12/27']) expect(maskCardText(text).text).toBe(text);
   });
 
+  it('masks the PANs MII 2 holds (Mir 2200-2204, Mastercard 2221-2720), and leaves time stamps that pass Luhn alone', () => {
+    expect(maskCardText('mir 2200123456789019 mc 2221000000000009').text).toBe('mir 220012******9019 mc 222100******0009');
+    for (const text of ['at 20261127160004', 'at 20261127160003003', '2026 1127 1600 0300 3']) expect(maskCardText(text)).toEqual({ text, spans: [] });
+  });
+
   it('leaves numbers that are not card numbers alone', () => {
     for (const text of ['order 1234567890123 ts 1732400000000', 'TXN-000001 2026-11-25 17:43:07', '4111111111111112', 'EUR 12.50']) {
       expect(maskCardText(text)).toEqual({ text, spans: [] });

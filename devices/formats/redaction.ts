@@ -12,7 +12,7 @@
  * - the masked positions are reported as spans, so a reader knows exactly which bytes changed.
  *
  * Text is masked by its grammar: tracks by their sentinels and separators, a PAN as a
- * Luhn-valid run of 13–19 digits with a card-scheme prefix (major industry identifier 2–6 or 8),
+ * Luhn-valid run of 13–19 digits with a card-scheme prefix (hasSchemePrefix),
  * standing alone or in groups of digits separated by single spaces, tabs, no-break spaces,
  * dashes, dots or slashes, as receipts print it; after a card label ("CARD", "PAN", "Karte"), a
  * number written whole, Luhn-valid or not; EMV tags 5A and 57 written as hex inside text, by tag
@@ -42,6 +42,18 @@ const MASK_CODE = 0x2a;
 export const MASK_NIBBLE = 0xe;
 
 const PAN_RUN = /(?<![0-9])[2-68][0-9]{12,18}(?![0-9])/g;
+
+/**
+ * Whether digits found with no card label begin as a card scheme's: first digit 3, 4, 5, 6 or 8,
+ * or in MII 2 the ranges issued there, Mir's 2200–2204 and Mastercard's 2221–2720. A run that
+ * begins 19 or 20 is a date or a time stamp (20261127160004), never a PAN, and one in ten of
+ * those passes Luhn.
+ */
+export function hasSchemePrefix(digits: string): boolean {
+  if (digits[0] !== '2') return /^[3-68]/.test(digits);
+  const four = Number(digits.slice(0, 4));
+  return (four >= 2200 && four <= 2204) || (four >= 2221 && four <= 2720);
+}
 // Digits in groups of at most six split by single spaces, tabs, no-break spaces, dashes, dots or
 // slashes: where a PAN printed in groups may be.
 const GROUP_RUN = /(?<![0-9])[0-9]{1,6}(?:[ \t\u00a0./-][0-9]{1,6}){2,}(?![0-9])/g;
@@ -257,7 +269,7 @@ function maskAsciiText(text: string, where?: string, emvOnly = false): { text: s
   for (const { at, length, labelled } of candidates) {
     if (taken.subarray(at, at + length).includes(1)) continue;
     const digits = text.slice(at, at + length).replace(/[^0-9]/g, '');
-    if (digits.length < 13 || digits.length > 19 || (!labelled && !luhnValid(digits))) continue;
+    if (digits.length < 13 || digits.length > 19 || (!labelled && !(hasSchemePrefix(digits) && luhnValid(digits)))) continue;
     hidePanDigits(text, at, length, pans);
   }
   runs.start('pan');
@@ -490,6 +502,7 @@ function maskBcdPans(masker: ByteMasker, from: number, to: number, inText: Uint8
   const digits = Buffer.from(masker.bytes.subarray(from, to)).toString('hex');
   for (let d = 0; d + 13 <= digits.length; d += 2) {
     if (!/[2-68]/.test(digits[d]!)) continue;
+    if (!hasSchemePrefix(digits.slice(d, d + 4))) continue;
     // Text read as BCD ("CARD 41" is 43 41 52 44 20 34 31) is not a PAN: the text rule has seen it.
     const text = (n: number) => inText.subarray(from + d / 2, from + Math.ceil((d + n) / 2)).some(Boolean);
     const length = PAN_LENGTHS.find((n) => d + n <= digits.length && luhnValid(digits.slice(d, d + n)) && !text(n));

@@ -1,10 +1,20 @@
 import fc from 'fast-check';
 import { luhnCheckDigit } from '../luhn.js';
 
-/** A Luhn-valid PAN of a card scheme (major industry identifier 2-6 or 8), 13 to 19 digits. */
+/**
+ * A Luhn-valid PAN of a card scheme, 13 to 19 digits: first digit 3-6 or 8, or in MII 2 Mir's
+ * 2200-2204 or Mastercard's 2221-2720.
+ */
 export const schemePan = fc
-  .tuple(fc.constantFrom('2', '3', '4', '5', '6', '8'), fc.stringMatching(/^[0-9]{11,17}$/))
-  .map(([first, body]) => first + body + luhnCheckDigit(first + body));
+  .tuple(
+    fc.oneof(fc.constantFrom('3', '4', '5', '6', '8'), fc.integer({ min: 2221, max: 2720 }).map(String), fc.integer({ min: 2200, max: 2204 }).map(String)),
+    fc.integer({ min: 13, max: 19 }),
+    fc.stringMatching(/^[0-9]{18}$/),
+  )
+  .map(([first, length, digits]) => {
+    const body = (first + digits).slice(0, length - 1);
+    return body + luhnCheckDigit(body);
+  });
 
 /**
  * A scheme PAN as receipts print it: groups of digits split by single spaces or dashes, mixed or
