@@ -9,6 +9,20 @@ const hex = (s: string) => Uint8Array.from(Buffer.from(s.replace(/ /g, ''), 'hex
 const changed = (a: Uint8Array, b: Uint8Array) => [...a.keys()].filter((i) => a[i] !== b[i]);
 
 describe('maskEscPos', () => {
+  it('reads images as no text, and masks a card number in barcode data', () => {
+    const logo = Buffer.from('4111111111111111'); // image bytes that happen to read as digits
+    const raster = `1d7630${'00'}${(logo.length / 2).toString(16).padStart(2, '0')}00${'02'}00${logo.toString('hex')}`;
+    const bitImage = `1b2a00${logo.length.toString(16).padStart(2, '0')}00${logo.toString('hex')}`;
+    const decoded = decodeEscPos(hex(`1b40${raster}${bitImage}${Buffer.from('TOTAL').toString('hex')}0a`));
+    expect(decoded.ok && decoded.value.lines.map((l) => l.text)).toEqual(['TOTAL']);
+    expect(decoded.ok && decoded.value.unknown).toEqual([]);
+    const barcode = new ReceiptPrinterEncoder({ language: 'esc-pos' }).initialize().barcode('4111111111111111', 'code128', 60).encode();
+    const masked = maskEscPos(barcode);
+    expect(masked.unparsed).toBeUndefined();
+    expect(Buffer.from(masked.bytes).toString('latin1')).toContain('411111******1111');
+    expect(masked.spans.map((s) => s.where)).toEqual(['ESC/POS barcode data']);
+  });
+
   it('masks a card number beside commands whose argument bytes are no text, after a print-and-feed, and before a carriage return', () => {
     const ESC = '1b';
     const ascii = (text: string) => Buffer.from(text).toString('hex');

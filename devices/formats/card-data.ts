@@ -27,6 +27,7 @@ export function maskEscPos(bytes: Uint8Array): MaskedBytes {
       line = [];
     },
     qrData: (offset, length) => masker.text(offset, length, 'ESC/POS QR code data'),
+    barcodeData: (offset, length) => masker.text(offset, length, 'ESC/POS barcode data'),
   });
   if (decoded.ok) {
     masker.textAt(line, 'ESC/POS text');

@@ -50,6 +50,8 @@ export interface EscPosTextSink {
   lineEnd(): void;
   /** QR code data stored at [offset, offset+length). */
   qrData(offset: number, length: number): void;
+  /** Barcode data at [offset, offset+length). */
+  barcodeData(offset: number, length: number): void;
 }
 
 export function decodeEscPos(bytes: Uint8Array, sink?: EscPosTextSink): Parsed<Receipt> {
@@ -98,6 +100,15 @@ export function decodeEscPos(bytes: Uint8Array, sink?: EscPosTextSink): Parsed<R
         // ESC J: print what is held and feed.
         if (cmd === 0x4a && text !== '') flush();
         i += 3;
+      } else if (cmd === 0x2a) {
+        // ESC * m nL nH d…: a bit image (a logo), 1 or 3 bytes a column. Its bytes are no text.
+        const head = need(i, 5);
+        if (head) return head;
+        const columns = bytes[i + 3]! + bytes[i + 4]! * 256;
+        const length = 5 + columns * (bytes[i + 2]! <= 1 ? 1 : 3);
+        const image = need(i, length);
+        if (image) return image;
+        i += length;
       } else if (ESC_IGNORED_LENGTH.has(cmd)) {
         const length = ESC_IGNORED_LENGTH.get(cmd)!;
         const arg = need(i, length);
@@ -159,6 +170,32 @@ export function decodeEscPos(bytes: Uint8Array, sink?: EscPosTextSink): Parsed<R
           pendingQr = {};
         } else receipt.unknown.push({ offset: i, hex: Buffer.from(bytes.subarray(i, i + 5 + length)).toString('hex') });
         i += 5 + length;
+      } else if (cmd === 0x76 && bytes[i + 2] === 0x30) {
+        // GS v 0 m xL xH yL yH d…: a raster image, (xL + xH·256) bytes a row, (yL + yH·256) rows.
+        const head = need(i, 8);
+        if (head) return head;
+        const length = 8 + (bytes[i + 4]! + bytes[i + 5]! * 256) * (bytes[i + 6]! + bytes[i + 7]! * 256);
+        const image = need(i, length);
+        if (image) return image;
+        i += length;
+      } else if (cmd === 0x6b) {
+        // GS k m …: a barcode, its data up to NUL (m 0-6) or n bytes after m (m 65 and up).
+        const head = need(i, 4);
+        if (head) return head;
+        const m = bytes[i + 2]!;
+        let at = i + 3;
+        let end: number;
+        if (m <= 6) {
+          end = bytes.indexOf(0, at);
+          if (end < 0) return failure('TRUNCATED', i, 'barcode data without its closing NUL');
+        } else {
+          at = i + 4;
+          end = at + bytes[i + 3]!;
+          const data = need(at, end - at);
+          if (data) return data;
+        }
+        sink?.barcodeData(at, end - at);
+        i = m <= 6 ? end + 1 : end;
       } else if (GS_IGNORED_LENGTH.has(cmd)) {
         const length = GS_IGNORED_LENGTH.get(cmd)!;
         const arg = need(i, length);
