@@ -49,6 +49,13 @@ describe('maskCardText', () => {
     expect(maskCardText('57 body 4111111111111111D30121010000F').text).toBe('57 body 411111******1111D************');
   });
 
+  it('masks EMV 5A and 57 in a hex dump with a space between bytes, as APDU traces print them', () => {
+    expect(maskCardText('R-APDU 70 12 5A 08 41 11 11 11 11 11 11 11 5F 24 03 30 12 31 90 00').text).toBe('R-APDU 70 12 5A 08 41 11 11 ** ** ** 11 11 5F 24 03 30 12 31 90 00');
+    expect(maskCardText('57 10 41 11 11 11 11 11 11 11 D3 01 21 01 00 00 00 0F').text).toBe('57 10 41 11 11 ** ** ** 11 11 D* ** ** ** ** ** ** *F');
+    // Not a PAN (fails Luhn), or no 5A/57 on a byte boundary: left as it is.
+    for (const text of ['5A 08 41 11 11 11 11 11 11 12 90 00', '05 A0 84 11 11 11 11 11 11 11 11']) expect(maskCardText(text).text).toBe(text);
+  });
+
   it('masks a number written whole after a card label even when it fails Luhn: a misread card on a receipt', () => {
     for (const [text, masked] of [
       ['CARD 4111111111111112', 'CARD 411111******1112'],

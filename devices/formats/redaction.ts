@@ -71,6 +71,9 @@ const TRACK2 = /;([0-9]{8,19})=([0-9A-Fa-f]*)\??|(?<![0-9])([0-9]{12,19})[=Dd]([
 // terminal's log line or a short JSON field has them: tag, length, value. Their digits never
 // stand alone (tag and length are hex digits too), so the PAN rules above cannot see them.
 const EMV_HEX = /(5[Aa]|57)([0-9A-Fa-f]{2})/g;
+// The same as a hex dump prints them, a space between bytes ("5A 08 41 11 …"): APDU and kernel
+// traces. At least ten bytes, the shortest 5A field with its tag and length.
+const SPACED_HEX = /(?<![0-9A-Fa-f])[0-9A-Fa-f]{2}(?: [0-9A-Fa-f]{2}){9,}(?![0-9A-Fa-f])/g;
 
 /**
  * The card data of an EMV 5A or 57 field at `at` of the text, when its value has the shape:
@@ -136,6 +139,25 @@ function positionsInText(length: number, removed: readonly number[]): number[] {
     at.push(i);
   }
   return at;
+}
+
+/** The EMV 5A and 57 fields, tag on a byte boundary, of a hex dump with a space between its bytes at `at` of the text. */
+function maskSpacedEmvHex(text: string, at: number, dump: string, runs: Runs, taken: Uint8Array): void {
+  const compact = dump.replace(/ /g, '');
+  // Character c of the compact hex stands at: its byte's two characters, then a space.
+  const place = (c: number) => at + c + (c >> 1);
+  for (let c = 0; c + 4 <= compact.length; c += 2) {
+    const tag = compact.slice(c, c + 2).toUpperCase();
+    if (tag !== '5A' && tag !== '57') continue;
+    const found = emvHexField(compact, c, tag, parseInt(compact.slice(c + 2, c + 4), 16));
+    if (!found || taken.subarray(place(c), place(found.end - 1) + 1).includes(1)) continue;
+    runs.start(found.kind);
+    for (let k = 6; k < found.panLength - 4; k++) runs.add(place(found.panAt + k), 1);
+    for (let k = 0; k < found.restLength; k++) runs.add(place(found.restAt + k), 1);
+    runs.end();
+    taken.fill(1, place(c), place(found.end - 1) + 1);
+    c = found.end - 2;
+  }
 }
 
 /**
@@ -254,6 +276,8 @@ function maskAsciiText(text: string, where?: string, emvOnly = false): { text: s
     taken.fill(1, m.index, found.end);
     EMV_HEX.lastIndex = found.end;
   }
+  SPACED_HEX.lastIndex = 0;
+  for (let m = SPACED_HEX.exec(text); m; m = SPACED_HEX.exec(text)) maskSpacedEmvHex(text, m.index, m[0], runs, taken);
   const candidates: { at: number; length: number; labelled?: boolean }[] = [];
   if (emvOnly) return render(text, hidden, spans);
   LABELLED_PAN.lastIndex = 0;
