@@ -49,6 +49,13 @@ describe('maskCardText', () => {
     expect(maskCardText('57 body 4111111111111111D30121010000F').text).toBe('57 body 411111******1111D************');
   });
 
+  it('masks field 2 of an ISO 8583 message printed in ASCII: the PAN after its length, among the digits of other fields', () => {
+    const message = `0200${'7220000000000000'}164111111111111111000000000000001250000123`;
+    expect(maskCardText(`host <- ${message}`).text).toBe(`host <- 0200722000000000000016411111******1111000000000000001250000123`);
+    // A long run with no length-prefixed scheme PAN in it stays as it is.
+    for (const text of ['ref 0000000000000000000000001250', 'id 12345678901234567890123456']) expect(maskCardText(text).text).toBe(text);
+  });
+
   it('masks EMV 5A and 57 in a hex dump with a space between bytes, as APDU traces print them', () => {
     expect(maskCardText('R-APDU 70 12 5A 08 41 11 11 11 11 11 11 11 5F 24 03 30 12 31 90 00').text).toBe('R-APDU 70 12 5A 08 41 11 11 ** ** ** 11 11 5F 24 03 30 12 31 90 00');
     expect(maskCardText('57 10 41 11 11 11 11 11 11 11 D3 01 21 01 00 00 00 0F').text).toBe('57 10 41 11 11 ** ** ** 11 11 D* ** ** ** ** ** ** *F');

@@ -71,6 +71,10 @@ const TRACK2 = /;([0-9]{8,19})=([0-9A-Fa-f]*)\??|(?<![0-9])([0-9]{12,19})[=Dd]([
 // terminal's log line or a short JSON field has them: tag, length, value. Their digits never
 // stand alone (tag and length are hex digits too), so the PAN rules above cannot see them.
 const EMV_HEX = /(5[Aa]|57)([0-9A-Fa-f]{2})/g;
+// ISO 8583 in ASCII, as a terminal's log may print a host message: field 2, the PAN, stands after
+// its two-digit length inside the digits of the fields around it (…16 4111…1111 000000…). A run
+// of more digits than a PAN and its length can hold is looked into.
+const LONG_RUN = /(?<![0-9])[0-9]{22,}(?![0-9])/g;
 // The same as a hex dump prints them, a space between bytes ("5A 08 41 11 …"): APDU and kernel
 // traces. At least ten bytes, the shortest 5A field with its tag and length.
 const SPACED_HEX = /(?<![0-9A-Fa-f])[0-9A-Fa-f]{2}(?: [0-9A-Fa-f]{2}){9,}(?![0-9A-Fa-f])/g;
@@ -286,6 +290,8 @@ function maskAsciiText(text: string, where?: string, emvOnly = false): { text: s
   for (let m = PAN_RUN.exec(text); m; m = PAN_RUN.exec(text)) candidates.push({ at: m.index, length: m[0].length });
   GROUP_RUN.lastIndex = 0;
   for (let m = GROUP_RUN.exec(text); m; m = GROUP_RUN.exec(text)) candidates.push(...groupedPans(m[0], m.index));
+  LONG_RUN.lastIndex = 0;
+  for (let m = LONG_RUN.exec(text); m; m = LONG_RUN.exec(text)) candidates.push(...lengthPrefixedPans(m[0], m.index));
   // Candidates may overlap (two Luhn-valid windows in one run of groups, a labelled number that is
   // also a run): each hides its own middle digits, and the union is what is masked.
   const panHidden = new Uint8Array(text.length);
@@ -395,6 +401,18 @@ function groupedPans(run: string, offset: number): { at: number; length: number 
       found.push({ at: offset + head.at, length: end.at + end.digits.length - head.at });
       break;
     }
+  }
+  return found;
+}
+
+/** In a long run of digits, each scheme PAN that follows its own length as two digits (an LLVAR field). */
+function lengthPrefixedPans(run: string, offset: number): { at: number; length: number }[] {
+  const found: { at: number; length: number }[] = [];
+  for (let i = 0; i + 15 <= run.length; i++) {
+    const length = Number(run.slice(i, i + 2));
+    if (length < 13 || length > 19 || i + 2 + length > run.length) continue;
+    const pan = run.slice(i + 2, i + 2 + length);
+    if (hasSchemePrefix(pan) && luhnValid(pan)) found.push({ at: offset + i + 2, length });
   }
   return found;
 }
