@@ -52,6 +52,8 @@ describe('maskCardText', () => {
   it('masks field 2 of an ISO 8583 message printed in ASCII: the PAN after its length, among the digits of other fields', () => {
     const message = `0200${'7220000000000000'}164111111111111111000000000000001250000123`;
     expect(maskCardText(`host <- ${message}`).text).toBe(`host <- 0200722000000000000016411111******1111000000000000001250000123`);
+    // Field 35: track 2 after its length, its PAN ending a longer run of digits.
+    expect(maskCardText(`${message}334111111111111111=25122011234567890`).text).toBe('0200722000000000000016411111******1111000000000000001250000123' + '33411111******1111=*****************');
     // A long run with no length-prefixed scheme PAN in it stays as it is.
     for (const text of ['ref 0000000000000000000000001250', 'id 12345678901234567890123456']) expect(maskCardText(text).text).toBe(text);
   });

@@ -75,6 +75,8 @@ const EMV_HEX = /(5[Aa]|57)([0-9A-Fa-f]{2})/g;
 // its two-digit length inside the digits of the fields around it (…16 4111…1111 000000…). A run
 // of more digits than a PAN and its length can hold is looked into.
 const LONG_RUN = /(?<![0-9])[0-9]{22,}(?![0-9])/g;
+// Field 35 of such a message: track 2 after its length, so its PAN ends a run of more than 19 digits.
+const TRACK2_IN_RUN = /(?<![0-9])([0-9]{20,})[=D]([0-9]{7,})(?![0-9])/g;
 // The same as a hex dump prints them, a space between bytes ("5A 08 41 11 …"): APDU and kernel
 // traces. At least ten bytes, the shortest 5A field with its tag and length.
 const SPACED_HEX = /(?<![0-9A-Fa-f])[0-9A-Fa-f]{2}(?: [0-9A-Fa-f]{2}){9,}(?![0-9A-Fa-f])/g;
@@ -265,6 +267,19 @@ function maskAsciiText(text: string, where?: string, emvOnly = false): { text: s
     runs.add(panAt + pan.length + 1, rest.length);
     runs.end();
     taken.fill(1, m.index, m.index + m[0].length);
+  }
+  TRACK2_IN_RUN.lastIndex = emvOnly ? text.length : 0;
+  for (let m = TRACK2_IN_RUN.exec(text); m; m = TRACK2_IN_RUN.exec(text)) {
+    const run = m[1]!;
+    // The longest scheme PAN that ends the run.
+    const length = [19, 18, 17, 16, 15, 14, 13, 12].find((n) => hasSchemePrefix(run.slice(-n)) && luhnValid(run.slice(-n)));
+    const panAt = m.index + run.length - (length ?? 0);
+    if (length === undefined || taken.subarray(panAt, m.index + m[0].length).includes(1)) continue;
+    runs.start('track2');
+    hidePanDigits(text, panAt, length, runs);
+    runs.add(panAt + length + 1, m[2]!.length);
+    runs.end();
+    taken.fill(1, panAt, m.index + m[0].length);
   }
   EMV_HEX.lastIndex = 0;
   for (let m = EMV_HEX.exec(text); m; m = EMV_HEX.exec(text)) {
