@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import { ReceiptEncoder } from './escpos-encode.js';
 import { maskJsonText, maskJsonValue } from './json-card-data.js';
-import { readAsPrinted } from './redaction.js';
+import { readAsPrinted } from './printed-text.js';
 import { groupedPan, schemePan } from './test-support/pans.js';
 
 const receiptHex = (line: string) => Buffer.from(new ReceiptEncoder().initialise().line(line).cut('full').encode()).toString('hex');

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
-import { ByteMasker, maskCardText, maskUnknownBytes, readAsPrinted } from './redaction.js';
+import { readAsPrinted } from './printed-text.js';
+import { ByteMasker, maskCardText, maskUnknownBytes } from './redaction.js';
 import { groupedPan, schemePan } from './test-support/pans.js';
 
 describe('maskCardText', () => {
