@@ -509,7 +509,6 @@ const PAN_LENGTHS = [16, 15, 19, 18, 17, 14, 13];
 function maskBcdPans(masker: ByteMasker, from: number, to: number, inText: Uint8Array): void {
   const digits = Buffer.from(masker.bytes.subarray(from, to)).toString('hex');
   for (let d = 0; d + 13 <= digits.length; d += 2) {
-    if (!/[2-68]/.test(digits[d]!)) continue;
     if (!hasSchemePrefix(digits.slice(d, d + 4))) continue;
     // Text read as BCD ("CARD 41" is 43 41 52 44 20 34 31) is not a PAN: the text rule has seen it.
     const text = (n: number) => inText.subarray(from + d / 2, from + Math.ceil((d + n) / 2)).some(Boolean);
