@@ -55,9 +55,10 @@ export function hasSchemePrefix(digits: string): boolean {
   const four = Number(digits.slice(0, 4));
   return (four >= 2200 && four <= 2204) || (four >= 2221 && four <= 2720);
 }
-// Digits in groups of at most six split by single spaces, tabs, no-break spaces, dashes, dots or
-// slashes: where a PAN printed in groups may be.
-const GROUP_RUN = /(?<![0-9])[0-9]{1,6}(?:[ \t\u00a0./-][0-9]{1,6}){2,}(?![0-9])/g;
+// Digits in groups of at most six split by one to three spaces, tabs, no-break spaces, dashes,
+// dots or slashes: where a PAN printed in groups may be (`4111  1111  1111  1111` centred on a
+// receipt, `4111 - 1111 - 1111 - 1111`).
+const GROUP_RUN = /(?<![0-9])[0-9]{1,6}(?:[ \t\u00a0./-]{1,3}[0-9]{1,6}){2,}(?![0-9])/g;
 // A number right after a card label ("CARD 4111…", "PAN: …", "Karte …") is the card's even when
 // it fails the Luhn check: a misread card that a terminal should have refused, on its receipt.
 // Written whole only: in groups, where the number ends (an expiry may follow) is Luhn's to say.
@@ -118,7 +119,7 @@ function maskSpacedEmvHex(text: string, at: number, dump: string, runs: Runs, ta
 
 /**
  * Whether the text may hold a PAN or a track, before the patterns above look: a run of 8 digits
- * (every track, every PAN written whole), or 13 digits in groups split by single separators
+ * (every track, every PAN written whole), or 13 digits in groups split by one to three separators
  * (a PAN as receipts print it, in any of the groupings groupedPans takes: 4-4-4-4, Amex's 4-6-5,
  * Diners' 4-6-4). One pass, no backtracking.
  */
@@ -136,15 +137,18 @@ const NOT_ASCII = 2;
 function scanDigits(text: string): number {
   let run = 0;
   let grouped = 0;
+  let gap = 0;
   let all = 0;
   for (let i = 0; i < text.length; i++) {
     const c = text.charCodeAt(i);
     all |= c;
     if (c >= 0x30 && c <= 0x39) {
       if (++run >= 8 || ++grouped >= 13) return DIGITS;
+      gap = 0;
     } else {
-      // A single separator right after a digit keeps the group run going; anything else ends it.
-      if (!(isGroupSeparator(c) && run > 0)) grouped = 0;
+      // Up to three separators after a digit keep the group run going; anything else ends it.
+      if (isGroupSeparator(c) && grouped > 0 && gap < 3) gap++;
+      else grouped = 0;
       run = 0;
     }
   }
