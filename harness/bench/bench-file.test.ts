@@ -109,6 +109,14 @@ devices:
     expect(error.context.pointer).toBe('/devices/0/profile');
     expect(error.message).toMatch(/broken\.json.*protocol/);
   });
+
+  it('keeps a number label as written: YAML reads 2.10 as 2.1, the label of other terminals', () => {
+    const bench = load(`bench: lab\ndevices:\n  - name: a\n    profile: sim.json\n    labels: { slot: 007, firmware: 2.10 }\n  - name: b\n    profile: sim.json\n    labels:\n      firmware: 2.10 # the candidate\n      rack: 3\n`);
+    expect(bench.devices.map((d) => [d.labels['firmware'], d.labels['slot'] ?? d.labels['rack']])).toEqual([
+      ['2.10', '007'],
+      ['2.10', '3'],
+    ]);
+  });
 });
 
 describe('withSeed', () => {

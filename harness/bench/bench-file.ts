@@ -88,7 +88,7 @@ export function loadBench(path: string): Bench {
       ports.set(port, device.name);
     }
     const labels: Record<string, string> = { name: device.name, protocol: profile.protocol, transport: profile.transport.type };
-    for (const [key, value] of Object.entries(device.labels ?? {})) labels[key] = String(value);
+    for (const [key, value] of Object.entries(device.labels ?? {})) labels[key] = typeof value === 'number' ? writtenNumber(doc, `${pointer}/labels/${key}`, value) : String(value);
     return Object.freeze({
       name: device.name,
       labels: Object.freeze(labels),
@@ -108,6 +108,16 @@ export function loadBench(path: string): Bench {
     path: doc.path,
     sha256: doc.sha256,
   });
+}
+
+/**
+ * A number label as the file writes it: YAML reads `firmware: 2.10` as 2.1, which is another
+ * firmware's label, and `slot: 007` as 7.
+ */
+function writtenNumber(doc: LoadedDocument, pointer: string, value: number): string {
+  const at = doc.lineOf(pointer);
+  const token = at ? /^[^\s,}\]#]+/.exec(doc.text.split('\n')[at.line - 1]?.slice(at.column - 1) ?? '')?.[0] : undefined;
+  return token !== undefined && Number(token) === value ? token : String(value);
 }
 
 function fail(doc: LoadedDocument, pointer: string, code: string, message: string, hint: string): never {

@@ -50,6 +50,17 @@ describe('poshil lab roles', () => {
     await expect(query(urls['look']!, 'SELECT * FROM lab.webhooks')).rejects.toThrow(/permission denied/);
     // A submitter may only make the lab's own queues.
     await expect(query(urls['ci']!, "SELECT lab.ensure_queue('evil', '{}')")).rejects.toThrow(/not a lab queue name/);
+    // Through the CLI, what a role may not do is the user's error (exit 2), not poshil's.
+    for (const [role, args] of [
+      ['ci', ['webhook', 'list']],
+      ['ci', ['schedule', 'add', 'nightly', '--cron', '0 1 * * *', `${suites}/smoke.suite.yaml`]],
+      ['look', ['submit', `${suites}/smoke.suite.yaml`, '--any']],
+    ] as const) {
+      const refused = await poshil(['lab', ...args, '--database', urls[role]!], { cwd: lab.home });
+      expect(refused.exitCode, refused.stderr).toBe(2);
+      expect(refused.stderr).toMatch(/the lab database refused this to the role it was given: permission denied .*\[E_NOT_ALLOWED\]/);
+      expect(refused.stderr).not.toMatch(/internal error|this is a bug/);
+    }
     worker.process.kill('SIGINT');
     await worker.process;
   }, 120_000);

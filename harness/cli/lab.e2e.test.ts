@@ -121,6 +121,19 @@ describe('poshil lab', () => {
     expect(after[0]!.n).toBe(before[0]!.n);
   });
 
+  it('refuses what cannot answer or cannot work: a compare with no results, a span past any history, a heartbeat longer than its lease', async () => {
+    const compared = await poshil(['lab', 'compare', '--firmware', '2.0', '--firmware', '2.1', '--suite', 'nosuch', '--dir', lab.dir, '--json'], { cwd: lab.home });
+    expect(compared.exitCode).toBe(2);
+    expect(compared.stdout).toBe('');
+    expect(compared.stderr).toContain('the lab has no results for firmware 2.0 or 2.1 in suite nosuch');
+    const since = await poshil(['lab', 'results', '--since', '99999999999d', '--dir', lab.dir], { cwd: lab.home });
+    expect(since.exitCode).toBe(2);
+    expect(since.stderr).toMatch(/--since 99999999999d reaches back more than 36500 days \[E_OPTION\]/);
+    const worker = await poshil(['lab', 'worker', '--bench', bench, '--lease-ttl', '10s', '--heartbeat', '60s', '--dir', lab.dir], { cwd: lab.home });
+    expect(worker.exitCode).toBe(2);
+    expect(worker.stderr).toMatch(/--heartbeat 60s is too long for --lease-ttl 10s/);
+  });
+
   it('names an unreachable database with its password masked, exit 3', async () => {
     const result = await poshil(['lab', 'status', '--database', 'postgres://lab:s3cret-pw@127.0.0.1:1/poshil'], { cwd: lab.home });
     expect(result.exitCode).toBe(3);

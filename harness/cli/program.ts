@@ -8,6 +8,7 @@ import { ExitCode, PoshilError, formatError } from '../core/errors.js';
 import { poshilVersion } from '../core/paths.js';
 import { EXIT_CODES_HELP } from './help.js';
 import { COMMAND_SUMMARIES, type CommandName } from './commands/summaries.js';
+import { refusedByDatabase } from './database-refusal.js';
 
 type Registrar = (program: Command) => void;
 
@@ -93,6 +94,11 @@ export async function main(argv: readonly string[]): Promise<number> {
     if (error instanceof PoshilError) {
       process.stderr.write(formatError(error) + '\n');
       return error.exitCode;
+    }
+    const refused = refusedByDatabase(error);
+    if (refused) {
+      process.stderr.write(formatError(refused) + '\n');
+      return refused.exitCode;
     }
     const message = error instanceof Error ? error.message : String(error);
     process.stderr.write(`poshil: internal error: ${message}\n  hint:  this is a bug in poshil; POSHIL_DEBUG=1 prints the stack\n`);

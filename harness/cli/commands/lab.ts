@@ -93,7 +93,7 @@ Examples:
     .option('--work <dir>', 'where runs, bundles and the outbox are kept (default .poshil/lab/work/NAME)')
     .option('--lab <dir>', 'folder of the bench\'s device locks and health, shared with poshil run --bench and poshil bench (default $POSHIL_LAB_DIR or .poshil)')
     .option('--lease-ttl <time>', 'a device lease not renewed for this long is freed and its job retried (default 60s)')
-    .option('--heartbeat <time>', 'how often the worker renews its leases (default a sixth of --lease-ttl)')
+    .option('--heartbeat <time>', 'how often the worker renews its leases: at most a third of --lease-ttl (default a sixth)')
     .option('--cron-check <time>', 'how often scheduled firings are taken and missed ones looked for (default 15s)')
     .option('--missed-after <time>', 'a scheduled run not started this long after its time is reported missed (default 5m)')
     .option('--key <file>', 'sign a certificate for every plan job with this private key (poshil keygen)')
@@ -123,6 +123,12 @@ at once. Its devices then show offline in lab status. Exit 2: invalid input (the
       const privateKey = options.key ? (await import('../../evidence/signing.js')).loadPrivateKey(resolve(options.key)) : undefined;
       const leaseTtlMs = span('--lease-ttl', options.leaseTtl) ?? DEFAULT_TIMINGS.leaseTtlMs;
       const heartbeatMs = span('--heartbeat', options.heartbeat) ?? Math.max(100, Math.round(leaseTtlMs / 6));
+      // A lease lives on heartbeats: one missed must not lose it, or the reaper frees a device in use.
+      if (heartbeatMs * 3 > leaseTtlMs) {
+        throw new InputError('E_OPTION', `--heartbeat ${options.heartbeat ?? `${heartbeatMs}ms`} is too long for --lease-ttl ${options.leaseTtl ?? `${leaseTtlMs / 1000}s`}: a lease would expire between heartbeats`, {
+          hint: 'give a heartbeat of at most a third of the lease time (the default is a sixth)',
+        });
+      }
       const cronCheckMs = span('--cron-check', options.cronCheck) ?? DEFAULT_TIMINGS.cronCheckMs;
       const timings = {
         leaseTtlMs,
@@ -277,7 +283,7 @@ rejected one, 1 one failed, 0 every job passed.`,
     .option('--database <url>', DATABASE_HELP)
     .option('--json', 'print JSON')
     .action(async (options: DatabaseOptions & { by: string; suite?: string; firmware?: string; since?: string }) => {
-      const { labResults, formatResults, GROUPS } = await import('../../lab/results.js');
+      const { labResults, formatResults, firmwareWithResults, GROUPS } = await import('../../lab/results.js');
       if (!(options.by in GROUPS)) throw new InputError('E_OPTION', `--by must be one of ${Object.keys(GROUPS).join(', ')}`);
       const sinceMs = span('--since', options.since);
       const db = await connect(options, 'poshil-results');
@@ -285,6 +291,10 @@ rejected one, 1 one failed, 0 every job passed.`,
         const by = options.by as keyof typeof GROUPS;
         const rows = await labResults(db.pool, { by, ...(options.suite ? { suite: options.suite } : {}), ...(options.firmware ? { firmware: options.firmware } : {}), ...(sinceMs ? { sinceMs } : {}) });
         process.stdout.write(options.json ? JSON.stringify(rows, null, 2) + '\n' : formatResults(rows, by));
+        if (rows.length === 0 && options.firmware) {
+          const known = await firmwareWithResults(db.pool, sinceMs);
+          process.stderr.write(`  hint:  firmware with results: ${known.join(', ') || '(none)'} (as the terminals report it, which a bench's label may not)\n`);
+        }
       } finally {
         await db.pool.end();
       }
@@ -307,11 +317,14 @@ rejected one, 1 one failed, 0 every job passed.`,
       const db = await connect(options, 'poshil-compare');
       try {
         const changes = await labCompare(db.pool, a, b, { ...(options.suite ? { suite: options.suite } : {}), ...(sinceMs ? { sinceMs } : {}) });
-        for (const [version, side] of [[a, 'a'], [b, 'b']] as const) {
-          if (changes.length > 0 && changes.every((c) => c[side].total === 0)) {
-            const known = await firmwareWithResults(db.pool);
-            throw new InputError('E_NO_RESULTS', `the lab has no results for firmware ${version}${options.suite ? ` in suite ${options.suite}` : ''}`, { hint: `firmware with results: ${known.join(', ') || '(none)'}` });
-          }
+        // A side with no results compares nothing: a CI gate must not pass on it. The firmware is
+        // the one the terminals reported (2.1.0), which need not be a bench label's (2.1).
+        const missing = [a, b].filter((_, i) => changes.every((c) => c[i === 0 ? 'a' : 'b'].total === 0));
+        if (missing.length > 0) {
+          const known = await firmwareWithResults(db.pool);
+          throw new InputError('E_NO_RESULTS', `the lab has no results for firmware ${missing.join(' or ')}${options.suite ? ` in suite ${options.suite}` : ''}${sinceMs ? ` within ${options.since}` : ''}`, {
+            hint: `firmware with results: ${known.join(', ') || '(none)'} (as the terminals report it, which a bench's label may not)`,
+          });
         }
         process.stdout.write(options.json ? JSON.stringify(changes, null, 2) + '\n' : formatCompare(changes, a, b));
         if (changes.some((c) => c.verdict === 'worse')) process.exitCode = ExitCode.caseFailed;
