@@ -52,7 +52,8 @@ export async function waitForSubmission(pool: pg.Pool, submissionId: string, say
       if (lost) throw gone(lost);
       const { rows } = await pool
         .query<{ id: string; queue: string; device: string | null; state: string; run_id: string | null; outcome: string | null; reason: string | null }>(
-          `SELECT j.id, j.queue, coalesce(r.device_id, j.device_id) AS device, j.state, j.result_run_id AS run_id, r.outcome, r.summary->'error'->>'message' AS reason
+          `SELECT j.id, j.queue, coalesce(r.device_id, j.device_id) AS device, j.state, j.result_run_id AS run_id, r.outcome,
+                  coalesce(r.summary->'error'->>'message', CASE WHEN r.summary->'plan'->>'met' = 'false' THEN 'plan ' || (r.summary->'plan'->>'id') || ' not met: ' || (r.summary#>>'{plan,reasons,0}') END) AS reason
              FROM lab.jobs j LEFT JOIN lab.runs r ON r.id = j.result_run_id WHERE j.submission_id = $1 ORDER BY j.created_at, j.id`,
           [submissionId],
         )

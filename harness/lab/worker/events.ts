@@ -6,26 +6,32 @@
 import type pg from 'pg';
 import type { LabEvent } from '../notify/index.js';
 import { silentSql } from './registry.js';
-import type { FinishedRun } from './upload.js';
+import { jobEnding, type FinishedRun } from './upload.js';
 
-/** The run-failed event of a finished run that did not pass; undefined for a pass. */
+/**
+ * The run-failed event of a finished run that did not pass; undefined for a pass, and for an
+ * attempt whose job is retried (people hear of the job's last attempt, not of each).
+ */
 export async function runFailedEvent(pool: pg.Pool, run: FinishedRun, device: string): Promise<LabEvent | undefined> {
   if (run.exitCode === 0) return undefined;
+  if (jobEnding(run.exitCode) === 'retry' && run.attempt <= run.retryLimit) return undefined;
   const { rows } = await pool.query<{ plan: string | null; suites: string[]; schedule: string | null; tz: string | null }>(
     'SELECT s.plan, s.suites, s.schedule, sc.tz FROM lab.jobs j JOIN lab.submissions s ON s.id = j.submission_id LEFT JOIN lab.schedules sc ON sc.name = s.schedule WHERE j.id = $1',
     [run.jobId],
   );
   const row = rows[0];
   const failed = run.cases.find((c) => c.outcome !== 'PASS' && c.outcome !== 'SKIPPED');
-  const counts = run.summary as { total?: number; passed?: number; failed?: number; errors?: number; timeouts?: number; skipped?: number };
+  const counts = run.summary as { total?: number; passed?: number; failed?: number; errors?: number; timeouts?: number; skipped?: number; plan?: { id: string; met: boolean; reasons: string[] }; error?: { message?: string } };
+  // Every case may pass and the plan still not be met (a firmware not the one it certifies).
+  const why = failed ? `${failed.suite}/${failed.caseId}: ${failed.firstFailure ?? failed.outcome}` : counts.plan && !counts.plan.met ? `plan ${counts.plan.id} not met: ${counts.plan.reasons[0] ?? ''}` : counts.error?.message;
   return {
     kind: 'run-failed',
     jobId: run.jobId,
     device,
     ...(run.labels['site'] ? { site: run.labels['site'] } : {}),
-    ...(row?.plan ? { plan: row.plan } : { suite: run.suites.join(', ') || row?.suites.join(', ') || '(none)' }),
+    ...(row?.plan ? { plan: counts.plan?.id ?? row.plan } : { suite: run.suites.join(', ') || row?.suites.join(', ') || '(none)' }),
     counts: { total: counts.total ?? 0, passed: counts.passed ?? 0, failed: counts.failed ?? 0, errors: counts.errors ?? 0, timeouts: counts.timeouts ?? 0, skipped: counts.skipped ?? 0 },
-    ...(failed ? { firstFailure: `${failed.suite}/${failed.caseId}: ${failed.firstFailure ?? failed.outcome}` } : {}),
+    ...(why ? { firstFailure: why } : {}),
     ...(row?.schedule ? { schedule: row.schedule } : {}),
     ...(row?.tz ? { tz: row.tz } : {}),
     at: run.endedAt,
