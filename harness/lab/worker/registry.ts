@@ -13,7 +13,16 @@ export function labDeviceId(bench: string, device: string): string {
   return `${bench}/${device}`;
 }
 
-export async function registerWorker(pool: pg.Pool, worker: { id: string; name: string; heartbeatMs: number }, bench: Bench, health: (device: string) => DeviceHealth): Promise<void> {
+/**
+ * Registers the worker and its bench's devices. Returns the devices another online worker serves
+ * too (two hosts that reach one terminal): the database gives each job to one of them.
+ */
+export async function registerWorker(pool: pg.Pool, worker: { id: string; name: string; heartbeatMs: number }, bench: Bench, health: (device: string) => DeviceHealth): Promise<{ device: string; worker: string }[]> {
+  const { rows: shared } = await pool.query<{ device: string; worker: string }>(
+    `SELECT d.name AS device, w.name AS worker FROM lab.devices d JOIN lab.workers w ON w.id = d.worker_id
+      WHERE d.id = ANY($1) AND w.stopped_at IS NULL AND NOT (${silentSql('w', '$2')}) ORDER BY d.name`,
+    [bench.devices.map((d) => labDeviceId(bench.name, d.name)), worker.heartbeatMs],
+  );
   await pool.query('INSERT INTO lab.workers (id, name, host, pid, bench, heartbeat_ms) VALUES ($1, $2, $3, $4, $5, $6)', [worker.id, worker.name, hostname(), process.pid, bench.name, worker.heartbeatMs]);
   for (const device of bench.devices) {
     const state = health(device.name);
@@ -23,15 +32,19 @@ export async function registerWorker(pool: pg.Pool, worker: { id: string; name: 
       [labDeviceId(bench.name, device.name), bench.name, device.name, worker.id, JSON.stringify(device.labels), device.address, state.state, state.reason],
     );
   }
+  return shared;
 }
 
 /** Renews the worker and its leases; returns the ids of the leases it still holds. */
 export async function heartbeat(pool: pg.Pool, workerId: string, leaseTtlMs: number, devices: readonly { id: string; health: DeviceHealth }[] = []): Promise<Set<string>> {
   await pool.query('UPDATE lab.workers SET last_seen = now(), offline_notified_at = NULL WHERE id = $1', [workerId]);
   // Health as the bench host has it now: `poshil bench release` there shows in lab status at the next beat.
+  // A device this worker shares with another that stopped or went quiet is this worker's again:
+  // lab status must not show it offline while it still takes jobs here.
   await pool.query(
-    `UPDATE lab.devices d SET last_seen = now(), health = h.state, health_reason = h.reason
-       FROM unnest($2::text[], $3::text[], $4::text[]) AS h(id, state, reason) WHERE d.id = h.id AND d.worker_id = $1`,
+    `UPDATE lab.devices d SET worker_id = $1, last_seen = now(), health = h.state, health_reason = h.reason
+       FROM unnest($2::text[], $3::text[], $4::text[]) AS h(id, state, reason)
+      WHERE d.id = h.id AND (d.worker_id = $1 OR EXISTS (SELECT 1 FROM lab.workers w WHERE w.id = d.worker_id AND (w.stopped_at IS NOT NULL OR ${silentSql('w', '10000')})))`,
     [workerId, devices.map((d) => d.id), devices.map((d) => d.health.state), devices.map((d) => d.health.reason)],
   );
   const { rows } = await pool.query<{ id: string }>(
