@@ -12,11 +12,11 @@ let db: LabDatabase;
 let runs = 0;
 
 /** A finished run ending under `firmware` with one result per case: [case id, outcome, the firmware the case began on]. */
-async function run(firmware: string, cases: [string, string, string?][]): Promise<void> {
+async function run(firmware: string, cases: [string, string, string?][], state = 'finished'): Promise<void> {
   const n = String(++runs).padStart(12, '0');
   const [job, id] = [`00000000-0000-4000-8000-${n.replace(/^0/, 'd')}`, `00000000-0000-4000-8000-${n.replace(/^0/, 'e')}`];
   await db.pool.query(`INSERT INTO lab.jobs (id, submission_id, queue, state) VALUES ($1, '${SEED_SUBMISSION}', 'q', 'passed')`, [job]);
-  await db.pool.query(`INSERT INTO lab.runs (id, job_id, attempt, worker_id, device_id, state, firmware) VALUES ($1, $2, 1, $3, 'b/t1', 'finished', $4)`, [id, job, WORKER, firmware]);
+  await db.pool.query(`INSERT INTO lab.runs (id, job_id, attempt, worker_id, device_id, state, firmware) VALUES ($1, $2, 1, $3, 'b/t1', $5, $4)`, [id, job, WORKER, firmware, state]);
   for (const [seq, [caseId, outcome, caseFirmware]] of cases.entries()) {
     await db.pool.query(`INSERT INTO lab.case_results (run_id, seq, suite, case_id, outcome, duration_ms, firmware) VALUES ($1, $2, 's', $3, $4, 1, $5)`, [id, seq + 1, caseId, outcome, caseFirmware ?? null]);
   }
@@ -53,5 +53,12 @@ describe('lab compare', () => {
     const verdicts = Object.fromEntries((await labCompare(db.pool, '1.9', '2.1')).map((c) => [c.caseId, c.verdict]));
     expect(verdicts['before-upgrade']).toBe('only-a');
     expect(verdicts['after-upgrade']).toBe('only-b');
+  });
+
+  it("counts the cases a crashed run uploaded before its worker died, and nothing of a run still going", async () => {
+    await run('2.2', [['steady', 'PASS'], ['broken', 'FAIL']], 'crashed');
+    await run('2.2', [['steady', 'PASS']], 'running');
+    const byFirmware = Object.fromEntries((await labResults(db.pool, { by: 'firmware', firmware: '2.2' })).map((g) => [g.group, [g.runs, g.cases, g.passed]]));
+    expect(byFirmware).toEqual({ '2.2': [1, 2, 1] });
   });
 });

@@ -10,6 +10,12 @@ import type pg from 'pg';
 import { fisherExact } from '../compare/statistics.js';
 import { InputError } from '../core/errors.js';
 
+/**
+ * The runs whose cases count: a crashed run's uploaded cases ran as much as a finished run's (its
+ * worker died after them), and a late one's lease was taken away after it had run.
+ */
+export const COUNTED_RUNS = "r.state IN ('finished', 'late', 'crashed')";
+
 /** A case's own firmware: a run that upgraded the terminal ran its first cases on the one before. */
 const CASE_FIRMWARE = 'coalesce(c.firmware, r.firmware)';
 
@@ -44,7 +50,7 @@ export async function labResults(pool: pg.Pool, filter: ResultFilter): Promise<G
             percentile_cont(0.5) WITHIN GROUP (ORDER BY (c.measurements->>'p50')::float8) AS p50,
             percentile_cont(0.5) WITHIN GROUP (ORDER BY (c.measurements->>'p99')::float8) AS p99
        FROM lab.case_results c JOIN lab.runs r ON r.id = c.run_id
-      WHERE r.state IN ('finished', 'late') AND c.outcome <> 'SKIPPED'
+      WHERE ${COUNTED_RUNS} AND c.outcome <> 'SKIPPED'
         AND ($1::text IS NULL OR c.suite = $1) AND ($2::float8 IS NULL OR r.started_at > now() - $2 * interval '1 millisecond')
         AND ($3::text IS NULL OR ${CASE_FIRMWARE} = $3)
       GROUP BY 1 ORDER BY 1`,
@@ -86,7 +92,7 @@ export interface CaseChange {
 export async function firmwareWithResults(pool: pg.Pool, sinceMs?: number): Promise<string[]> {
   const { rows } = await pool.query<{ firmware: string }>(
     `SELECT DISTINCT ${CASE_FIRMWARE} AS firmware FROM lab.case_results c JOIN lab.runs r ON r.id = c.run_id
-      WHERE r.state IN ('finished', 'late') AND ${CASE_FIRMWARE} IS NOT NULL AND ($1::float8 IS NULL OR r.started_at > now() - $1 * interval '1 millisecond') ORDER BY 1`,
+      WHERE ${COUNTED_RUNS} AND ${CASE_FIRMWARE} IS NOT NULL AND ($1::float8 IS NULL OR r.started_at > now() - $1 * interval '1 millisecond') ORDER BY 1`,
     [sinceMs ?? null],
   );
   return rows.map((r) => r.firmware);
@@ -97,7 +103,7 @@ export async function labCompare(pool: pg.Pool, a: string, b: string, options: {
   const { rows } = await pool.query<{ suite: string; case_id: string; firmware: string; passed: string; total: string }>(
     `SELECT c.suite, c.case_id, ${CASE_FIRMWARE} AS firmware, count(*) FILTER (WHERE c.outcome = 'PASS') AS passed, count(*) AS total
        FROM lab.case_results c JOIN lab.runs r ON r.id = c.run_id
-      WHERE r.state IN ('finished', 'late') AND c.outcome <> 'SKIPPED' AND ${CASE_FIRMWARE} = ANY($1)
+      WHERE ${COUNTED_RUNS} AND c.outcome <> 'SKIPPED' AND ${CASE_FIRMWARE} = ANY($1)
         AND ($2::text IS NULL OR c.suite = $2) AND ($3::float8 IS NULL OR r.started_at > now() - $3 * interval '1 millisecond')
       GROUP BY 1, 2, 3 ORDER BY 1, 2`,
     [[a, b], options.suite ?? null, options.sinceMs ?? null],

@@ -5,7 +5,7 @@
  * page can list the runs behind it.
  */
 import type pg from 'pg';
-import { GROUPS } from '../lab/results.js';
+import { COUNTED_RUNS, GROUPS } from '../lab/results.js';
 
 export const HISTORY_GROUPS = ['firmware', 'model', 'suite', 'site'] as const;
 export type HistoryGroup = (typeof HISTORY_GROUPS)[number];
@@ -40,7 +40,7 @@ export async function history(pool: pg.Pool, by: HistoryGroup, bucket: Bucket, s
             percentile_cont(0.5) WITHIN GROUP (ORDER BY (c.measurements->>'p50')::float8) AS p50,
             percentile_cont(0.5) WITHIN GROUP (ORDER BY (c.measurements->>'p99')::float8) AS p99
        FROM lab.case_results c JOIN lab.runs r ON r.id = c.run_id
-      WHERE r.state IN ('finished', 'late') AND c.outcome <> 'SKIPPED'
+      WHERE ${COUNTED_RUNS} AND c.outcome <> 'SKIPPED'
         AND r.started_at > now() - $2 * interval '1 millisecond' AND ($3::text IS NULL OR c.suite = $3)
       GROUP BY 1, 2 ORDER BY 1, 2`,
     [bucket, sinceMs, suite ?? null],
