@@ -88,6 +88,9 @@ describe('poshil lab windows, schedules and webhooks', () => {
     expect(receiver.received[0]!.path).toBe('/hook?token=hunter2-secret');
     const firings = await query<{ n: string }>(lab.url, "SELECT count(*) AS n FROM lab.schedule_firings WHERE schedule = 'morning' AND submission_id IS NOT NULL");
     expect(Number(firings[0]!.n)).toBeGreaterThanOrEqual(1);
+    // The list shows the last firings and how their jobs stand.
+    const after = await poshil(['lab', 'schedule', 'list', '--dir', lab.dir], { cwd: lab.home });
+    expect(after.stdout).toMatch(/^morning .*(\n\s+fired .*)*\n\s+fired \d{4}-\d\d-\d\dT\d\d:\d\d:00\.000Z: 1 failed$/m);
     await poshil(['lab', 'schedule', 'remove', 'morning', '--dir', lab.dir], { cwd: lab.home });
   }, 120_000);
 

@@ -75,6 +75,27 @@ export async function listSchedules(pool: pg.Pool): Promise<LabSchedule[]> {
   return rows.map((r) => ({ name: r.name, queue: r.queue, cron: r.cron, tz: r.tz, submission: r.submission, createdAt: r.created_at }));
 }
 
+export interface Firing {
+  /** The minute it fired for. */
+  at: string;
+  /** Its submission's jobs by state (`passed: 2`); none when the firing could not be queued. */
+  jobs: Record<string, number> | null;
+}
+
+/** Each schedule's last `count` firings, newest first, with how their jobs stand. */
+export async function lastFirings(pool: pg.Pool, count = 3): Promise<Map<string, Firing[]>> {
+  const { rows } = await pool.query<{ schedule: string; at: Date; jobs: Record<string, number> | null }>(
+    `SELECT f.schedule, f.fire_at AS at,
+            (SELECT json_object_agg(t.state, t.n) FROM (SELECT j.state, count(*) AS n FROM lab.jobs j WHERE j.submission_id = f.submission_id GROUP BY 1) t) AS jobs
+       FROM (SELECT *, row_number() OVER (PARTITION BY schedule ORDER BY fire_at DESC) AS k FROM lab.schedule_firings) f
+      WHERE f.k <= $1 ORDER BY f.schedule, f.fire_at DESC`,
+    [count],
+  );
+  const firings = new Map<string, Firing[]>();
+  for (const r of rows) firings.set(r.schedule, [...(firings.get(r.schedule) ?? []), { at: r.at.toISOString(), jobs: r.jobs }]);
+  return firings;
+}
+
 /** Takes pg-boss's firings of every schedule and queues their submissions; returns how many. */
 export async function takeFirings(db: LabDatabase, boss: PgBoss, log: (line: string) => void, notify: (event: LabEvent) => void): Promise<number> {
   let fired = 0;

@@ -105,13 +105,18 @@ export function registerLabAdmin(lab: Command): void {
     });
   });
   withDatabaseOptions(schedule.command('list').description('The schedules, their next firing and their last ones.').option('--json', 'print JSON')).action(async (options: DatabaseOptions) => {
-    const { listSchedules } = await import('../../lab/schedules.js');
+    const { listSchedules, lastFirings } = await import('../../lab/schedules.js');
     const { nextFiring } = await import('../../lab/calendar/index.js');
-    const schedules = await withDb(options, 'poshil-admin', (db) => listSchedules(db.pool));
-    const shown = schedules.map((s) => ({ ...s, next: nextFiring(s, new Date())?.toISOString() ?? null }));
+    const [schedules, firings] = await withDb(options, 'poshil-admin', async (db) => [await listSchedules(db.pool), await lastFirings(db.pool)] as const);
+    const shown = schedules.map((s) => ({ ...s, next: nextFiring(s, new Date())?.toISOString() ?? null, last: firings.get(s.name) ?? [] }));
     if (options.json) process.stdout.write(JSON.stringify(shown, null, 2) + '\n');
     else if (shown.length === 0) process.stdout.write('no schedules\n');
-    else for (const s of shown) process.stdout.write(`${s.name.padEnd(16)} ${s.cron} (${s.tz}) next ${s.next ?? 'never'}  ${s.submission.plan ?? s.submission.suites.join(' ')} on ${s.submission.selection || '(any)'}\n`);
+    else {
+      for (const s of shown) {
+        process.stdout.write(`${s.name.padEnd(16)} ${s.cron} (${s.tz}) next ${s.next ?? 'never'}  ${s.submission.plan ?? s.submission.suites.join(' ')} on ${s.submission.selection || '(any)'}\n`);
+        for (const f of s.last) process.stdout.write(`${''.padEnd(16)}   fired ${f.at}: ${f.jobs ? Object.entries(f.jobs).map(([state, n]) => `${n} ${state}`).join(', ') : 'could not be queued (the worker that took it says why)'}\n`);
+      }
+    }
   });
   withDatabaseOptions(schedule.command('remove').description('Remove a schedule (runs it queued stay).').argument('<name>')).action(async (name: string, options: DatabaseOptions) => {
     const { removeSchedule } = await import('../../lab/schedules.js');
