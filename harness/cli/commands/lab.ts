@@ -337,7 +337,7 @@ rejected one, 1 one failed, 0 every job passed.`,
     .command('evidence')
     .description("Write a run's evidence files from the lab database into a folder, checked by SHA-256 (then poshil verify or report read it).")
     .argument('<run>', 'lab run id (jobs[].runId of lab submit --wait --json)')
-    .requiredOption('--out <dir>', 'folder to write them into')
+    .requiredOption('--out <dir>', 'new or empty folder to write them into')
     .option('--dir <dir>', DIR_HELP)
     .option('--database <url>', DATABASE_HELP)
     .action(async (run: string, options: DatabaseOptions & { out: string }) => {
