@@ -97,6 +97,10 @@ describe('poshil lab', () => {
     expect(exported.exitCode, exported.stderr).toBe(0);
     const again = await poshil(['verify', join(fetched, 't2'), '--key', join(lab.home, 'keys', 'lab.pub')], { cwd: lab.home });
     expect(again.exitCode, again.stdout + again.stderr).toBe(0);
+    // Not into a folder that holds files already: they would pass for this run's evidence.
+    const into = await poshil(['lab', 'evidence', job.runId, '--out', fetched, '--dir', lab.dir], { cwd: lab.home });
+    expect(into.exitCode).toBe(2);
+    expect(into.stderr).toMatch(/fetched is not empty \[E_OUT_NOT_EMPTY\]/);
     worker.process.kill('SIGINT');
     await worker.process;
   }, 120_000);
@@ -139,6 +143,11 @@ describe('poshil lab', () => {
     expect(result.exitCode).toBe(3);
     expect(result.stderr).toMatch(/cannot reach the lab database lab@127\.0\.0\.1:1\/poshil/);
     expect(result.stderr + result.stdout).not.toMatch(/s3cret-pw/);
+    // A Unix socket's folder as libpq names it is a URL too.
+    const socket = await poshil(['lab', 'status', '--database', 'postgres://lab:s3cret-pw@/poshil?host=/nonexistent-socket-dir'], { cwd: lab.home });
+    expect(socket.exitCode).toBe(3);
+    expect(socket.stderr).toMatch(/cannot reach the lab database lab@\/nonexistent-socket-dir:5432\/poshil/);
+    expect(socket.stderr + socket.stdout).not.toMatch(/s3cret-pw/);
     // Not a URL at all: refused as input, and never echoed (a parser could show part of it).
     for (const given of ['notaurl:s3cret-pw', 'postgres://lab:s3cret#pw@127.0.0.1:1/poshil', 'mysql://lab:s3cret-pw@127.0.0.1/x']) {
       const bad = await poshil(['lab', 'status', '--database', given], { cwd: lab.home });

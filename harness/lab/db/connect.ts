@@ -4,6 +4,7 @@
  * error names the server as user@host:port/db, never with its password.
  */
 import pg from 'pg';
+import { parse as parseConnectionString } from 'pg-connection-string';
 import { DeviceError, InputError, errorMessage } from '../../core/errors.js';
 import { labUrl, readLabFile } from '../embedded/server.js';
 import { checkSchemaVersion } from './migrations.js';
@@ -44,10 +45,20 @@ function checkedUrl(text: string, where: string): string {
   } catch {
     // Not a URL at all.
   }
-  if (!url || (url.protocol !== 'postgres:' && url.protocol !== 'postgresql:') || !url.hostname) {
-    throw new InputError('E_OPTION', `${where} is not a PostgreSQL URL`, { hint: 'write postgres://USER:PASSWORD@HOST:PORT/DATABASE, with characters such as # / @ : in the password percent-encoded' });
+  if (!url?.hostname ? !isSocketUrl(text) : url.protocol !== 'postgres:' && url.protocol !== 'postgresql:') {
+    throw new InputError('E_OPTION', `${where} is not a PostgreSQL URL`, { hint: 'write postgres://USER:PASSWORD@HOST:PORT/DATABASE (or postgres:///DATABASE?host=/run/postgresql for a Unix socket), with characters such as # / @ : in the password percent-encoded' });
   }
   return text;
+}
+
+/** A URL with no host but a Unix socket's folder, `postgres://user@/db?host=/run/postgresql`, as libpq reads it. */
+function isSocketUrl(text: string): boolean {
+  if (!/^postgres(?:ql)?:\/\//i.test(text)) return false;
+  try {
+    return parseConnectionString(text).host?.startsWith('/') === true;
+  } catch {
+    return false;
+  }
 }
 
 /** A pool on the lab's database; fails with exit 3 naming the server when it cannot be reached. */
