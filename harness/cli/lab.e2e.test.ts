@@ -156,4 +156,23 @@ describe('poshil lab', () => {
       expect(bad.stderr + bad.stdout).not.toMatch(/s3cret|cret-pw/);
     }
   });
+
+  it('takes a device deleted from its bench file out of status and selections when its worker starts again', async () => {
+    const full = startWorker({ dir: lab.dir, bench, name: 'host-r', cwd: lab.home });
+    await full.waitFor(/registered 3 device/);
+    full.process.kill('SIGINT');
+    await full.process;
+    const smaller = join(lab.home, 'lab-a-smaller.bench.yaml');
+    writeFileSync(smaller, readFileSync(bench, 'utf8').replace(/  - name: t3\n(    .*\n)*/, ''));
+    const again = startWorker({ dir: lab.dir, bench: smaller, name: 'host-r', cwd: lab.home });
+    await again.waitFor(/removed from the lab \(no longer on bench lab-a; their runs stay in the history\): t3/);
+    const status = await poshil(['lab', 'status', '--dir', lab.dir], { cwd: lab.home });
+    expect(status.stdout).toMatch(/lab-a\/t1/);
+    expect(status.stdout).not.toMatch(/lab-a\/t3/);
+    const submitted = await poshil(['lab', 'submit', '--dir', lab.dir, `${suites}/smoke.suite.yaml`, '--select', 'name=t3'], { cwd: lab.home });
+    expect(submitted.exitCode).toBe(2);
+    expect(submitted.stderr).toMatch(/no registered device matches --select name=t3/);
+    again.process.kill('SIGINT');
+    await again.process;
+  }, 60_000);
 });

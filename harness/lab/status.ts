@@ -32,6 +32,7 @@ export async function labStatus(pool: pg.Pool, heartbeatMs: number): Promise<Lab
             (w.stopped_at IS NOT NULL OR ${silentSql('w', '$1')}) AS worker_gone
        FROM lab.devices d LEFT JOIN lab.workers w ON w.id = d.worker_id
        LEFT JOIN lab.leases l ON l.device_id = d.id AND l.released_at IS NULL
+      WHERE d.removed_at IS NULL
       ORDER BY d.id`,
     [heartbeatMs],
   );

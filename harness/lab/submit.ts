@@ -44,7 +44,7 @@ interface DeviceRow {
 
 export async function submit(db: LabDatabase, boss: PgBoss, submission: Submission): Promise<Submitted> {
   const selection = parseSelection(submission.selection);
-  const { rows: devices } = await db.pool.query<DeviceRow>('SELECT id, name, labels FROM lab.devices ORDER BY id');
+  const { rows: devices } = await db.pool.query<DeviceRow>('SELECT id, name, labels FROM lab.devices WHERE removed_at IS NULL ORDER BY id');
   const matching = requireMatch(devices, selection);
   const disruptive = submission.bundle.disruptive;
   const queues: { queue: string; device?: string }[] = submission.mode === 'each' ? matching.map((d) => ({ queue: deviceQueue(d.id, disruptive), device: d.id })) : [{ queue: selectionQueue(selection, disruptive) }];

@@ -25,7 +25,7 @@ async function withDb<T>(options: DatabaseOptions, application: string, fn: (db:
  */
 async function coverage(db: Db, selectionText: string): Promise<string> {
   const { parseSelection, matches, labelsInUse } = await import('../../bench/select.js');
-  const { rows } = await db.pool.query<{ name: string; labels: Record<string, string> }>('SELECT name, labels FROM lab.devices');
+  const { rows } = await db.pool.query<{ name: string; labels: Record<string, string> }>('SELECT name, labels FROM lab.devices WHERE removed_at IS NULL');
   const selection = parseSelection(selectionText);
   const covered = rows.filter((d) => matches(d.labels, selection)).length;
   if (covered > 0) return ` (${covered} registered device${covered === 1 ? '' : 's'} now)`;

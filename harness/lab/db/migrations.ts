@@ -416,6 +416,13 @@ BEGIN
 END $fn$;
 `,
   },
+  {
+    version: 13,
+    name: 'a device taken off its bench',
+    // A device deleted from a bench file stayed registered, shown offline and selectable, for
+    // ever. Its row stays (its runs and leases name it); the worker that served it marks it removed.
+    sql: `ALTER TABLE lab.devices ADD COLUMN removed_at timestamptz;`,
+  },
 ];
 
 /**

@@ -15,9 +15,10 @@ export function labDeviceId(bench: string, device: string): string {
 
 /**
  * Registers the worker and its bench's devices. Returns the devices another online worker serves
- * too (two hosts that reach one terminal): the database gives each job to one of them.
+ * too (two hosts that reach one terminal: the database gives each job to one of them), and those
+ * its bench file no longer has, marked removed (kept for their runs' history).
  */
-export async function registerWorker(pool: pg.Pool, worker: { id: string; name: string; heartbeatMs: number }, bench: Bench, health: (device: string) => DeviceHealth): Promise<{ device: string; worker: string }[]> {
+export async function registerWorker(pool: pg.Pool, worker: { id: string; name: string; heartbeatMs: number }, bench: Bench, health: (device: string) => DeviceHealth): Promise<{ shared: { device: string; worker: string }[]; removed: string[] }> {
   const { rows: shared } = await pool.query<{ device: string; worker: string }>(
     `SELECT d.name AS device, w.name AS worker FROM lab.devices d JOIN lab.workers w ON w.id = d.worker_id
       WHERE d.id = ANY($1) AND w.stopped_at IS NULL AND NOT (${silentSql('w', '$2')}) ORDER BY d.name`,
@@ -28,11 +29,17 @@ export async function registerWorker(pool: pg.Pool, worker: { id: string; name: 
     const state = health(device.name);
     await pool.query(
       `INSERT INTO lab.devices (id, bench, name, worker_id, labels, address, health, health_reason) VALUES ($1,$2,$3,$4,$5,$6,$7,$8)
-       ON CONFLICT (id) DO UPDATE SET worker_id = $4, labels = $5, address = $6, health = $7, health_reason = $8, last_seen = now()`,
+       ON CONFLICT (id) DO UPDATE SET worker_id = $4, labels = $5, address = $6, health = $7, health_reason = $8, last_seen = now(), removed_at = NULL`,
       [labDeviceId(bench.name, device.name), bench.name, device.name, worker.id, JSON.stringify(device.labels), device.address, state.state, state.reason],
     );
   }
-  return shared;
+  // Devices this worker (by its name) served before and its bench file no longer lists.
+  const { rows: removed } = await pool.query<{ name: string }>(
+    `UPDATE lab.devices d SET removed_at = now() FROM lab.workers w
+      WHERE w.id = d.worker_id AND w.name = $3 AND d.bench = $1 AND NOT (d.id = ANY($2)) AND d.removed_at IS NULL RETURNING d.name`,
+    [bench.name, bench.devices.map((d) => labDeviceId(bench.name, d.name)), worker.name],
+  );
+  return { shared, removed: removed.map((r) => r.name).sort() };
 }
 
 /** Renews the worker and its leases; returns the ids of the leases it still holds. */

@@ -80,9 +80,10 @@ export async function runWorker(options: WorkerOptions): Promise<void> {
   const notify = options.notify ?? (() => {});
   const results = new ResultSender(db.pool, boss, new Outbox(join(options.workDir, 'outbox')), say, notify, (deviceId) => bench.devices.find((d) => labDeviceId(bench.name, d.name) === deviceId)?.name ?? deviceId);
   const prompts = new LabPrompts(db.pool, workerId);
-  const shared = await registerWorker(db.pool, { id: workerId, name: options.name, heartbeatMs: timings.heartbeatMs }, bench, (device) => pool.health(device));
+  const { shared, removed } = await registerWorker(db.pool, { id: workerId, name: options.name, heartbeatMs: timings.heartbeatMs }, bench, (device) => pool.health(device));
   say(`worker ${options.name} registered ${bench.devices.length} device(s) of bench ${bench.name} on ${db.shown}`);
   if (shared.length > 0) say(`note: ${shared.map((s) => `${s.device} (worker ${s.worker})`).join(', ')} ${shared.length === 1 ? 'is' : 'are'} served by another online worker too; each job goes to one of you`);
+  if (removed.length > 0) say(`removed from the lab (no longer on bench ${bench.name}; their runs stay in the history): ${removed.join(', ')}`);
 
   let listener: pg.PoolClient | undefined;
   let dispatching: Promise<void> | undefined;
