@@ -75,7 +75,9 @@ export async function labStatus(pool: pg.Pool, heartbeatMs: number): Promise<Lab
     devices: shown,
     queue: queue.rows.map((q) => {
       const why = Number(q.waiting) > 0 ? waitsFor(q) : undefined;
-      return { queue: q.queue, selection: q.selection || '(any device)', waiting: Number(q.waiting), running: Number(q.running), window: q.queue.endsWith('-w'), ...why };
+      // An --each job's queue is its device's: named, with the selection it came from.
+      const selection = !q.labels && q.devices?.length ? `${q.devices.join(', ')} (--each ${q.selection || 'of any device'})` : q.selection || '(any device)';
+      return { queue: q.queue, selection, waiting: Number(q.waiting), running: Number(q.running), window: q.queue.endsWith('-w'), ...why };
     }),
   };
 }

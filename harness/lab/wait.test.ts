@@ -39,6 +39,15 @@ describe('a job no device can take now', () => {
     ]);
   });
 
+  it("names an --each job's device, with the selection it came from", async () => {
+    const each = '00000000-0000-4000-8000-0000000000c2';
+    await db.pool.query(`INSERT INTO lab.submissions (id, mode, selection, bundle_sha256, suites) VALUES ('${each}', 'each', 'model=p4', 'x', '{}')`);
+    await db.pool.query(`INSERT INTO lab.jobs (id, submission_id, queue, device_id) VALUES ('00000000-0000-4000-8000-0000000000d2', '${each}', 'dev-0a1b2c', 'b/t3')`);
+    const status = await labStatus(db.pool, 10_000);
+    expect(status.queue.find((q) => q.queue === 'dev-0a1b2c')).toMatchObject({ selection: 'b/t3 (--each model=p4)', waiting: 1 });
+    await db.pool.query(`DELETE FROM lab.jobs WHERE submission_id = '${each}'`);
+  });
+
   it('is said while `--wait` waits, once, and the wait ends with the job', async () => {
     const lines: string[] = [];
     const waiting = waitForSubmission(db.pool, SUBMISSION, (line) => lines.push(line), { pollMs: 50, whyEveryMs: 100 });
