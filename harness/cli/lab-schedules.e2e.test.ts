@@ -66,8 +66,9 @@ describe('poshil lab windows, schedules and webhooks', () => {
     const jobs = await query<{ state: string }>(lab.url, "SELECT state FROM lab.jobs j JOIN lab.submissions s ON s.id = j.submission_id WHERE s.plan LIKE '%upgrade-like%'");
     expect(jobs).toEqual([{ state: 'queued' }]);
 
-    // A window that opened at the start of this minute and lasts two: the job starts now.
-    const open = await poshil(['lab', 'window', 'add', 'store-1', '--cron', '* * * * *', '--duration', '2m', '--dir', lab.dir], { cwd: lab.home });
+    // A daily window that opened at the start of this minute and lasts an hour: the job starts now.
+    const now = new Date();
+    const open = await poshil(['lab', 'window', 'add', 'store-1', '--cron', `${now.getUTCMinutes()} ${now.getUTCHours()} * * *`, '--tz', 'UTC', '--duration', '1h', '--dir', lab.dir], { cwd: lab.home });
     expect(open.exitCode, open.stderr).toBe(0);
     await until(async () => (await query<{ state: string }>(lab.url, "SELECT j.state FROM lab.jobs j JOIN lab.submissions s ON s.id = j.submission_id WHERE s.plan LIKE '%upgrade-like%'"))[0]?.state === 'passed', 30_000, 'the disruptive job');
     // The one-device campaign ended: its webhook message arrived, once.

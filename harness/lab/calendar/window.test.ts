@@ -23,6 +23,12 @@ describe('window lengths', () => {
     expect(checkWindow({ ...berlin('0 2 * * *', 3 * H), tz: 'Europe/Berlinn' })).toMatch(/^maintenance window store-12: unknown time zone "Europe\/Berlinn"/);
     expect(checkWindow(berlin('0 25 * * *', 3 * H))).toMatch(/maintenance window store-12: cron "0 25 \* \* \*" is not valid/);
     expect(checkWindow(berlin('0 2 * * *', 0))).toMatch(/duration must be between 1m and 168h/);
+    // Firing again before each opening ends: never closed, so refused.
+    expect(checkWindow(berlin('* * * * *', 5 * 60_000))).toMatch(/store-12: it never closes, as "\* \* \* \* \*" fires again before each 5m opening ends/);
+    expect(checkWindow(berlin('*/30 * * * *', H))).toMatch(/never closes/);
+    // Overlapping now and then (a window of 25 h every day) closes at last: allowed.
+    expect(checkWindow(berlin('0 2 * * 1-5', 25 * H))).toBeNull();
+    expect(checkWindow(berlin('*/30 * * * *', 30 * 60_000))).toBeNull();
   });
 });
 

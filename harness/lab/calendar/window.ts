@@ -35,7 +35,23 @@ export function checkWindow(window: MaintenanceWindow): string | null {
   if (!Number.isFinite(window.durationMs) || window.durationMs < 60_000 || window.durationMs > MAX_WINDOW_MS) {
     return `maintenance window ${window.name}: the duration must be between 1m and ${formatDuration(MAX_WINDOW_MS)} (e.g. 3h, 90m, 1h30m)`;
   }
+  // A window whose cron fires again before each opening ends never closes: its devices would be
+  // in maintenance for good, and a disruptive plan could start on them at any hour.
+  const first = nextFiring(window, new Date());
+  if (first && neverCloses(window, first)) return `maintenance window ${window.name}: it never closes, as "${window.cron}" fires again before each ${formatDuration(window.durationMs)} opening ends; give a shorter duration or a sparser cron`;
   return null;
+}
+
+/** Whether the opening at `from` is followed by overlapping ones for the next 100 firings. */
+function neverCloses(window: MaintenanceWindow, from: Date): boolean {
+  let closesAt = from.getTime() + window.durationMs;
+  let at: Date | undefined = from;
+  for (let i = 0; i < 100; i++) {
+    at = nextFiring(window, at);
+    if (!at || at.getTime() >= closesAt) return false;
+    closesAt = at.getTime() + window.durationMs;
+  }
+  return true;
 }
 
 /**
