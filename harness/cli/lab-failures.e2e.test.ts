@@ -136,6 +136,10 @@ describe('poshil lab under failure', () => {
     expect(worker.output()).toMatch(/kept in the outbox/);
     await lab.start();
     await worker.waitFor(new RegExp(`job ${jobId}: PASS \\(exit 0\\) recorded`), 60_000);
+    // Polls during the outage (one each 2 s at most) said it once, and its end once.
+    const unable = worker.output().match(/cannot take jobs now: (.*) \(said again/g) ?? [];
+    expect(new Set(unable).size).toBe(unable.length);
+    if (unable.length > 0) await worker.waitFor(/taking jobs again/);
     const runs = await query<{ state: string; cases: string }>(lab.url, 'SELECT r.state, (SELECT count(*) FROM lab.case_results c WHERE c.run_id = r.id) AS cases FROM lab.runs r WHERE r.job_id = $1', [jobId]);
     expect(runs).toEqual([{ state: 'finished', cases: '2' }]);
     const job = await query<{ state: string }>(lab.url, 'SELECT state FROM lab.jobs WHERE id = $1', [jobId]);

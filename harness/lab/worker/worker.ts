@@ -88,6 +88,9 @@ export async function runWorker(options: WorkerOptions): Promise<void> {
   let listener: pg.PoolClient | undefined;
   let dispatching: Promise<void> | undefined;
   let again = false;
+  // Said once when it begins (and when its reason changes), and once when it ends: a database
+  // down for an hour must not fill the log with a line per poll.
+  let cannotTake: string | undefined;
   const wake = () => {
     if (options.signal.aborted) return;
     if (dispatching) {
@@ -95,7 +98,17 @@ export async function runWorker(options: WorkerOptions): Promise<void> {
       return;
     }
     dispatching = dispatch()
-      .catch((error: unknown) => say(`cannot take jobs now: ${errorMessage(error)}`))
+      .then(
+        () => {
+          if (cannotTake !== undefined) say('taking jobs again');
+          cannotTake = undefined;
+        },
+        (error: unknown) => {
+          const why = errorMessage(error);
+          if (why !== cannotTake) say(`cannot take jobs now: ${why} (said again only when this changes)`);
+          cannotTake = why;
+        },
+      )
       .finally(() => {
         dispatching = undefined;
         if (again) {
