@@ -154,8 +154,17 @@ describe('poshil lab under failure', () => {
     await worker.waitFor(/registered/);
     worker.process.kill('SIGINT');
     await worker.process;
+    const queued = async () => Number((await query<{ n: string }>(lab.url, "SELECT count(*) AS n FROM lab.jobs WHERE state = 'queued'"))[0]!.n);
+    const before = await queued();
+    // Ctrl-C stops the waiting and says the job stays queued.
+    const interrupted = poshil(['lab', 'submit', '--dir', lab.dir, `${suites}/smoke.suite.yaml`, '--select', 'site=store-3', '--any', '--wait'], { cwd: lab.home, timeout: 60_000 });
+    await until(async () => (await queued()) > before);
+    interrupted.kill('SIGINT');
+    const stopped = await interrupted;
+    expect(stopped.exitCode).toBe(130);
+    expect(stopped.stderr).toMatch(/stopped waiting; the jobs of submission \S+ stay queued and run/);
     const waiting = poshil(['lab', 'submit', '--dir', lab.dir, `${suites}/smoke.suite.yaml`, '--select', 'site=store-3', '--any', '--wait'], { cwd: lab.home, timeout: 60_000 });
-    await until(async () => (await query<{ n: string }>(lab.url, "SELECT count(*) AS n FROM lab.jobs WHERE state = 'queued'")).some((r) => Number(r.n) > 0));
+    await until(async () => (await queued()) > before + 1);
     await lab.stop();
     try {
       const result = await waiting;

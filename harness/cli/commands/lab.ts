@@ -242,9 +242,19 @@ rejected one, 1 one failed, 0 every job passed.`,
           else progress.write(`submitted ${submitted.id}: ${submitted.jobs.length} job(s)${bundle.disruptive ? ' (disruptive: each starts inside its device\'s maintenance window)' : ''}\n`);
           if (options.wait) {
             const { waitForSubmission } = await import('../../lab/wait.js');
-            const ended = await waitForSubmission(db.pool, submitted.id, (line) => progress.write(consoleText(line) + '\n'));
-            if (options.json) process.stdout.write(JSON.stringify({ ...submitted, jobs: ended.jobs }, null, 2) + '\n');
-            process.exitCode = ended.exitCode;
+            // Ctrl-C stops the waiting, not the jobs: say so, or a person thinks they were cancelled.
+            const stopWaiting = () => {
+              process.stderr.write(`\nposhil: stopped waiting; the jobs of submission ${submitted.id} stay queued and run (poshil lab status shows them)\n`);
+              process.exit(ExitCode.interrupted);
+            };
+            process.once('SIGINT', stopWaiting);
+            try {
+              const ended = await waitForSubmission(db.pool, submitted.id, (line) => progress.write(consoleText(line) + '\n'));
+              if (options.json) process.stdout.write(JSON.stringify({ ...submitted, jobs: ended.jobs }, null, 2) + '\n');
+              process.exitCode = ended.exitCode;
+            } finally {
+              process.off('SIGINT', stopWaiting);
+            }
           }
         } finally {
           await boss.stop({ graceful: false, wait: true }).catch(() => {});
