@@ -4,7 +4,7 @@
  * cannot enter.
  */
 import { execFile } from 'node:child_process';
-import { chmodSync, mkdirSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { inject, describe, expect, it } from 'vitest';
@@ -52,5 +52,8 @@ describe('poshil lab up / down', () => {
     const up = await poshil(['lab', 'up', '--dir', join(closed, 'lab')], { cwd: inject('labRoot') });
     expect(up.exitCode).toBe(3);
     expect(up.stderr).toContain(`the postgres user cannot enter ${closed} (mode 700)`);
+    // Nothing is left behind that the server could never use.
+    expect(existsSync(join(closed, 'lab'))).toBe(false);
+    rmSync(closed, { recursive: true, force: true });
   });
 });

@@ -66,8 +66,10 @@ export async function labUp(dir: string, options: { port?: number; serverFlags?:
   const paths = labPaths(dir);
   const as = await serverUser();
   const bin = await postgresBinaries(as.uid !== undefined);
-  makeFolders(paths.root);
+  // Checked before the folder is made: a folder the server could never use is not left behind.
   checkReachable(paths.root, as);
+  makeFolders(paths.root);
+  accessSync(paths.root, constants.W_OK);
   if (!existsSync(join(paths.data, 'PG_VERSION'))) await createCluster(bin, paths, as);
   else await checkMajorVersion(bin, paths.data);
   const lab = readLabFile(dir);
@@ -195,12 +197,12 @@ async function serverUser(): Promise<RunAs> {
 function checkReachable(root: string, as: RunAs): void {
   if (as.uid === undefined) return;
   for (let dir = root; dir !== parse(dir).root; dir = dirname(dir)) {
-    const mode = statSync(dir).mode;
-    if ((mode & 0o001) === 0) {
+    // Folders not made yet will be made 0755.
+    const mode = statSync(dir, { throwIfNoEntry: false })?.mode;
+    if (mode !== undefined && (mode & 0o001) === 0) {
       throw new DeviceError('E_LAB_DIR', `the postgres user cannot enter ${dir} (mode ${(mode & 0o777).toString(8)})`, { hint: `choose a lab folder outside it with --dir, or chmod o+x ${dir}` });
     }
   }
-  accessSync(root, constants.W_OK);
 }
 
 function freePort(): Promise<number> {
