@@ -63,6 +63,19 @@ describe('maskEscPos', () => {
     expect(masked.spans.map((s) => s.where)).toEqual(['ESC/POS text', 'ESC/POS QR code data']);
   });
 
+  it('masks a card number the firmware wrapped onto the next line, whole or in groups', () => {
+    for (const [first, second] of [['KARTENNUMMER: 411111111111', '1111'], ['Kartennummer: 4111 1111 1111', '1111'], ['CARD 4111 1111 1111 11', '11 EXP 12/27']]) {
+      const bytes = new ReceiptPrinterEncoder({ language: 'esc-pos', columns: 42 }).initialize().line(first).line(second).line('TOTAL EUR 12.50').encode();
+      const masked = maskEscPos(bytes);
+      const decoded = decodeEscPos(masked.bytes);
+      const printed = decoded.ok ? decoded.value.lines.map((l) => l.text).join('\n') : '';
+      expect(printed.replace(/[^0-9*]/g, ''), first).not.toContain('4111111111111111');
+      expect(printed).toContain('TOTAL EUR 12.50');
+      const listed = masked.spans.flatMap((s) => Array.from({ length: s.length }, (_, i) => s.at + i));
+      expect(changed(bytes, masked.bytes)).toEqual([...new Set(listed)].sort((a, b) => a - b));
+    }
+  });
+
   it('falls back to the printable runs of bytes that are not ESC/POS, and says so', () => {
     const masked = maskEscPos(Uint8Array.from([...Buffer.from('CARD 4111111111111111'), 0x1d, 0x28, 0x6b, 0xff]));
     expect(masked.unparsed).toMatch(/not ESC\/POS at byte 21/);

@@ -7,7 +7,7 @@
  */
 import { decodeEscPos } from './escpos.js';
 import { decodeIso8583 } from './iso8583.js';
-import { ByteMasker, maskUnknownBytes, type CardDataKind, type MaskedSpan } from './redaction.js';
+import { ByteMasker, LINE_BREAK, maskUnknownBytes, type CardDataKind, type MaskedSpan } from './redaction.js';
 import { parseTlv } from './tlv.js';
 
 export interface MaskedBytes {
@@ -20,17 +20,23 @@ export interface MaskedBytes {
 export function maskEscPos(bytes: Uint8Array): MaskedBytes {
   const masker = new ByteMasker(Uint8Array.from(bytes));
   let line: number[] = [];
+  let previous: number[] = [];
+  const isDigitAt = (offset: number | undefined) => offset !== undefined && masker.bytes[offset]! >= 0x30 && masker.bytes[offset]! <= 0x39;
+  const endLine = () => {
+    masker.textAt(line, 'ESC/POS text');
+    // A card number the firmware wrapped onto the next line: the two lines read together.
+    if (isDigitAt(previous.at(-1)) && isDigitAt(line[0])) masker.textAt([...previous, LINE_BREAK, ...line], 'ESC/POS text');
+    if (line.length > 0) previous = line;
+    line = [];
+  };
   const decoded = decodeEscPos(bytes, {
     char: (offset) => line.push(offset),
-    lineEnd: () => {
-      masker.textAt(line, 'ESC/POS text');
-      line = [];
-    },
+    lineEnd: endLine,
     qrData: (offset, length) => masker.text(offset, length, 'ESC/POS QR code data'),
     barcodeData: (offset, length) => masker.text(offset, length, 'ESC/POS barcode data'),
   });
   if (decoded.ok) {
-    masker.textAt(line, 'ESC/POS text');
+    endLine();
     return { bytes: masker.bytes, spans: masker.spans };
   }
   maskUnknownBytes(masker);

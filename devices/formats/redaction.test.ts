@@ -23,6 +23,11 @@ describe('maskCardText', () => {
     // Wider gaps, as a receipt spreads or centres the number.
     expect(maskCardText('  4111  1111  1111  1111').text).toBe('  4111  11**  ****  1111');
     expect(maskCardText('4111 - 1111 - 1111 - 1111').text).toBe('4111 - 11** - **** - 1111');
+    // Wrapped onto the next line by a narrow receipt or display, whole or in groups.
+    expect(maskCardText('Kartennummer: 411111111111\n1111').text).toBe('Kartennummer: 411111******\n1111');
+    expect(maskCardText('CARD 4111 1111 1111\r\n1111').text).toBe('CARD 4111 11** ****\r\n1111');
+    // Numbers on lines of their own that make no card number stay.
+    expect(maskCardText('TID 41234567\nSTAN 000123').text).toBe('TID 41234567\nSTAN 000123');
     // Columns further apart are not one number.
     expect(maskCardText('4111    1111    1111    1111').text).toBe('4111    1111    1111    1111');
   });

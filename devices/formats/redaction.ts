@@ -56,9 +56,11 @@ export function hasSchemePrefix(digits: string): boolean {
   return (four >= 2200 && four <= 2204) || (four >= 2221 && four <= 2720);
 }
 // Digits in groups of at most six split by one to three spaces, tabs, no-break spaces, dashes,
-// dots or slashes: where a PAN printed in groups may be (`4111  1111  1111  1111` centred on a
-// receipt, `4111 - 1111 - 1111 - 1111`).
-const GROUP_RUN = /(?<![0-9])[0-9]{1,6}(?:[ \t\u00a0./-]{1,3}[0-9]{1,6}){2,}(?![0-9])/g;
+// dots, slashes or line breaks: where a PAN printed in groups may be (`4111  1111  1111  1111`
+// centred on a receipt, `4111 - 1111 - 1111 - 1111`, its last group wrapped onto the next line).
+const GROUP_RUN = /(?<![0-9])[0-9]{1,6}(?:[ \t\u00a0./\r\n-]{1,3}[0-9]{1,6}){2,}(?![0-9])/g;
+// A PAN written whole but wrapped onto the next line by a narrow receipt or display.
+const WRAPPED_PAN = /(?<![0-9])[2-68][0-9]{0,17}\r?\n[0-9]{1,18}(?![0-9])/g;
 // A number right after a card label ("CARD 4111…", "PAN: …", "Karte …") is the card's even when
 // it fails the Luhn check: a misread card that a terminal should have refused, on its receipt.
 // Written whole only: in groups, where the number ends (an expiry may follow) is Luhn's to say.
@@ -258,6 +260,8 @@ function maskAsciiText(text: string, where?: string, emvOnly = false): { text: s
   for (let m = LABELLED_PAN.exec(text); m; m = LABELLED_PAN.exec(text)) candidates.push({ at: m.index + m[0].length - m[1]!.length, length: m[1]!.length, labelled: true });
   PAN_RUN.lastIndex = 0;
   for (let m = PAN_RUN.exec(text); m; m = PAN_RUN.exec(text)) candidates.push({ at: m.index, length: m[0].length });
+  WRAPPED_PAN.lastIndex = 0;
+  for (let m = WRAPPED_PAN.exec(text); m; m = WRAPPED_PAN.exec(text)) candidates.push({ at: m.index, length: m[0].length });
   GROUP_RUN.lastIndex = 0;
   for (let m = GROUP_RUN.exec(text); m; m = GROUP_RUN.exec(text)) candidates.push(...groupedPans(m[0], m.index));
   LONG_RUN.lastIndex = 0;
@@ -400,8 +404,8 @@ function hidePanDigits(text: string, at: number, length: number, runs: Pick<Runs
 }
 
 const isDigit = (code: number) => code >= 48 && code <= 57;
-/** Space, tab, no-break space, dash, dot, slash. */
-const isGroupSeparator = (code: number) => code === 0x20 || code === 0x09 || code === 0xa0 || code === 0x2d || code === 0x2e || code === 0x2f;
+/** Space, tab, no-break space, dash, dot, slash, line feed, carriage return. */
+const isGroupSeparator = (code: number) => code === 0x20 || code === 0x09 || code === 0xa0 || code === 0x2d || code === 0x2e || code === 0x2f || code === 0x0a || code === 0x0d;
 
 /** Sorted positions grouped into runs of consecutive ones. */
 function contiguous(indices: Iterable<number>): { at: number; length: number }[] {
@@ -415,6 +419,9 @@ function contiguous(indices: Iterable<number>): { at: number; length: number }[]
   return runs;
 }
 
+/** In ByteMasker.textAt's offsets: a line ends here. */
+export const LINE_BREAK = -1;
+
 /** A byte buffer being masked in place, with the spans it collected. */
 export class ByteMasker {
   readonly spans: MaskedSpan[] = [];
@@ -427,14 +434,17 @@ export class ByteMasker {
     this.textAt(offsets, where);
   }
 
-  /** Masks card data in text whose characters sit at the given byte offsets (one byte each). */
+  /**
+   * Masks card data in text whose characters sit at the given byte offsets (one byte each); an
+   * offset of LINE_BREAK stands for the end of a printed line, read as `\n` and never masked.
+   */
   textAt(offsets: readonly number[], where: string): void {
     if (offsets.length < 13) return;
     let text = '';
-    for (const o of offsets) text += String.fromCharCode(this.bytes[o]!);
+    for (const o of offsets) text += o === LINE_BREAK ? '\n' : String.fromCharCode(this.bytes[o]!);
     const masked = maskCardText(text, where);
     for (const span of masked.spans) {
-      const positions = offsets.slice(span.at, span.at + span.length);
+      const positions = offsets.slice(span.at, span.at + span.length).filter((o) => o !== LINE_BREAK);
       for (const p of positions) this.bytes[p] = MASK_CODE;
       for (const run of contiguous(positions)) this.spans.push({ ...run, kind: span.kind, where });
     }
