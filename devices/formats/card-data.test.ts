@@ -64,7 +64,7 @@ describe('maskEscPos', () => {
   });
 
   it('masks a card number the firmware wrapped onto the next line, whole or in groups', () => {
-    for (const [first, second] of [['KARTENNUMMER: 411111111111', '1111'], ['Kartennummer: 4111 1111 1111', '1111'], ['CARD 4111 1111 1111 11', '11 EXP 12/27']]) {
+    for (const [first, second] of [['KARTENNUMMER: 411111111111', '1111'], ['Kartennummer: 4111 1111 1111', '1111'], ['CARD 4111 1111 1111 11', '11 EXP 12/27']] as const) {
       const bytes = new ReceiptPrinterEncoder({ language: 'esc-pos', columns: 42 }).initialize().line(first).line(second).line('TOTAL EUR 12.50').encode();
       const masked = maskEscPos(bytes);
       const decoded = decodeEscPos(masked.bytes);

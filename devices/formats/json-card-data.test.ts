@@ -123,6 +123,25 @@ describe('maskJsonText and grouped PANs', () => {
   });
 });
 
+describe('maskJsonText and wrapped lines', () => {
+  it("masks a card number split over two items of a receipt's lines, and nothing else", () => {
+    const line = JSON.stringify({ event: 'printer.output', data: { lines: ['SALE', 'Kartennummer: 4111 1111 1111', '1111', 'TOTAL 12.50'] } });
+    const masked = maskJsonText(line);
+    expect(masked.text).toHaveLength(line.length);
+    expect(JSON.parse(masked.text).data.lines).toEqual(['SALE', 'Kartennummer: 4111 11** ****', '1111', 'TOTAL 12.50']);
+    const number = line.indexOf('4111 1111 1111');
+    expect(masked.spans).toEqual([
+      { at: number + 7, length: 2, kind: 'pan' },
+      { at: number + 10, length: 4, kind: 'pan' },
+    ]);
+    const whole = JSON.stringify({ lines: ['CARD 411111111111', '1111'] });
+    expect(JSON.parse(maskJsonText(whole).text).lines).toEqual(['CARD 411111******', '1111']);
+    // Neighbours that make no card number are left as they are.
+    const plain = JSON.stringify({ lines: ['TID 41234567', '000123'] });
+    expect(maskJsonText(plain).text).toBe(plain);
+  });
+});
+
 describe('maskJsonValue', () => {
   it('masks strings by their key and returns the same object when nothing changed', () => {
     const clean = { a: 'TXN-1', b: [1, 2] };

@@ -87,7 +87,7 @@ function fromBytes(original: string, masked: MaskedBytes, encoding: 'hex' | 'bas
  * marked unparsed.
  */
 export function maskJsonText(raw: string): MaskedText {
-  if (!mayHoldCardData(raw) && !BINARY_KEY_IN_JSON.test(raw)) return { text: raw, spans: [] };
+  if (!mayHoldCardData(raw) && !BINARY_KEY_IN_JSON.test(raw) && !DIGITS_ACROSS_ITEMS.test(raw)) return { text: raw, spans: [] };
   const tokens = tokenize(raw);
   if (!tokens) {
     const text = maskCardText(raw);
@@ -109,8 +109,29 @@ export function maskJsonText(raw: string): MaskedText {
       spans.push({ ...span, at: from, length: to - from });
     }
   }
+  // A receipt's lines as an array: a card number wrapped onto the next line is split over two items.
+  for (let t = 0; t + 1 < tokens.length; t++) {
+    const [a, b] = [tokens[t]!, tokens[t + 1]!];
+    if (a.kind !== 'string' || b.kind !== 'string' || !endsWithDigit(a.value) || !isDigitCode(b.value.charCodeAt(0))) continue;
+    const joined = maskCardText(`${a.value}\n${b.value}`);
+    for (const span of joined.spans) {
+      for (let i = span.at; i < span.at + span.length; i++) {
+        const at = i < a.value.length ? rawAt(a, i) : rawAt(b, i - a.value.length - 1);
+        if ((chars ??= raw.split(''))[at] === '*') continue;
+        chars[at] = '*';
+        const last = spans.at(-1);
+        if (last && last.kind === span.kind && last.at + last.length === at) last.length++;
+        else spans.push({ at, length: 1, kind: span.kind });
+      }
+    }
+  }
   return { text: chars ? chars.join('') : raw, spans, ...(unparsed.length ? { unparsed: unparsed.join('; ') } : {}) };
 }
+
+/** Two array items, the first ending and the second beginning with a digit: a line wrapped in a card number, maybe. */
+const DIGITS_ACROSS_ITEMS = /[0-9]"\s*,\s*"[0-9]/;
+const isDigitCode = (code: number) => code >= 0x30 && code <= 0x39;
+const endsWithDigit = (text: string) => isDigitCode(text.charCodeAt(text.length - 1));
 
 /**
  * A JSON number as written. A card number written with an exponent (`4.111111111111111e15`, as
