@@ -158,7 +158,11 @@ describe('poshil lab under failure', () => {
     const before = await queued();
     // Ctrl-C stops the waiting and says the job stays queued.
     const interrupted = poshil(['lab', 'submit', '--dir', lab.dir, `${suites}/smoke.suite.yaml`, '--select', 'site=store-3', '--any', '--wait'], { cwd: lab.home, timeout: 60_000 });
-    await until(async () => (await queued()) > before);
+    // Once it says it submitted (the job is queued then, and Ctrl-C means stop waiting).
+    let said = '';
+    interrupted.stdout.on('data', (chunk: Buffer) => (said += chunk.toString()));
+    await until(async () => said.includes('submitted'));
+    expect(await queued()).toBe(before + 1);
     interrupted.kill('SIGINT');
     const stopped = await interrupted;
     expect(stopped.exitCode).toBe(130);

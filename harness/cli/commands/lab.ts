@@ -236,18 +236,18 @@ rejected one, 1 one failed, 0 every job passed.`,
         const boss = await startBoss(db.pool);
         try {
           const submitted = await submit(db, boss, { bundle, selection: options.select, mode: options.each ? 'each' : 'any', retries: wholeNumber('--retries', options.retries, 1, 100) });
+          // Ctrl-C from here stops the waiting, not the jobs: say so, or a person thinks they were cancelled.
+          const stopWaiting = () => {
+            process.stderr.write(`\nposhil: stopped waiting; the jobs of submission ${submitted.id} stay queued and run (poshil lab status shows them)\n`);
+            process.exit(ExitCode.interrupted);
+          };
+          if (options.wait) process.once('SIGINT', stopWaiting);
           // With --json, stdout is the JSON alone; what a person follows goes to stderr.
           const progress = options.json ? process.stderr : process.stdout;
           if (options.json && !options.wait) process.stdout.write(JSON.stringify(submitted, null, 2) + '\n');
           else progress.write(`submitted ${submitted.id}: ${submitted.jobs.length} job(s)${bundle.disruptive ? ' (disruptive: each starts inside its device\'s maintenance window)' : ''}\n`);
           if (options.wait) {
             const { waitForSubmission } = await import('../../lab/wait.js');
-            // Ctrl-C stops the waiting, not the jobs: say so, or a person thinks they were cancelled.
-            const stopWaiting = () => {
-              process.stderr.write(`\nposhil: stopped waiting; the jobs of submission ${submitted.id} stay queued and run (poshil lab status shows them)\n`);
-              process.exit(ExitCode.interrupted);
-            };
-            process.once('SIGINT', stopWaiting);
             try {
               const ended = await waitForSubmission(db.pool, submitted.id, (line) => progress.write(consoleText(line) + '\n'));
               if (options.json) process.stdout.write(JSON.stringify({ ...submitted, jobs: ended.jobs }, null, 2) + '\n');
