@@ -140,6 +140,12 @@ describe('maskJsonText and wrapped lines', () => {
     const plain = JSON.stringify({ lines: ['TID 41234567', '000123'] });
     expect(maskJsonText(plain).text).toBe(plain);
   });
+
+  it('masks the same in a parsed value (records, receipts), and returns an untouched array itself', () => {
+    expect(maskJsonValue({ lines: ['SALE', 'Kartennummer: 4111 1111 1111', '1111', 'TOTAL 12.50'] })).toEqual({ lines: ['SALE', 'Kartennummer: 4111 11** ****', '1111', 'TOTAL 12.50'] });
+    const plain = { lines: ['TID 41234567', '000123'] };
+    expect(maskJsonValue(plain)).toBe(plain);
+  });
 });
 
 describe('maskJsonValue', () => {

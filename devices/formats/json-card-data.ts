@@ -294,6 +294,15 @@ export function maskJsonValue<T>(value: T, key = ''): T {
       const masked = maskJsonValue(value[i] as unknown, key);
       if (masked !== value[i]) (out ??= [...value])[i] = masked;
     }
+    // A receipt's lines: a card number wrapped onto the next line is split over two items.
+    for (let i = 0; i + 1 < value.length; i++) {
+      const [a, b] = [(out ?? value)[i], (out ?? value)[i + 1]];
+      if (typeof a !== 'string' || typeof b !== 'string' || !endsWithDigit(a) || !isDigitCode(b.charCodeAt(0))) continue;
+      const joined = maskCardText(`${a}\n${b}`);
+      if (joined.spans.length === 0) continue;
+      (out ??= [...value])[i] = joined.text.slice(0, a.length);
+      out[i + 1] = joined.text.slice(a.length + 1);
+    }
     return (out ?? value) as T;
   }
   if (value !== null && typeof value === 'object') {
