@@ -112,9 +112,8 @@ export function maskJsonText(raw: string): MaskedText {
   // A receipt's lines as an array: a card number wrapped onto the next line is split over two items.
   for (let t = 0; t + 1 < tokens.length; t++) {
     const [a, b] = [tokens[t]!, tokens[t + 1]!];
-    if (a.kind !== 'string' || b.kind !== 'string' || !endsWithDigit(a.value) || !isDigitCode(b.value.charCodeAt(0))) continue;
-    const joined = maskCardText(`${a.value}\n${b.value}`);
-    for (const span of joined.spans) {
+    const joined = a.kind === 'string' && b.kind === 'string' ? maskWrapped(a.value, b.value) : undefined;
+    for (const span of joined?.spans ?? []) {
       for (let i = span.at; i < span.at + span.length; i++) {
         const at = i < a.value.length ? rawAt(a, i) : rawAt(b, i - a.value.length - 1);
         if ((chars ??= raw.split(''))[at] === '*') continue;
@@ -131,7 +130,13 @@ export function maskJsonText(raw: string): MaskedText {
 /** Two array items, the first ending and the second beginning with a digit: a line wrapped in a card number, maybe. */
 const DIGITS_ACROSS_ITEMS = /[0-9]"\s*,\s*"[0-9]/;
 const isDigitCode = (code: number) => code >= 0x30 && code <= 0x39;
-const endsWithDigit = (text: string) => isDigitCode(text.charCodeAt(text.length - 1));
+
+/** Two neighbouring lines read as one, when one ends and the next begins with a digit: masked, if a card number spans them. */
+function maskWrapped(a: string, b: string): MaskedText | undefined {
+  if (!isDigitCode(a.charCodeAt(a.length - 1)) || !isDigitCode(b.charCodeAt(0))) return undefined;
+  const joined = maskCardText(`${a}\n${b}`);
+  return joined.spans.length > 0 ? joined : undefined;
+}
 
 /**
  * A JSON number as written. A card number written with an exponent (`4.111111111111111e15`, as
@@ -297,9 +302,8 @@ export function maskJsonValue<T>(value: T, key = ''): T {
     // A receipt's lines: a card number wrapped onto the next line is split over two items.
     for (let i = 0; i + 1 < value.length; i++) {
       const [a, b] = [(out ?? value)[i], (out ?? value)[i + 1]];
-      if (typeof a !== 'string' || typeof b !== 'string' || !endsWithDigit(a) || !isDigitCode(b.charCodeAt(0))) continue;
-      const joined = maskCardText(`${a}\n${b}`);
-      if (joined.spans.length === 0) continue;
+      const joined = typeof a === 'string' && typeof b === 'string' ? maskWrapped(a, b) : undefined;
+      if (!joined) continue;
       (out ??= [...value])[i] = joined.text.slice(0, a.length);
       out[i + 1] = joined.text.slice(a.length + 1);
     }
