@@ -11,7 +11,7 @@ import { maskSecret } from './secrets.js';
 import { labStatus } from './status.js';
 import { DEFAULT_TIMINGS } from './worker/timings.js';
 
-const ENDED = new Set(['passed', 'failed', 'error', 'dead', 'rejected']);
+const ENDED = new Set(['passed', 'failed', 'error', 'dead', 'rejected', 'cancelled']);
 
 export interface EndedJob {
   id: string;
@@ -102,6 +102,8 @@ async function whyWaiting(pool: pg.Pool, queues: ReadonlySet<string>): Promise<s
 function worst(states: readonly string[]): number {
   if (states.some((s) => s === 'error' || s === 'dead')) return ExitCode.deviceError;
   if (states.some((s) => s === 'rejected')) return ExitCode.invalidInput;
+  // Withdrawn by a person (poshil lab cancel): not tested, so no pass, as a Ctrl-C'd run.
+  if (states.some((s) => s === 'cancelled')) return ExitCode.interrupted;
   if (states.some((s) => s === 'failed')) return ExitCode.caseFailed;
   return ExitCode.ok;
 }

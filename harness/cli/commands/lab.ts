@@ -221,7 +221,7 @@ Examples:
 Exit codes: 0 submitted; 2 invalid input (a suite or plan, or a selection no registered device
 can ever match: the labels that exist are listed); 3 the database cannot be reached. With --wait,
 the worst over the jobs: 3 a job ended in a device error or ran out of retries, 2 a worker
-rejected one, 1 one failed, 0 every job passed.`,
+rejected one, 130 one was cancelled (poshil lab cancel), 1 one failed, 0 every job passed.`,
     )
     .action(async (suites: string[], options: DatabaseOptions & { plan?: string; select: string; each?: boolean; any?: boolean; retries: string; wait?: boolean }) => {
       if (options.each && options.any) throw new InputError('E_OPTION', '--each and --any do not go together', { hint: '--each: one job per matching device; --any: one job for the first free one' });
@@ -277,6 +277,39 @@ rejected one, 1 one failed, 0 every job passed.`,
       try {
         const status = await labStatus(db.pool, DEFAULT_TIMINGS.heartbeatMs);
         process.stdout.write(options.json ? JSON.stringify(status, null, 2) + '\n' : formatStatus(status, db.shown));
+      } finally {
+        await db.pool.end();
+      }
+    });
+
+  lab
+    .command('cancel')
+    .description('Withdraw queued jobs, named by job or submission id, before a worker takes them; running jobs end on their own.')
+    .argument('<ids...>', 'job or submission ids (lab submit prints the submission; --json lists its jobs)')
+    .option('--dir <dir>', DIR_HELP)
+    .option('--database <url>', DATABASE_HELP)
+    .option('--json', 'print JSON')
+    .addHelpText(
+      'after',
+      `
+Examples:
+  $ poshil lab cancel 3f1c…-…                 every queued job of that submission (a campaign)
+  $ poshil lab cancel JOB-ID JOB-ID           these jobs only
+
+A role cancels the jobs it submitted; the lab's owner any. An id that names no job cancels
+nothing (exit 2). A lab submit --wait following a cancelled job ends with exit 130.
+
+Exit codes: 0 none of the jobs will run any more (cancelled, or ended before); 1 some are running
+and end on their own; 2 an unknown id, or jobs another role submitted; 3 the database cannot be
+reached.`,
+    )
+    .action(async (ids: string[], options: DatabaseOptions) => {
+      const { cancelJobs, cancelExitCode, formatCancelled } = await import('../../lab/cancel.js');
+      const db = await connect(options, 'poshil-cancel');
+      try {
+        const jobs = await cancelJobs(db.pool, ids);
+        process.stdout.write(options.json ? JSON.stringify(jobs, null, 2) + '\n' : formatCancelled(jobs));
+        process.exitCode = cancelExitCode(jobs);
       } finally {
         await db.pool.end();
       }

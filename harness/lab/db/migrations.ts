@@ -423,6 +423,46 @@ END $fn$;
     // ever. Its row stays (its runs and leases name it); the worker that served it marks it removed.
     sql: `ALTER TABLE lab.devices ADD COLUMN removed_at timestamptz;`,
   },
+  {
+    version: 14,
+    name: 'cancelling queued jobs',
+    // A campaign queued by mistake (the wrong firmware, a disruptive plan waiting for tonight's
+    // window) could not be withdrawn. A queued job is cancelled in lab.jobs and in pg-boss at once.
+    sql: `
+ALTER TABLE lab.jobs DROP CONSTRAINT jobs_state_check;
+ALTER TABLE lab.jobs ADD CONSTRAINT jobs_state_check CHECK (state IN ('queued','running','passed','failed','error','dead','rejected','cancelled'));
+-- Jobs named by their id or their submission's. A role cancels what it submitted; the owner of
+-- the lab's schema anything. Running and ended jobs are listed, untouched.
+CREATE FUNCTION lab.cancel_jobs(wanted uuid[])
+  RETURNS TABLE (job uuid, submission uuid, device text, job_state text, submitted_by text, cancelled boolean)
+  LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog AS $fn$
+DECLARE
+  admin boolean := pg_has_role(session_user, (SELECT nspowner FROM pg_namespace WHERE nspname = 'lab'), 'MEMBER');
+BEGIN
+  -- pg-boss's rows first, in the order a worker taking a job locks them (its fetch, then
+  -- lab.jobs): a job being taken is waited for, and then found running, never deadlocked on.
+  PERFORM 1 FROM pgboss.job b JOIN lab.jobs j ON j.id = b.id AND j.queue = b.name
+    WHERE j.id = ANY(wanted) OR j.submission_id = ANY(wanted) ORDER BY b.id FOR UPDATE OF b;
+  RETURN QUERY
+  WITH mine AS (
+    SELECT j.id FROM lab.jobs j JOIN lab.submissions s ON s.id = j.submission_id
+     WHERE (j.id = ANY(wanted) OR j.submission_id = ANY(wanted)) AND (admin OR s.created_by = session_user)),
+  done AS (
+    UPDATE lab.jobs j SET state = 'cancelled', finished_at = now() FROM mine
+     WHERE j.id = mine.id AND j.state = 'queued' RETURNING j.id, j.queue),
+  queue AS (
+    -- A reaped job's pg-boss row may still read active until pg-boss expires it: cancelled too, so it never comes back as a retry.
+    UPDATE pgboss.job b SET state = 'cancelled', completed_on = now() FROM done
+     WHERE b.id = done.id AND b.name = done.queue AND b.state < 'completed')
+  SELECT j.id, j.submission_id, coalesce(r.device_id, j.device_id), CASE WHEN d.id IS NULL THEN j.state ELSE 'cancelled' END, s.created_by, d.id IS NOT NULL
+    FROM lab.jobs j JOIN lab.submissions s ON s.id = j.submission_id LEFT JOIN done d ON d.id = j.id
+    LEFT JOIN LATERAL (SELECT lr.device_id FROM lab.runs lr WHERE lr.job_id = j.id ORDER BY lr.attempt DESC LIMIT 1) r ON true
+   WHERE j.id = ANY(wanted) OR j.submission_id = ANY(wanted) ORDER BY j.created_at, j.id;
+END $fn$;
+REVOKE ALL ON FUNCTION lab.cancel_jobs(uuid[]) FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION lab.cancel_jobs(uuid[]) TO poshil_submitter;
+`,
+  },
 ];
 
 /**

@@ -66,8 +66,8 @@ export interface CampaignFinishedEvent {
   selection: string;
   /** Devices the campaign ran on. */
   devices: string[];
-  /** Runs (one per device) that passed and that did not. */
-  counts: { passed: number; failed: number };
+  /** Runs (one per device) that passed and that did not; jobs withdrawn with lab cancel, when any. */
+  counts: { passed: number; failed: number; cancelled?: number };
   suite?: string;
   plan?: string;
   at: string;

@@ -40,6 +40,12 @@ describe('formatMessage', () => {
     expect(body.title).toBe('poshil: schedule morning did not run at 2026-11-27 07:30 Asia/Shanghai');
   });
 
+  it("counts a campaign's cancelled jobs apart from its failed runs", () => {
+    const body = formatMessage(target('generic'), { ...(events[4] as LabEvent & { kind: 'campaign-finished' }), counts: { passed: 2, failed: 1, cancelled: 1 } }) as GenericBody;
+    expect(body.title).toBe('poshil: campaign sub-42 finished: 2 of 4 devices passed');
+    expect(body.text).toContain('2 passed, 1 failed, 1 cancelled');
+  });
+
   it('gives Slack a fallback text, a header and a mrkdwn section', () => {
     const body = formatMessage(target('slack'), { ...failed, device: 'till <!channel> & co' }) as SlackBody;
     expect(body.text).toBe('poshil: daily-health FAILED on till &lt;!channel&gt; &amp; co (store-12)');

@@ -96,7 +96,8 @@ export function describeEvent(event: LabEvent): Message {
         ],
       };
     case 'campaign-finished': {
-      const total = event.counts.passed + event.counts.failed;
+      const cancelled = event.counts.cancelled ?? 0;
+      const total = event.counts.passed + event.counts.failed + cancelled;
       const shown = event.devices.slice(0, 10).map((d) => clean(d)).join(', ') + (event.devices.length > 10 ? `, … (${event.devices.length} in all)` : '');
       return {
         title: `poshil: campaign ${clean(event.submissionId)} finished: ${event.counts.passed} of ${total} devices passed`,
@@ -105,7 +106,7 @@ export function describeEvent(event: LabEvent): Message {
           ...(event.plan ? [{ label: 'Plan', value: clean(event.plan) }] : []),
           ...(event.suite ? [{ label: 'Suite', value: clean(event.suite) }] : []),
           { label: 'Devices', value: clean(shown, TEXT_LIMIT) },
-          { label: 'Runs', value: `${event.counts.passed} passed, ${event.counts.failed} failed` },
+          { label: 'Runs', value: `${event.counts.passed} passed, ${event.counts.failed} failed${cancelled ? `, ${cancelled} cancelled` : ''}` },
           { label: 'Finished', value: localTime(event.at) },
         ],
       };

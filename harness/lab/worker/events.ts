@@ -50,12 +50,13 @@ export async function campaignEndEvent(pool: pg.Pool, jobId: string): Promise<La
   const row = rows[0];
   if (!row) return undefined;
   const jobs = await pool.query<{ device: string; state: string }>('SELECT coalesce(device_id, \'\') AS device, state FROM lab.jobs WHERE submission_id = $1 ORDER BY device_id', [row.id]);
+  const count = (state: string) => jobs.rows.filter((j) => j.state === state).length;
   return {
     kind: 'campaign-finished',
     submissionId: row.id,
     selection: row.selection,
     devices: jobs.rows.map((j) => j.device),
-    counts: { passed: jobs.rows.filter((j) => j.state === 'passed').length, failed: jobs.rows.filter((j) => j.state !== 'passed').length },
+    counts: { passed: count('passed'), failed: jobs.rows.length - count('passed') - count('cancelled'), ...(count('cancelled') ? { cancelled: count('cancelled') } : {}) },
     ...(row.plan ? { plan: row.plan } : { suite: row.suites.join(', ') }),
     at: new Date().toISOString(),
   };
