@@ -22,7 +22,7 @@ export const LAYERS: Layer[] = [
     may: ['devices/drivers/catalogue.ts', 'devices/protocols', 'devices/framing', 'devices/transports', 'devices/formats', 'harness/core'],
   },
   { path: 'harness/expect', may: ['devices/formats', 'harness/core'] },
-  { path: 'harness/config', may: ['harness/expect', 'devices/drivers/catalogue.ts', 'devices/protocols/ecr/description.ts', 'harness/core'] },
+  { path: 'harness/config', may: ['harness/expect', 'devices/drivers/catalogue.ts', 'devices/protocols/ecr/description.ts', 'devices/formats/redaction.ts', 'harness/core'] },
   { path: 'harness/evidence', may: ['devices/framing/wire-tap.ts', 'devices/formats', 'harness/core'] },
   { path: 'harness/reporters/reporter.ts', may: ['harness/core'] },
   { path: 'harness/reporters', may: ['harness/core'] },

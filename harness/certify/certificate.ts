@@ -6,6 +6,7 @@
 import { createPublicKey, randomUUID, type KeyObject } from 'node:crypto';
 import { CERTIFICATE_SCHEMA, type Certificate, type CertificateBody, type CertificateCase } from '../core/certificate.js';
 import type { RunRecord } from '../core/record.js';
+import { maskValue } from '../evidence/mask.js';
 import { keyId, signDocument } from '../evidence/signing.js';
 import type { Verdict } from './verdict.js';
 
@@ -50,10 +51,11 @@ export function buildCertificateBody(input: CertificateInput, manifest: { file: 
     certificateId: randomUUID(),
     issuedAt: new Date().toISOString(),
     tool: { name: 'poshil', version: record.tool.version },
-    lab: input.lab,
+    // Typed by a person (--lab, --tester, a plan's title, a waiver's reason): masked like the terminal's text.
+    lab: maskValue(input.lab),
     ...(record.lab ? { job: { id: record.lab.jobId, attempt: record.lab.attempt, lease: record.lab.leaseId, worker: record.lab.worker, host: record.lab.host } } : {}),
     device: record.device,
-    plan: input.plan,
+    plan: maskValue(input.plan),
     run: {
       runId: record.runId,
       startedAt: record.startedAt,
@@ -62,9 +64,9 @@ export function buildCertificateBody(input: CertificateInput, manifest: { file: 
       summary: record.summary,
     },
     verdict: verdict.verdict,
-    reasons: verdict.reasons,
+    reasons: maskValue(verdict.reasons),
     cases,
-    waivers: verdict.waivers,
+    waivers: maskValue(verdict.waivers),
     evidence: { manifest: manifest.file, manifestSha256: manifest.sha256 },
   };
 }

@@ -4,6 +4,7 @@
  * file, the JSON pointer and the line.
  */
 import { dirname } from 'node:path';
+import { maskCardText } from '../../devices/formats/redaction.js';
 import { InputError } from '../core/errors.js';
 import type { Troubleshoot } from '../core/failure-kind.js';
 import type { Limits } from '../core/record.js';
@@ -108,7 +109,7 @@ export function loadSuite(path: string, expectations: Expectations, fixtures: Fi
   });
   return Object.freeze({
     id: raw.suite,
-    ...(raw.title ? { title: raw.title } : {}),
+    ...(raw.title ? { title: shown(raw.title) } : {}),
     file: doc.shown,
     path: doc.path,
     sha256: doc.sha256,
@@ -144,7 +145,7 @@ function resolveCase(
   });
   return Object.freeze({
     id: c.id,
-    ...(c.title ? { title: c.title } : {}),
+    ...(c.title ? { title: shown(c.title) } : {}),
     mandatory: c.mandatory ?? true,
     tags: c.tags ?? [],
     requires: [...(suite.requires ?? []), ...(c.requires ?? [])],
@@ -180,7 +181,7 @@ function resolveStep(
     pointer,
     timeoutMs: s.timeout ?? defaultTimeoutMs,
   };
-  const label = (text: string) => s.name ?? text;
+  const label = (text: string) => shown(s.name ?? text);
   const measure = s.measure ? resolveMeasure(doc, s.measure, `${pointer}/measure`, earlierIds) : undefined;
   const opt = <K extends string, V>(key: K, value: V | undefined) => (value === undefined ? {} : ({ [key]: value } as Record<K, V>));
 
@@ -316,5 +317,13 @@ function fail(doc: LoadedDocument, pointer: string, code: string, message: strin
 
 
 function trimTexts(texts: Troubleshoot): Troubleshoot {
-  return typeof texts === 'string' ? texts.trim() : Object.fromEntries(Object.entries(texts).map(([kind, text]) => [kind, String(text).trim()]));
+  return typeof texts === 'string' ? shown(texts.trim()) : Object.fromEntries(Object.entries(texts).map(([kind, text]) => [kind, shown(String(text).trim())]));
+}
+
+/**
+ * A title, step name or troubleshooting text is printed in every report and the certificate: a
+ * card number an author wrote into one (a test card, a note) is masked like the terminal's.
+ */
+function shown(text: string): string {
+  return maskCardText(text).text;
 }

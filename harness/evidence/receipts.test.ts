@@ -1,4 +1,4 @@
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -25,6 +25,18 @@ function recordWith(steps: StepRecord[]): RunRecord {
 }
 
 describe('receipts as NDJSON segments', () => {
+  it('masks a card number wrapped onto the next printed line in the decoded lines too, not only in the text', async () => {
+    const dir = join(root, 'wrapped');
+    const archive = new ReceiptArchive(dir, 'run-w');
+    archive.add({ copy: 'merchant', escpos: escpos(['H 41111111', '11111111', 'THANK YOU']) });
+    await archive.end();
+    const kept = readFileSync(join(dir, segmentFiles(dir, 'receipts')[0]!), 'utf8');
+    expect(kept).not.toMatch(/41111111/);
+    const receipt = JSON.parse(kept.split('\n').find((line) => line.includes('"text"'))!) as { text: string[]; lines: { text: string }[] };
+    expect(receipt.text).toEqual(['H 411111**', '****1111', 'THANK YOU']);
+    expect(receipt.lines.map((l) => l.text)).toEqual(receipt.text);
+  });
+
   it('keeps one masked line per receipt in rotating segments and reads them back in order', async () => {
     const dir = join(root, 'run');
     const archive = new ReceiptArchive(dir, 'run-1', 2048);

@@ -44,6 +44,10 @@ export class ReceiptArchive {
     // Opened at the first receipt: a run that printed none has no receipts folder.
     this.file ??= new SegmentedNdjson(this.runDir, RECEIPTS_STREAM, this.runId, this.segmentBytes);
     const masked = maskValue(receipt) as typeof receipt;
+    // A number wrapped onto the next printed line is found in `text`, where neighbouring lines are
+    // read together; each of `lines` holds one line alone. Masking keeps lengths, so line i of
+    // `text` is line i of `lines`.
+    if ('text' in masked) masked.lines.forEach((line, i) => (line.text = masked.text[i]!));
     this.file.append(masked);
     if (this.onPrinted && 'text' in masked) this.onPrinted({ n, copy, ...(typeof masked.txnId === 'string' ? { txnId: masked.txnId } : {}), text: masked.text });
     return `${this.file.file}#${n}`;

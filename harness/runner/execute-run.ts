@@ -11,6 +11,7 @@ import { ExitCode, PoshilError, errorMessage } from '../core/errors.js';
 import { poshilVersion } from '../core/paths.js';
 import { RECORD_SCHEMA_VERSION, type CaseRecord, type DeviceIdentity, type RunHeader, type RunRecord } from '../core/record.js';
 import type { RunInputs } from '../config/inputs.js';
+import { maskValue } from '../evidence/mask.js';
 import { Journal, writeRecordJson } from '../evidence/journal.js';
 import { createRunLogger, type LogLevel } from '../evidence/log.js';
 import { maskText } from '../evidence/mask.js';
@@ -187,9 +188,10 @@ export async function executeRun(request: RunRequest): Promise<RunResult> {
       reconnectMs: profile.timeouts.reconnectMs,
       identifyMs: profile.timeouts.identifyMs,
       note: (text) => transcript.note('runner', text),
-      onBack: (identity, address) => journal.append({ type: 'device.identified', identity, address }),
+      // What a terminal says of itself is device-supplied text like any other: masked before it is kept or shown.
+      onBack: (identity, address) => journal.append({ type: 'device.identified', identity: maskValue(identity), address }),
       onOutage: (outage) => {
-        journal.append({ type: 'link.outage', outage });
+        journal.append({ type: 'link.outage', outage: maskValue(outage) });
         const level = outage.backAt ? (outage.expected ? 'info' : 'warn') : 'error';
         logger[level]({ outage: { ...outage, identityBefore: undefined, identityAfter: undefined } }, outage.backAt ? 'terminal back after its link dropped' : 'terminal lost');
       },
@@ -201,7 +203,7 @@ export async function executeRun(request: RunRequest): Promise<RunResult> {
       if (event.name === 'printer.output') logger.debug({ receipt: receipts.add(event.data) }, 'receipt kept');
     });
     const asked = performance.now();
-    const identity: DeviceIdentity = await terminal.identify({ timeoutMs: profile.timeouts.identifyMs, signal });
+    const identity: DeviceIdentity = maskValue(await terminal.identify({ timeoutMs: profile.timeouts.identifyMs, signal }));
     const roundTripMs = performance.now() - asked;
     journal.append({ type: 'device.identified', identity, address: terminal.address });
     logger.info({ identity }, 'terminal identified');
@@ -223,8 +225,8 @@ export async function executeRun(request: RunRequest): Promise<RunResult> {
     if (terminal.goneReason) throw terminal.goneReason;
     // A run may change what the terminal is (a firmware upgrade): the record names both.
     if (!signal.aborted) {
-      const known = terminal.lastIdentity ?? identity;
-      const final = await terminal.identify({ timeoutMs: profile.timeouts.identifyMs, signal }).catch(() => undefined);
+      const known = terminal.lastIdentity ? maskValue(terminal.lastIdentity) : identity;
+      const final = await terminal.identify({ timeoutMs: profile.timeouts.identifyMs, signal }).then(maskValue, () => undefined);
       if (final && JSON.stringify(final) !== JSON.stringify(known)) journal.append({ type: 'device.identified', identity: final, address: terminal.address });
     }
   } catch (error) {

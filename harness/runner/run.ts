@@ -14,6 +14,7 @@ import { runCase } from './case-runner.js';
 import { TransactionLedger } from './transactions.js';
 import type { ReconnectingTerminal } from './reconnecting-terminal.js';
 import type { StimulusRouter } from './stimuli.js';
+import { maskText } from '../evidence/mask.js';
 
 /** Which cases run: --grep, --grep-invert, and a set of "suite/case" ids (--last-failed). */
 export interface CaseSelection {
@@ -71,7 +72,7 @@ export async function runSuites(selection: RunSelection, parts: RunParts): Promi
       // A terminal on its way back is waited for between cases too; one that is gone ends the rest.
       if (parts.link && parts.link.state === 'down') await parts.link.whenUp(parts.signal).catch(() => undefined);
       const gone = parts.link?.goneReason;
-      const firmware = (parts.link?.lastIdentity ?? parts.identity).firmware;
+      const firmware = maskText((parts.link?.lastIdentity ?? parts.identity).firmware);
       const ran = parts.signal.aborted
         ? notRun(suite.id, c, 'ABORTED', 'not run: the run was interrupted')
         : stopped

@@ -94,7 +94,7 @@ export async function executeStep(step: Step, ctx: StepContext): Promise<StepRec
   // A reason quotes the terminal (its refusal, the values a check saw): masked like the rest.
   if (result.reason) record.reason = maskText(result.reason);
   if (result.request !== undefined) record.request = maskValue(result.request);
-  if (result.expected !== undefined) record.expected = result.expected;
+  if (result.expected !== undefined) record.expected = maskedExpectation(result.expected);
   if (result.observed !== undefined) record.observed = maskValue(result.observed);
   if (result.issues?.length) record.issues = maskValue(result.issues);
   if (result.warnings?.length) record.warnings = result.warnings.map(maskText);
@@ -102,4 +102,16 @@ export async function executeStep(step: Step, ctx: StepContext): Promise<StepRec
   if (result.details) record.details = maskValue(result.details);
   record.transcript = result.outcome === 'PASS' ? { from, to } : { from, to, excerpt: ctx.transcript.excerpt(from, to) };
   return record;
+}
+
+/**
+ * A step's expectation is the author's schema, the same object at every run of the step: a card
+ * number written into it (a `not: {pattern: …}` against a leak) is masked once and kept.
+ */
+const maskedExpectations = new WeakMap<object, unknown>();
+function maskedExpectation(expected: unknown): unknown {
+  if (typeof expected !== 'object' || expected === null) return maskValue(expected);
+  let masked = maskedExpectations.get(expected);
+  if (masked === undefined) maskedExpectations.set(expected, (masked = maskValue(expected)));
+  return masked;
 }
