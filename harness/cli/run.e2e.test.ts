@@ -166,9 +166,15 @@ cases:
     expect(existsSync(join(run, 'record.json'))).toBe(false);
     const folded = await poshil(['report', join(run, 'record.ndjson'), '--format', 'json']);
     expect(folded.exitCode).toBe(0);
-    const record = JSON.parse(folded.stdout) as { status: string; suites: { cases: { id: string; outcome: string }[] }[] };
+    const record = JSON.parse(folded.stdout) as { status: string; summary: { outcome: string }; error: { code: string; message: string }; suites: { cases: { id: string; outcome: string }[] }[] };
     expect(record.status).toBe('crashed');
     expect(record.suites[0]!.cases).toEqual([expect.objectContaining({ id: 'quick', outcome: 'PASS' })]);
+    // Its passed case does not make the run a pass: CI reading the JUnit sees an error, and how much is missing.
+    expect(record.summary.outcome).toBe('ERROR');
+    expect(record.error).toEqual(expect.objectContaining({ code: 'E_CRASHED', message: expect.stringContaining('2 of its 3 cases have no result') }));
+    const junit = await poshil(['report', join(run, 'record.ndjson'), '--format', 'junit']);
+    expect(junit.stdout).toMatch(/<testsuites name="poshil" tests="2" failures="0" errors="1"/);
+    expect(junit.stdout).toContain('<error message="the run did not finish: poshil was killed or crashed while it ran; 2 of its 3 cases have no result" type="E_CRASHED">');
     const html = await poshil(['report', join(run, 'record.ndjson'), '--format', 'html']);
     expect(html.stdout).toContain('crashed');
     await waitFor(() => execaSync('pgrep', ['-f', 'sigkill-test'], { reject: false }).stdout === '', 5000);

@@ -189,6 +189,8 @@ export interface RunHeader {
     /** What the profile declares the terminal can do, beside what it reports (a ZVT or ECR terminal reports nothing). */
     capabilities?: string[];
   };
+  /** How many cases the run set out to run: a crashed run's record says how many it did not. Older records lack it. */
+  planned?: number;
   /** The bench run this run was one device of, and that device's name and labels in the bench file. */
   bench?: { benchRunId: string; device: string; labels: Readonly<Record<string, string>> };
   /** The lab job this run was (poshil lab worker): which job and attempt, under which lease, on which worker host. */
@@ -319,7 +321,23 @@ export function foldJournal(entries: Iterable<JournalEntry>, runningIsLive = fal
   }
   if (record) {
     record.summary = summarize(record.suites);
-    if (record.status === 'running' && !runningIsLive) record.status = 'crashed';
+    if (record.status === 'running' && !runningIsLive) crashed(record);
   }
   return record;
+}
+
+/**
+ * A journal that stops before its end: poshil was killed or crashed mid-run. Its cases ran, but
+ * the run did not: a run-level error (which JUnit shows as an errored test case) and no PASS.
+ */
+function crashed(record: RunRecord): void {
+  record.status = 'crashed';
+  const recorded = record.summary.total;
+  const missing = record.planned !== undefined && record.planned > recorded ? `; ${record.planned - recorded} of its ${record.planned} cases have no result` : '';
+  record.error ??= {
+    code: 'E_CRASHED',
+    message: `the run did not finish: poshil was killed or crashed while it ran${missing}`,
+    hint: 'the cases recorded before it stopped are kept; run it again for a whole result',
+  };
+  if (record.summary.outcome === 'PASS' || record.summary.outcome === 'SKIPPED') record.summary.outcome = 'ERROR';
 }

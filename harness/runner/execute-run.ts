@@ -170,6 +170,7 @@ export async function executeRun(request: RunRequest): Promise<RunResult> {
     ...(request.bench ? { bench: request.bench } : {}),
     ...(request.lab ? { lab: request.lab } : {}),
     inputs: inputs.inputs,
+    planned,
   };
   journal.append({ type: 'run.started', header });
   reporters.onRunStart(header, planned);
