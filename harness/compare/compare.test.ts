@@ -48,4 +48,16 @@ describe('compareRecords: case changes', () => {
     expect(c.counts).toMatchObject({ 'still skipped': 1, 'still failing': 1, regressed: 1 });
     expect(c.worse).toBe(true);
   });
+
+  it('judges a second run that did not finish worse: its missing cases were lost, not removed from the suite', () => {
+    const before = withCases('a', { identify: 'PASS', sale: 'PASS' });
+    const bricked = { ...withCases('b', {}), status: 'error' as const, error: { code: 'E_CONNECT', message: 'connection refused' } };
+    const c = compareRecords(before, bricked, { before: 'a', after: 'b' });
+    expect(c.counts.removed).toBe(2);
+    expect(c.incomplete).toBe('the second run did not finish (status error: connection refused [E_CONNECT])');
+    expect(c.worse).toBe(true);
+    expect(compareRecords(before, { ...withCases('c', { identify: 'PASS' }), status: 'crashed' as const }, { before: 'a', after: 'c' }).worse).toBe(true);
+    // A suite that dropped a case, run to its end, is not worse for it.
+    expect(compareRecords(before, withCases('d', { identify: 'PASS' }), { before: 'a', after: 'd' }).worse).toBe(false);
+  });
 });

@@ -73,6 +73,7 @@ export function compareRecords(before: RunRecord, after: RunRecord, files: { bef
       ...(end && start && end.firmware !== start.firmware ? { firmwareAtEnd: end.firmware } : {}),
     };
   };
+  const incomplete = incompleteRun(after);
   return {
     before: describe(before, files.before),
     after: describe(after, files.after),
@@ -80,8 +81,19 @@ export function compareRecords(before: RunRecord, after: RunRecord, files: { bef
     measurements,
     distributions,
     counts,
-    worse: counts.regressed > 0 || distributions.some((d) => d.finding === 'slower'),
+    ...(incomplete ? { incomplete } : {}),
+    worse: counts.regressed > 0 || distributions.some((d) => d.finding === 'slower') || incomplete !== undefined,
   };
+}
+
+/**
+ * A firmware that bricks the terminal, or a run killed half-way, leaves cases out of the second
+ * record: "removed" then means lost, and the comparison must not pass the firmware on the rest.
+ */
+function incompleteRun(record: RunRecord): string | undefined {
+  if (record.status === 'finished' || record.status === 'running') return undefined;
+  const why = record.error ? `: ${record.error.message} [${record.error.code}]` : '';
+  return `the second run did not finish (status ${record.status}${why})`;
 }
 
 export function compareDistributions(key: string, before: number[], after: number[]): DistributionComparison {

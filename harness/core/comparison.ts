@@ -48,6 +48,11 @@ export interface Comparison {
   measurements: MeasurementComparison[];
   distributions: DistributionComparison[];
   counts: Record<CaseChange, number>;
-  /** True when something got worse: a regression, or a significantly slower distribution. */
+  /**
+   * Why the second run cannot stand for its firmware: it did not finish (status error, crashed
+   * or interrupted), so the cases it lacks were lost, not dropped from the suite.
+   */
+  incomplete?: string;
+  /** True when something got worse: a regression, a significantly slower distribution, or an incomplete second run. */
   worse: boolean;
 }

@@ -18,8 +18,9 @@ export function registerCompare(program: Command): void {
     .addHelpText(
       'after',
       `
-Exits 0 when nothing got worse, 1 when a case regressed or a latency distribution is significantly
-slower (Mann-Whitney U, p < 0.01, median at least 5 % higher).
+Exits 0 when nothing got worse, 1 when a case regressed, a latency distribution is significantly
+slower (Mann-Whitney U, p < 0.01, median at least 5 % higher), or the second run did not finish
+(status error, crashed or interrupted: its missing cases were lost, not removed).
 
 Example:
   $ poshil compare reports/out/RUN-OLD/record.json reports/out/RUN-NEW/record.json --html compare.html`,
@@ -88,6 +89,7 @@ export function formatComparison(c: Comparison): string {
       lines.push(`  ${d.key}: median ${d.medianBefore} → ${d.medianAfter} ms, p95 ${d.p95Before} → ${d.p95After} ms, p = ${d.pValue}: ${d.finding.toUpperCase()}`);
     }
   }
-  lines.push('', c.worse ? 'WORSE: the second run regressed' : 'no regression');
+  if (c.incomplete) lines.push('', `WORSE: ${consoleText(c.incomplete)}`);
+  else lines.push('', c.worse ? 'WORSE: the second run regressed' : 'no regression');
   return lines.join('\n') + '\n';
 }
