@@ -76,6 +76,37 @@ describe('maskCardText', () => {
     for (const text of ['5A 08 41 11 11 11 11 11 11 12 90 00', '05 A0 84 11 11 11 11 11 11 11 11']) expect(maskCardText(text).text).toBe(text);
   });
 
+  it('masks a PAN dumped as hex of its ASCII digits, with or without spaces, colons or 0x, alone or inside other hex', () => {
+    const hex = Buffer.from('4111111111111111').toString('hex');
+    expect(maskCardText(hex).text).toBe('343131313131************31313131');
+    expect(maskCardText(`PAN-HEX ${hex} end`).text).toBe('PAN-HEX 343131313131************31313131 end');
+    expect(maskCardText(hex.match(/../g)!.join(' ')).text).toBe('34 31 31 31 31 31 ** ** ** ** ** ** 31 31 31 31');
+    expect(maskCardText(`0x${hex.toUpperCase()}`).text).toBe('0x343131313131************31313131');
+    expect(maskCardText(Buffer.from('PAN=4111111111111111;').toString('hex')).text).toBe('50414e3d343131313131************313131313b');
+    // An ISO 8583 message in ASCII, dumped as hex: field 2 after its length.
+    expect(maskCardText(Buffer.from('0200164111111111111111000000').toString('hex')).text).toContain('3136343131313131************31313131');
+    // Hex of other text, and a decimal number that happens to be long, stay.
+    const other = Buffer.from('TOTAL 123.45 EUR 2026-11-27 10:11:12 TID 41234567').toString('hex');
+    expect(maskCardText(other).text).toBe(other);
+    expect(maskCardText('20261127160004123456789012345678').text).toBe('20261127160004123456789012345678');
+  });
+
+  // After other bytes than digits: a digit right before a PAN makes a longer number, which is left
+  // alone as one written in decimal is (a window of it would garble every long number).
+  it('leaves no scheme PAN in a hex dump of its ASCII digits (property)', () => {
+    fc.assert(
+      fc.property(schemePan, fc.constantFrom('', ' ', ':'), fc.boolean(), fc.stringMatching(/^([4-7][0-9a-f]){0,8}$/), (pan, gap, upper, before) => {
+        const pairs = Buffer.from(pan).toString('hex').match(/../g)!.join(gap);
+        const text = `${before}${upper ? pairs.toUpperCase() : pairs} x`;
+        const masked = maskCardText(text).text;
+        expect(masked).toHaveLength(text.length);
+        const digits = masked.replace(/[^0-9a-fA-F*]/g, '').match(/3[0-9*]|\*\*/g)?.join('') ?? '';
+        expect(digits).not.toContain(Buffer.from(pan).toString('hex'));
+        expect(masked).toContain('**');
+      }),
+    );
+  });
+
   it('masks a number written whole after a card label even when it fails Luhn: a misread card on a receipt', () => {
     for (const [text, masked] of [
       ['CARD 4111111111111112', 'CARD 411111******1112'],
@@ -185,6 +216,12 @@ describe('ByteMasker', () => {
     const track = new ByteMasker(Uint8Array.from(Buffer.from('4111111111111111d30121010000f0', 'hex')));
     track.bcd(0, 15, 'track2', 'test');
     expect(Buffer.from(track.bytes).toString('hex')).toBe('411111eeeeee1111deeeeeeeeeeef0');
+  });
+
+  it('masks a BCD PAN of an odd number of digits, padded with F, in bytes of no known format', () => {
+    const masker = new ByteMasker(Uint8Array.from(Buffer.from('00378282246310005f90', 'hex')));
+    maskUnknownBytes(masker);
+    expect(Buffer.from(masker.bytes).toString('hex')).toBe('00378282eeeee0005f90');
   });
 
   it('finds card data in printable runs and BCD runs of bytes of no known format', () => {

@@ -84,6 +84,10 @@ const TRACK2_IN_RUN = /(?<![0-9])([0-9]{20,})[=D]([0-9]{7,})(?![0-9])/g;
 // The same as a hex dump prints them, a space between bytes ("5A 08 41 11 …"): APDU and kernel
 // traces. At least ten bytes, the shortest 5A field with its tag and length.
 const SPACED_HEX = /(?<![0-9A-Fa-f])[0-9A-Fa-f]{2}(?: [0-9A-Fa-f]{2}){9,}(?![0-9A-Fa-f])/g;
+// Hex of ASCII text, as a log dumps a buffer (`3431313131…`, `34 31 31 …`, `34:31:…`): the
+// digits '0'-'9' are the pairs 30-39, so a card number's characters are 13 or more such pairs in
+// a row, which no rule above sees (written out, they are digits of another length).
+const DIGIT_PAIRS = /3[0-9](?:[ :]?3[0-9]){12,}/g;
 
 /**
  * The card data of an EMV 5A or 57 field at `at` of the text, when its value has the shape:
@@ -149,7 +153,8 @@ function scanDigits(text: string): number {
       gap = 0;
     } else {
       // Up to three separators after a digit keep the group run going; anything else ends it.
-      if (isGroupSeparator(c) && grouped > 0 && gap < 3) gap++;
+      // A colon too: hex dumps write bytes `34:31:31:…` (HEX_PAIRS).
+      if ((isGroupSeparator(c) || c === 0x3a) && grouped > 0 && gap < 3) gap++;
       else grouped = 0;
       run = 0;
     }
@@ -254,6 +259,13 @@ function maskAsciiText(text: string, where?: string, emvOnly = false): { text: s
   }
   SPACED_HEX.lastIndex = 0;
   for (let m = SPACED_HEX.exec(text); m; m = SPACED_HEX.exec(text)) maskSpacedEmvHex(text, m.index, m[0], runs, taken);
+  DIGIT_PAIRS.lastIndex = 0;
+  for (let m = DIGIT_PAIRS.exec(text); m; m = DIGIT_PAIRS.exec(text)) {
+    // In hex written without gaps, pairs count from where the hex begins: `…3d3431…` holds the
+    // byte 34, `…d34313…` does not. A match off by one is tried again a character on.
+    if (!pairAligned(text, m.index)) DIGIT_PAIRS.lastIndex = m.index + 1;
+    else maskAsciiHexDigits(text, m.index, m[0], runs, taken);
+  }
   const candidates: { at: number; length: number; labelled?: boolean }[] = [];
   if (emvOnly) return render(text, hidden, spans);
   LABELLED_PAN.lastIndex = 0;
@@ -391,6 +403,37 @@ function lengthPrefixedPans(run: string, offset: number): { at: number; length: 
   return found;
 }
 
+/** Whether a hex pair may start at `at`: an even number of hex digits since the hex began there. */
+function pairAligned(text: string, at: number): boolean {
+  let start = at;
+  while (start > 0 && isHexDigit(text.charCodeAt(start - 1))) start--;
+  return (at - start) % 2 === 0;
+}
+
+const isHexDigit = (code: number) => (code >= 48 && code <= 57) || ((code | 0x20) >= 97 && (code | 0x20) <= 102);
+
+/**
+ * The digit pairs at `at` (`dump` as written, a space or colon allowed between pairs): a scheme
+ * PAN written as ASCII digits when they are 13 to 19 and one, or in a longer run one after its
+ * two-digit length (an ISO 8583 message dumped as hex). Both characters of a hidden digit's pair
+ * are masked.
+ */
+function maskAsciiHexDigits(text: string, at: number, dump: string, runs: Runs, taken: Uint8Array): void {
+  if (taken.subarray(at, at + dump.length).includes(1)) return;
+  const pairs: number[] = [];
+  let digits = '';
+  for (let i = 0; i + 1 < dump.length; i += dump[i + 2] === ' ' || dump[i + 2] === ':' ? 3 : 2) {
+    pairs.push(at + i);
+    digits += dump[i + 1];
+  }
+  const pans = digits.length <= 19 ? (hasSchemePrefix(digits) && luhnValid(digits) ? [{ at: 0, length: digits.length }] : []) : lengthPrefixedPans(digits, 0);
+  for (const pan of pans) {
+    runs.start('pan');
+    for (let j = pan.at + 6; j < pan.at + pan.length - 4; j++) runs.add(pairs[j]!, 2);
+    runs.end();
+  }
+}
+
 /** Hides the digits of a PAN written at [at, at+length) but its first six and its last four. */
 function hidePanDigits(text: string, at: number, length: number, runs: Pick<Runs, 'add'>): void {
   let digits = 0;
@@ -511,7 +554,9 @@ export function maskUnknownBytes(masker: ByteMasker, from = 0, to = masker.bytes
     const bcd = (b >> 4) <= 9 && (b & 0x0f) <= 9;
     if (bcd && start < 0) start = i;
     else if (!bcd && start >= 0) {
-      maskBcdPans(masker, start, i, inText);
+      // A PAN of an odd number of digits ends in the F that pads its last byte (…12 6F).
+      const padded = i < to && (b >> 4) <= 9 && (b & 0x0f) === 0x0f;
+      maskBcdPans(masker, start, padded ? i + 1 : i, inText, padded);
       start = -1;
     }
   }
@@ -520,8 +565,9 @@ export function maskUnknownBytes(masker: ByteMasker, from = 0, to = masker.bytes
 const PAN_LENGTHS = [16, 15, 19, 18, 17, 14, 13];
 
 /** Masks each Luhn-valid scheme PAN that starts on a byte boundary of the BCD digits at [from, to). */
-function maskBcdPans(masker: ByteMasker, from: number, to: number, inText: Uint8Array): void {
-  const digits = Buffer.from(masker.bytes.subarray(from, to)).toString('hex');
+function maskBcdPans(masker: ByteMasker, from: number, to: number, inText: Uint8Array, padded = false): void {
+  const hex = Buffer.from(masker.bytes.subarray(from, to)).toString('hex');
+  const digits = padded ? hex.slice(0, -1) : hex;
   for (let d = 0; d + 13 <= digits.length; d += 2) {
     if (!hasSchemePrefix(digits.slice(d, d + 4))) continue;
     // Text read as BCD ("CARD 41" is 43 41 52 44 20 34 31) is not a PAN: the text rule has seen it.
