@@ -23,6 +23,8 @@ describe('maskCardText', () => {
     // Wider gaps, as a receipt spreads or centres the number.
     expect(maskCardText('  4111  1111  1111  1111').text).toBe('  4111  11**  ****  1111');
     expect(maskCardText('4111 - 1111 - 1111 - 1111').text).toBe('4111 - 11** - **** - 1111');
+    // Other separators: a tab a code-page printer prints as ?, colons, commas, underscores, middle dots, control characters.
+    for (const gap of ['?', ':', ',', '_', '\u00b7', '\u0001']) expect(maskCardText(['6011', '0009', '9013', '9424'].join(gap)).text).toBe(['6011', '00**', '****', '9424'].join(gap));
     // Wrapped onto the next line by a narrow receipt or display, whole or in groups.
     expect(maskCardText('Kartennummer: 411111111111\n1111').text).toBe('Kartennummer: 411111******\n1111');
     expect(maskCardText('CARD 4111 1111 1111\r\n1111').text).toBe('CARD 4111 11** ****\r\n1111');
@@ -96,8 +98,8 @@ describe('maskCardText', () => {
   it('leaves no scheme PAN in a hex dump of its ASCII digits (property)', () => {
     fc.assert(
       fc.property(schemePan, fc.constantFrom('', ' ', ':'), fc.boolean(), fc.stringMatching(/^([4-7][0-9a-f]){0,8}$/), (pan, gap, upper, before) => {
-        const pairs = Buffer.from(pan).toString('hex').match(/../g)!.join(gap);
-        const text = `${before}${upper ? pairs.toUpperCase() : pairs} x`;
+        const pairs = [...(before.match(/../g) ?? []), ...Buffer.from(pan).toString('hex').match(/../g)!].join(gap);
+        const text = `${upper ? pairs.toUpperCase() : pairs} x`;
         const masked = maskCardText(text).text;
         expect(masked).toHaveLength(text.length);
         const digits = masked.replace(/[^0-9a-fA-F*]/g, '').match(/3[0-9*]|\*\*/g)?.join('') ?? '';

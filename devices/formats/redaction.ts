@@ -55,10 +55,11 @@ export function hasSchemePrefix(digits: string): boolean {
   const four = Number(digits.slice(0, 4));
   return (four >= 2200 && four <= 2204) || (four >= 2221 && four <= 2720);
 }
-// Digits in groups of at most six split by one to three spaces, tabs, no-break spaces, dashes,
-// dots, slashes or line breaks: where a PAN printed in groups may be (`4111  1111  1111  1111`
-// centred on a receipt, `4111 - 1111 - 1111 - 1111`, its last group wrapped onto the next line).
-const GROUP_RUN = /(?<![0-9])[0-9]{1,6}(?:[ \t\u00a0./\r\n-]{1,3}[0-9]{1,6}){2,}(?![0-9])/g;
+// Digits in groups of at most six split by one to three separators (isGroupSeparator): where a
+// PAN printed in groups may be (`4111  1111  1111  1111` centred on a receipt,
+// `4111 - 1111 - 1111 - 1111`, `6011?0009?9013?9424` for tabs a printer lacks, its last group
+// wrapped onto the next line).
+const GROUP_RUN = /(?<![0-9])[0-9]{1,6}(?:[\x01-\x1f \u00a0./?:,_\u00b7-]{1,3}[0-9]{1,6}){2,}(?![0-9])/g;
 // A PAN written whole but wrapped onto the next line by a narrow receipt or display.
 const WRAPPED_PAN = /(?<![0-9])[2-68][0-9]{0,17}\r?\n[0-9]{1,18}(?![0-9])/g;
 // A number right after a card label ("CARD 4111…", "PAN: …", "Karte …") is the card's even when
@@ -125,9 +126,10 @@ function maskSpacedEmvHex(text: string, at: number, dump: string, runs: Runs, ta
 
 /**
  * Whether the text may hold a PAN or a track, before the patterns above look: a run of 8 digits
- * (every track, every PAN written whole), or 13 digits in groups split by one to three separators
- * (a PAN as receipts print it, in any of the groupings groupedPans takes: 4-4-4-4, Amex's 4-6-5,
- * Diners' 4-6-4). One pass, no backtracking.
+ * (every track, every PAN written whole), 13 digits in groups split by one to three separators,
+ * two of the groups of 3 digits or more (a PAN as receipts print it, in any of the groupings
+ * groupedPans takes: 4-4-4-4, Amex's 4-6-5, Diners' 4-6-4) or all pairs (a hex dump: `5A 08 41 11 …`,
+ * `34 31 31 …`). One pass, no backtracking.
  */
 export function mayHoldCardText(text: string): boolean {
   const seen = scanDigits(text);
@@ -145,17 +147,23 @@ function scanDigits(text: string): number {
   let grouped = 0;
   let gap = 0;
   let all = 0;
+  // Groups of 3 digits or more in the run of groups (a PAN printed in groups has two: groupedPans),
+  // and whether every group so far is a pair (a hex dump, `34 31 31 …`): a date and time
+  // (`2026-11-27 21:17:40`, on every receipt) is neither, and not looked into.
+  let long = 0;
+  let pairs = true;
   for (let i = 0; i < text.length; i++) {
     const c = text.charCodeAt(i);
     all |= c;
     if (c >= 0x30 && c <= 0x39) {
-      if (++run >= 8 || ++grouped >= 13) return DIGITS;
+      if (++run >= 8) return DIGITS;
+      if (++grouped >= 13 && (long + (run >= 3 ? 1 : 0) >= 2 || pairs)) return DIGITS;
       gap = 0;
     } else {
       // Up to three separators after a digit keep the group run going; anything else ends it.
-      // A colon too: hex dumps write bytes `34:31:31:…` (HEX_PAIRS).
-      if ((isGroupSeparator(c) || c === 0x3a) && grouped > 0 && gap < 3) gap++;
-      else grouped = 0;
+      if (isGroupSeparator(c) && grouped > 0 && gap < 3) {
+        if (gap++ === 0) (long += run >= 3 ? 1 : 0), (pairs &&= run === 2);
+      } else (grouped = 0), (long = 0), (pairs = true);
       run = 0;
     }
   }
@@ -275,7 +283,8 @@ function maskAsciiText(text: string, where?: string, emvOnly = false): { text: s
   WRAPPED_PAN.lastIndex = 0;
   for (let m = WRAPPED_PAN.exec(text); m; m = WRAPPED_PAN.exec(text)) candidates.push({ at: m.index, length: m[0].length });
   GROUP_RUN.lastIndex = 0;
-  for (let m = GROUP_RUN.exec(text); m; m = GROUP_RUN.exec(text)) candidates.push(...groupedPans(m[0], m.index));
+  // Most runs are times and lists (`21:44:20.523`, `1,2,3`): too few digits to look into.
+  for (let m = GROUP_RUN.exec(text); m; m = GROUP_RUN.exec(text)) if (digitCount(m[0]) >= 13) candidates.push(...groupedPans(m[0], m.index));
   LONG_RUN.lastIndex = 0;
   for (let m = LONG_RUN.exec(text); m; m = LONG_RUN.exec(text)) candidates.push(...lengthPrefixedPans(m[0], m.index));
   // Candidates may overlap (two Luhn-valid windows in one run of groups, a labelled number that is
@@ -447,8 +456,20 @@ function hidePanDigits(text: string, at: number, length: number, runs: Pick<Runs
 }
 
 const isDigit = (code: number) => code >= 48 && code <= 57;
-/** Space, tab, no-break space, dash, dot, slash, line feed, carriage return. */
-const isGroupSeparator = (code: number) => code === 0x20 || code === 0x09 || code === 0xa0 || code === 0x2d || code === 0x2e || code === 0x2f || code === 0x0a || code === 0x0d;
+
+function digitCount(text: string): number {
+  let n = 0;
+  for (let i = 0; i < text.length; i++) if (isDigit(text.charCodeAt(i))) n++;
+  return n;
+}
+/**
+ * What may stand between the groups of a printed PAN (GROUP_RUN): space, no-break space, dash,
+ * dot, slash, colon, comma, underscore, middle dot, a question mark (what a code-page printer
+ * prints for a character it lacks, a tab say) and any control character (tab, line break, the
+ * \u0001 of a garbled link). A colon also parts the bytes of a hex dump (`34:31:31:…`).
+ */
+const isGroupSeparator = (code: number) =>
+  (code >= 0x01 && code <= 0x20) || code === 0xa0 || code === 0x2d || code === 0x2e || code === 0x2f || code === 0x3f || code === 0x3a || code === 0x2c || code === 0x5f || code === 0xb7;
 
 /** Sorted positions grouped into runs of consecutive ones. */
 function contiguous(indices: Iterable<number>): { at: number; length: number }[] {

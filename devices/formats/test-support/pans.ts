@@ -17,12 +17,12 @@ export const schemePan = fc
   });
 
 /**
- * A scheme PAN as receipts print it: groups of digits split by single spaces or dashes, mixed or
+ * A scheme PAN as receipts print it: groups of digits split by one to three separators, mixed or
  * not (4-4-4-4, Amex's 4-6-5, Diners' 4-6-4 and the like): a first and second group of 3 to 6
  * digits, then one to three groups of at most 6.
  */
 export const groupedPan = fc
-  .tuple(schemePan, fc.integer({ min: 3, max: 6 }), fc.integer({ min: 3, max: 6 }), fc.integer({ min: 1, max: 3 }), fc.array(fc.constantFrom(' ', '-', '  ', ' - ', '   ', '.', '/', '\t'), { minLength: 4, maxLength: 4 }))
+  .tuple(schemePan, fc.integer({ min: 3, max: 6 }), fc.integer({ min: 3, max: 6 }), fc.integer({ min: 1, max: 3 }), fc.array(fc.constantFrom(' ', '-', '  ', ' - ', '   ', '.', '/', '\t', '?', ':', ',', '_', '\u00b7', '\u0001'), { minLength: 4, maxLength: 4 }))
   .map(([pan, first, second, wanted, separators]) => {
     const rest = pan.length - first - second;
     const count = Math.min(rest, Math.max(wanted, Math.ceil(rest / 6)));
