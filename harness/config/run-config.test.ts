@@ -42,5 +42,8 @@ describe('run configuration', () => {
     const config = runConfig(join(d, 'c.yaml'), { POSHIL_RETRIES: '3', POSHIL_REPORTER: 'list, github', POSHIL_SUITES: 'a.suite.yaml,b' });
     expect(config).toMatchObject({ device: join(d, 'a.json'), retries: 3, reporters: ['list', 'github'], suites: ['a.suite.yaml', 'b'] });
     expect(() => configFromEnv({ POSHIL_TIMEOUT: 'soon' })).toThrow(/POSHIL_TIMEOUT must be a whole number/);
+    // As --max-failures 0 and --timeout 0 are refused.
+    expect(() => configFromEnv({ POSHIL_MAX_FAILURES: '0' })).toThrow(/POSHIL_MAX_FAILURES must be a whole number of at least 1, not "0"/);
+    expect(() => configFromEnv({ POSHIL_TIMEOUT: '0' })).toThrow(/POSHIL_TIMEOUT must be a whole number of at least 1/);
   });
 });

@@ -53,9 +53,10 @@ export function loadConfigFile(path: string): RunConfig {
 /** POSHIL_DEVICE, POSHIL_SUITES, POSHIL_OUT, POSHIL_RETRIES, POSHIL_REPORTER, POSHIL_TIMEOUT, POSHIL_MAX_FAILURES, POSHIL_LOG_LEVEL. */
 export function configFromEnv(env: NodeJS.ProcessEnv = process.env): RunConfig {
   const list = (v: string) => v.split(',').map((s) => s.trim()).filter(Boolean);
-  const int = (name: string, v: string) => {
+  // The same bounds as the options they stand for: POSHIL_MAX_FAILURES=0 must not stop a run before its first case.
+  const int = (name: string, v: string, min = 0) => {
     const n = Number(v);
-    if (!Number.isInteger(n) || n < 0) throw new InputError('E_ENV', `${name} must be a whole number, not "${v}"`);
+    if (!Number.isInteger(n) || n < min) throw new InputError('E_ENV', `${name} must be a whole number${min > 0 ? ` of at least ${min}` : ''}, not "${v}"`);
     return n;
   };
   const get = (name: string) => (env[name] === undefined || env[name] === '' ? undefined : env[name]);
@@ -73,8 +74,8 @@ export function configFromEnv(env: NodeJS.ProcessEnv = process.env): RunConfig {
     ...(out ? { out } : {}),
     ...(retries ? { retries: int('POSHIL_RETRIES', retries) } : {}),
     ...(reporters ? { reporters: list(reporters) } : {}),
-    ...(timeout ? { timeout: int('POSHIL_TIMEOUT', timeout) } : {}),
-    ...(maxFailures ? { maxFailures: int('POSHIL_MAX_FAILURES', maxFailures) } : {}),
+    ...(timeout ? { timeout: int('POSHIL_TIMEOUT', timeout, 1) } : {}),
+    ...(maxFailures ? { maxFailures: int('POSHIL_MAX_FAILURES', maxFailures, 1) } : {}),
     ...(logLevel ? { logLevel } : {}),
   };
 }

@@ -32,6 +32,13 @@ export function parseReporters(values: readonly string[]): ReporterChoice[] {
     }
     choices.push({ name: name as ReporterName, ...(path !== undefined ? { path } : {}) });
   }
+  // JSON on standard output is for a program (`| jq`): a console reporter's lines beside it make it unreadable.
+  const beside = choices.filter((c) => STDOUT_REPORTERS.has(c.name)).map((c) => c.name);
+  if (beside.length > 0 && choices.some((c) => c.name === 'json' && c.path === undefined)) {
+    throw new InputError('E_OPTION', `--reporter json prints the record to standard output, where ${beside.join(' and ')} print too: the JSON would not parse`, {
+      hint: `write it to a file beside them (--reporter ${beside.join(',')},json=out/record.json), or give json alone`,
+    });
+  }
   return choices;
 }
 
