@@ -77,4 +77,18 @@ describe('run controls (black box)', () => {
     expect(rerun.options.only).toEqual(['bench/wrong-firmware', 'bench/status']);
     expect(() => runDir(out)).toThrow(/found 2/);
   });
+
+  it('reruns with --last-failed the failures of every suite the last run had, not only the default suites', async () => {
+    const dir = ws({ 'sim.json': simulatorProfile('tcp'), 'bench.suite.yaml': SUITE, 'other.suite.yaml': 'suite: other\ncases:\n  - id: fine\n    steps:\n      - do: identify\n' });
+    const out = join(dir, 'out');
+    const first = await poshil(['run', '-d', join(dir, 'sim.json'), '-o', out, '--bail', join(dir, 'bench.suite.yaml'), join(dir, 'other.suite.yaml')], { cwd: dir });
+    expect(first.exitCode, first.stderr).toBe(1);
+    // Given suites that leave some failures out, it says which do not run.
+    const narrowed = await poshil(['run', '-d', join(dir, 'sim.json'), '-o', out, '--last-failed', '--list', join(dir, 'other.suite.yaml')], { cwd: dir });
+    expect(narrowed.stderr).toContain('--last-failed: 2 case(s) that did not pass last time are in no suite given now, and do not run: bench/wrong-firmware, bench/status');
+    const again = await poshil(['run', '-d', join(dir, 'sim.json'), '-o', out, '--last-failed'], { cwd: dir });
+    expect(again.exitCode).toBe(1);
+    const rerun = readRecordJson(join(out, 'latest'));
+    expect(rerun.suites.flatMap((s) => s.cases.map((c) => `${s.id}/${c.id}`))).toEqual(['bench/wrong-firmware', 'bench/status', 'other/fine']);
+  });
 });

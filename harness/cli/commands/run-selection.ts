@@ -17,14 +17,22 @@ export function listCases(suites: readonly Suite[], selection: CaseSelection): s
 }
 
 /**
- * "suite/case" ids that did not pass (failed, errored, timed out or never ran) in OUT/latest;
- * undefined when that run never reached its terminal, so that everything runs again.
+ * "suite/case" ids that did not pass (failed, errored, timed out or never ran) in OUT/latest, and
+ * the suite files they are in; undefined when that run never reached its terminal, so that
+ * everything runs again.
  */
-export function lastFailed(outDir: string): Set<string> | undefined {
+export function lastFailed(outDir: string): { only: Set<string>; files: string[] } | undefined {
   const dir = join(outDir, LATEST);
   const file = ['record.json', 'record.ndjson'].map((name) => join(dir, name)).find((path) => existsSync(path));
   if (!file) throw new InputError('E_NO_RUN', `--last-failed: no previous run under ${outDir}`, { file: dir, hint: 'run once without --last-failed first, or give the --out of that run' });
   const record = readRecord(file);
   if (record.status === 'error') return undefined;
-  return new Set(record.suites.flatMap((s) => s.cases.filter((c) => c.outcome !== 'PASS' && c.outcome !== 'SKIPPED').map((c) => `${s.id}/${c.id}`)));
+  const failing = record.suites.map((s) => ({ file: s.file, ids: s.cases.filter((c) => c.outcome !== 'PASS' && c.outcome !== 'SKIPPED').map((c) => `${s.id}/${c.id}`) }));
+  return { only: new Set(failing.flatMap((s) => s.ids)), files: [...new Set(failing.filter((s) => s.ids.length > 0).map((s) => s.file))] };
+}
+
+/** The cases --last-failed wants that none of the loaded suites holds: a suite left off this time. */
+export function notLoaded(only: ReadonlySet<string>, suites: readonly Suite[]): string[] {
+  const loaded = new Set(suites.flatMap((s) => s.cases.map((c) => `${s.id}/${c.id}`)));
+  return [...only].filter((id) => !loaded.has(id));
 }

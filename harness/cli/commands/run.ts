@@ -102,7 +102,8 @@ ${EXIT_CODES_HELP}
       const { prepareOutputFolder } = await import('../../evidence/output-folder.js');
       const config = runConfig(options.config);
       const { retries, maxFailures, timeout, out, segmentBytes, cases } = runControls(options, config);
-      const only = options.lastFailed ? (await import('./run-selection.js')).lastFailed(out) : undefined;
+      const failed = options.lastFailed ? (await import('./run-selection.js')).lastFailed(out) : undefined;
+      const only = failed?.only;
       const selection: CaseSelection = { ...cases, ...(only ? { only } : {}) };
       if (selection.only?.size === 0) {
         process.stdout.write(`the last run under ${out} had no case that did not pass; nothing to run\n`);
@@ -120,11 +121,16 @@ ${EXIT_CODES_HELP}
         const runner = Promise.all([import('../../runner/execute-run.js'), import('./run-reporters.js')]);
         runner.catch(() => undefined);
         const [{ loadPlanInputs, loadRunInputs }, { selectCases }, { checkStimulusRoutes }] = await Promise.all([import('../../config/inputs.js'), import('../../runner/run.js'), import('../../runner/stimulus-routes.js')]);
-        const suites = suiteArgs.length > 0 ? suiteArgs : (config.suites ?? [join(packageRoot(), 'suites')]);
+        // --last-failed without suites runs the files the failures came from, not the default ones.
+        const suites = suiteArgs.length > 0 ? suiteArgs : failed && failed.files.length > 0 ? failed.files : (config.suites ?? [join(packageRoot(), 'suites')]);
         const overrides = timeout ? { stepTimeoutMs: timeout } : {};
         const planInputs = options.plan !== undefined ? loadPlanInputs(profile, options.plan, overrides) : undefined;
         const inputs = planInputs ?? loadRunInputs(profile, suites, overrides);
         const planned = inputs.suites.reduce((n, s) => n + selectCases(s, selection).length, 0);
+        if (only) {
+          const left = (await import('./run-selection.js')).notLoaded(only, inputs.suites);
+          if (left.length > 0) process.stderr.write(`--last-failed: ${left.length} case(s) that did not pass last time are in no suite given now, and do not run: ${left.slice(0, 10).join(', ')}${left.length > 10 ? ', …' : ''}\n`);
+        }
         if (options.list) {
           const { listCases } = await import('./run-selection.js');
           process.stdout.write(listCases(inputs.suites, selection));
