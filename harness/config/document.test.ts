@@ -115,6 +115,10 @@ describe('loadDocument', () => {
     expect(error.code).toBe('E_SYNTAX');
     expect(error.message).toMatch(/^device profile .*p\.json is not valid JSON: Expected ',' or '}' after property value$/);
     expect([error.context.line, error.context.column]).toEqual([4, 3]);
+    // Errors whose message names no position (a trailing comma) still get their line and column.
+    const trailing = inputError(() => loadDocument(write('t.suite.json', '{\n  "suite": "x",\n  "cases": [{ "id": "a", "steps": [{ "do": "identify" },]}]\n}\n'), 'suite'));
+    expect(trailing.message).toMatch(/t\.suite\.json is not valid JSON: Unexpected token '\]'$/);
+    expect([trailing.context.line, trailing.context.column]).toEqual([3, 57]);
     // A key given twice is still the YAML parser's to name.
     const twice = write('twice.json', '{"name": "x", "name": "y"}');
     expect(inputError(() => loadDocument(twice, 'device profile')).message).toMatch(/not valid YAML\/JSON: Map keys must be unique/);

@@ -189,15 +189,73 @@ function jsonSyntax(text: string, what: string, shown: string): void {
     JSON.parse(text);
   } catch (error) {
     const message = (error as Error).message;
-    const at = /at position (\d+)/.exec(message);
-    const before = at ? text.slice(0, Number(at[1])) : undefined;
+    // Node 20 names the position of some errors only ("Unexpected token ']', …" has none).
+    const at = /at position (\d+)/.exec(message)?.[1] ?? firstJsonError(text);
+    const before = at !== undefined ? text.slice(0, Number(at)) : undefined;
     const line = before === undefined ? undefined : before.split('\n').length;
     const column = before === undefined ? undefined : before.length - before.lastIndexOf('\n');
-    throw new InputError('E_SYNTAX', `${what} ${shown} is not valid JSON: ${message.replace(/ in JSON at position \d+.*$/, '')}`, {
+    throw new InputError('E_SYNTAX', `${what} ${shown} is not valid JSON: ${message.replace(/ in JSON at position \d+.*$/, '').replace(/, (?:\.\.\.)?".*" is not valid JSON$/s, '')}`, {
       file: shown,
       ...(line !== undefined ? { line, column } : {}),
       hint: 'a comma, bracket, brace or quote is missing or extra at that place, or just before it',
     });
+  }
+}
+
+/** The offset where a strict JSON reader stops in `text`, which JSON.parse refused; undefined if it reads it all. */
+function firstJsonError(text: string): number | undefined {
+  let i = 0;
+  const stop = (): never => {
+    throw i;
+  };
+  const space = () => {
+    while (i < text.length && (text[i] === ' ' || text[i] === '\t' || text[i] === '\n' || text[i] === '\r')) i++;
+  };
+  const string = () => {
+    for (i++; i < text.length; i++) {
+      if (text[i] === '"') return void i++;
+      if (text[i] === '\\') i++;
+      else if (text.charCodeAt(i) < 0x20) stop();
+    }
+    stop();
+  };
+  const value = (): void => {
+    space();
+    const open = text[i];
+    if (open === '{' || open === '[') {
+      const close = open === '{' ? '}' : ']';
+      i++;
+      space();
+      if (text[i] === close) return void i++;
+      for (;;) {
+        if (open === '{') {
+          space();
+          if (text[i] !== '"') stop();
+          string();
+          space();
+          if (text[i] !== ':') stop();
+          i++;
+        }
+        value();
+        space();
+        if (text[i] === close) return void i++;
+        if (text[i] !== ',') stop();
+        i++;
+      }
+    }
+    if (open === '"') return string();
+    const scalar = /-?(?:0|[1-9][0-9]*)(?:\.[0-9]+)?(?:[eE][+-]?[0-9]+)?|true|false|null/y;
+    scalar.lastIndex = i;
+    if (!scalar.test(text)) stop();
+    i = scalar.lastIndex;
+  };
+  try {
+    value();
+    space();
+    if (i < text.length) stop();
+    return undefined;
+  } catch (at) {
+    return at as number;
   }
 }
 
