@@ -116,9 +116,17 @@ describe('bad input (black box)', () => {
     const suites = readdirSync(join(ROOT, 'suites')).filter((f) => f.endsWith('.suite.yaml')).map((f) => `suites/${f}`);
     expect(suites.length).toBeGreaterThanOrEqual(7);
     const devices = readdirSync(join(ROOT, 'devices')).filter((f) => f.endsWith('.json')).map((f) => `devices/${f}`);
-    const result = await poshil(['validate', ...suites, ...devices, 'suites/plans/acceptance.plan.yaml']);
+    const result = await poshil(['validate', ...suites, ...devices, 'suites/plans/acceptance.plan.yaml', 'suites/faults/flaky-host.yaml']);
     expect(result.stderr).toBe('');
     expect(result.exitCode).toBe(0);
+    expect(result.stdout).toMatch(/ok\s+suites\/faults\/flaky-host\.yaml \(fault plan\)/);
+  });
+
+  it('checks a fault plan as sim --faults reads it, naming the rule at fault', async () => {
+    const dir = workspace({ 'bad.yaml': 'faults:\n  - on: host.request\n    fault: hostTimeot\n' });
+    const result = await poshil(['validate', join(dir, 'bad.yaml')]);
+    expect(result.exitCode).toBe(2);
+    expect(result.stderr).toMatch(/\/faults\/0 needs "fault", one of paperOut.*\[E_FAULT_PLAN\]/);
   });
 
   it('teaches with --help', async () => {

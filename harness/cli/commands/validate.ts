@@ -6,7 +6,7 @@ import { dirname, join, resolve } from 'node:path';
 import { COMMAND_SUMMARIES } from './summaries.js';
 
 /** What a file is, from its name or, failing that, its content. */
-function kindOf(path: string, loadDocument: typeof LoadDocument): 'suite' | 'profile' | 'plan' | 'record' | 'ecr protocol' | 'config' | 'bench' {
+function kindOf(path: string, loadDocument: typeof LoadDocument): 'suite' | 'profile' | 'plan' | 'record' | 'ecr protocol' | 'config' | 'bench' | 'fault plan' {
   const name = basename(path);
   if (/\.bench\.(ya?ml|json)$/.test(name)) return 'bench';
   if (/^poshil\.config\.(ya?ml|json)$/.test(name)) return 'config';
@@ -18,6 +18,7 @@ function kindOf(path: string, loadDocument: typeof LoadDocument): 'suite' | 'pro
   if (value && typeof value === 'object' && 'cases' in value) return 'suite';
   if (value && typeof value === 'object' && 'plan' in value) return 'plan';
   if (value && typeof value === 'object' && 'schemaVersion' in value) return 'record';
+  if (value && typeof value === 'object' && 'faults' in value) return 'fault plan';
   return 'profile';
 }
 
@@ -25,7 +26,7 @@ export function registerValidate(program: Command): void {
   program
     .command('validate')
     .description(COMMAND_SUMMARIES.validate.description)
-    .argument('<files...>', 'files to check (*.suite.yaml suites, *.plan.yaml plans, *.ecr.yaml protocol descriptions, *.bench.yaml benches, *.json profiles, record.json, poshil.config.yaml)')
+    .argument('<files...>', 'files to check (*.suite.yaml suites, *.plan.yaml plans, *.ecr.yaml protocol descriptions, *.bench.yaml benches, *.json profiles, record.json, poshil.config.yaml, fault plans for sim --faults)')
     .addHelpText('after', `\nExamples:\n  $ poshil validate suites/*.suite.yaml\n  $ poshil validate devices/*.json\n\nExits 0 when every file is valid, 2 otherwise; each problem names the file, the JSON pointer and the line.`)
     .action(async (files: string[]) => {
       // Loaded here, not at start: `poshil --help` and the other commands never pay for it.
@@ -51,6 +52,7 @@ export function registerValidate(program: Command): void {
           else if (kind === 'plan') loadPlan(path, expectations, { stepTimeoutMs: 5000 });
           else if (kind === 'config') loadConfigFile(path);
           else if (kind === 'bench') loadBench(path);
+          else if (kind === 'fault plan') (await import('../../../devices/simulator/faults.js')).loadFaultPlan(path);
           else {
             const doc = loadDocument(path, 'run record');
             const bench = (doc.value as { kind?: unknown } | null)?.kind === 'poshil.bench-run';
