@@ -137,6 +137,12 @@ cases:
     const last = await poshil(['report', '--last', '--out', out, '--format', 'json']);
     expect(last.exitCode, last.stderr).toBe(0);
     expect(JSON.parse(last.stdout)).toMatchObject({ runId: record.runId, status: 'error' });
+    // A run folder stands for its record.
+    const folder = await poshil(['report', run, '--format', 'json']);
+    expect(JSON.parse(folder.stdout)).toMatchObject({ runId: record.runId });
+    const empty = await poshil(['report', dir, '--format', 'json']);
+    expect(empty.exitCode).toBe(2);
+    expect(empty.stderr).toContain('is a folder with no record.json or record.ndjson in it [E_RECORD]');
     const bin = join(dir, 'bin');
     mkdirSync(bin);
     writeFileSync(join(bin, 'xdg-open'), `#!/bin/sh\necho "$1" > '${join(dir, 'opened')}'\n`, { mode: 0o755 });

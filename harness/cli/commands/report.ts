@@ -1,4 +1,4 @@
-import { existsSync, writeFileSync } from 'node:fs';
+import { existsSync, statSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { Command, Option } from 'commander';
 import { InputError } from '../../core/errors.js';
@@ -18,7 +18,7 @@ export function registerReport(program: Command): void {
   program
     .command('report')
     .description(COMMAND_SUMMARIES.report.description)
-    .argument('[record]', 'record.json or record.ndjson (or --last)')
+    .argument('[record]', 'record.json or record.ndjson, or the run folder holding it (or --last)')
     .addOption(new Option('-f, --format <format>', 'output format').choices(['html', 'junit', 'json']).default('html'))
     .option('-o, --output <file>', 'write to this file instead of stdout')
     .option('--last', `the newest run under --out (OUT/${LATEST})`)
@@ -33,7 +33,7 @@ export function registerReport(program: Command): void {
       const { readRecord } = await import('../../evidence/journal.js');
       const { keepForHtml, renderHtml, runFolderOptions } = await import('../../reporters/html.js');
       const { renderJunit } = await import('../../reporters/junit.js');
-      const recordPath = resolve(path ?? lastRecord(options));
+      const recordPath = path ? recordIn(resolve(path)) : resolve(lastRecord(options));
       const { isBenchRecord } = await import('../../bench/bench-record.js');
       if (isBenchRecord(recordPath)) return reportBench(recordPath, options);
       // The HTML report shows no request, expectation or answer of a passing step: not read into memory.
@@ -72,6 +72,13 @@ async function reportBench(recordPath: string, options: ReportOptions): Promise<
   const text = options.format === 'html' ? page() : options.format === 'junit' ? renderBenchJunit(bench.runs) : JSON.stringify(bench.summary, null, 2) + '\n';
   if (options.output) writeFileSync(options.output, text);
   else process.stdout.write(text);
+}
+
+/** A run folder stands for its record: record.json when the run ended, record.ndjson when it did not. */
+function recordIn(path: string): string {
+  if (!existsSync(path) || !statSync(path).isDirectory()) return path;
+  for (const name of ['record.json', 'record.ndjson']) if (existsSync(join(path, name))) return join(path, name);
+  throw new InputError('E_RECORD', `${path} is a folder with no record.json or record.ndjson in it`, { file: path, hint: 'give a run folder (reports/out/RUNID) or the record file in it' });
 }
 
 function lastRecord(options: ReportOptions): string {
