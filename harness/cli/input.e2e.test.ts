@@ -122,6 +122,16 @@ describe('bad input (black box)', () => {
     expect(result.stdout).toMatch(/ok\s+suites\/faults\/flaky-host\.yaml \(fault plan\)/);
   });
 
+  it('refuses a folder given as the --junit or --reporter json file before the run, not after every case', async () => {
+    const dir = workspace({ 'sim.json': simulatorProfile('tcp'), 's.suite.yaml': goodSuite, 'results/keep.txt': '' });
+    for (const args of [['--junit', join(dir, 'results')], ['--reporter', `json=${join(dir, 'results')}`]]) {
+      const result = await poshil(['run', '-d', join(dir, 'sim.json'), '-o', join(dir, 'out'), ...args, join(dir, 's.suite.yaml')]);
+      expect(result.exitCode, result.stdout).toBe(2);
+      expect(result.stderr).toMatch(/results is a folder; it names the file to write \[E_OUTPUT_FILE\]/);
+      expect(result.stdout).not.toMatch(/PASS/);
+    }
+  });
+
   it('checks a fault plan as sim --faults reads it, naming the rule at fault', async () => {
     const dir = workspace({ 'bad.yaml': 'faults:\n  - on: host.request\n    fault: hostTimeot\n' });
     const result = await poshil(['validate', join(dir, 'bad.yaml')]);

@@ -4,7 +4,7 @@
  * of a run.
  */
 import { accessSync, constants, mkdirSync, statSync } from 'node:fs';
-import { dirname } from 'node:path';
+import { dirname, join } from 'node:path';
 import { InputError } from '../core/errors.js';
 
 export function prepareOutputFolder(path: string, option: string): void {
@@ -40,4 +40,24 @@ export function prepareOutputFolder(path: string, option: string): void {
 
 function refused(option: string, path: string, why: string): InputError {
   return new InputError('E_OUTPUT_FOLDER', `${option} ${path}: ${why}`, { hint: `give ${option} a folder poshil may create and write` });
+}
+
+/**
+ * A file a reporter writes when the run ends (--junit FILE, --reporter json=FILE): checked before
+ * the run, so that a folder or a read-only file given there is said now, not after every case ran.
+ */
+export function prepareOutputFile(path: string, option: string): void {
+  prepareOutputFolder(dirname(path), option);
+  let stat;
+  try {
+    stat = statSync(path);
+  } catch {
+    return;
+  }
+  if (stat.isDirectory()) throw new InputError('E_OUTPUT_FILE', `${option} ${path} is a folder; it names the file to write`, { hint: `e.g. ${option} ${join(path, option === '--html' ? 'report.html' : option === '--junit' ? 'junit.xml' : 'record.json')}` });
+  try {
+    accessSync(path, constants.W_OK);
+  } catch {
+    throw new InputError('E_OUTPUT_FILE', `${option} ${path} is not writable`, { hint: `give ${option} a file poshil may write` });
+  }
 }

@@ -99,7 +99,7 @@ ${EXIT_CODES_HELP}
       // Loaded here, not at start: `poshil --help` and the other commands never pay for it.
       const { runConfig } = await import('../../config/run-config.js');
       const { loadProfile } = await import('../../config/profile.js');
-      const { prepareOutputFolder } = await import('../../evidence/output-folder.js');
+      const { prepareOutputFile, prepareOutputFolder } = await import('../../evidence/output-folder.js');
       const config = runConfig(options.config);
       const { retries, maxFailures, timeout, out, segmentBytes, cases } = runControls(options, config);
       const failed = options.lastFailed ? (await import('./run-selection.js')).lastFailed(out) : undefined;
@@ -137,7 +137,7 @@ ${EXIT_CODES_HELP}
           return;
         }
         prepareOutputFolder(out, '--out');
-        for (const choice of reporterChoices) if (choice.path) prepareOutputFolder(dirname(resolve(choice.path)), choice.name === 'junit' || choice.name === 'html' ? `--${choice.name}` : `--reporter ${choice.name}`);
+        for (const choice of reporterChoices) if (choice.path) prepareOutputFile(resolve(choice.path), choice.name === 'junit' || choice.name === 'html' ? `--${choice.name}` : `--reporter ${choice.name}`);
         if (planned === 0) throw new InputError('E_NO_CASES', 'no case matches the selection (--grep, --grep-invert, --last-failed)', { hint: 'cases are matched as "suite/case" or by title, case-insensitively; --list shows what would run' });
         checkStimulusRoutes(inputs.profile, inputs.suites, selection);
         const [{ executeRun }, { buildReporters }] = await runner;
