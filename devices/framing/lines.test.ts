@@ -73,6 +73,22 @@ describe('LineFramer', () => {
     expect(h.tapped.reduce((n, t) => n + t.bytes, 0)).toBe(bytes(input).length);
   });
 
+  it('hands the tap the bytes of a line that is not UTF-8, not their U+FFFD decoding', () => {
+    const frames: (string | Uint8Array)[] = [];
+    let feed: (chunk: Uint8Array) => void = () => undefined;
+    const transport = { address: 'test:', isOpen: true, open: async () => undefined, write: async () => undefined, onData: (l: (c: Uint8Array) => void) => ((feed = l), () => undefined), onClose: () => () => undefined, close: async () => undefined } as Transport;
+    const lines: string[] = [];
+    new LineFramer(transport, { line: (l) => lines.push(l) }, { tap: { frame: (_dir, frame) => frames.push(frame), discarded: () => undefined } });
+    const garbled = Uint8Array.from([0x7b, 0xff, 0xfe, 0x41, 0x0a]);
+    const chunk = Buffer.concat([garbled, bytes('{"ok":"\ufffd"}\n')]);
+    feed(chunk);
+    chunk.fill(0); // the transport reuses its chunk: the tap's bytes are a copy
+    expect(frames[0]).toEqual(Buffer.from([0x7b, 0xff, 0xfe, 0x41]));
+    // A line that holds U+FFFD as UTF-8 is text.
+    expect(frames[1]).toBe('{"ok":"\ufffd"}');
+    expect(lines).toEqual(['{\ufffd\ufffdA', '{"ok":"\ufffd"}']);
+  });
+
   it('accepts a line of exactly the limit', () => {
     const h = harness(10);
     h.feed(bytes('0123456789\n'));

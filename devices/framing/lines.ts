@@ -9,6 +9,7 @@
  * line. A trailing `\r` is removed, so CRLF peers work too. Empty lines are not delivered; the
  * tap sees every other byte.
  */
+import { isUtf8 } from 'node:buffer';
 import type { Transport, Unsubscribe } from '../transports/transport.js';
 import type { WireTap } from './wire-tap.js';
 
@@ -69,7 +70,9 @@ export class LineFramer {
     if (bytes.length === 0) return;
     const raw = bytes.toString('utf8');
     const line = raw.endsWith('\r') ? raw.slice(0, -1) : raw;
-    this.tap?.frame('rx', line);
+    // Bytes that are not UTF-8 (a garbled link) decode to U+FFFD, which loses them: the tap gets
+    // the bytes themselves (a copy: the transport may reuse its chunk), so the transcript keeps them.
+    this.tap?.frame('rx', raw.includes('\ufffd') && !isUtf8(bytes) ? Buffer.from(bytes) : line);
     this.handlers.line(line);
   }
 

@@ -3,6 +3,7 @@
  * place by the channel's masker and the masked positions listed. Made where the frame is seen
  * (transcript.ts), or from a raw entry on the evidence thread (transcript-thread.ts).
  */
+import { isUtf8 } from 'node:buffer';
 import type { FrameMasker, MaskedBytes } from '../../devices/formats/card-data.js';
 import { maskerNamed } from '../../devices/formats/frame-maskers.js';
 import type { MaskedSpan } from '../../devices/formats/redaction.js';
@@ -43,7 +44,8 @@ function toHex(bytes: Uint8Array): string {
   return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('hex');
 }
 
+/** Text with no control characters, in UTF-8: anything else is kept as hex, byte for byte. */
 function isPrintable(bytes: Uint8Array): boolean {
   for (const b of bytes) if ((b < 0x20 && b !== 0x09 && b !== 0x0a && b !== 0x0d) || b === 0x7f) return false;
-  return true;
+  return isUtf8(bytes);
 }
