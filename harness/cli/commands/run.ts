@@ -127,6 +127,7 @@ ${EXIT_CODES_HELP}
         const planInputs = options.plan !== undefined ? loadPlanInputs(profile, options.plan, overrides) : undefined;
         const inputs = planInputs ?? loadRunInputs(profile, suites, overrides);
         const planned = inputs.suites.reduce((n, s) => n + selectCases(s, selection).length, 0);
+        for (const note of (await import('./capability-names.js')).unknownCapabilityNotes(inputs.suites, inputs.profile.capabilities)) process.stderr.write(`${note}\n`);
         if (only) {
           const left = (await import('./run-selection.js')).notLoaded(only, inputs.suites);
           if (left.length > 0) process.stderr.write(`--last-failed: ${left.length} case(s) that did not pass last time are in no suite given now, and do not run: ${left.slice(0, 10).join(', ')}${left.length > 10 ? ', …' : ''}\n`);
