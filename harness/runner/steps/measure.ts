@@ -28,6 +28,8 @@ export function atPointer(value: unknown, pointer: string): unknown {
 export function measurementFailure(measurements: readonly Measurement[]): string | undefined {
   const failed = measurements.find((m) => m.verdict === 'FAIL');
   if (!failed) return undefined;
+  // measure.value pointed at nothing, or at something other than a number: no bound is at fault.
+  if (Number.isNaN(failed.value)) return `${failed.name} has no value: the answer holds no number where measure.value points`;
   const { min, max } = failed.limits;
   const bound = max !== undefined && failed.value > max ? `above the maximum ${max}` : min !== undefined ? `below the minimum ${min}` : 'not a number';
   return `${failed.name} = ${failed.value} ${failed.unit}, ${bound} ${failed.unit}`;
