@@ -8,9 +8,11 @@ import { readFileSync } from 'node:fs';
 import { poshilVersion } from '../core/paths.js';
 import { helpIs80Columns, prebuiltHelpPath } from './prebuilt-help.js';
 
-// `poshil … | head` closes the pipe early: that is the reader's choice, not an error to report.
+// `poshil … | head` closes the pipe early: that is the reader's choice, not an error to report,
+// and not a reason to stop. A run goes on to its end (its record, its exit code): leaving at the
+// first write nobody reads left a run cut short that exited 0.
 process.stdout.on('error', (error: NodeJS.ErrnoException) => {
-  if (error.code === 'EPIPE') process.exit(process.exitCode ?? 0);
+  if (error.code === 'EPIPE' || error.code === 'ERR_STREAM_DESTROYED') return;
   throw error;
 });
 

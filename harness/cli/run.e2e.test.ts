@@ -98,6 +98,17 @@ cases:
     expect(readFileSync(join(run, 'junit.xml'), 'utf8')).toMatch(/<failure[^>]*>/);
   });
 
+  it('runs to its end and exits with its own code when the reader of its output goes away (| head -1)', async () => {
+    const dir = workspace({ 'sim.json': simulatorProfile('tcp'), 'wrong.suite.yaml': 'suite: wrong\ncases:\n  - id: a\n    steps:\n      - do: identify\n        expect: { properties: { firmware: { const: "9.0.0" } } }\n  - id: b\n    steps:\n      - do: status\n' });
+    const out = join(dir, 'out');
+    const cli = join(ROOT, 'dist', 'harness', 'cli', 'main.js');
+    const piped = await execa('bash', ['-c', `"${process.execPath}" "${cli}" run -d "${join(dir, 'sim.json')}" -o "${out}" "${join(dir, 'wrong.suite.yaml')}" | head -1; echo "exit \${PIPESTATUS[0]}"`], { env: { NO_COLOR: '1' } });
+    expect(piped.stdout.split('\n')[1]).toBe('exit 1');
+    const record = readRecordJson(runDir(out));
+    expect(record.status).toBe('finished');
+    expect(record.suites[0]!.cases.map((c) => c.outcome)).toEqual(['FAIL', 'PASS']);
+  });
+
   it('selects cases with --grep and records only those', async () => {
     const dir = workspace({ 'sim.json': simulatorProfile('tcp') });
     const out = join(dir, 'out');
