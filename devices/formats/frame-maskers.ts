@@ -5,7 +5,7 @@
  * vendor ECR protocol) or living with their driver (ZVT) have no name; their entries are masked
  * where they are made.
  */
-import { maskUnknown, type FrameMasker } from './card-data.js';
+import { maskUnknown, type FrameMasker, type MaskedBytes } from './card-data.js';
 import { maskJsonText } from './json-card-data.js';
 import { maskCardText } from './redaction.js';
 
@@ -13,8 +13,24 @@ import { maskCardText } from './redaction.js';
 export const ndjsonFrames: FrameMasker = {
   id: 'ndjson',
   text: maskJsonText,
-  bytes: (bytes) => maskUnknown(bytes, 'binary on an NDJSON link'),
+  bytes: (bytes) => maskLineBytes(bytes, 'binary on an NDJSON link'),
 };
+
+/**
+ * A line that is not UTF-8 (a garbled byte in it) is kept as bytes: masked as unknown bytes, and
+ * also as the line it nearly is, one character per byte, so that the JSON rules (a field named
+ * for a card number, `{"pan":"…"}`) still apply to what came through.
+ */
+function maskLineBytes(bytes: Uint8Array, reason: string): MaskedBytes {
+  const masked = maskUnknown(bytes, reason);
+  const asText = maskJsonText(Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('latin1'));
+  // Length-preserving, so character i is byte i (a hex or base64 field re-encoded is copied as it came out).
+  for (const span of asText.spans) {
+    for (let i = span.at; i < span.at + span.length; i++) masked.bytes[i] = asText.text.charCodeAt(i);
+    masked.spans.push(span);
+  }
+  return masked;
+}
 
 /** Text by the text rule; bytes by the best guess, marked unparsed for `reason`. */
 const freeText = (id: string, reason: string): FrameMasker => ({ id, text: maskCardText, bytes: (bytes) => maskUnknown(bytes, reason) });

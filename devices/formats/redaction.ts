@@ -59,7 +59,7 @@ export function hasSchemePrefix(digits: string): boolean {
 // PAN printed in groups may be (`4111  1111  1111  1111` centred on a receipt,
 // `4111 - 1111 - 1111 - 1111`, `6011?0009?9013?9424` for tabs a printer lacks, its last group
 // wrapped onto the next line).
-const GROUP_RUN = /(?<![0-9])[0-9]{1,6}(?:[\x01-\x1f \u00a0./?:,_\u00b7-]{1,3}[0-9]{1,6}){2,}(?![0-9])/g;
+const GROUP_RUN = /(?<![0-9])[0-9]{1,6}(?:[\x01\x04-\x1b \u00a0./?,_\u00b7-]{1,3}[0-9]{1,6}){2,}(?![0-9])/g;
 // A PAN written whole but wrapped onto the next line by a narrow receipt or display.
 const WRAPPED_PAN = /(?<![0-9])[2-68][0-9]{0,17}\r?\n[0-9]{1,18}(?![0-9])/g;
 // A number right after a card label ("CARD 4111…", "PAN: …", "Karte …") is the card's even when
@@ -88,7 +88,7 @@ const SPACED_HEX = /(?<![0-9A-Fa-f])[0-9A-Fa-f]{2}(?: [0-9A-Fa-f]{2}){9,}(?![0-9
 // Hex of ASCII text, as a log dumps a buffer (`3431313131…`, `34 31 31 …`, `34:31:…`): the
 // digits '0'-'9' are the pairs 30-39, so a card number's characters are 13 or more such pairs in
 // a row, which no rule above sees (written out, they are digits of another length).
-const DIGIT_PAIRS = /3[0-9](?:[ :]?3[0-9]){12,}/g;
+const DIGIT_PAIRS = /3[0-9](?:[ :]{0,2}3[0-9]){12,}/g;
 
 /**
  * The card data of an EMV 5A or 57 field at `at` of the text, when its value has the shape:
@@ -144,26 +144,29 @@ const NOT_ASCII = 2;
 /** DIGITS when the text holds digits as mayHoldCardText says, NOT_ASCII when not but it holds other than ASCII, else 0. */
 function scanDigits(text: string): number {
   let run = 0;
-  let grouped = 0;
   let gap = 0;
   let all = 0;
-  // Groups of 3 digits or more in the run of groups (a PAN printed in groups has two: groupedPans),
-  // and whether every group so far is a pair (a hex dump, `34 31 31 …`): a date and time
-  // (`2026-11-27 21:17:40`, on every receipt) is neither, and not looked into.
+  // In the current run of groups: its digits, its groups of 3 digits or more (a PAN printed in
+  // groups has two: groupedPans), and the digits of the pairs that end it (a hex dump, `57 13 41
+  // 11 …`, counted from the last group of another length: `0010: 57 13 41 …` and
+  // `21:17:40.523 57 13 …` hold one). A date and time (`2026-11-27 21:17:40`, on every receipt)
+  // has neither, and is not looked into.
+  let grouped = 0;
   let long = 0;
-  let pairs = true;
+  let pairs = 0;
   for (let i = 0; i < text.length; i++) {
     const c = text.charCodeAt(i);
     all |= c;
     if (c >= 0x30 && c <= 0x39) {
       if (++run >= 8) return DIGITS;
-      if (++grouped >= 13 && (long + (run >= 3 ? 1 : 0) >= 2 || pairs)) return DIGITS;
+      if (++grouped >= 13 && long + (run >= 3 ? 1 : 0) >= 2) return DIGITS;
+      if (run <= 2 && pairs + run >= 13) return DIGITS;
       gap = 0;
     } else {
       // Up to three separators after a digit keep the group run going; anything else ends it.
       if (isGroupSeparator(c) && grouped > 0 && gap < 3) {
-        if (gap++ === 0) (long += run >= 3 ? 1 : 0), (pairs &&= run === 2);
-      } else (grouped = 0), (long = 0), (pairs = true);
+        if (gap++ === 0) (long += run >= 3 ? 1 : 0), (pairs = run === 2 ? pairs + 2 : 0);
+      } else (grouped = 0), (long = 0), (pairs = 0);
       run = 0;
     }
   }
@@ -422,7 +425,7 @@ function pairAligned(text: string, at: number): boolean {
 const isHexDigit = (code: number) => (code >= 48 && code <= 57) || ((code | 0x20) >= 97 && (code | 0x20) <= 102);
 
 /**
- * The digit pairs at `at` (`dump` as written, a space or colon allowed between pairs): a scheme
+ * The digit pairs at `at` (`dump` as written, up to two spaces or colons between pairs): a scheme
  * PAN written as ASCII digits when they are 13 to 19 and one, or in a longer run one after its
  * two-digit length (an ISO 8583 message dumped as hex). Both characters of a hidden digit's pair
  * are masked.
@@ -431,9 +434,11 @@ function maskAsciiHexDigits(text: string, at: number, dump: string, runs: Runs, 
   if (taken.subarray(at, at + dump.length).includes(1)) return;
   const pairs: number[] = [];
   let digits = '';
-  for (let i = 0; i + 1 < dump.length; i += dump[i + 2] === ' ' || dump[i + 2] === ':' ? 3 : 2) {
+  // Pairs may be parted by a space or colon, or two (`hexdump -C` puts two after the eighth byte).
+  for (let i = 0; i + 1 < dump.length; ) {
     pairs.push(at + i);
     digits += dump[i + 1];
+    for (i += 2; dump[i] === ' ' || dump[i] === ':'; i++);
   }
   const pans = digits.length <= 19 ? (hasSchemePrefix(digits) && luhnValid(digits) ? [{ at: 0, length: digits.length }] : []) : lengthPrefixedPans(digits, 0);
   for (const pan of pans) {
@@ -464,12 +469,15 @@ function digitCount(text: string): number {
 }
 /**
  * What may stand between the groups of a printed PAN (GROUP_RUN): space, no-break space, dash,
- * dot, slash, colon, comma, underscore, middle dot, a question mark (what a code-page printer
- * prints for a character it lacks, a tab say) and any control character (tab, line break, the
- * \u0001 of a garbled link). A colon also parts the bytes of a hex dump (`34:31:31:…`).
+ * dot, slash, comma, underscore, middle dot, a question mark (what a code-page printer prints for
+ * a character it lacks, a tab say) and control characters (tab, line break, the \u0001 of a
+ * garbled link) — but STX, ETX, EOT and the separators FS, GS, RS, US, which part an ECR
+ * message's fields (`\x1c250\x1c978\x1c123456`), not a number's groups. A colon parts the bytes
+ * of a hex dump (`34:31:31:…`, DIGIT_PAIRS) here, not the groups of a PAN: with it, a host and
+ * port (`10.254.113.201:41237`) would read as one.
  */
 const isGroupSeparator = (code: number) =>
-  (code >= 0x01 && code <= 0x20) || code === 0xa0 || code === 0x2d || code === 0x2e || code === 0x2f || code === 0x3f || code === 0x3a || code === 0x2c || code === 0x5f || code === 0xb7;
+  (code >= 0x04 && code <= 0x20 && (code < 0x1c || code === 0x20)) || code === 0x01 || code === 0xa0 || code === 0x2d || code === 0x2e || code === 0x2f || code === 0x3f || code === 0x3a || code === 0x2c || code === 0x5f || code === 0xb7;
 
 /** Sorted positions grouped into runs of consecutive ones. */
 function contiguous(indices: Iterable<number>): { at: number; length: number }[] {

@@ -6,7 +6,7 @@
 import { createPublicKey, randomUUID, type KeyObject } from 'node:crypto';
 import { CERTIFICATE_SCHEMA, type Certificate, type CertificateBody, type CertificateCase } from '../core/certificate.js';
 import type { RunRecord } from '../core/record.js';
-import { maskValue } from '../evidence/mask.js';
+import { maskText, maskValue } from '../evidence/mask.js';
 import { keyId, signDocument } from '../evidence/signing.js';
 import type { Verdict } from './verdict.js';
 
@@ -55,7 +55,8 @@ export function buildCertificateBody(input: CertificateInput, manifest: { file: 
     lab: maskValue(input.lab),
     ...(record.lab ? { job: { id: record.lab.jobId, attempt: record.lab.attempt, lease: record.lab.leaseId, worker: record.lab.worker, host: record.lab.host } } : {}),
     device: record.device,
-    plan: maskValue(input.plan),
+    // Its title only: the plan's SHA-256 is hex the masker could read as BCD digits.
+    plan: input.plan.title ? { ...input.plan, title: maskText(input.plan.title) } : input.plan,
     run: {
       runId: record.runId,
       startedAt: record.startedAt,

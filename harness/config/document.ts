@@ -255,7 +255,8 @@ function firstJsonError(text: string): number | undefined {
     if (i < text.length) stop();
     return undefined;
   } catch (at) {
-    return at as number;
+    // A position, or a RangeError from a nesting deeper than the stack: then no line is given.
+    return typeof at === 'number' ? at : undefined;
   }
 }
 

@@ -38,6 +38,8 @@ export async function cancelJobs(pool: pg.Pool, ids: readonly string[]): Promise
     'SELECT * FROM lab.cancel_jobs($1::uuid[])',
     [ids],
   );
+  // A `lab submit --wait` following these jobs hears of it at once, not at its next poll.
+  for (const r of rows) if (r.cancelled) await pool.query("SELECT pg_notify('poshil_job_done', $1)", [r.job]);
   return rows.map((r) => ({ job: r.job, submission: r.submission, device: r.device, state: r.job_state, submittedBy: r.submitted_by, cancelled: r.cancelled }));
 }
 

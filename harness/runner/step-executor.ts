@@ -105,8 +105,10 @@ export async function executeStep(step: Step, ctx: StepContext): Promise<StepRec
 }
 
 /**
- * A step's expectation is the author's schema, the same object at every run of the step: a card
- * number written into it (a `not: {pattern: …}` against a leak) is masked once and kept.
+ * A step's expectation is the author's schema: a card number written into it (a `not: {pattern:
+ * …}` against a leak) is masked for the record. Most steps hand the same schema object at every
+ * run, so its masked copy is kept for the next; a wrapper made per run (`{ error: … }`) is masked
+ * each time.
  */
 const maskedExpectations = new WeakMap<object, unknown>();
 function maskedExpectation(expected: unknown): unknown {

@@ -22,7 +22,7 @@ export const schemePan = fc
  * digits, then one to three groups of at most 6.
  */
 export const groupedPan = fc
-  .tuple(schemePan, fc.integer({ min: 3, max: 6 }), fc.integer({ min: 3, max: 6 }), fc.integer({ min: 1, max: 3 }), fc.array(fc.constantFrom(' ', '-', '  ', ' - ', '   ', '.', '/', '\t', '?', ':', ',', '_', '\u00b7', '\u0001'), { minLength: 4, maxLength: 4 }))
+  .tuple(schemePan, fc.integer({ min: 3, max: 6 }), fc.integer({ min: 3, max: 6 }), fc.integer({ min: 1, max: 3 }), fc.array(fc.constantFrom(' ', '-', '  ', ' - ', '   ', '.', '/', '\t', '?', ',', '_', '\u00b7', '\u0001'), { minLength: 4, maxLength: 4 }))
   .map(([pan, first, second, wanted, separators]) => {
     const rest = pan.length - first - second;
     const count = Math.min(rest, Math.max(wanted, Math.ceil(rest / 6)));

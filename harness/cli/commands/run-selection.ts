@@ -27,8 +27,13 @@ export function lastFailed(outDir: string): { only: Set<string>; files: string[]
   if (!file) throw new InputError('E_NO_RUN', `--last-failed: no previous run under ${outDir}`, { file: dir, hint: 'run once without --last-failed first, or give the --out of that run' });
   const record = readRecord(file);
   if (record.status === 'error') return undefined;
+  // A crashed run's cases past the crash have no result: not knowing which failed, all run again.
+  if (record.status === 'crashed' && record.planned !== undefined && record.planned > record.summary.total) return undefined;
   const failing = record.suites.map((s) => ({ file: s.file, ids: s.cases.filter((c) => c.outcome !== 'PASS' && c.outcome !== 'SKIPPED').map((c) => `${s.id}/${c.id}`) }));
-  return { only: new Set(failing.flatMap((s) => s.ids)), files: [...new Set(failing.filter((s) => s.ids.length > 0).map((s) => s.file))] };
+  // A suite's path as that run showed it, which may be relative to where it ran: one not found
+  // here leaves the choice of files to the command line (and the cases it lacks are named).
+  const files = [...new Set(failing.filter((s) => s.ids.length > 0).map((s) => s.file))];
+  return { only: new Set(failing.flatMap((s) => s.ids)), files: files.every((f) => existsSync(f)) ? files : [] };
 }
 
 /** The cases --last-failed wants that none of the loaded suites holds: a suite left off this time. */

@@ -451,7 +451,9 @@ BEGIN
     UPDATE lab.jobs j SET state = 'cancelled', finished_at = now() FROM mine
      WHERE j.id = mine.id AND j.state = 'queued' RETURNING j.id, j.queue),
   queue AS (
-    -- A reaped job's pg-boss row may still read active until pg-boss expires it: cancelled too, so it never comes back as a retry.
+    -- Waiting for a device (created) or for its next attempt (retry): pg-boss's own cancel takes
+    -- every state before completed, and so does this one. A job that a worker is handing back for a
+    -- retry at this very moment still reads running here: it is listed as running and tried again.
     UPDATE pgboss.job b SET state = 'cancelled', completed_on = now() FROM done
      WHERE b.id = done.id AND b.name = done.queue AND b.state < 'completed')
   SELECT j.id, j.submission_id, coalesce(r.device_id, j.device_id), CASE WHEN d.id IS NULL THEN j.state ELSE 'cancelled' END, s.created_by, d.id IS NOT NULL
