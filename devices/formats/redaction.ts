@@ -164,7 +164,7 @@ function scanDigits(text: string): number {
       gap = 0;
     } else {
       // Up to three separators after a digit keep the group run going; anything else ends it.
-      if (isGroupSeparator(c) && grouped > 0 && gap < 3) {
+      if (grouped > 0 && gap < 3 && isGroupSeparator(c)) {
         if (gap++ === 0) (long += run >= 3 ? 1 : 0), (pairs = run === 2 ? pairs + 2 : 0);
       } else (grouped = 0), (long = 0), (pairs = 0);
       run = 0;
@@ -476,8 +476,13 @@ function digitCount(text: string): number {
  * of a hex dump (`34:31:31:…`, DIGIT_PAIRS) here, not the groups of a PAN: with it, a host and
  * port (`10.254.113.201:41237`) would read as one.
  */
-const isGroupSeparator = (code: number) =>
-  (code >= 0x04 && code <= 0x20 && (code < 0x1c || code === 0x20)) || code === 0x01 || code === 0xa0 || code === 0x2d || code === 0x2e || code === 0x2f || code === 0x3f || code === 0x3a || code === 0x2c || code === 0x5f || code === 0xb7;
+const GROUP_SEPARATORS = (() => {
+  const table = new Uint8Array(256);
+  for (let c = 0x04; c < 0x1c; c++) table[c] = 1;
+  for (const c of [0x01, 0x20, 0xa0, 0x2d, 0x2e, 0x2f, 0x3f, 0x3a, 0x2c, 0x5f, 0xb7]) table[c] = 1;
+  return table;
+})();
+const isGroupSeparator = (code: number) => code < 256 && GROUP_SEPARATORS[code] === 1;
 
 /** Sorted positions grouped into runs of consecutive ones. */
 function contiguous(indices: Iterable<number>): { at: number; length: number }[] {
