@@ -1,4 +1,4 @@
-import { dirname, join, resolve } from 'node:path';
+import { join, resolve } from 'node:path';
 import { Command, Option } from 'commander';
 import { ExitCode, InputError, formatError } from '../../core/errors.js';
 import { EXIT_CODES_HELP } from '../help.js';
