@@ -177,7 +177,7 @@ cases:
     expect(existsSync(join(run, 'record.json'))).toBe(false);
     const folded = await poshil(['report', join(run, 'record.ndjson'), '--format', 'json']);
     expect(folded.exitCode).toBe(0);
-    const record = JSON.parse(folded.stdout) as { status: string; summary: { outcome: string }; error: { code: string; message: string }; suites: { cases: { id: string; outcome: string }[] }[] };
+    const record = JSON.parse(folded.stdout) as { runId: string; status: string; summary: { outcome: string }; error: { code: string; message: string }; suites: { cases: { id: string; outcome: string }[] }[] };
     expect(record.status).toBe('crashed');
     expect(record.suites[0]!.cases).toEqual([expect.objectContaining({ id: 'quick', outcome: 'PASS' })]);
     // Its passed case does not make the run a pass: CI reading the JUnit sees an error, and how much is missing.
@@ -188,6 +188,9 @@ cases:
     expect(junit.stdout).toContain('<error message="the run did not finish: poshil was killed or crashed while it ran; 2 of its 3 cases have no result" type="E_CRASHED">');
     const html = await poshil(['report', join(run, 'record.ndjson'), '--format', 'html']);
     expect(html.stdout).toContain('crashed');
+    // OUT/latest named it from its start: the run CI looks at next is the one that crashed.
+    const last = await poshil(['report', '--last', '--out', out, '--format', 'json']);
+    expect(JSON.parse(last.stdout)).toMatchObject({ runId: record.runId, status: 'crashed' });
     await waitFor(() => execaSync('pgrep', ['-f', 'sigkill-test'], { reject: false }).stdout === '', 5000);
   });
 });

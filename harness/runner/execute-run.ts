@@ -172,6 +172,9 @@ export async function executeRun(request: RunRequest): Promise<RunResult> {
     planned,
   };
   journal.append({ type: 'run.started', header });
+  // Linked now and again at the end: a run killed midway is still the one `report --last` and
+  // `--last-failed` find. A bench run links its own folder once all its devices are done.
+  if (request.runDir === undefined) linkLatest(request.outDir, runId);
   reporters.onRunStart(header, planned);
   logger.info({ runId, profile: profile.file, suites: inputs.suites.map((s) => s.id), planned }, 'run started');
 
@@ -254,7 +257,7 @@ export async function executeRun(request: RunRequest): Promise<RunResult> {
   });
   const record = journal.record();
   writeRecordJson(join(runDir, 'record.json'), record);
-  // A bench run links its own folder once all its devices are done.
+  // Again: a run that started later and ended sooner in the same folder took the link meanwhile.
   if (request.runDir === undefined) linkLatest(request.outDir, runId);
   await reporters.onRunEnd(record);
   for (const { reporter, hook, error } of reporters.failures) logger.error({ reporter, hook, err: errorMessage(error) }, 'reporter failed');

@@ -68,7 +68,7 @@ export function registerRun(program: Command): void {
 Each run writes a folder OUT/RUNID/ with record.json (and record.ndjson, written as the run goes),
 transcript/ (every frame in and out, card data masked, in segments of --segment-size chained by
 SHA-256), receipts/ (every printed receipt, decoded), poshil.log, junit.xml and report.html, and
-points OUT/latest at it.
+points OUT/latest at it from its start (a run killed midway is still the one report --last reads).
 
 Defaults come from poshil.config.json (or .yaml; schema harness/config/schemas/config.schema.json)
 and from POSHIL_DEVICE, POSHIL_SUITES, POSHIL_OUT, POSHIL_RETRIES, POSHIL_REPORTER, POSHIL_TIMEOUT,
