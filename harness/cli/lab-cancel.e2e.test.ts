@@ -1,11 +1,12 @@
 /**
  * `poshil lab cancel` on a real PostgreSQL: queued jobs withdrawn (in lab.jobs and pg-boss) are
  * never taken by a worker, a `--wait` following them ends with 130, a running job is left to end,
- * and a role cancels only what it submitted.
+ * a role cancels only what it submitted, and a campaign ended by cancelling is told to its webhook.
  */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { startReceiver, type Receiver } from '../lab/notify/test-support/receiver.js';
 import { startTestLab, type TestLab } from '../lab/test-support/lab-db.js';
 import { killWorkers, labWorkspace, query, slowSuite, startWorker } from '../lab/test-support/lab-cli.js';
 import { poshil } from './test-support/cli.js';
@@ -13,13 +14,17 @@ import { poshil } from './test-support/cli.js';
 let lab: TestLab;
 let bench: string;
 let suites: string;
+let receiver: Receiver;
 const urls: Record<string, string> = {};
 
 afterEach(killWorkers);
+afterAll(async () => receiver?.close());
 
 beforeAll(async () => {
   lab = await startTestLab();
   ({ bench, suites } = labWorkspace(lab.home, 2));
+  receiver = await startReceiver(() => ({ status: 200 }));
+  expect((await poshil(['lab', 'webhook', 'add', 'ops', `${receiver.base}/hook`, '--dir', lab.dir], { cwd: lab.home })).exitCode).toBe(0);
   for (const [name, kind] of [['ci', 'submitter'], ['other', 'submitter']] as const) {
     const made = await poshil(['lab', 'role', 'add', name, '--kind', kind, '--dir', lab.dir], { cwd: lab.home });
     expect(made.exitCode, made.stderr).toBe(0);
@@ -68,6 +73,10 @@ describe('poshil lab cancel', () => {
     expect(later.exitCode, later.stdout + worker.output()).toBe(0);
     const runs = await query<{ n: string }>(lab.url, 'SELECT count(*) AS n FROM lab.runs r JOIN lab.jobs j ON j.id = r.job_id WHERE j.state = $1', ['cancelled']);
     expect(runs).toEqual([{ n: '0' }]);
+    // No worker finished the withdrawn campaign, so a worker's sweep tells its end, once.
+    const campaigns = () => receiver.received.map((r) => JSON.parse(r.body) as { kind: string; submissionId?: string; counts?: unknown }).filter((b) => b.kind === 'campaign-finished');
+    await expect.poll(() => campaigns().length, { timeout: 15_000, interval: 100 }).toBe(1);
+    expect(campaigns()[0]).toMatchObject({ submissionId: id, counts: { passed: 0, failed: 0, cancelled: 2 } });
     worker.process.kill('SIGINT');
     await worker.process;
   }, 120_000);

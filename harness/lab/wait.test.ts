@@ -58,6 +58,6 @@ describe('a job no device can take now', () => {
     await db.pool.query(`SELECT pg_notify('poshil_job_done', $1)`, [JOB]);
     const ended = await waiting;
     expect(ended.exitCode).toBe(1);
-    expect(lines.at(-1)).toBe(`  FAILED   job ${JOB} on (no device)`);
+    expect(lines.at(-1)).toBe(`  FAILED    job ${JOB} on (no device)`);
   });
 });

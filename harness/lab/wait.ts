@@ -63,7 +63,7 @@ export async function waitForSubmission(pool: pg.Pool, submissionId: string, say
       for (const job of rows) {
         if (!ENDED.has(job.state) || told.has(job.id)) continue;
         told.add(job.id);
-        say(`  ${job.state.toUpperCase().padEnd(8)} job ${job.id} on ${job.device ?? '(no device)'}${job.outcome ? ` — ${job.outcome}` : ''}${job.reason ? ` (${job.reason})` : ''}`);
+        say(`  ${job.state.toUpperCase().padEnd(9)} job ${job.id} on ${job.device ?? '(no device)'}${job.outcome ? ` — ${job.outcome}` : ''}${job.reason ? ` (${job.reason})` : ''}`);
       }
       if (rows.every((j) => ENDED.has(j.state))) {
         const jobs = rows.map((j) => ({ id: j.id, device: j.device, state: j.state, runId: j.run_id, outcome: j.outcome }));

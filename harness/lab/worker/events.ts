@@ -63,6 +63,22 @@ export async function campaignEndEvent(pool: pg.Pool, jobId: string): Promise<La
 }
 
 /**
+ * --each campaigns whose last open jobs `lab cancel` withdrew: no worker finished them, so the
+ * reaper's sweep tells their end (claimed once, as a finished job's is).
+ */
+export async function cancelledCampaignEvents(pool: pg.Pool): Promise<LabEvent[]> {
+  const { rows } = await pool.query<{ job: string }>(
+    `SELECT (SELECT j.id FROM lab.jobs j WHERE j.submission_id = s.id AND j.state = 'cancelled' LIMIT 1) AS job
+       FROM lab.submissions s
+      WHERE s.mode = 'each' AND s.ended_notified_at IS NULL
+        AND EXISTS (SELECT 1 FROM lab.jobs j WHERE j.submission_id = s.id AND j.state = 'cancelled')
+        AND NOT EXISTS (SELECT 1 FROM lab.jobs j WHERE j.submission_id = s.id AND j.state IN ('queued', 'running'))`,
+  );
+  const events = await Promise.all(rows.map((r) => campaignEndEvent(pool, r.job)));
+  return events.filter((e): e is LabEvent => e !== undefined);
+}
+
+/**
  * Workers silent for three of their own heartbeats (`fallbackHeartbeatMs` for one that did not say)
  * and not stopped on purpose, each reported once until it is back.
  */

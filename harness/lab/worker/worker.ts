@@ -21,7 +21,7 @@ import type { LabDatabase } from '../db/connect.js';
 import { maskSecret } from '../secrets.js';
 import type { LabEvent } from '../notify/index.js';
 import { checkMissed, takeFirings } from '../schedules.js';
-import { offlineWorkerEvents } from './events.js';
+import { cancelledCampaignEvents, offlineWorkerEvents } from './events.js';
 import { JobInputs, type LoadedJob } from './job-inputs.js';
 import { Outbox } from './outbox.js';
 import { ResultSender } from './results.js';
@@ -330,8 +330,8 @@ export async function runWorker(options: WorkerOptions): Promise<void> {
     setInterval(() => {
       reapExpiredLeases(db.pool, boss, timings.leaseTtlMs)
         .then((n) => n > 0 && (say(`reaper: freed ${n} device(s) whose worker stopped`), wake()))
-        .then(() => offlineWorkerEvents(db.pool, DEFAULT_TIMINGS.heartbeatMs))
-        .then((events) => events.forEach(notify))
+        .then(() => Promise.all([offlineWorkerEvents(db.pool, DEFAULT_TIMINGS.heartbeatMs), cancelledCampaignEvents(db.pool)]))
+        .then((events) => events.flat().forEach(notify))
         .catch(() => {});
     }, timings.reaperMs),
     setInterval(() => {
