@@ -4,7 +4,7 @@
  * a valid waiver, and every threshold holds. Each reason against is stated.
  */
 import type { CaseVerdict, Waiver, WaiverUse } from '../core/certificate.js';
-import { isFlaky, type CaseRecord, type RunRecord } from '../core/record.js';
+import { isFlaky, type CaseRecord, type PlanVerdict, type RunRecord } from '../core/record.js';
 import type { PlanThresholds } from '../config/plan.js';
 
 export interface PlanTerms {
@@ -71,4 +71,11 @@ export function decide(record: RunRecord, terms: PlanTerms, today: string = new 
     if (marginal > maxMarginal) reasons.push(`${marginal} measurements are MARGINAL (the plan allows ${maxMarginal})`);
   }
   return { verdict: reasons.length === 0 ? 'CERTIFIED' : 'NOT CERTIFIED', reasons, cases, waivers };
+}
+
+/** The verdict as a run's record keeps it (`run --plan`, `certify`): met, why not, what was waived. */
+export function planVerdict(record: RunRecord, plan: PlanTerms & { id: string; version: string }): PlanVerdict {
+  const verdict = decide(record, plan);
+  const waived = verdict.waivers.filter((w) => w.applied).map((w) => ({ case: w.case, reason: w.reason, approver: w.approver, expires: w.expires }));
+  return { id: plan.id, version: plan.version, met: verdict.verdict === 'CERTIFIED', reasons: verdict.reasons, ...(waived.length ? { waived } : {}) };
 }

@@ -21,6 +21,8 @@ describe('certify, verify, compare (black box)', () => {
     const run = runDir(out);
     const certificate = JSON.parse(readFileSync(join(run, 'certificate.json'), 'utf8')) as { verdict: string; waivers: { applied: boolean }[]; lab: { name: string }; cases: unknown[] };
     expect(certificate.verdict).toBe('CERTIFIED');
+    // The record carries the same verdict, so JUnit and the report show it too.
+    expect((JSON.parse(readFileSync(join(run, 'record.json'), 'utf8')) as { plan: unknown }).plan).toEqual({ id: 'pos-acceptance', version: '1.0', met: true, reasons: [] });
     expect(certificate.lab.name).toBe('Bench <2>');
     expect(readFileSync(join(run, 'certificate.html'), 'utf8')).toContain('Bench &lt;2&gt;');
     expect(JSON.stringify(certificate)).not.toContain('PRIVATE KEY');

@@ -225,6 +225,22 @@ export interface LinkOutage {
   gaveUp?: string;
 }
 
+/**
+ * A plan's verdict on the run (`run --plan`, `certify`, a lab plan job), judged when the run
+ * ended: every mandatory case passed or waived, the terminal as the plan requires, thresholds
+ * held. Kept in the record so that JUnit, the HTML report and annotations carry it, not only the
+ * console. The plan's file and SHA-256 are among the run's inputs.
+ */
+export interface PlanVerdict {
+  id: string;
+  version: string;
+  met: boolean;
+  /** Each reason the plan is not met. */
+  reasons: string[];
+  /** Mandatory cases that did not pass, accepted by a waiver still valid. */
+  waived?: { case: string; reason: string; approver: string; expires: string }[];
+}
+
 export interface RunRecord extends RunHeader {
   status: RunStatus;
   finishedAt?: string;
@@ -233,6 +249,7 @@ export interface RunRecord extends RunHeader {
   summary: RunSummary;
   error?: RunError;
   outages?: LinkOutage[];
+  plan?: PlanVerdict;
 }
 
 export type JournalEntry =
@@ -247,7 +264,8 @@ export type JournalEntry =
       finishedAt: string;
       durationMs: number;
       error?: RunError;
-    };
+    }
+  | { type: 'plan.judged'; plan: PlanVerdict };
 
 export function summarize(suites: readonly SuiteRecord[]): RunSummary {
   const summary: RunSummary = {
@@ -316,6 +334,9 @@ export function foldJournal(entries: Iterable<JournalEntry>, runningIsLive = fal
           record.durationMs = entry.durationMs;
           if (entry.error) record.error = entry.error;
         }
+        break;
+      case 'plan.judged':
+        if (record) record.plan = entry.plan;
         break;
     }
   }

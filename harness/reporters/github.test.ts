@@ -17,6 +17,13 @@ describe('github reporter', () => {
     ]);
   });
 
+  it('annotates a plan not met at its file', () => {
+    const record = sampleRecord();
+    record.inputs = [...record.inputs, { kind: 'plan', path: 'suites/plans/acceptance.plan.yaml', sha256: 'c'.repeat(64) }];
+    record.plan = { id: 'acceptance', version: '2', met: false, reasons: ['mandatory case smoke/identify FAIL', 'pass rate 60 % below 100 %'] };
+    expect(renderAnnotations(record)[0]).toBe('::error file=suites/plans/acceptance.plan.yaml,title=poshil%3A plan acceptance 2 not met::mandatory case smoke/identify FAIL%0Apass rate 60 %25 below 100 %25');
+  });
+
   it('escapes what workflow commands treat as special', () => {
     expect(escapeData('50% done\r\nnext')).toBe('50%25 done%0D%0Anext');
     expect(escapeProperty('a:b,c')).toBe('a%3Ab%2Cc');

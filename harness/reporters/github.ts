@@ -1,7 +1,7 @@
 /**
  * GitHub Actions workflow commands: an `::error` annotation per case that did not pass, pointing
  * at the case in its suite file, a `::warning` per flaky case and per step warning, an `::error` for a run that could
- * not go on, then the counts line. The annotations show on the pull request's diff and summary.
+ * not go on and for a plan not met, then the counts line. The annotations show on the pull request's diff and summary.
  * https://docs.github.com/actions/reference/workflow-commands-for-github-actions
  */
 import { consoleText } from '../core/console-text.js';
@@ -34,6 +34,8 @@ export function renderAnnotations(record: RunRecord): string[] {
   const where = (c: CaseRecord) => ({ file: fileOf.get(c.suite)?.file, line: c.line });
   const lines: string[] = [];
   if (record.error) lines.push(annotation('error', { title: `poshil: the run could not go on [${record.error.code}]` }, record.error.message + (record.error.hint ? `\nhint: ${record.error.hint}` : '')));
+  const plan = record.plan;
+  if (plan && !plan.met) lines.push(annotation('error', { file: record.inputs.find((i) => i.kind === 'plan')?.path, title: `poshil: plan ${plan.id} ${plan.version} not met` }, plan.reasons.join('\n')));
   for (const c of failedCases(record)) {
     const text = [c.reason ?? c.outcome, ...(c.troubleshoot ? [`troubleshoot: ${c.troubleshoot}`] : [])].join('\n');
     lines.push(annotation('error', { ...where(c), title: `${c.outcome} ${c.suite}/${c.id}` }, text));

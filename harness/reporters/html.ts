@@ -123,7 +123,9 @@ export interface HtmlOptions {
 export function renderHtml(record: RunRecord, options: HtmlOptions = {}): string {
   const s = record.summary;
   const partial = record.status !== 'finished' && record.status !== 'error';
-  const verdict = record.status === 'interrupted' ? 'INTERRUPTED' : record.status === 'crashed' ? 'CRASHED' : record.status === 'error' ? 'ERROR' : s.outcome;
+  // Every case may pass and the plan still not be met (a firmware it does not certify): the banner says FAIL.
+  const planFailed = record.plan?.met === false && (s.outcome === 'PASS' || s.outcome === 'SKIPPED');
+  const verdict = record.status === 'interrupted' ? 'INTERRUPTED' : record.status === 'crashed' ? 'CRASHED' : record.status === 'error' ? 'ERROR' : planFailed ? 'FAIL' : s.outcome;
   const flaky = s.flaky ?? 0;
   const counts = [
     ['passed', s.passed - flaky, 'PASS'],
@@ -154,7 +156,7 @@ export function renderHtml(record: RunRecord, options: HtmlOptions = {}): string
   return render('report', {
     record,
     verdict,
-    verdictClass: partial ? record.status : record.status === 'error' ? 'ERROR' : s.outcome,
+    verdictClass: partial ? record.status : record.status === 'error' ? 'ERROR' : planFailed ? 'FAIL' : s.outcome,
     partial,
     summaryText: record.status === 'error' && s.total === 0 ? 'no case ran' : `${s.passed} of ${s.total} cases passed${flaky ? ` (${flaky} flaky)` : ''}`,
     duration: formatDuration(record.durationMs),

@@ -60,6 +60,20 @@ describe('renderJunit', () => {
     expect(xml.match(/<skipped message="not run: the run was interrupted"\/>/g)).toHaveLength(30);
   });
 
+  it('writes a plan not met as a failed case of its own, and a waived case with its waiver', () => {
+    const record = sampleRecord();
+    record.plan = { id: 'acceptance', version: '2', met: false, reasons: ['firmware 2.0 does not match the plan\'s /^1\\./'], waived: [{ case: 'smoke/identify', reason: 'known <bug>', approver: 'QA lead', expires: '2099-01-01' }] };
+    const xml = renderJunit(record);
+    expect(wellFormed(xml)).toBe(true);
+    expect(xml).toMatch(/<testsuites name="poshil" tests="6" failures="2" errors="1" skipped="1"/);
+    expect(xml).toContain('<testcase classname="poshil.plan" name="acceptance 2" time="');
+    expect(xml).toContain('<failure message="plan not met: firmware 2.0 does not match the plan&apos;s /^1\\./" type="PLAN">');
+    const identify = xml.slice(xml.indexOf('name="identify'), xml.indexOf('</testcase>', xml.indexOf('name="identify')));
+    expect(identify).toContain('<system-out>waived by the plan: known &lt;bug&gt; (QA lead, until 2099-01-01)');
+    record.plan = { id: 'acceptance', version: '2', met: true, reasons: [] };
+    expect(renderJunit(record)).toMatch(/<testcase classname="poshil.plan" name="acceptance 2" time="[0-9.]+"\/>/);
+  });
+
   it('escapes markup and replaces characters XML forbids', () => {
     expect(xmlEscape('a<b>&"c\'\u0001]]>')).toBe('a&lt;b&gt;&amp;&quot;c&apos;\uFFFD]]&gt;');
   });

@@ -6,11 +6,13 @@
  * Surefire writes reruns, which Jenkins and GitLab show: <flakyFailure>/<flakyError> in a case
  * that passed at last, <rerunFailure>/<rerunError> in one that never did. A run that could not
  * go on (terminal unreachable) is one <error> in a testsuite of its own, not an error per case.
+ * A plan's verdict (run --plan, certify) is a testsuite "plan" of one case, failed with the
+ * plan's reasons when it is not met; a failed case the plan waived says so in its system-out.
  */
 import { closeSync, openSync, writeSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { clock, type LoadSeries } from '../core/load-series.js';
-import { isFlaky, type AttemptRecord, type CaseRecord, type RunRecord, type StepRecord } from '../core/record.js';
+import { isFlaky, type AttemptRecord, type CaseRecord, type PlanVerdict, type RunRecord, type StepRecord } from '../core/record.js';
 import type { Reporter } from './reporter.js';
 import { makeFolders } from '../core/folders.js';
 
@@ -49,7 +51,7 @@ const neverRan = (c: CaseRecord) => c.outcome === 'ABORTED' && c.attempts.length
 const isError = (c: CaseRecord) => (c.outcome === 'ERROR' || c.outcome === 'TIMEOUT' || c.outcome === 'ABORTED') && !neverRan(c);
 const isSkipped = (c: CaseRecord) => c.outcome === 'SKIPPED' || neverRan(c);
 
-function testcase(c: CaseRecord): string {
+function testcase(c: CaseRecord, waiver?: NonNullable<PlanVerdict['waived']>[number]): string {
   const name = xmlEscape(c.title ? `${c.id}: ${c.title}` : c.id);
   const open = `    <testcase classname="poshil.${xmlEscape(c.suite)}" name="${name}" time="${seconds(c.durationMs)}"`;
   const parts: string[] = [];
@@ -59,6 +61,7 @@ function testcase(c: CaseRecord): string {
   else if (c.outcome === 'ERROR' || c.outcome === 'TIMEOUT' || c.outcome === 'ABORTED') parts.push(`      <error message="${message}" type="${c.outcome}">${xmlEscape(details(c))}</error>`);
   const earlier = c.attempts.slice(0, -1);
   const out: string[] = [];
+  if (waiver) out.push(`waived by the plan: ${waiver.reason} (${waiver.approver}, until ${waiver.expires})`);
   if (earlier.length > 0) {
     const kind = isFlaky(c) ? 'flaky' : 'rerun';
     for (const a of earlier) parts.push(rerun(kind, a));
@@ -93,6 +96,21 @@ function runErrorSuite(record: RunRecord, properties: string): string {
     <testcase classname="poshil.run" name="the run could not go on" time="${seconds(record.durationMs)}">
       <error message="${xmlEscape(e.message.slice(0, 500))}" type="${xmlEscape(e.code)}">${xmlEscape(text)}</error>
     </testcase>
+  </testsuite>`;
+}
+
+/** The plan's verdict as a testsuite of one case: a plan not met fails the report, whatever its cases did. */
+function planSuite(record: RunRecord, plan: PlanVerdict, properties: string): string {
+  const failed = plan.met ? 0 : 1;
+  const name = xmlEscape(`${plan.id} ${plan.version}`);
+  const body = plan.met
+    ? plan.waived?.length
+      ? `>\n      <system-out>${xmlEscape(plan.waived.map((w) => `waived: ${w.case}: ${w.reason} (${w.approver}, until ${w.expires})`).join('\n'))}</system-out>\n    </testcase>`
+      : '/>'
+    : `>\n      <failure message="${xmlEscape(`plan not met: ${plan.reasons[0] ?? ''}`.slice(0, 500))}" type="PLAN">${xmlEscape(plan.reasons.join('\n'))}</failure>\n    </testcase>`;
+  return `  <testsuite name="plan" tests="1" failures="${failed}" errors="0" skipped="0" time="${seconds(record.durationMs)}" timestamp="${xmlEscape(record.startedAt)}" hostname="${xmlEscape(record.host)}">
+    <properties>\n${properties}\n    </properties>
+    <testcase classname="poshil.plan" name="${name}" time="${seconds(record.durationMs)}"${body}
   </testsuite>`;
 }
 
@@ -142,11 +160,16 @@ export function writeJunit(record: RunRecord, write: (text: string) => void): vo
   ];
   const properties = props.map(([k, v]) => `      <property name="${xmlEscape(k!)}" value="${xmlEscape(v!)}"/>`).join('\n');
   const runError = record.error ? 1 : 0;
+  const plan = record.plan;
+  const planCase = plan ? 1 : 0;
+  const planFailed = plan && !plan.met ? 1 : 0;
+  const waivers = new Map((plan?.waived ?? []).map((w) => [w.case, w]));
   let allErrors = 0;
   let allSkipped = 0;
   for (const suite of record.suites) for (const c of suite.cases) (allErrors += isError(c) ? 1 : 0), (allSkipped += isSkipped(c) ? 1 : 0);
-  write(`<?xml version="1.0" encoding="UTF-8"?>\n<testsuites name="poshil" tests="${s.total + runError}" failures="${s.failed}" errors="${allErrors + runError}" skipped="${allSkipped}" time="${seconds(record.durationMs)}" timestamp="${xmlEscape(record.startedAt)}">\n`);
-  if (record.error) write(runErrorSuite(record, properties) + (record.suites.length ? '\n' : ''));
+  write(`<?xml version="1.0" encoding="UTF-8"?>\n<testsuites name="poshil" tests="${s.total + runError + planCase}" failures="${s.failed + planFailed}" errors="${allErrors + runError}" skipped="${allSkipped}" time="${seconds(record.durationMs)}" timestamp="${xmlEscape(record.startedAt)}">\n`);
+  if (record.error) write(runErrorSuite(record, properties) + (record.suites.length || plan ? '\n' : ''));
+  if (plan) write(planSuite(record, plan, properties) + (record.suites.length ? '\n' : ''));
   record.suites.forEach((suite, i) => {
     let failures = 0;
     let errors = 0;
@@ -160,7 +183,7 @@ export function writeJunit(record: RunRecord, write: (text: string) => void): vo
     }
     const attrs = `name="${xmlEscape(suite.id)}" tests="${suite.cases.length}" failures="${failures}" errors="${errors}" skipped="${skipped}" time="${seconds(time)}" timestamp="${xmlEscape(suite.cases[0]?.startedAt ?? record.startedAt)}" hostname="${xmlEscape(record.host)}"`;
     write(`${i > 0 ? '\n' : ''}  <testsuite ${attrs}>\n    <properties>\n${properties}\n    </properties>\n`);
-    suite.cases.forEach((c, n) => write((n > 0 ? '\n' : '') + testcase(c)));
+    suite.cases.forEach((c, n) => write((n > 0 ? '\n' : '') + testcase(c, c.outcome === 'PASS' ? undefined : waivers.get(`${c.suite}/${c.id}`))));
     write('\n  </testsuite>');
   });
   write('\n</testsuites>\n');

@@ -9,7 +9,7 @@ import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { ExitCode, PoshilError, errorMessage } from '../core/errors.js';
 import { poshilVersion } from '../core/paths.js';
-import { RECORD_SCHEMA_VERSION, type CaseRecord, type DeviceIdentity, type RunHeader, type RunRecord } from '../core/record.js';
+import { RECORD_SCHEMA_VERSION, type CaseRecord, type DeviceIdentity, type PlanVerdict, type RunHeader, type RunRecord } from '../core/record.js';
 import type { RunInputs } from '../config/inputs.js';
 import { Journal, writeRecordJson } from '../evidence/journal.js';
 import { createRunLogger, type LogLevel } from '../evidence/log.js';
@@ -76,6 +76,8 @@ export interface RunRequest {
   operator?: OperatorFactory;
   /** Told of each receipt as it prints (decoded, masked): a live view shows it. */
   onReceipt?: (receipt: PrintedReceipt) => void;
+  /** A plan's verdict on the ended run (not an interrupted one): recorded, and the run's exit code. */
+  judge?: (record: RunRecord) => PlanVerdict;
 }
 
 export interface RunResult {
@@ -255,6 +257,8 @@ export async function executeRun(request: RunRequest): Promise<RunResult> {
     durationMs: Math.round(performance.now() - start),
     ...(failure ? { error: { code: failure.code, message: failure.message, ...(failure.context.hint ? { hint: failure.context.hint } : {}) } } : {}),
   });
+  // Judged before the reports are written: a plan not met must not leave JUnit and the report green.
+  if (request.judge && !signal.aborted) journal.append({ type: 'plan.judged', plan: request.judge(journal.record()) });
   const record = journal.record();
   writeRecordJson(join(runDir, 'record.json'), record);
   // Again: a run that started later and ended sooner in the same folder took the link meanwhile.
@@ -284,7 +288,11 @@ export async function executeRun(request: RunRequest): Promise<RunResult> {
     ? ExitCode.interrupted
     : failure
       ? failure.exitCode
-      : record.summary.outcome === 'PASS' || record.summary.outcome === 'SKIPPED'
+      : record.plan
+        ? record.plan.met
+          ? ExitCode.ok
+          : ExitCode.caseFailed
+        : record.summary.outcome === 'PASS' || record.summary.outcome === 'SKIPPED'
         ? ExitCode.ok
         : ExitCode.caseFailed;
   return { record, runDir, exitCode, ...(failure ? { failure } : {}) };

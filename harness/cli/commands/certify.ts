@@ -53,6 +53,7 @@ Examples:
       const { htmlReporter } = await import('../../reporters/html.js');
       const { junitReporter } = await import('../../reporters/junit.js');
       const { executeRun } = await import('../../runner/execute-run.js');
+      const { planVerdict } = await import('../../certify/verdict.js');
       const { prepareOutputFolder } = await import('../../evidence/output-folder.js');
       required(options.plan, '-p, --plan <file>', 'certify');
       required(options.device, '-d, --device <profile>', 'certify');
@@ -73,6 +74,7 @@ Examples:
         logLevel: options.logLevel,
         handleSignals: true,
         ...(segmentBytes ? { segmentBytes } : {}),
+        judge: (record) => planVerdict(record, inputs.plan),
         reporters: (runDir) => {
           outputs['bundle'] = shown(runDir);
           outputs['report'] = shown(join(runDir, 'report.html'));

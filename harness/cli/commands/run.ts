@@ -1,10 +1,12 @@
 import { join, resolve } from 'node:path';
 import { Command, Option } from 'commander';
-import { ExitCode, InputError, formatError } from '../../core/errors.js';
+import { InputError, formatError } from '../../core/errors.js';
+import { consoleText } from '../../core/console-text.js';
 import { EXIT_CODES_HELP } from '../help.js';
 import { packageRoot } from '../../core/paths.js';
 import { LOG_LEVELS, type LogLevel } from '../../evidence/log-levels.js';
 import { REPORTER_NAMES } from '../../reporters/choice.js';
+import type { PlanVerdict, RunRecord } from '../../core/record.js';
 import type { CaseSelection } from '../../runner/run.js';
 import { runControls, wholeNumber } from './option-values.js';
 import { required } from './required.js';
@@ -163,22 +165,26 @@ ${EXIT_CODES_HELP}
           ...(segmentBytes ? { segmentBytes } : {}),
           reporters: (runDir) => [...buildReporters(reporterChoices, options, runDir, outputs), ...(panel ? [panel.reporter(runDir)] : [])],
           ...(panel ? { onReceipt: (receipt) => panel.receipt(receipt) } : {}),
+          // Judged as poshil certify judges it: optional cases, waivers, thresholds and the terminal's firmware count.
+          ...(planInputs ? { judge: await planJudge(planInputs.plan) } : {}),
         }).finally(() => panel?.close());
         if (result.failure) process.stderr.write(formatError(result.failure) + '\n');
         process.exitCode = result.exitCode;
-        if (planInputs && !result.failure && result.exitCode !== ExitCode.interrupted) {
-          // Judged as poshil certify judges it: optional cases, waivers, thresholds and the terminal's firmware count.
-          const { decide } = await import('../../certify/verdict.js');
-          const { plan } = planInputs;
-          const verdict = decide(result.record, plan);
-          const met = verdict.verdict === 'CERTIFIED';
-          process.stdout.write(`\nplan ${plan.id} ${plan.version}: ${met ? 'PASS' : 'FAIL'}\n`);
-          for (const reason of verdict.reasons) process.stdout.write(`  - ${reason}\n`);
-          process.exitCode = met ? ExitCode.ok : ExitCode.caseFailed;
+        const { plan } = result.record;
+        if (plan && !result.failure) {
+          process.stdout.write(`\nplan ${consoleText(plan.id)} ${consoleText(plan.version)}: ${plan.met ? 'PASS' : 'FAIL'}\n`);
+          for (const reason of plan.reasons) process.stdout.write(`  - ${consoleText(reason)}\n`);
+          for (const w of plan.waived ?? []) process.stdout.write(`  - waived: ${consoleText(w.case)} (${consoleText(w.reason)}; ${consoleText(w.approver)}, until ${w.expires})\n`);
         }
       } finally {
         // Still ours only when the run did not start: stop it and leave no run folder behind.
         if (early) await early.abandon();
       }
     });
+}
+
+/** Loaded only for a plan run. */
+async function planJudge(plan: Parameters<typeof import('../../certify/verdict.js').planVerdict>[1]): Promise<(record: RunRecord) => PlanVerdict> {
+  const { planVerdict } = await import('../../certify/verdict.js');
+  return (record) => planVerdict(record, plan);
 }
