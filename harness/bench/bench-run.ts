@@ -9,7 +9,7 @@ import { writeFileSync } from 'node:fs';
 import { availableParallelism, hostname } from 'node:os';
 import { join, relative } from 'node:path';
 import { ExitCode, PoshilError, errorMessage } from '../core/errors.js';
-import type { RunHeader, RunRecord } from '../core/record.js';
+import type { PlanVerdict, RunHeader, RunRecord } from '../core/record.js';
 import type { RunInputs } from '../config/inputs.js';
 import type { LogLevel } from '../evidence/log-levels.js';
 import type { PrintedReceipt } from '../evidence/receipts.js';
@@ -73,6 +73,8 @@ export interface BenchRunRequest {
   onReceipt?: (device: BenchDevice) => (receipt: PrintedReceipt) => void;
   /** Where ports found by USB identity are looked up (tests give a fake list). */
   portLister?: PortLister;
+  /** A plan's verdict on each device's run (a lab plan job), kept in its record. */
+  judge?: (record: RunRecord) => PlanVerdict;
   /**
    * false: no bench-wide JUnit, HTML page or `latest` link (a lab job is one device, whose own
    * JUnit and HTML say it all). The bench record is written either way.
@@ -170,6 +172,7 @@ export async function runBench(request: BenchRunRequest): Promise<BenchRunResult
         ...(request.maxFailures !== undefined ? { maxFailures: request.maxFailures } : {}),
         ...(request.segmentBytes !== undefined ? { segmentBytes: request.segmentBytes } : {}),
         ...(request.transcripts ? { transcripts: request.transcripts } : {}),
+        ...(request.judge ? { judge: request.judge } : {}),
         retries: request.retries,
         logLevel: request.logLevel,
         signal: request.signal,

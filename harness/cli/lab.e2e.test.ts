@@ -83,6 +83,7 @@ describe('poshil lab', () => {
     const deviceDir = join(work, 'runs', bundleDir!.dir, 't2');
     const verdict = JSON.parse(readFileSync(join(deviceDir, 'verdict.json'), 'utf8')) as { verdict: string; job: Record<string, unknown> };
     expect(verdict).toMatchObject({ verdict: 'CERTIFIED', job: { jobId: job.id, worker: 'signer', attempt: 1 } });
+    expect(readFileSync(join(deviceDir, 'junit.xml'), 'utf8')).toContain('<testcase classname="poshil.plan" name="smoke-check 1"');
     const certificate = JSON.parse(readFileSync(join(deviceDir, 'certificate.json'), 'utf8')) as { lab: unknown; job: Record<string, unknown> };
     expect(certificate.lab).toEqual({ name: 'Bench 7', tester: expect.stringMatching(/^poshil lab worker signer on /) });
     expect(certificate.job).toMatchObject({ id: job.id, attempt: 1, worker: 'signer', lease: expect.any(String), host: expect.any(String) });

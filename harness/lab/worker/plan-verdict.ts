@@ -7,9 +7,10 @@
 import type { KeyObject } from 'node:crypto';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { decide } from '../../certify/verdict.js';
+import { decide, planVerdict } from '../../certify/verdict.js';
 import { issueCertificate } from '../../certify/issue.js';
 import type { Plan } from '../../config/plan.js';
+import type { PlanVerdict, RunRecord } from '../../core/record.js';
 import { readRecordLines } from '../../evidence/record-json.js';
 import { renderCertificateHtml } from '../../reporters/html-certificate.js';
 
@@ -30,4 +31,9 @@ export function judgePlanRun(deviceDir: string, plan: Plan, signing?: Signing): 
   );
   if (signing) issueCertificate({ runDir: deviceDir, record, plan, lab: { ...(signing.labName ? { name: signing.labName } : {}), tester: signing.tester }, privateKey: signing.privateKey, renderHtml: renderCertificateHtml });
   return { met: verdict.verdict === 'CERTIFIED', reasons: verdict.reasons };
+}
+
+/** The verdict kept in the run's own record, so that its JUnit and HTML report carry it. */
+export function planJudge(plan: Plan): (record: RunRecord) => PlanVerdict {
+  return (record) => planVerdict(record, plan);
 }

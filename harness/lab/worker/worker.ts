@@ -25,7 +25,7 @@ import { cancelledCampaignEvents, offlineWorkerEvents } from './events.js';
 import { JobInputs, type LoadedJob } from './job-inputs.js';
 import { Outbox } from './outbox.js';
 import { ResultSender } from './results.js';
-import { judgePlanRun, type Signing } from './plan-verdict.js';
+import { judgePlanRun, planJudge, type Signing } from './plan-verdict.js';
 import { reapExpiredLeases } from './reaper.js';
 import { heartbeat, labDeviceId, registerWorker, stopWorker } from './registry.js';
 import { LabPrompts } from './prompts.js';
@@ -245,6 +245,7 @@ export async function runWorker(options: WorkerOptions): Promise<void> {
       console: pipedConsole([device.name], { write: (text: string) => (say(text.trimEnd()), true) }),
       signal,
       benchReports: false,
+      ...(loaded.plan ? { judge: planJudge(loaded.plan) } : {}),
       lab: { jobId: job.jobId, runId: job.runId, attempt: job.attempt, leaseId: job.leaseId, worker: options.name, host: hostname() },
       ...(options.launchSimulator ? { launchSimulator: options.launchSimulator } : {}),
       operator: () => prompts.factory(job.runId, deviceId),
