@@ -79,6 +79,8 @@ describe('ConsoleReporter', () => {
     const hostile = '1.4.2\n::error file=x,line=1::injected\n::stop-commands::x\r\x1b[2Kfake PASS\u2028';
     record.device.identity = { ...record.device.identity!, firmware: hostile };
     record.suites[0]!.cases[0]!.reason = `the terminal refused sale: BUSY ${hostile}`;
+    // A suite's author is no more trusted: a title is text for one line too.
+    record.suites[0]!.cases[0]!.title = `first line\n::error file=x.yml,line=1::from a title\n\x1b[31m`;
     for (const style of ['list', 'line', 'dot'] as const) {
       const out = replay(style, record);
       expect(out.split('\n').filter((line) => line.startsWith('::'))).toEqual([]);

@@ -10,6 +10,7 @@
  * Colours on a TTY unless NO_COLOR is set; FORCE_COLOR (other than 0 or false) asks for them
  * anywhere, as in Node itself, for a CI log that shows them.
  */
+import { consoleText } from '../core/console-text.js';
 import { isFlaky, type CaseRecord, type RunHeader, type RunRecord, type StepRecord } from '../core/record.js';
 import type { CaseRef, Reporter, StepProgress, StepStart } from './reporter.js';
 import { closingText, COLORS, FLAKY_SYMBOL, flakyHistory, formatMs, NO_PAINT, oneLine, SYMBOLS, type Paint } from './text.js';
@@ -89,7 +90,7 @@ export class ConsoleReporter implements Reporter {
 
   onStepEnd(ref: CaseRef, step: StepRecord): void {
     this.stopTimer();
-    this.status(`[${this.done + 1}/${this.planned}] ${ref.suite}/${ref.id} · ${step.label} ${step.outcome}`);
+    this.status(`[${this.done + 1}/${this.planned}] ${ref.suite}/${ref.id} · ${consoleText(step.label)} ${step.outcome}`);
   }
 
   onCaseEnd(record: CaseRecord): void {
@@ -133,7 +134,7 @@ export class ConsoleReporter implements Reporter {
     const r = this.running;
     if (!r) return;
     const elapsed = performance.now() - r.started;
-    let text = `${r.ref.suite}/${r.ref.id} · ${r.step.label}: running ${formatMs(elapsed)}`;
+    let text = `${r.ref.suite}/${r.ref.id} · ${consoleText(r.step.label)}: running ${formatMs(elapsed)}`;
     if (r.progress) text += `, ${progressText(r.progress())}`;
     if (this.tty) this.status(`[${this.done + 1}/${this.planned}] ${text}`);
     else this.write(`${this.dots > 0 ? '\n' : ''}  … ${text}\n`);

@@ -78,7 +78,7 @@ export function recapText(record: RunRecord, paint: Paint = NO_PAINT): string {
   if (failures.length) {
     lines.push('', `Failures (${failures.length}):`);
     failures.forEach((c, i) => {
-      lines.push(`  ${i + 1}) ${paint(COLORS[c.outcome], c.outcome)} ${c.suite}/${c.id}${c.title ? ` — ${c.title}` : ''}`);
+      lines.push(`  ${i + 1}) ${paint(COLORS[c.outcome], c.outcome)} ${c.suite}/${c.id}${c.title ? ` — ${oneLine(c.title)}` : ''}`);
       if (c.reason) lines.push(`     ${oneLine(c.reason)}`);
       if (c.troubleshoot && c.outcome !== 'ABORTED') lines.push(paint(DIM, `     troubleshoot${c.failureKind ? ` (${KIND_NAMES[c.failureKind]})` : ''}: ${oneLine(c.troubleshoot)}`));
     });

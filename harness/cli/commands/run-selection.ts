@@ -2,6 +2,7 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { InputError } from '../../core/errors.js';
+import { consoleText } from '../../core/console-text.js';
 import type { Suite } from '../../config/types.js';
 import { readRecord } from '../../evidence/journal.js';
 import { LATEST } from '../../runner/latest-link.js';
@@ -9,7 +10,7 @@ import { selectCases, type CaseSelection } from '../../runner/run.js';
 
 /** One line per case: "suite/case  title  [requires …]", then the count. */
 export function listCases(suites: readonly Suite[], selection: CaseSelection): string {
-  const rows = suites.flatMap((s) => selectCases(s, selection).map((c) => ({ id: `${s.id}/${c.id}`, title: c.title ?? '', requires: c.requires, optional: !c.mandatory })));
+  const rows = suites.flatMap((s) => selectCases(s, selection).map((c) => ({ id: `${s.id}/${c.id}`, title: consoleText(c.title ?? ''), requires: c.requires, optional: !c.mandatory })));
   const width = Math.max(0, ...rows.map((r) => r.id.length));
   const lines = rows.map((r) => `${r.id.padEnd(width)}  ${r.title}${r.requires.length ? `  [requires ${r.requires.join(', ')}]` : ''}${r.optional ? '  (optional)' : ''}`.trimEnd());
   const suitesWithCases = new Set(rows.map((r) => r.id.split('/')[0])).size;
