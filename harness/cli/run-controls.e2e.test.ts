@@ -67,6 +67,9 @@ describe('run controls (black box)', () => {
     const record = JSON.parse(readFileSync(join(out, 'latest', 'record.json'), 'utf8')) as ReturnType<typeof readRecordJson>;
     expect(record.options.maxFailures).toBe(1);
     expect(record.suites[0]!.cases.map((c) => c.outcome)).toEqual(['PASS', 'FAIL', 'ABORTED']);
+    // The failure that stopped the run names it, not the case it kept from starting.
+    expect(record.summary.outcome).toBe('FAIL');
+    expect(first.stdout).toMatch(/^FAIL 1 passed, 1 failed/m);
     expect(record.suites[0]!.cases[0]!.attempts[0]!.steps[0]!.timeoutMs).toBe(4000);
 
     const again = await poshil(['run', '--last-failed'], { cwd: dir, env });

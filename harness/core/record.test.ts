@@ -19,8 +19,16 @@ describe('summarize', () => {
       kase('g', 'ABORTED', { attempts: [] }),
     ];
     expect(summarize([{ id: 's', file: 'f', sha256: 'x', cases }])).toEqual({
-      total: 7, passed: 2, flaky: 1, failed: 1, errors: 1, timeouts: 1, skipped: 1, aborted: 1, outcome: 'ABORTED',
+      total: 7, passed: 2, flaky: 1, failed: 1, errors: 1, timeouts: 1, skipped: 1, aborted: 1, outcome: 'ERROR',
     });
+  });
+
+  it('is ABORTED for a case stopped mid-way, not for cases --max-failures kept from starting after a failure', () => {
+    const suite = (cases: CaseRecord[]) => [{ id: 's', file: 'f', sha256: 'x', cases }];
+    expect(summarize(suite([kase('a', 'FAIL'), kase('b', 'ABORTED', { attempts: [] })])).outcome).toBe('FAIL');
+    expect(summarize(suite([kase('a', 'FAIL'), kase('b', 'ABORTED')])).outcome).toBe('ABORTED');
+    // Ctrl-C between two cases: nothing failed, but the run did not do what it was given.
+    expect(summarize(suite([kase('a', 'PASS'), kase('b', 'ABORTED', { attempts: [] })])).outcome).toBe('ABORTED');
   });
 
   it('reads a retried pass in a record without the flag as flaky', () => {

@@ -271,6 +271,7 @@ export function summarize(suites: readonly SuiteRecord[]): RunSummary {
   const summary: RunSummary = {
     total: 0, passed: 0, failed: 0, errors: 0, timeouts: 0, skipped: 0, aborted: 0, flaky: 0, outcome: 'PASS',
   };
+  let stoppedMidway = false;
   for (const suite of suites) {
     for (const c of suite.cases) {
       summary.total++;
@@ -280,14 +281,20 @@ export function summarize(suites: readonly SuiteRecord[]): RunSummary {
       else if (c.outcome === 'ERROR') summary.errors++;
       else if (c.outcome === 'TIMEOUT') summary.timeouts++;
       else if (c.outcome === 'SKIPPED') summary.skipped++;
-      else summary.aborted++;
+      else {
+        summary.aborted++;
+        if (c.attempts.length > 0) stoppedMidway = true;
+      }
     }
   }
+  // A case stopped mid-way makes the run ABORTED; cases --max-failures (or Ctrl-C between cases)
+  // kept from starting do so only when nothing failed: the failures that stopped the run name it.
   summary.outcome =
-    summary.aborted > 0 ? 'ABORTED'
+    stoppedMidway ? 'ABORTED'
     : summary.errors > 0 ? 'ERROR'
     : summary.timeouts > 0 ? 'TIMEOUT'
     : summary.failed > 0 ? 'FAIL'
+    : summary.aborted > 0 ? 'ABORTED'
     : summary.passed > 0 ? 'PASS'
     : 'SKIPPED';
   return summary;
