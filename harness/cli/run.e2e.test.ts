@@ -2,7 +2,7 @@
  * The CLI as a user runs it: `poshil run` against the simulator it launches, over TCP and
  * through a real socat pty, and what it leaves on disk.
  */
-import { cpSync, existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Ajv } from 'ajv';
 import addFormats from 'ajv-formats';
@@ -169,7 +169,11 @@ cases:
       'slow.suite.yaml': SLOW_SUITE,
     });
     const out = join(dir, 'out');
-    const child = poshil(['run', '-d', join(dir, 'sim.json'), '-o', out, join(dir, 'slow.suite.yaml')]);
+    // The last run's green copy at the path CI publishes.
+    const published = join(dir, 'ci', 'junit.xml');
+    mkdirSync(join(dir, 'ci'));
+    writeFileSync(published, '<testsuites name="poshil" tests="3" failures="0" errors="0"/>');
+    const child = poshil(['run', '-d', join(dir, 'sim.json'), '-o', out, '--junit', published, join(dir, 'slow.suite.yaml')]);
     await waitFor(() => existsSync(out) && readFileSync(join(runDir(out), 'record.ndjson'), 'utf8').includes('"quick"'));
     child.kill('SIGKILL');
     await child;
@@ -191,6 +195,8 @@ cases:
     // OUT/latest named it from its start: the run CI looks at next is the one that crashed.
     const last = await poshil(['report', '--last', '--out', out, '--format', 'json']);
     expect(JSON.parse(last.stdout)).toMatchObject({ runId: record.runId, status: 'crashed' });
+    // CI publishing its --junit copy reads an error, not the last run's green.
+    expect(readFileSync(published, 'utf8')).toMatch(/errors="1"[\s\S]*type="E_UNFINISHED"/);
     await waitFor(() => execaSync('pgrep', ['-f', 'sigkill-test'], { reject: false }).stdout === '', 5000);
   });
 });

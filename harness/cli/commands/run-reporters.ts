@@ -11,6 +11,7 @@ import { githubReporter } from '../../reporters/github.js';
 import { jsonReporter } from '../../reporters/json.js';
 import { junitReporter } from '../../reporters/junit.js';
 import type { Reporter } from '../../reporters/reporter.js';
+import { markUnfinished, type CopyKind } from '../../reporters/unfinished.js';
 import type { ReporterOptions } from './reporter-options.js';
 
 const STYLES: ReadonlySet<string> = new Set(['list', 'line', 'dot']);
@@ -21,11 +22,14 @@ export function buildReporters(choices: readonly ReporterChoice[], options: Repo
   const files: Reporter[] = [];
   const consoles: Reporter[] = [];
   outputs['record'] = shown(join(runDir, 'record.json'));
-  const addFile = (kind: 'junit' | 'html' | 'json', path: string, label: string) => {
+  const addFile = (kind: CopyKind, path: string, label: string) => {
     const absolute = resolve(path);
     if (Object.values(outputs).includes(shown(absolute))) return;
     outputs[label] = shown(absolute);
-    files.push(namedOnceWritten(kind === 'junit' ? junitReporter(absolute) : kind === 'html' ? htmlAtTheEnd(absolute, runDir) : jsonReporter(absolute), outputs, label));
+    const reporter = namedOnceWritten(kind === 'junit' ? junitReporter(absolute) : kind === 'html' ? htmlAtTheEnd(absolute, runDir) : jsonReporter(absolute), outputs, label);
+    // A copy outside the run folder is at a fixed path CI publishes: not the last run's while this one goes.
+    const outside = relative(runDir, absolute).startsWith('..');
+    files.push(outside ? { ...reporter, onRunStart: (header) => markUnfinished(kind, absolute, header) } : reporter);
   };
   if (options.junit !== false) addFile('junit', join(runDir, 'junit.xml'), 'junit');
   if (options.html !== false) addFile('html', join(runDir, 'report.html'), 'report');
