@@ -207,6 +207,11 @@ describe('card numbers in the forms a terminal may write them', () => {
     'base64 without padding': [{ b: Buffer.from(`card ${P}`).toString('base64').replace(/=+$/, '') }, JSON.stringify({ b: Buffer.from('card 453914******6467').toString('base64').replace(/=+$/, '') })],
     'track 1 with a lower-case format code': [{ t: `%b${P}^DOE/JANE^30121010000000000000?` }, '{"t":"%b453914******6467^********^********************?"}'],
     'URL-safe base64': [{ b: Buffer.from(`card ${P}!?>`).toString('base64url') }, JSON.stringify({ b: Buffer.from('card 453914******6467!?>').toString('base64url') })],
+    // Inside longer text: a command's output, a log line quoting a payload.
+    'base64 inside text': [
+      { out: `track2=${Buffer.from(`;${P}=30121010000000000000?`).toString('base64')}\npan ${Buffer.from(P).toString('base64')} ok` },
+      JSON.stringify({ out: `track2=${Buffer.from(';453914******6467=********************?').toString('base64')}\npan ${Buffer.from('453914******6467').toString('base64')} ok` }),
+    ],
   };
   for (const [name, [value, masked]] of Object.entries(forms)) {
     it(`masks one written as ${name}, parsed and as a raw line alike`, () => {
@@ -216,7 +221,7 @@ describe('card numbers in the forms a terminal may write them', () => {
   }
 
   it('leaves numbers that are no card alone: versions, object ids, addresses, dates', () => {
-    const clean = { oid: '1.2.840.113549.1.1.11', at: '2026.11.27 10.15.30', ip: '192.168.100.200', date: '12/27/2026', hex: '57A0B1C2D3E4F5' };
+    const clean = { oid: '1.2.840.113549.1.1.11', at: '2026.11.27 10.15.30', ip: '192.168.100.200', date: '12/27/2026', hex: '57A0B1C2D3E4F5', words: 'AbortSignalTimeoutError in transactionCompletedHandler, token eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9' };
     expect(maskJsonValue(clean)).toBe(clean);
   });
 });

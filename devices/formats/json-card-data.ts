@@ -64,7 +64,35 @@ export function maskStringValue(value: string, key = ''): MaskedText {
     const masked = maskUnknown(Buffer.from(value, 'base64'), `base64 in "${key}"`);
     if (masked.spans.length > 0) return fromBytes(value, masked, 'base64');
   }
-  return text;
+  return maskBase64Runs(text, key);
+}
+
+// Base64 inside longer text (`track2=OzQx…` in a command's output, a log line quoting a payload):
+// a run of 20 or more characters of the alphabet, upper and lower case among them (digits alone
+// or hex are read as such above), decoded from where the run starts.
+const BASE64_RUN = /[A-Za-z0-9+/]{20,}/g;
+
+function maskBase64Runs(masked: MaskedText, key: string): MaskedText {
+  let chars: string[] | undefined;
+  const spans = [...masked.spans];
+  let unparsed = masked.unparsed;
+  for (const match of masked.text.matchAll(BASE64_RUN)) {
+    const run = match[0];
+    if (run.length === masked.text.length || !/[A-Z]/.test(run) || !/[a-z]/.test(run)) continue;
+    // A length of 4n + 1 has a character that encodes no whole byte.
+    const body = run.length % 4 === 1 ? run.slice(0, -1) : run;
+    const found = maskUnknown(Buffer.from(body, 'base64'), `base64 in text${key ? ` "${key}"` : ''}`);
+    if (found.spans.length === 0) continue;
+    const encoded = fromBytes(body, found, 'base64');
+    chars ??= masked.text.split('');
+    // Only the groups of four that hold a masked byte change: the rest stays as it came.
+    for (const span of encoded.spans) {
+      for (let i = span.at; i < Math.min(span.at + span.length, body.length); i++) chars[match.index + i] = encoded.text[i]!;
+      spans.push({ ...span, at: match.index + span.at, length: Math.min(span.length, body.length - span.at) });
+    }
+    unparsed ??= found.unparsed;
+  }
+  return chars ? { text: chars.join(''), spans, ...(unparsed ? { unparsed } : {}) } : masked;
 }
 
 /** Re-encodes masked bytes the way they came (hex keeps its letter case); spans are in characters of the encoding. */
