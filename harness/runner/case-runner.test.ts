@@ -91,6 +91,17 @@ describe('runCase', () => {
     expect(wait.reason).toMatch(/^no transaction\.completed: the terminal reported the sale failed; received instead: transaction\.failed \(HOST_TIMEOUT\)$/);
   });
 
+  it('fails an await of a refusal at once when the terminal completes the sale instead (a card it must refuse)', async () => {
+    const refused = `      - do: sale\n        args: { amount: 100, currency: EUR }\n      - stimulus: swipe\n      - await: card.rejected\n        within: 20000\n`;
+    const { record } = await run(caseFrom(refused), () => ok({ txnId: 't1' }), {
+      onStimulus: (t) => void setTimeout(() => t.emit('transaction.completed', { txnId: 't1', result: 'approved' }), 30),
+    });
+    const wait = record.attempts[0]!.steps[2]!;
+    expect(wait.outcome).toBe('FAIL');
+    expect(wait.durationMs).toBeLessThan(5000);
+    expect(wait.reason).toMatch(/^no card\.rejected: the terminal took the card and completed the sale instead; received instead: transaction\.completed$/);
+  });
+
   it("does not end the wait on a late failure of an earlier sale of the case, and takes a name beginning with a digit", async () => {
     let n = 0;
     const steps = `      - do: sale\n        args: { amount: 100, currency: EUR }\n      - do: sale\n        args: { amount: 200, currency: EUR }\n        save: 2nd\n      - await: transaction.completed\n        within: 2000\n      - await: transaction.completed\n        of: 2nd\n        within: 50\n`;

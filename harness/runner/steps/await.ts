@@ -39,17 +39,29 @@ function summarize(events: readonly TerminalEvent[]): { name: string; data: unkn
 }
 
 /**
- * While a `transaction.completed` is awaited, the terminal's report that the sale failed ends the
- * wait at once: its verdict, not a silence. With `of`, a failure of that transaction counts, also
- * an untaken one from before (an abort during the swipe step); without, one that arrives during
- * the step and names the case's latest transaction (or none): a late failure of an earlier sale of
- * the case is not this one's.
+ * The event that answers an awaited one's question the other way: a sale that failed while its
+ * completion is awaited, a sale completed while the terminal's refusal is (a card it must refuse,
+ * a QR with the wrong amount, a host that never answered). It ends the wait at once as FAIL: the
+ * terminal's verdict, not a silence.
  */
-function saleFailed(step: AwaitStep, txnId: unknown, latest: string | undefined, start: number): EventFilter | undefined {
-  if (step.event !== 'transaction.completed') return undefined;
+const CONTRARY: Readonly<Record<string, { event: string; says: string }>> = {
+  'transaction.completed': { event: 'transaction.failed', says: 'the terminal reported the sale failed' },
+  'transaction.failed': { event: 'transaction.completed', says: 'the terminal completed the sale instead' },
+  'card.rejected': { event: 'transaction.completed', says: 'the terminal took the card and completed the sale instead' },
+  'qr.rejected': { event: 'transaction.completed', says: 'the terminal took the QR code and completed the sale instead' },
+};
+
+/**
+ * With `of`, a contrary event of that transaction counts, also an untaken one from before (an
+ * abort during the swipe step); without, one that arrives during the step and names the case's
+ * latest transaction (or none): a late event of an earlier sale of the case is not this one's.
+ */
+function contrary(step: AwaitStep, txnId: unknown, latest: string | undefined, start: number): { filter: EventFilter; says: string } | undefined {
+  const other = CONTRARY[step.event];
+  if (!other) return undefined;
   const named = (e: TerminalEvent) => (e.data as { txnId?: unknown } | null)?.txnId;
-  if (txnId !== undefined) return (e) => e.name === 'transaction.failed' && named(e) === txnId;
-  return (e) => e.name === 'transaction.failed' && e.receivedAt >= start && (latest === undefined || named(e) === undefined || named(e) === latest);
+  if (txnId !== undefined) return { filter: (e) => e.name === other.event && named(e) === txnId, says: other.says };
+  return { filter: (e) => e.name === other.event && e.receivedAt >= start && (latest === undefined || named(e) === undefined || named(e) === latest), says: other.says };
 }
 
 /**
@@ -74,24 +86,24 @@ export async function runAwait(step: AwaitStep, ctx: StepContext, start: number)
   const of = txnIdOf(step, ctx);
   if (!('txnId' in of)) return of;
   const txnId = of.txnId;
-  const failedSale = saleFailed(step, txnId, ctx.inbox.started.at(-1), start);
-  const heldFailure = failedSale && txnId !== undefined ? ctx.inbox.untaken().find(failedSale) : undefined;
-  const event = heldFailure ? undefined : await ctx.inbox.take(step.event, filterOf(step.where, txnId), step.timeoutMs, ctx.signal, failedSale);
+  const against = contrary(step, txnId, ctx.inbox.started.at(-1), start);
+  const heldAnswer = against && txnId !== undefined ? ctx.inbox.untaken().find(against.filter) : undefined;
+  const event = heldAnswer ? undefined : await ctx.inbox.take(step.event, filterOf(step.where, txnId), step.timeoutMs, ctx.signal, against?.filter);
   const expected = step.expect?.schema ?? (step.where ? { where: step.where.schema } : undefined);
   if (!event) {
     const meanwhile = ctx.inbox.untaken();
     const seen = meanwhile.length > 0 ? `; received instead: ${[...new Set(meanwhile.map(described))].join(', ')}` : '; nothing else arrived either';
-    const failure = failedSale ? meanwhile.find(failedSale) : undefined;
+    const answer = against ? meanwhile.find(against.filter) : undefined;
     // Events of the awaited name that came but did not match `where`: say why the first did not.
     const where = step.where;
     const unmatched = where ? meanwhile.filter((e) => e.name === step.event).map((e) => where.check(e.data)).filter((issues) => issues.length > 0) : [];
     const whyNot = unmatched.length > 0 ? `; ${unmatched.length} ${step.event} did not match \`where\`: ${describeIssues(unmatched[0]!.slice(0, 2))}` : '';
     // The step's duration says when; a reason that holds no timing stays the same from run to run.
-    const waited = failure ? ': the terminal reported the sale failed' : ` within ${step.timeoutMs} ms`;
+    const waited = answer ? `: ${against!.says}` : ` within ${step.timeoutMs} ms`;
     return {
       expected,
       observed: { eventsReceived: summarize(meanwhile) },
-      outcome: ctx.signal.aborted ? 'ABORTED' : failure ? 'FAIL' : 'TIMEOUT',
+      outcome: ctx.signal.aborted ? 'ABORTED' : answer ? 'FAIL' : 'TIMEOUT',
       reason: `no ${step.event}${ofText(step, txnId)}${step.where ? ' matching `where`' : ''}${waited}${seen}${whyNot}`,
     };
   }
