@@ -26,6 +26,15 @@ describe('compareRecords', () => {
     expect(c.before).toMatchObject({ runId: 'old', firmware: '1.4.2', firmwareAtEnd: '1.5.0' });
     expect(c.after).toMatchObject({ runId: 'new', firmware: '1.5.0' });
     expect(c.after).not.toHaveProperty('firmwareAtEnd');
+    expect(c).not.toHaveProperty('differences');
+  });
+
+  it('says when the runs were not of the same terminal, protocol or profile, without judging it', () => {
+    const zvt = record('new', '1.5.0');
+    zvt.device = { ...zvt.device, protocol: 'zvt', profile: 'q', identity: { ...identity('1.5.0'), serialNumber: 'T' } };
+    const c = compareRecords(record('old', '1.4.2'), zvt, { before: 'a', after: 'b' });
+    expect(c.differences).toEqual(['serial number S before, T after', 'protocol bench before, zvt after', 'device profile p before, q after']);
+    expect(c.worse).toBe(false);
   });
 });
 

@@ -74,6 +74,7 @@ export function compareRecords(before: RunRecord, after: RunRecord, files: { bef
     };
   };
   const incomplete = incompleteRun(after);
+  const differences = differencesBetween(before, after);
   return {
     before: describe(before, files.before),
     after: describe(after, files.after),
@@ -82,6 +83,7 @@ export function compareRecords(before: RunRecord, after: RunRecord, files: { bef
     distributions,
     counts,
     ...(incomplete ? { incomplete } : {}),
+    ...(differences.length ? { differences } : {}),
     worse: counts.regressed > 0 || distributions.some((d) => d.finding === 'slower') || incomplete !== undefined,
   };
 }
@@ -94,6 +96,21 @@ function incompleteRun(record: RunRecord): string | undefined {
   if (record.status === 'finished' || record.status === 'running') return undefined;
   const why = record.error ? `: ${record.error.message} [${record.error.code}]` : '';
   return `the second run did not finish (status ${record.status}${why})`;
+}
+
+/** Comparing firmware means the same terminal, protocol and profile on both sides: whatever else differs is said. */
+function differencesBetween(before: RunRecord, after: RunRecord): string[] {
+  const said: string[] = [];
+  const a = before.device.identityAtStart ?? before.device.identity;
+  const b = after.device.identityAtStart ?? after.device.identity;
+  const differ = (what: string, x: string | undefined, y: string | undefined) => {
+    if (x !== undefined && y !== undefined && x !== y) said.push(`${what} ${x} before, ${y} after`);
+  };
+  differ('model', a?.model, b?.model);
+  differ('serial number', a?.serialNumber, b?.serialNumber);
+  differ('protocol', before.device.protocol, after.device.protocol);
+  differ('device profile', before.device.profile, after.device.profile);
+  return said;
 }
 
 export function compareDistributions(key: string, before: number[], after: number[]): DistributionComparison {

@@ -53,6 +53,12 @@ export interface Comparison {
    * or interrupted), so the cases it lacks were lost, not dropped from the suite.
    */
   incomplete?: string;
+  /**
+   * What differs between the two runs besides the firmware: another terminal (model, serial
+   * number), protocol or device profile. Said, not judged: a case a ZVT terminal skips for lack of
+   * card events is no regression of a firmware.
+   */
+  differences?: string[];
   /** True when something got worse: a regression, a significantly slower distribution, or an incomplete second run. */
   worse: boolean;
 }

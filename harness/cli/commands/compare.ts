@@ -70,6 +70,7 @@ export function formatComparison(c: Comparison): string {
   const lines = [
     `before: run ${c.before.runId}${firmware(c.before)}`,
     `after:  run ${c.after.runId}${firmware(c.after)}`,
+    ...(c.differences ?? []).map((d) => `note: not the same set-up: ${consoleText(d)}`),
     '',
     `cases: ${c.counts.regressed} regressed, ${c.counts.recovered} recovered, ${c.counts['still failing']} still failing, ${c.counts['still passing']} still passing, ${c.counts['still skipped'] ? `${c.counts['still skipped']} still skipped, ` : ''}${c.counts.added} added, ${c.counts.removed} removed`,
   ];
