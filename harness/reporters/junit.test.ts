@@ -74,6 +74,18 @@ describe('renderJunit', () => {
     expect(renderJunit(record)).toMatch(/<testcase classname="poshil.plan" name="acceptance 2" time="[0-9.]+"\/>/);
   });
 
+  it('names in each testsuite the firmware its cases ran on, when an upgrade in the run changed it', () => {
+    const record = sampleRecord();
+    record.device.identityAtStart = { ...record.device.identity!, firmware: '1.4.2' };
+    record.device.identity = { ...record.device.identity!, firmware: '1.5.0' };
+    for (const c of record.suites[0]!.cases) c.firmware = '1.4.2';
+    record.suites[1]!.cases.forEach((c, i) => (c.firmware = i === 0 ? '1.4.2' : '1.5.0'));
+    const [smoke, sales] = renderJunit(record).split('<testsuite ').slice(1);
+    expect(smoke).toContain('<property name="device.firmware" value="1.4.2"/>');
+    expect(smoke).not.toContain('device.firmwareAtEnd');
+    expect(sales).toContain('<property name="device.firmware" value="1.4.2"/>\n      <property name="device.firmwareAtEnd" value="1.5.0"/>');
+  });
+
   it('escapes markup and replaces characters XML forbids', () => {
     expect(xmlEscape('a<b>&"c\'\u0001]]>')).toBe('a&lt;b&gt;&amp;&quot;c&apos;\uFFFD]]&gt;');
   });

@@ -149,16 +149,21 @@ export function seriesText(step: StepRecord): string | undefined {
 export function writeJunit(record: RunRecord, write: (text: string) => void): void {
   const s = record.summary;
   const identity = record.device.identity;
-  const props = [
-    ['poshil.version', record.tool.version],
-    ['run.id', record.runId],
-    ['run.status', record.status],
-    ['device.profile', record.device.profile],
-    ...(identity ? [['device.model', identity.model], ['device.serialNumber', identity.serialNumber], ['device.firmware', identity.firmware]] : []),
-    // A run that upgraded the terminal: the firmware its cases before the upgrade ran on.
-    ...(record.device.identityAtStart ? [['device.firmwareAtStart', record.device.identityAtStart.firmware]] : []),
-  ];
-  const properties = props.map(([k, v]) => `      <property name="${xmlEscape(k!)}" value="${xmlEscape(v!)}"/>`).join('\n');
+  // `firmware`: what a suite's cases ran on, when an upgrade earlier in the run makes it differ from the end's.
+  const propertiesOf = (firmware = identity?.firmware, firmwareAtEnd?: string) =>
+    [
+      ['poshil.version', record.tool.version],
+      ['run.id', record.runId],
+      ['run.status', record.status],
+      ['device.profile', record.device.profile],
+      ...(identity ? [['device.model', identity.model], ['device.serialNumber', identity.serialNumber], ['device.firmware', firmware!]] : []),
+      ...(firmwareAtEnd ? [['device.firmwareAtEnd', firmwareAtEnd]] : []),
+      // A run that upgraded the terminal: the firmware its cases before the upgrade ran on.
+      ...(record.device.identityAtStart ? [['device.firmwareAtStart', record.device.identityAtStart.firmware]] : []),
+    ]
+      .map(([k, v]) => `      <property name="${xmlEscape(k!)}" value="${xmlEscape(v!)}"/>`)
+      .join('\n');
+  const properties = propertiesOf();
   const runError = record.error ? 1 : 0;
   const plan = record.plan;
   const planCase = plan ? 1 : 0;
@@ -181,8 +186,11 @@ export function writeJunit(record: RunRecord, write: (text: string) => void): vo
       else if (isSkipped(c)) skipped++;
       time += c.durationMs;
     }
+    const first = suite.cases[0]?.firmware ?? identity?.firmware;
+    const last = suite.cases.at(-1)?.firmware ?? first;
+    const suiteProperties = first === identity?.firmware && last === first ? properties : propertiesOf(first, last !== first ? last : undefined);
     const attrs = `name="${xmlEscape(suite.id)}" tests="${suite.cases.length}" failures="${failures}" errors="${errors}" skipped="${skipped}" time="${seconds(time)}" timestamp="${xmlEscape(suite.cases[0]?.startedAt ?? record.startedAt)}" hostname="${xmlEscape(record.host)}"`;
-    write(`${i > 0 ? '\n' : ''}  <testsuite ${attrs}>\n    <properties>\n${properties}\n    </properties>\n`);
+    write(`${i > 0 ? '\n' : ''}  <testsuite ${attrs}>\n    <properties>\n${suiteProperties}\n    </properties>\n`);
     suite.cases.forEach((c, n) => write((n > 0 ? '\n' : '') + testcase(c, c.outcome === 'PASS' ? undefined : waivers.get(`${c.suite}/${c.id}`))));
     write('\n  </testsuite>');
   });
