@@ -338,5 +338,11 @@ describe('runCase', () => {
     const record = await runCase('t', c, env);
     expect(record.outcome, record.reason).toBe('PASS');
     expect(transcript.excerpt(0, 100).map((e) => e.text)).toContain('printer.output of t1, a transaction an earlier case attempt started: not this attempt\'s');
+
+    // A case that awaits a receipt of its own and gets only the earlier case's: the time-out says what was set aside.
+    terminal.emit('printer.output', { copy: 'merchant', txnId: 't1' }, 20);
+    const alone = await runCase('t', caseFrom('      - await: printer.output\n        within: 150\n'), env);
+    expect(alone.outcome).toBe('TIMEOUT');
+    expect(alone.reason).toMatch(/no printer\.output within 150 ms; set aside as an earlier case's: printer\.output of t1$/);
   });
 });

@@ -92,7 +92,10 @@ export async function runAwait(step: AwaitStep, ctx: StepContext, start: number)
   const expected = step.expect?.schema ?? (step.where ? { where: step.where.schema } : undefined);
   if (!event) {
     const meanwhile = ctx.inbox.untaken();
-    const seen = meanwhile.length > 0 ? `; received instead: ${[...new Set(meanwhile.map(described))].join(', ')}` : '; nothing else arrived either';
+    const aside = ctx.inbox.setAside;
+    const seen =
+      (meanwhile.length > 0 ? `; received instead: ${[...new Set(meanwhile.map(described))].join(', ')}` : aside.length > 0 ? '' : '; nothing else arrived either') +
+      (aside.length > 0 ? `; set aside as an earlier case's: ${[...new Set(aside)].join(', ')}` : '');
     const answer = against ? meanwhile.find(against.filter) : undefined;
     // Events of the awaited name that came but did not match `where`: say why the first did not.
     const where = step.where;
