@@ -1,5 +1,6 @@
 import { generateKeyPairSync } from 'node:crypto';
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, renameSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -72,5 +73,58 @@ describe('verifyBundle and the layouts of a run folder', () => {
       `${first}: the transcript chain is broken: it comes from run run-2, not run-1`,
       `transcript/00002.ndjson: the transcript chain is broken: ${first} is not the segment that was sealed before it (its SHA-256 or size differs from this header's)`,
     ]);
+  });
+
+  it('names each file or folder replaced by a symbolic link, and reads nothing through it', async () => {
+    const dir = join(root, 'linked');
+    const outside = join(root, 'linked-outside');
+    mkdirSync(outside);
+    const transcript = new SegmentedNdjson(dir, 'transcript', 'run-1', 512);
+    for (let i = 0; i < 20; i++) transcript.append({ seq: i, ms: i, channel: 'link', dir: 'tx', text: 'x'.repeat(30) });
+    await transcript.end();
+    writeFileSync(join(dir, 'report.html'), '<html></html>\n');
+    writeFileSync(join(dir, 'record.json'), '{}\n');
+    sign(dir);
+    // The same bytes, moved out of the bundle: every hash still matches, and the bundle is no longer whole.
+    for (const name of ['transcript', 'report.html']) {
+      renameSync(join(dir, name), join(outside, name));
+      symlinkSync(join(outside, name), join(dir, name));
+    }
+    const result = verifyBundle(dir);
+    expect(result.problems).toEqual([
+      `report.html: a symbolic link (to ${join(outside, 'report.html')}); verify follows no link: a signed bundle holds its evidence itself`,
+      `transcript: a symbolic link (to ${join(outside, 'transcript')}); verify follows no link: a signed bundle holds its evidence itself`,
+    ]);
+    expect(result).toMatchObject({ ok: false, checkedFiles: 1 });
+
+    // A link that stays inside the bundle is refused too: a copy or an archive of the bundle may not keep it.
+    rmSync(join(dir, 'report.html'));
+    copyFileSync(join(outside, 'report.html'), join(dir, 'report.html'));
+    rmSync(join(dir, 'transcript'));
+    renameSync(join(outside, 'transcript'), join(dir, 'transcript'));
+    expect(verifyBundle(dir).ok).toBe(true);
+    renameSync(join(dir, 'record.json'), join(dir, 'transcript', 'record.json'));
+    symlinkSync('transcript/record.json', join(dir, 'record.json'));
+    expect(verifyBundle(dir).problems).toEqual([
+      'record.json: a symbolic link (to transcript/record.json); verify follows no link: a signed bundle holds its evidence itself',
+      'transcript/record.json: not in the manifest (added after signing)',
+    ]);
+    rmSync(join(dir, 'record.json'));
+    renameSync(join(dir, 'transcript', 'record.json'), join(dir, 'record.json'));
+
+    // The certificate itself, the genuine one, kept elsewhere.
+    renameSync(join(dir, CERTIFICATE_FILE), join(outside, CERTIFICATE_FILE));
+    symlinkSync(join(outside, CERTIFICATE_FILE), join(dir, CERTIFICATE_FILE));
+    expect(verifyBundle(dir)).toMatchObject({ ok: false, problems: [`${CERTIFICATE_FILE}: a symbolic link (to ${join(outside, CERTIFICATE_FILE)}); verify follows no link: a signed bundle holds its evidence itself`] });
+  });
+
+  it('names a file replaced by a FIFO instead of waiting for it to be written', () => {
+    const dir = join(root, 'fifo');
+    mkdirSync(dir);
+    writeFileSync(join(dir, 'record.json'), '{}\n');
+    sign(dir);
+    rmSync(join(dir, 'record.json'));
+    execFileSync('mkfifo', [join(dir, 'record.json')]);
+    expect(verifyBundle(dir).problems).toEqual(['record.json: a FIFO, not a file; a signed bundle holds only files and folders']);
   });
 });

@@ -1,12 +1,13 @@
 /**
  * `poshil verify DIR`: checks the certificate's signature, the manifest's hash, the hash of
  * every file the manifest lists, and each chain of segments (transcript, receipts) link by link,
- * and names each file that changed, went missing, appeared, or breaks its chain.
+ * and names each file that changed, went missing, appeared, or breaks its chain, and each
+ * symbolic link: a bundle must hold its evidence itself, so no link is followed out of it.
  */
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, lstatSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { InputError } from '../core/errors.js';
-import { bundleFiles, CERTIFICATE_FILE, sha256, type Manifest } from '../evidence/manifest.js';
+import { bundleContents, CERTIFICATE_FILE, sha256, type Manifest } from '../evidence/manifest.js';
 import { checkChain, segmentFacts, type SegmentFacts } from '../evidence/segments.js';
 import { keyId, loadPublicKey, verifyDocument } from '../evidence/signing.js';
 import type { Certificate } from '../core/certificate.js';
@@ -23,26 +24,31 @@ export interface VerifyResult {
 
 export function verifyBundle(dir: string, trustedPublicKeyPath?: string): VerifyResult {
   const certPath = join(dir, CERTIFICATE_FILE);
-  if (!existsSync(certPath)) throw new InputError('E_NO_CERTIFICATE', `${dir} holds no ${CERTIFICATE_FILE}`, { file: dir, hint: 'give the run directory that `poshil certify` wrote' });
-  const problems: string[] = [];
+  if (!isEntry(certPath)) throw new InputError('E_NO_CERTIFICATE', `${dir} holds no ${CERTIFICATE_FILE}`, { file: dir, hint: 'give the run directory that `poshil certify` wrote' });
+  // The folder given may itself be a link (OUT/latest); nothing inside it may be.
+  const { files: present, strays } = bundleContents(dir);
+  const problems = strays.map((s) => `${s.path}: ${s.what}; ${s.link === undefined ? 'a signed bundle holds only files and folders' : 'verify follows no link: a signed bundle holds its evidence itself'}`);
+  const strayPaths = strays.map((s) => s.path);
+  const behindStray = (path: string) => strayPaths.some((s) => path === s || path.startsWith(`${s}/`));
+  if (behindStray(CERTIFICATE_FILE)) return { ok: false, problems, trustedKey: false, checkedFiles: 0 };
   let certificate: Certificate;
   const text = readFileSync(certPath, 'utf8');
   try {
     certificate = JSON.parse(text) as Certificate;
   } catch {
-    return { ok: false, problems: [`${CERTIFICATE_FILE}: not valid JSON (changed or damaged)`], trustedKey: false, checkedFiles: 0 };
+    return { ok: false, problems: [...problems, `${CERTIFICATE_FILE}: not valid JSON (changed or damaged)`], trustedKey: false, checkedFiles: 0 };
   }
   // The signature covers the content, not the bytes: a byte that changes neither (a base64 pad,
   // white space) must still not pass, so the file must be exactly as certify wrote it.
   if (JSON.stringify(certificate, null, 2) + '\n' !== text) problems.push(`${CERTIFICATE_FILE}: changed (not byte for byte as certify wrote it)`);
   const shapeProblem = certificateShapeProblem(certificate);
-  if (shapeProblem) return { ok: false, problems: [`${CERTIFICATE_FILE}: ${shapeProblem} (changed or damaged)`], trustedKey: false, checkedFiles: 0 };
+  if (shapeProblem) return { ok: false, problems: [...problems, `${CERTIFICATE_FILE}: ${shapeProblem} (changed or damaged)`], trustedKey: false, checkedFiles: 0 };
   const { signature, ...body } = certificate;
   let embedded: ReturnType<typeof loadPublicKey>;
   try {
     embedded = loadPublicKey(signature.publicKey, false);
   } catch {
-    return { ok: false, problems: [`${CERTIFICATE_FILE}: the embedded public key is not an Ed25519 key (changed or damaged)`], trustedKey: false, checkedFiles: 0 };
+    return { ok: false, problems: [...problems, `${CERTIFICATE_FILE}: the embedded public key is not an Ed25519 key (changed or damaged)`], trustedKey: false, checkedFiles: 0 };
   }
   const key = trustedPublicKeyPath ? loadPublicKey(trustedPublicKeyPath) : embedded;
   // Every byte of the signature block counts, though the signature checks only the body.
@@ -53,8 +59,10 @@ export function verifyBundle(dir: string, trustedPublicKeyPath?: string): Verify
 
   const manifestPath = join(dir, body.evidence.manifest);
   let manifest: Manifest | undefined;
-  if (!existsSync(manifestPath)) problems.push(`${body.evidence.manifest}: missing`);
-  else {
+  // A stray is named above and never read: through a link, the bytes would come from outside the bundle.
+  const manifestStray = behindStray(body.evidence.manifest);
+  if (!manifestStray && !existsSync(manifestPath)) problems.push(`${body.evidence.manifest}: missing`);
+  else if (!manifestStray) {
     const text = readFileSync(manifestPath);
     if (sha256(text) !== body.evidence.manifestSha256) problems.push(`${body.evidence.manifest}: changed (its hash differs from the one the certificate signs)`);
     let parsed: unknown;
@@ -76,6 +84,7 @@ export function verifyBundle(dir: string, trustedPublicKeyPath?: string): Verify
     const inChain = new Set((manifest.segments ?? []).flatMap((s) => s.files));
     const facts = new Map<string, SegmentFacts>();
     for (const file of manifest.files) {
+      if (behindStray(file.path)) continue;
       const path = join(dir, file.path);
       if (!existsSync(path)) {
         problems.push(`${file.path}: missing`);
@@ -86,13 +95,23 @@ export function verifyBundle(dir: string, trustedPublicKeyPath?: string): Verify
       if (sha256(data) !== file.sha256) problems.push(`${file.path}: changed (SHA-256 differs from the manifest)`);
       if (inChain.has(file.path)) facts.set(file.path, segmentFacts(data));
     }
-    for (const path of bundleFiles(dir)) if (!listed.has(path)) problems.push(`${path}: not in the manifest (added after signing)`);
+    for (const path of present) if (!listed.has(path)) problems.push(`${path}: not in the manifest (added after signing)`);
     for (const chain of manifest.segments ?? []) {
       // A missing file is reported above; the chain names only the links it breaks.
       for (const problem of checkChain(chain.stream, chain.files, (f) => facts.get(f), body.run.runId)) if (!problem.includes(': missing, so')) problems.push(problem);
     }
   }
   return { ok: problems.length === 0, problems, verdict: body.verdict, keyId: signature.keyId, trustedKey: Boolean(trustedPublicKeyPath), checkedFiles: checked };
+}
+
+/** Whether anything is at the path, a link that leads nowhere included (named as a stray, not as missing). */
+function isEntry(path: string): boolean {
+  try {
+    lstatSync(path);
+    return true;
+  } catch {
+    return false;
+  }
 }
 
 const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);

@@ -2,7 +2,7 @@
  * Certification from the outside: keygen, certify on the simulator, verify, tamper, verify
  * again; and compare two runs of different firmware.
  */
-import { chmodSync, existsSync, lstatSync, readFileSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, lstatSync, readFileSync, renameSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { execa } from 'execa';
 import { describe, expect, it } from 'vitest';
@@ -43,6 +43,22 @@ describe('certify, verify, compare (black box)', () => {
       expect(tampered.stdout).toContain(file);
       writeFileSync(path, original);
     }
+    // The same bytes moved out of the bundle and linked back: every hash matches, and the bundle is not whole.
+    const elsewhere = workspace();
+    for (const name of ['transcript', 'report.html']) {
+      renameSync(join(run, name), join(elsewhere, name));
+      symlinkSync(join(elsewhere, name), join(run, name));
+    }
+    const linked = await poshil(['verify', run, '--key', join(dir, 'lab.pub')]);
+    expect(linked.exitCode, linked.stdout).toBe(1);
+    expect(linked.stdout).toContain(`NOT VERIFIED:\n  - report.html: a symbolic link (to ${join(elsewhere, 'report.html')}); verify follows no link`);
+    expect(linked.stdout).toContain(`\n  - transcript: a symbolic link (to ${join(elsewhere, 'transcript')}); verify follows no link`);
+    for (const name of ['transcript', 'report.html']) {
+      rmSync(join(run, name));
+      renameSync(join(elsewhere, name), join(run, name));
+    }
+    expect((await poshil(['verify', run, '--key', join(dir, 'lab.pub')])).exitCode).toBe(0);
+
     const other = workspace();
     await poshil(['keygen', '--out', join(other, 'other')]);
     const wrongKey = await poshil(['verify', run, '--key', join(other, 'other.pub')]);
