@@ -2,7 +2,7 @@
  * Run controls from the outside: a config file and POSHIL_* variables so that `poshil run` needs
  * no flags, --list without a terminal, --bail, --last-failed, --grep-invert and --timeout.
  */
-import { readFileSync, rmSync } from 'node:fs';
+import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { poshil, readRecordJson, runDir, simulatorProfile, workspace } from './test-support/cli.js';
@@ -44,6 +44,17 @@ describe('run controls (black box)', () => {
     const result = await poshil(['run', '--list', '--grep-invert', 'status'], { cwd: dir });
     expect(result.exitCode, result.stderr).toBe(0);
     expect(result.stdout).toBe('bench/identify        the terminal says what it is\nbench/wrong-firmware\n2 cases in 1 suite');
+  });
+
+  it('lists a suite file named twice, directly and through its folder (a CI glob), once; refuses two files with one suite id', async () => {
+    const dir = ws({ 'devices/usb.json': { name: 'usb', protocol: 'bench', transport: { type: 'serial', path: '/dev/ttyUSB-poshil-none', baudRate: 115200 } }, 'suites/bench.suite.yaml': SUITE });
+    const twice = await poshil(['run', '-d', 'devices/usb.json', '--list', 'suites/', 'suites/bench.suite.yaml', './suites/../suites/bench.suite.yaml'], { cwd: dir });
+    expect(twice.exitCode, twice.stderr).toBe(0);
+    expect(twice.stdout).toMatch(/\n3 cases in 1 suite$/);
+    writeFileSync(join(dir, 'suites/copy.suite.yaml'), SUITE);
+    const copied = await poshil(['run', '-d', 'devices/usb.json', '--list', 'suites/', 'suites/bench.suite.yaml'], { cwd: dir });
+    expect(copied.exitCode).toBe(2);
+    expect(copied.stderr).toContain('suite id "bench" is used by suites/bench.suite.yaml and suites/copy.suite.yaml [E_DUPLICATE_SUITE]');
   });
 
   it('rejects a config file that breaks its schema, naming file and line', async () => {

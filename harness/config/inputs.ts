@@ -2,7 +2,7 @@
  * Resolves what a run reads: the device profile and the suites (files, or the folders holding
  * them), with every expectation compiled and every fixture found, before anything starts.
  */
-import { readdirSync, statSync } from 'node:fs';
+import { readdirSync, realpathSync, statSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { InputError } from '../core/errors.js';
 import type { InputFile } from '../core/record.js';
@@ -22,9 +22,21 @@ export interface RunInputs {
   inputs: InputFile[];
 }
 
-/** Suite files named directly, or every `*.suite.yaml|yml|json` inside a named folder. */
+/**
+ * Suite files named directly, or every `*.suite.yaml|yml|json` inside a named folder. A file
+ * named twice (`suites/ suites/smoke.suite.yaml`, as a CI glob writes it, or through a symbolic
+ * link) is one file: kept once, where first named. Two different files with one suite id are
+ * still refused (loadRunInputs).
+ */
 export function expandSuitePaths(paths: readonly string[]): string[] {
   const files: string[] = [];
+  const seen = new Set<string>();
+  const add = (file: string) => {
+    const real = realPath(file);
+    if (seen.has(real)) return;
+    seen.add(real);
+    files.push(file);
+  };
   for (const path of paths) {
     const absolute = resolve(path);
     let isDir = false;
@@ -34,14 +46,23 @@ export function expandSuitePaths(paths: readonly string[]): string[] {
       throw new InputError('E_FILE_NOT_FOUND', `no such suite file or folder: ${path}`, { file: path, hint: 'suites are *.suite.yaml files; `poshil run --help` shows examples' });
     }
     if (!isDir) {
-      files.push(absolute);
+      add(absolute);
       continue;
     }
     const found = readdirSync(absolute).filter((name) => SUITE_FILE.test(name)).sort();
     if (found.length === 0) throw new InputError('E_NO_SUITES', `folder ${path} holds no *.suite.yaml files`, { file: path });
-    files.push(...found.map((name) => join(absolute, name)));
+    for (const name of found) add(join(absolute, name));
   }
   return files;
+}
+
+/** A link that leads nowhere is left to the loader, which names it as a file not found. */
+function realPath(file: string): string {
+  try {
+    return realpathSync(file);
+  } catch {
+    return file;
+  }
 }
 
 /**

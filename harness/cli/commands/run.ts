@@ -42,7 +42,7 @@ export function registerRun(program: Command): void {
   const run = program
     .command('run')
     .description(COMMAND_SUMMARIES.run.description)
-    .argument('[suites...]', 'suite files (*.suite.yaml) or folders holding them (default: the config\'s suites, else the bundled ones)')
+    .argument('[suites...]', 'suite files (*.suite.yaml) or folders holding them; a file named twice runs once (default: the config\'s suites, else the bundled ones)')
     .option('-d, --device <profile>', 'device profile (JSON), e.g. devices/simulator.json (required here, in the config or as POSHIL_DEVICE)')
     .option('-p, --plan <file>', 'run a plan (*.plan.yaml) instead of suites: its cases and retries, judged by its requirements, thresholds and waivers (no certificate; poshil certify signs one)')
     .option('-g, --grep <regex>', 'run only the cases whose "suite/case" id or title matches')
