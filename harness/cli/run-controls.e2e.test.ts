@@ -1,6 +1,7 @@
 /**
  * Run controls from the outside: a config file and POSHIL_* variables so that `poshil run` needs
- * no flags, --list without a terminal, --bail, --last-failed, --grep-invert and --timeout.
+ * no flags, --list without a terminal, --bail, --last-failed, --grep and --grep-invert (repeated)
+ * and --timeout.
  */
 import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -55,6 +56,19 @@ describe('run controls (black box)', () => {
     const copied = await poshil(['run', '-d', 'devices/usb.json', '--list', 'suites/', 'suites/bench.suite.yaml'], { cwd: dir });
     expect(copied.exitCode).toBe(2);
     expect(copied.stderr).toContain('suite id "bench" is used by suites/bench.suite.yaml and suites/copy.suite.yaml [E_DUPLICATE_SUITE]');
+  });
+
+  it('takes a repeated --grep or --grep-invert as alternatives, not the last one alone', async () => {
+    const dir = ws({ 'devices/usb.json': { name: 'usb', protocol: 'bench', transport: { type: 'serial', path: '/dev/ttyUSB-poshil-none', baudRate: 115200 } }, 'bench.suite.yaml': SUITE });
+    const list = (...args: string[]) => poshil(['run', '-d', 'devices/usb.json', '--list', ...args, 'bench.suite.yaml'], { cwd: dir });
+    const either = await list('--grep', 'identify', '--grep', 'status');
+    expect(either.exitCode, either.stderr).toBe(0);
+    expect(either.stdout).toBe('bench/identify  the terminal says what it is\nbench/status      [requires magstripe]\n2 cases in 1 suite');
+    const neither = await list('--grep-invert', 'identify', '--grep-invert', 'status');
+    expect(neither.stdout).toBe('bench/wrong-firmware\n1 case in 1 suite');
+    const bad = await list('--grep', 'identify', '--grep', 'x(');
+    expect(bad.exitCode).toBe(2);
+    expect(bad.stderr).toContain('--grep "x(" is not a valid regular expression');
   });
 
   it('rejects a config file that breaks its schema, naming file and line', async () => {

@@ -109,7 +109,7 @@ cases:
     expect(record.suites[0]!.cases.map((c) => c.outcome)).toEqual(['FAIL', 'PASS']);
   });
 
-  it('selects cases with --grep and records only those', async () => {
+  it('selects cases with --grep, repeated or not, and records only those', async () => {
     const dir = workspace({ 'sim.json': simulatorProfile('tcp') });
     const out = join(dir, 'out');
     const result = await poshil(['run', '-d', join(dir, 'sim.json'), '-o', out, '--grep', 'smoke/identify', ...suites('smoke', 'sales')]);
@@ -117,6 +117,13 @@ cases:
     const record = readRecordJson(runDir(out));
     expect(record.summary.total).toBe(1);
     expect(record.options.grep).toBe('smoke/identify');
+    // Repeated, any pattern selects a case; the record holds them as one expression that selects the same.
+    const twice = join(dir, 'twice');
+    const either = await poshil(['run', '-d', join(dir, 'sim.json'), '-o', twice, '--grep', 'smoke/identify', '--grep', 'status-idle', ...suites('smoke', 'sales')]);
+    expect(either.exitCode, either.stderr).toBe(0);
+    const both = readRecordJson(runDir(twice));
+    expect(both.suites.flatMap((s) => s.cases.map((c) => `${s.id}/${c.id}`))).toEqual(['smoke/identify', 'smoke/status-idle']);
+    expect(both.options.grep).toBe('(?:smoke/identify)|(?:status-idle)');
   });
 
   it('stops cleanly on Ctrl-C: exit 130, the running case ABORTED, the record written, the simulator gone', async () => {

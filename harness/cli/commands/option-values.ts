@@ -22,10 +22,34 @@ export function regex(flag: string, text: string): RegExp {
   }
 }
 
+/** `\1`…`\9` after an even number of backslashes: a back-reference by number, not an escaped backslash. */
+const NUMBERED_BACK_REFERENCE = /(?<!\\)(?:\\\\)*\\[1-9]/;
+
+/**
+ * --grep or --grep-invert, given once or more: a case matches when any of the patterns does.
+ * Several become one expression, `(?:A)|(?:B)`, so that the record's options.grep is the very
+ * expression that chose the cases, and a later run can be given it whole.
+ */
+export function alternatives(flag: string, texts: readonly string[] | undefined): { regex: RegExp; text: string } | undefined {
+  if (!texts || texts.length === 0) return undefined;
+  if (texts.length === 1) return { regex: regex(flag, texts[0]!), text: texts[0]! };
+  for (const text of texts) {
+    regex(`${flag} "${text}"`, text);
+    // Joined, a group's number counts the groups of the patterns before it: \1 would mean another group.
+    if (NUMBERED_BACK_REFERENCE.test(text)) {
+      throw new InputError('E_OPTION', `${flag} "${text}" refers to a group by number, which changes meaning when ${flag} is given more than once`, { hint: 'name the group: (?<x>…)\\k<x>' });
+    }
+  }
+  const text = texts.map((t) => `(?:${t})`).join('|');
+  return { regex: regex(flag, text), text };
+}
+
 /** The `run` options a single run and a bench run both take. */
 export interface ControlOptions {
-  grep?: string;
-  grepInvert?: string;
+  /** Repeatable: a case runs when any matches. */
+  grep?: string[];
+  /** Repeatable: a case is left out when any matches. */
+  grepInvert?: string[];
   retries?: string;
   out?: string;
   bail?: boolean;
@@ -43,6 +67,8 @@ export interface RunControls {
   segmentBytes?: number;
   /** --grep and --grep-invert; --last-failed is read from `out` by each kind of run. */
   cases: CaseSelection;
+  /** --grep as the user wrote it (several joined as one expression), for the record. */
+  grepText?: string;
 }
 
 /** The command line over POSHIL_* over poshil.config, checked. */
@@ -50,6 +76,8 @@ export function runControls(options: ControlOptions, config: RunConfig): RunCont
   const maxFailures = options.bail ? 1 : options.maxFailures !== undefined ? wholeNumber('--max-failures', options.maxFailures, 1, 1_000_000, 1) : config.maxFailures;
   const timeout = options.timeout !== undefined ? wholeNumber('--timeout', options.timeout, 1, 3_600_000, 1) : config.timeout;
   const segmentBytes = parseSegmentSize(options.segmentSize);
+  const grep = alternatives('--grep', options.grep);
+  const grepInvert = alternatives('--grep-invert', options.grepInvert);
   return {
     retries: wholeNumber('--retries', options.retries, config.retries ?? 0, 100),
     ...(maxFailures !== undefined ? { maxFailures } : {}),
@@ -57,8 +85,9 @@ export function runControls(options: ControlOptions, config: RunConfig): RunCont
     out: resolve(options.out ?? config.out ?? 'reports/out'),
     ...(segmentBytes !== undefined ? { segmentBytes } : {}),
     cases: {
-      ...(options.grep !== undefined ? { grep: regex('--grep', options.grep) } : {}),
-      ...(options.grepInvert !== undefined ? { grepInvert: regex('--grep-invert', options.grepInvert) } : {}),
+      ...(grep ? { grep: grep.regex } : {}),
+      ...(grepInvert ? { grepInvert: grepInvert.regex } : {}),
     },
+    ...(grep ? { grepText: grep.text } : {}),
   };
 }

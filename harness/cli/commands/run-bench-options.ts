@@ -13,7 +13,7 @@ export interface BenchRunOptions {
   lockWait?: string;
   lab?: string;
   inProcessSimulators?: boolean;
-  grep?: string;
+  grep?: string[];
   retries?: string;
   out?: string;
   junit?: string | false;
@@ -21,7 +21,7 @@ export interface BenchRunOptions {
   logLevel?: string;
   /** Refused: a bench run has its own console and combined reports. */
   reporter?: string[];
-  grepInvert?: string;
+  grepInvert?: string[];
   lastFailed?: boolean;
   list?: boolean;
   bail?: boolean;

@@ -50,7 +50,7 @@ export async function runBenchCommand(suiteArgs: string[], options: BenchRunOpti
   }
   // The same defaults as a single run: the command line over POSHIL_* over poshil.config (its device and reporters aside).
   const config = runConfig(options.config);
-  const { retries, maxFailures, timeout, out: outDir, segmentBytes, cases: chosenCases } = runControls(options, config);
+  const { retries, maxFailures, timeout, out: outDir, segmentBytes, cases: chosenCases, grepText } = runControls(options, config);
   const lockWaitMs = wholeNumber('--lock-wait', options.lockWait, 0, 24 * 3600_000);
   const logLevel = (options.logLevel ?? config.logLevel ?? 'info') as LogLevel;
   if (!LOG_LEVELS.includes(logLevel)) throw new InputError('E_OPTION', `--log-level must be one of ${LOG_LEVELS.join(', ')}`);
@@ -122,7 +122,7 @@ export async function runBenchCommand(suiteArgs: string[], options: BenchRunOpti
       cases,
       ...(segmentBytes ? { segmentBytes } : {}),
       ...(transcripts ? { transcripts } : {}),
-      ...(options.grep !== undefined ? { grepText: options.grep } : {}),
+      ...(grepText !== undefined ? { grepText } : {}),
       ...(maxFailures !== undefined ? { maxFailures } : {}),
       retries,
       logLevel,

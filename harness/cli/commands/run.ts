@@ -18,8 +18,8 @@ interface RunOptions {
   device?: string;
   panel?: boolean;
   panelPort?: string;
-  grep?: string;
-  grepInvert?: string;
+  grep?: string[];
+  grepInvert?: string[];
   retries?: string;
   out?: string;
   junit?: string | false;
@@ -45,8 +45,8 @@ export function registerRun(program: Command): void {
     .argument('[suites...]', 'suite files (*.suite.yaml) or folders holding them; a file named twice runs once (default: the config\'s suites, else the bundled ones)')
     .option('-d, --device <profile>', 'device profile (JSON), e.g. devices/simulator.json (required here, in the config or as POSHIL_DEVICE)')
     .option('-p, --plan <file>', 'run a plan (*.plan.yaml) instead of suites: its cases and retries, judged by its requirements, thresholds and waivers (no certificate; poshil certify signs one)')
-    .option('-g, --grep <regex>', 'run only the cases whose "suite/case" id or title matches')
-    .option('--grep-invert <regex>', 'leave out the cases whose "suite/case" id or title matches')
+    .option('-g, --grep <regex>', 'run only the cases whose "suite/case" id or title matches; repeated, those that match any', collect)
+    .option('--grep-invert <regex>', 'leave out the cases whose "suite/case" id or title matches; repeated, those that match any', collect)
     .option('--last-failed', 'run only the cases that did not pass in the last run under --out')
     .option('--list', 'list the cases that would run (ids and titles) and exit, without touching a terminal')
     .option('-r, --retries <n>', 'retry a case that did not pass up to n times; every attempt is kept (default 0)')
@@ -103,7 +103,7 @@ ${EXIT_CODES_HELP}
       const { loadProfile } = await import('../../config/profile.js');
       const { prepareOutputFile, prepareOutputFolder } = await import('../../evidence/output-folder.js');
       const config = runConfig(options.config);
-      const { retries, maxFailures, timeout, out, segmentBytes, cases } = runControls(options, config);
+      const { retries, maxFailures, timeout, out, segmentBytes, cases, grepText } = runControls(options, config);
       const failed = options.lastFailed ? (await import('./run-selection.js')).lastFailed(out) : undefined;
       const only = failed?.only;
       const selection: CaseSelection = { ...cases, ...(only ? { only } : {}) };
@@ -153,7 +153,7 @@ ${EXIT_CODES_HELP}
           inputs,
           outDir: out,
           ...(handedOver ? { runId: handedOver.runId, simulator: handedOver.starting } : {}),
-          ...(selection.grep ? { grep: selection.grep, grepText: options.grep! } : {}),
+          ...(selection.grep ? { grep: selection.grep, grepText: grepText ?? selection.grep.source } : {}),
           ...(selection.grepInvert ? { grepInvert: selection.grepInvert } : {}),
           ...(selection.only ? { only: selection.only } : {}),
           ...(maxFailures !== undefined ? { maxFailures } : {}),
