@@ -27,4 +27,9 @@ describe('maskPan', () => {
     expect(isMaskedPan('411111******1111')).toBe(true);
     expect(isMaskedPan('4111111111111111')).toBe(false);
   });
+
+  it('keeps a digit masked already in its place: a ZVT terminal\'s BCD filler E, or *', () => {
+    expect(maskPan('555555EEEEEE4444')).toBe('555555******4444');
+    expect(maskPan('411111******1111')).toBe('411111******1111');
+  });
 });

@@ -3,7 +3,8 @@
  * digits. Masking card data inside texts and formats is redaction.ts's and card-data.ts's.
  */
 export function maskPan(pan: string): string {
-  const digits = pan.replace(/\D/g, '');
+  // A digit masked already (`*`, or a ZVT terminal's BCD filler E) keeps its place.
+  const digits = pan.replace(/[Ee]/g, '*').replace(/[^0-9*]/g, '');
   if (digits.length < 13) return '*'.repeat(Math.max(0, digits.length - 4)) + digits.slice(-4);
   return digits.slice(0, 6) + '*'.repeat(digits.length - 10) + digits.slice(-4);
 }
