@@ -80,6 +80,20 @@ export class ZvtLink {
     return run;
   }
 
+  /**
+   * Bytes that are no frame (a garbled-line fault), written between two frames: after the frames
+   * sent before them are acknowledged, so never inside a frame nor where the peer waits for an
+   * ACK. For the serial form only: bare APDUs on TCP have nothing a peer could find the next one by.
+   */
+  sendRaw(bytes: Uint8Array): Promise<void> {
+    const run = this.queue.then(() => {
+      this.tap?.discarded('tx', bytes, 'no frame');
+      return this.transport.write(bytes);
+    });
+    this.queue = run.catch(() => undefined);
+    return run;
+  }
+
   detach(): void {
     this.offData();
     clearTimeout(this.gapTimer);
