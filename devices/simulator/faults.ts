@@ -36,6 +36,24 @@ export interface FaultRule {
   durationMs?: number;
 }
 
+/** Faults a simulator's link cannot carry, with why: refused where they are asked for, never ignored in silence. */
+export type RefusedFaults = Partial<Readonly<Record<Fault, { reason: string; hint: string }>>>;
+
+/** The control channel's answer to a fault the link cannot carry. */
+export function refusal(name: Fault, refused: RefusedFaults): string | undefined {
+  const why = refused[name];
+  return why && `${name} ${why.reason}; ${why.hint}`;
+}
+
+/** Throws for the first rule whose fault the link cannot carry; `plan` names the file the rules came from. */
+export function checkFaultsApply(rules: readonly FaultRule[], refused: RefusedFaults, plan?: string): void {
+  rules.forEach((rule, i) => {
+    const why = refused[rule.fault];
+    const pointer = `/faults/${i}/fault`;
+    if (why) throw new InputError('E_FAULT_PLAN', `${plan ? `fault plan ${plan}: ` : ''}${pointer} is ${rule.fault}, which ${why.reason}`, { ...(plan ? { file: plan } : {}), pointer, hint: why.hint });
+  });
+}
+
 export interface FaultTarget {
   fault(name: Fault, durationMs?: number): void;
   onEvent(listener: (event: string, data: unknown) => void): () => void;

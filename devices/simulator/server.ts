@@ -8,10 +8,10 @@ import { AcceptedSocketTransport } from '../transports/tcp.js';
 import type { Transport } from '../transports/transport.js';
 import { PacedTransport } from '../transports/paced.js';
 import { BenchSession } from './bench-frontend.js';
-import { ZvtSession } from './zvt-frontend.js';
+import { ZvtSession, zvtRefusedFaults } from './zvt-frontend.js';
 import { EcrSession } from './ecr-frontend.js';
 import type { EcrProtocol } from '../protocols/ecr/description.js';
-import { FAULTS, injectFaults, type Fault, type FaultRule } from './faults.js';
+import { checkFaultsApply, FAULTS, injectFaults, refusal, type Fault, type FaultRule, type RefusedFaults } from './faults.js';
 import { close, fixedLink, listen, ptyLink, tcpLink, type SimulatorLink } from './links.js';
 import { SimulatedTerminal, type SimulatorOptions } from './terminal.js';
 
@@ -30,6 +30,8 @@ export interface StartOptions extends SimulatorOptions {
   /** Pace serial output to this line rate (a pty ignores baud rates). */
   paceBaud?: number;
   faults?: readonly FaultRule[];
+  /** The file `faults` came from, named when one of them cannot apply to the link. */
+  faultPlan?: string;
   /** Control channel address; default 127.0.0.1 on a free port. Not opened for memory links unless given. */
   control?: { host: string; port: number };
   /** The link went away (undefined) or came back at this address, after a restart or an unplug. */
@@ -49,6 +51,9 @@ export interface RunningSimulator {
 }
 
 export async function startSimulator(options: StartOptions): Promise<RunningSimulator> {
+  const zvtForm = options.link.kind === 'serial' || options.link.kind === 'pty' ? 'serial' : 'tcp';
+  const cannotCarry: RefusedFaults = options.protocol === 'zvt' ? zvtRefusedFaults(zvtForm) : {};
+  checkFaultsApply(options.faults ?? [], cannotCarry, options.faultPlan);
   const terminal = new SimulatedTerminal(options);
   const stops: (() => Promise<void>)[] = [];
   // A terminal.ready sent while no ECR was connected (it booted with its link down) waits for the
@@ -65,8 +70,7 @@ export async function startSimulator(options: StartOptions): Promise<RunningSimu
       return;
     }
     if (options.protocol === 'zvt') {
-      const form = options.link.kind === 'serial' || options.link.kind === 'pty' ? 'serial' : 'tcp';
-      new ZvtSession(transport, form, terminal, { model: terminal.model, terminalId: String(options.seed ?? 1).padStart(8, '0') });
+      new ZvtSession(transport, zvtForm, terminal, { model: terminal.model, terminalId: String(options.seed ?? 1).padStart(8, '0') });
       return;
     }
     liveSessions++;
@@ -134,6 +138,8 @@ export async function startSimulator(options: StartOptions): Promise<RunningSimu
         if (op === 'fault') {
           const name = args['name'];
           if (!FAULTS.includes(name as Fault)) return { ok: false, error: { code: 'BAD_ARGS', message: `fault must be one of ${FAULTS.join(', ')}` } };
+          const refused = refusal(name as Fault, cannotCarry);
+          if (refused) return { ok: false, error: { code: 'NOT_ACCEPTED', message: refused } };
           terminal.fault(name as Fault, typeof args['durationMs'] === 'number' ? args['durationMs'] : undefined);
           return { ok: true, result: { fault: name } };
         }

@@ -1,8 +1,11 @@
 /**
  * The simulator's ZVT front end against a strict ECR that fails on any out-of-turn frame, over a
  * real TCP socket and a real pty pair (socat) with the serial framing: registration, status,
- * payments approved and declined, void by receipt number, abort, log-off, end-of-day.
+ * payments approved and declined, void by receipt number, abort, log-off, end-of-day; and the
+ * garble fault, noise between serial frames, refused over TCP.
  */
+import { createConnection } from 'node:net';
+import { createInterface } from 'node:readline';
 import { afterEach, describe, expect, it } from 'vitest';
 import { buildTrack2 } from '../formats/track.js';
 import { hex2, type Apdu } from '../protocols/zvt/apdu.js';
@@ -19,6 +22,20 @@ import { startSimulator, type RunningSimulator } from './server.js';
 const VISA = buildTrack2({ pan: '4111111111111111', expiry: '3012', serviceCode: '101' });
 const control = (a: Apdu) => hex2(a.cls) + hex2(a.instr);
 
+/** One request on the simulator's control channel (`tcp://HOST:PORT`), as a user's script sends it. */
+function ask(address: string, request: object): Promise<{ ok: boolean; error?: { code: string; message: string } }> {
+  const url = new URL(address);
+  return new Promise((resolve, reject) => {
+    const socket = createConnection(Number(url.port), url.hostname);
+    createInterface({ input: socket }).once('line', (line) => {
+      socket.end();
+      resolve(JSON.parse(line) as never);
+    });
+    socket.on('error', reject);
+    socket.on('connect', () => socket.write(JSON.stringify({ id: 1, ...request }) + '\n'));
+  });
+}
+
 describe('ZVT front end against a strict ECR', () => {
   let sim: RunningSimulator | undefined;
   let transport: Transport | undefined;
@@ -29,8 +46,8 @@ describe('ZVT front end against a strict ECR', () => {
     transport = undefined;
   });
 
-  async function connect(form: ZvtForm): Promise<StrictEcr> {
-    sim = await startSimulator({ protocol: 'zvt', seed: 5, link: form === 'tcp' ? { kind: 'tcp', host: '127.0.0.1', port: 0 } : { kind: 'pty' } });
+  async function connect(form: ZvtForm, seed = 5): Promise<StrictEcr> {
+    sim = await startSimulator({ protocol: 'zvt', seed, link: form === 'tcp' ? { kind: 'tcp', host: '127.0.0.1', port: 0 } : { kind: 'pty' } });
     const url = new URL(sim.link);
     transport = form === 'tcp' ? new TcpTransport({ host: url.hostname, port: Number(url.port) }) : new SerialTransport({ path: sim.link.replace(/^serial:/, ''), baudRate: 115200 });
     await transport.open();
@@ -118,6 +135,37 @@ describe('ZVT front end against a strict ECR', () => {
     const totals = readFields(endOfDay.messages.find((m) => control(m) === '040F')!.data);
     expect([fromBcd(totals.get(0x04)), fromBcd(totals.get(0x49))]).toEqual(['000000001000', '0840']);
     ecr.close();
+  });
+
+  it('puts the garble fault\'s noise between serial frames, and the sale and the next one complete', async () => {
+    // Seed 2: the fault's 24 bytes hold an ACK, NAK or DLE, which must not reach the line as one.
+    const ecr = await connect('serial', 2);
+    const noise = ecr.keepNoise();
+    await ecr.exchange(zvt.registration('978')).ended;
+    const garbled = ecr.exchange(zvt.authorisation(1250, '978'));
+    expect(control(await garbled.answered)).toBe('8000');
+    expect(await ask(sim!.control, { op: 'fault', args: { name: 'garble' } })).toMatchObject({ ok: true });
+    expect(sim!.terminal.stimulus('swipe', { track: VISA })).toMatchObject({ ok: true });
+    expect(control((await garbled.ended).end)).toBe('060F');
+    const next = ecr.exchange(zvt.authorisation(500, '978'));
+    expect(control(await next.answered)).toBe('8000');
+    expect(sim!.terminal.stimulus('swipe', { track: VISA })).toMatchObject({ ok: true });
+    expect(control((await next.ended).end)).toBe('060F');
+    // One run of stray bytes, none of them a DLE, ACK or NAK that would begin or answer a frame.
+    expect(noise.map((run) => run.length)).toEqual([24]);
+    expect([...noise[0]!].filter((b) => b === 0x10 || b === 0x06 || b === 0x15)).toEqual([]);
+    expect(ecr.violations).toEqual([]);
+    ecr.close();
+  }, 30_000);
+
+  it('refuses the garble fault over TCP, on the control channel and in a fault plan, and takes the others', async () => {
+    sim = await startSimulator({ protocol: 'zvt', seed: 5, link: { kind: 'tcp', host: '127.0.0.1', port: 0 } });
+    const refusal = await ask(sim.control, { op: 'fault', args: { name: 'garble' } });
+    expect(refusal).toMatchObject({ ok: false, error: { code: 'NOT_ACCEPTED' } });
+    expect(refusal.error!.message).toMatch(/garble does not apply to ZVT over TCP.*--pty or --serial/);
+    expect(await ask(sim.control, { op: 'fault', args: { name: 'hostTimeout' } })).toMatchObject({ ok: true });
+    const planned = startSimulator({ protocol: 'zvt', link: { kind: 'tcp', host: '127.0.0.1', port: 0 }, faults: [{ on: 'host.request', fault: 'hostTimeout' }, { on: 'card.read', fault: 'garble' }], faultPlan: 'plan.yaml' });
+    await expect(planned).rejects.toMatchObject({ code: 'E_FAULT_PLAN', exitCode: 2, context: { file: 'plan.yaml', pointer: '/faults/1/fault' } });
   });
 
   it('catches a terminal that sends its next message before the ECR answered', async () => {

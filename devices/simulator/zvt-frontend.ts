@@ -11,7 +11,9 @@ import { decodeApdu, hex2 } from '../protocols/zvt/apdu.js';
 import { fromBcd, readFields, toBcd } from '../protocols/zvt/bmp.js';
 import { ZvtLink, type ZvtForm } from '../protocols/zvt/link.js';
 import { zvt, type Field } from '../protocols/zvt/messages.js';
+import { ACK, DLE, NAK } from '../protocols/zvt/serial-frame.js';
 import type { Transport } from '../transports/transport.js';
+import type { RefusedFaults } from './faults.js';
 import type { SimulatedTerminal } from './terminal.js';
 import { MasterQueue } from './zvt-master-queue.js';
 
@@ -32,6 +34,29 @@ const RESULT_FOR: Readonly<Record<string, number>> = {
   NO_TRANSACTION: 0xb5,
   NOT_VOIDABLE: 0xb4,
 };
+
+/**
+ * Over TCP the ZVT link is bare APDUs: after stray bytes an ECR reads their first bytes as a
+ * length and loses the exchange for good, and TCP delivers bytes intact, so no real ZVT link
+ * garbles there. The serial framing is where line noise happens and is survived.
+ */
+export function zvtRefusedFaults(form: ZvtForm): RefusedFaults {
+  if (form === 'serial') return {};
+  return {
+    garble: {
+      reason: 'does not apply to ZVT over TCP: bare APDUs leave an ECR nothing to find the next one by after stray bytes, and TCP does not garble bytes',
+      hint: 'for noise on a ZVT link start the simulator with --pty or --serial: the serial framing carries it between frames',
+    },
+  };
+}
+
+/**
+ * The fault's noise as an ECR can only take it, stray bytes: a DLE, ACK or NAK in it would begin
+ * a frame or answer one (a forged ACK is another fault, which no ECR could tell from a real one).
+ */
+function lineNoise(bytes: Uint8Array): Uint8Array {
+  return bytes.map((b) => (b === DLE || b === ACK || b === NAK ? b ^ 0x80 : b));
+}
 
 /** Commands an ECR may send while the terminal is master in an exchange: only the abort request. */
 const DURING_EXCHANGE = new Set(['06B0']);
@@ -72,8 +97,11 @@ export class ZvtSession {
     this.link.onApdu((apdu) => void this.receive(apdu));
     this.link.onFailure(() => this.master.drop());
     this.off = terminal.onEvent((event, data) => this.forward(event, data as Record<string, unknown>));
+    // The garble fault on a serial line (over TCP the simulator refuses it: zvtRefusedFaults).
+    const offRaw = form === 'serial' ? terminal.onRaw((bytes) => void this.link.sendRaw(lineNoise(bytes)).catch(() => undefined)) : () => undefined;
     transport.onClose(() => {
       this.off();
+      offRaw();
       this.master.drop();
     });
   }

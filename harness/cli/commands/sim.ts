@@ -124,7 +124,7 @@ export async function simulatorOptions(options: SimOptions): Promise<ProcessOpti
     ...(ecrProtocol ? { ecrProtocol } : {}),
     defects: options.defect.filter(isDefect),
     ...(options.baud ? { paceBaud: whole(options.baud, '--baud') } : {}),
-    ...(options.faults ? { faults: loadFaultPlan(options.faults) } : {}),
+    ...(options.faults ? { faults: loadFaultPlan(options.faults), faultPlan: options.faults } : {}),
     hostTimeoutMs: whole(options.hostTimeout, '--host-timeout'),
     ...(options.hostLatency !== undefined ? { hostLatencyMs: latencyRange(options.hostLatency) } : {}),
     link,

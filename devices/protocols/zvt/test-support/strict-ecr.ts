@@ -55,6 +55,12 @@ export class StrictEcr {
     return this.line.violations;
   }
 
+  /** From now on stray bytes between frames are kept, not violations; the list fills as they arrive. */
+  keepNoise(): readonly Uint8Array[] {
+    this.line.allowNoise = true;
+    return this.line.noise;
+  }
+
   /**
    * Sends a command and follows its exchange. `endsWithAnswer` for commands after whose answer
    * nothing follows (log-off, an abort request with nothing to abort).

@@ -25,6 +25,10 @@ export class StrictLine {
     this.offData = transport.onData((chunk) => this.receive(chunk));
   }
 
+  /** Runs of stray bytes between frames, kept instead of counted as violations once `allowNoise` is set (a garbled-line test). */
+  readonly noise: Uint8Array[] = [];
+  allowNoise = false;
+
   /** Runs on each violation (a strict peer fails the exchange it follows at once). */
   onViolation: ((text: string) => void) | undefined;
 
@@ -81,6 +85,8 @@ export class StrictLine {
         if (this.awaitingAck) this.violation(`frame ${hex(item.apdu)} arrived while waiting for the ACK of our own frame`);
         void this.transport.write(Uint8Array.of(ACK)).catch(() => undefined);
         this.deliver(item.apdu);
+      } else if (item.code === 'STRAY_BYTES' && this.allowNoise) {
+        this.noise.push(item.raw);
       } else {
         this.violation(`${item.code} on the line`);
         if (item.code === 'CRC_MISMATCH') void this.transport.write(Uint8Array.of(NAK)).catch(() => undefined);
