@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import type { Ajv, ErrorObject, Options, ValidateFunction } from 'ajv';
 import type addFormatsModule from 'ajv-formats';
 import { InputError } from '../core/errors.js';
-import { closest } from '../expect/schema-problem.js';
+import { closest } from '../core/spelling.js';
 import { packageRoot } from '../core/paths.js';
 import type { LoadedDocument } from './document.js';
 

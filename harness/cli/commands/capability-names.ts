@@ -3,7 +3,7 @@
  * terminal, quietly: a typo that turns a test off. Said before the run, with the name meant.
  */
 import type { Suite } from '../../config/types.js';
-import { closest } from '../../expect/schema-problem.js';
+import { closest } from '../../core/spelling.js';
 
 /** What poshil's drivers and simulator report (docs/suites.md, "Capabilities"). */
 export const KNOWN_CAPABILITIES = ['magstripe', 'chip', 'qr', 'printer', 'host', 'card-events', 'qr-events', 'host-events', 'printer-status', 'batch-totals', 'log-events', 'issuer-details'] as const;
