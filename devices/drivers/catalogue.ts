@@ -1,6 +1,7 @@
 /**
  * The terminal verbs, events and stimuli poshil knows. Suites may use only these names, so a
- * typo is an input error at load time, not a TIMEOUT at run time. The suite JSON Schema lists
+ * typo is an input error at load time, not a TIMEOUT at run time; so may a simulator fault
+ * plan's `on` (the simulator sends these events), or its rule would never fire. The suite JSON Schema lists
  * the same names for editor completion (a test keeps the two in step).
  */
 

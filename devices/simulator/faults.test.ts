@@ -2,6 +2,8 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, describe, expect, it, vi } from 'vitest';
+import type { InputError } from '../../harness/core/errors.js';
+import { EVENTS } from '../drivers/catalogue.js';
 import { buildTrack2 } from '../formats/track.js';
 import { injectFaults, loadFaultPlan, type Fault, type FaultTarget } from './faults.js';
 import { TerminalHealthModel } from './health.js';
@@ -39,6 +41,26 @@ describe('fault plans', () => {
     expect(() => loadFaultPlan(plan('faults:\n  - { on: host.request, afterMs: 5, fault: slowDown }\n'))).toThrow(/needs either/);
     expect(() => loadFaultPlan(plan('faults:\n  - { afterMs: 5, nth: 2, fault: slowDown }\n'))).toThrow(/fires once/);
     expect(() => loadFaultPlan(plan('faults:\n  - { afterMs: -5, fault: slowDown }\n'))).toThrow(/afterMs must be a positive whole number/);
+  });
+
+  it('refuse an event the simulator never sends, with the one meant, the file, the rule and its line', () => {
+    const path = plan('faults:\n  - { on: host.request, fault: slowHost }\n  - on: host.reqest\n    fault: hostTimeout\n');
+    let error: unknown;
+    try {
+      loadFaultPlan(path);
+    } catch (caught) {
+      error = caught;
+    }
+    expect(error).toMatchObject({ code: 'E_FAULT_PLAN', exitCode: 2, context: { file: path, pointer: '/faults/1/on', line: 3 } });
+    expect((error as Error).message).toMatch(/\/faults\/1\/on is "host\.reqest", an event the simulator never sends: did you mean "host\.request"\?/);
+    expect((error as InputError).context.hint).toMatch(/^a rule fires on one of: terminal\.ready, .*host\.request, .*log\.line$/);
+    // Nothing near it: no guess, and the hint still lists the events.
+    expect(() => loadFaultPlan(plan('faults:\n  - { on: coffee.brewed, fault: paperOut }\n'))).toThrow(/"coffee\.brewed", an event the simulator never sends$/);
+  });
+
+  it('take every event the simulator sends, and suggest the fault meant', () => {
+    for (const event of EVENTS) expect(loadFaultPlan(plan(`faults:\n  - { on: ${event}, fault: paperOut }\n`))).toEqual([{ on: event, fault: 'paperOut' }]);
+    expect(() => loadFaultPlan(plan('faults:\n  - { on: card.read, fault: garbel }\n'))).toThrow(/\/faults\/0 needs "fault", one of .* \(did you mean "garble"\?\)/);
   });
 });
 

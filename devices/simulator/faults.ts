@@ -7,7 +7,7 @@
  *
  * ```yaml
  * faults:
- *   - on: host.request        # the event that triggers the rule
+ *   - on: host.request        # the event that triggers the rule: one the simulator sends (EVENTS)
  *     fault: hostTimeout      # what happens
  *     nth: 2                  # only on the 2nd such event (default: every one)
  *     probability: 0.5        # chance per trigger (default 1)
@@ -19,15 +19,17 @@
  */
 import { readFileSync } from 'node:fs';
 import { InputError } from '../../harness/core/errors.js';
+import { closest } from '../../harness/core/spelling.js';
 import { yaml } from '../../harness/core/yaml.js';
+import { EVENTS, type EventName } from '../drivers/catalogue.js';
 import { SeededRandom } from './random.js';
 
 export const FAULTS = ['paperOut', 'readerFailure', 'hostTimeout', 'hostDown', 'slowHost', 'slowDown', 'garble', 'reboot', 'unplug'] as const;
 export type Fault = (typeof FAULTS)[number];
 
 export interface FaultRule {
-  /** The event that triggers the rule; or `afterMs`. */
-  on?: string;
+  /** The event that triggers the rule (one the simulator sends: EVENTS); or `afterMs`. */
+  on?: EventName;
   /** Fire once, this long after the simulator started (a terminal that degrades halfway through a soak). */
   afterMs?: number;
   fault: Fault;
@@ -59,26 +61,54 @@ export interface FaultTarget {
   onEvent(listener: (event: string, data: unknown) => void): () => void;
 }
 
+/**
+ * Reads and checks a fault plan. Every rule must be able to fire: an event the simulator never
+ * sends (a typo: `host.reqest`) is refused with the name meant, as a misspelt fault is, rather
+ * than leave a rule that quietly does nothing. Errors name the file, the rule's JSON pointer and
+ * its line.
+ */
 export function loadFaultPlan(path: string): FaultRule[] {
-  let value: unknown;
-  try {
-    value = yaml().parse(readFileSync(path, 'utf8'));
-  } catch (error) {
-    throw new InputError('E_FAULT_PLAN', `cannot read fault plan ${path}: ${(error as Error).message}`, { file: path });
-  }
+  const { value, lineOf } = readPlan(path);
   const rules = (value as { faults?: unknown } | null)?.faults;
   if (!Array.isArray(rules)) throw new InputError('E_FAULT_PLAN', `fault plan ${path} needs a "faults" list`, { file: path, pointer: '/faults' });
   return rules.map((rule: unknown, i) => {
     const r = (rule ?? {}) as Record<string, unknown>;
-    const pointer = `/faults/${i}`;
-    const bad = (what: string) => new InputError('E_FAULT_PLAN', `fault plan ${path}: ${pointer} ${what}`, { file: path, pointer });
+    const bad = (what: string, key?: string, hint?: string) => {
+      const pointer = key ? `/faults/${i}/${key}` : `/faults/${i}`;
+      const line = lineOf(key ? ['faults', i, key] : ['faults', i]) ?? lineOf(['faults', i]);
+      return new InputError('E_FAULT_PLAN', `fault plan ${path}: ${pointer} ${what}`, { file: path, pointer, ...(line ? { line } : {}), ...(hint ? { hint } : {}) });
+    };
     if ((typeof r['on'] === 'string') === (r['afterMs'] !== undefined)) throw bad('needs either "on" (the triggering event, e.g. host.request) or "afterMs" (once, that long after the start)');
+    if (typeof r['on'] === 'string' && !EVENTS.includes(r['on'] as EventName)) {
+      const meant = closest(r['on'], EVENTS);
+      throw bad(`is ${JSON.stringify(r['on'])}, an event the simulator never sends${meant ? `: did you mean "${meant}"?` : ''}`, 'on', `a rule fires on one of: ${EVENTS.join(', ')}`);
+    }
     if (r['afterMs'] !== undefined && (r['nth'] !== undefined || r['probability'] !== undefined)) throw bad('"afterMs" fires once: it takes no "nth" or "probability"');
-    if (!FAULTS.includes(r['fault'] as Fault)) throw bad(`needs "fault", one of ${FAULTS.join(', ')}`);
+    if (!FAULTS.includes(r['fault'] as Fault)) {
+      const meant = typeof r['fault'] === 'string' ? closest(r['fault'], FAULTS) : undefined;
+      throw bad(`needs "fault", one of ${FAULTS.join(', ')}${meant ? ` (did you mean "${meant}"?)` : ''}`);
+    }
     for (const key of ['nth', 'durationMs', 'afterMs'] as const) if (r[key] !== undefined && !(Number.isInteger(r[key]) && (r[key] as number) > 0)) throw bad(`${key} must be a positive whole number`);
     if (r['probability'] !== undefined && !(typeof r['probability'] === 'number' && r['probability'] >= 0 && r['probability'] <= 1)) throw bad('probability must be from 0 to 1');
     return r as unknown as FaultRule;
   });
+}
+
+/** The plan's value, and the line a path in it is written on. */
+function readPlan(path: string): { value: unknown; lineOf: (at: (string | number)[]) => number | undefined } {
+  const parser = yaml();
+  const lines = new parser.LineCounter();
+  try {
+    const doc = parser.parseDocument(readFileSync(path, 'utf8'), { lineCounter: lines });
+    if (doc.errors[0]) throw doc.errors[0];
+    const lineOf = (at: (string | number)[]) => {
+      const node = doc.getIn(at, true);
+      return parser.isNode(node) && node.range ? lines.linePos(node.range[0]).line : undefined;
+    };
+    return { value: doc.toJS(), lineOf };
+  } catch (error) {
+    throw new InputError('E_FAULT_PLAN', `cannot read fault plan ${path}: ${(error as Error).message}`, { file: path });
+  }
 }
 
 /** Watches the terminal's events and applies the plan's faults. Returns a function that stops it. */

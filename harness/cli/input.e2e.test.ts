@@ -2,7 +2,7 @@
  * Bad input meets one clear message — the file, the line or JSON pointer, what to do — and a
  * documented exit code; never a stack trace.
  */
-import { readdirSync } from 'node:fs';
+import { readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { poshil, ROOT, simulatorProfile, workspace } from './test-support/cli.js';
@@ -137,6 +137,29 @@ describe('bad input (black box)', () => {
     const result = await poshil(['validate', join(dir, 'bad.yaml')]);
     expect(result.exitCode).toBe(2);
     expect(result.stderr).toMatch(/\/faults\/0 needs "fault", one of paperOut.*\[E_FAULT_PLAN\]/);
+  });
+
+  it('refuses a fault plan rule on an event the simulator never sends: validate, sim and a run exit 2', async () => {
+    const dir = workspace({ 'f.yaml': 'faults:\n  - { on: host.reqest, fault: hostTimeout }\n', 's.suite.yaml': goodSuite });
+    const plan = join(dir, 'f.yaml');
+    const said = [/\/faults\/0\/on is "host\.reqest", an event the simulator never sends: did you mean "host\.request"\? \[E_FAULT_PLAN\]/, /f\.yaml:2 at \/faults\/0\/on/, /hint: +a rule fires on one of: terminal\.ready, .*host\.request/];
+
+    const validate = await poshil(['validate', plan]);
+    expect(validate.exitCode).toBe(2);
+    expect(validate.stdout).toMatch(/invalid\s+.*f\.yaml/);
+    for (const line of said) expect(validate.stderr).toMatch(line);
+    expectClean(validate.stderr);
+
+    // A simulator that took the plan would run on: the time-out ends it, failing the test.
+    const sim = await poshil(['sim', '--tcp', '127.0.0.1:0', '--faults', plan], { timeout: 15_000 });
+    expect(sim.exitCode, sim.stdout + sim.stderr).toBe(2);
+    for (const line of said) expect(sim.stderr).toMatch(line);
+
+    writeFileSync(join(dir, 'sim.json'), JSON.stringify(simulatorProfile('tcp', ['--faults', plan])));
+    const run = await poshil(['run', '-d', join(dir, 'sim.json'), '-o', join(dir, 'out'), join(dir, 's.suite.yaml')]);
+    expect(run.exitCode, run.stdout + run.stderr).toBe(2);
+    expect(run.stderr).toMatch(/did you mean "host\.request"\?/);
+    expect(run.stderr).toMatch(/E_SIMULATOR_ARGS/);
   });
 
   it('teaches with --help', async () => {
