@@ -220,6 +220,26 @@ describe('card numbers in the forms a terminal may write them', () => {
     });
   }
 
+  it('masks base64 of card text inside longer text whatever is glued before it, and leaves hashes and signatures alone (property)', () => {
+    fc.assert(
+      fc.property(schemePan, fc.constantFrom('', 'a', 'id/', 'abc'), (pan, glued) => {
+        const line = `file ${glued}${Buffer.from(`pan=${pan};`).toString('base64')} done`;
+        const masked = maskJsonValue({ out: line }) as { out: string };
+        const encoded = masked.out.slice(5 + glued.length, -5);
+        expect(masked.out).toHaveLength(line.length);
+        expect(Buffer.from(encoded, 'base64').toString('latin1')).not.toContain(pan);
+      }),
+    );
+    // Random bytes (a SHA-256, an Ed25519 signature) read as no text: never rewritten.
+    fc.assert(
+      fc.property(fc.uint8Array({ minLength: 32, maxLength: 64 }), (bytes) => {
+        const line = `sha256-${Buffer.from(bytes).toString('base64')} signed`;
+        expect((maskJsonValue({ log: line }) as { log: string }).log).toBe(line);
+      }),
+      { numRuns: 2000 },
+    );
+  });
+
   it('leaves numbers that are no card alone: versions, object ids, addresses, dates', () => {
     const clean = { oid: '1.2.840.113549.1.1.11', at: '2026.11.27 10.15.30', ip: '192.168.100.200', date: '12/27/2026', hex: '57A0B1C2D3E4F5', words: 'AbortSignalTimeoutError in transactionCompletedHandler, token eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9' };
     expect(maskJsonValue(clean)).toBe(clean);

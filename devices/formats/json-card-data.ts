@@ -69,30 +69,66 @@ export function maskStringValue(value: string, key = ''): MaskedText {
 
 // Base64 inside longer text (`track2=OzQx…` in a command's output, a log line quoting a payload):
 // a run of 20 or more characters of the alphabet, upper and lower case among them (digits alone
-// or hex are read as such above), decoded from where the run starts.
+// or hex are read as such above), that decodes to printable text — from its first character, or
+// from one of the next three when letters of the alphabet are glued before it (`id/OzQx…`) — is
+// masked as text. Only text: a hash, key or signature decodes to random bytes, in which a guess at
+// BCD digits would rewrite about one in three hundred.
 const BASE64_RUN = /[A-Za-z0-9+/]{20,}/g;
 
 function maskBase64Runs(masked: MaskedText, key: string): MaskedText {
   let chars: string[] | undefined;
   const spans = [...masked.spans];
-  let unparsed = masked.unparsed;
   for (const match of masked.text.matchAll(BASE64_RUN)) {
     const run = match[0];
     if (run.length === masked.text.length || !/[A-Z]/.test(run) || !/[a-z]/.test(run)) continue;
-    // A length of 4n + 1 has a character that encodes no whole byte.
-    const body = run.length % 4 === 1 ? run.slice(0, -1) : run;
-    const found = maskUnknown(Buffer.from(body, 'base64'), `base64 in text${key ? ` "${key}"` : ''}`);
-    if (found.spans.length === 0) continue;
-    const encoded = fromBytes(body, found, 'base64');
-    chars ??= masked.text.split('');
-    // Only the groups of four that hold a masked byte change: the rest stays as it came.
-    for (const span of encoded.spans) {
-      for (let i = span.at; i < Math.min(span.at + span.length, body.length); i++) chars[match.index + i] = encoded.text[i]!;
-      spans.push({ ...span, at: match.index + span.at, length: Math.min(span.length, body.length - span.at) });
+    for (let skip = 0; skip < 4 && run.length - skip >= 20; skip++) {
+      if (!mayEncodeText(run, skip)) continue;
+      const rest = run.slice(skip);
+      // A length of 4n + 1 has a character that encodes no whole byte.
+      const body = rest.length % 4 === 1 ? rest.slice(0, -1) : rest;
+      const bytes = Buffer.from(body, 'base64');
+      if (!isPrintable(bytes)) continue;
+      const text = maskCardText(bytes.toString('latin1'), `base64 in text${key ? ` "${key}"` : ''}`);
+      const encoded = fromBytes(body, { bytes: Buffer.from(text.text, 'latin1'), spans: text.spans }, 'base64');
+      chars ??= text.spans.length ? masked.text.split('') : undefined;
+      // Only the groups of four that hold a masked byte change: the rest stays as it came.
+      for (const span of encoded.spans) {
+        const at = match.index + skip + span.at;
+        const length = Math.min(span.length, body.length - span.at);
+        for (let i = 0; i < length; i++) chars![at + i] = encoded.text[span.at + i]!;
+        spans.push({ ...span, at, length });
+      }
+      break;
     }
-    unparsed ??= found.unparsed;
   }
-  return chars ? { text: chars.join(''), spans, ...(unparsed ? { unparsed } : {}) } : masked;
+  return chars ? { ...masked, text: chars.join(''), spans } : masked;
+}
+
+const BASE64_VALUE = new Int8Array(128).fill(-1);
+for (const [i, c] of [...'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/'].entries()) BASE64_VALUE[c.charCodeAt(0)] = i;
+
+/**
+ * Whether base64 from `skip` on can spell text, judged by its characters without decoding: each
+ * group of four begins with a byte's top six bits and then its low two and the next byte's top
+ * four, which for printable ASCII (0x20–0x7E, tab, line breaks) allow only some values. A word
+ * like `TransactionCompletedHandler` fails at its first or second group.
+ */
+function mayEncodeText(run: string, skip: number): boolean {
+  for (let g = skip; g + 1 < run.length; g += 4) {
+    const top = BASE64_VALUE[run.charCodeAt(g)]!;
+    const next = BASE64_VALUE[run.charCodeAt(g + 1)]! & 15;
+    if (!((top >= 8 && top <= 31) || top === 2 || top === 3) || next === 1 || next > 7) return false;
+  }
+  return true;
+}
+
+/** Printable ASCII, tab and line breaks; the last byte may be the half of a group cut off. */
+function isPrintable(bytes: Uint8Array): boolean {
+  for (let i = 0; i < bytes.length - 1; i++) {
+    const b = bytes[i]!;
+    if ((b < 0x20 || b > 0x7e) && b !== 0x09 && b !== 0x0a && b !== 0x0d) return false;
+  }
+  return true;
 }
 
 /** Re-encodes masked bytes the way they came (hex keeps its letter case); spans are in characters of the encoding. */
