@@ -29,4 +29,15 @@ describe('disruptive plans', () => {
     expect(error.context.file).toContain('bad.plan.yaml');
     expect(error.message).toMatch(/boolean/);
   });
+
+  it('refuses a firmware requirement that is no regular expression, where it stands, before any run', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'poshil-plan-'));
+    made.push(dir);
+    const path = join(dir, 'regex.plan.yaml');
+    writeFileSync(path, `plan: regex\nversion: "1"\nrequires:\n  firmware: "^1.4.("\nsuites:\n  - suite: ${join(packageRoot(), 'suites', 'smoke.suite.yaml')}\n`);
+    const error = inputError(() => load(path));
+    expect(error.code).toBe('E_PLAN');
+    expect(error.context).toMatchObject({ pointer: '/requires/firmware', line: 4 });
+    expect(error.message).toMatch(/requires\.firmware is not a valid regular expression/);
+  });
 });

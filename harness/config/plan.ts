@@ -78,6 +78,14 @@ export function loadPlan(path: string, expectations: Expectations, defaults: Sui
       .map((c) => (entry.mandatory?.includes(c.id) ? { ...c, mandatory: true } : entry.optional?.includes(c.id) ? { ...c, mandatory: false } : c));
     return Object.freeze({ ...suite, cases });
   });
+  // Compiled when the run ends, to judge it: a broken one must stop the plan here, not lose the run's reports.
+  if (raw.requires?.firmware !== undefined) {
+    try {
+      new RegExp(raw.requires.firmware);
+    } catch (error) {
+      fail(doc, '/requires/firmware', `requires.firmware is not a valid regular expression: ${(error as Error).message}`);
+    }
+  }
   const runCases = new Set(suites.flatMap((s) => s.cases.map((c) => `${s.id}/${c.id}`)));
   (raw.waivers ?? []).forEach((w, i) => {
     if (!runCases.has(w.case)) fail(doc, `/waivers/${i}/case`, `the waiver names ${w.case}, which the plan does not run`);

@@ -258,7 +258,15 @@ export async function executeRun(request: RunRequest): Promise<RunResult> {
     ...(failure ? { error: { code: failure.code, message: failure.message, ...(failure.context.hint ? { hint: failure.context.hint } : {}) } } : {}),
   });
   // Judged before the reports are written: a plan not met must not leave JUnit and the report green.
-  if (request.judge && !signal.aborted) journal.append({ type: 'plan.judged', plan: request.judge(journal.record()) });
+  // A waiver's reason or approver is typed by a person, like a title: masked before it is kept.
+  if (request.judge && !signal.aborted) {
+    try {
+      journal.append({ type: 'plan.judged', plan: maskValue(request.judge(journal.record())) });
+    } catch (error) {
+      // The run's evidence is written whatever the judging did.
+      if (!failure) fail(error);
+    }
+  }
   const record = journal.record();
   writeRecordJson(join(runDir, 'record.json'), record);
   // Again: a run that started later and ended sooner in the same folder took the link meanwhile.
