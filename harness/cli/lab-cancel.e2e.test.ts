@@ -76,6 +76,9 @@ describe('poshil lab cancel', () => {
     // No worker finished the withdrawn campaign, so a worker's sweep tells its end, once.
     const campaigns = () => receiver.received.map((r) => JSON.parse(r.body) as { kind: string; submissionId?: string; counts?: unknown }).filter((b) => b.kind === 'campaign-finished');
     await expect.poll(() => campaigns().length, { timeout: 15_000, interval: 100 }).toBe(1);
+    // Its reaper runs every 500 ms here (--heartbeat 500ms): three more passes tell it no more.
+    await new Promise((resolve) => setTimeout(resolve, 1_500));
+    expect(campaigns()).toHaveLength(1);
     expect(campaigns()[0]).toMatchObject({ submissionId: id, counts: { passed: 0, failed: 0, cancelled: 2 } });
     worker.process.kill('SIGINT');
     await worker.process;

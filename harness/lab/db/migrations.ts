@@ -465,6 +465,19 @@ REVOKE ALL ON FUNCTION lab.cancel_jobs(uuid[]) FROM PUBLIC;
 GRANT EXECUTE ON FUNCTION lab.cancel_jobs(uuid[]) TO poshil_submitter;
 `,
   },
+  {
+    version: 15,
+    name: 'campaigns ended by cancelling',
+    // A worker's reaper tells the end of an --each campaign whose last jobs `lab cancel` withdrew,
+    // found from the recently cancelled jobs. Campaigns that ended before are marked told: a lab
+    // upgraded to this version is not sent months-old news.
+    sql: `
+CREATE INDEX jobs_cancelled ON lab.jobs (finished_at) WHERE state = 'cancelled';
+UPDATE lab.submissions s SET ended_notified_at = now()
+ WHERE s.mode = 'each' AND s.ended_notified_at IS NULL
+   AND NOT EXISTS (SELECT 1 FROM lab.jobs j WHERE j.submission_id = s.id AND j.state IN ('queued', 'running'));
+`,
+  },
 ];
 
 /**

@@ -67,12 +67,13 @@ export async function campaignEndEvent(pool: pg.Pool, jobId: string): Promise<La
  * reaper's sweep tells their end (claimed once, as a finished job's is).
  */
 export async function cancelledCampaignEvents(pool: pg.Pool): Promise<LabEvent[]> {
+  // From the jobs cancelled in the last hour (an index of its own): not every campaign ever made.
   const { rows } = await pool.query<{ job: string }>(
-    `SELECT (SELECT j.id FROM lab.jobs j WHERE j.submission_id = s.id AND j.state = 'cancelled' LIMIT 1) AS job
-       FROM lab.submissions s
-      WHERE s.mode = 'each' AND s.ended_notified_at IS NULL
-        AND EXISTS (SELECT 1 FROM lab.jobs j WHERE j.submission_id = s.id AND j.state = 'cancelled')
-        AND NOT EXISTS (SELECT 1 FROM lab.jobs j WHERE j.submission_id = s.id AND j.state IN ('queued', 'running'))`,
+    `SELECT DISTINCT ON (s.id) j.id AS job
+       FROM lab.jobs j JOIN lab.submissions s ON s.id = j.submission_id
+      WHERE j.state = 'cancelled' AND j.finished_at > now() - interval '1 hour'
+        AND s.mode = 'each' AND s.ended_notified_at IS NULL
+        AND NOT EXISTS (SELECT 1 FROM lab.jobs o WHERE o.submission_id = s.id AND o.state IN ('queued', 'running'))`,
   );
   const events = await Promise.all(rows.map((r) => campaignEndEvent(pool, r.job)));
   return events.filter((e): e is LabEvent => e !== undefined);
