@@ -292,7 +292,8 @@ export class ZvtTerminal extends TerminalSignals implements Terminal {
       result: result === 0 ? 'approved' : 'declined',
       amount,
       currency,
-      ...(pan ? { maskedPan: pan.includes('*') ? pan : maskPan(pan) } : {}),
+      // Masked here whatever the terminal masked: it may show more than the first six and last four.
+      ...(pan ? { maskedPan: maskPan(pan) } : {}),
       ...(approval && result === 0 ? { approvalCode: approval } : {}),
       responseCode: result === 0 ? '00' : hex2(result),
       method: fields.get(0x8a)?.[0] === 0x51 ? 'qr' : 'magstripe',

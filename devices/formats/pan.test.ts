@@ -31,5 +31,7 @@ describe('maskPan', () => {
   it('keeps a digit masked already in its place: a ZVT terminal\'s BCD filler E, or *', () => {
     expect(maskPan('555555EEEEEE4444')).toBe('555555******4444');
     expect(maskPan('411111******1111')).toBe('411111******1111');
+    // A terminal that masked too little is masked again: no more than six and four.
+    expect(maskPan('4111111111**1111')).toBe('411111******1111');
   });
 });

@@ -30,10 +30,17 @@ describe('compareRecords', () => {
   });
 
   it('says when the runs were not of the same terminal, protocol or profile, without judging it', () => {
+    const old = record('old', '1.4.2');
+    old.inputs = [{ kind: 'profile', path: 'devices/p.json', sha256: 'a'.repeat(64) }];
     const zvt = record('new', '1.5.0');
-    zvt.device = { ...zvt.device, protocol: 'zvt', profile: 'q', identity: { ...identity('1.5.0'), serialNumber: 'T' } };
-    const c = compareRecords(record('old', '1.4.2'), zvt, { before: 'a', after: 'b' });
-    expect(c.differences).toEqual(['serial number S before, T after', 'protocol bench before, zvt after', 'device profile p before, q after']);
+    zvt.device = { ...zvt.device, protocol: 'zvt', identity: { ...identity('1.5.0'), serialNumber: 'T' } };
+    zvt.inputs = [{ kind: 'profile', path: '/lab/devices/q.json', sha256: 'b'.repeat(64) }];
+    const c = compareRecords(old, zvt, { before: 'a', after: 'b' });
+    expect(c.differences).toEqual(['serial number S before, T after', 'protocol bench before, zvt after', 'device profile devices/p.json before, /lab/devices/q.json after']);
+    // The same profile by another path is the same set-up.
+    const moved = record('new', '1.5.0');
+    moved.inputs = [{ kind: 'profile', path: '/elsewhere/p.json', sha256: 'a'.repeat(64) }];
+    expect(compareRecords(old, moved, { before: 'a', after: 'b' })).not.toHaveProperty('differences');
     expect(c.worse).toBe(false);
   });
 });

@@ -109,7 +109,10 @@ function differencesBetween(before: RunRecord, after: RunRecord): string[] {
   differ('model', a?.model, b?.model);
   differ('serial number', a?.serialNumber, b?.serialNumber);
   differ('protocol', before.device.protocol, after.device.protocol);
-  differ('device profile', before.device.profile, after.device.profile);
+  // The same profile may be named by another path (run from another folder, another host): its content decides.
+  const profileOf = (r: RunRecord) => r.inputs.find((i) => i.kind === 'profile');
+  const [pa, pb] = [profileOf(before), profileOf(after)];
+  if (pa && pb && pa.sha256 !== pb.sha256) said.push(`device profile ${pa.path} before, ${pb.path}${pa.path === pb.path ? ' changed' : ''} after`);
   return said;
 }
 

@@ -115,7 +115,7 @@ export class EventInbox {
   readonly started: string[] = [];
 
   /** Events of an earlier attempt's transaction that came during this one (`printer.output of T1`), the last ten. */
-  readonly setAside: string[] = [];
+  readonly setAside: { what: string; at: number }[] = [];
 
   /** A reply names a transaction: noted, so that one this attempt starts is its own even before an event names it. */
   own(result: unknown): void {
@@ -133,7 +133,7 @@ export class EventInbox {
     const txnId = this.transactions ? txnIdOf(event.data) : undefined;
     if (txnId && this.transactions!.ledger.isEarlier(txnId)) {
       this.transactions!.note(`${event.name} of ${txnId}, a transaction an earlier case attempt started: not this attempt's`);
-      if (this.setAside.push(`${event.name} of ${txnId}`) > 10) this.setAside.shift();
+      if (this.setAside.push({ what: `${event.name} of ${txnId}`, at: event.receivedAt }) > 10) this.setAside.shift();
       return;
     }
     for (const waiter of this.waiters) {

@@ -82,8 +82,9 @@ export class ZvtLink {
 
   /**
    * Bytes that are no frame (a garbled-line fault), written between two frames: after the frames
-   * sent before them are acknowledged, so never inside a frame nor where the peer waits for an
-   * ACK. For the serial form only: bare APDUs on TCP have nothing a peer could find the next one by.
+   * sent before them are acknowledged, so never inside a frame (an ECR that has just sent one and
+   * waits for this side's ACK may see them first, as on a noisy line). For the serial form only:
+   * bare APDUs on TCP have nothing a peer could find the next one by.
    */
   sendRaw(bytes: Uint8Array): Promise<void> {
     const run = this.queue.then(() => {

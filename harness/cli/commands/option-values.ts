@@ -37,7 +37,7 @@ export function alternatives(flag: string, texts: readonly string[] | undefined)
     regex(`${flag} "${text}"`, text);
     // Joined, a group's number counts the groups of the patterns before it: \1 would mean another group.
     if (NUMBERED_BACK_REFERENCE.test(text)) {
-      throw new InputError('E_OPTION', `${flag} "${text}" refers to a group by number, which changes meaning when ${flag} is given more than once`, { hint: 'name the group: (?<x>…)\\k<x>' });
+      throw new InputError('E_OPTION', `${flag} "${text}" refers to a group by number, which changes meaning when ${flag} is given more than once`, { hint: 'name the group, with a name of its own in each pattern: (?<x1>…)\\k<x1>' });
     }
   }
   const text = texts.map((t) => `(?:${t})`).join('|');

@@ -92,7 +92,7 @@ export async function runAwait(step: AwaitStep, ctx: StepContext, start: number)
   const expected = step.expect?.schema ?? (step.where ? { where: step.where.schema } : undefined);
   if (!event) {
     const meanwhile = ctx.inbox.untaken();
-    const aside = ctx.inbox.setAside;
+    const aside = ctx.inbox.setAside.filter((e) => e.at >= start).map((e) => e.what);
     const seen =
       (meanwhile.length > 0 ? `; received instead: ${[...new Set(meanwhile.map(described))].join(', ')}` : aside.length > 0 ? '' : '; nothing else arrived either') +
       (aside.length > 0 ? `; set aside as an earlier case's: ${[...new Set(aside)].join(', ')}` : '');
