@@ -44,6 +44,10 @@ describe('poshil lab roles', () => {
     const changed = await query(urls['bench_b']!, "UPDATE lab.runs SET outcome = 'FAIL' WHERE id = $1 RETURNING id", [run!.id]);
     expect(changed).toEqual([]);
     await expect(query(urls['bench_b']!, "INSERT INTO lab.case_results (run_id, seq, suite, case_id, outcome, duration_ms) VALUES ($1, 99, 'x', 'y', 'PASS', 1)", [run!.id])).rejects.toThrow(/row-level security/);
+    // Nor pass for its worker (taking its row's role), add a worker in another role's name, or change a stored file.
+    await expect(query(urls['bench_b']!, "UPDATE lab.workers SET db_role = current_user WHERE name = 'host-a'")).rejects.toThrow(/permission denied/);
+    await expect(query(urls['bench_b']!, "INSERT INTO lab.workers (id, name, host, pid, bench, db_role) VALUES (gen_random_uuid(), 'evil', 'h', 1, 'b', 'bench_a')")).rejects.toThrow(/row-level security/);
+    await expect(query(urls['bench_b']!, "UPDATE lab.artefacts SET data = 'x' WHERE sha256 IN (SELECT sha256 FROM lab.run_artefacts WHERE run_id = $1)", [run!.id])).rejects.toThrow(/permission denied/);
     // A viewer reads results, but queues nothing and never sees webhook URLs.
     expect(await query(urls['look']!, 'SELECT id FROM lab.runs WHERE id = $1', [run!.id])).toHaveLength(1);
     await expect(query(urls['look']!, "INSERT INTO lab.bundles (sha256, files) VALUES ('x', '[]')")).rejects.toThrow(/permission denied/);

@@ -478,6 +478,23 @@ UPDATE lab.submissions s SET ended_notified_at = now()
    AND NOT EXISTS (SELECT 1 FROM lab.jobs j WHERE j.submission_id = s.id AND j.state IN ('queued', 'running'));
 `,
   },
+  {
+    version: 16,
+    name: 'a worker cannot pass for another',
+    // A worker's role could write its own name into another worker's row (db_role) and so own
+    // that worker's runs, or overwrite a stored file that many runs share by its hash. A worker
+    // now keeps up to date only its liveness columns, inserts rows in its own name, and never
+    // changes a stored file.
+    sql: `
+REVOKE UPDATE ON lab.workers, lab.artefacts FROM poshil_worker;
+GRANT UPDATE (last_seen, offline_notified_at, stopped_at) ON lab.workers TO poshil_worker;
+ALTER TABLE lab.workers ENABLE ROW LEVEL SECURITY;
+CREATE POLICY workers_read ON lab.workers FOR SELECT USING (true);
+CREATE POLICY workers_insert ON lab.workers FOR INSERT WITH CHECK (db_role = current_user);
+-- Any worker marks another offline (the offline sweep); the columns it may set are the grant's.
+CREATE POLICY workers_update ON lab.workers FOR UPDATE USING (true);
+`,
+  },
 ];
 
 /**
