@@ -16,6 +16,7 @@ let bench: string;
 let suites: string;
 let receiver: Receiver;
 const urls: Record<string, string> = {};
+const campaigns = () => receiver.received.map((r) => JSON.parse(r.body) as { kind: string; submissionId?: string; counts?: unknown }).filter((b) => b.kind === 'campaign-finished');
 
 afterEach(killWorkers);
 afterAll(async () => receiver?.close());
@@ -73,13 +74,31 @@ describe('poshil lab cancel', () => {
     expect(later.exitCode, later.stdout + worker.output()).toBe(0);
     const runs = await query<{ n: string }>(lab.url, 'SELECT count(*) AS n FROM lab.runs r JOIN lab.jobs j ON j.id = r.job_id WHERE j.state = $1', ['cancelled']);
     expect(runs).toEqual([{ n: '0' }]);
-    // No worker finished the withdrawn campaign, so a worker's sweep tells its end, once.
-    const campaigns = () => receiver.received.map((r) => JSON.parse(r.body) as { kind: string; submissionId?: string; counts?: unknown }).filter((b) => b.kind === 'campaign-finished');
-    await expect.poll(() => campaigns().length, { timeout: 15_000, interval: 100 }).toBe(1);
-    // Its reaper runs every 500 ms here (--heartbeat 500ms): three more passes tell it no more.
+    // A campaign cancelled whole tells nobody anything: the worker's reaper runs every 500 ms here (--heartbeat 500ms).
     await new Promise((resolve) => setTimeout(resolve, 1_500));
-    expect(campaigns()).toHaveLength(1);
-    expect(campaigns()[0]).toMatchObject({ submissionId: id, counts: { passed: 0, failed: 0, cancelled: 2 } });
+    expect(campaigns().filter((c) => c.submissionId === id)).toEqual([]);
+    worker.process.kill('SIGINT');
+    await worker.process;
+  }, 120_000);
+
+  it('tells the end of a campaign whose last job was cancelled after the others ran, once', async () => {
+    const slow = slowSuite(suites, 5);
+    const worker = startWorker({ dir: lab.dir, bench, name: 'host-a', cwd: lab.home });
+    await worker.waitFor(/registered/);
+    // t1 is busy with a slow job, so the campaign's job for t1 waits while t2's runs and passes.
+    const busy = JSON.parse((await poshil(['lab', 'submit', slow, '--select', 'site=store-1', '--any', '--json', '--dir', lab.dir], { cwd: lab.home })).stdout) as { id: string };
+    await worker.waitFor(/PASS\s+slow\/quick/);
+    const submitted = await poshil(['lab', 'submit', `${suites}/smoke.suite.yaml`, '--each', '--json', '--dir', lab.dir], { cwd: lab.home });
+    const { id } = JSON.parse(submitted.stdout) as { id: string };
+    await expect.poll(async () => (await query(lab.url, "SELECT id FROM lab.jobs WHERE submission_id = $1 AND state = 'passed'", [id])).length, { timeout: 30_000, interval: 100 }).toBe(1);
+    const cancelled = await poshil(['lab', 'cancel', id, '--dir', lab.dir], { cwd: lab.home });
+    expect(cancelled.stdout).toContain('cancelled 1 of 2 job(s)');
+    await expect.poll(() => campaigns().filter((c) => c.submissionId === id).length, { timeout: 15_000, interval: 100 }).toBe(1);
+    expect(campaigns().find((c) => c.submissionId === id)).toMatchObject({ counts: { passed: 1, failed: 0, cancelled: 1 } });
+    await new Promise((resolve) => setTimeout(resolve, 1_500));
+    expect(campaigns().filter((c) => c.submissionId === id)).toHaveLength(1);
+    // The slow job ends before its worker stops: nothing of this test is left for the next.
+    await expect.poll(async () => (await query(lab.url, "SELECT id FROM lab.jobs WHERE submission_id = $1 AND state = 'passed'", [busy.id])).length, { timeout: 30_000, interval: 200 }).toBe(1);
     worker.process.kill('SIGINT');
     await worker.process;
   }, 120_000);

@@ -63,8 +63,8 @@ export async function campaignEndEvent(pool: pg.Pool, jobId: string): Promise<La
 }
 
 /**
- * --each campaigns whose last open jobs `lab cancel` withdrew: no worker finished them, so the
- * reaper's sweep tells their end (claimed once, as a finished job's is).
+ * --each campaigns some of whose jobs ran and whose last open ones `lab cancel` withdrew: no
+ * worker finished them, so the reaper's sweep tells their end (claimed once, as a finished job's is).
  */
 export async function cancelledCampaignEvents(pool: pg.Pool): Promise<LabEvent[]> {
   // From the jobs cancelled in the last hour (an index of its own): not every campaign ever made.
@@ -73,7 +73,9 @@ export async function cancelledCampaignEvents(pool: pg.Pool): Promise<LabEvent[]
        FROM lab.jobs j JOIN lab.submissions s ON s.id = j.submission_id
       WHERE j.state = 'cancelled' AND j.finished_at > now() - interval '1 hour'
         AND s.mode = 'each' AND s.ended_notified_at IS NULL
-        AND NOT EXISTS (SELECT 1 FROM lab.jobs o WHERE o.submission_id = s.id AND o.state IN ('queued', 'running'))`,
+        AND NOT EXISTS (SELECT 1 FROM lab.jobs o WHERE o.submission_id = s.id AND o.state IN ('queued', 'running'))
+        -- Cancelled whole, it tells nobody anything new: the person who cancelled it knows.
+        AND EXISTS (SELECT 1 FROM lab.jobs o WHERE o.submission_id = s.id AND o.state <> 'cancelled')`,
   );
   const events = await Promise.all(rows.map((r) => campaignEndEvent(pool, r.job)));
   return events.filter((e): e is LabEvent => e !== undefined);
