@@ -29,7 +29,7 @@ import { judgePlanRun, planJudge, type Signing } from './plan-verdict.js';
 import { reapExpiredLeases } from './reaper.js';
 import { heartbeat, labDeviceId, registerWorker, stopWorker } from './registry.js';
 import { LabPrompts } from './prompts.js';
-import { DEFAULT_TIMINGS, type WorkerTimings } from './timings.js';
+import { DEFAULT_TIMINGS, leaseSpanMs, type WorkerTimings } from './timings.js';
 import { PROMPT_ANSWERED, RELEASE_ASKED } from '../channels.js';
 import { isWindowQueue } from '../queues.js';
 import { queuesFor, takeJob, waitingQueues, type TakenJob } from './take.js';
@@ -167,7 +167,7 @@ export async function runWorker(options: WorkerOptions): Promise<void> {
       if (!(await keepLock(device))) continue;
       const open = candidates.some(isWindowQueue) ? ((await options.windowOpen?.({ id, labels: device.labels })) ?? false) : false;
       for (const queue of candidates.filter((q) => open || !isWindowQueue(q))) {
-        const taken = await takeJob(db.pool, boss, queue, id, workerId, timings.leaseTtlMs);
+        const taken = await takeJob(db.pool, boss, queue, id, workerId, leaseSpanMs(timings));
         if (taken === 'device-held') break;
         if (!taken) {
           // Empty now (another device or worker was first): no other idle device need ask it again.
@@ -316,7 +316,7 @@ export async function runWorker(options: WorkerOptions): Promise<void> {
     }, timings.cronCheckMs),
     setInterval(() => {
       const asked = performance.now();
-      heartbeat(db.pool, workerId, timings.leaseTtlMs, bench.devices.map((d) => ({ id: labDeviceId(bench.name, d.name), health: pool.health(d.name) })))
+      heartbeat(db.pool, workerId, leaseSpanMs(timings), bench.devices.map((d) => ({ id: labDeviceId(bench.name, d.name), health: pool.health(d.name) })))
         .then((held) => {
           void releaseAsked();
           for (const [, job] of running) {
