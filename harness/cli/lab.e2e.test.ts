@@ -3,7 +3,7 @@
  * built CLI with simulated benches, and submissions through `poshil lab submit`.
  */
 import { createHash } from 'node:crypto';
-import { readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { startTestLab, type TestLab } from '../lab/test-support/lab-db.js';
@@ -102,6 +102,15 @@ describe('poshil lab', () => {
     const into = await poshil(['lab', 'evidence', job.runId, '--out', fetched, '--dir', lab.dir], { cwd: lab.home });
     expect(into.exitCode).toBe(2);
     expect(into.stderr).toMatch(/fetched is not empty \[E_OUT_NOT_EMPTY\]/);
+    // A stored file that fails its check leaves no folder of unchecked files behind.
+    const [log] = await query<{ sha256: string; data: Buffer }>(lab.url, "SELECT a.sha256, a.data FROM lab.artefacts a JOIN lab.run_artefacts r ON r.sha256 = a.sha256 WHERE r.run_id = $1 AND r.name = 't2/poshil.log'", [job.runId]);
+    await query(lab.url, 'UPDATE lab.artefacts SET data = $2 WHERE sha256 = $1', [log!.sha256, Buffer.from('tampered')]);
+    const bad = await poshil(['lab', 'evidence', job.runId, '--out', join(lab.home, 'fetched-bad'), '--dir', lab.dir], { cwd: lab.home });
+    expect(bad.exitCode).toBe(3);
+    expect(bad.stderr).toContain('t2/poshil.log of run');
+    expect(existsSync(join(lab.home, 'fetched-bad'))).toBe(false);
+    expect(readdirSync(lab.home).filter((name) => name.includes('.partial-'))).toEqual([]);
+    await query(lab.url, 'UPDATE lab.artefacts SET data = $2 WHERE sha256 = $1', [log!.sha256, log!.data]);
     worker.process.kill('SIGINT');
     await worker.process;
   }, 120_000);

@@ -4,7 +4,7 @@
  * against the SHA-256 it is stored under before it is written.
  */
 import { createHash } from 'node:crypto';
-import { existsSync, readdirSync, writeFileSync } from 'node:fs';
+import { existsSync, readdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, isAbsolute, join, normalize } from 'node:path';
 import type pg from 'pg';
 import { DeviceError, InputError } from '../core/errors.js';
@@ -19,13 +19,21 @@ export async function exportEvidence(pool: pg.Pool, runId: string, outDir: strin
   if (existsSync(outDir) && readdirSync(outDir).length > 0) {
     throw new InputError('E_OUT_NOT_EMPTY', `${outDir} is not empty`, { hint: 'give a new or empty folder: the files of one run only are its evidence' });
   }
-  for (const { name, sha256 } of rows) {
-    const path = normalize(name);
-    if (isAbsolute(path) || path.split(/[\\/]/).includes('..')) throw new DeviceError('E_LAB_EVIDENCE', `run ${runId} names a file outside its folder: ${name}`);
-    const data = await readArtefact(pool, sha256);
-    if (!data || createHash('sha256').update(data).digest('hex') !== sha256) throw new DeviceError('E_LAB_EVIDENCE', `${name} of run ${runId} does not match its SHA-256 in the lab database`);
-    makeFolders(dirname(join(outDir, path)));
-    writeFileSync(join(outDir, path), data);
+  // Written beside it and renamed into place whole: a file that fails its check leaves no folder
+  // of unchecked files behind, and the same command can be given again.
+  const partial = `${outDir.replace(/[\\/]+$/, '')}.partial-${process.pid}`;
+  try {
+    for (const { name, sha256 } of rows) {
+      const path = normalize(name);
+      if (isAbsolute(path) || path.split(/[\\/]/).includes('..')) throw new DeviceError('E_LAB_EVIDENCE', `run ${runId} names a file outside its folder: ${name}`);
+      const data = await readArtefact(pool, sha256);
+      if (!data || createHash('sha256').update(data).digest('hex') !== sha256) throw new DeviceError('E_LAB_EVIDENCE', `${name} of run ${runId} does not match its SHA-256 in the lab database`);
+      makeFolders(dirname(join(partial, path)));
+      writeFileSync(join(partial, path), data);
+    }
+    renameSync(partial, outDir);
+  } finally {
+    rmSync(partial, { recursive: true, force: true });
   }
   return rows.map((r) => r.name);
 }
