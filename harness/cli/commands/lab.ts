@@ -354,6 +354,7 @@ reached.`,
     .option('--json', 'print JSON')
     .action(async (options: DatabaseOptions & { firmware: string[]; suite?: string; since?: string }) => {
       if (options.firmware.length !== 2) throw new InputError('E_OPTION', `--firmware must be given twice (old, new), not ${options.firmware.length} time(s)`);
+      if (options.firmware[0] === options.firmware[1]) throw new InputError('E_OPTION', `--firmware ${options.firmware[0]} is given twice: compare needs two different versions (old, new)`);
       const { labCompare, formatCompare, firmwareWithResults } = await import('../../lab/results.js');
       const sinceMs = span('--since', options.since);
       const [a, b] = options.firmware as [string, string];
