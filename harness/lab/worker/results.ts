@@ -39,17 +39,23 @@ export class ResultSender {
     }
   }
 
+  /** Runs whose wait in the outbox was said. */
+  private readonly toldKept = new Set<string>();
+
   private async upload(run: FinishedRun, inOutbox: boolean): Promise<void> {
     if (this.sending.has(run.runId)) return;
     this.sending.add(run.runId);
     try {
       const { how, each } = await uploadRun(this.pool, this.boss, run);
       if (inOutbox) this.outbox.remove(run.runId);
+      this.toldKept.delete(run.runId);
       this.say(`job ${run.jobId}: ${run.outcome} (exit ${run.exitCode}) ${how === 'late' ? 'recorded late: its lease had been taken away' : 'recorded'}`);
       if (how === 'recorded') await this.tellOfEnd(run, each);
     } catch (error) {
       if (!inOutbox) this.outbox.put(run);
-      this.say(`job ${run.jobId}: result kept in the outbox until the database answers (${errorMessage(error)})`);
+      // Said once a job: the outbox is tried again every poll while the database is away.
+      if (!this.toldKept.has(run.runId)) this.say(`job ${run.jobId}: result kept in the outbox until the database answers (${errorMessage(error)})`);
+      this.toldKept.add(run.runId);
     } finally {
       this.sending.delete(run.runId);
     }
