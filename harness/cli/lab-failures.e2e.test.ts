@@ -150,7 +150,7 @@ describe('poshil lab under failure', () => {
     await worker.process;
   }, 180_000);
 
-  it('submit --wait ends with exit 3 and a plain message when the database goes away, not a stack trace', async () => {
+  it('submit --wait ends with exit 3 and a plain message when the database stays away, not a stack trace', async () => {
     // A registered device whose worker is gone: the job waits in the queue.
     const worker = startWorker({ dir: lab.dir, bench, name: 'gone', cwd: lab.home });
     await worker.waitFor(/registered/);
@@ -169,12 +169,13 @@ describe('poshil lab under failure', () => {
     const stopped = await interrupted;
     expect(stopped.exitCode).toBe(130);
     expect(stopped.stderr).toMatch(/stopped waiting; the jobs of submission \S+ stay queued and run/);
-    const waiting = poshil(['lab', 'submit', '--dir', lab.dir, `${suites}/smoke.suite.yaml`, '--select', 'site=store-3', '--any', '--wait'], { cwd: lab.home, timeout: 60_000 });
+    const waiting = poshil(['lab', 'submit', '--dir', lab.dir, `${suites}/smoke.suite.yaml`, '--select', 'site=store-3', '--any', '--wait', '--database-outage', '2s'], { cwd: lab.home, timeout: 60_000 });
     await until(async () => (await queued()) > before + 1);
     await lab.stop();
     try {
       const result = await waiting;
       expect(result.exitCode, result.stderr).toBe(3);
+      expect(result.stdout).toMatch(/the lab database does not answer \(.*\); its jobs go on, waiting up to 2 s for it/);
       expect(result.stderr).toMatch(/lost the lab database while waiting for submission \S+: .* \[E_LAB_DATABASE\]/);
       expect(result.stderr).not.toMatch(/node:events|at .*\.js:\d+/);
     } finally {

@@ -60,4 +60,27 @@ describe('a job no device can take now', () => {
     expect(ended.exitCode).toBe(1);
     expect(lines.at(-1)).toBe(`  FAILED    job ${JOB} on (no device)`);
   });
+
+  it('rides out the database restarting, and gives up with exit 3 only after its outage time', async () => {
+    await db.pool.query(`UPDATE lab.jobs SET state = 'queued' WHERE id = $1`, [JOB]);
+    const lines: string[] = [];
+    const waiting = waitForSubmission(db.pool, SUBMISSION, (line) => lines.push(line), { pollMs: 50, whyEveryMs: 60_000, outageMs: 60_000 });
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    await lab.stop();
+    await expect.poll(() => lines.some((l) => l.includes('the lab database does not answer')), { timeout: 10_000 }).toBe(true);
+    await lab.start();
+    await expect.poll(() => lines.includes('  the lab database answers again'), { timeout: 20_000 }).toBe(true);
+    await db.pool.query(`UPDATE lab.jobs SET state = 'passed' WHERE id = $1`, [JOB]);
+    expect((await waiting).exitCode).toBe(0);
+
+    await db.pool.query(`UPDATE lab.jobs SET state = 'queued' WHERE id = $1`, [JOB]);
+    const short = waitForSubmission(db.pool, SUBMISSION, () => undefined, { pollMs: 50, whyEveryMs: 60_000, outageMs: 500 });
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    await lab.stop();
+    try {
+      await expect(short).rejects.toMatchObject({ code: 'E_LAB_DATABASE', exitCode: 3 });
+    } finally {
+      await lab.start();
+    }
+  }, 60_000);
 });

@@ -207,6 +207,7 @@ at once. Its devices then show offline in lab status. Exit 2: invalid input (the
     .option('--any', 'one job, for the first matching device that is free (default)')
     .option('--retries <n>', 'how often a job is tried again on a matching device after a device error or a lost worker', '1')
     .option('--wait', 'wait until every job has ended; the exit code is then the worst of theirs')
+    .option('--database-outage <span>', 'with --wait: how long to wait for a lab database that went away (restarted) before exit 3; its jobs go on meanwhile (default 10m)')
     .option('--dir <dir>', DIR_HELP)
     .option('--database <url>', DATABASE_HELP)
     .option('--json', 'print the submission as JSON')
@@ -223,7 +224,8 @@ can ever match: the labels that exist are listed); 3 the database cannot be reac
 the worst over the jobs: 3 a job ended in a device error or ran out of retries, 2 a worker
 rejected one, 130 one was cancelled (poshil lab cancel), 1 one failed, 0 every job passed.`,
     )
-    .action(async (suites: string[], options: DatabaseOptions & { plan?: string; select: string; each?: boolean; any?: boolean; retries: string; wait?: boolean }) => {
+    .action(async (suites: string[], options: DatabaseOptions & { plan?: string; select: string; each?: boolean; any?: boolean; retries: string; wait?: boolean; databaseOutage?: string }) => {
+      const outageMs = span('--database-outage', options.databaseOutage);
       if (options.each && options.any) throw new InputError('E_OPTION', '--each and --any do not go together', { hint: '--each: one job per matching device; --any: one job for the first free one' });
       if (!options.plan && suites.length === 0) throw new InputError('E_OPTION', 'name the suites to run, or --plan', { hint: 'e.g. poshil lab submit suites/card-swipe.suite.yaml --select model=p3 --any' });
       if (options.plan && suites.length > 0) throw new InputError('E_OPTION', '--plan names its own suites; give either suites or --plan');
@@ -249,7 +251,7 @@ rejected one, 130 one was cancelled (poshil lab cancel), 1 one failed, 0 every j
           if (options.wait) {
             const { waitForSubmission } = await import('../../lab/wait.js');
             try {
-              const ended = await waitForSubmission(db.pool, submitted.id, (line) => progress.write(consoleText(line) + '\n'));
+              const ended = await waitForSubmission(db.pool, submitted.id, (line) => progress.write(consoleText(line) + '\n'), outageMs !== undefined ? { outageMs } : {});
               if (options.json) process.stdout.write(JSON.stringify({ ...submitted, jobs: ended.jobs }, null, 2) + '\n');
               process.exitCode = ended.exitCode;
             } finally {
