@@ -10,6 +10,6 @@ const INSUFFICIENT_PRIVILEGE = '42501';
 export function refusedByDatabase(error: unknown): InputError | undefined {
   if (typeof error !== 'object' || error === null || (error as { code?: unknown }).code !== INSUFFICIENT_PRIVILEGE) return undefined;
   return new InputError('E_NOT_ALLOWED', `the lab database refused this to the role it was given: ${(error as Error).message}`, {
-    hint: "submitters may submit and read; windows, schedules, webhooks and roles are changed with the lab owner's URL (docs/lab.md, the table of role kinds)",
+    hint: "each role kind may do only its part — a viewer reads, a submitter also submits and cancels its own jobs, a worker runs jobs; windows, schedules, webhooks and roles are changed with the lab owner's URL (docs/lab.md, the table of role kinds)",
   });
 }
