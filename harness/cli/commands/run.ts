@@ -6,6 +6,7 @@ import { EXIT_CODES_HELP } from '../help.js';
 import { packageRoot } from '../../core/paths.js';
 import { LOG_LEVELS, type LogLevel } from '../../evidence/log-levels.js';
 import { REPORTER_NAMES } from '../../reporters/choice.js';
+import type { Plan } from '../../config/plan.js';
 import type { PlanVerdict, RunRecord } from '../../core/record.js';
 import type { CaseSelection } from '../../runner/run.js';
 import { runControls, wholeNumber } from './option-values.js';
@@ -184,7 +185,7 @@ ${EXIT_CODES_HELP}
 }
 
 /** Loaded only for a plan run. */
-async function planJudge(plan: Parameters<typeof import('../../certify/verdict.js').planVerdict>[1]): Promise<(record: RunRecord) => PlanVerdict> {
+async function planJudge(plan: Plan): Promise<(record: RunRecord) => PlanVerdict> {
   const { planVerdict } = await import('../../certify/verdict.js');
   return (record) => planVerdict(record, plan);
 }
