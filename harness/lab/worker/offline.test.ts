@@ -48,10 +48,17 @@ describe('a worker is offline', () => {
   });
 
   it('not for silence while the database was down: counted from its start again', async () => {
+    // Told offline before the restart (as the first test told two): gone before the database went
+    // down, and offline still; told once.
+    await worker('long-gone', 500, 300);
+    await db.pool.query("UPDATE lab.workers SET offline_notified_at = now() WHERE name = 'long-gone'");
     await db.pool.end();
     await lab.stop();
     await lab.start();
     db = await openLabDatabase(lab.url, 'poshil-test');
+    expect((await offline(2_000)).sort()).toEqual(['fast-beat', 'long-gone', 'unsaid']);
+    expect(await offlineWorkerEvents(db.pool, 2_000)).toEqual([]);
+    await db.pool.query("DELETE FROM lab.workers WHERE name = 'long-gone'");
     await worker('through-restart', 2_000, 120);
     // Beats of 2 s at the least (6 s of silence), so that a slow machine's restart stays inside them.
     await db.pool.query("UPDATE lab.workers SET offline_notified_at = NULL, last_seen = now() - interval '120 seconds', heartbeat_ms = greatest(heartbeat_ms, 2000)");

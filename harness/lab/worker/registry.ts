@@ -64,10 +64,11 @@ export async function heartbeat(pool: pg.Pool, workerId: string, leaseTtlMs: num
 /**
  * SQL: whether the worker row `w` has been silent for three of its heartbeats (`$fallback` ms for
  * one registered without). Silence is counted from the server's start at the earliest: while the
- * database was down, no worker could reach it.
+ * database was down, no worker could reach it. A worker told offline before that start was gone
+ * before the database went down, and stays offline.
  */
 export function silentSql(w: string, fallback: string): string {
-  return `greatest(${w}.last_seen, pg_postmaster_start_time()) < now() - 3 * coalesce(${w}.heartbeat_ms, ${fallback}) * interval '1 millisecond'`;
+  return `(${w}.offline_notified_at < pg_postmaster_start_time() OR greatest(${w}.last_seen, pg_postmaster_start_time()) < now() - 3 * coalesce(${w}.heartbeat_ms, ${fallback}) * interval '1 millisecond')`;
 }
 
 export async function stopWorker(pool: pg.Pool, workerId: string): Promise<void> {
