@@ -68,7 +68,7 @@ export async function heartbeat(pool: pg.Pool, workerId: string, leaseTtlMs: num
  * before the database went down, and stays offline.
  */
 export function silentSql(w: string, fallback: string): string {
-  return `(${w}.offline_notified_at < pg_postmaster_start_time() OR greatest(${w}.last_seen, pg_postmaster_start_time()) < now() - 3 * coalesce(${w}.heartbeat_ms, ${fallback}) * interval '1 millisecond')`;
+  return `(coalesce(${w}.offline_notified_at < pg_postmaster_start_time(), false) OR greatest(${w}.last_seen, pg_postmaster_start_time()) < now() - 3 * coalesce(${w}.heartbeat_ms, ${fallback}) * interval '1 millisecond')`;
 }
 
 export async function stopWorker(pool: pg.Pool, workerId: string): Promise<void> {
